@@ -1,0 +1,1 @@
+"""Code the four services share: settings, Kafka and MongoDB wiring, errors, auth, the local stack."""

@@ -1,0 +1,72 @@
+"""Bearer tokens (PyJWT, HS256) and the role check every HTTP route uses.
+
+Accounts (issue: practitioner accounts) will issue these at login; until then `mumaris token`
+mints one for a practitioner or reviewer so the pipeline can be driven end to end.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import jwt
+from fastapi import Request
+
+from mumaris.errors import ApiError
+from mumaris.settings import Settings
+
+Role = Literal["practitioner", "reviewer", "admin"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: str
+    role: Role
+    name: str
+    email: str
+    locale: Literal["ar", "en"] = "ar"
+
+
+def issue_token(principal: Principal, settings: Settings, ttl_s: int | None = None) -> str:
+    issued = datetime.now(UTC)
+    claims = {
+        "sub": principal.id,
+        "role": principal.role,
+        "name": principal.name,
+        "email": principal.email,
+        "locale": principal.locale,
+        "iss": settings.jwt_issuer,
+        "iat": issued,
+        "exp": issued + timedelta(seconds=ttl_s or settings.jwt_ttl_s),
+    }
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
+
+
+def verify_token(token: str, settings: Settings) -> Principal:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret.get_secret_value(),
+            algorithms=["HS256"],
+            issuer=settings.jwt_issuer,
+            options={"require": ["sub", "role", "exp", "iss"]},
+        )
+        return Principal(
+            id=str(claims["sub"]),
+            role=claims["role"],
+            name=str(claims.get("name", "")),
+            email=str(claims.get("email", "")),
+            locale="en" if claims.get("locale") == "en" else "ar",
+        )
+    except (jwt.InvalidTokenError, KeyError) as exc:
+        raise ApiError(401, "auth.invalid_token", headers={"WWW-Authenticate": "Bearer"}) from exc
+
+
+def principal_from(request: Request, settings: Settings, *roles: Role) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "auth.required", headers={"WWW-Authenticate": "Bearer"})
+    principal = verify_token(token.strip(), settings)
+    if roles and principal.role not in roles:
+        raise ApiError(403, "auth.forbidden")
+    return principal

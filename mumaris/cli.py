@@ -1,0 +1,144 @@
+"""`mumaris`: the command line for developers and operations.
+
+    mumaris stack up|down|status     the embedded local stack (Kafka KRaft + SecantusDB)
+    mumaris topics create            create every catalogue topic and its dead-letter topic
+    mumaris run <service>            run one service (intake, validator, review, notifier)
+    mumaris demo                     the whole pipeline, one certificate from upload to approval
+    mumaris token                    mint a bearer token (until accounts issue real ones)
+"""
+
+import asyncio
+import json
+import logging
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mumaris.settings import PROJECT_ROOT, STACK_ENV_FILE, get_settings
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+stack_app = typer.Typer(help="The embedded local stack: a real Kafka broker and a MongoDB-wire server.")
+topics_app = typer.Typer(help="Kafka topics from the catalogue in schemas/topics.py.")
+app.add_typer(stack_app, name="stack")
+app.add_typer(topics_app, name="topics")
+
+STACK_DIR = PROJECT_ROOT / ".mumaris" / "stack"
+
+
+class ServiceName(StrEnum):
+    intake = "intake"
+    validator = "validator"
+    review = "review"
+    notifier = "notifier"
+
+
+@stack_app.command("up")
+def stack_up() -> None:
+    """Start Kafka and the database on free loopback ports; write their addresses to .mumaris/stack.env."""
+    from mumaris.stack import LocalStack
+    from schemas.topics import all_topic_names
+
+    stack = LocalStack.attach(STACK_DIR) if (STACK_DIR / "stack.json").exists() else LocalStack(STACK_DIR)
+    if all(stack.status().get(k) for k in ("kafka_alive", "mongo_alive")):
+        typer.echo(f"already running: {json.dumps(stack.status())}")
+        return
+    info = stack.start(all_topic_names(), partitions=get_settings().kafka_partitions)
+    _write_env_file(info.env())
+    typer.echo(f"kafka {info.kafka_bootstrap}\nmongo {info.mongo_uri}\nenv   {STACK_ENV_FILE}")
+
+
+@stack_app.command("down")
+def stack_down() -> None:
+    """Stop the local stack (data stays in .mumaris/stack until `rm -rf .mumaris`)."""
+    from mumaris.stack import LocalStack
+
+    if not (STACK_DIR / "stack.json").exists():
+        typer.echo("not running")
+        return
+    LocalStack.attach(STACK_DIR).stop()
+    STACK_ENV_FILE.unlink(missing_ok=True)
+    typer.echo("stopped")
+
+
+@stack_app.command("status")
+def stack_status() -> None:
+    from mumaris.stack import LocalStack
+
+    if not (STACK_DIR / "stack.json").exists():
+        typer.echo("not running")
+        raise typer.Exit(1)
+    typer.echo(json.dumps(LocalStack.attach(STACK_DIR).status(), indent=2, default=str))
+
+
+def _write_env_file(env: dict[str, str]) -> None:
+    STACK_ENV_FILE.parent.mkdir(parents=True, exist_ok=True)
+    STACK_ENV_FILE.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+
+
+@topics_app.command("create")
+def topics_create() -> None:
+    """Create every topic of the catalogue and its `.dlq` (existing topics are left alone)."""
+    from mumaris.topics_admin import create_topics
+    from schemas.topics import all_topic_names
+
+    settings = get_settings()
+    created = asyncio.run(
+        create_topics(settings.kafka_bootstrap, all_topic_names(), settings.kafka_partitions, settings.kafka_replication_factor)
+    )
+    typer.echo(f"created {len(created)} topic(s): {', '.join(created) or '-'}")
+
+
+@app.command("run")
+def run(
+    service: ServiceName,
+    port: Annotated[int | None, typer.Option(help="HTTP port (default: MUMARIS_<SERVICE>_PORT)")] = None,
+) -> None:
+    """Run one service: its Kafka subscribers, outbox relay and HTTP routes."""
+    import uvicorn
+
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {service.value} %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(
+        f"services.{service.value}.app:create_app",
+        factory=True,
+        host=settings.http_host,
+        port=port or settings.port_of(service.value),
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command("token")
+def token(
+    sub: Annotated[str, typer.Option(help="subject id")],
+    role: Annotated[str, typer.Option()] = "practitioner",
+    name: Annotated[str, typer.Option()] = "",
+    email: Annotated[str, typer.Option()] = "",
+    locale: Annotated[str, typer.Option()] = "ar",
+    ttl: Annotated[int, typer.Option(help="seconds")] = 3600,
+) -> None:
+    """Print a bearer token for a practitioner, reviewer or admin."""
+    from mumaris.auth import Principal, issue_token
+
+    principal = Principal(id=sub, role=role, name=name, email=email, locale="en" if locale == "en" else "ar")  # type: ignore[arg-type]
+    typer.echo(issue_token(principal, get_settings(), ttl_s=ttl))
+
+
+@app.command("demo")
+def demo(
+    keep: Annotated[bool, typer.Option(help="leave the stack and services running afterwards")] = False,
+) -> None:
+    """Start the local stack and the four services, then drive one certificate to approval."""
+    from mumaris.demo import run_demo
+
+    raise typer.Exit(run_demo(keep=keep))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

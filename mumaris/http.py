@@ -1,0 +1,68 @@
+"""The HTTP edge every service shares: one error shape, health, metrics and the AsyncAPI document.
+
+Every refusal is `{"error": {"code", "message": {"ar", "en"}, "details"?}}` with a 4xx status; an
+unexpected failure of a dependency answers 503 `service.unavailable`, never a bare 500 page.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from mumaris.errors import ApiError
+
+log = logging.getLogger("mumaris.http")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        return JSONResponse(ApiError(422, "request.invalid", details).body(), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = "not_found" if exc.status_code == 404 else "request.invalid"
+        status = exc.status_code if 400 <= exc.status_code < 500 else 503
+        return JSONResponse(ApiError(status, code).body(), status_code=status)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(ApiError(503, "service.unavailable").body(), status_code=503)
+
+
+def install_ops_routes(
+    app: FastAPI,
+    broker: KafkaBroker,
+    registry: CollectorRegistry,
+    service: str,
+    ready: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, Any]:
+        extra = await ready() if ready else {}
+        return {"service": service, "status": "ok", **extra}
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi() -> JSONResponse:
+        spec = AsyncAPI(broker, title=f"Mumaris {service}", schema_version="3.0.0")
+        return JSONResponse(spec.to_specification().to_jsonable())

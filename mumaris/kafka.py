@@ -1,0 +1,187 @@
+"""Kafka wiring every service shares: the broker, subscribers with the delivery policy, the
+CloudEvents dependency and the dead-letter middleware.
+
+Delivery policy, for every subscriber:
+- offsets are committed only after the handler returned (AckPolicy.NACK_ON_ERROR: on an error that
+  escapes, the consumer seeks back and the record is read again);
+- an event that cannot be parsed, lacks CloudEvents headers or fails its model goes straight to
+  `<topic>.dlq` (retrying would not help);
+- any other failure is retried with exponential backoff; after the last attempt the record goes to
+  `<topic>.dlq` with the reason, the service and the attempt count in headers;
+- if even the dead-letter publish fails (broker gone) the record is not committed, so it is not lost.
+"""
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Annotated, Any
+
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy, BaseMiddleware, Depends
+from faststream.exceptions import HandlerException
+from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.message import StreamMessage
+from pydantic import BaseModel, ValidationError
+
+from mumaris.settings import Settings
+from schemas.cloudevents import CloudEventAttributes, InvalidCloudEvent
+from schemas.topics import Topic
+
+log = logging.getLogger("mumaris.kafka")
+
+
+class PermanentEventError(Exception):
+    """The event can never be handled as it is (it contradicts what we know); retrying is pointless."""
+
+
+# Failures that say "this record is broken", not "try again later".
+NOT_RETRYABLE: tuple[type[BaseException], ...] = (
+    ValidationError,
+    InvalidCloudEvent,
+    PermanentEventError,
+    json.JSONDecodeError,
+    UnicodeDecodeError,
+)
+
+
+class DeadLetter(Exception):
+    def __init__(self, reason: str, error: BaseException, attempts: int) -> None:
+        super().__init__(f"{reason}: {error!r}")
+        self.reason = reason
+        self.error = error
+        self.attempts = attempts
+
+
+def backoff_delay(attempt: int, base_s: float, max_s: float) -> float:
+    """Exponential backoff: base, 2×base, 4×base … capped."""
+    return min(max_s, base_s * 2 ** (attempt - 1))
+
+
+class DeadLetterPolicy:
+    """Middleware factory (FastStream calls it once per received record)."""
+
+    def __init__(self, service: str, settings: Settings) -> None:
+        self.service = service
+        self.attempts = max(1, settings.retry_attempts)
+        self.base_s = settings.retry_backoff_s
+        self.max_s = settings.retry_backoff_max_s
+        self.broker: KafkaBroker | None = None
+
+    def bind(self, broker: KafkaBroker) -> None:
+        self.broker = broker
+
+    def __call__(self, msg: Any, /, *, context: Any) -> "_RetryThenDeadLetter":
+        return _RetryThenDeadLetter(msg, context=context, policy=self)
+
+
+class _RetryThenDeadLetter(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, context: Any, policy: DeadLetterPolicy) -> None:
+        super().__init__(msg, context=context)
+        self.policy = policy
+
+    async def consume_scope(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await call_next(msg)
+            except HandlerException:
+                raise
+            except NOT_RETRYABLE as exc:
+                raise DeadLetter("invalid_event", exc, attempt) from exc
+            except Exception as exc:
+                if attempt >= self.policy.attempts:
+                    raise DeadLetter("retries_exhausted", exc, attempt) from exc
+                delay = backoff_delay(attempt, self.policy.base_s, self.policy.max_s)
+                log.warning("%s: attempt %d failed (%r); retrying in %.2fs", self.policy.service, attempt, exc, delay)
+                await asyncio.sleep(delay)
+
+    async def after_processed(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> bool | None:
+        if exc_val is None or isinstance(exc_val, HandlerException | asyncio.CancelledError):
+            return False
+        dead = exc_val if isinstance(exc_val, DeadLetter) else DeadLetter("unparseable", exc_val, 1)
+        try:
+            await self._publish_dead_letter(dead)
+        except Exception:
+            log.exception("%s: could not dead-letter a record; it stays uncommitted", self.policy.service)
+            return False
+        return True  # handled: the record is committed, the consumer goes on
+
+    async def _publish_dead_letter(self, dead: DeadLetter) -> None:
+        record: ConsumerRecord[Any, Any] = self.msg
+        if self.policy.broker is None:
+            raise RuntimeError("DeadLetterPolicy is not bound to a broker")
+        headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
+        headers.update(
+            {
+                "x-dlq-reason": dead.reason,
+                "x-dlq-error": _one_line(dead.error)[:1000],
+                "x-dlq-service": self.policy.service,
+                "x-dlq-attempts": str(dead.attempts),
+                "x-dlq-topic": record.topic,
+                "x-dlq-partition": str(record.partition),
+                "x-dlq-offset": str(record.offset),
+                "x-dlq-at": datetime.now(UTC).isoformat(),
+            }
+        )
+        await self.policy.broker.publish(
+            record.value or b"", topic=record.topic + ".dlq", key=record.key, headers=headers
+        )
+        log.error(
+            "%s: %s@%d/%d dead-lettered (%s after %d attempt(s)): %s",
+            self.policy.service, record.topic, record.partition, record.offset,
+            dead.reason, dead.attempts, _one_line(dead.error)[:300],
+        )
+
+
+def _one_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}".replace("\n", " ")
+
+
+def make_broker(settings: Settings, service: str, *, middlewares: tuple[Any, ...] = ()) -> tuple[KafkaBroker, DeadLetterPolicy]:
+    policy = DeadLetterPolicy(service, settings)
+    broker = KafkaBroker(
+        settings.kafka_bootstrap,
+        client_id=f"mumaris-{service}",
+        acks="all" if settings.kafka_acks == "all" else int(settings.kafka_acks),
+        enable_idempotence=settings.kafka_idempotent_producer,
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+        middlewares=(*middlewares, policy),
+        logger=logging.getLogger(f"mumaris.{service}.broker"),
+    )
+    policy.bind(broker)
+    return broker, policy
+
+
+def subscribe(broker: KafkaBroker, topic: Topic, *, service: str, settings: Settings, **options: Any) -> Any:
+    """A subscriber in the service's own consumer group, committing after the handler succeeds."""
+    return broker.subscriber(
+        topic.name,
+        group_id=service,
+        auto_offset_reset=settings.kafka_auto_offset_reset,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title=f"{service}:{topic.name}",
+        description=topic.description,
+        **options,
+    )
+
+
+def _cloud_event(message: KafkaMessage) -> CloudEventAttributes:
+    return CloudEventAttributes.from_headers(message.headers)
+
+
+CloudEvent = Annotated[CloudEventAttributes, Depends(_cloud_event)]
+
+
+def encode_event(event: BaseModel) -> bytes:
+    return event.model_dump_json().encode()

@@ -1,0 +1,197 @@
+"""MongoDB wiring every service shares: the client, effect-once event handling and the outbox.
+
+PyMongo's native async API (`AsyncMongoClient`) is used rather than Motor: Motor is deprecated in
+favour of it and it has the same shape.
+
+Effect-once: a handler's state change, the marker "event X was handled by service S" and the
+events it emits (outbox) commit in one transaction. A redelivered event finds its marker and
+changes nothing; a crash before the commit leaves nothing behind and the redelivery does the work.
+
+Outbox: outgoing events are written in the same transaction as the state that caused them; the
+relay publishes what is pending and marks it published. A relay crash between publishing and
+marking republishes on restart; consumers drop the duplicate by its CloudEvents id.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from faststream.kafka import KafkaBroker
+from pydantic import BaseModel
+from pymongo import ASCENDING, AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from mumaris.settings import Settings
+from schemas.cloudevents import CloudEventAttributes
+from schemas.topics import Topic
+
+log = logging.getLogger("mumaris.mongo")
+T = TypeVar("T")
+
+
+def make_client(settings: Settings) -> AsyncMongoClient[dict[str, Any]]:
+    return AsyncMongoClient(
+        settings.mongo_uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=settings.mongo_timeout_ms,
+        connectTimeoutMS=settings.mongo_timeout_ms,
+        appname="mumaris",
+    )
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AlreadyHandled(Exception):
+    """The event's marker exists: it took effect before."""
+
+
+class EventLedger:
+    """Which events a service has applied (`<service>.handled_events`, keyed by CloudEvents id)."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], service: str) -> None:
+        self.collection = db[f"{service}.handled_events"]
+
+    async def mark(self, event_id: str, event_type: str, session: AsyncClientSession) -> None:
+        try:
+            await self.collection.insert_one(
+                {"_id": event_id, "type": event_type, "at": now()}, session=session
+            )
+        except DuplicateKeyError as exc:
+            raise AlreadyHandled(event_id) from exc
+
+
+class Outbox:
+    """Events waiting to be published (`<service>.outbox`)."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], service: str) -> None:
+        self.service = service
+        self.collection = db[f"{service}.outbox"]
+        self.added = asyncio.Event()
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("published", ASCENDING), ("created_at", ASCENDING)])
+
+    def record(self, topic: Topic, event: BaseModel) -> dict[str, Any]:
+        """The outbox document for an event; insert it inside the caller's transaction."""
+        subject = str(getattr(event, topic.key))
+        attrs = CloudEventAttributes.new(source=f"/mumaris/{self.service}", type=topic.ce_type, subject=subject)
+        return {
+            "_id": attrs.id,
+            "topic": topic.name,
+            "key": subject,
+            "headers": attrs.to_headers(),
+            "body": event.model_dump(mode="json"),
+            "created_at": now(),
+            "published": False,
+        }
+
+    async def add(self, topic: Topic, event: BaseModel, session: AsyncClientSession) -> str:
+        doc = self.record(topic, event)
+        await self.collection.insert_one(doc, session=session)
+        return str(doc["_id"])
+
+    def notify(self) -> None:
+        """Wake the relay now instead of at its next poll."""
+        self.added.set()
+
+    async def pending_count(self) -> int:
+        return await self.collection.count_documents({"published": False})
+
+
+class OutboxRelay:
+    """Publishes pending outbox events in creation order; survives broker and database outages."""
+
+    def __init__(self, outbox: Outbox, broker: KafkaBroker, settings: Settings) -> None:
+        self.outbox = outbox
+        self.broker = broker
+        self.poll_s = settings.outbox_poll_s
+        self.batch = settings.outbox_batch
+        self.backoff_max_s = settings.retry_backoff_max_s
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.outbox.service}")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def publish_pending(self) -> int:
+        """One pass: publish up to a batch of pending events; returns how many were published."""
+        docs = await (
+            self.outbox.collection.find({"published": False})
+            .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+            .limit(self.batch)
+            .to_list()
+        )
+        if not docs:
+            return 0
+        futures = [
+            await self.broker.publish(
+                doc["body"], topic=doc["topic"], key=doc["key"].encode(), headers=doc["headers"], no_confirm=True
+            )
+            for doc in docs
+        ]
+        await asyncio.gather(*futures)
+        await self.outbox.collection.update_many(
+            {"_id": {"$in": [doc["_id"] for doc in docs]}},
+            {"$set": {"published": True, "published_at": now()}},
+        )
+        return len(docs)
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            self.outbox.added.clear()
+            try:
+                published = await self.publish_pending()
+                failures = 0
+            except Exception as exc:  # broker or database away: keep everything pending, try again
+                failures += 1
+                delay = min(self.backoff_max_s, self.poll_s * 2 ** min(failures, 6))
+                log.warning("outbox relay (%s): %r; retrying in %.1fs", self.outbox.service, exc, delay)
+                await asyncio.sleep(delay)
+                continue
+            if published == self.batch:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.outbox.added.wait(), timeout=self.poll_s)
+
+
+class UnitOfWork:
+    """One transaction: the event ledger, the service's own writes and its outbox commit together."""
+
+    def __init__(self, client: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]], service: str) -> None:
+        self.client = client
+        self.ledger = EventLedger(db, service)
+        self.outbox = Outbox(db, service)
+
+    async def run(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+        async with self.client.start_session() as session:
+            result: T = await session.with_transaction(work)
+        self.outbox.notify()
+        return result
+
+    async def apply_once(
+        self, event_id: str, event_type: str, work: Callable[[AsyncClientSession], Awaitable[T]]
+    ) -> T | None:
+        """Run `work` unless the event took effect before; returns None for a duplicate."""
+
+        async def guarded(session: AsyncClientSession) -> T:
+            await self.ledger.mark(event_id, event_type, session)
+            return await work(session)
+
+        try:
+            return await self.run(guarded)
+        except AlreadyHandled:
+            log.info("event %s (%s) already applied; skipped", event_id, event_type)
+            return None

@@ -1,0 +1,73 @@
+"""Configuration from the environment (prefix `MUMARIS_`), the same code for the local stack and
+production. The local stack launcher writes its addresses to `.mumaris/stack.env`, which is read
+when present; real environment variables always win.
+"""
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STACK_ENV_FILE = Path(os.environ.get("MUMARIS_STACK_ENV", PROJECT_ROOT / ".mumaris" / "stack.env"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MUMARIS_", env_file=STACK_ENV_FILE, extra="ignore")
+
+    # Kafka
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_idempotent_producer: bool = True  # turn off for brokers that refuse it
+    kafka_acks: str = "all"
+    kafka_request_timeout_ms: int = 15_000
+    kafka_partitions: int = 3
+    kafka_replication_factor: int = 1
+    kafka_auto_offset_reset: str = "earliest"
+
+    # MongoDB
+    mongo_uri: str = "mongodb://127.0.0.1:27017/?retryWrites=false"
+    mongo_db: str = "mumaris"
+    mongo_timeout_ms: int = 5_000
+
+    # Delivery: handler retries before a message goes to its dead-letter topic
+    retry_attempts: int = 4
+    retry_backoff_s: float = 0.2
+    retry_backoff_max_s: float = 5.0
+    outbox_poll_s: float = 0.5
+    outbox_batch: int = 200
+
+    # HTTP
+    http_host: str = "127.0.0.1"
+    intake_port: int = 8001
+    validator_port: int = 8002
+    review_port: int = 8003
+    notifier_port: int = 8004
+
+    # Uploads
+    max_upload_bytes: int = 5 * 1024 * 1024
+
+    # Tokens (HS256 shared secret until accounts bring their own keys)
+    jwt_secret: SecretStr = SecretStr("local-development-secret-change-me-0123456789")
+    jwt_issuer: str = "mumaris"
+    jwt_ttl_s: int = 900
+
+    # E-mail
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = 10.0
+    mail_from: str = "Mumaris <no-reply@mumaris.local>"
+
+    service_name: str = Field(default="mumaris", description="set per process by `mumaris run`")
+
+    def port_of(self, service: str) -> int:
+        return int(getattr(self, f"{service}_port"))
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,95 @@
+"""The topic catalogue: every topic, its event model, its key, who publishes and who consumes.
+
+This is the one place to look. Partition counts come from settings; each topic also has a
+dead-letter topic `<name>.dlq` created beside it.
+"""
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from schemas import events
+
+DLQ_SUFFIX = ".dlq"
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    model: type[BaseModel]
+    ce_type: str
+    key: str
+    producers: tuple[str, ...]
+    consumers: tuple[str, ...]
+    description: str
+
+    @property
+    def dlq(self) -> str:
+        return self.name + DLQ_SUFFIX
+
+
+SUBMISSION_RECEIVED = Topic(
+    name="submission.received",
+    model=events.SubmissionReceived,
+    ce_type="mumaris.submission.received.v1",
+    key="submission_id",
+    producers=("intake",),
+    consumers=("validator",),
+    description="An upload was accepted and stored; the validator checks it.",
+)
+SUBMISSION_VALIDATED = Topic(
+    name="submission.validated",
+    model=events.SubmissionValidated,
+    ce_type="mumaris.submission.validated.v1",
+    key="submission_id",
+    producers=("validator",),
+    consumers=("review", "intake"),
+    description="All automated checks passed; the submission goes to human review.",
+)
+SUBMISSION_REJECTED = Topic(
+    name="submission.rejected",
+    model=events.SubmissionRejected,
+    ce_type="mumaris.submission.rejected.v1",
+    key="submission_id",
+    producers=("validator",),
+    consumers=("notifier", "intake"),
+    description="An automated check failed; the practitioner is told what to fix.",
+)
+REVIEW_QUEUED = Topic(
+    name="review.queued",
+    model=events.ReviewQueued,
+    ce_type="mumaris.review.queued.v1",
+    key="submission_id",
+    producers=("review",),
+    consumers=("intake",),
+    description="The submission entered the human review queue.",
+)
+REVIEW_DECIDED = Topic(
+    name="review.decided",
+    model=events.ReviewDecided,
+    ce_type="mumaris.review.decided.v1",
+    key="submission_id",
+    producers=("review",),
+    consumers=("notifier", "intake"),
+    description="A reviewer approved, rejected or requested changes.",
+)
+
+CATALOGUE: tuple[Topic, ...] = (
+    SUBMISSION_RECEIVED,
+    SUBMISSION_VALIDATED,
+    SUBMISSION_REJECTED,
+    REVIEW_QUEUED,
+    REVIEW_DECIDED,
+)
+
+
+def by_name(name: str) -> Topic:
+    for topic in CATALOGUE:
+        if topic.name == name:
+            return topic
+    raise KeyError(name)
+
+
+def all_topic_names() -> list[str]:
+    """Every topic the stack must create, dead-letter topics included."""
+    return [name for topic in CATALOGUE for name in (topic.name, topic.dlq)]

@@ -1,0 +1,1 @@
+"""The four services; each is an independent FastStream application with its own consumer group."""

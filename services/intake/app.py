@@ -1,0 +1,244 @@
+"""Intake: the HTTP edge for practitioners, and the projection of every submission's status.
+
+Publishes: submission.received (through the outbox).
+Consumes:  submission.validated, submission.rejected, review.queued, review.decided (status timeline).
+"""
+
+import json
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from pymongo.asynchronous.client_session import AsyncClientSession
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+from starlette.types import Message
+
+from mumaris.auth import Principal, principal_from
+from mumaris.errors import ApiError
+from mumaris.files import CONTENT_TYPES, bucket, sha256_hex, sniff_type
+from mumaris.kafka import CloudEvent, PermanentEventError, subscribe
+from mumaris.mongo import now
+from mumaris.service import ServiceRuntime, create_http_app, create_runtime
+from mumaris.settings import Settings, get_settings
+from schemas import topics
+from schemas.events import (
+    CertificateMetadata,
+    Decision,
+    PractitionerRef,
+    ReviewDecided,
+    ReviewQueued,
+    StoredFile,
+    SubmissionKind,
+    SubmissionReceived,
+    SubmissionRejected,
+    SubmissionValidated,
+)
+from services.intake.domain import Status, Step
+from services.intake.store import IntakeStore, UnknownSubmission, new_submission_doc
+
+SERVICE = "intake"
+# Room for the multipart boundaries and the metadata field around the file itself.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+DECISION_STATUS = {
+    Decision.APPROVE: Status.APPROVED,
+    Decision.REJECT: Status.REJECTED,
+    Decision.REQUEST_CHANGES: Status.CHANGES_REQUESTED,
+}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    runtime = create_runtime(SERVICE, settings or get_settings())
+    store = IntakeStore(runtime.db)
+    runtime.on_startup.append(store.ensure_indexes)
+    _subscribe_status_events(runtime, store)
+    app = create_http_app(runtime, title="Mumaris intake")
+    _add_certificate_routes(app, runtime, store)
+    return app
+
+
+# --- status projection -------------------------------------------------------------------------
+
+
+def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore) -> None:
+    sub = dict(service=SERVICE, settings=runtime.settings)
+
+    async def record(submission_id: str, step: Step, extra: dict[str, Any] | None = None) -> None:
+        async def work(session: AsyncClientSession) -> bool:
+            try:
+                return await store.record_step(submission_id, step, session, extra)
+            except UnknownSubmission as exc:
+                raise PermanentEventError(f"unknown submission {submission_id}") from exc
+
+        await runtime.uow.apply_once(step.event_id or "", f"intake:{step.status}", work)
+
+    @subscribe(runtime.broker, topics.SUBMISSION_VALIDATED, **sub)
+    async def on_validated(event: SubmissionValidated, ce: CloudEvent) -> None:
+        await record(event.submission_id, Step(Status.VALIDATED, event.validated_at, ce.id),
+                     {"findings": [f.model_dump(mode="json") for f in event.findings]})
+
+    @subscribe(runtime.broker, topics.SUBMISSION_REJECTED, **sub)
+    async def on_rejected(event: SubmissionRejected, ce: CloudEvent) -> None:
+        await record(event.submission_id, Step(Status.VALIDATION_FAILED, event.rejected_at, ce.id),
+                     {"findings": [f.model_dump(mode="json") for f in event.findings]})
+
+    @subscribe(runtime.broker, topics.REVIEW_QUEUED, **sub)
+    async def on_queued(event: ReviewQueued, ce: CloudEvent) -> None:
+        await record(event.submission_id, Step(Status.IN_REVIEW, event.queued_at, ce.id))
+
+    @subscribe(runtime.broker, topics.REVIEW_DECIDED, **sub)
+    async def on_decided(event: ReviewDecided, ce: CloudEvent) -> None:
+        step = Step(DECISION_STATUS[event.decision], event.decided_at, ce.id, event.reason or None)
+        await record(event.submission_id, step, {"decision": {"decision": event.decision.value, "reason": event.reason}})
+
+
+# --- HTTP --------------------------------------------------------------------------------------
+
+
+def _limit_body(request: Request, limit: int) -> Request:
+    """The same request, refusing with 413 as soon as more than `limit` bytes have arrived,
+    so an oversized upload is never read (or spooled) in full."""
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        message = await request.receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise ApiError(413, "file.too_large", {"max_bytes": limit - MULTIPART_OVERHEAD_BYTES})
+        return message
+
+    return Request(request.scope, receive)
+
+
+async def _read_upload(request: Request, max_bytes: int) -> tuple[CertificateMetadata, str, bytes]:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes + MULTIPART_OVERHEAD_BYTES:
+        raise ApiError(413, "file.too_large", {"max_bytes": max_bytes})
+    limited = _limit_body(request, max_bytes + MULTIPART_OVERHEAD_BYTES)
+    try:
+        form = await limited.form(max_files=1, max_fields=4, max_part_size=64 * 1024)
+    except MultiPartException as exc:
+        raise ApiError(400, "request.invalid", {"problem": exc.message}) from exc
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise ApiError(400, "file.missing")
+    raw_metadata = form.get("metadata")
+    if not isinstance(raw_metadata, str):
+        raise ApiError(422, "request.metadata_invalid", [{"field": "metadata", "problem": "missing"}])
+    try:
+        metadata = CertificateMetadata.model_validate(json.loads(raw_metadata))
+    except json.JSONDecodeError as exc:
+        raise ApiError(422, "request.metadata_invalid", [{"field": "metadata", "problem": "not JSON"}]) from exc
+    except ValidationError as exc:
+        details = [{"field": ".".join(map(str, e["loc"])), "problem": e["msg"]} for e in exc.errors()]
+        raise ApiError(422, "request.metadata_invalid", details) from exc
+    data = await upload.read()
+    if len(data) > max_bytes:
+        raise ApiError(413, "file.too_large", {"max_bytes": max_bytes})
+    return metadata, _safe_filename(upload.filename), data
+
+
+def _safe_filename(name: str | None) -> str:
+    base = (name or "document").replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
+    return cleaned[:120] or "document"
+
+
+def _public_view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "submission_id": doc["_id"],
+        "kind": doc["kind"],
+        "status": doc["status"],
+        "certificate": doc["certificate"],
+        "file": {k: doc["file"][k] for k in ("filename", "size", "content_type", "sha256")},
+        "timeline": [
+            {"status": s["status"], "at": s["at"].isoformat(), **({"note": s["note"]} if s.get("note") else {})}
+            for s in doc["timeline"]
+        ],
+        "findings": doc.get("findings", []),
+        "decision": doc.get("decision"),
+        "created_at": doc["created_at"].isoformat(),
+        "updated_at": doc["updated_at"].isoformat(),
+    }
+
+
+def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: IntakeStore) -> None:
+    settings = runtime.settings
+
+    def practitioner(request: Request) -> Principal:
+        return principal_from(request, settings, "practitioner")
+
+    @app.post("/v1/certificates", status_code=202, tags=["certificates"])
+    async def submit_certificate(request: Request) -> JSONResponse:
+        """Multipart: `metadata` (JSON: name, obtained_on, institution, specialty, degree) and one `file`
+        (PDF or JPEG). Answers 202 once the record and its event are stored together."""
+        who = practitioner(request)
+        metadata, filename, data = await _read_upload(request, settings.max_upload_bytes)
+        if not data:
+            raise ApiError(400, "file.empty")
+        doc_type = sniff_type(data[:16])
+        if doc_type is None:
+            raise ApiError(415, "file.unsupported_type", {"accepted": ["application/pdf", "image/jpeg"]})
+        sha256 = sha256_hex(data)
+        if pending := await store.pending_with_file(who.id, sha256):
+            raise ApiError(409, "file.duplicate_pending", {"pending_submission_id": pending})
+
+        submission_id = str(uuid.uuid4())
+        received_at = now()
+        file_id = await bucket(runtime.db).upload_from_stream(
+            filename, data, metadata={"sha256": sha256, "content_type": CONTENT_TYPES[doc_type], "owner": who.id}
+        )
+        stored = StoredFile(
+            file_id=str(file_id), filename=filename, size=len(data), sha256=sha256, content_type=CONTENT_TYPES[doc_type]
+        )
+        ref = PractitionerRef(id=who.id, name=who.name, email=who.email, locale=who.locale)
+        event = SubmissionReceived(
+            submission_id=submission_id,
+            kind=SubmissionKind.CERTIFICATE,
+            practitioner=ref,
+            certificate=metadata,
+            file=stored,
+            received_at=received_at,
+        )
+        record = new_submission_doc(
+            submission_id=submission_id,
+            practitioner=ref.model_dump(mode="json"),
+            certificate=metadata.model_dump(mode="json"),
+            file=stored.model_dump(mode="json"),
+            received_at=received_at,
+        )
+
+        async def work(session: AsyncClientSession) -> None:
+            await store.insert(record, session)
+            await runtime.uow.outbox.add(topics.SUBMISSION_RECEIVED, event, session)
+
+        try:
+            await runtime.uow.run(work)
+        except BaseException:
+            # No orphan file without its record (unless the commit did land and only its answer was lost).
+            if await store.get(submission_id) is None:
+                await bucket(runtime.db).delete(file_id)
+            raise
+        return JSONResponse(
+            {"submission_id": submission_id, "status": Status.RECEIVED.value,
+             "links": {"self": f"/v1/certificates/{submission_id}"}},
+            status_code=202,
+            headers={"Location": f"/v1/certificates/{submission_id}"},
+        )
+
+    @app.get("/v1/certificates/{submission_id}", tags=["certificates"])
+    async def get_certificate(submission_id: str, request: Request) -> dict[str, Any]:
+        who = principal_from(request, settings, "practitioner", "reviewer", "admin")
+        doc = await store.get(submission_id)
+        if doc is None or (who.role == "practitioner" and doc["practitioner_id"] != who.id):
+            raise ApiError(404, "not_found")  # another practitioner's submission does not exist for you
+        return _public_view(doc)
+
+    @app.get("/v1/certificates", tags=["certificates"])
+    async def list_certificates(request: Request) -> dict[str, Any]:
+        who = practitioner(request)
+        return {"items": [_public_view(d) for d in await store.list_for(who.id)]}

@@ -1,0 +1,113 @@
+"""Intake's collections: `intake.submissions` (one document per submission with its timeline)."""
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.intake.domain import PENDING, Projection, Status, Step, project
+
+
+def _step_doc(step: Step) -> dict[str, Any]:
+    return {"status": step.status.value, "at": step.at, "event_id": step.event_id, "note": step.note}
+
+
+def _projection(doc: dict[str, Any]) -> Projection:
+    return Projection(
+        status=Status(doc["status"]),
+        timeline=tuple(
+            Step(Status(s["status"]), s["at"], s.get("event_id"), s.get("note")) for s in doc["timeline"]
+        ),
+    )
+
+
+class UnknownSubmission(LookupError):
+    pass
+
+
+class ConcurrentUpdate(RuntimeError):
+    pass
+
+
+class IntakeStore:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.submissions = db["intake.submissions"]
+
+    async def ensure_indexes(self) -> None:
+        await self.submissions.create_index([("practitioner_id", ASCENDING), ("created_at", DESCENDING)])
+        await self.submissions.create_index([("practitioner_id", ASCENDING), ("file.sha256", ASCENDING)])
+
+    async def insert(self, doc: dict[str, Any], session: AsyncClientSession) -> None:
+        await self.submissions.insert_one(doc, session=session)
+
+    async def pending_with_file(self, practitioner_id: str, sha256: str) -> str | None:
+        doc = await self.submissions.find_one(
+            {
+                "practitioner_id": practitioner_id,
+                "file.sha256": sha256,
+                "status": {"$in": [s.value for s in PENDING]},
+            },
+            projection={"_id": 1},
+        )
+        return None if doc is None else str(doc["_id"])
+
+    async def get(self, submission_id: str) -> dict[str, Any] | None:
+        return await self.submissions.find_one({"_id": submission_id})
+
+    async def list_for(self, practitioner_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        cursor = self.submissions.find({"practitioner_id": practitioner_id}).sort("created_at", DESCENDING)
+        return await cursor.limit(limit).to_list()
+
+    async def record_step(
+        self,
+        submission_id: str,
+        step: Step,
+        session: AsyncClientSession,
+        extra: dict[str, Any] | None = None,
+    ) -> bool:
+        """Apply one pipeline step to the projection; False when it was already there."""
+        doc = await self.submissions.find_one({"_id": submission_id}, session=session)
+        if doc is None:
+            raise UnknownSubmission(submission_id)
+        updated = project(_projection(doc), step)
+        if updated is None:
+            return False
+        changes: dict[str, Any] = {
+            "status": updated.status.value,
+            "timeline": [_step_doc(s) for s in updated.timeline],
+            "updated_at": step.at,
+            **(extra or {}),
+        }
+        result = await self.submissions.update_one(
+            {"_id": submission_id, "revision": doc["revision"]},
+            {"$set": changes, "$inc": {"revision": 1}},
+            session=session,
+        )
+        if result.modified_count != 1:
+            raise ConcurrentUpdate(submission_id)  # someone else moved it: the handler retries
+        return True
+
+
+def new_submission_doc(
+    *,
+    submission_id: str,
+    practitioner: dict[str, Any],
+    certificate: dict[str, Any],
+    file: dict[str, Any],
+    received_at: datetime,
+) -> dict[str, Any]:
+    return {
+        "_id": submission_id,
+        "kind": "certificate",
+        "practitioner_id": practitioner["id"],
+        "practitioner": practitioner,
+        "certificate": certificate,
+        "file": file,
+        "status": Status.RECEIVED.value,
+        "timeline": [_step_doc(Step(Status.RECEIVED, received_at))],
+        "created_at": received_at,
+        "updated_at": received_at,
+        "revision": 0,
+    }

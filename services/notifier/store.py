@@ -1,0 +1,43 @@
+"""Notifier's collections: `notifier.inbox` (the practitioner's in-platform messages) and
+`notifier.deliveries` (one document per event × channel × recipient: intent, then sent/failed)."""
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+
+class NotifierStore:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.inbox = db["notifier.inbox"]
+        self.deliveries = db["notifier.deliveries"]
+
+    async def ensure_indexes(self) -> None:
+        await self.inbox.create_index([("recipient_id", ASCENDING), ("created_at", DESCENDING)])
+        await self.deliveries.create_index([("event_id", ASCENDING), ("status", ASCENDING)])
+
+    async def add_inbox_message(self, message: dict[str, Any], session: AsyncClientSession) -> None:
+        await self.inbox.insert_one(message, session=session)
+
+    async def add_delivery_intent(self, delivery: dict[str, Any], session: AsyncClientSession) -> None:
+        await self.deliveries.insert_one(delivery, session=session)
+
+    async def pending_deliveries(self, event_id: str) -> list[dict[str, Any]]:
+        return await self.deliveries.find({"event_id": event_id, "status": "pending"}).to_list()
+
+    async def mark_delivery(self, delivery_id: str, status: str, at: datetime, **fields: Any) -> None:
+        await self.deliveries.update_one(
+            {"_id": delivery_id, "status": "pending"},
+            {"$set": {"status": status, "updated_at": at, **fields}, "$inc": {"tries": 1}},
+        )
+
+    async def note_failed_try(self, delivery_id: str, error: str, at: datetime) -> None:
+        await self.deliveries.update_one(
+            {"_id": delivery_id}, {"$set": {"last_error": error, "updated_at": at}, "$inc": {"tries": 1}}
+        )
+
+    async def inbox_for(self, recipient_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        cursor = self.inbox.find({"recipient_id": recipient_id}).sort("created_at", DESCENDING)
+        return await cursor.limit(limit).to_list()

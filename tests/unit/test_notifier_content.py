@@ -1,0 +1,282 @@
+"""What the notifier says: languages in the right order, findings and reasons present, nothing
+user-provided able to inject markup, delivery keys that deduplicate exactly one delivery."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from schemas.events import (
+    Decision,
+    Finding,
+    Localized,
+    PractitionerRef,
+    ReviewDecided,
+    SubmissionKind,
+    SubmissionRejected,
+)
+from services.notifier.domain import (
+    CHANNELS,
+    KIND_OF_DECISION,
+    Notification,
+    delivery_key,
+    notification_for_decision,
+    notification_for_rejection,
+)
+
+HOSTILE = "<script>alert('x')</script>"
+WRONG_TYPE = Localized(ar="نوع الملف غير مدعوم؛ أرفق ملف PDF أو JPEG.", en="This file type is not accepted; attach a PDF or a JPEG.")
+NAME_MISSING = Localized(ar="لا يظهر اسمك في المستند.", en="Your name does not appear on the document.")
+ONLY_A_WARNING = Localized(ar="جودة المسح منخفضة.", en="The scan quality is low.")
+
+
+def practitioner(locale: str = "ar", name: str = "سارة القحطاني") -> PractitionerRef:
+    return PractitionerRef(id="prac-1", name=name, email="sara@example.org", locale=locale)
+
+
+def rejection(locale: str = "ar", findings: list[Finding] | None = None) -> SubmissionRejected:
+    if findings is None:
+        findings = [
+            Finding(rule="file.type", outcome="fail", code="file.unsupported_type", message=WRONG_TYPE),
+            Finding(rule="ocr.name", outcome="fail", message=NAME_MISSING),
+            Finding(rule="file.size", outcome="pass"),
+            Finding(rule="scan.quality", outcome="warn", message=ONLY_A_WARNING),
+        ]
+    return SubmissionRejected(
+        submission_id="sub-7f3a",
+        kind=SubmissionKind.CERTIFICATE,
+        practitioner=practitioner(locale),
+        findings=findings,
+        rejected_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+    )
+
+
+def decision(kind: Decision, reason: str = "", locale: str = "ar", name: str = "سارة القحطاني") -> ReviewDecided:
+    return ReviewDecided(
+        submission_id="sub-7f3a",
+        review_id="rev-1",
+        kind=SubmissionKind.CERTIFICATE,
+        practitioner=practitioner(locale, name),
+        decision=kind,
+        reason=reason,
+        reviewer_id="reviewer-9",
+        decided_at=datetime(2026, 3, 2, 11, 0, tzinfo=UTC),
+    )
+
+
+def bodies(notification: Notification) -> dict[str, str]:
+    return {"text": notification.text, "html": notification.html, "inbox": notification.inbox_body}
+
+
+def assert_comes_before(first: str, second: str, where: str) -> None:
+    assert first in where and second in where
+    assert where.index(first) < where.index(second)
+
+
+# --- language order ---------------------------------------------------------------------------
+
+
+def test_arabic_practitioner_reads_arabic_first_then_english() -> None:
+    notification = notification_for_rejection(rejection("ar"))
+
+    assert notification.locale == "ar"
+    assert_comes_before("طلبك يحتاج إلى تصحيح", "Your submission needs corrections", notification.subject)
+    assert_comes_before("طلبك يحتاج إلى تصحيح", "Your submission needs corrections", notification.inbox_title)
+    for where in bodies(notification).values():
+        assert_comes_before(WRONG_TYPE.ar, WRONG_TYPE.en, where)
+
+
+def test_english_practitioner_reads_english_first_then_arabic() -> None:
+    notification = notification_for_decision(decision(Decision.APPROVE, locale="en"))
+
+    assert notification.locale == "en"
+    assert_comes_before("Your submission has been approved", "تم اعتماد طلبك", notification.subject)
+    for where in bodies(notification).values():
+        assert_comes_before("We are pleased", "يسرّنا", where)
+
+
+def test_html_marks_each_language_with_its_direction() -> None:
+    for locale in ("ar", "en"):
+        html = notification_for_rejection(rejection(locale)).html
+
+        assert 'lang="ar" dir="rtl"' in html
+        assert 'lang="en" dir="ltr"' in html
+        root = html[html.index("<html") : html.index(">", html.index("<html"))]
+        assert f'lang="{locale}"' in root
+        assert ('dir="rtl"' if locale == "ar" else 'dir="ltr"') in root
+
+
+# --- rejections: what to fix ------------------------------------------------------------------
+
+
+def test_rejection_lists_every_failed_check_in_both_languages() -> None:
+    notification = notification_for_rejection(rejection())
+
+    assert notification.kind == "submission.rejected"
+    assert notification.recipient_id == "prac-1"
+    assert notification.email == "sara@example.org"
+    for where in bodies(notification).values():
+        for message in (WRONG_TYPE, NAME_MISSING):
+            assert message.ar in where
+            assert message.en in where
+        assert "المطلوب تصحيحه" in where
+        assert "What to fix" in where
+
+
+def test_rejection_leaves_out_checks_that_did_not_fail() -> None:
+    notification = notification_for_rejection(rejection())
+
+    for where in bodies(notification).values():
+        assert ONLY_A_WARNING.ar not in where
+        assert ONLY_A_WARNING.en not in where
+
+
+def test_failed_check_without_a_message_is_still_named() -> None:
+    notification = notification_for_rejection(rejection(findings=[Finding(rule="ocr.date", outcome="fail")]))
+
+    assert "«ocr.date»" in notification.text
+    assert "“ocr.date”" in notification.text
+
+
+def test_rejection_without_any_failed_check_still_says_what_went_wrong() -> None:
+    notification = notification_for_rejection(rejection(findings=[]))
+
+    assert "لم يستوفِ المستند متطلبات التحقق الآلي." in notification.text
+    assert "The document did not meet the automated checks." in notification.text
+
+
+def test_same_message_from_two_checks_is_listed_once() -> None:
+    twice = [Finding(rule=rule, outcome="fail", message=WRONG_TYPE) for rule in ("file.magic", "file.type")]
+    notification = notification_for_rejection(rejection(findings=twice))
+
+    assert notification.text.count(WRONG_TYPE.en) == 1
+
+
+# --- decisions ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected_kind", "arabic", "english"),
+    [
+        (Decision.APPROVE, "review.approved", "تم اعتماد طلبك", "Your submission has been approved"),
+        (Decision.REJECT, "review.rejected", "لم تتم الموافقة على طلبك", "Your submission was not approved"),
+        (
+            Decision.REQUEST_CHANGES,
+            "review.changes_requested",
+            "مطلوب إجراء تعديلات على طلبك",
+            "Changes requested on your submission",
+        ),
+    ],
+)
+def test_each_decision_is_worded_for_what_was_decided(
+    kind: Decision, expected_kind: str, arabic: str, english: str
+) -> None:
+    notification = notification_for_decision(decision(kind, reason="المستند غير واضح"))
+
+    assert notification.kind == expected_kind
+    assert notification.subject == f"{arabic} | {english}"
+    assert arabic in notification.text and english in notification.text
+    assert arabic in notification.html and english in notification.html
+
+
+@pytest.mark.parametrize(
+    ("kind", "arabic_heading", "english_heading"),
+    [
+        (Decision.REJECT, "سبب القرار:", "Reason for the decision:"),
+        (Decision.REQUEST_CHANGES, "التعديلات المطلوبة:", "Requested changes:"),
+    ],
+)
+def test_refusals_carry_the_reviewers_reason(kind: Decision, arabic_heading: str, english_heading: str) -> None:
+    reason = "صورة الشهادة غير واضحة، يُرجى إرفاق نسخة أوضح."
+    notification = notification_for_decision(decision(kind, reason=reason))
+
+    for where in bodies(notification).values():
+        assert reason in where
+        assert arabic_heading in where
+        assert english_heading in where
+
+
+def test_approval_does_not_show_the_reviewers_internal_note() -> None:
+    notification = notification_for_decision(decision(Decision.APPROVE, reason="checked against the registry"))
+
+    for where in bodies(notification).values():
+        assert "checked against the registry" not in where
+
+
+def test_every_message_names_the_submission() -> None:
+    notifications = [notification_for_rejection(rejection())] + [
+        notification_for_decision(decision(kind, reason="x")) for kind in Decision
+    ]
+    for notification in notifications:
+        for where in bodies(notification).values():
+            assert "sub-7f3a" in where
+            assert "رقم الطلب:" in where
+            assert "Submission ID:" in where
+
+
+def test_message_without_a_name_still_greets_politely() -> None:
+    notification = notification_for_decision(decision(Decision.APPROVE, name="  "))
+
+    assert "حضرة الممارس الصحي،" in notification.text
+    assert "Dear practitioner," in notification.text
+
+
+# --- escaping -----------------------------------------------------------------------------------
+
+
+def test_hostile_reason_and_name_are_escaped_in_html() -> None:
+    notification = notification_for_decision(decision(Decision.REJECT, reason=HOSTILE, name=f"Eve {HOSTILE}"))
+
+    assert "<script" not in notification.html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in notification.html
+
+
+def test_hostile_finding_message_is_escaped_in_html() -> None:
+    hostile = Localized(ar=f"رسالة {HOSTILE}", en=f"message {HOSTILE}")
+    notification = notification_for_rejection(rejection(findings=[Finding(rule="r", outcome="fail", message=hostile)]))
+
+    assert "<script" not in notification.html
+    assert "&lt;script&gt;" in notification.html
+
+
+def test_plain_text_keeps_user_text_verbatim() -> None:
+    # Plain text is not HTML: escaping there would show "&lt;" to the reader.
+    notification = notification_for_decision(decision(Decision.REJECT, reason="a < b & c"))
+
+    assert "a < b & c" in notification.text
+    assert "a < b & c" in notification.inbox_body
+    assert "a &lt; b &amp; c" in notification.html
+
+
+# --- channels and delivery keys -----------------------------------------------------------------
+
+
+def test_every_kind_has_its_channels() -> None:
+    produced_kinds = {"submission.rejected", *KIND_OF_DECISION.values()}
+
+    assert set(CHANNELS) == produced_kinds
+    for channels in CHANNELS.values():
+        assert channels
+        assert "email" in channels and "inbox" in channels
+
+
+def test_delivery_key_is_stable() -> None:
+    assert delivery_key("evt-1", "email", "prac-1") == delivery_key("evt-1", "email", "prac-1")
+
+
+def test_delivery_key_differs_per_channel_recipient_and_event() -> None:
+    keys = {
+        delivery_key("evt-1", "email", "prac-1"),
+        delivery_key("evt-1", "inbox", "prac-1"),
+        delivery_key("evt-1", "email", "prac-2"),
+        delivery_key("evt-2", "email", "prac-1"),
+    }
+
+    assert len(keys) == 4
+
+
+def test_delivery_key_cannot_be_forged_by_moving_a_separator() -> None:
+    assert delivery_key("a:b", "c", "d") != delivery_key("a", "b:c", "d")
+
+
+def test_delivery_key_does_not_reveal_the_address() -> None:
+    assert "sara@example.org" not in delivery_key("evt-1", "email", "sara@example.org")
