@@ -12,11 +12,14 @@ import json
 import logging
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mumaris.settings import PROJECT_ROOT, STACK_ENV_FILE, get_settings
+
+if TYPE_CHECKING:
+    from mumaris.stack import LocalStack
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 stack_app = typer.Typer(help="The embedded local stack: a real Kafka broker and a MongoDB-wire server.")
@@ -34,6 +37,11 @@ class ServiceName(StrEnum):
     notifier = "notifier"
 
 
+def stack_is_running(stack: "LocalStack") -> bool:
+    status = stack.status()
+    return bool(status["kafka"]["alive"] and status["mongo"]["alive"])
+
+
 @stack_app.command("up")
 def stack_up() -> None:
     """Start Kafka and the database on free loopback ports; write their addresses to .mumaris/stack.env."""
@@ -41,7 +49,7 @@ def stack_up() -> None:
     from schemas.topics import all_topic_names
 
     stack = LocalStack.attach(STACK_DIR) if (STACK_DIR / "stack.json").exists() else LocalStack(STACK_DIR)
-    if all(stack.status().get(k) for k in ("kafka_alive", "mongo_alive")):
+    if stack_is_running(stack):
         typer.echo(f"already running: {json.dumps(stack.status())}")
         return
     info = stack.start(all_topic_names(), partitions=get_settings().kafka_partitions)
@@ -80,7 +88,7 @@ def _write_env_file(env: dict[str, str]) -> None:
 @topics_app.command("create")
 def topics_create() -> None:
     """Create every topic of the catalogue and its `.dlq` (existing topics are left alone)."""
-    from mumaris.topics_admin import create_topics
+    from mumaris.stack import create_topics
     from schemas.topics import all_topic_names
 
     settings = get_settings()

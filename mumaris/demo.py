@@ -16,12 +16,11 @@ from aiosmtpd.controller import Controller
 from PIL import Image, ImageDraw
 
 from mumaris.auth import Principal, issue_token
+from mumaris.cli import STACK_DIR, stack_is_running
 from mumaris.launcher import SERVICES, ServiceGroup
 from mumaris.settings import PROJECT_ROOT, Settings
 from mumaris.stack import LocalStack, free_port
 from schemas.topics import all_topic_names
-
-STACK_DIR = PROJECT_ROOT / ".mumaris" / "stack"
 
 
 class MailCatcher:
@@ -74,13 +73,12 @@ def _say(text: str) -> None:
 
 def run_demo(keep: bool = False) -> int:
     stack = LocalStack.attach(STACK_DIR) if (STACK_DIR / "stack.json").exists() else LocalStack(STACK_DIR)
-    status = stack.status()
-    started_stack = not (status.get("kafka_alive") and status.get("mongo_alive"))
+    started_stack = not stack_is_running(stack)
     if started_stack:
         _say("starting the local stack (Apache Kafka KRaft on the JDK, SecantusDB) ...")
         info = stack.start(all_topic_names())
     else:
-        info = stack.info()
+        info = stack.info
     _say(f"  kafka {info.kafka_bootstrap}   mongo {info.mongo_uri}")
 
     settings = Settings(**{k.removeprefix("MUMARIS_").lower(): v for k, v in info.env().items()})

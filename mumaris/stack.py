@@ -325,14 +325,16 @@ async def _kafka_broker_count(bootstrap: str) -> int:
         await admin.close()
 
 
-async def _create_topics(bootstrap: str, topics: list[str], partitions: int) -> None:
+async def create_topics(bootstrap: str, topics: list[str], partitions: int, replication_factor: int = 1) -> list[str]:
+    """Create the topics that do not exist yet (used by the launcher and `mumaris topics create`);
+    returns the names created. Existing topics are left as they are."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15_000)
     try:
         await admin.start()
         missing = sorted(set(topics) - set(await admin.list_topics()))
         if missing:
             response = await admin.create_topics(
-                [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in missing]
+                [NewTopic(name, num_partitions=partitions, replication_factor=replication_factor) for name in missing]
             )
             failures = [
                 f"{topic}: error {code} {message or ''}".strip()
@@ -342,6 +344,7 @@ async def _create_topics(bootstrap: str, topics: list[str], partitions: int) -> 
             if failures:
                 raise StackError("Kafka refused to create topics: " + "; ".join(failures))
         await _wait_for_leaders(admin, topics)
+        return missing
     finally:
         await admin.close()
 
@@ -494,7 +497,7 @@ class LocalStack:
             self._write_record()
             self._wait_for_mongo(deadline)
             self._wait_for_kafka(deadline)
-            _run_blocking(lambda: _create_topics(self.info.kafka_bootstrap, topics, partitions))
+            _run_blocking(lambda: create_topics(self.info.kafka_bootstrap, topics, partitions))
         except BaseException:
             self.stop()
             raise
