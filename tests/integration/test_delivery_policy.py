@@ -1,0 +1,192 @@
+"""The delivery policy every consumer runs with, against the real broker and database:
+broken records go to the dead-letter topic and the consumer keeps going; transient failures are
+retried; a crash in the middle of a handler leaves nothing behind and the redelivery applies once."""
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from mumaris.kafka import CloudEvent, make_broker, subscribe
+from mumaris.mongo import UnitOfWork, make_client
+from mumaris.stack import StackInfo, create_topics
+from schemas.cloudevents import CloudEventAttributes
+from schemas.events import Event
+from schemas.topics import Topic
+from tests.support import eventually, headers_of, produce, read_all, settings_for, unique
+
+pytestmark = pytest.mark.integration
+
+
+class Ping(Event):
+    ping_id: str
+    n: int
+
+
+@pytest.fixture
+async def topic(stack: StackInfo) -> Topic:
+    name = unique("policy")
+    await create_topics(stack.kafka_bootstrap, [name, name + ".dlq"], partitions=1)
+    return Topic(name=name, model=Ping, ce_type="test.ping.v1", key="ping_id",
+                 producers=("test",), consumers=("test",), description="test topic")
+
+
+def ce_headers(event_id: str | None = None) -> dict[str, str]:
+    attrs = CloudEventAttributes.new(source="/test", type="test.ping.v1", subject="p")
+    if event_id:
+        attrs = attrs.model_copy(update={"id": event_id})
+    return attrs.to_headers()
+
+
+async def send(stack: StackInfo, topic: Topic, body: Any, headers: dict[str, str] | None = None) -> None:
+    value = body if isinstance(body, bytes) else json.dumps(body).encode()
+    await produce(stack.kafka_bootstrap, topic.name, value, key=b"k", headers=headers)
+
+
+class Harness:
+    """One in-process consumer (a unique service name = its own consumer group) on `topic`."""
+
+    def __init__(self, stack: StackInfo, topic: Topic, **settings: Any) -> None:
+        self.service = unique("svc")
+        self.settings = settings_for(stack, mongo_db=unique("db"), **settings)
+        self.broker, _ = make_broker(self.settings, self.service)
+        self.topic = topic
+        self.handled: list[Ping] = []
+
+    async def __aenter__(self) -> "Harness":
+        await self.broker.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.broker.stop()
+
+
+@pytest.fixture
+async def harness(stack: StackInfo, topic: Topic) -> AsyncIterator[Harness]:
+    h = Harness(stack, topic)
+
+    @subscribe(h.broker, topic, service=h.service, settings=h.settings)
+    async def handle(event: Ping, ce: CloudEvent) -> None:
+        h.handled.append(event)
+
+    async with h:
+        yield h
+
+
+async def test_broken_records_are_dead_lettered_with_the_reason_and_the_consumer_goes_on(
+    stack: StackInfo, topic: Topic, harness: Harness
+) -> None:
+    await send(stack, topic, b"\x00not json at all", ce_headers())
+    await send(stack, topic, {"ping_id": "p", "n": "not a number"}, ce_headers())
+    await send(stack, topic, {"ping_id": "p", "n": 1})  # no CloudEvents headers
+    await send(stack, topic, {"ping_id": "p", "n": 2}, ce_headers())
+
+    await eventually(lambda: _ready(harness.handled), what="the valid record to be handled")
+    assert [e.n for e in harness.handled] == [2]
+
+    dead = await eventually(lambda: _at_least(read_all(stack.kafka_bootstrap, topic.dlq), 3), what="3 dead letters")
+    assert len(dead) == 3
+    for record in dead:
+        headers = headers_of(record)
+        assert headers["x-dlq-service"] == harness.service
+        assert headers["x-dlq-topic"] == topic.name
+        assert headers["x-dlq-reason"] == "invalid_event"
+        assert headers["x-dlq-attempts"] == "1"  # broken input is not retried
+    assert dead[0].value == b"\x00not json at all"  # the original bytes, for replay
+    assert "ce_id" in headers_of(dead[1])  # the original headers travel along
+
+
+async def test_a_transient_failure_is_retried_and_then_succeeds(stack: StackInfo, topic: Topic) -> None:
+    h = Harness(stack, topic, retry_attempts=4)
+    calls = 0
+
+    @subscribe(h.broker, topic, service=h.service, settings=h.settings)
+    async def flaky(event: Ping) -> None:
+        nonlocal calls
+        calls += 1
+        if calls < 3:
+            raise ConnectionError("database briefly away")
+        h.handled.append(event)
+
+    async with h:
+        await send(stack, topic, {"ping_id": "p", "n": 7}, ce_headers())
+        await eventually(lambda: _ready(h.handled), what="the retried record")
+    assert calls == 3 and [e.n for e in h.handled] == [7]
+    assert await read_all(stack.kafka_bootstrap, topic.dlq) == []
+
+
+async def test_a_record_that_keeps_failing_is_dead_lettered_after_the_last_attempt(
+    stack: StackInfo, topic: Topic
+) -> None:
+    h = Harness(stack, topic, retry_attempts=3)
+    attempts: list[int] = []
+
+    @subscribe(h.broker, topic, service=h.service, settings=h.settings)
+    async def failing(event: Ping) -> None:
+        if event.n == 1:
+            attempts.append(event.n)
+            raise RuntimeError("downstream keeps failing")
+        h.handled.append(event)
+
+    async with h:
+        await send(stack, topic, {"ping_id": "p", "n": 1}, ce_headers())
+        await send(stack, topic, {"ping_id": "p", "n": 2}, ce_headers())
+        await eventually(lambda: _ready(h.handled), what="the record after the poisoned one")
+    assert len(attempts) == 3
+    dead = await read_all(stack.kafka_bootstrap, topic.dlq)
+    assert len(dead) == 1
+    headers = headers_of(dead[0])
+    assert headers["x-dlq-reason"] == "retries_exhausted"
+    assert headers["x-dlq-attempts"] == "3"
+    assert "downstream keeps failing" in headers["x-dlq-error"]
+
+
+async def test_a_crash_in_the_middle_of_a_handler_leaves_nothing_and_the_redelivery_applies_once(
+    stack: StackInfo, topic: Topic
+) -> None:
+    h = Harness(stack, topic)
+    client = make_client(h.settings)
+    db = client[h.settings.mongo_db]
+    uow = UnitOfWork(client, db, h.service)
+    crashes = 0
+
+    @subscribe(h.broker, topic, service=h.service, settings=h.settings)
+    async def half_done(event: Ping, ce: CloudEvent) -> None:
+        async def work(session: AsyncClientSession) -> None:
+            nonlocal crashes
+            await db["effects"].insert_one({"ping": event.ping_id, "n": event.n}, session=session)
+            await uow.outbox.add(topic, event, session)
+            if crashes == 0:
+                crashes += 1
+                raise RuntimeError("process died after the first write")
+
+        await uow.apply_once(ce.id, ce.type, work)
+        h.handled.append(event)
+
+    same_id = ce_headers()["ce_id"]
+    async with h:
+        await send(stack, topic, {"ping_id": "once", "n": 1}, ce_headers(same_id))
+        await send(stack, topic, {"ping_id": "once", "n": 1}, ce_headers(same_id))  # duplicate delivery
+        await eventually(lambda: _at_least_list(h.handled, 2), what="both deliveries handled")
+
+    assert crashes == 1
+    assert await db["effects"].count_documents({"ping": "once"}) == 1
+    assert await uow.outbox.collection.count_documents({}) == 1
+    assert await uow.ledger.collection.count_documents({"_id": same_id}) == 1
+    await client.close()
+
+
+async def _ready(items: list[Any]) -> bool:
+    return bool(items)
+
+
+async def _at_least_list(items: list[Any], n: int) -> bool:
+    return len(items) >= n
+
+
+async def _at_least(pending: Any, n: int) -> list[Any] | None:
+    records = await pending
+    return records if len(records) >= n else None
+
