@@ -5,8 +5,9 @@ import hashlib
 from typing import Any, Literal
 
 from bson import ObjectId
-from pymongo.asynchronous.database import AsyncDatabase
 from gridfs import AsyncGridFSBucket
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
 
 DocumentType = Literal["pdf", "jpeg"]
 CONTENT_TYPES: dict[DocumentType, str] = {"pdf": "application/pdf", "jpeg": "image/jpeg"}
@@ -31,10 +32,31 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def bucket(db: AsyncDatabase[dict[str, Any]]) -> AsyncGridFSBucket:
-    return AsyncGridFSBucket(db, bucket_name=BUCKET)
+class FileStore:
+    """Documents in GridFS (bucket `files`)."""
 
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.db = db
+        self.bucket = AsyncGridFSBucket(db, bucket_name=BUCKET)
 
-async def read_file(db: AsyncDatabase[dict[str, Any]], file_id: str) -> bytes:
-    stream = await bucket(db).open_download_stream(ObjectId(file_id))
-    return await stream.read()
+    async def ensure_indexes(self) -> None:
+        """The indexes GridFS needs, created once at start-up (see `put`)."""
+        await self.db[f"{BUCKET}.files"].create_index([("filename", ASCENDING), ("uploadDate", ASCENDING)])
+        await self.db[f"{BUCKET}.chunks"].create_index([("files_id", ASCENDING), ("n", ASCENDING)], unique=True)
+
+    async def put(self, filename: str, data: bytes, metadata: dict[str, Any]) -> str:
+        stream = self.bucket.open_upload_stream(filename, metadata=metadata)
+        # PyMongo checks the GridFS indexes before every file with an unfiltered find_one on both
+        # collections; the local SecantusDB answers that by decoding the whole collection, which
+        # makes each upload slower than the last. The indexes exist (ensure_indexes), so skip it.
+        object.__setattr__(stream, "_ensured_index", True)
+        async with stream:
+            await stream.write(data)
+        return str(stream._id)
+
+    async def get(self, file_id: str) -> bytes:
+        stream = await self.bucket.open_download_stream(ObjectId(file_id))
+        return await stream.read()
+
+    async def delete(self, file_id: str) -> None:
+        await self.bucket.delete(ObjectId(file_id))

@@ -164,10 +164,12 @@ def make_broker(settings: Settings, service: str, *, middlewares: tuple[Any, ...
 
 
 def subscribe(broker: KafkaBroker, topic: Topic, *, service: str, settings: Settings, **options: Any) -> Any:
-    """A subscriber in the service's own consumer group, committing after the handler succeeds."""
+    """A subscriber in the service's own consumer group, committing after the handler succeeds;
+    its partitions are consumed in parallel (each one in order)."""
     return broker.subscriber(
         topic.name,
         group_id=service,
+        max_workers=settings.kafka_consumers_per_subscriber,
         auto_offset_reset=settings.kafka_auto_offset_reset,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         title=f"{service}:{topic.name}",

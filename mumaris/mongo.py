@@ -8,8 +8,9 @@ events it emits (outbox) commit in one transaction. A redelivered event finds it
 changes nothing; a crash before the commit leaves nothing behind and the redelivery does the work.
 
 Outbox: outgoing events are written in the same transaction as the state that caused them; the
-relay publishes what is pending and marks it published. A relay crash between publishing and
-marking republishes on restart; consumers drop the duplicate by its CloudEvents id.
+relay publishes what is pending and then removes it (Kafka is the record from then on, and a
+small outbox keeps the relay's query cheap). A relay crash between publishing and removing
+republishes on restart; consumers drop the duplicate by its CloudEvents id.
 """
 
 import asyncio
@@ -58,6 +59,11 @@ class EventLedger:
     def __init__(self, db: AsyncDatabase[dict[str, Any]], service: str) -> None:
         self.collection = db[f"{service}.handled_events"]
 
+    async def ensure_indexes(self, retention_s: int) -> None:
+        # A marker only has to outlive every possible redelivery of its event: Kafka's retention
+        # bounds that, so old markers expire instead of growing forever.
+        await self.collection.create_index([("at", ASCENDING)], expireAfterSeconds=retention_s)
+
     async def mark(self, event_id: str, event_type: str, session: AsyncClientSession) -> None:
         try:
             await self.collection.insert_one(
@@ -76,7 +82,7 @@ class Outbox:
         self.added = asyncio.Event()
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("published", ASCENDING), ("created_at", ASCENDING)])
+        await self.collection.create_index([("created_at", ASCENDING)])
 
     def record(self, topic: Topic, event: BaseModel) -> dict[str, Any]:
         """The outbox document for an event; insert it inside the caller's transaction."""
@@ -89,7 +95,6 @@ class Outbox:
             "headers": attrs.to_headers(),
             "body": event.model_dump(mode="json"),
             "created_at": now(),
-            "published": False,
         }
 
     async def add(self, topic: Topic, event: BaseModel, session: AsyncClientSession) -> str:
@@ -102,7 +107,7 @@ class Outbox:
         self.added.set()
 
     async def pending_count(self) -> int:
-        return await self.collection.count_documents({"published": False})
+        return await self.collection.count_documents({})
 
 
 class OutboxRelay:
@@ -128,7 +133,7 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """One pass: publish up to a batch of pending events; returns how many were published."""
         docs = await (
-            self.outbox.collection.find({"published": False})
+            self.outbox.collection.find({})
             .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
             .limit(self.batch)
             .to_list()
@@ -142,10 +147,7 @@ class OutboxRelay:
             for doc in docs
         ]
         await asyncio.gather(*futures)
-        await self.outbox.collection.update_many(
-            {"_id": {"$in": [doc["_id"] for doc in docs]}},
-            {"$set": {"published": True, "published_at": now()}},
-        )
+        await self.outbox.collection.delete_many({"_id": {"$in": [doc["_id"] for doc in docs]}})
         return len(docs)
 
     async def _run(self) -> None:

@@ -49,6 +49,7 @@ def create_runtime(name: str, settings: Settings) -> ServiceRuntime:
     relay = OutboxRelay(uow.outbox, broker, settings)
     runtime = ServiceRuntime(name, settings, broker, client, db, uow, relay, registry)
     runtime.on_startup.append(uow.outbox.ensure_indexes)
+    runtime.on_startup.append(lambda: uow.ledger.ensure_indexes(settings.ledger_retention_s))
     return runtime
 
 

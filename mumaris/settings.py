@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     kafka_partitions: int = 3
     kafka_replication_factor: int = 1
     kafka_auto_offset_reset: str = "earliest"
+    # Consumers per subscriber inside one process: partitions are handled in parallel, each one
+    # still in order and committed after its handler. More than the partition count idles.
+    kafka_consumers_per_subscriber: int = 3
 
     # MongoDB
     mongo_uri: str = "mongodb://127.0.0.1:27017/?retryWrites=false"
@@ -36,6 +39,7 @@ class Settings(BaseSettings):
     retry_backoff_s: float = 0.2
     retry_backoff_max_s: float = 5.0
     outbox_poll_s: float = 0.5
+    ledger_retention_s: int = 30 * 24 * 3600  # longer than the topics' retention (7 days)
     outbox_batch: int = 200
 
     # HTTP

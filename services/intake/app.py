@@ -18,7 +18,7 @@ from starlette.types import Message
 
 from mumaris.auth import Principal, principal_from
 from mumaris.errors import ApiError
-from mumaris.files import CONTENT_TYPES, bucket, sha256_hex, sniff_type
+from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex, sniff_type
 from mumaris.kafka import CloudEvent, PermanentEventError, subscribe
 from mumaris.mongo import now
 from mumaris.service import ServiceRuntime, create_http_app, create_runtime
@@ -52,10 +52,11 @@ DECISION_STATUS = {
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = create_runtime(SERVICE, settings or get_settings())
     store = IntakeStore(runtime.db)
-    runtime.on_startup.append(store.ensure_indexes)
+    files = FileStore(runtime.db)
+    runtime.on_startup += [store.ensure_indexes, files.ensure_indexes]
     _subscribe_status_events(runtime, store)
     app = create_http_app(runtime, title="Mumaris intake")
-    _add_certificate_routes(app, runtime, store)
+    _add_certificate_routes(app, runtime, store, files)
     return app
 
 
@@ -166,7 +167,7 @@ def _public_view(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: IntakeStore) -> None:
+def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: IntakeStore, files: FileStore) -> None:
     settings = runtime.settings
 
     def practitioner(request: Request) -> Principal:
@@ -189,11 +190,11 @@ def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: Intake
 
         submission_id = str(uuid.uuid4())
         received_at = now()
-        file_id = await bucket(runtime.db).upload_from_stream(
+        file_id = await files.put(
             filename, data, metadata={"sha256": sha256, "content_type": CONTENT_TYPES[doc_type], "owner": who.id}
         )
         stored = StoredFile(
-            file_id=str(file_id), filename=filename, size=len(data), sha256=sha256, content_type=CONTENT_TYPES[doc_type]
+            file_id=file_id, filename=filename, size=len(data), sha256=sha256, content_type=CONTENT_TYPES[doc_type]
         )
         ref = PractitionerRef(id=who.id, name=who.name, email=who.email, locale=who.locale)
         event = SubmissionReceived(
@@ -221,7 +222,7 @@ def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: Intake
         except BaseException:
             # No orphan file without its record (unless the commit did land and only its answer was lost).
             if await store.get(submission_id) is None:
-                await bucket(runtime.db).delete(file_id)
+                await files.delete(file_id)
             raise
         return JSONResponse(
             {"submission_id": submission_id, "status": Status.RECEIVED.value,

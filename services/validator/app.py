@@ -11,7 +11,7 @@ from gridfs.errors import NoFile
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from mumaris.errors import localized
-from mumaris.files import read_file
+from mumaris.files import FileStore
 from mumaris.kafka import CloudEvent, subscribe
 from mumaris.mongo import now
 from mumaris.service import create_http_app, create_runtime
@@ -27,12 +27,13 @@ SERVICE = "validator"
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = create_runtime(SERVICE, settings or get_settings())
     store = ValidatorStore(runtime.db)
+    files = FileStore(runtime.db)
     max_bytes = runtime.settings.max_upload_bytes
 
     @subscribe(runtime.broker, topics.SUBMISSION_RECEIVED, service=SERVICE, settings=runtime.settings)
     async def on_submission_received(event: SubmissionReceived, ce: CloudEvent) -> None:
         try:
-            data = await read_file(runtime.db, event.file.file_id)
+            data = await files.get(event.file.file_id)
         except NoFile:
             findings = [Finding(rule="file.present", outcome="fail", code="file.missing", message=localized("file.missing"))]
         else:
