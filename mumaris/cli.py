@@ -85,6 +85,16 @@ def _write_env_file(env: dict[str, str]) -> None:
     STACK_ENV_FILE.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
 
 
+@topics_app.command("list")
+def topics_list() -> None:
+    """Print the catalogue: topic, CloudEvents type, key, producers → consumers."""
+    from schemas.topics import CATALOGUE
+
+    for topic in CATALOGUE:
+        typer.echo(f"{topic.name:<22} {topic.ce_type:<34} key={topic.key:<14} "
+                   f"{','.join(topic.producers)} → {','.join(topic.consumers)}   (+ {topic.dlq})")
+
+
 @topics_app.command("create")
 def topics_create() -> None:
     """Create every topic of the catalogue and its `.dlq` (existing topics are left alone)."""
