@@ -10,6 +10,7 @@
 import asyncio
 import json
 import logging
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -27,7 +28,7 @@ topics_app = typer.Typer(help="Kafka topics from the catalogue in schemas/topics
 app.add_typer(stack_app, name="stack")
 app.add_typer(topics_app, name="topics")
 
-STACK_DIR = PROJECT_ROOT / ".mumaris" / "stack"
+STACK_DIR = Path(os.environ.get("MUMARIS_STACK_DIR", PROJECT_ROOT / ".mumaris" / "stack"))
 
 
 class ServiceName(StrEnum):
