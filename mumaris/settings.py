@@ -49,8 +49,19 @@ class Settings(BaseSettings):
     review_port: int = 8003
     notifier_port: int = 8004
 
-    # Uploads
+    # Uploads and document checks (validator)
     max_upload_bytes: int = 5 * 1024 * 1024
+    max_pdf_pages: int = 20
+    max_image_pixels: int = 40_000_000  # decompression-bomb guard, checked before decoding
+    min_short_side_px: int = 600
+    min_brightness: float = 40.0  # mean grey level 0..255 below which a scan is too dark
+    max_brightness: float = 250.0  # ... above which it is washed out
+    min_contrast: float = 18.0  # standard deviation of grey levels
+    min_sharpness: float = 60.0  # variance of the Laplacian; below it "the scan is not clear"
+    ocr_enabled: bool = True
+    ocr_languages: str = "ara+eng"
+    ocr_timeout_s: float = 20.0
+    duplicate_max_hash_distance: int = 6  # perceptual-hash bits that may differ for "the same page"
 
     # Tokens (HS256 shared secret until accounts bring their own keys)
     jwt_secret: SecretStr = SecretStr("local-development-secret-change-me-0123456789")

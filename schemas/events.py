@@ -80,6 +80,7 @@ class Finding(Event):
     code: str | None = None
     message: Localized | None = None
     score: float | None = None
+    evidence: str | None = None  # what was found, e.g. the OCR text that matched the name
 
 
 class SubmissionValidated(Event):
