@@ -3,9 +3,21 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: install demo test test-fast bench stack-up stack-down clean
+# Debian packages the validator needs (OCR with Arabic and English). Installed once when missing.
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng
 
-install: $(VENV)/.installed
+.PHONY: install system-deps demo test test-fast bench stack-up stack-down clean
+
+install: system-deps $(VENV)/.installed
+
+system-deps:
+	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx ara; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else \
+	    echo "missing system packages: sudo apt-get install -y $(SYSTEM_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
 
 # Re-install whenever the pinned dependencies change.
 $(VENV)/.installed: pyproject.toml

@@ -43,12 +43,14 @@ class MailCatcher:
         self._controller.stop()
 
 
-def certificate_scan(name: str, width: int = 1240, height: int = 1754) -> bytes:
-    """A JPEG that looks like a scanned certificate: paper, a border, lines of text."""
+def certificate_scan(name: str, issuer: str = "Saudi Commission for Health Specialties",
+                     issued: date | None = None, width: int = 1240, height: int = 1754) -> bytes:
+    """A JPEG that looks like a scanned certificate: paper, a border, the holder's name, the
+    issuer and the date in print the validator's OCR can read."""
     image = Image.new("RGB", (width, height), (250, 248, 240))
     draw = ImageDraw.Draw(image)
     draw.rectangle((40, 40, width - 40, height - 40), outline=(20, 60, 120), width=12)
-    lines = ["CERTIFICATE OF TRAINING", name, "Saudi Board of Family Medicine", f"Issued {date.today():%Y-%m-%d}"]
+    lines = ["CERTIFICATE OF TRAINING", name, issuer, f"Issued {issued or date.today():%Y-%m-%d}"]
     for i, line in enumerate(lines):
         draw.text((160, 260 + i * 140), line, fill=(10, 10, 10), font_size=64)
     for y in range(900, height - 200, 40):
@@ -117,7 +119,7 @@ def _drive_one_certificate(group: ServiceGroup, settings: Settings, mail: MailCa
     metadata = {"name": "Family Medicine Residency Certificate", "obtained_on": "2025-06-30",
                 "institution": "Saudi Commission for Health Specialties", "specialty": "Family Medicine",
                 "degree": "Saudi Board"}
-    scan = certificate_scan(practitioner.name)
+    scan = certificate_scan(practitioner.name, metadata["institution"], date.fromisoformat(metadata["obtained_on"]))
     _say(f"\n1. {practitioner.name} uploads a certificate scan ({len(scan) // 1024} KiB JPEG)")
     answer = httpx.post(f"{intake}/v1/certificates", headers=as_practitioner,
                         data={"metadata": json.dumps(metadata)}, files={"file": ("certificate.jpg", scan, "image/jpeg")})

@@ -54,10 +54,13 @@ class Settings(BaseSettings):
     max_pdf_pages: int = 20
     max_image_pixels: int = 40_000_000  # decompression-bomb guard, checked before decoding
     min_short_side_px: int = 600
+    # Clarity, measured on the first page at the validator's working scale (shorter side 850 px),
+    # in 64 px tiles summarised by their 98th percentile ("where the page has detail"); see
+    # services/validator/checks.py and the calibration in tests/benchmarks/validator_calibration.py.
     min_brightness: float = 40.0  # mean grey level 0..255 below which a scan is too dark
-    max_brightness: float = 250.0  # ... above which it is washed out
-    min_contrast: float = 18.0  # standard deviation of grey levels
-    min_sharpness: float = 60.0  # variance of the Laplacian; below it "the scan is not clear"
+    max_brightness: float = 250.0  # ... above which it is washed out, if its contrast is low too
+    min_contrast: float = 18.0  # standard deviation of grey levels where the page has detail
+    min_sharpness: float = 150.0  # variance of the Laplacian there; below it "the scan is not clear"
     ocr_enabled: bool = True
     ocr_languages: str = "ara+eng"
     ocr_timeout_s: float = 20.0

@@ -70,8 +70,8 @@ REVIEW_DECIDED = Topic(
     ce_type="mumaris.review.decided.v1",
     key="submission_id",
     producers=("review",),
-    consumers=("notifier", "intake"),
-    description="A reviewer approved, rejected or requested changes.",
+    consumers=("notifier", "intake", "validator"),
+    description="A reviewer approved, rejected or requested changes (validator: the certificate is no longer pending).",
 )
 
 CATALOGUE: tuple[Topic, ...] = (

@@ -9,7 +9,7 @@ import zipfile
 from collections.abc import Callable
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import ExifTags, Image, ImageDraw, ImageFilter, ImageFont
 from pypdf import PdfWriter
 from pypdf.actions import JavaScript, PageTrigger
 from pypdf.generic import (
@@ -46,8 +46,103 @@ def jpeg_bytes(
 
 
 def pdf_bytes(pages: int = 1) -> bytes:
-    """A plain PDF written by pypdf, one line of text per A4 page; `pages=0` is allowed."""
+    """A text-based PDF written by pypdf: a few lines of certificate text on each A4 page (enough
+    for a text layer); `pages=0` is allowed."""
     return _write(_certificate_pdf(pages))
+
+
+def text_pdf_bytes(pages: int = 1) -> bytes:
+    return pdf_bytes(pages)
+
+
+def text_certificate_jpeg_bytes(
+    dpi: int = 100, *, lines: int = 6, paper: int = 250, blur: float = 0.0, noise: float = 0.0, seed: int = 0
+) -> bytes:
+    """An A4 scan of a certificate set in real type (Pillow's built-in font): near-white paper, a
+    title and `lines` lines of 12 pt text (`text_certificate_words` lists them). Mostly blank, as
+    certificates are. `blur` is an out-of-focus Gaussian radius in pixels; `noise` the standard
+    deviation of the camera noise added after it."""
+    image = _text_certificate_image(dpi, lines, paper, seed)
+    if blur:
+        image = image.filter(ImageFilter.GaussianBlur(blur))
+    if noise:
+        levels = np.asarray(image, dtype=np.float32)
+        levels += np.random.default_rng(seed).normal(0, noise, size=(image.height, image.width, 1))
+        image = Image.fromarray(levels.clip(0, 255).astype(np.uint8))
+    return _encode(image, "JPEG", quality=90)
+
+
+def text_certificate_words(lines: int = 6, seed: int = 0) -> list[str]:
+    """The body words of `text_certificate_jpeg_bytes(lines=lines, seed=seed)`, in order."""
+    return " ".join(_text_certificate_lines(lines, seed)).split()
+
+
+def scanned_pdf_bytes(
+    width: int = 1240, height: int = 1754, *, dpi: int = 150, blur: float = 0.0, seed: int = 0
+) -> bytes:
+    """A scanner's PDF: one page that is a JPEG image of the certificate and has no text layer
+    (A4 at 150 dpi by default)."""
+    image = _certificate_image(width, height, seed)
+    if blur:
+        image = image.filter(ImageFilter.GaussianBlur(blur))
+    return _encode(image, "PDF", resolution=dpi, quality=85)
+
+
+def blurred_scanned_pdf_bytes(radius: float = 4.0) -> bytes:
+    return scanned_pdf_bytes(blur=radius)
+
+
+# --- scans that are readable as files but not as documents ------------------------------------
+
+
+def blurred_jpeg_bytes(radius: float, width: int = 1240, height: int = 1754, seed: int = 0) -> bytes:
+    """The certificate photographed out of focus: a Gaussian blur of `radius` pixels (A4 at 150 dpi
+    by default). Radius 1 is still readable; radius 4 is not."""
+    image = _certificate_image(width, height, seed).filter(ImageFilter.GaussianBlur(radius))
+    return _encode(image, "JPEG", quality=85)
+
+
+def dark_jpeg_bytes() -> bytes:
+    """`text_certificate_jpeg_bytes()` photographed in a dim room: every grey level at an eighth."""
+    return _toned_text_certificate(pivot=0, gain=0.12)
+
+
+def bright_jpeg_bytes() -> bytes:
+    """`text_certificate_jpeg_bytes()` washed out by a flash: the ink pushed almost to paper white."""
+    return _toned_text_certificate(pivot=255, gain=0.15)
+
+
+def low_contrast_jpeg_bytes() -> bytes:
+    """`text_certificate_jpeg_bytes()` faded: middling grey, the ink only a little darker than paper."""
+    return _toned_text_certificate(pivot=140, gain=0.2)
+
+
+def tiny_jpeg_bytes(width: int = 300, height: int = 200) -> bytes:
+    """A sharp, well-exposed scan with too few pixels to read the small print."""
+    return jpeg_bytes(width, height)
+
+
+def rotated_exif_jpeg_bytes(width: int = 720, height: int = 960) -> bytes:
+    """A portrait `jpeg_bytes(width, height)` stored sideways (landscape), as phone cameras do, with
+    EXIF orientation 6 ("rotate 90 degrees clockwise to display")."""
+    stored = _certificate_image(width, height, seed=0).transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    return _encode(stored, "JPEG", quality=85, exif=exif.tobytes())
+
+
+def title_only_pdf_bytes() -> bytes:
+    """A drawn PDF page with a title and nothing else: too little text to count as a text layer."""
+    return _write(_certificate_pdf(1, text=b"BT /F1 28 Tf 72 760 Td (Certificate of Attendance) Tj ET"))
+
+
+def many_pages_pdf_bytes(pages: int = 50) -> bytes:
+    return pdf_bytes(pages)
+
+
+def empty_pdf_bytes() -> bytes:
+    """A well-formed PDF with no page at all."""
+    return pdf_bytes(0)
 
 
 def pdf_with_navigation_bytes() -> bytes:
@@ -191,6 +286,42 @@ def _certificate_image(width: int, height: int, seed: int) -> Image.Image:
     return image
 
 
+def _toned_text_certificate(*, pivot: int, gain: float) -> bytes:
+    return _encode(_tone(_text_certificate_image(100, 6, 250, seed=0), pivot=pivot, gain=gain), "JPEG", quality=90)
+
+
+def _tone(image: Image.Image, *, pivot: int, gain: float) -> Image.Image:
+    """Every level moved towards `pivot` (gain < 1 lowers contrast around it)."""
+    return image.point(lambda level: round(pivot + (level - pivot) * gain))
+
+
+_CERTIFICATE_WORDS = (
+    "certificate attendance practitioner infection control course university riyadh nursing specialty"
+    " commission health hours credit program completed successfully training professional education"
+    " registration classification hospital medical clinical department director signature date issued"
+).split()
+
+
+def _text_certificate_lines(lines: int, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [" ".join(rng.choice(_CERTIFICATE_WORDS, size=7)) for _ in range(lines)]
+
+
+def _text_certificate_image(dpi: int, lines: int, paper: int, seed: int) -> Image.Image:
+    image = Image.new("RGB", (round(8.27 * dpi), round(11.69 * dpi)), (paper, paper, max(0, paper - 4)))
+    draw = ImageDraw.Draw(image)
+
+    def points(size: float) -> int:
+        return max(1, round(size * dpi / 72))
+
+    margin = points(60)
+    draw.text((margin, margin), "CERTIFICATE OF ATTENDANCE", font=ImageFont.load_default(points(26)), fill=(20, 30, 70))
+    body = ImageFont.load_default(points(12))
+    for number, line in enumerate(_text_certificate_lines(lines, seed)):
+        draw.text((margin, margin + points(60) + number * points(18)), line, font=body, fill=(25, 25, 30))
+    return image
+
+
 def _draw_certificate_layout(draw: ImageDraw.ImageDraw, width: int, height: int, rng: np.random.Generator) -> None:
     margin = min(width, height) // 16
     draw.rectangle(
@@ -226,7 +357,17 @@ def _declare_jpeg_size(data: bytes, width: int, height: int) -> bytes:
     raise ValueError("no frame header found")
 
 
-def _certificate_pdf(pages: int) -> PdfWriter:
+# About 150 characters of text per page: a text layer, not a title alone.
+_CERTIFICATE_TEXT = (
+    b"BT /F1 20 Tf 72 760 Td (Certificate of Attendance) Tj"
+    b" /F1 12 Tf 0 -40 Td (This certifies that Sara Abdullah Al-Harbi) Tj"
+    b" 0 -18 Td (attended the Infection Control Course, 12 CPD hours,) Tj"
+    b" 0 -18 Td (King Saud University, Riyadh, 2025-09-01.) Tj"
+    b" 0 -40 Td (Page %d) Tj ET"
+)
+
+
+def _certificate_pdf(pages: int, text: bytes = _CERTIFICATE_TEXT) -> PdfWriter:
     writer = PdfWriter()
     font = DictionaryObject(
         {
@@ -240,9 +381,9 @@ def _certificate_pdf(pages: int) -> PdfWriter:
         page[NameObject("/Resources")] = DictionaryObject(
             {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
         )
-        text = ContentStream(None, writer)
-        text.set_data(b"BT /F1 20 Tf 72 760 Td (Certificate of Attendance - page %d) Tj ET" % number)
-        page.replace_contents(text)
+        content = ContentStream(None, writer)
+        content.set_data(text % number if b"%d" in text else text)
+        page.replace_contents(content)
     return writer
 
 

@@ -1,10 +1,17 @@
 """Validator: automated document checks before a human sees a submission.
 
-Consumes:  submission.received.
+Consumes:  submission.received (check it), review.decided (it is no longer pending).
 Publishes: submission.validated or submission.rejected (through the outbox).
+
+Order of work for one submission: read the file; run the file and image rules (decoding it
+once); if the document itself is sound, read its content (text layer or OCR) for the reviewer;
+then, in one transaction serialised per practitioner, refuse it if the same certificate is
+already under review, record the result and emit the outcome.
 """
 
 import asyncio
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from gridfs.errors import NoFile
@@ -17,46 +24,78 @@ from mumaris.mongo import now
 from mumaris.service import create_http_app, create_runtime
 from mumaris.settings import Settings, get_settings
 from schemas import topics
-from schemas.events import Finding, SubmissionReceived, SubmissionRejected, SubmissionValidated
-from services.validator.checks import check_document, passed
+from schemas.events import Finding, ReviewDecided, SubmissionReceived, SubmissionRejected, SubmissionValidated
+from services.validator.checks import CheckLimits, DocumentReport, inspect_document, passed
+from services.validator.content import content_findings
+from services.validator.domain import Fingerprint, certificate_key, duplicate_findings, metadata_findings, page_hash
 from services.validator.store import ValidatorStore
 
 SERVICE = "validator"
+RIYADH = ZoneInfo("Asia/Riyadh")  # "not in the future" is judged on the practitioner's calendar day
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = create_runtime(SERVICE, settings or get_settings())
+    settings = runtime.settings
     store = ValidatorStore(runtime.db)
     files = FileStore(runtime.db)
-    max_bytes = runtime.settings.max_upload_bytes
+    limits = CheckLimits.from_settings(settings)
+    runtime.on_startup.append(store.ensure_indexes)
 
-    @subscribe(runtime.broker, topics.SUBMISSION_RECEIVED, service=SERVICE, settings=runtime.settings)
+    def examine(data: bytes, event: SubmissionReceived) -> tuple[list[Finding], str | None]:
+        """The CPU-bound part (decode, clarity, OCR), run off the event loop."""
+        report: DocumentReport = inspect_document(data, limits)
+        findings = list(report.findings)
+        findings += metadata_findings(event.certificate, datetime.now(RIYADH).date())
+        if passed(report.findings):
+            findings += content_findings(
+                report.page, report.text_layer,
+                name=event.practitioner.name, issuer=event.certificate.institution,
+                obtained_on=event.certificate.obtained_on, languages=settings.ocr_languages,
+                timeout_s=settings.ocr_timeout_s, ocr_enabled=settings.ocr_enabled,
+            )
+        return findings, page_hash(report.page) if report.page is not None else None
+
+    @subscribe(runtime.broker, topics.SUBMISSION_RECEIVED, service=SERVICE, settings=settings)
     async def on_submission_received(event: SubmissionReceived, ce: CloudEvent) -> None:
         try:
             data = await files.get(event.file.file_id)
         except NoFile:
             findings = [Finding(rule="file.present", outcome="fail", code="file.missing", message=localized("file.missing"))]
+            hashed = None
         else:
-            # Decoding images is CPU work; keep the event loop free for other partitions and HTTP.
-            findings = await asyncio.to_thread(check_document, data, max_bytes=max_bytes)
-        ok = passed(findings)
-        at = now()
+            findings, hashed = await asyncio.to_thread(examine, data, event)
+        fingerprint = Fingerprint(event.submission_id, event.file.sha256, certificate_key(event.certificate), hashed)
 
         async def work(session: AsyncClientSession) -> None:
-            await store.save_result(event.submission_id, findings, ok, at, session)
+            at = now()
+            await store.serialize_practitioner(event.practitioner.id, session)
+            pending = await store.pending_fingerprints(event.practitioner.id, session)
+            verdict = findings + duplicate_findings(fingerprint, pending, settings.duplicate_max_hash_distance)
+            ok = passed(verdict)
+            await store.save_result(event.submission_id, verdict, ok, at, session)
             if ok:
+                await store.add_pending(event.practitioner.id, fingerprint, session)
                 outcome = SubmissionValidated(
                     submission_id=event.submission_id, kind=event.kind, practitioner=event.practitioner,
-                    certificate=event.certificate, file=event.file, findings=findings, validated_at=at,
+                    certificate=event.certificate, file=event.file, findings=verdict, validated_at=at,
                 )
                 await runtime.uow.outbox.add(topics.SUBMISSION_VALIDATED, outcome, session)
             else:
                 rejection = SubmissionRejected(
                     submission_id=event.submission_id, kind=event.kind, practitioner=event.practitioner,
-                    findings=findings, rejected_at=at,
+                    findings=verdict, rejected_at=at,
                 )
                 await runtime.uow.outbox.add(topics.SUBMISSION_REJECTED, rejection, session)
 
         await runtime.uow.apply_once(ce.id, ce.type, work)
 
+    @subscribe(runtime.broker, topics.REVIEW_DECIDED, service=SERVICE, settings=settings)
+    async def on_review_decided(event: ReviewDecided, ce: CloudEvent) -> None:
+        async def work(session: AsyncClientSession) -> None:
+            await store.close(event.submission_id, session)
+
+        await runtime.uow.apply_once(ce.id, ce.type, work)
+
     return create_http_app(runtime, title="Mumaris validator")
+

@@ -3,21 +3,75 @@
 Files are hostile until proven otherwise. The type comes from the bytes (never from a name or a
 declared content type), every parser runs behind a guard, and a hostile file always becomes a
 failing `Finding` with a stable code, never an exception.
+
+The rules, in order:
+
+- gates, which stop at the first failure (each later rule relies on the earlier ones):
+  `file.size`, `file.type`, `file.parse` (a full JPEG decode, or the PDF's structure read by pypdf
+  and its first page read by pdfium);
+- clarity, where every rule runs and every failure is reported, so the practitioner learns
+  everything to fix in one go: `image.resolution`, `image.exposure`, `image.contrast`,
+  `image.sharpness` for a JPEG or a scanned PDF; `pdf.text_layer` for a PDF whose first page
+  carries text (its text is the proof that it can be read).
+
+Decoding is the largest single cost, so a file is decoded once: the JPEG's header gives the
+resolution, then one decode straight to grey at the smallest scale the checks need (libjpeg's DCT
+scaling, Pillow's draft mode) both proves the file is intact and gives the pixels every clarity rule
+measures, and the same image is handed on (`DocumentReport.page`) to the OCR and hashing steps.
+A PDF's first page is rendered once by pdfium, in grey, at the same working scale.
+
+Thresholds were calibrated against Tesseract on certificates set in real type, blurred step by step
+(tests/benchmarks/validator_calibration.py): at working scale, pages it reads (word recall >= 0.9)
+scored a sharpness of 197 or more, pages it cannot read (recall < 0.5) at most 122; the default
+`min_sharpness` of 150 sits between.
 """
 
+import dataclasses
 import io
+import itertools
+import math
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
-from PIL import Image
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import ExifTags, Image
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
 
 from mumaris.errors import localized
 from mumaris.files import DocumentType, sniff_type
+from mumaris.settings import Settings
 from schemas.events import Finding
 
+WORKING_SHORT_SIDE = 850
+"""Shorter side, in pixels, of the page image the clarity rules measure and the report hands on.
+
+About A4 at 100 dpi (~1200 px on the long side). Larger uploads are reduced to it; smaller ones are
+measured as they are (never enlarged: that would invent blur). The sharpness score depends on
+scale, so one fixed working scale keeps one threshold meaningful for a 300 dpi scan and a small
+photo alike, whatever the resolution policy (`min_short_side`) is set to.
+"""
+
+# Bounds the working image of a page with an extreme aspect ratio (a long receipt, a crafted file).
+_MAX_WORKING_LONG_SIDE = 4 * WORKING_SHORT_SIDE
+# Clarity is measured tile by tile and summarised by a high quantile: a certificate is mostly blank
+# paper, and a global measure would call a sparse page blurry or flat while its text is crisp.
+_TILE_SIDE = 64
+_DETAIL_QUANTILE = 0.98
+# A first page with this much text (not counting spaces) is "text-based": it can be read by its
+# text layer, so the pixel clarity rules do not apply. A title alone (~25 characters) is not enough.
+_MIN_TEXT_LAYER_CHARACTERS = 40
+_TEXT_LAYER_PAGES = 3
+_MAX_TEXT_LAYER_CHARACTERS = 20_000
+# Bounds the Python-side walk over a page's objects (a crafted page can hold millions of paths).
+_MAX_PAGE_OBJECTS_INSPECTED = 10_000
+# pdfium is not thread-safe, and the validator runs these checks in worker threads.
+_PDFIUM_LOCK = threading.Lock()
 
 # Dictionary keys that make a PDF do something by itself: scripts (/JS, the /JavaScript name
 # tree, XFA forms), automatic triggers (/AA), carried payloads (/EmbeddedFiles, a file
@@ -32,7 +86,98 @@ _ACTIVE_PDF_ACTIONS = frozenset(
 # (object streams are compressed, so the byte limit alone does not bound the object count).
 _MAX_PDF_OBJECTS = 100_000
 
-_Rule = tuple[str, Callable[[], str | None]]
+# EXIF orientation -> the transpose that makes the image upright (as PIL.ImageOps.exif_transpose).
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+@dataclass(frozen=True)
+class CheckLimits:
+    """The thresholds of every rule; `from_settings` reads them from the environment."""
+
+    max_bytes: int
+    max_pdf_pages: int = 20
+    max_pixels: int = 40_000_000
+    min_short_side: int = 600
+    min_brightness: float = 40.0
+    max_brightness: float = 250.0
+    min_contrast: float = 18.0
+    min_sharpness: float = 150.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "CheckLimits":
+        return cls(
+            max_bytes=settings.max_upload_bytes,
+            max_pdf_pages=settings.max_pdf_pages,
+            max_pixels=settings.max_image_pixels,
+            min_short_side=settings.min_short_side_px,
+            min_brightness=settings.min_brightness,
+            max_brightness=settings.max_brightness,
+            min_contrast=settings.min_contrast,
+            min_sharpness=settings.min_sharpness,
+        )
+
+
+@dataclass(frozen=True)
+class DocumentReport:
+    findings: list[Finding]
+    """Every rule that ran, in order."""
+    document_type: DocumentType | None
+    page: Image.Image | None
+    """The first page, upright, grey ("L"), at working scale; None when the file was not readable."""
+    text_layer: str | None
+    """The text of a PDF's first pages when its first page has a text layer; None otherwise."""
+
+
+@dataclass(frozen=True)
+class PageMeasures:
+    brightness: float
+    """Mean grey level, 0..255."""
+    contrast: float
+    """Standard deviation of grey levels in the most detailed tiles."""
+    sharpness: float
+    """Variance of the Laplacian in the most detailed tiles."""
+
+
+def inspect_document(data: bytes, limits: CheckLimits) -> DocumentReport:
+    """Run every rule on an upload and return what was found, plus the first page for later steps.
+
+    Never raises: whatever the bytes are, the answer is a report.
+    """
+    findings: list[Finding] = []
+    try:
+        return _inspect(data, limits, findings)
+    except Exception:  # noqa: BLE001
+        # Unreachable by design (every parser and measure has its own guard); should our own code
+        # fail anyway, the upload is refused at the parse gate with a stable code rather than
+        # stopping the consumer.
+        before_parse = [finding for finding in findings if finding.rule in ("file.size", "file.type")]
+        failure = _finding("file.parse", "file.corrupt")
+        return DocumentReport(findings=[*before_parse, failure], document_type=None, page=None, text_layer=None)
+
+
+def measure_page(page: Image.Image) -> PageMeasures:
+    """Brightness, contrast and sharpness of a grey page image, from one pass over its pixels."""
+    grey = np.asarray(page.convert("L"), dtype=np.float32)
+    if grey.size == 0:
+        return PageMeasures(brightness=0.0, contrast=0.0, sharpness=0.0)
+    return PageMeasures(
+        brightness=float(grey.mean()),
+        contrast=math.sqrt(_detail_quantile(_tile_variances(grey))),
+        sharpness=_detail_quantile(_tile_variances(_laplacian(grey))),
+    )
+
+
+def passed(findings: list[Finding]) -> bool:
+    """True when no finding failed (warnings do not stop a submission)."""
+    return all(finding.outcome != "fail" for finding in findings)
 
 
 def check_document(
@@ -42,37 +187,58 @@ def check_document(
     max_pdf_pages: int = 20,
     max_pixels: int = 40_000_000,
 ) -> list[Finding]:
-    """One finding per rule that ran, in order, up to and including the first failure.
+    """The findings of `inspect_document` with default clarity limits.
 
-    Every rule is a gate: each later rule relies on the earlier ones (a parser only ever sees a
-    file of an allowed size and type).
+    Kept only until services/validator/app.py calls `inspect_document`; then remove it.
     """
-    rules: list[_Rule] = [
-        ("file.size", lambda: _size_problem(data, max_bytes)),
+    limits = CheckLimits(max_bytes=max_bytes, max_pdf_pages=max_pdf_pages, max_pixels=max_pixels)
+    return inspect_document(data, limits).findings
+
+
+# --- the sequence -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _FirstPage:
+    """What reading the file once produced, for the clarity rules and the steps after them."""
+
+    image: Image.Image
+    scan_short_side: int | None  # pixels across the scan's shorter side; None for a vector page
+    text_layer: str | None
+    text_characters: int  # on the first page, spaces not counted
+    measures: PageMeasures | None = None  # for a scan (no text layer), once measured
+
+
+def _inspect(data: bytes, limits: CheckLimits, findings: list[Finding]) -> DocumentReport:
+    gates: list[tuple[str, Callable[[], str | None]]] = [
+        ("file.size", lambda: _size_problem(data, limits.max_bytes)),
         ("file.type", lambda: _type_problem(data)),
-        ("file.parse", lambda: _parse_problem(data, max_pdf_pages=max_pdf_pages, max_pixels=max_pixels)),
     ]
-    findings: list[Finding] = []
-    for rule, find_problem in rules:
+    for rule, find_problem in gates:
         code = find_problem()
         findings.append(_finding(rule, code))
         if code is not None:
-            break
-    return findings
+            return DocumentReport(findings=findings, document_type=None, page=None, text_layer=None)
+
+    document_type = sniff_type(data)
+    code, first_page = _read(data, document_type, limits)
+    findings.append(_finding("file.parse", code))
+    if first_page is None:
+        return DocumentReport(findings=findings, document_type=document_type, page=None, text_layer=None)
+
+    findings.extend(_clarity_findings(first_page, limits))
+    return DocumentReport(
+        findings=findings, document_type=document_type, page=first_page.image, text_layer=first_page.text_layer
+    )
 
 
-def passed(findings: list[Finding]) -> bool:
-    """True when no finding failed (warnings do not stop a submission)."""
-    return all(finding.outcome != "fail" for finding in findings)
-
-
-def _finding(rule: str, code: str | None) -> Finding:
+def _finding(rule: str, code: str | None, *, score: float | None = None, evidence: str | None = None) -> Finding:
     if code is None:
-        return Finding(rule=rule, outcome="pass")
-    return Finding(rule=rule, outcome="fail", code=code, message=localized(code))
+        return Finding(rule=rule, outcome="pass", score=score, evidence=evidence)
+    return Finding(rule=rule, outcome="fail", code=code, message=localized(code), score=score, evidence=evidence)
 
 
-# --- file.size ------------------------------------------------------------------------------
+# --- file.size --------------------------------------------------------------------------------
 
 
 def _size_problem(data: bytes, max_bytes: int) -> str | None:
@@ -83,7 +249,7 @@ def _size_problem(data: bytes, max_bytes: int) -> str | None:
     return None
 
 
-# --- file.type ------------------------------------------------------------------------------
+# --- file.type --------------------------------------------------------------------------------
 
 
 def _type_problem(data: bytes) -> str | None:
@@ -105,39 +271,108 @@ def _carries_zip_archive(data: bytes) -> bool:
         return False
 
 
-# --- file.parse -----------------------------------------------------------------------------
+# --- file.parse -------------------------------------------------------------------------------
 
 
-def _parse_problem(data: bytes, *, max_pdf_pages: int, max_pixels: int) -> str | None:
-    match sniff_type(data):
+def _read(
+    data: bytes, document_type: DocumentType | None, limits: CheckLimits
+) -> tuple[str | None, _FirstPage | None]:
+    """(refusal code, None) or (None, the first page, measured when it is a scan)."""
+    match document_type:
         case "jpeg":
-            return _jpeg_problem(data, max_pixels)
+            code, first_page = _read_jpeg(data, limits.max_pixels)
         case "pdf":
-            return _pdf_problem(data, max_pdf_pages)
+            code, first_page = _read_pdf(data, limits.max_pdf_pages)
         case _:
-            return "file.unsupported_type"
+            return "file.unsupported_type", None
+    if first_page is None or first_page.text_layer is not None:
+        return code, first_page
+    try:
+        return None, dataclasses.replace(first_page, measures=measure_page(first_page.image))
+    except Exception:  # noqa: BLE001 - e.g. no memory left for a huge page: refuse, never raise
+        return "file.corrupt", None
 
 
-def _jpeg_problem(data: bytes, max_pixels: int) -> str | None:
+def _working_factor(width: float, height: float) -> float:
+    """Scale from the given size to the working scale (may be above 1 for a PDF page in points)."""
+    return min(WORKING_SHORT_SIDE / min(width, height), _MAX_WORKING_LONG_SIDE / max(width, height))
+
+
+# --- file.parse: JPEG -------------------------------------------------------------------------
+
+
+def _read_jpeg(data: bytes, max_pixels: int) -> tuple[str | None, _FirstPage | None]:
     try:
         with Image.open(io.BytesIO(data), formats=["JPEG"]) as image:
             # open() reads only the header: refuse huge dimensions before any pixel is decoded,
             # with our own limit rather than Pillow's process-wide MAX_IMAGE_PIXELS.
             width, height = image.size
             if width * height > max_pixels:
-                return "file.image_too_large"
-            # A full decode: verify() does not decode the scan data, so it misses truncation.
+                return "file.image_too_large", None
+            orientation = _exif_orientation(image)
+            # Decode straight to grey (libjpeg keeps only the luma) and, for a large image, at the
+            # smallest DCT scale (1/2, 1/4, 1/8) still at least the working size. The decoder still
+            # reads every byte of the scan data, so this one decode is also the integrity check:
+            # verify() would not decode the scan data and would miss a truncated file.
+            image.draft("L", _draft_request(width, height))
             image.load()
+            page = _upright(_to_working_scale(image.convert("L")), orientation)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # Pillow's global guard fired while opening, before ours could (the warning only
         # arrives here when warnings are turned into errors).
-        return "file.image_too_large"
+        return "file.image_too_large", None
     except Exception:  # noqa: BLE001 - a hostile file must become a finding, never an exception
-        return "file.corrupt"
-    return None
+        return "file.corrupt", None
+    first_page = _FirstPage(image=page, scan_short_side=min(width, height), text_layer=None, text_characters=0)
+    return None, first_page
 
 
-def _pdf_problem(data: bytes, max_pages: int) -> str | None:
+def _exif_orientation(image: Image.Image) -> int:
+    try:
+        return int(image.getexif().get(ExifTags.Base.Orientation, 1))
+    except Exception:  # noqa: BLE001 - broken EXIF is common camera noise; the pixels still count
+        return 1
+
+
+def _draft_request(width: int, height: int) -> tuple[int, int] | None:
+    """The size to ask Pillow's draft mode for, or None when no DCT scale would be small enough."""
+    factor = _working_factor(width, height)
+    if factor > 0.5:
+        return None
+    # Pillow picks the largest scale whose result is at least this size.
+    return max(1, math.ceil(width * factor)), max(1, math.ceil(height * factor))
+
+
+def _to_working_scale(image: Image.Image) -> Image.Image:
+    factor = _working_factor(*image.size)
+    if factor >= 1:
+        return image
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    # BOX averages whole source pixels: cheap, and the sharpness threshold is calibrated with it.
+    return image.resize(size, Image.Resampling.BOX)
+
+
+def _upright(image: Image.Image, orientation: int) -> Image.Image:
+    # The clarity measures do not depend on orientation, but the OCR that reads `page` does.
+    transpose = _UPRIGHT.get(orientation)
+    return image.transpose(transpose) if transpose is not None else image
+
+
+# --- file.parse: PDF --------------------------------------------------------------------------
+
+
+def _read_pdf(data: bytes, max_pages: int) -> tuple[str | None, _FirstPage | None]:
+    problem = _pdf_structure_problem(data, max_pages)
+    if problem is not None:
+        return problem, None
+    try:
+        with _PDFIUM_LOCK:
+            return None, _read_first_pdf_page(data)
+    except Exception:  # noqa: BLE001 - pdfium cannot show the page a reviewer would have to read
+        return "file.corrupt", None
+
+
+def _pdf_structure_problem(data: bytes, max_pages: int) -> str | None:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
     except (DependencyError, FileNotDecryptedError):
@@ -155,6 +390,79 @@ def _pdf_problem(data: bytes, max_pages: int) -> str | None:
     except Exception:  # noqa: BLE001 - pypdf resolves objects lazily, so errors surface here too
         return "file.corrupt"
     return None
+
+
+def _read_first_pdf_page(data: bytes) -> _FirstPage:
+    """The first page rendered at working scale, its scan resolution and the document's text."""
+    document = pdfium.PdfDocument(data)
+    try:
+        first_text = _page_text(document, 0)
+        text_characters = sum(not character.isspace() for character in first_text)
+        text_layer = _text_layer(document, first_text) if text_characters >= _MIN_TEXT_LAYER_CHARACTERS else None
+        page = document[0]
+        try:
+            width_pt, height_pt = page.get_size()
+            density = _scan_density(page)  # pixels per point of the page's scan, None if none
+            scale = _working_factor(width_pt, height_pt)
+            if text_layer is None and density is not None:
+                # Never render a scan larger than it was scanned: enlarging would invent blur.
+                scale = min(scale, density)
+            bitmap = page.render(scale=scale, grayscale=True)
+            try:
+                image = bitmap.to_pil().convert("L")  # a copy: pdfium's buffer goes with the bitmap
+            finally:
+                bitmap.close()
+        finally:
+            page.close()
+    finally:
+        document.close()
+    scan_short_side = None if density is None else round(density * min(width_pt, height_pt))
+    return _FirstPage(
+        image=image, scan_short_side=scan_short_side, text_layer=text_layer, text_characters=text_characters
+    )
+
+
+def _page_text(document: pdfium.PdfDocument, index: int) -> str:
+    page = document[index]
+    try:
+        text_page = page.get_textpage()
+        try:
+            # Bounded to the page: text placed off the page is invisible and proves nothing.
+            return text_page.get_text_bounded()
+        finally:
+            text_page.close()
+    finally:
+        page.close()
+
+
+def _text_layer(document: pdfium.PdfDocument, first_text: str) -> str:
+    """The text of the first pages (form feed between pages), cut at a bound for the events."""
+    texts = [first_text]
+    for index in range(1, min(len(document), _TEXT_LAYER_PAGES)):
+        texts.append(_page_text(document, index))
+    return "\f".join(texts)[:_MAX_TEXT_LAYER_CHARACTERS]
+
+
+def _scan_density(page: pdfium.PdfPage) -> float | None:
+    """Pixels per point of the raster image that covers most of the page; None for a vector page.
+
+    Scanners may cut a scan into strips, so the resolution of a scanned page is this density
+    times the page's shorter side, not the pixel size of its largest image.
+    """
+    largest_area, density = 0.0, None
+    for image in itertools.islice(page.get_objects(max_depth=3), _MAX_PAGE_OBJECTS_INSPECTED):
+        if image.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            continue
+        try:
+            width_px, height_px = image.get_px_size()
+            left, bottom, right, top = image.get_bounds()
+        except pdfium.PdfiumError:
+            continue
+        area_pt = (right - left) * (top - bottom)
+        if area_pt > largest_area and width_px > 0 and height_px > 0:
+            # From areas, so an image placed at a quarter turn gives the same answer.
+            largest_area, density = area_pt, math.sqrt(width_px * height_px / area_pt)
+    return density
 
 
 def _has_active_content(catalog: DictionaryObject) -> bool:
@@ -196,3 +504,94 @@ def _reachable_dictionaries(root: DictionaryObject) -> Iterator[DictionaryObject
             pending.extend(item.values())
         elif isinstance(item, ArrayObject):
             pending.extend(item)
+
+
+# --- clarity ----------------------------------------------------------------------------------
+
+
+def _clarity_findings(first_page: _FirstPage, limits: CheckLimits) -> list[Finding]:
+    if first_page.text_layer is not None:
+        return [
+            _finding(
+                "pdf.text_layer",
+                None,
+                score=float(first_page.text_characters),
+                evidence=f"{first_page.text_characters} characters of text on page 1",
+            )
+        ]
+    measures = first_page.measures
+    assert measures is not None, "a page without a text layer is measured while it is read"
+    return [
+        _resolution_finding(first_page.scan_short_side, limits.min_short_side),
+        _exposure_finding(measures, limits),
+        _contrast_finding(measures.contrast, limits.min_contrast),
+        _sharpness_finding(measures.sharpness, limits.min_sharpness),
+    ]
+
+
+def _resolution_finding(scan_short_side: int | None, minimum: int) -> Finding:
+    if scan_short_side is None:
+        return _finding("image.resolution", None, evidence="no raster image on page 1: drawn, not scanned")
+    code = "image.too_small" if scan_short_side < minimum else None
+    evidence = f"shorter side {scan_short_side} px; at least {minimum} px needed"
+    return _finding("image.resolution", code, score=float(scan_short_side), evidence=evidence)
+
+
+def _exposure_finding(measures: PageMeasures, limits: CheckLimits) -> Finding:
+    brightness, contrast = _score(measures.brightness), _score(measures.contrast)
+    code = None
+    if brightness < limits.min_brightness:
+        code = "image.too_dark"
+    elif brightness > limits.max_brightness and contrast < limits.min_contrast:
+        # Too bright only when the light has washed the writing out: a clean scan of a sparse
+        # certificate is nearly all white paper (a mean above 250) and perfectly readable.
+        code = "image.too_bright"
+    evidence = (
+        f"mean grey level {brightness:.0f} of 255; {limits.min_brightness:.0f} to {limits.max_brightness:.0f}"
+        " accepted, or brighter with enough contrast"
+    )
+    return _finding("image.exposure", code, score=brightness, evidence=evidence)
+
+
+def _contrast_finding(contrast: float, minimum: float) -> Finding:
+    contrast = _score(contrast)
+    code = "image.low_contrast" if contrast < minimum else None
+    evidence = f"grey-level spread {contrast:.1f} where the page has detail; at least {minimum:g} needed"
+    return _finding("image.contrast", code, score=contrast, evidence=evidence)
+
+
+def _sharpness_finding(sharpness: float, minimum: float) -> Finding:
+    sharpness = _score(sharpness)
+    code = "image.blurry" if sharpness < minimum else None
+    evidence = (
+        f"sharpness {sharpness:.0f} (variance of the Laplacian where the page has detail); at least {minimum:g} needed"
+    )
+    return _finding("image.sharpness", code, score=sharpness, evidence=evidence)
+
+
+def _score(measure: float) -> float:
+    # The decision is taken on the score as reported, so a reader can check it against the limit.
+    return round(measure, 2)
+
+
+def _laplacian(grey: np.ndarray) -> np.ndarray:
+    """The 4-neighbour Laplacian of the interior pixels (empty for an image under 3x3)."""
+    centre = grey[1:-1, 1:-1]
+    return grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:] - 4 * centre
+
+
+def _tile_variances(values: np.ndarray) -> np.ndarray:
+    """The variance of every whole tile (the last partial row and column of tiles are left out);
+    an image smaller than one tile is one tile."""
+    if values.size == 0:
+        return np.zeros(1, dtype=np.float32)
+    height, width = values.shape
+    if height < _TILE_SIDE or width < _TILE_SIDE:
+        return np.array([values.var()])
+    rows, columns = height // _TILE_SIDE, width // _TILE_SIDE
+    tiles = values[: rows * _TILE_SIDE, : columns * _TILE_SIDE].reshape(rows, _TILE_SIDE, columns, _TILE_SIDE)
+    return tiles.var(axis=(1, 3)).ravel()
+
+
+def _detail_quantile(tile_values: np.ndarray) -> float:
+    return float(np.quantile(tile_values, _DETAIL_QUANTILE))

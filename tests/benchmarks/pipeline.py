@@ -31,7 +31,11 @@ from schemas.topics import all_topic_names
 from tests.documents import jpeg_bytes
 from tests.support import settings_for, unique
 
-METADATA = json.dumps({"name": "Infection Control Course", "obtained_on": "2025-09-01",
+
+
+def metadata(i: int) -> str:
+    # Each upload a different certificate: the validator refuses one already under review.
+    return json.dumps({"name": f"Infection Control Course {i}", "obtained_on": "2025-09-01",
                        "institution": "King Saud University", "specialty": "Nursing", "degree": "CPD"})
 
 
@@ -65,7 +69,7 @@ async def raw_mongo_rates(uri: str, documents: int, concurrency: int) -> tuple[f
     """(insert_one/s with `concurrency` writers, insert_many docs/s) for submission-sized documents."""
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
     collection = client["bench"][unique("raw")]
-    doc = {"kind": "certificate", "status": "received", "certificate": json.loads(METADATA),
+    doc = {"kind": "certificate", "status": "received", "certificate": json.loads(metadata(0)),
            "timeline": [{"status": "received", "at": datetime.now(UTC)}], "padding": "x" * 512}
     queue = list(range(documents))
 
@@ -103,7 +107,7 @@ async def drive(intake: str, token: str, scans: list[bytes], concurrency: int,
                 if rate:  # open loop: submission i is due at i/rate seconds
                     await asyncio.sleep(max(0.0, started + (len(scans) - 1 - i) / rate - time.perf_counter()))
                 began = time.time()
-                answer = await http.post(f"{intake}/v1/certificates", headers=headers, data={"metadata": METADATA},
+                answer = await http.post(f"{intake}/v1/certificates", headers=headers, data={"metadata": metadata(i)},
                                          files={"file": (f"scan-{i}.jpg", scan, "image/jpeg")})
                 if answer.status_code == 202:
                     sent[answer.json()["submission_id"]] = began

@@ -1,0 +1,574 @@
+"""Readable content of a certificate: does it show the practitioner's name, the issuer and the date?
+
+The text comes from the PDF's text layer or from Tesseract OCR of the page. Matching is tolerant
+(OCR errors, Arabic spelling variants, order of name parts, many date formats) and every outcome is
+a *finding for the reviewer*: a miss is a "warn", never a refusal, and nothing here raises.
+Plain Python plus the `tesseract` binary; no Kafka, no MongoDB.
+"""
+
+import io
+import logging
+import os
+import re
+import shutil
+import subprocess
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from PIL import Image, ImageOps
+from rapidfuzz import fuzz, process
+
+from mumaris.errors import localized
+from schemas.events import Finding
+
+log = logging.getLogger(__name__)
+
+NAME_RULE = "content.name"
+ISSUER_RULE = "content.issuer"
+DATE_RULE = "content.date"
+OCR_RULE = "content.ocr"
+
+MAX_EVIDENCE_CHARS = 120
+
+
+class OcrUnavailable(RuntimeError):
+    """OCR could not run (no binary, a missing language pack, a timeout, a crash). The caller
+    records a finding instead of failing the submission."""
+
+
+# --- OCR --------------------------------------------------------------------------------------
+
+# Tesseract reads best when capital letters are 20-40 px tall. A 150-300 dpi A4 scan (1240 x 1754
+# to 2480 x 3508) is read as it is; smaller pages are enlarged, and bigger ones (600 dpi scans)
+# shrunk to about 300 dpi because OCR time grows with the pixel count while accuracy does not.
+_MIN_LONG_SIDE_PX = 1600
+_MAX_LONG_SIDE_PX = 3600
+_MAX_UPSCALE = 3.0
+_LANGUAGES_PATTERN = re.compile(r"[A-Za-z_]+(?:\+[A-Za-z_]+)*")
+_MISSING_LANGUAGE = re.compile(r"Failed loading language '([^']+)'")
+
+
+def ocr_text(page: Image.Image, *, languages: str = "ara+eng", timeout_s: float = 20.0) -> str:
+    """The text Tesseract reads on `page` (`tesseract stdin stdout`; no temporary files).
+
+    Raises `OcrUnavailable` when the binary or one of the language packs is missing, when OCR
+    takes longer than `timeout_s` (the process is killed) or when Tesseract fails.
+    """
+    if not _LANGUAGES_PATTERN.fullmatch(languages):
+        raise ValueError(f"not a Tesseract language list: {languages!r}")
+    binary = shutil.which("tesseract")
+    if binary is None:
+        raise OcrUnavailable("the tesseract binary is not installed")
+    command = [binary, "stdin", "stdout", "-l", languages, "--psm", "3"]
+    try:
+        completed = subprocess.run(
+            command, input=_png_for_ocr(page), capture_output=True, timeout=timeout_s, env=_ocr_environment(),
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise OcrUnavailable(f"OCR took longer than {timeout_s:g} s") from error
+    except OSError as error:
+        raise OcrUnavailable(f"tesseract could not be started: {error}") from error
+    diagnostics = completed.stderr.decode("utf-8", errors="replace")
+    # Tesseract carries on with the languages it could load (exit code 0), which would quietly
+    # make an Arabic certificate unreadable: a missing pack is a set-up problem to report.
+    missing = _MISSING_LANGUAGE.findall(diagnostics)
+    if missing:
+        raise OcrUnavailable(f"tesseract language pack missing: {', '.join(missing)}")
+    if completed.returncode != 0:
+        last_line = diagnostics.strip().splitlines()[-1:] or ["no message"]
+        raise OcrUnavailable(f"tesseract failed with exit code {completed.returncode}: {last_line[0]}")
+    return completed.stdout.decode("utf-8", errors="replace")
+
+
+def _ocr_environment() -> dict[str, str]:
+    # Tesseract's OpenMP threads spin while waiting; on a small machine (and with several
+    # validator replicas sharing it) that makes one page ~5x slower than a single thread.
+    return {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+
+def _png_for_ocr(page: Image.Image) -> bytes:
+    """The page upright, greyscale on white, at a size Tesseract reads well, as PNG bytes."""
+    image = ImageOps.exif_transpose(page)
+    image = _greyscale_on_white(image)
+    image = _resized_for_ocr(image)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)  # speed over size: the bytes only cross a pipe
+    return buffer.getvalue()
+
+
+def _greyscale_on_white(image: Image.Image) -> Image.Image:
+    # Transparent pixels usually hold black: dropping the alpha channel would make the paper black.
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba)
+    return image if image.mode == "L" else image.convert("L")
+
+
+def _resized_for_ocr(image: Image.Image) -> Image.Image:
+    long_side = max(image.size)
+    if long_side < _MIN_LONG_SIDE_PX:
+        factor = min(_MIN_LONG_SIDE_PX / long_side, _MAX_UPSCALE)
+    elif long_side > _MAX_LONG_SIDE_PX:
+        factor = _MAX_LONG_SIDE_PX / long_side
+    else:
+        return image
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    # reducing_gap first shrinks by an integer factor (fast), then filters: seconds saved on a 600 dpi
+    # page for a difference OCR does not see.
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=None if factor > 1 else 2.0)
+
+
+# --- normalization ----------------------------------------------------------------------------
+
+_TATWEEL = "\u0640"
+# Letters written several ways in Arabic (and by OCR): one spelling each. Hamza carriers (أ إ آ ؤ ئ)
+# need no entry: decomposition splits off their hamza/madda mark, which is then dropped.
+_LETTER_VARIANTS = str.maketrans({
+    "\u0671": "\u0627",  # alef wasla -> alef
+    "\u0649": "\u064a",  # alef maksura -> yeh
+    "\u0629": "\u0647",  # teh marbuta -> heh
+    "\u06cc": "\u064a",  # Farsi yeh -> Arabic yeh (Tesseract's ara model emits both)
+    "\u06a9": "\u0643",  # keheh -> kaf
+    "\u06d5": "\u0647",  # ae -> heh (what heh-with-yeh-above leaves after decomposition)
+})
+
+
+def normalize(text: str) -> str:
+    """Text reduced to what matters for tolerant matching: lower-case letters and ASCII digits in
+    words separated by single spaces.
+
+    Compatibility forms are unified (NFKC: Arabic presentation forms, ligatures, full-width
+    letters), case is folded, Arabic-Indic and Persian digits become ASCII, diacritics are dropped
+    (Arabic harakat, tatweel, Latin accents), Arabic letter variants are unified (أ إ آ ٱ -> ا,
+    ى -> ي, ة -> ه, ؤ -> و, ئ -> ي), punctuation becomes a space, and a run of digits is split
+    from letters it touches ("2025م" -> "2025 م", "14th" -> "14 th").
+    """
+    return _normalize_with_origins(text)[0]
+
+
+def _normalize_with_origins(text: str) -> tuple[str, list[int]]:
+    """`normalize(text)` and, for each of its characters, the index in `text` it came from (so a
+    match in the normalized text can be shown to the reviewer as it is written)."""
+    characters: list[str] = []
+    origins: list[int] = []
+    separated = False
+    previous_is_digit = False
+    for index, character in enumerate(text):
+        for folded in _fold(character):
+            if folded == " ":
+                separated = True
+                continue
+            is_digit = folded.isdigit()
+            if characters and (separated or is_digit != previous_is_digit):
+                characters.append(" ")
+                origins.append(index)
+            characters.append(folded)
+            origins.append(index)
+            separated = False
+            previous_is_digit = is_digit
+    return "".join(characters), origins
+
+
+@lru_cache(maxsize=4096)
+def _fold(character: str) -> str:
+    """One source character as normalized characters: letters, ASCII digits, or " " for a
+    separator, or nothing for a mark that carries no meaning for matching."""
+    folded: list[str] = []
+    for part in unicodedata.normalize("NFKD", character.casefold()):
+        category = unicodedata.category(part)
+        if category in ("Mn", "Me", "Cf") or part == _TATWEEL:
+            continue  # diacritics, hamza/madda marks, bidi controls (Tesseract emits RLM/LRM)
+        digit = unicodedata.decimal(part, None)
+        if digit is not None:
+            folded.append(str(digit))
+        elif part.isalnum():
+            folded.append(part.translate(_LETTER_VARIANTS))
+        else:
+            folded.append(" ")
+    return "".join(folded)
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    start: int  # offsets in the normalized text
+    end: int
+
+
+class _ReadableText:
+    """A text normalized once, with its tokens and the way back to the original characters."""
+
+    def __init__(self, original: str) -> None:
+        self.original = original
+        self.normalized, self._origins = _normalize_with_origins(original)
+        self.tokens = [_Token(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", self.normalized)]
+
+    def evidence(self, start: int, end: int) -> str:
+        """The original text behind normalized offsets [start, end), on one line, at most
+        MAX_EVIDENCE_CHARS characters."""
+        snippet = self.original[self._origins[start]: self._origins[end - 1] + 1]
+        snippet = " ".join(snippet.split())
+        if len(snippet) > MAX_EVIDENCE_CHARS:
+            snippet = snippet[: MAX_EVIDENCE_CHARS - 1].rstrip() + "…"
+        return snippet
+
+
+# --- matching words (names and issuers) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PartMatch:
+    similarity: float  # 0..100
+    first_token: int
+    last_token: int
+
+
+def _minimum_similarity(part: str) -> float:
+    """How close an OCR'd word must be to a declared word (rapidfuzz ratio, 0..100): about one
+    OCR slip (a wrong, missing or split letter; "m" read as "rn") per word of five letters or
+    more; short words must be exact or miss one letter."""
+    if len(part) <= 3:
+        return 85.0
+    if len(part) == 4:
+        return 75.0
+    return 70.0
+
+
+def _similarities(parts: Sequence[str], tokens: Sequence[_Token]) -> list[list[tuple[float, int]]]:
+    """For each part and each token position j: the best similarity of the part to token j alone
+    or to tokens j and j+1 written together (documents write "Abdul Rahman" / "Abdulrahman",
+    "عبد الله" / "عبدالله"), and how many tokens that used."""
+    words = [token.text for token in tokens]
+    joined = [a + b for a, b in zip(words, words[1:])]
+    single = process.cdist(parts, words, scorer=fuzz.ratio) if words else None
+    pairs = process.cdist(parts, joined, scorer=fuzz.ratio) if joined else None
+    table: list[list[tuple[float, int]]] = []
+    for i in range(len(parts)):
+        row: list[tuple[float, int]] = []
+        for j in range(len(words)):
+            best = (float(single[i][j]), 1) if single is not None else (0.0, 1)
+            if pairs is not None and j < len(joined) and pairs[i][j] > best[0]:
+                best = (float(pairs[i][j]), 2)
+            row.append(best)
+        table.append(row)
+    return table
+
+
+def _best_window(
+    parts: Sequence[str], weights: Sequence[float], tokens: Sequence[_Token], window: int
+) -> list[_PartMatch | None]:
+    """Where the declared parts appear together: the stretch of at most `window` tokens where the
+    parts found (in any order, each on its own token) weigh the most. One entry per part, None
+    for a part not found there."""
+    if not parts or not tokens:
+        return [None] * len(parts)
+    table = _similarities(parts, tokens)
+    thresholds = [_minimum_similarity(part) for part in parts]
+    anchors = sorted({j for i, row in enumerate(table) for j, (sim, _) in enumerate(row) if sim >= thresholds[i]})
+    best: list[_PartMatch | None] = [None] * len(parts)
+    best_weight = 0.0
+    for anchor in anchors:  # the best stretch starts on a found part; no other start can do better
+        matches = _assign_parts(table, thresholds, range(anchor, min(anchor + window, len(tokens))))
+        weight = sum(w * m.similarity for w, m in zip(weights, matches) if m is not None)
+        if weight > best_weight:
+            best, best_weight = matches, weight
+    return best
+
+
+def _assign_parts(
+    table: list[list[tuple[float, int]]], thresholds: Sequence[float], positions: range
+) -> list[_PartMatch | None]:
+    """Each part to its most similar token in `positions`, closest pairs first, no token used twice
+    (so "Mohammed Ahmed Mohammed" needs two "Mohammed"s on the page)."""
+    candidates = sorted(
+        ((table[i][j][0], i, j) for i in range(len(table)) for j in positions if table[i][j][0] >= thresholds[i]),
+        reverse=True,
+    )
+    matches: list[_PartMatch | None] = [None] * len(table)
+    used: set[int] = set()
+    for similarity, i, j in candidates:
+        span = range(j, min(j + table[i][j][1], positions.stop))
+        if matches[i] is not None or used.intersection(span):
+            continue
+        matches[i] = _PartMatch(similarity, span.start, span.stop - 1)
+        used.update(span)
+    return matches
+
+
+def _evidence_of(text: _ReadableText, matches: Sequence[_PartMatch | None]) -> str:
+    found = [m for m in matches if m is not None]
+    first = min(m.first_token for m in found)
+    last = max(m.last_token for m in found)
+    return text.evidence(text.tokens[first].start, text.tokens[last].end)
+
+
+def _weighted_score(weights: Sequence[float], matches: Sequence[_PartMatch | None]) -> float:
+    """0..1: how much of the declared text was found, and how exactly (missing parts count 0)."""
+    total = sum(weights)
+    found = sum(w * m.similarity for w, m in zip(weights, matches) if m is not None)
+    return round(found / total / 100, 3) if total else 0.0
+
+
+# --- the practitioner's name ------------------------------------------------------------------
+
+# Titles are not part of the name: "Dr. Sara" is declared, "Sara" is printed (or the reverse).
+_TITLES = frozenset(normalize(" ".join((
+    "dr doctor prof professor mr mrs ms miss eng sir dame md phd",
+    "دكتور الدكتور دكتورة الدكتورة طبيب الطبيب طبيبة الطبيبة أستاذ الأستاذ أستاذة الأستاذة",
+    "مهندس المهندس السيد السيدة",
+))).split())
+# Particles written joined to the next part or apart ("Al-Qahtani", "AlQahtani", "Al Qahtani"):
+# glued to it so both spellings meet the joined-token comparison.
+_NAME_PARTICLES = frozenset(normalize("al el bin ibn bint abu abd abdul abdel ben بن ابن بنت أبو عبد ال").split())
+
+
+def _name_parts(name: str) -> list[str]:
+    words = [word for word in normalize(name).split() if word not in _TITLES]
+    parts: list[str] = []
+    pending = ""
+    for word in words:
+        if word in _NAME_PARTICLES:
+            pending += word
+            continue
+        parts.append(pending + word)
+        pending = ""
+    if pending:
+        parts.append(pending)
+    # Initials ("Sara A. Qahtani") match any lone letter on a page: they prove nothing.
+    return [part for part in parts if len(part) > 1]
+
+
+def _name_found(found: Sequence[bool]) -> bool:
+    """The given name (the first part) and the family name (the last); middle names are often left
+    out. Or the given name and most of the other parts. Without the given name it is someone
+    else of the family: "Ahmed Al-Qahtani" is the father of "Sara Ahmed Al-Qahtani"."""
+    count = sum(found)
+    if len(found) == 1:
+        return count == 1
+    return found[0] and count >= 2 and (found[-1] or count * 3 >= len(found) * 2)
+
+
+def _match_name(text: _ReadableText, name: str) -> Finding:
+    parts = _name_parts(name)
+    weights = [float(len(part)) for part in parts]
+    matches = _best_window(parts, weights, text.tokens, window=len(parts) + 3)
+    if not parts or not _name_found([m is not None for m in matches]):
+        return _miss(NAME_RULE, "content.name_not_found")
+    return Finding(
+        rule=NAME_RULE, outcome="pass", score=_weighted_score(weights, matches), evidence=_evidence_of(text, matches)
+    )
+
+
+# --- the issuer -------------------------------------------------------------------------------
+
+_STOPWORDS = frozenset(normalize(" ".join((
+    "of the for and in at de des du la le les of for und der die das",
+    "في من و ل على عن",
+))).split())
+# Words in almost every institution's name: finding only these does not show it is this issuer
+# ("King Fahad Medical City" is not "King Saud University Medical City").
+_GENERIC_INSTITUTION_WORDS = frozenset(normalize(" ".join((
+    "university college hospital hospitals medical medicine health healthcare city center centre "
+    "institute academy school ministry king saudi arabia kingdom national association society council "
+    "commission board faculty international general specialist specialized clinic clinics "
+    "sciences science training program programme department",
+    "جامعة كلية مستشفى مستشفيات مدينة طبية الطبية طب الطب صحة الصحة الصحية مركز معهد أكاديمية مدرسة وزارة "
+    "الملك الملكة المملكة العربية السعودية جمعية مجلس هيئة الهيئة الوطنية الدولية العامة التخصصي "
+    "التخصصية عيادة عيادات العلوم علوم تدريب التدريب برنامج قسم",
+))).split())
+_GENERIC_WEIGHT = 0.25  # a generic word counts a quarter of a distinctive one of the same length
+_ISSUER_COVERAGE = 0.6
+
+
+def _issuer_parts(issuer: str) -> list[str]:
+    return [word for word in normalize(issuer).split() if word not in _STOPWORDS and len(word) > 1]
+
+
+def _is_generic(word: str) -> bool:
+    # Arabic attaches the article and prepositions: "للتخصصات", "والصحة" are the same word.
+    bare = re.sub(r"^(?:وال|بال|لل|ال|و)(?=..)", "", word)
+    return any(form in _GENERIC_INSTITUTION_WORDS for form in (word, bare, "ال" + bare))
+
+
+def _match_issuer(text: _ReadableText, issuer: str) -> Finding:
+    parts = _issuer_parts(issuer)
+    generic = [_is_generic(part) for part in parts]
+    weights = [len(part) * (_GENERIC_WEIGHT if is_generic else 1.0) for part, is_generic in zip(parts, generic)]
+    matches = _best_window(parts, weights, text.tokens, window=2 * len(parts) + 2)
+    found = [m is not None for m in matches]
+    coverage = sum(w for w, f in zip(weights, found) if f) / sum(weights) if parts else 0.0
+    distinctive_found = all(generic) or any(f and not g for f, g in zip(found, generic))
+    if coverage < _ISSUER_COVERAGE or not distinctive_found:
+        return _miss(ISSUER_RULE, "content.issuer_not_found")
+    return Finding(
+        rule=ISSUER_RULE, outcome="pass", score=_weighted_score(weights, matches), evidence=_evidence_of(text, matches)
+    )
+
+
+# --- the declared date ------------------------------------------------------------------------
+
+_MONTH_NAMES: dict[int, tuple[str, ...]] = {
+    1: ("january", "jan", "janvier", "يناير", "كانون الثاني"),
+    2: ("february", "feb", "fevrier", "فبراير", "شباط"),
+    3: ("march", "mar", "mars", "مارس", "آذار"),
+    4: ("april", "apr", "avril", "أبريل", "إبريل", "ابريل", "نيسان"),
+    5: ("may", "mai", "مايو", "أيار"),
+    6: ("june", "jun", "juin", "يونيو", "يونيه", "حزيران"),
+    7: ("july", "jul", "juillet", "يوليو", "يوليه", "تموز"),
+    8: ("august", "aug", "aout", "أغسطس", "اغسطس", "آب"),
+    9: ("september", "sep", "sept", "septembre", "سبتمبر", "أيلول"),
+    10: ("october", "oct", "octobre", "أكتوبر", "اكتوبر", "تشرين الأول"),
+    11: ("november", "nov", "novembre", "نوفمبر", "تشرين الثاني"),
+    12: ("december", "dec", "decembre", "ديسمبر", "كانون الأول"),
+}
+_FULL_DATE_SCORE = 1.0
+_TWO_DIGIT_YEAR_SCORE = 0.9
+_MONTH_AND_YEAR_SCORE = 0.6  # the document states only the month: a weaker confirmation
+
+
+def _date_patterns(day_: date) -> list[tuple[float, str]]:
+    """Regular expressions over *normalized* text (so "/", "-", "." and "," are already spaces and
+    digits are ASCII), strongest first."""
+    day = rf"0?{day_.day}(?: (?:st|nd|rd|th))?"
+    month_number = rf"0?{day_.month}"
+    month_name = "(?:" + "|".join(re.escape(normalize(n)) for n in _MONTH_NAMES[day_.month]) + ")"
+    year = str(day_.year)
+    short_year = f"{day_.year % 100:02d}"
+    of = "(?: (?:of|من))?"  # "14th of March", "14 من مارس"
+    full = [
+        rf"{year} {month_number} {day}",  # ISO 2025-03-14
+        rf"{day} {month_number} {year}",  # 14/03/2025, 14-03-2025, 14.03.2025
+        rf"{day}{of} {month_name} {year}",  # 14 March 2025, 14 مارس 2025
+        rf"{month_name} {day} {year}",  # March 14, 2025
+    ]
+    # 03/14/2025 is read month-first only when it cannot be a day-first date; 05/03/2025 is
+    # 5 March here, so it never confirms a declared 3 May.
+    if day_.day > 12:
+        full.append(rf"{month_number} {day} {year}")
+    short = [rf"{day} {month_number} {short_year}", rf"{day}{of} {month_name} {short_year}"]
+    return [(_FULL_DATE_SCORE, p) for p in full] + [(_TWO_DIGIT_YEAR_SCORE, p) for p in short]
+
+
+def _month_year_patterns(day_: date) -> list[str]:
+    month_name = "(?:" + "|".join(re.escape(normalize(n)) for n in _MONTH_NAMES[day_.month]) + ")"
+    return [rf"{month_name} {day_.year}", rf"0?{day_.month} {day_.year}", rf"{day_.year} 0?{day_.month}"]
+
+
+def _word_bounded(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\S){pattern}(?!\S)")
+
+
+def _match_date(text: _ReadableText, declared: date) -> Finding:
+    for score, pattern in _date_patterns(declared):
+        found = _word_bounded(pattern).search(text.normalized)
+        if found:
+            return Finding(rule=DATE_RULE, outcome="pass", score=score, evidence=text.evidence(*found.span()))
+    for pattern in _month_year_patterns(declared):
+        for found in _word_bounded(pattern).finditer(text.normalized):
+            if not _part_of_another_date(text.normalized, found.start(), found.end()):
+                return Finding(
+                    rule=DATE_RULE, outcome="pass", score=_MONTH_AND_YEAR_SCORE, evidence=text.evidence(*found.span())
+                )
+    return _miss(DATE_RULE, "content.date_not_found")
+
+
+def _part_of_another_date(normalized: str, start: int, end: int) -> bool:
+    """"March 2025" inside "15 March 2025" (or "2025 03" inside "2025-03-15") is a different day,
+    not a month-only statement of the declared one."""
+    before = normalized[:start].split()[-2:]
+    after = normalized[end:].split()[:1]
+    if before and before[-1] in ("of", "من", "st", "nd", "rd", "th"):  # "15th of", "15 th"
+        return True
+    return _is_day_number(before[-1:]) or _is_day_number(after)
+
+
+def _is_day_number(words: list[str]) -> bool:
+    return bool(words) and words[0].isdigit() and len(words[0]) <= 2
+
+
+# --- findings ---------------------------------------------------------------------------------
+
+
+def _miss(rule: str, code: str) -> Finding:
+    return Finding(rule=rule, outcome="warn", code=code, message=localized(code))
+
+
+def match_content(text: str, *, name: str, issuer: str, obtained_on: date) -> list[Finding]:
+    """Three findings for the reviewer — content.name, content.issuer, content.date — each a
+    "pass" with a score (0..1) and the matching text as evidence, or a "warn" with its code."""
+    readable = _ReadableText(text)
+    return [_match_name(readable, name), _match_issuer(readable, issuer), _match_date(readable, obtained_on)]
+
+
+# A text layer or an OCR result with less than this is a blank page, a page number or noise.
+_MIN_READABLE_CHARACTERS = 16
+
+
+def _is_readable(text: str) -> bool:
+    return sum(not c.isspace() for c in normalize(text)) >= _MIN_READABLE_CHARACTERS
+
+
+def content_findings(
+    page: Image.Image | None,
+    text_layer: str | None,
+    *,
+    name: str,
+    issuer: str,
+    obtained_on: date,
+    languages: str = "ara+eng",
+    timeout_s: float = 20.0,
+    ocr_enabled: bool = True,
+) -> list[Finding]:
+    """What the reviewer should know about the document's content; never raises.
+
+    The PDF's text layer is read first. What it does not show is looked for again in the OCR of
+    the page (a scanned certificate inside a PDF often has a text layer with only a header or a
+    stamp). With no readable text at all, one "content.ocr" warning says the content could not be
+    checked, with the reason as evidence.
+    """
+
+    def findings_in(text: str | None) -> list[Finding] | None:
+        if text is None or not _is_readable(text):
+            return None
+        return match_content(text, name=name, issuer=issuer, obtained_on=obtained_on)
+
+    from_layer = findings_in(text_layer)
+    if from_layer is not None and all(finding.outcome == "pass" for finding in from_layer):
+        return from_layer
+    ocr, reason = _try_ocr(page, languages=languages, timeout_s=timeout_s, ocr_enabled=ocr_enabled)
+    from_ocr = findings_in(ocr)
+    if from_layer is None and from_ocr is None:
+        return [_unreadable(reason or "no readable text on the page")]
+    if from_layer is None or from_ocr is None:
+        return from_layer or from_ocr or []
+    return [layer if layer.outcome == "pass" else seen for layer, seen in zip(from_layer, from_ocr)]
+
+
+def _try_ocr(
+    page: Image.Image | None, *, languages: str, timeout_s: float, ocr_enabled: bool
+) -> tuple[str | None, str | None]:
+    """The OCR text, or None and why not."""
+    if page is None:
+        return None, "no page image to read"
+    if not ocr_enabled:
+        return None, "OCR is turned off"
+    try:
+        return ocr_text(page, languages=languages, timeout_s=timeout_s), None
+    except (OcrUnavailable, ValueError) as error:
+        log.warning("content check without OCR: %s", error)
+        return None, str(error)
+    except Exception as error:  # a reviewer's hint must never cost a submission
+        log.exception("OCR failed unexpectedly")
+        return None, f"OCR failed: {type(error).__name__}"
+
+
+def _unreadable(reason: str) -> Finding:
+    code = "content.unreadable"
+    return Finding(
+        rule=OCR_RULE, outcome="warn", code=code, message=localized(code), evidence=reason[:MAX_EVIDENCE_CHARS]
+    )

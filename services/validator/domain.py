@@ -1,0 +1,103 @@
+"""Validator rules that are not about the file's bytes: the declared metadata, and "the same
+certificate must not be submitted again while one is under review".
+
+File and image rules live in `checks.py`, readable-content rules in `content.py`; this module
+adds the rules that need what the practitioner declared and what is already pending.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from PIL import Image
+
+from mumaris.errors import localized
+from schemas.events import CertificateMetadata, Finding
+
+# Older than this is a typo, not a certificate of a practising professional.
+EARLIEST_PLAUSIBLE = date(1950, 1, 1)
+HASH_SIDE = 16  # a 16×16 difference hash: 256 bits, fine enough to tell two certificates of one template apart
+
+
+def _fail(rule: str, code: str, evidence: str | None = None) -> Finding:
+    return Finding(rule=rule, outcome="fail", code=code, message=localized(code), evidence=evidence)
+
+
+def _pass(rule: str, evidence: str | None = None) -> Finding:
+    return Finding(rule=rule, outcome="pass", evidence=evidence)
+
+
+def metadata_findings(certificate: CertificateMetadata, today: date) -> list[Finding]:
+    """The declared date is possible and the descriptive fields say something."""
+    findings: list[Finding] = []
+    if certificate.obtained_on > today:
+        findings.append(_fail("metadata.date", "metadata.date_in_future", certificate.obtained_on.isoformat()))
+    elif certificate.obtained_on < EARLIEST_PLAUSIBLE:
+        findings.append(_fail("metadata.date", "metadata.date_implausible", certificate.obtained_on.isoformat()))
+    else:
+        findings.append(_pass("metadata.date"))
+    blank = [field for field in ("institution", "specialty", "degree") if not _meaningful(getattr(certificate, field))]
+    if blank:
+        findings.append(_fail("metadata.fields", "metadata.field_missing", ", ".join(blank)))
+    else:
+        findings.append(_pass("metadata.fields"))
+    return findings
+
+
+def _meaningful(value: str) -> bool:
+    return any(ch.isalnum() for ch in value)
+
+
+# --- duplicates ------------------------------------------------------------------------------
+
+
+def page_hash(page: Image.Image) -> str:
+    """Difference hash of the first page (hex): near-identical scans of one page hash within a
+    few bits of each other, whatever their encoding, size or brightness."""
+    small = np.asarray(page.convert("L").resize((HASH_SIDE + 1, HASH_SIDE), Image.Resampling.LANCZOS), dtype=np.int16)
+    bits = (small[:, 1:] > small[:, :-1]).flatten()
+    return f"{int(''.join('1' if b else '0' for b in bits), 2):0{HASH_SIDE * HASH_SIDE // 4}x}"
+
+
+def hash_distance(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def certificate_key(certificate: CertificateMetadata) -> str:
+    """What makes two submissions "the same certificate": its name, issuer and date."""
+    return "|".join((_fold(certificate.name), _fold(certificate.institution), certificate.obtained_on.isoformat()))
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\W_]+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    submission_id: str
+    sha256: str
+    certificate_key: str
+    page_hash: str | None
+
+
+def duplicate_findings(candidate: Fingerprint, pending: Iterable[Fingerprint], max_hash_distance: int) -> list[Finding]:
+    """One finding: refused with the pending submission's id when the same file, the same
+    certificate or a near-identical first page is already under review for this practitioner."""
+    for other in pending:
+        if other.submission_id == candidate.submission_id:
+            continue
+        if other.sha256 == candidate.sha256:
+            return [_fail("duplicate", "duplicate.pending_file", other.submission_id)]
+        if other.certificate_key == candidate.certificate_key:
+            return [_fail("duplicate", "duplicate.pending_certificate", other.submission_id)]
+        if (
+            candidate.page_hash
+            and other.page_hash
+            and hash_distance(candidate.page_hash, other.page_hash) <= max_hash_distance
+        ):
+            return [_fail("duplicate", "duplicate.pending_page", other.submission_id)]
+    return [_pass("duplicate")]

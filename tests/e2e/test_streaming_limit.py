@@ -1,0 +1,60 @@
+"""An upload over the size limit is refused while it is still arriving, not after it was read."""
+
+import asyncio
+import json
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.e2e.conftest import Pipeline
+
+pytestmark = pytest.mark.e2e
+
+TOTAL = 64 * 1024 * 1024  # what the client would send; far over the 5 MiB limit
+CHUNK = b"\x00" * 65536
+
+
+async def test_an_oversized_chunked_upload_gets_413_before_the_body_is_read(pipeline: Pipeline) -> None:
+    _, auth = pipeline.practitioner()
+    url = urlparse(pipeline.url("intake"))
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    boundary = "mumarisboundary7"
+    writer.write(
+        (
+            "POST /v1/certificates HTTP/1.1\r\n"
+            f"Host: {url.netloc}\r\nAuthorization: {auth['Authorization']}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n"  # no Content-Length to refuse up front
+        ).encode()
+    )
+    preamble = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n'
+        + json.dumps({"name": "X-ray course", "obtained_on": "2025-01-01", "institution": "KSU",
+                      "specialty": "Radiology", "degree": "Course"})
+        + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode() + b"\xff\xd8\xff"
+    writer.write(f"{len(preamble):x}\r\n".encode() + preamble + b"\r\n")
+
+    sent = 0
+
+    async def stream_body() -> None:
+        nonlocal sent
+        try:
+            while sent < TOTAL:
+                writer.write(f"{len(CHUNK):x}\r\n".encode() + CHUNK + b"\r\n")
+                await writer.drain()
+                sent += len(CHUNK)
+        except (ConnectionError, OSError):
+            pass  # the server stopped listening: that is the point
+
+    sender = asyncio.create_task(stream_body())
+    status_line = await asyncio.wait_for(reader.readline(), timeout=60)
+    sent_when_refused = sent
+    sender.cancel()
+    headers_and_body = await asyncio.wait_for(reader.read(65536), timeout=10)
+    writer.close()
+
+    assert status_line.startswith(b"HTTP/1.1 413"), status_line
+    assert b'"file.too_large"' in headers_and_body
+    assert sent_when_refused < TOTAL / 4, f"{sent_when_refused} bytes were sent before the refusal"
