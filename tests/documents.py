@@ -55,6 +55,19 @@ def text_pdf_bytes(pages: int = 1) -> bytes:
     return pdf_bytes(pages)
 
 
+def pdf_with_navigation_bytes() -> bytes:
+    """A harmless PDF that opens on page 1 and links to a verification URL: must be accepted."""
+    writer = _certificate_pdf(1)
+    writer.open_destination = writer.pages[0]
+    writer.add_uri(0, "https://example.org/verify/12345", [72, 700, 300, 730])
+    return _write(writer)
+
+
+def title_only_pdf_bytes() -> bytes:
+    """A drawn PDF page with a title and nothing else: too little text to count as a text layer."""
+    return _write(_certificate_pdf(1, text=b"BT /F1 28 Tf 72 760 Td (Certificate of Attendance) Tj ET"))
+
+
 def text_certificate_jpeg_bytes(
     dpi: int = 100, *, lines: int = 6, paper: int = 250, blur: float = 0.0, noise: float = 0.0, seed: int = 0
 ) -> bytes:
@@ -92,7 +105,16 @@ def blurred_scanned_pdf_bytes(radius: float = 4.0) -> bytes:
     return scanned_pdf_bytes(blur=radius)
 
 
-# --- scans that are readable as files but not as documents ------------------------------------
+def rotated_exif_jpeg_bytes(width: int = 720, height: int = 960) -> bytes:
+    """A portrait `jpeg_bytes(width, height)` stored sideways (landscape), as phone cameras do, with
+    EXIF orientation 6 ("rotate 90 degrees clockwise to display")."""
+    stored = _certificate_image(width, height, seed=0).transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    return _encode(stored, "JPEG", quality=85, exif=exif.tobytes())
+
+
+# --- files that are sound but cannot serve as a certificate's scan ---------------------------
 
 
 def blurred_jpeg_bytes(radius: float, width: int = 1240, height: int = 1754, seed: int = 0) -> bytes:
@@ -122,20 +144,6 @@ def tiny_jpeg_bytes(width: int = 300, height: int = 200) -> bytes:
     return jpeg_bytes(width, height)
 
 
-def rotated_exif_jpeg_bytes(width: int = 720, height: int = 960) -> bytes:
-    """A portrait `jpeg_bytes(width, height)` stored sideways (landscape), as phone cameras do, with
-    EXIF orientation 6 ("rotate 90 degrees clockwise to display")."""
-    stored = _certificate_image(width, height, seed=0).transpose(Image.Transpose.ROTATE_90)
-    exif = Image.Exif()
-    exif[ExifTags.Base.Orientation] = 6
-    return _encode(stored, "JPEG", quality=85, exif=exif.tobytes())
-
-
-def title_only_pdf_bytes() -> bytes:
-    """A drawn PDF page with a title and nothing else: too little text to count as a text layer."""
-    return _write(_certificate_pdf(1, text=b"BT /F1 28 Tf 72 760 Td (Certificate of Attendance) Tj ET"))
-
-
 def many_pages_pdf_bytes(pages: int = 50) -> bytes:
     return pdf_bytes(pages)
 
@@ -143,14 +151,6 @@ def many_pages_pdf_bytes(pages: int = 50) -> bytes:
 def empty_pdf_bytes() -> bytes:
     """A well-formed PDF with no page at all."""
     return pdf_bytes(0)
-
-
-def pdf_with_navigation_bytes() -> bytes:
-    """A harmless PDF that opens on page 1 and links to a verification URL: must be accepted."""
-    writer = _certificate_pdf(1)
-    writer.open_destination = writer.pages[0]
-    writer.add_uri(0, "https://example.org/verify/12345", [72, 700, 300, 730])
-    return _write(writer)
 
 
 # --- hostile documents ------------------------------------------------------------------------

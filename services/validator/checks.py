@@ -180,21 +180,6 @@ def passed(findings: list[Finding]) -> bool:
     return all(finding.outcome != "fail" for finding in findings)
 
 
-def check_document(
-    data: bytes,
-    *,
-    max_bytes: int,
-    max_pdf_pages: int = 20,
-    max_pixels: int = 40_000_000,
-) -> list[Finding]:
-    """The findings of `inspect_document` with default clarity limits.
-
-    Kept only until services/validator/app.py calls `inspect_document`; then remove it.
-    """
-    limits = CheckLimits(max_bytes=max_bytes, max_pdf_pages=max_pdf_pages, max_pixels=max_pixels)
-    return inspect_document(data, limits).findings
-
-
 # --- the sequence -----------------------------------------------------------------------------
 
 

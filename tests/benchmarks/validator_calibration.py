@@ -91,7 +91,8 @@ def main() -> None:
         outcomes = list(pool.map(measure, cases))
 
     print(f"min_sharpness = {LIMITS.min_sharpness:g}, min_contrast = {LIMITS.min_contrast:g}")
-    print(f"{'dpi':>4} {'lines':>5} {'noise':>5} {'blur':>4} {'sharpness':>10} {'contrast':>8} {'OCR recall':>10}  verdict")
+    header = ("dpi", 4), ("lines", 5), ("noise", 5), ("blur", 4), ("sharpness", 10), ("contrast", 8), ("OCR recall", 10)
+    print(" ".join(f"{title:>{width}}" for title, width in header) + "  verdict")
     for outcome in outcomes:
         case = outcome.case
         verdict = "blurry" if outcome.refused_as_blurry else "clear"

@@ -22,7 +22,6 @@ from services.validator.checks import (
     WORKING_SHORT_SIDE,
     CheckLimits,
     DocumentReport,
-    check_document,
     inspect_document,
     measure_page,
     passed,
@@ -763,13 +762,6 @@ def test_measure_page_of_a_uniform_page_has_no_contrast_and_no_sharpness() -> No
         SCAN_RULES, image_resolution="image.too_small", image_contrast="image.low_contrast",
         image_sharpness="image.blurry",
     )
-
-
-# --- the old entry point, until the service moves to inspect_document -------------------------
-
-
-def test_check_document_returns_the_findings_of_inspect_document(small_pdf: bytes) -> None:
-    assert check_document(small_pdf, max_bytes=10_000) == inspect_with(small_pdf, max_bytes=10_000).findings
 
 
 # --- passed -----------------------------------------------------------------------------------
