@@ -24,6 +24,7 @@ class Principal:
     name: str
     email: str
     locale: Literal["ar", "en"] = "ar"
+    email_verified: bool = True  # features that mail the practitioner need a confirmed address
 
 
 def issue_token(principal: Principal, settings: Settings, ttl_s: int | None = None) -> str:
@@ -34,6 +35,7 @@ def issue_token(principal: Principal, settings: Settings, ttl_s: int | None = No
         "name": principal.name,
         "email": principal.email,
         "locale": principal.locale,
+        "email_verified": principal.email_verified,
         "iss": settings.jwt_issuer,
         "iat": issued,
         "exp": issued + timedelta(seconds=ttl_s or settings.jwt_ttl_s),
@@ -56,6 +58,7 @@ def verify_token(token: str, settings: Settings) -> Principal:
             name=str(claims.get("name", "")),
             email=str(claims.get("email", "")),
             locale="en" if claims.get("locale") == "en" else "ar",
+            email_verified=bool(claims.get("email_verified", False)),
         )
     except (jwt.InvalidTokenError, KeyError) as exc:
         raise ApiError(401, "auth.invalid_token", headers={"WWW-Authenticate": "Bearer"}) from exc

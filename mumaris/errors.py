@@ -41,6 +41,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate.pending_file": ("أرسلت هذا الملف من قبل وما زال قيد المراجعة.", "You already sent this file and it is still under review."),
     "duplicate.pending_certificate": ("أرسلت هذه الشهادة من قبل وما زالت قيد المراجعة.", "You already submitted this certificate and it is still under review."),
     "duplicate.pending_page": ("هذا المستند مطابق لمستند أرسلته وما زال قيد المراجعة.", "This document matches one you sent that is still under review."),
+    # account journey (intake)
+    "account.terms_required": ("يجب الموافقة على الشروط والأحكام لإنشاء الحساب.", "You must accept the terms and conditions to open an account."),
+    "account.id_taken": ("يوجد حساب مسجّل برقم الهوية أو الإقامة هذا.", "An account with this national ID or iqama number already exists."),
+    "account.email_taken": ("يوجد حساب مسجّل بهذا البريد الإلكتروني.", "An account with this e-mail address already exists."),
+    "account.phone_unconfirmed": ("يلزم تأكيد رقم الجوال أولاً بالرمز المرسل إليك.", "Confirm your mobile number first with the code we sent you."),
+    "account.email_unconfirmed": ("يلزم تأكيد بريدك الإلكتروني قبل استخدام هذه الخدمة.", "Confirm your e-mail address before using this service."),
+    "account.link_used": ("رابط التأكيد مستخدم من قبل أو لم يعد صالحاً.", "This confirmation link has already been used or is no longer valid."),
     # review
     "review.already_decided": ("تم اتخاذ قرار في هذا الطلب مسبقاً.", "This item has already been decided."),
     "review.reason_required": ("يجب ذكر السبب عند الرفض أو طلب التعديل.", "A reason is required to reject or request changes."),
@@ -49,6 +56,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "content.issuer_not_found": ("لم يُعثر على اسم الجهة المانحة في المستند؛ تحقق منه يدوياً.", "The issuing institution was not found on the document; check it by eye."),
     "content.date_not_found": ("لم يُعثر في المستند على تاريخ الحصول على الشهادة كما أدخله الممارس؛ تحقق منه يدوياً.", "The date the certificate was obtained, as declared, was not found on the document; check it by eye."),
     "content.unreadable": ("تعذرت قراءة نص المستند آلياً؛ تحقق يدوياً من الاسم والجهة المانحة والتاريخ.", "The document's text could not be read automatically; check the name, issuer and date by eye."),
+    # accounts (services/intake/accounts.py, mumaris/crypto.py)
+    "account.id_invalid_format": ("رقم الهوية الوطنية أو الإقامة غير صحيح؛ يجب أن يتكون من 10 أرقام ويبدأ بالرقم 1 للهوية الوطنية أو بالرقم 2 للإقامة.", "The national ID or iqama number is not valid: it must be 10 digits, starting with 1 for a national ID or 2 for an iqama."),
+    "account.id_invalid_check_digit": ("رقم الهوية الوطنية أو الإقامة غير صحيح؛ تحقق من الأرقام المدخلة.", "The national ID or iqama number is not valid; check the digits you entered."),
+    "account.id_kind_mismatch": ("الرقم لا يطابق نوع الهوية المختار؛ رقم الهوية الوطنية يبدأ بالرقم 1 ورقم الإقامة يبدأ بالرقم 2.", "The number does not match the chosen ID type: a national ID starts with 1 and an iqama number with 2."),
+    "account.mobile_invalid": ("رقم الجوال غير صحيح؛ أدخل رقم جوال سعودياً مثل 05XXXXXXXX.", "The mobile number is not valid; enter a Saudi mobile number such as 05XXXXXXXX."),
+    "account.email_invalid": ("البريد الإلكتروني غير صحيح.", "The e-mail address is not valid."),
+    "account.name_invalid": ("الاسم غير صحيح؛ استخدم من حرف واحد إلى 50 حرفاً من الحروف العربية أو اللاتينية، مع المسافة والشرطة والفاصلة العليا.", "The name is not valid: use 1 to 50 Arabic or Latin letters, with spaces, hyphens and apostrophes."),
+    "account.password_weak": ("كلمة المرور ضعيفة؛ يجب ألا تقل عن 10 خانات وأن تحتوي على حروف وأرقام ورموز.", "The password is too weak: it needs at least 10 characters with letters, digits and symbols."),
+    "account.password_too_long": ("كلمة المرور طويلة جداً؛ يجب ألا تتجاوز 128 خانة.", "The password is too long: it must not exceed 128 characters."),
+    "account.password_mismatch": ("كلمة المرور وتأكيدها غير متطابقتين.", "The password and its confirmation do not match."),
+    "account.password_contains_personal_data": ("يجب ألا تحتوي كلمة المرور على بريدك الإلكتروني أو رقم هويتك أو اسمك.", "The password must not contain your e-mail address, ID number or name."),
+    "account.code_missing": ("لا يوجد رمز تحقق صالح؛ اطلب رمزاً جديداً.", "There is no active verification code; request a new one."),
+    "account.code_expired": ("انتهت صلاحية رمز التحقق؛ اطلب رمزاً جديداً.", "The verification code has expired; request a new one."),
+    "account.code_dead": ("تجاوزت عدد المحاولات المسموح به لهذا الرمز؛ اطلب رمزاً جديداً.", "Too many wrong attempts for this code; request a new one."),
+    "account.code_wrong": ("رمز التحقق غير صحيح.", "The verification code is incorrect."),
+    "account.code_resend_too_soon": ("لا يمكن إعادة إرسال الرمز الآن؛ انتظر قليلاً ثم حاول مرة أخرى.", "The code cannot be sent again yet; wait a moment and try again."),
+    "account.code_resend_limit": ("تجاوزت الحد المسموح به لإرسال الرموز خلال ساعة؛ حاول لاحقاً.", "You have reached the limit of codes per hour; try again later."),
+    "account.link_invalid": ("رابط التأكيد غير صالح أو سبق استخدامه.", "The confirmation link is invalid or has already been used."),
+    "account.link_expired": ("انتهت صلاحية رابط التأكيد؛ اطلب رابطاً جديداً.", "The confirmation link has expired; request a new one."),
+    "account.membership_number_invalid": ("رقم العضوية غير صحيح.", "The membership number is not valid."),
+    "account.login_failed": ("البريد الإلكتروني أو كلمة المرور غير صحيحة.", "The e-mail address or password is incorrect."),
+    "account.login_locked": ("أُوقف تسجيل الدخول مؤقتاً بسبب تكرار المحاولات الخاطئة؛ حاول لاحقاً.", "Sign-in is temporarily locked after repeated failed attempts; try again later."),
 }
 
 

@@ -71,6 +71,30 @@ class Settings(BaseSettings):
     jwt_issuer: str = "mumaris"
     jwt_ttl_s: int = 900
 
+    # Accounts: OTP codes and e-mail links travel to notifier sealed with this Fernet key
+    # (urlsafe base64 of 32 bytes); codes are stored only as HMACs keyed with otp_pepper.
+    field_encryption_key: SecretStr = SecretStr("bG9jYWwtZGV2ZWxvcG1lbnQta2V5LWNoYW5nZS1tZSE=")
+    otp_pepper: SecretStr = SecretStr("local-development-otp-pepper-change-me")
+    otp_ttl_s: int = 300
+    otp_max_attempts: int = 5
+    otp_resend_min_interval_s: int = 60
+    otp_resends_per_hour: int = 5
+    email_link_ttl_s: int = 24 * 3600
+    refresh_ttl_s: int = 30 * 24 * 3600
+    login_max_failures: int = 5
+    # Many practitioners share an address (hospital networks, carrier NAT): the per-address limit
+    # catches spraying across accounts without locking a whole hospital out after five typos.
+    login_max_failures_per_address: int = 50
+    login_lock_s: int = 15 * 60
+    public_base_url: str = "http://127.0.0.1:8001"
+    terms_version: str = "2026-01"
+
+    # SMS gateway (the commission's provider is an HTTP API)
+    sms_gateway_url: str = "http://127.0.0.1:9901/messages"
+    sms_sender: str = "MUMARIS"
+    sms_api_key: SecretStr = SecretStr("local-development-sms-key")
+    sms_timeout_s: float = 5.0
+
     # E-mail
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025

@@ -131,3 +131,40 @@ class ReviewDecided(Event):
     reason: Annotated[str, Field(max_length=2000)] = ""
     reviewer_id: str
     decided_at: datetime
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+class AccountRegistered(Event):
+    """A practitioner signed up (the account waits for its phone code). No ID number here."""
+
+    account_id: str
+    name: str
+    email: str
+    locale: Literal["ar", "en"] = "ar"
+    id_kind: Literal["national_id", "iqama"]
+    terms_version: str
+    registered_at: datetime
+
+
+class PhoneCodeIssued(Event):
+    """Send this SMS code. The code is sealed (Fernet, key shared by intake and notifier) and is
+    opened only at the moment of sending."""
+
+    account_id: str
+    phone: str
+    sealed_code: str
+    locale: Literal["ar", "en"] = "ar"
+    expires_at: datetime
+
+
+class EmailConfirmationRequested(Event):
+    """Send the single-use e-mail confirmation link (sealed like a code)."""
+
+    account_id: str
+    name: str
+    email: str
+    locale: Literal["ar", "en"] = "ar"
+    sealed_link: str
+    expires_at: datetime

@@ -74,12 +74,43 @@ REVIEW_DECIDED = Topic(
     description="A reviewer approved, rejected or requested changes (validator: the certificate is no longer pending).",
 )
 
+ACCOUNT_REGISTERED = Topic(
+    name="account.registered",
+    model=events.AccountRegistered,
+    ce_type="mumaris.account.registered.v1",
+    key="account_id",
+    producers=("intake",),
+    consumers=("notifier",),
+    description="A practitioner signed up; their phone is not confirmed yet.",
+)
+ACCOUNT_PHONE_CODE = Topic(
+    name="account.phone_code",
+    model=events.PhoneCodeIssued,
+    ce_type="mumaris.account.phone_code.v1",
+    key="account_id",
+    producers=("intake",),
+    consumers=("notifier",),
+    description="Send a sign-up SMS code (sealed; opened only when sending).",
+)
+ACCOUNT_EMAIL_CONFIRMATION = Topic(
+    name="account.email_confirmation",
+    model=events.EmailConfirmationRequested,
+    ce_type="mumaris.account.email_confirmation.v1",
+    key="account_id",
+    producers=("intake",),
+    consumers=("notifier",),
+    description="Send the single-use e-mail confirmation link (sealed).",
+)
+
 CATALOGUE: tuple[Topic, ...] = (
     SUBMISSION_RECEIVED,
     SUBMISSION_VALIDATED,
     SUBMISSION_REJECTED,
     REVIEW_QUEUED,
     REVIEW_DECIDED,
+    ACCOUNT_REGISTERED,
+    ACCOUNT_PHONE_CODE,
+    ACCOUNT_EMAIL_CONFIRMATION,
 )
 
 

@@ -1,6 +1,7 @@
 """Intake: the HTTP edge for practitioners, and the projection of every submission's status.
 
-Publishes: submission.received (through the outbox).
+Publishes: submission.received; account.registered, account.phone_code, account.email_confirmation
+           (through the outbox; accounts are in account_routes.py).
 Consumes:  submission.validated, submission.rejected, review.queued, review.decided (status timeline).
 """
 
@@ -36,6 +37,8 @@ from schemas.events import (
     SubmissionRejected,
     SubmissionValidated,
 )
+from services.intake.account_routes import add_account_routes
+from services.intake.account_store import AccountStore
 from services.intake.domain import Status, Step
 from services.intake.store import IntakeStore, UnknownSubmission, new_submission_doc
 
@@ -52,10 +55,12 @@ DECISION_STATUS = {
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = create_runtime(SERVICE, settings or get_settings())
     store = IntakeStore(runtime.db)
+    accounts = AccountStore(runtime.db)
     files = FileStore(runtime.db)
-    runtime.on_startup += [store.ensure_indexes, files.ensure_indexes]
+    runtime.on_startup += [store.ensure_indexes, accounts.ensure_indexes, files.ensure_indexes]
     _subscribe_status_events(runtime, store)
     app = create_http_app(runtime, title="Mumaris intake")
+    add_account_routes(app, runtime, accounts, store)
     _add_certificate_routes(app, runtime, store, files)
     return app
 
@@ -178,6 +183,8 @@ def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: Intake
         """Multipart: `metadata` (JSON: name, obtained_on, institution, specialty, degree) and one `file`
         (PDF or JPEG). Answers 202 once the record and its event are stored together."""
         who = practitioner(request)
+        if not who.email_verified:
+            raise ApiError(403, "account.email_unconfirmed")  # the outcome is mailed to them
         metadata, filename, data = await _read_upload(request, settings.max_upload_bytes)
         if not data:
             raise ApiError(400, "file.empty")

@@ -7,11 +7,12 @@ The words live in `WORDING` below; the templates only lay them out.
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from schemas.events import Decision, Finding, PractitionerRef, ReviewDecided, SubmissionRejected
 
@@ -21,6 +22,8 @@ SUBMISSION_REJECTED = "submission.rejected"
 REVIEW_APPROVED = "review.approved"
 REVIEW_REJECTED = "review.rejected"
 REVIEW_CHANGES_REQUESTED = "review.changes_requested"
+ACCOUNT_PHONE_CODE = "account.phone_code"
+ACCOUNT_EMAIL_CONFIRMATION = "account.email_confirmation"
 
 # Which channels each kind of notification goes out on. SMS is kept for account codes; the
 # outcomes of submissions are long enough to need the inbox and e-mail.
@@ -29,6 +32,10 @@ CHANNELS: dict[str, tuple[str, ...]] = {
     REVIEW_APPROVED: ("inbox", "email"),
     REVIEW_REJECTED: ("inbox", "email"),
     REVIEW_CHANGES_REQUESTED: ("inbox", "email"),
+    # A sign-up code goes to the phone it proves; the confirmation link to the mailbox it proves.
+    # Neither belongs in the inbox: the account cannot log in to read it yet.
+    ACCOUNT_PHONE_CODE: ("sms",),
+    ACCOUNT_EMAIL_CONFIRMATION: ("email",),
 }
 
 KIND_OF_DECISION: dict[Decision, str] = {
@@ -135,6 +142,36 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="Please make the requested changes and resubmit through the platform.",
         ),
     },
+    # The confirmation link takes the place of the submission reference (see
+    # notification_for_email_confirmation); `next_step` takes {validity}.
+    ACCOUNT_EMAIL_CONFIRMATION: {
+        "ar": Wording(
+            title="تأكيد بريدك الإلكتروني",
+            lead="لإكمال تسجيل حسابك في منصة ممارس، يُرجى تأكيد بريدك الإلكتروني بفتح الرابط التالي.",
+            details_heading="رابط التأكيد:",
+            next_step=(
+                "الرابط صالح لمدة {validity} ويُستخدم مرة واحدة فقط. "
+                "إذا لم تطلب إنشاء حساب في منصة ممارس فتجاهل هذه الرسالة."
+            ),
+        ),
+        "en": Wording(
+            title="Confirm your e-mail address",
+            lead="To finish setting up your Mumaris account, please confirm your e-mail address by opening the link below.",
+            details_heading="Confirmation link:",
+            next_step=(
+                "The link is valid for {validity} and can be used only once. "
+                "If you did not sign up for Mumaris, you can ignore this message."
+            ),
+        ),
+    },
+}
+
+# One SMS, both languages, primary first. Short on purpose: Arabic text goes out as UCS-2, where a
+# segment holds 70 characters (67 when concatenated); both languages together fit in two segments.
+# Each line takes {code} and {validity}.
+PHONE_CODE_SMS: dict[Language, str] = {
+    "ar": "رمز التحقق لمنصة ممارس: {code} (صالح {validity}). لا تشاركه مع أحد.",
+    "en": "Mumaris verification code: {code} (valid {validity}). Do not share it.",
 }
 
 COMMON_WORDING: dict[Language, CommonWording] = {
@@ -281,3 +318,82 @@ def section_for(kind: str, language: Language, name: str, fixes: tuple[str, ...]
 
 def render(template_name: str, context: dict[str, object]) -> str:
     return _templates.get_template(template_name).render(context)
+
+
+# --- account messages (sign-up code by SMS, e-mail confirmation link) ---------------------------
+
+
+def sms_for_phone_code(code: str, locale: str, ttl_minutes: int) -> str:
+    """The sign-up code as one short SMS: the practitioner's language first, the other after it.
+
+    The result carries the code: hand it to the SMS channel and nowhere else (no log, no store)."""
+    return "\n".join(
+        PHONE_CODE_SMS[language].format(code=code.strip(), validity=duration(ttl_minutes, "minute", language))
+        for language in languages_for(locale)
+    )
+
+
+def notification_for_email_confirmation(
+    *, recipient_id: str, name: str, email: str, locale: str, link: str, ttl_hours: int = 24
+) -> Notification:
+    """The e-mail carrying the single-use confirmation link, in both languages, primary first.
+
+    Laid out by the same templates as every other message: the link stands where a submission
+    reference stands, as plain text in the text part and as an (escaped) anchor in the HTML part."""
+    link = link.strip()
+    if not link.lower().startswith(("https://", "http://")):
+        # Escaping keeps markup out, not a `javascript:` or `data:` URL: accept only web links.
+        raise ValueError("the confirmation link must be an http(s) URL")
+    validity = {language: duration(ttl_hours, "hour", language) for language in TEXT_DIRECTION}
+    sections = [
+        confirmation_section(language, name, validity[language]) for language in languages_for(locale)
+    ]
+    subject = " | ".join(section.title for section in sections)
+    text_context = {"sections": sections, "primary": sections[0], "submission_id": link}
+    # Markup.format escapes `link`, so a quote or "<" in it can neither end the attribute nor add markup.
+    anchor = Markup('<a href="{0}" style="color:#0b5e55;word-break:break-all;">{0}</a>').format(link)
+    html_context = {**text_context, "submission_id": anchor, "subject": subject}
+    return Notification(
+        kind=ACCOUNT_EMAIL_CONFIRMATION,
+        recipient_id=recipient_id,
+        email=email,
+        locale=locale,
+        subject=subject,
+        text=render("message.txt.j2", text_context).rstrip() + "\n",
+        html=render("message.html.j2", html_context),
+        inbox_title=subject,
+        inbox_body=render("inbox.txt.j2", text_context).strip(),
+    )
+
+
+def confirmation_section(language: Language, name: str, validity: str) -> Section:
+    section = section_for(ACCOUNT_EMAIL_CONFIRMATION, language, name, (), "")
+    wording = WORDING[ACCOUNT_EMAIL_CONFIRMATION][language]
+    # The heading labels the link, which the templates print where they print the reference.
+    return replace(
+        section,
+        reference_label=wording.details_heading,
+        details_heading="",
+        next_step=wording.next_step.format(validity=validity),
+    )
+
+
+def duration(count: int, unit: Literal["minute", "hour"], language: Language) -> str:
+    """'5 minutes' / '5 دقائق', with Arabic's dual and its plural for three to ten."""
+    if language == "en":
+        return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+    one, two, few = ARABIC_UNITS[unit]
+    if count == 1:
+        return f"{one} واحدة"
+    if count == 2:
+        return two
+    if 3 <= count <= 10:
+        return f"{count} {few}"
+    return f"{count} {one}"
+
+
+# singular, dual, plural (3 to 10); 11 and above take the singular.
+ARABIC_UNITS: dict[str, tuple[str, str, str]] = {
+    "minute": ("دقيقة", "دقيقتين", "دقائق"),
+    "hour": ("ساعة", "ساعتين", "ساعات"),
+}

@@ -13,6 +13,7 @@ class NotifierStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.inbox = db["notifier.inbox"]
         self.deliveries = db["notifier.deliveries"]
+        self.contacts = db["notifier.contacts"]
 
     async def ensure_indexes(self) -> None:
         await self.inbox.create_index([("recipient_id", ASCENDING), ("created_at", DESCENDING)])
@@ -36,6 +37,16 @@ class NotifierStore:
     async def note_failed_try(self, delivery_id: str, error: str, at: datetime) -> None:
         await self.deliveries.update_one(
             {"_id": delivery_id}, {"$set": {"last_error": error, "updated_at": at}, "$inc": {"tries": 1}}
+        )
+
+    async def expire_pending(self, event_id: str, at: datetime) -> None:
+        await self.deliveries.update_many(
+            {"event_id": event_id, "status": "pending"}, {"$set": {"status": "expired", "updated_at": at}}
+        )
+
+    async def save_contact(self, account_id: str, name: str, email: str, locale: str, session: AsyncClientSession) -> None:
+        await self.contacts.replace_one(
+            {"_id": account_id}, {"name": name, "email": email, "locale": locale}, upsert=True, session=session
         )
 
     async def inbox_for(self, recipient_id: str, limit: int = 50) -> list[dict[str, Any]]:

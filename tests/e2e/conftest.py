@@ -12,6 +12,7 @@ from mumaris.demo import MailCatcher
 from mumaris.launcher import SERVICES, ServiceGroup
 from mumaris.settings import Settings
 from mumaris.stack import LocalStack, StackInfo, free_port
+from tests.sms_gateway import SmsGatewayStandIn
 from tests.support import settings_for, unique
 
 
@@ -21,6 +22,7 @@ class Pipeline:
     settings: Settings
     group: ServiceGroup
     mail: MailCatcher
+    sms: SmsGatewayStandIn
 
     def url(self, service: str) -> str:
         return self.group.processes[service].url
@@ -39,17 +41,21 @@ class Pipeline:
         return [m for m in self.mail.messages if m["To"] == address]
 
 
-def start_pipeline(stack: StackInfo, mail: MailCatcher, log_dir: Path) -> tuple[Settings, ServiceGroup]:
-    settings = settings_for(stack, smtp_port=mail.port, retry_backoff_s=0.1)
+def start_pipeline(stack: StackInfo, mail: MailCatcher, sms: SmsGatewayStandIn,
+                   log_dir: Path) -> tuple[Settings, ServiceGroup]:
+    ports = {name: free_port() for name in SERVICES}
+    settings = settings_for(stack, smtp_port=mail.port, retry_backoff_s=0.1, sms_gateway_url=sms.url,
+                            public_base_url=f"http://127.0.0.1:{ports['intake']}")
     group = ServiceGroup(
         env={**stack.env(), "MUMARIS_SMTP_PORT": str(mail.port),
              "MUMARIS_JWT_SECRET": settings.jwt_secret.get_secret_value(),
-             "MUMARIS_RETRY_BACKOFF_S": "0.1"},
+             "MUMARIS_RETRY_BACKOFF_S": "0.1", "MUMARIS_SMS_GATEWAY_URL": sms.url,
+             "MUMARIS_PUBLIC_BASE_URL": settings.public_base_url},
         log_dir=log_dir,
     )
     try:
         for name in SERVICES:
-            group.start(name, free_port())
+            group.start(name, ports[name])
         group.wait_healthy()
     except BaseException:
         group.stop_all()
@@ -59,10 +65,10 @@ def start_pipeline(stack: StackInfo, mail: MailCatcher, log_dir: Path) -> tuple[
 
 @pytest.fixture(scope="session")
 def pipeline(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    with MailCatcher() as mail:
-        settings, group = start_pipeline(local_stack.info, mail, tmp_path_factory.mktemp("service-logs"))
+    with MailCatcher() as mail, SmsGatewayStandIn() as sms:
+        settings, group = start_pipeline(local_stack.info, mail, sms, tmp_path_factory.mktemp("service-logs"))
         try:
-            yield Pipeline(local_stack.info, settings, group, mail)
+            yield Pipeline(local_stack.info, settings, group, mail, sms)
         finally:
             group.stop_all()
 

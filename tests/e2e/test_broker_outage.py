@@ -11,6 +11,7 @@ from mumaris.stack import LocalStack
 from schemas.topics import all_topic_names
 from tests.documents import jpeg_bytes
 from tests.e2e.conftest import Pipeline, start_pipeline
+from tests.sms_gateway import SmsGatewayStandIn
 from tests.e2e.test_pipeline import reach, status_of, upload
 
 pytestmark = pytest.mark.e2e
@@ -21,10 +22,10 @@ def outage_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     stack = LocalStack(tmp_path_factory.mktemp("outage-stack"), die_with_parent=True)
     try:
         stack.start(all_topic_names())
-        with MailCatcher() as mail:
-            settings, group = start_pipeline(stack.info, mail, tmp_path_factory.mktemp("outage-logs"))
+        with MailCatcher() as mail, SmsGatewayStandIn() as sms:
+            settings, group = start_pipeline(stack.info, mail, sms, tmp_path_factory.mktemp("outage-logs"))
             try:
-                yield Pipeline(stack.info, settings, group, mail), stack
+                yield Pipeline(stack.info, settings, group, mail, sms), stack
             finally:
                 group.stop_all()
     finally:

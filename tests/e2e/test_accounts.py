@@ -1,0 +1,198 @@
+"""The account journey over the real services: sign-up → SMS code from notifier → confirm →
+e-mail link → login → a certificate submitted as that practitioner; and the refusals on the way."""
+
+import asyncio
+import json
+import re
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from services.intake.accounts import make_valid_id
+from tests.documents import jpeg_bytes
+from tests.e2e.conftest import Pipeline
+from tests.e2e.test_pipeline import METADATA, reach
+from tests.support import eventually, unique
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Sahha#2026-safe"
+
+
+def sign_up_body(**changes: Any) -> dict[str, Any]:
+    tag = unique("x")[-8:]
+    body = {
+        "first_name": "Reem", "last_name": "Al-Otaibi", "id_number": make_valid_id("1", f"{abs(hash(tag)) % 10**8:08d}"),
+        "email": f"reem.{tag}@example.sa", "mobile": f"05{abs(hash(tag + 'm')) % 10**8:08d}",
+        "password": PASSWORD, "password_confirmation": PASSWORD, "accept_terms": True, "locale": "en",
+    }
+    return {**body, **changes}
+
+
+async def sms_code_for(pipeline: Pipeline, mobile_e164: str, count: int = 1) -> str:
+    messages = await pipeline.sms.wait_for_messages(count, to=mobile_e164, timeout=30)
+    match = re.search(r"\b(\d{6})\b", messages[-1]["text"])
+    assert match, messages[-1]
+    return match.group(1)
+
+
+def e164(mobile: str) -> str:
+    return "+966" + mobile.removeprefix("0")
+
+
+async def test_the_whole_account_journey_ends_with_a_certificate_submitted_as_that_practitioner(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
+    intake = pipeline.url("intake")
+    body = sign_up_body()
+    created = await http.post(f"{intake}/v1/accounts", json=body)
+    assert created.status_code == 201, created.text
+    account_id = created.json()["account_id"]
+
+    # Login is refused until the phone is confirmed.
+    early = await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": PASSWORD})
+    assert (early.status_code, early.json()["error"]["code"]) == (403, "account.phone_unconfirmed")
+
+    code = await sms_code_for(pipeline, e164(body["mobile"]))
+    confirmed = await http.post(f"{intake}/v1/accounts/verify-phone", json={"account_id": account_id, "code": code})
+    assert confirmed.json()["status"] == "pending_email", confirmed.text
+
+    # Logged in with an unconfirmed e-mail: allowed, but certificate submission says why not.
+    tokens = (await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": PASSWORD})).json()
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    too_early = await http.post(f"{intake}/v1/certificates", headers=auth,
+                                data={"metadata": json.dumps(METADATA)}, files={"file": ("a.jpg", jpeg_bytes(), "image/jpeg")})
+    assert (too_early.status_code, too_early.json()["error"]["code"]) == (403, "account.email_unconfirmed")
+
+    async def confirmation_mail() -> list[Any]:
+        return pipeline.mails_to(body["email"])
+
+    [mail] = await eventually(confirmation_mail, what="the confirmation e-mail")
+    link = re.search(r"https?://\S+confirm-email\?token=[\w.\-]+", mail.get_body(preferencelist=("plain",)).get_content())
+    assert link, "no confirmation link in the e-mail"
+    target = urlparse(link.group(0))
+    opened = await http.get(f"{intake}{target.path}?{target.query}")
+    assert opened.status_code == 200, opened.text
+    membership = opened.json()["membership_number"]
+    assert membership.startswith("MP-")
+    replayed = await http.get(f"{intake}{target.path}?{target.query}")
+    assert (replayed.status_code, replayed.json()["error"]["code"]) == (400, "account.link_used")
+
+    tokens = (await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": PASSWORD})).json()
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    me = (await http.get(f"{intake}/v1/me", headers=auth)).json()
+    assert (me["status"], me["membership_number"], me["email_confirmed"]) == ("active", membership, True)
+
+    answer = await http.post(f"{intake}/v1/certificates", headers=auth, data={"metadata": json.dumps(METADATA)},
+                             files={"file": ("scan.jpg", jpeg_bytes(seed=31), "image/jpeg")})
+    assert answer.status_code == 202, answer.text
+    await reach(http, pipeline, auth, answer.json()["submission_id"], "in_review")
+
+
+async def test_the_code_never_travels_or_rests_in_plain_text(pipeline: Pipeline, http: httpx.AsyncClient) -> None:
+    from pymongo import AsyncMongoClient
+
+    from schemas.topics import ACCOUNT_PHONE_CODE
+    from tests.support import read_all
+
+    body = sign_up_body()
+    account_id = (await http.post(f"{pipeline.url('intake')}/v1/accounts", json=body)).json()["account_id"]
+    code = await sms_code_for(pipeline, e164(body["mobile"]))
+    records = [r for r in await read_all(pipeline.stack.kafka_bootstrap, ACCOUNT_PHONE_CODE.name) if r.key == account_id.encode()]
+    assert records and all(code.encode() not in r.value for r in records)
+    assert all(body["id_number"].encode() not in r.value for r in records)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(pipeline.settings.mongo_uri)
+    stored = await client[pipeline.settings.mongo_db]["intake.accounts"].find_one({"_id": account_id})
+    await client.close()
+    assert code not in json.dumps(stored, default=str)
+    assert stored["password_hash"].startswith("$argon2id$") and PASSWORD not in json.dumps(stored, default=str)
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"id_number": "1234567890"}, "account.id_invalid_check_digit"),
+        ({"id_number": "3" + "0" * 9}, "account.id_invalid_format"),
+        ({"password": "short1!", "password_confirmation": "short1!"}, "account.password_weak"),
+        ({"password_confirmation": "Sahha#2026-other"}, "account.password_mismatch"),
+        ({"password": "Reem#2026-safe!", "password_confirmation": "Reem#2026-safe!"}, "account.password_contains_personal_data"),
+        ({"accept_terms": False}, "account.terms_required"),
+        ({"mobile": "0123"}, "account.mobile_invalid"),
+        ({"email": "not-an-email"}, "account.email_invalid"),
+    ],
+)
+async def test_bad_sign_ups_are_refused_with_a_code_and_write_nothing(
+    pipeline: Pipeline, http: httpx.AsyncClient, changes: dict[str, Any], code: str
+) -> None:
+    body = sign_up_body(**changes)
+    answer = await http.post(f"{pipeline.url('intake')}/v1/accounts", json=body)
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == code and error["message"]["ar"] and error["message"]["en"]
+    again = await http.post(f"{pipeline.url('intake')}/v1/accounts",
+                            json={**sign_up_body(), "email": body["email"]} if "@" in body["email"] else sign_up_body())
+    assert again.status_code == 201  # nothing was written for the refused one
+
+
+async def test_two_sign_ups_racing_with_one_id_number_make_one_account(pipeline: Pipeline, http: httpx.AsyncClient) -> None:
+    first = sign_up_body()
+    second = sign_up_body(id_number=first["id_number"])
+    answers = await asyncio.gather(*(http.post(f"{pipeline.url('intake')}/v1/accounts", json=b) for b in (first, second)))
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    assert next(a for a in answers if a.status_code == 409).json()["error"]["code"] == "account.id_taken"
+
+
+async def test_a_wrong_code_counts_and_five_wrong_codes_kill_it(pipeline: Pipeline, http: httpx.AsyncClient) -> None:
+    intake = pipeline.url("intake")
+    body = sign_up_body()
+    account_id = (await http.post(f"{intake}/v1/accounts", json=body)).json()["account_id"]
+    code = await sms_code_for(pipeline, e164(body["mobile"]))
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    codes = [(await http.post(f"{intake}/v1/accounts/verify-phone", json={"account_id": account_id, "code": wrong}))
+             .json()["error"]["code"] for _ in range(5)]
+    assert codes == ["account.code_wrong"] * 5
+    late = await http.post(f"{intake}/v1/accounts/verify-phone", json={"account_id": account_id, "code": code})
+    assert (late.status_code, late.json()["error"]["code"]) == (422, "account.code_dead")
+
+
+async def test_a_resend_flood_is_throttled(pipeline: Pipeline, http: httpx.AsyncClient) -> None:
+    intake = pipeline.url("intake")
+    account_id = (await http.post(f"{intake}/v1/accounts", json=sign_up_body())).json()["account_id"]
+    answer = await http.post(f"{intake}/v1/accounts/resend-code", json={"account_id": account_id})
+    assert answer.status_code == 429
+    assert answer.json()["error"]["code"] == "account.code_resend_too_soon"
+    assert int(answer.headers["retry-after"]) > 0
+
+
+async def test_logins_fail_alike_and_lock_after_five_failures(pipeline: Pipeline, http: httpx.AsyncClient) -> None:
+    intake = pipeline.url("intake")
+    body = sign_up_body()
+    await http.post(f"{intake}/v1/accounts", json=body)
+    unknown = await http.post(f"{intake}/v1/auth/login", json={"email": f"nobody.{unique('n')}@example.sa", "password": PASSWORD})
+    wrong = await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": "Wrong#2026-pass"})
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.json() == wrong.json()
+    for _ in range(4):
+        await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": "Wrong#2026-pass"})
+    locked = await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": PASSWORD})
+    assert (locked.status_code, locked.json()["error"]["code"]) == (429, "account.login_locked")
+    assert int(locked.headers["retry-after"]) > 0
+
+
+async def test_refresh_tokens_rotate_and_a_replayed_one_ends_the_session(pipeline: Pipeline, http: httpx.AsyncClient) -> None:
+    intake = pipeline.url("intake")
+    body = sign_up_body()
+    account_id = (await http.post(f"{intake}/v1/accounts", json=body)).json()["account_id"]
+    code = await sms_code_for(pipeline, e164(body["mobile"]))
+    await http.post(f"{intake}/v1/accounts/verify-phone", json={"account_id": account_id, "code": code})
+    first = (await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": PASSWORD})).json()
+
+    second = await http.post(f"{intake}/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert second.status_code == 200 and second.json()["refresh_token"] != first["refresh_token"]
+    replay = await http.post(f"{intake}/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert (replay.status_code, replay.json()["error"]["code"]) == (401, "auth.invalid_token")
+    # The replay revoked the whole family, the thief's and the owner's newest token alike.
+    after = await http.post(f"{intake}/v1/auth/refresh", json={"refresh_token": second.json()["refresh_token"]})
+    assert after.status_code == 401

@@ -1,0 +1,250 @@
+"""A real HTTP server on loopback standing in for the commission's SMS gateway.
+
+It runs in its own thread, so it keeps answering whatever the test's event loop is doing, and it
+can be used from sync and async tests alike:
+
+    with SmsGatewayStandIn() as gateway:                 # or: async with ..., or start()/stop()
+        settings = Settings(sms_gateway_url=gateway.url)
+        gateway.fail_next(2, status=503)                 # the next two requests get a 503
+        ...
+        assert gateway.messages[-1]["text"].startswith("رمز التحقق")
+
+What it records:
+- `requests`: every request, answered or refused, with its headers and the status it got.
+- `messages`: the JSON body of every request it accepted (2xx), in order, repeats included, so a
+  test can see whether the notifier sent the same delivery twice.
+- `delivered`: the accepted bodies once per idempotency key: what phones would receive, since a
+  real gateway drops a repeated key (and, like one, the stand-in answers a repeat with the same id).
+"""
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+
+PATH = "/messages"
+
+
+@dataclass(frozen=True)
+class GatewayRequest:
+    method: str
+    path: str
+    headers: dict[str, str]  # names lower-cased
+    body: Any  # parsed JSON, or None when the body was not JSON
+    status: int  # what the stand-in answered
+
+
+@dataclass
+class _Planned:
+    status: int | None = None  # None: answer normally
+    stall_s: float = 0.0
+    body: Any = None
+    retry_after: int | None = None
+
+
+@dataclass
+class _State:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    requests: list[GatewayRequest] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    ids_by_key: dict[str, str] = field(default_factory=dict)
+    plan: deque[_Planned] = field(default_factory=deque)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+
+class SmsGatewayStandIn:
+    """See the module docstring. `api_key`, when given, is required as `Authorization: Bearer ...`
+    (401 otherwise), like the real gateway; by default any credentials are accepted and recorded."""
+
+    def __init__(self, *, api_key: str | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.api_key = api_key
+        self._host = host
+        self._port = port
+        self._state = _State()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        state, api_key = self._state, self.api_key
+        state.stopping.clear()
+
+        class Handler(_GatewayHandler):
+            pass
+
+        Handler.state = state
+        Handler.api_key = api_key
+        server = ThreadingHTTPServer((self._host, self._port), Handler)
+        server.daemon_threads = True
+        server.block_on_close = False  # a stalled answer must not hold up stop()
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="sms-gateway-stand-in", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._state.stopping.set()  # wakes stalled answers
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Self:
+        return self.start()
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    # --- where it listens ------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the SMS gateway stand-in is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The endpoint to put in `Settings.sms_gateway_url`."""
+        return f"http://{self._host}:{self.port}{PATH}"
+
+    # --- steering the next answers ----------------------------------------------------------
+
+    def fail_next(self, count: int = 1, *, status: int = 503, body: Any = None, retry_after: int | None = None) -> None:
+        """Answer the next `count` requests with `status` (and `body` as JSON, if given) instead of
+        accepting them. Queued after whatever is already planned."""
+        with self._state.lock:
+            self._state.plan.extend(_Planned(status=status, body=body, retry_after=retry_after) for _ in range(count))
+
+    def stall_next(self, count: int = 1, *, seconds: float = 30.0) -> None:
+        """Hold the next `count` requests for `seconds` before answering (normally), to make the
+        client time out. The stand-in accepts them as it would after the delay."""
+        with self._state.lock:
+            self._state.plan.extend(_Planned(stall_s=seconds) for _ in range(count))
+
+    def reset(self) -> None:
+        """Forget everything received and everything planned (between tests sharing one stand-in)."""
+        with self._state.lock:
+            self._state.requests.clear()
+            self._state.messages.clear()
+            self._state.ids_by_key.clear()
+            self._state.plan.clear()
+
+    # --- what it received -------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[GatewayRequest]:
+        with self._state.lock:
+            return list(self._state.requests)
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        with self._state.lock:
+            return list(self._state.messages)
+
+    @property
+    def delivered(self) -> list[dict[str, Any]]:
+        seen: set[str] = set()
+        unique: list[dict[str, Any]] = []
+        for message in self.messages:
+            key = str(message.get("reference"))
+            if key not in seen:
+                seen.add(key)
+                unique.append(message)
+        return unique
+
+    def messages_to(self, phone: str) -> list[dict[str, Any]]:
+        return [message for message in self.messages if message.get("to") == phone]
+
+    async def wait_for_messages(self, count: int = 1, *, to: str | None = None, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """Wait until at least `count` messages (to `to`, if given) were accepted; return them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.messages if to is None else self.messages_to(to)
+            if len(found) >= count:
+                return found
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"the SMS gateway stand-in received {len(found)} message(s), expected {count}")
+            await asyncio.sleep(0.05)
+
+
+class _GatewayHandler(BaseHTTPRequestHandler):
+    state: _State
+    api_key: str | None
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        pass  # quiet, and the bodies carry OTP codes anyway
+
+    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        headers = {name.lower(): value for name, value in self.headers.items()}
+
+        with self.state.lock:
+            planned = self.state.plan.popleft() if self.state.plan else _Planned()
+        if planned.stall_s:
+            self.state.stopping.wait(planned.stall_s)
+
+        status, answer, extra = self._decide(planned, headers, body)
+        with self.state.lock:
+            self.state.requests.append(GatewayRequest("POST", self.path, headers, body, status))
+            if 200 <= status < 300 and isinstance(body, dict):
+                key = str(headers.get("idempotency-key") or body.get("reference") or "")
+                message_id = self.state.ids_by_key.setdefault(key, f"msg-{uuid.uuid4().hex[:12]}") if key else f"msg-{uuid.uuid4().hex[:12]}"
+                self.state.messages.append(body)
+                answer = {"id": message_id, "status": "queued"}
+        self._answer(status, answer, extra)
+
+    def _decide(self, planned: _Planned, headers: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
+        if planned.status is not None:
+            extra = {"Retry-After": str(planned.retry_after)} if planned.retry_after is not None else {}
+            try:
+                default = {"error": HTTPStatus(planned.status).phrase.lower().replace(" ", "_")}
+            except ValueError:
+                default = {"error": "error"}
+            return planned.status, planned.body if planned.body is not None else default, extra
+        if self.path.split("?", 1)[0] != PATH:
+            return 404, {"error": "not_found"}, {}
+        if self.api_key is not None and headers.get("authorization") != f"Bearer {self.api_key}":
+            return 401, {"error": "unauthorized"}, {}
+        if not isinstance(body, dict) or not all(isinstance(body.get(name), str) and body.get(name) for name in ("to", "from", "text")):
+            return 400, {"error": "invalid_request"}, {}
+        return 202, None, {}
+
+    def _answer(self, status: int, answer: Any, extra: dict[str, str]) -> None:
+        payload = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timed out) before the answer
