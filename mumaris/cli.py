@@ -129,6 +129,39 @@ def run(
     )
 
 
+users_app = typer.Typer(help="Staff accounts (reviewers and admins); practitioners sign up themselves.")
+app.add_typer(users_app, name="users")
+
+
+class StaffRole(StrEnum):
+    reviewer = "reviewer"
+    admin = "admin"
+
+
+@users_app.command("create")
+def users_create(
+    role: Annotated[StaffRole, typer.Option()],
+    email: Annotated[str, typer.Option()],
+    first_name: Annotated[str, typer.Option()],
+    last_name: Annotated[str, typer.Option()],
+    id_number: Annotated[str, typer.Option(help="national ID or iqama number")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    locale: Annotated[str, typer.Option()] = "ar",
+) -> None:
+    """Create an active reviewer or admin account (same rules as sign-up, no SMS step)."""
+    from mumaris.staff import create_staff_account
+
+    try:
+        account_id = asyncio.run(create_staff_account(
+            get_settings(), role=role.value, email=email, first_name=first_name, last_name=last_name,
+            id_number=id_number, password=password, locale="en" if locale == "en" else "ar",
+        ))
+    except ValueError as error:
+        typer.echo(f"refused: {error}", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"created {role.value} {account_id}")
+
+
 @app.command("token")
 def token(
     sub: Annotated[str, typer.Option(help="subject id")],

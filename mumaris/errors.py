@@ -48,6 +48,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "account.phone_unconfirmed": ("يلزم تأكيد رقم الجوال أولاً بالرمز المرسل إليك.", "Confirm your mobile number first with the code we sent you."),
     "account.email_unconfirmed": ("يلزم تأكيد بريدك الإلكتروني قبل استخدام هذه الخدمة.", "Confirm your e-mail address before using this service."),
     "account.link_used": ("رابط التأكيد مستخدم من قبل أو لم يعد صالحاً.", "This confirmation link has already been used or is no longer valid."),
+    "profile.no_change": ("لا يوجد تغيير في البيانات المرسلة.", "The data sent changes nothing."),
+    "profile.change_pending": ("لديك طلب تعديل بيانات قيد المراجعة.", "You already have a change of personal data under review."),
     # review
     "review.already_decided": ("تم اتخاذ قرار في هذا الطلب مسبقاً.", "This item has already been decided."),
     "review.reason_required": ("يجب ذكر السبب عند الرفض أو طلب التعديل.", "A reason is required to reject or request changes."),

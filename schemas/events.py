@@ -37,6 +37,7 @@ class PractitionerRef(Event):
 
 class SubmissionKind(StrEnum):
     CERTIFICATE = "certificate"
+    PROFILE_CHANGE = "profile_change"
 
 
 class CertificateMetadata(Event):
@@ -110,6 +111,7 @@ class ReviewQueued(Event):
 
     submission_id: str
     review_id: str
+    kind: SubmissionKind = SubmissionKind.CERTIFICATE
     practitioner: PractitionerRef
     queued_at: datetime
 
@@ -168,3 +170,17 @@ class EmailConfirmationRequested(Event):
     locale: Literal["ar", "en"] = "ar"
     sealed_link: str
     expires_at: datetime
+
+
+class FieldChange(Event):
+    old: str | None
+    new: str
+
+
+class ProfileChangeRequested(Event):
+    """A practitioner asked to change personal data; the old values stay until a reviewer approves."""
+
+    change_id: str
+    practitioner: PractitionerRef
+    changes: dict[str, FieldChange]
+    requested_at: datetime

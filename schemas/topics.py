@@ -101,6 +101,15 @@ ACCOUNT_EMAIL_CONFIRMATION = Topic(
     consumers=("notifier",),
     description="Send the single-use e-mail confirmation link (sealed).",
 )
+PROFILE_CHANGE_REQUESTED = Topic(
+    name="profile.change_requested",
+    model=events.ProfileChangeRequested,
+    ce_type="mumaris.profile.change_requested.v1",
+    key="change_id",
+    producers=("intake",),
+    consumers=("review",),
+    description="A practitioner asked to change personal data; a reviewer decides (review.decided, kind profile_change).",
+)
 
 CATALOGUE: tuple[Topic, ...] = (
     SUBMISSION_RECEIVED,
@@ -111,6 +120,7 @@ CATALOGUE: tuple[Topic, ...] = (
     ACCOUNT_REGISTERED,
     ACCOUNT_PHONE_CODE,
     ACCOUNT_EMAIL_CONFIRMATION,
+    PROFILE_CHANGE_REQUESTED,
 )
 
 

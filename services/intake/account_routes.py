@@ -22,7 +22,14 @@ from mumaris.errors import ApiError
 from mumaris.mongo import now
 from mumaris.service import ServiceRuntime
 from schemas import topics
-from schemas.events import AccountRegistered, EmailConfirmationRequested, PhoneCodeIssued
+from schemas.events import (
+    AccountRegistered,
+    EmailConfirmationRequested,
+    FieldChange,
+    PhoneCodeIssued,
+    PractitionerRef,
+    ProfileChangeRequested,
+)
 from services.intake import accounts as rules
 from services.intake.account_store import AccountStore
 from services.intake.store import IntakeStore
@@ -54,6 +61,13 @@ class AccountRef(BaseModel):
 class Login(BaseModel):
     email: Annotated[str, Field(max_length=254)]
     password: Annotated[str, Field(max_length=256)]
+
+
+class ProfilePatch(BaseModel):
+    first_name: Annotated[str | None, Field(max_length=100)] = None
+    last_name: Annotated[str | None, Field(max_length=100)] = None
+    mobile: Annotated[str | None, Field(max_length=20)] = None
+    locale: Locale | None = None
 
 
 class RefreshToken(BaseModel):
@@ -276,10 +290,59 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
             "status": account["status"], "membership_number": account.get("membership_number"),
             "email_confirmed": account["status"] == "active", "classification": account.get("classification"),
             "certificates": [{"submission_id": d["_id"], **d["certificate"]} for d in approved],
+            "pending_change": _change_view(await store.open_change(who.id)),
         }
+
+    @app.patch("/v1/me", status_code=202, tags=["accounts"])
+    async def change_profile(body: ProfilePatch, request: Request) -> JSONResponse:
+        """Names and mobile change only after a reviewer approves (the old values stay until then);
+        the language preference is the practitioner's own and changes at once."""
+        who = principal_from(request, settings, "practitioner")
+        account = await store.get(who.id)
+        if account is None:
+            raise ApiError(404, "not_found")
+        try:
+            wanted = {
+                "first_name": rules.check_name(body.first_name, "first_name") if body.first_name else None,
+                "last_name": rules.check_name(body.last_name, "last_name") if body.last_name else None,
+                "mobile": rules.normalize_mobile(body.mobile) if body.mobile else None,
+            }
+        except rules.AccountRuleError as error:
+            raise refused(error) from error
+        changes = {k: FieldChange(old=account.get(k), new=v) for k, v in wanted.items() if v and v != account.get(k)}
+        if body.locale and body.locale != account["locale"]:
+            await store.update(who.id, {"locale": body.locale})
+        if not changes:
+            if body.locale:
+                return JSONResponse({"status": "applied"}, status_code=200)
+            raise ApiError(422, "profile.no_change")
+        if pending := await store.open_change(who.id):
+            raise ApiError(409, "profile.change_pending", {"change_id": pending["_id"]})
+        at = now()
+        change_id = str(uuid.uuid4())
+        event = ProfileChangeRequested(
+            change_id=change_id, changes=changes, requested_at=at,
+            practitioner=PractitionerRef(id=who.id, name=f"{account['first_name']} {account['last_name']}",
+                                         email=account["email"], locale=body.locale or account["locale"]),
+        )
+
+        async def work(session: AsyncClientSession) -> None:
+            await store.add_change({"_id": change_id, "account_id": who.id, "open": True, "status": "requested",
+                                    "changes": {k: c.model_dump() for k, c in changes.items()},
+                                    "requested_at": at}, session)
+            await runtime.uow.outbox.add(topics.PROFILE_CHANGE_REQUESTED, event, session)
+
+        await runtime.uow.run(work)
+        return JSONResponse({"change_id": change_id, "status": "requested"}, status_code=202)
 
 
 def _code_doc(state: rules.PhoneCode | None) -> dict[str, Any] | None:
     if state is None:
         return None
     return {"digest": state.digest, "issued_at": state.issued_at, "attempts": state.attempts, "dead": state.dead}
+
+
+def _change_view(change: dict[str, Any] | None) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {"change_id": change["_id"], "status": change["status"], "changes": change["changes"]}

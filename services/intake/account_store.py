@@ -26,12 +26,14 @@ class AccountStore:
         self.refresh_tokens = db["intake.refresh_tokens"]
         self.login_failures = db["intake.login_failures"]
         self.counters = db["intake.counters"]
+        self.profile_changes = db["intake.profile_changes"]
 
     async def ensure_indexes(self) -> None:
         await self.accounts.create_index([("id_number", ASCENDING)], unique=True, name="one_account_per_id")
         await self.accounts.create_index([("email", ASCENDING)], unique=True, name="one_account_per_email")
         await self.refresh_tokens.create_index([("family", ASCENDING)])
         await self.refresh_tokens.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
+        await self.profile_changes.create_index([("account_id", ASCENDING), ("open", ASCENDING)])
 
     async def insert(self, account: dict[str, Any], session: AsyncClientSession) -> None:
         await self.accounts.insert_one(account, session=session)
@@ -88,3 +90,18 @@ class AccountStore:
 
     async def revoke_family(self, family: str) -> None:
         await self.refresh_tokens.update_many({"family": family}, {"$set": {"revoked": True}})
+
+    # --- personal-data changes (reviewed before they take effect) -------------------------------
+
+    async def open_change(self, account_id: str) -> dict[str, Any] | None:
+        return await self.profile_changes.find_one({"account_id": account_id, "open": True})
+
+    async def add_change(self, change: dict[str, Any], session: AsyncClientSession) -> None:
+        await self.profile_changes.insert_one(change, session=session)
+
+    async def set_change_status(self, change_id: str, status: str, session: AsyncClientSession,
+                                **fields: Any) -> dict[str, Any] | None:
+        return await self.profile_changes.find_one_and_update(
+            {"_id": change_id, "open": True}, {"$set": {"status": status, **fields}},
+            return_document=ReturnDocument.AFTER, session=session,
+        )

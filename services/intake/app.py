@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     accounts = AccountStore(runtime.db)
     files = FileStore(runtime.db)
     runtime.on_startup += [store.ensure_indexes, accounts.ensure_indexes, files.ensure_indexes]
-    _subscribe_status_events(runtime, store)
+    _subscribe_status_events(runtime, store, accounts)
     app = create_http_app(runtime, title="Mumaris intake")
     add_account_routes(app, runtime, accounts, store)
     _add_certificate_routes(app, runtime, store, files)
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 # --- status projection -------------------------------------------------------------------------
 
 
-def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore) -> None:
+def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore, accounts: AccountStore) -> None:
     sub = dict(service=SERVICE, settings=runtime.settings)
 
     async def record(submission_id: str, step: Step, extra: dict[str, Any] | None = None) -> None:
@@ -92,12 +92,30 @@ def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore) -> Non
 
     @subscribe(runtime.broker, topics.REVIEW_QUEUED, **sub)
     async def on_queued(event: ReviewQueued, ce: CloudEvent) -> None:
+        if event.kind is SubmissionKind.PROFILE_CHANGE:
+            async def in_review(session: AsyncClientSession) -> None:
+                await accounts.set_change_status(event.submission_id, "in_review", session)
+
+            await runtime.uow.apply_once(ce.id, ce.type, in_review)
+            return
         await record(event.submission_id, Step(Status.IN_REVIEW, event.queued_at, ce.id))
 
     @subscribe(runtime.broker, topics.REVIEW_DECIDED, **sub)
     async def on_decided(event: ReviewDecided, ce: CloudEvent) -> None:
+        if event.kind is SubmissionKind.PROFILE_CHANGE:
+            await runtime.uow.apply_once(ce.id, ce.type, lambda session: _apply_profile_decision(accounts, event, session))
+            return
         step = Step(DECISION_STATUS[event.decision], event.decided_at, ce.id, event.reason or None)
         await record(event.submission_id, step, {"decision": {"decision": event.decision.value, "reason": event.reason}})
+
+
+async def _apply_profile_decision(accounts: AccountStore, event: ReviewDecided, session: AsyncClientSession) -> None:
+    """The reviewer's decision on a personal-data change: approved values replace the old ones."""
+    status = DECISION_STATUS[event.decision].value
+    change = await accounts.set_change_status(event.submission_id, status, session, open=False,
+                                              decided_at=event.decided_at, reason=event.reason)
+    if change is not None and event.decision is Decision.APPROVE:
+        await accounts.update(change["account_id"], {k: c["new"] for k, c in change["changes"].items()}, session)
 
 
 # --- HTTP --------------------------------------------------------------------------------------

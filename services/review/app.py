@@ -1,6 +1,6 @@
 """Review: the human review queue and the reviewers' decisions.
 
-Consumes:  submission.validated (enqueue).
+Consumes:  submission.validated, profile.change_requested (enqueue).
 Publishes: review.queued, review.decided (through the outbox).
 """
 
@@ -17,7 +17,15 @@ from mumaris.mongo import now
 from mumaris.service import ServiceRuntime, create_http_app, create_runtime
 from mumaris.settings import Settings, get_settings
 from schemas import topics
-from schemas.events import Decision, PractitionerRef, ReviewDecided, ReviewQueued, SubmissionKind, SubmissionValidated
+from schemas.events import (
+    Decision,
+    PractitionerRef,
+    ProfileChangeRequested,
+    ReviewDecided,
+    ReviewQueued,
+    SubmissionKind,
+    SubmissionValidated,
+)
 from services.review.domain import DecisionRefused, DecisionRequest, ItemStatus, check_decision
 from services.review.store import ReviewStore
 
@@ -49,15 +57,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "queued_at": at,
         }
 
+        await enqueue(ce.id, ce.type, item, event.practitioner, event.kind)
+
+    @subscribe(runtime.broker, topics.PROFILE_CHANGE_REQUESTED, service=SERVICE, settings=runtime.settings)
+    async def on_profile_change_requested(event: ProfileChangeRequested, ce: CloudEvent) -> None:
+        item = {
+            "_id": event.change_id,
+            "submission_id": event.change_id,
+            "kind": SubmissionKind.PROFILE_CHANGE.value,
+            "practitioner": event.practitioner.model_dump(mode="json"),
+            "changes": {name: change.model_dump(mode="json") for name, change in event.changes.items()},
+            "findings": [],
+            "status": ItemStatus.QUEUED.value,
+            "queued_at": now(),
+        }
+        await enqueue(ce.id, ce.type, item, event.practitioner, SubmissionKind.PROFILE_CHANGE)
+
+    async def enqueue(event_id: str, event_type: str, item: dict[str, Any], practitioner: PractitionerRef,
+                      kind: SubmissionKind) -> None:
         async def work(session: AsyncClientSession) -> None:
             if await store.enqueue(item, session):
-                queued = ReviewQueued(
-                    submission_id=event.submission_id, review_id=event.submission_id,
-                    practitioner=event.practitioner, queued_at=at,
-                )
+                queued = ReviewQueued(submission_id=item["_id"], review_id=item["_id"], kind=kind,
+                                      practitioner=practitioner, queued_at=item["queued_at"])
                 await runtime.uow.outbox.add(topics.REVIEW_QUEUED, queued, session)
 
-        await runtime.uow.apply_once(ce.id, ce.type, work)
+        await runtime.uow.apply_once(event_id, event_type, work)
 
     app = create_http_app(runtime, title="Mumaris review")
     _add_review_routes(app, runtime, store)
@@ -71,8 +95,9 @@ def _item_view(doc: dict[str, Any]) -> dict[str, Any]:
         "kind": doc["kind"],
         "status": doc["status"],
         "practitioner": {"id": doc["practitioner"]["id"], "name": doc["practitioner"]["name"]},
-        "certificate": doc["certificate"],
-        "file": doc["file"],
+        "certificate": doc.get("certificate"),
+        "file": doc.get("file"),
+        "changes": doc.get("changes"),
         "findings": doc["findings"],
         "queued_at": doc["queued_at"].isoformat(),
         "decision": doc.get("decision"),

@@ -196,3 +196,72 @@ async def test_refresh_tokens_rotate_and_a_replayed_one_ends_the_session(pipelin
     # The replay revoked the whole family, the thief's and the owner's newest token alike.
     after = await http.post(f"{intake}/v1/auth/refresh", json={"refresh_token": second.json()["refresh_token"]})
     assert after.status_code == 401
+
+
+async def test_a_reviewer_created_by_operations_signs_in_and_only_staff_reach_the_queue(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    email = f"{unique('rev')}@scfhs.gov.sa"
+    created = subprocess.run(
+        [sys.executable, "-m", "mumaris.cli", "users", "create", "--role", "reviewer", "--email", email,
+         "--first-name", "Khalid", "--last-name", "Al-Dosari",
+         "--id-number", make_valid_id("1", f"{abs(hash(email)) % 10**8:08d}"),
+         "--password", "Review#2026-desk"],
+        env={**os.environ, **pipeline.stack.env()}, capture_output=True, text=True, timeout=60,
+    )
+    assert created.returncode == 0, created.stderr
+    tokens = (await http.post(f"{pipeline.url('intake')}/v1/auth/login",
+                              json={"email": email, "password": "Review#2026-desk"})).json()
+    as_reviewer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert (await http.get(f"{pipeline.url('review')}/v1/review/queue", headers=as_reviewer)).status_code == 200
+
+    _, as_practitioner = pipeline.practitioner()
+    refused = await http.get(f"{pipeline.url('review')}/v1/review/queue", headers=as_practitioner)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "auth.forbidden")
+
+
+async def signed_in_practitioner(pipeline: Pipeline, http: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, str]]:
+    intake = pipeline.url("intake")
+    body = sign_up_body()
+    account_id = (await http.post(f"{intake}/v1/accounts", json=body)).json()["account_id"]
+    code = await sms_code_for(pipeline, e164(body["mobile"]))
+    await http.post(f"{intake}/v1/accounts/verify-phone", json={"account_id": account_id, "code": code})
+    tokens = (await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": PASSWORD})).json()
+    return body, {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def test_a_change_of_personal_data_takes_effect_only_when_a_reviewer_approves_it(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
+    intake, review = pipeline.url("intake"), pipeline.url("review")
+    body, auth = await signed_in_practitioner(pipeline, http)
+    asked = await http.patch(f"{intake}/v1/me", headers=auth, json={"last_name": "Al-Shahri"})
+    assert asked.status_code == 202, asked.text
+    change_id = asked.json()["change_id"]
+
+    me = (await http.get(f"{intake}/v1/me", headers=auth)).json()
+    assert me["last_name"] == body["last_name"]  # the old value stays until approved
+    assert me["pending_change"]["changes"]["last_name"] == {"old": body["last_name"], "new": "Al-Shahri"}
+    second = await http.patch(f"{intake}/v1/me", headers=auth, json={"first_name": "Rima"})
+    assert (second.status_code, second.json()["error"]["details"]["change_id"]) == (409, change_id)
+
+    async def queued() -> dict[str, Any] | None:
+        item = await http.get(f"{review}/v1/review/{change_id}", headers=pipeline.reviewer())
+        return item.json() if item.status_code == 200 else None
+
+    item = await eventually(queued, what="the change in the review queue")
+    assert item["kind"] == "profile_change" and item["changes"]["last_name"]["new"] == "Al-Shahri"
+    decided = await http.post(f"{review}/v1/review/{change_id}/decision", headers=pipeline.reviewer(),
+                              json={"decision": "approve"})
+    assert decided.status_code == 200
+
+    async def applied() -> dict[str, Any] | None:
+        me = (await http.get(f"{intake}/v1/me", headers=auth)).json()
+        return me if me["last_name"] == "Al-Shahri" else None
+
+    me = await eventually(applied, what="the approved change to take effect")
+    assert me["pending_change"] is None
