@@ -2,45 +2,27 @@
 server standing in for the mail catcher, and one practitioner's certificate driven from upload to
 approval, printed step by step as the services report it."""
 
+import asyncio
 import io
 import json
+import re
 import time
+import uuid
 from collections.abc import Callable
 from datetime import date
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from typing import Any
 
 import httpx
-from aiosmtpd.controller import Controller
 from PIL import Image, ImageDraw
 
-from mumaris.auth import Principal, issue_token
+from mumaris.staff import create_staff_account
+from services.intake.accounts import make_valid_id
 from mumaris.cli import STACK_DIR, stack_is_running
 from mumaris.launcher import SERVICES, ServiceGroup
 from mumaris.settings import PROJECT_ROOT, Settings
 from mumaris.stack import LocalStack, free_port
+from mumaris.standins import MailCatcher, SmsGatewayStandIn
 from schemas.topics import all_topic_names
-
-
-class MailCatcher:
-    """A real SMTP server on loopback that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.port = free_port()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
-        return "250 OK"
-
-    def __enter__(self) -> "MailCatcher":
-        self._controller.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._controller.stop()
 
 
 def certificate_scan(name: str, issuer: str = "Saudi Commission for Health Specialties",
@@ -85,20 +67,23 @@ def run_demo(keep: bool = False) -> int:
 
     settings = Settings(**{k.removeprefix("MUMARIS_").lower(): v for k, v in info.env().items()})
     group: ServiceGroup | None = None
-    with MailCatcher() as mail:
+    with MailCatcher() as mail, SmsGatewayStandIn() as sms:
         try:
+            ports = {name: free_port() for name in SERVICES}
             group = ServiceGroup(
-                env={**info.env(), "MUMARIS_SMTP_PORT": str(mail.port),
-                     "MUMARIS_JWT_SECRET": settings.jwt_secret.get_secret_value()},
+                env={**info.env(), "MUMARIS_SMTP_PORT": str(mail.port), "MUMARIS_SMS_GATEWAY_URL": sms.url,
+                     "MUMARIS_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['intake']}"},
                 log_dir=PROJECT_ROOT / ".mumaris" / "logs",
             )
             for name in SERVICES:
-                group.start(name, free_port())
+                group.start(name, ports[name])
             _say("starting intake, validator, review and notifier as four processes ...")
             group.wait_healthy()
             for name, service in group.processes.items():
                 _say(f"  {name:<9} {service.url}   (log: {service.log_path.relative_to(PROJECT_ROOT)})")
-            _drive_one_certificate(group, settings, mail)
+            as_practitioner, practitioner_email = _open_an_account(group, mail, sms)
+            as_reviewer = _staff_sign_in(group, settings)
+            _drive_one_certificate(group, mail, as_practitioner, practitioner_email, as_reviewer)
         finally:
             if group and not keep:
                 group.stop_all()
@@ -107,20 +92,60 @@ def run_demo(keep: bool = False) -> int:
     return 0
 
 
-def _drive_one_certificate(group: ServiceGroup, settings: Settings, mail: MailCatcher) -> None:
-    practitioner = Principal(id="prac-1001", role="practitioner", name="Dr. Noura Al-Qahtani",
-                             email="noura@example.sa", locale="ar")
-    reviewer = Principal(id="rev-7", role="reviewer", name="Reviewer Khalid", email="khalid@scfhs.local")
-    as_practitioner = {"Authorization": f"Bearer {issue_token(practitioner, settings)}"}
-    as_reviewer = {"Authorization": f"Bearer {issue_token(reviewer, settings)}"}
+PASSWORD = "Sahha#2026-demo"
+
+
+def _open_an_account(group: ServiceGroup, mail: MailCatcher, sms: SmsGatewayStandIn) -> tuple[dict[str, str], str]:
+    """Sign-up → SMS code → e-mail link → login, as a practitioner would."""
+    intake = group.processes["intake"].url
+    tag = uuid.uuid4().hex[:8]
+    email = f"noura.{tag}@example.sa"
+    body = {"first_name": "Noura", "last_name": "Al-Qahtani", "id_number": make_valid_id("1", f"{int(tag, 16) % 10**8:08d}"),
+            "email": email, "mobile": f"05{int(tag, 16) % 10**8:08d}", "password": PASSWORD,
+            "password_confirmation": PASSWORD, "accept_terms": True, "locale": "ar"}
+    _say(f"\n1. Noura signs up (POST /v1/accounts, {email})")
+    created = httpx.post(f"{intake}/v1/accounts", json=body)
+    created.raise_for_status()
+    account_id = created.json()["account_id"]
+    [message] = asyncio.run(sms.wait_for_messages(1, to="+966" + body["mobile"][1:], timeout=60))
+    _say(f"   notifier → SMS gateway → {message['to']}: {message['text'].splitlines()[0]}")
+    code = re.search(r"\b(\d{6})\b", message["text"]).group(1)  # type: ignore[union-attr]
+    httpx.post(f"{intake}/v1/accounts/verify-phone", json={"account_id": account_id, "code": code}).raise_for_status()
+    _say("2. she confirms her phone with the code; an e-mail link follows")
+    confirmation = wait_for("the confirmation e-mail", lambda: next((m for m in mail.messages if m["To"] == email), None))
+    link = re.search(r"https?://\S+confirm-email\?token=[\w.\-]+", confirmation.get_body(preferencelist=("plain",)).get_content())
+    opened = httpx.get(link.group(0))  # type: ignore[union-attr]
+    opened.raise_for_status()
+    _say(f"   link opened: account active, membership number {opened.json()['membership_number']}")
+    tokens = httpx.post(f"{intake}/v1/auth/login", json={"email": email, "password": PASSWORD})
+    tokens.raise_for_status()
+    _say("3. she signs in (POST /v1/auth/login) and gets an access and a refresh token")
+    return {"Authorization": f"Bearer {tokens.json()['access_token']}"}, email
+
+
+def _staff_sign_in(group: ServiceGroup, settings: Settings) -> dict[str, str]:
+    """A reviewer account as operations create it (`mumaris users create`), then a normal login."""
+    tag = uuid.uuid4().hex[:8]
+    email = f"khalid.{tag}@scfhs.gov.sa"
+    asyncio.run(create_staff_account(settings, role="reviewer", email=email, first_name="Khalid", last_name="Al-Dosari",
+                                     id_number=make_valid_id("1", f"{int(tag, 16) % 10**8 + 1:08d}"),
+                                     password="Review#2026-desk", locale="ar"))
+    tokens = httpx.post(f"{group.processes['intake'].url}/v1/auth/login",
+                        json={"email": email, "password": "Review#2026-desk"})
+    tokens.raise_for_status()
+    return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+
+
+def _drive_one_certificate(group: ServiceGroup, mail: MailCatcher, as_practitioner: dict[str, str],
+                           practitioner_email: str, as_reviewer: dict[str, str]) -> None:
     intake = group.processes["intake"].url
     review = group.processes["review"].url
 
     metadata = {"name": "Family Medicine Residency Certificate", "obtained_on": "2025-06-30",
                 "institution": "Saudi Commission for Health Specialties", "specialty": "Family Medicine",
                 "degree": "Saudi Board"}
-    scan = certificate_scan(practitioner.name, metadata["institution"], date.fromisoformat(metadata["obtained_on"]))
-    _say(f"\n1. {practitioner.name} uploads a certificate scan ({len(scan) // 1024} KiB JPEG)")
+    scan = certificate_scan("Dr. Noura Al-Qahtani", metadata["institution"], date.fromisoformat(metadata["obtained_on"]))
+    _say(f"4. she uploads a certificate scan ({len(scan) // 1024} KiB JPEG)")
     answer = httpx.post(f"{intake}/v1/certificates", headers=as_practitioner,
                         data={"metadata": json.dumps(metadata)}, files={"file": ("certificate.jpg", scan, "image/jpeg")})
     answer.raise_for_status()
@@ -130,13 +155,17 @@ def _drive_one_certificate(group: ServiceGroup, settings: Settings, mail: MailCa
     def status() -> dict[str, Any]:
         return httpx.get(f"{intake}/v1/certificates/{submission_id}", headers=as_practitioner).json()
 
-    _say("2. the validator checks it, the review service queues it ...")
-    wait_for("in review", lambda: status()["status"] == "in_review")
+    _say("5. the validator checks it (type, clarity, OCR of name/issuer/date), the review service queues it ...")
+    reached = wait_for("in review", lambda: (v := status())["status"] in ("in_review", "validation_failed") and v)
+    if reached["status"] == "validation_failed":
+        failed = [f"{f['rule']}: {f['code']}" for f in reached["findings"] if f["outcome"] == "fail"]
+        raise RuntimeError(f"the validator refused the demo scan: {failed}")
     _say(f"   status: in_review  (timeline: {' → '.join(s['status'] for s in status()['timeline'])})")
 
-    _say(f"3. {reviewer.name} approves it")
-    queue = httpx.get(f"{review}/v1/review/queue", headers=as_reviewer).json()["items"]
-    assert any(item["review_id"] == submission_id for item in queue)
+    _say("6. reviewer Khalid approves it")
+    item = httpx.get(f"{review}/v1/review/{submission_id}", headers=as_reviewer).json()
+    read = {f["rule"]: f.get("evidence") for f in item["findings"] if f["rule"].startswith("content.") and f["outcome"] == "pass"}
+    _say(f"   the reviewer sees what OCR read on the scan: {read}")
     decided = httpx.post(f"{review}/v1/review/{submission_id}/decision", headers=as_reviewer,
                          json={"decision": "approve", "reason": ""})
     decided.raise_for_status()
@@ -146,7 +175,8 @@ def _drive_one_certificate(group: ServiceGroup, settings: Settings, mail: MailCa
     for step in final["timeline"]:
         _say(f"   {step['at']}  {step['status']}")
 
-    email = wait_for("the e-mail", lambda: next((m for m in mail.messages if m["To"] == practitioner.email), None))
+    email = wait_for("the e-mail", lambda: next((m for m in mail.messages[::-1] if m["To"] == practitioner_email
+                                                 and "confirm" not in m["Subject"].lower()), None))
     _say("\nThe e-mail the practitioner received:")
     _say(f"   Subject: {email['Subject']}")
     body = email.get_body(preferencelist=("plain",))

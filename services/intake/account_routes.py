@@ -41,6 +41,7 @@ class SignUp(BaseModel):
     first_name: Annotated[str, Field(max_length=100)]
     last_name: Annotated[str, Field(max_length=100)]
     id_number: Annotated[str, Field(max_length=20)]
+    id_kind: rules.IdKind | None = None  # what the practitioner says it is; catches ID/iqama mix-ups
     email: Annotated[str, Field(max_length=254)]
     mobile: Annotated[str, Field(max_length=20)]
     password: Annotated[str, Field(max_length=256)]
@@ -115,7 +116,7 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
         try:
             first = rules.check_name(body.first_name, "first_name")
             last = rules.check_name(body.last_name, "last_name")
-            id_number, id_kind = rules.parse_id_number(body.id_number)
+            id_number, id_kind = rules.parse_id_number(body.id_number, expected=body.id_kind)
             email = rules.normalize_email(body.email)
             mobile = rules.normalize_mobile(body.mobile)
             rules.check_password(body.password, body.password_confirmation, email=email, id_number=id_number,

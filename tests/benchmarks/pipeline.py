@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
 from mumaris.auth import Principal, issue_token
-from mumaris.demo import MailCatcher
+from mumaris.standins import MailCatcher
 from mumaris.launcher import SERVICES, ServiceGroup
 from mumaris.stack import LocalStack, create_topics, free_port
 from schemas.topics import all_topic_names

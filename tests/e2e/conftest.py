@@ -8,11 +8,11 @@ import httpx
 import pytest
 
 from mumaris.auth import Principal, issue_token
-from mumaris.demo import MailCatcher
+from mumaris.standins import MailCatcher
 from mumaris.launcher import SERVICES, ServiceGroup
 from mumaris.settings import Settings
 from mumaris.stack import LocalStack, StackInfo, free_port
-from tests.sms_gateway import SmsGatewayStandIn
+from mumaris.standins import SmsGatewayStandIn
 from tests.support import settings_for, unique
 
 

@@ -115,6 +115,7 @@ async def test_the_code_never_travels_or_rests_in_plain_text(pipeline: Pipeline,
     [
         ({"id_number": "1234567890"}, "account.id_invalid_check_digit"),
         ({"id_number": "3" + "0" * 9}, "account.id_invalid_format"),
+        ({"id_number": make_valid_id("2", "12345678"), "id_kind": "national_id"}, "account.id_kind_mismatch"),
         ({"password": "short1!", "password_confirmation": "short1!"}, "account.password_weak"),
         ({"password_confirmation": "Sahha#2026-other"}, "account.password_mismatch"),
         ({"password": "Reem#2026-safe!", "password_confirmation": "Reem#2026-safe!"}, "account.password_contains_personal_data"),
@@ -142,6 +143,13 @@ async def test_two_sign_ups_racing_with_one_id_number_make_one_account(pipeline:
     answers = await asyncio.gather(*(http.post(f"{pipeline.url('intake')}/v1/accounts", json=b) for b in (first, second)))
     assert sorted(a.status_code for a in answers) == [201, 409]
     assert next(a for a in answers if a.status_code == 409).json()["error"]["code"] == "account.id_taken"
+
+
+async def test_an_e_mail_already_registered_is_refused_whatever_its_case(pipeline: Pipeline, http: httpx.AsyncClient) -> None:
+    first = sign_up_body()
+    assert (await http.post(f"{pipeline.url('intake')}/v1/accounts", json=first)).status_code == 201
+    again = await http.post(f"{pipeline.url('intake')}/v1/accounts", json=sign_up_body(email=first["email"].upper()))
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "account.email_taken")
 
 
 async def test_a_wrong_code_counts_and_five_wrong_codes_kill_it(pipeline: Pipeline, http: httpx.AsyncClient) -> None:

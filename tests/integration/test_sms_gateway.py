@@ -12,7 +12,7 @@ from mumaris.settings import Settings
 from services.notifier.channels import PermanentDeliveryError, TransientDeliveryError
 from services.notifier.channels.sms import send_sms
 from services.notifier.domain import delivery_key, sms_for_phone_code
-from tests.sms_gateway import SmsGatewayStandIn
+from mumaris.standins import SmsGatewayStandIn
 
 API_KEY = "test-sms-key-5f1c"
 PHONE = "+966512345678"

@@ -1,4 +1,7 @@
-"""A real HTTP server on loopback standing in for the commission's SMS gateway.
+"""Stand-ins for the outside world on loopback, for the demo and the tests: the commission's SMS
+gateway (a real HTTP server) and a mail catcher (a real SMTP server).
+
+The SMS gateway stand-in:
 
 It runs in its own thread, so it keeps answering whatever the test's event loop is doing, and it
 can be used from sync and async tests alike:
@@ -23,11 +26,17 @@ import threading
 import time
 import uuid
 from collections import deque
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
+
+from aiosmtpd.controller import Controller
+
+from mumaris.stack import free_port
 
 PATH = "/messages"
 
@@ -248,3 +257,23 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timed out) before the answer
+
+
+class MailCatcher:
+    """A real SMTP server on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.port = free_port()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+    def __enter__(self) -> "MailCatcher":
+        self._controller.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._controller.stop()
