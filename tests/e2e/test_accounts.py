@@ -42,6 +42,16 @@ def e164(mobile: str) -> str:
     return "+966" + mobile.removeprefix("0")
 
 
+async def signed_in_practitioner(pipeline: Pipeline, http: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A practitioner with a confirmed phone, signed in: (sign-up body, login answer)."""
+    intake = pipeline.url("intake")
+    body = sign_up_body()
+    account_id = (await http.post(f"{intake}/v1/accounts", json=body)).json()["account_id"]
+    code = await sms_code_for(pipeline, e164(body["mobile"]))
+    await http.post(f"{intake}/v1/accounts/verify-phone", json={"account_id": account_id, "code": code})
+    return body, (await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": PASSWORD})).json()
+
+
 async def test_the_whole_account_journey_ends_with_a_certificate_submitted_as_that_practitioner(
     pipeline: Pipeline, http: httpx.AsyncClient
 ) -> None:
@@ -191,11 +201,7 @@ async def test_logins_fail_alike_and_lock_after_five_failures(pipeline: Pipeline
 
 async def test_refresh_tokens_rotate_and_a_replayed_one_ends_the_session(pipeline: Pipeline, http: httpx.AsyncClient) -> None:
     intake = pipeline.url("intake")
-    body = sign_up_body()
-    account_id = (await http.post(f"{intake}/v1/accounts", json=body)).json()["account_id"]
-    code = await sms_code_for(pipeline, e164(body["mobile"]))
-    await http.post(f"{intake}/v1/accounts/verify-phone", json={"account_id": account_id, "code": code})
-    first = (await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": PASSWORD})).json()
+    _, first = await signed_in_practitioner(pipeline, http)
 
     second = await http.post(f"{intake}/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert second.status_code == 200 and second.json()["refresh_token"] != first["refresh_token"]
@@ -232,21 +238,16 @@ async def test_a_reviewer_created_by_operations_signs_in_and_only_staff_reach_th
     assert (refused.status_code, refused.json()["error"]["code"]) == (403, "auth.forbidden")
 
 
-async def signed_in_practitioner(pipeline: Pipeline, http: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, str]]:
-    intake = pipeline.url("intake")
-    body = sign_up_body()
-    account_id = (await http.post(f"{intake}/v1/accounts", json=body)).json()["account_id"]
-    code = await sms_code_for(pipeline, e164(body["mobile"]))
-    await http.post(f"{intake}/v1/accounts/verify-phone", json={"account_id": account_id, "code": code})
-    tokens = (await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": PASSWORD})).json()
-    return body, {"Authorization": f"Bearer {tokens['access_token']}"}
+def bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 async def test_a_change_of_personal_data_takes_effect_only_when_a_reviewer_approves_it(
     pipeline: Pipeline, http: httpx.AsyncClient
 ) -> None:
     intake, review = pipeline.url("intake"), pipeline.url("review")
-    body, auth = await signed_in_practitioner(pipeline, http)
+    body, tokens = await signed_in_practitioner(pipeline, http)
+    auth = bearer(tokens)
     asked = await http.patch(f"{intake}/v1/me", headers=auth, json={"last_name": "Al-Shahri"})
     assert asked.status_code == 202, asked.text
     change_id = asked.json()["change_id"]
