@@ -4,7 +4,9 @@
     mumaris topics create            create every catalogue topic and its dead-letter topic
     mumaris run <service>            run one service (intake, validator, review, notifier)
     mumaris demo                     the whole pipeline, one certificate from upload to approval
-    mumaris token                    mint a bearer token (until accounts issue real ones)
+    mumaris dlq list|show|replay     dead letters for operations
+    mumaris users create             reviewer and admin accounts
+    mumaris token                    mint a development bearer token
 """
 
 import asyncio
@@ -127,6 +129,42 @@ def run(
         log_config=None,
         timeout_graceful_shutdown=10,
     )
+
+
+dlq_app = typer.Typer(help="Dead letters: what failed, why, and replay once it can succeed.")
+app.add_typer(dlq_app, name="dlq")
+
+
+@dlq_app.command("list")
+def dlq_list(topic: Annotated[str, typer.Argument(help="e.g. submission.received (its .dlq is read)")]) -> None:
+    """One line per dead letter: partition/offset, service, reason, attempts, error."""
+    from mumaris.dlq import list_dead_letters, summary
+
+    for view in asyncio.run(list_dead_letters(get_settings().kafka_bootstrap, topic)):
+        typer.echo(json.dumps(summary(view), ensure_ascii=False))
+
+
+@dlq_app.command("show")
+def dlq_show(topic: str, partition: int, offset: int) -> None:
+    """Every header and the body of one dead letter."""
+    from mumaris.dlq import list_dead_letters
+
+    for view in asyncio.run(list_dead_letters(get_settings().kafka_bootstrap, topic)):
+        if (view.partition, view.offset) == (partition, offset):
+            typer.echo(json.dumps({"headers": view.headers, "key": view.key,
+                                   "body": view.body.decode("utf-8", "replace")}, ensure_ascii=False, indent=2))
+            return
+    typer.echo("no such dead letter", err=True)
+    raise typer.Exit(1)
+
+
+@dlq_app.command("replay")
+def dlq_replay(topic: str) -> None:
+    """Republish the dead letters not replayed yet to their original topic (idempotent)."""
+    from mumaris.dlq import replay
+
+    replayed = asyncio.run(replay(get_settings().kafka_bootstrap, topic))
+    typer.echo(f"replayed {len(replayed)} record(s) to {topic.removesuffix('.dlq')}")
 
 
 users_app = typer.Typer(help="Staff accounts (reviewers and admins); practitioners sign up themselves.")

@@ -2,77 +2,20 @@
 broken records go to the dead-letter topic and the consumer keeps going; transient failures are
 retried; a crash in the middle of a handler leaves nothing behind and the redelivery applies once."""
 
-import json
-from collections.abc import AsyncIterator
+
 from typing import Any
 
 import pytest
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from mumaris.kafka import CloudEvent, make_broker, subscribe
+from mumaris.kafka import CloudEvent, subscribe
 from mumaris.mongo import UnitOfWork, make_client
-from mumaris.stack import StackInfo, create_topics
-from schemas.cloudevents import CloudEventAttributes
-from schemas.events import Event
+from mumaris.stack import StackInfo
 from schemas.topics import Topic
-from tests.support import eventually, headers_of, produce, read_all, settings_for, unique
+from tests.integration.harness import Harness, Ping, ce_headers, send
+from tests.support import eventually, headers_of, read_all
 
 pytestmark = pytest.mark.integration
-
-
-class Ping(Event):
-    ping_id: str
-    n: int
-
-
-@pytest.fixture
-async def topic(stack: StackInfo) -> Topic:
-    name = unique("policy")
-    await create_topics(stack.kafka_bootstrap, [name, name + ".dlq"], partitions=1)
-    return Topic(name=name, model=Ping, ce_type="test.ping.v1", key="ping_id",
-                 producers=("test",), consumers=("test",), description="test topic")
-
-
-def ce_headers(event_id: str | None = None) -> dict[str, str]:
-    attrs = CloudEventAttributes.new(source="/test", type="test.ping.v1", subject="p")
-    if event_id:
-        attrs = attrs.model_copy(update={"id": event_id})
-    return attrs.to_headers()
-
-
-async def send(stack: StackInfo, topic: Topic, body: Any, headers: dict[str, str] | None = None) -> None:
-    value = body if isinstance(body, bytes) else json.dumps(body).encode()
-    await produce(stack.kafka_bootstrap, topic.name, value, key=b"k", headers=headers)
-
-
-class Harness:
-    """One in-process consumer (a unique service name = its own consumer group) on `topic`."""
-
-    def __init__(self, stack: StackInfo, topic: Topic, **settings: Any) -> None:
-        self.service = unique("svc")
-        self.settings = settings_for(stack, mongo_db=unique("db"), **settings)
-        self.broker, _ = make_broker(self.settings, self.service)
-        self.topic = topic
-        self.handled: list[Ping] = []
-
-    async def __aenter__(self) -> "Harness":
-        await self.broker.start()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.broker.stop()
-
-
-@pytest.fixture
-async def harness(stack: StackInfo, topic: Topic) -> AsyncIterator[Harness]:
-    h = Harness(stack, topic)
-
-    @subscribe(h.broker, topic, service=h.service, settings=h.settings)
-    async def handle(event: Ping, ce: CloudEvent) -> None:
-        h.handled.append(event)
-
-    async with h:
-        yield h
 
 
 async def test_broken_records_are_dead_lettered_with_the_reason_and_the_consumer_goes_on(
