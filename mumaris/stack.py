@@ -125,7 +125,12 @@ def _mongo_uri(port: int) -> str:
 
 
 def _new_cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    # Base64url can start with "-", which the storage tool's argument parser reads as an option
+    # (about one start in 64 failed that way); Kafka's own Uuid.randomUuid() avoids it too.
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def _log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
@@ -659,7 +664,7 @@ class LocalStack:
         # No --standalone: with controller.quorum.voters set, the tool refuses it.
         result = subprocess.run(
             [*self._java_command(heap="256m"), "kafka.tools.StorageTool", "format",
-             "-t", _new_cluster_id(), "-c", str(properties)],
+             f"--cluster-id={_new_cluster_id()}", "-c", str(properties)],
             capture_output=True,
             text=True,
             check=False,

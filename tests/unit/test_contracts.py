@@ -63,3 +63,4 @@ def test_every_error_code_speaks_arabic_and_english() -> None:
     body = ApiError(415, "file.unsupported_type").body()
     assert body["error"]["code"] == "file.unsupported_type"
     assert set(body["error"]["message"]) == {"ar", "en"}
+
