@@ -11,11 +11,14 @@ Sealed codes and links are opened only at the moment of sending and never logged
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from typing import Annotated
+
+from fastapi import FastAPI, Query, Request
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from mumaris.auth import principal_from
 from mumaris.crypto import unseal
+from mumaris.errors import ApiError
 from mumaris.kafka import CloudEvent, subscribe
 from mumaris.mongo import now
 from mumaris.service import ServiceRuntime, create_http_app, create_runtime
@@ -144,15 +147,20 @@ async def _deliver_pending(store: NotifierStore, event_id: str, senders: dict[st
 
 
 def _add_inbox_routes(app: FastAPI, runtime: ServiceRuntime, store: NotifierStore) -> None:
+    def _view(m: dict[str, Any]) -> dict[str, Any]:
+        return {"id": m["_id"], "kind": m["kind"], "title": m["title"], "body": m["body"],
+                "created_at": m["created_at"].isoformat(), "read": m["read_at"] is not None}
+
     @app.get("/v1/inbox", tags=["inbox"])
-    async def inbox(request: Request) -> dict[str, Any]:
+    async def inbox(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+                    size: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+        """The practitioner's own messages, newest first, with the unread count."""
         who = principal_from(request, runtime.settings, "practitioner")
-        items = await store.inbox_for(who.id)
-        return {
-            "items": [
-                {"id": m["_id"], "kind": m["kind"], "title": m["title"], "body": m["body"],
-                 "created_at": m["created_at"].isoformat(), "read": m["read_at"] is not None}
-                for m in items
-            ],
-            "unread": sum(1 for m in items if m["read_at"] is None),
-        }
+        items, total, unread = await store.inbox_page(who.id, page=page, size=size)
+        return {"items": [_view(m) for m in items], "page": page, "size": size, "total": total, "unread": unread}
+
+    @app.post("/v1/inbox/{message_id}/read", status_code=204, tags=["inbox"])
+    async def read(message_id: str, request: Request) -> None:
+        who = principal_from(request, runtime.settings, "practitioner")
+        if not await store.mark_read(who.id, message_id, now()):
+            raise ApiError(404, "not_found")  # another practitioner's message does not exist for you

@@ -49,6 +49,16 @@ class NotifierStore:
             {"_id": account_id}, {"name": name, "email": email, "locale": locale}, upsert=True, session=session
         )
 
-    async def inbox_for(self, recipient_id: str, limit: int = 50) -> list[dict[str, Any]]:
-        cursor = self.inbox.find({"recipient_id": recipient_id}).sort("created_at", DESCENDING)
-        return await cursor.limit(limit).to_list()
+    async def inbox_page(self, recipient_id: str, *, page: int, size: int) -> tuple[list[dict[str, Any]], int, int]:
+        """One page, newest first; with the total and unread counts."""
+        cursor = self.inbox.find({"recipient_id": recipient_id}).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+        items = await cursor.skip((page - 1) * size).limit(size).to_list()
+        total = await self.inbox.count_documents({"recipient_id": recipient_id})
+        unread = await self.inbox.count_documents({"recipient_id": recipient_id, "read_at": None})
+        return items, total, unread
+
+    async def mark_read(self, recipient_id: str, message_id: str, at: datetime) -> bool:
+        """False when the message is not the recipient's (or does not exist); reading twice is fine."""
+        mine = {"_id": message_id, "recipient_id": recipient_id}
+        result = await self.inbox.update_one({**mine, "read_at": None}, {"$set": {"read_at": at}})
+        return result.matched_count == 1 or await self.inbox.count_documents(mine, limit=1) == 1

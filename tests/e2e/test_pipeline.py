@@ -226,3 +226,34 @@ async def test_two_reviewers_deciding_at_once_yield_exactly_one_decision(
     assert sorted(a.status_code for a in answers) == [200, 409]
     loser = next(a for a in answers if a.status_code == 409)
     assert loser.json()["error"]["code"] == "review.already_decided"
+
+
+async def test_the_inbox_pages_newest_first_and_only_its_owner_can_mark_a_message_read(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
+    _, auth = pipeline.practitioner()
+    _, stranger = pipeline.practitioner()
+    notifier = pipeline.url("notifier")
+    for seed in (41, 42):  # two rejections (damaged scans) give two inbox messages
+        answer = await upload(http, pipeline, auth, truncated_jpeg_bytes(keep=0.5 + seed / 1000))
+        await reach(http, pipeline, auth, answer.json()["submission_id"], "validation_failed")
+
+    async def two_messages() -> dict[str, Any] | None:
+        inbox = (await http.get(f"{notifier}/v1/inbox", headers=auth)).json()
+        return inbox if inbox["total"] == 2 else None
+
+    inbox = await eventually(two_messages, what="two inbox messages")
+    assert inbox["unread"] == 2
+    first_page = (await http.get(f"{notifier}/v1/inbox?size=1", headers=auth)).json()
+    second_page = (await http.get(f"{notifier}/v1/inbox?size=1&page=2", headers=auth)).json()
+    newest, older = first_page["items"][0], second_page["items"][0]
+    assert newest["created_at"] >= older["created_at"] and newest["id"] != older["id"]
+
+    assert (await http.post(f"{notifier}/v1/inbox/{newest['id']}/read", headers=stranger)).status_code == 404
+    assert (await http.post(f"{notifier}/v1/inbox/{newest['id']}/read", headers=auth)).status_code == 204
+    assert (await http.post(f"{notifier}/v1/inbox/{newest['id']}/read", headers=auth)).status_code == 204  # twice is fine
+    after = (await http.get(f"{notifier}/v1/inbox", headers=auth)).json()
+    assert after["unread"] == 1
+    assert [m["read"] for m in after["items"]] == [True, False]
+    bad = await http.get(f"{notifier}/v1/inbox?size=1000", headers=auth)
+    assert (bad.status_code, bad.json()["error"]["code"]) == (422, "request.invalid")
