@@ -62,7 +62,11 @@ def install_ops_routes(
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    document: dict[str, Any] = {}  # built on first request: the subscribers are all registered by then
+
     @app.get("/asyncapi.json", include_in_schema=False)
     async def asyncapi() -> JSONResponse:
-        spec = AsyncAPI(broker, title=f"Mumaris {service}", schema_version="3.0.0")
-        return JSONResponse(spec.to_specification().to_jsonable())
+        if not document:
+            spec = AsyncAPI(broker, title=f"Mumaris {service}", schema_version="3.0.0")
+            document.update(spec.to_specification().to_jsonable())
+        return JSONResponse(document)

@@ -76,11 +76,11 @@ class RefreshToken(BaseModel):
 
 
 def refused(error: rules.AccountRuleError, status: int = 422) -> ApiError:
-    details: dict[str, Any] = {"field": error.field} if getattr(error, "field", None) else {}
+    details: dict[str, Any] = {"field": error.field} if error.field else {}
     headers = None
-    if retry := getattr(error, "retry_after_s", None):
-        details["retry_after_s"] = retry
-        headers = {"Retry-After": str(retry)}
+    if error.retry_after_s:
+        details["retry_after_s"] = error.retry_after_s
+        headers = {"Retry-After": str(error.retry_after_s)}
     return ApiError(status, error.code, details or None, headers)
 
 

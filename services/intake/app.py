@@ -7,6 +7,7 @@ Consumes:  submission.validated, submission.rejected, review.queued, review.deci
 
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,6 +26,7 @@ from mumaris.mongo import now
 from mumaris.service import ServiceRuntime, create_http_app, create_runtime
 from mumaris.settings import Settings, get_settings
 from schemas import topics
+from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
     CertificateMetadata,
     Decision,
@@ -71,24 +73,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore, accounts: AccountStore) -> None:
     sub = dict(service=SERVICE, settings=runtime.settings)
 
-    async def record(submission_id: str, step: Step, extra: dict[str, Any] | None = None) -> None:
+    async def record(ce: CloudEventAttributes, submission_id: str, status: Status, at: datetime,
+                     note: str | None = None, extra: dict[str, Any] | None = None) -> None:
+        step = Step(status, at, ce.id, note)
+
         async def work(session: AsyncClientSession) -> bool:
             try:
                 return await store.record_step(submission_id, step, session, extra)
             except UnknownSubmission as exc:
                 raise PermanentEventError(f"unknown submission {submission_id}") from exc
 
-        await runtime.uow.apply_once(step.event_id or "", f"intake:{step.status}", work)
+        await runtime.uow.apply_once(ce.id, ce.type, work)
 
     @subscribe(runtime.broker, topics.SUBMISSION_VALIDATED, **sub)
     async def on_validated(event: SubmissionValidated, ce: CloudEvent) -> None:
-        await record(event.submission_id, Step(Status.VALIDATED, event.validated_at, ce.id),
-                     {"findings": [f.model_dump(mode="json") for f in event.findings]})
+        await record(ce, event.submission_id, Status.VALIDATED, event.validated_at,
+                     extra={"findings": [f.model_dump(mode="json") for f in event.findings]})
 
     @subscribe(runtime.broker, topics.SUBMISSION_REJECTED, **sub)
     async def on_rejected(event: SubmissionRejected, ce: CloudEvent) -> None:
-        await record(event.submission_id, Step(Status.VALIDATION_FAILED, event.rejected_at, ce.id),
-                     {"findings": [f.model_dump(mode="json") for f in event.findings]})
+        await record(ce, event.submission_id, Status.VALIDATION_FAILED, event.rejected_at,
+                     extra={"findings": [f.model_dump(mode="json") for f in event.findings]})
 
     @subscribe(runtime.broker, topics.REVIEW_QUEUED, **sub)
     async def on_queued(event: ReviewQueued, ce: CloudEvent) -> None:
@@ -98,15 +103,15 @@ def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore, accoun
 
             await runtime.uow.apply_once(ce.id, ce.type, in_review)
             return
-        await record(event.submission_id, Step(Status.IN_REVIEW, event.queued_at, ce.id))
+        await record(ce, event.submission_id, Status.IN_REVIEW, event.queued_at)
 
     @subscribe(runtime.broker, topics.REVIEW_DECIDED, **sub)
     async def on_decided(event: ReviewDecided, ce: CloudEvent) -> None:
         if event.kind is SubmissionKind.PROFILE_CHANGE:
             await runtime.uow.apply_once(ce.id, ce.type, lambda session: _apply_profile_decision(accounts, event, session))
             return
-        step = Step(DECISION_STATUS[event.decision], event.decided_at, ce.id, event.reason or None)
-        await record(event.submission_id, step, {"decision": {"decision": event.decision.value, "reason": event.reason}})
+        await record(ce, event.submission_id, DECISION_STATUS[event.decision], event.decided_at, event.reason or None,
+                     extra={"decision": {"decision": event.decision.value, "reason": event.reason}})
 
 
 async def _apply_profile_decision(accounts: AccountStore, event: ReviewDecided, session: AsyncClientSession) -> None:
