@@ -14,7 +14,10 @@ from fastapi import Request
 from mumaris.errors import ApiError
 from mumaris.settings import Settings
 
-Role = Literal["practitioner", "reviewer", "admin"]
+# supervisor: a reviewer who also sees the whole queue, every document and its audit trail,
+# and may release another reviewer's claim.
+Role = Literal["practitioner", "reviewer", "supervisor", "admin"]
+STAFF_ROLES: tuple[Role, ...] = ("reviewer", "supervisor", "admin")
 
 
 @dataclass(frozen=True)

@@ -167,12 +167,13 @@ def dlq_replay(topic: str) -> None:
     typer.echo(f"replayed {len(replayed)} record(s) to {topic.removesuffix('.dlq')}")
 
 
-users_app = typer.Typer(help="Staff accounts (reviewers and admins); practitioners sign up themselves.")
+users_app = typer.Typer(help="Staff accounts (reviewers, supervisors, admins); practitioners sign up themselves.")
 app.add_typer(users_app, name="users")
 
 
 class StaffRole(StrEnum):
     reviewer = "reviewer"
+    supervisor = "supervisor"
     admin = "admin"
 
 
@@ -186,7 +187,7 @@ def users_create(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     locale: Annotated[str, typer.Option()] = "ar",
 ) -> None:
-    """Create an active reviewer or admin account (same rules as sign-up, no SMS step)."""
+    """Create an active reviewer, supervisor or admin account (same rules as sign-up, no SMS step)."""
     from mumaris.staff import create_staff_account
 
     try:

@@ -162,13 +162,16 @@ def _drive_one_certificate(group: ServiceGroup, mail: MailCatcher, as_practition
         raise RuntimeError(f"the validator refused the demo scan: {failed}")
     _say(f"   status: in_review  (timeline: {' → '.join(s['status'] for s in status()['timeline'])})")
 
-    _say("6. reviewer Khalid approves it")
-    item = httpx.get(f"{review}/v1/review/{submission_id}", headers=as_reviewer).json()
+    _say("6. reviewer Khalid claims it (a 30-minute lease nobody else can take) and approves it")
+    item = httpx.post(f"{review}/v1/review/{submission_id}/claim", headers=as_reviewer).raise_for_status().json()
+    _say(f"   claimed until {item['claim']['expires_at']}; service-level deadline {item['sla_due_at']}")
     read = {f["rule"]: f.get("evidence") for f in item["findings"] if f["rule"].startswith("content.") and f["outcome"] == "pass"}
     _say(f"   the reviewer sees what OCR read on the scan: {read}")
     decided = httpx.post(f"{review}/v1/review/{submission_id}/decision", headers=as_reviewer,
-                         json={"decision": "approve", "reason": ""})
+                         json={"decision": "approve"})
     decided.raise_for_status()
+    history = httpx.get(f"{review}/v1/review/{submission_id}/history", headers=as_reviewer).json()["entries"]
+    _say("   audit trail: " + ", ".join(f"{e['action']} by {e['actor']['name']}" for e in history))
 
     final = wait_for("approved", lambda: (s := status())["status"] == "approved" and s)
     _say("\nThe practitioner's timeline (GET /v1/certificates/{id}):")

@@ -50,9 +50,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "account.link_used": ("رابط التأكيد مستخدم من قبل أو لم يعد صالحاً.", "This confirmation link has already been used or is no longer valid."),
     "profile.no_change": ("لا يوجد تغيير في البيانات المرسلة.", "The data sent changes nothing."),
     "profile.change_pending": ("لديك طلب تعديل بيانات قيد المراجعة.", "You already have a change of personal data under review."),
+    # resubmission after a reviewer requested changes (intake)
+    "submission.not_awaiting_changes": ("لا يمكن إعادة تقديم هذا الطلب؛ تُقبل إعادة التقديم فقط بعد أن يطلب المراجع إجراء تعديلات.", "This submission cannot be resubmitted: a resubmission is accepted only after a reviewer has requested changes."),
+    "submission.already_resubmitted": ("سبق أن أعدت تقديم هذا الطلب؛ تابع الطلب الجديد.", "You have already resubmitted this submission; follow the new submission instead."),
     # review
     "review.already_decided": ("تم اتخاذ قرار في هذا الطلب مسبقاً.", "This item has already been decided."),
-    "review.reason_required": ("يجب ذكر السبب عند الرفض أو طلب التعديل.", "A reason is required to reject or request changes."),
+    "review.reason_required": ("يجب كتابة ملاحظة للممارس عند طلب التعديل أو عند الرفض لسبب آخر.", "A note to the practitioner is required to request changes or to reject for another reason."),
+    "review.reason_codes_required": ("اختر سبباً واحداً على الأقل للرفض من القائمة.", "Choose at least one rejection reason from the catalogue."),
+    "review.reason_code_unknown": ("سبب الرفض غير موجود في القائمة.", "A rejection reason is not in the catalogue."),
+    "review.reason_codes_only_for_reject": ("أسباب الرفض تُذكر مع قرار الرفض فقط.", "Rejection reasons go with a rejection only."),
+    "review.claim_required": ("يجب أن تستلم هذا الطلب قبل اتخاذ القرار أو تمديد الاستلام أو إرجاعه.", "You must hold this item's claim to decide, renew or release it."),
+    "review.claimed_by_other": ("هذا الطلب مستلم حالياً من مراجع آخر.", "Another reviewer currently holds this item."),
+    "review.reserved": ("هذا الطلب المُعاد تقديمه محجوز مؤقتاً للمراجع الذي طلب التعديل.", "This resubmission is held for a while for the reviewer who requested the changes."),
+    "review.claim_required_to_view": ("لا يُعرض المستند إلا لمن استلم الطلب أو للمشرف.", "The document is shown only to the reviewer holding the item or to a supervisor."),
+    "review.no_document": ("لا يوجد مستند مرفق بهذا الطلب.", "This item has no document."),
+    "review.page_not_found": ("الصفحة المطلوبة غير موجودة في المستند.", "The document has no such page."),
     # content of a document: hints for the reviewer, never a refusal
     "content.name_not_found": ("لم يُعثر على اسم الممارس الصحي في المستند؛ تحقق منه يدوياً.", "The practitioner's name was not found on the document; check it by eye."),
     "content.issuer_not_found": ("لم يُعثر على اسم الجهة المانحة في المستند؛ تحقق منه يدوياً.", "The issuing institution was not found on the document; check it by eye."),

@@ -2,6 +2,7 @@
 it is kept (GridFS bucket `files`, shared by intake, validator and review)."""
 
 import hashlib
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 from bson import ObjectId
@@ -57,6 +58,15 @@ class FileStore:
     async def get(self, file_id: str) -> bytes:
         stream = await self.bucket.open_download_stream(ObjectId(file_id))
         return await stream.read()
+
+    async def stream(self, file_id: str) -> AsyncIterator[bytes]:
+        """The file chunk by chunk (GridFS chunks, 255 KiB), so a download never sits whole in memory."""
+        download = await self.bucket.open_download_stream(ObjectId(file_id))
+        try:
+            while chunk := await download.readchunk():
+                yield chunk
+        finally:
+            await download.close()
 
     async def delete(self, file_id: str) -> None:
         await self.bucket.delete(ObjectId(file_id))

@@ -17,8 +17,19 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mumaris.errors import ApiError
+from mumaris.settings import Settings
 
 log = logging.getLogger("mumaris.http")
+
+
+def client_address(request: Request, settings: Settings) -> str | None:
+    """The caller's address: the peer, or the last address a trusted proxy put in X-Forwarded-For
+    (a client can write anything in that header; only what our own proxy appended counts)."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for")
+    if peer is not None and peer in settings.trusted_proxies and forwarded:
+        return forwarded.rsplit(",", 1)[-1].strip() or peer
+    return peer
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -4,6 +4,7 @@ when present; real environment variables always win.
 """
 
 import os
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -104,7 +105,22 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = 10.0
     mail_from: str = "Mumaris <no-reply@mumaris.local>"
 
+    # Review queue
+    review_lease_s: int = 30 * 60  # a claim lasts this long unless renewed
+    review_sla_working_days: int = 5
+    review_holidays: list[date] = []  # public holidays (Riyadh dates) the SLA does not count
+    # A resubmission is held this long for the reviewer who asked for the changes, then anyone may take it.
+    review_resubmission_hold_s: int = 8 * 3600
+    # Where the console signs reviewers in (intake owns the accounts); empty: intake on http_host.
+    intake_url: str = ""
+    # Peers whose X-Forwarded-For is believed (a load balancer, the console's sign-in proxy).
+    trusted_proxies: list[str] = []
+
     service_name: str = Field(default="mumaris", description="set per process by `mumaris run`")
+
+    @property
+    def intake_base_url(self) -> str:
+        return self.intake_url.rstrip("/") or f"http://{self.http_host}:{self.intake_port}"
 
     def port_of(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))

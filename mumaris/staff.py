@@ -12,7 +12,7 @@ from services.intake.account_store import AccountStore
 
 
 async def create_staff_account(
-    settings: Settings, *, role: Literal["reviewer", "admin"] | str, email: str, first_name: str, last_name: str,
+    settings: Settings, *, role: Literal["reviewer", "supervisor", "admin"] | str, email: str, first_name: str, last_name: str,
     id_number: str, password: str, locale: Literal["ar", "en"],
 ) -> str:
     """Returns the new account id; raises ValueError with the refusal's code."""

@@ -88,6 +88,8 @@ class SubmissionValidated(Event):
     """Every automated check passed; a human should review it."""
 
     submission_id: str
+    version: int = 1
+    previous_submission_id: str | None = None  # set on a resubmission after "request changes"
     kind: SubmissionKind
     practitioner: PractitionerRef
     certificate: CertificateMetadata
@@ -112,6 +114,8 @@ class ReviewQueued(Event):
     submission_id: str
     review_id: str
     kind: SubmissionKind = SubmissionKind.CERTIFICATE
+    version: int = 1
+    previous_submission_id: str | None = None
     practitioner: PractitionerRef
     queued_at: datetime
 
@@ -123,13 +127,16 @@ class Decision(StrEnum):
 
 
 class ReviewDecided(Event):
-    """A reviewer decided."""
+    """A reviewer decided. `reason_codes` (rejections) come from `schemas.review_reasons`;
+    `reason` is the reviewer's note (reject) or message (request changes) to the practitioner."""
 
     submission_id: str
     review_id: str
     kind: SubmissionKind
+    version: int = 1
     practitioner: PractitionerRef
     decision: Decision
+    reason_codes: list[str] = []
     reason: Annotated[str, Field(max_length=2000)] = ""
     reviewer_id: str
     decided_at: datetime

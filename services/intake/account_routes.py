@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from mumaris.auth import Principal, issue_token, principal_from
 from mumaris.crypto import TokenRefused, read_signed_token, seal, signed_token
 from mumaris.errors import ApiError
+from mumaris.http import client_address
 from mumaris.mongo import now
 from mumaris.service import ServiceRuntime
 from schemas import topics
@@ -224,7 +225,7 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
     async def login(body: Login, request: Request) -> dict[str, Any]:
         at = now()
         email = body.email.strip().lower()
-        client = request.client.host if request.client else "unknown"
+        client = client_address(request, settings) or "unknown"
         limits = {f"account:{email}": settings.login_max_failures,
                   f"address:{client}": settings.login_max_failures_per_address}
         keys = list(limits)

@@ -1,154 +1,257 @@
-"""Review: the human review queue and the reviewers' decisions.
+"""Review: the human review queue, the reviewers' decisions, and the reviewer console.
 
 Consumes:  submission.validated, profile.change_requested (enqueue).
 Publishes: review.queued, review.decided (through the outbox).
+HTTP:      /v1/review/... (JSON, below) and /console/... (console.py); both act through ReviewDesk.
 """
 
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from mumaris.auth import principal_from
+from mumaris.auth import STAFF_ROLES, principal_from
 from mumaris.errors import ApiError
+from mumaris.files import FileStore
+from mumaris.http import client_address
 from mumaris.kafka import CloudEvent, subscribe
 from mumaris.mongo import now
 from mumaris.service import ServiceRuntime, create_http_app, create_runtime
 from mumaris.settings import Settings, get_settings
 from schemas import topics
-from schemas.events import (
-    Decision,
-    PractitionerRef,
-    ProfileChangeRequested,
-    ReviewDecided,
-    ReviewQueued,
-    SubmissionKind,
-    SubmissionValidated,
-)
-from services.review.domain import DecisionRefused, DecisionRequest, ItemStatus, check_decision
-from services.review.store import ReviewStore
+from schemas.events import Decision, ProfileChangeRequested, SubmissionKind, SubmissionValidated
+from schemas.review_reasons import REJECTION_REASONS
+from services.review.desk import OVERSEERS, Actor, ReviewDesk
+from services.review.domain import DecisionRequest, ItemStatus, QueueState, queue_state, unique_codes
+from services.review.store import QueueFilter, ReviewStore, claim_of
 
 SERVICE = "review"
 
 
 class DecisionBody(BaseModel):
     decision: Decision
+    reason_codes: Annotated[list[Annotated[str, Field(max_length=60)]], Field(max_length=20)] = []
     reason: Annotated[str, Field(max_length=2000)] = ""
+
+    def request(self) -> DecisionRequest:
+        return DecisionRequest(self.decision, self.reason, unique_codes(self.reason_codes))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = create_runtime(SERVICE, settings or get_settings())
     store = ReviewStore(runtime.db)
+    files = FileStore(runtime.db)
+    desk = ReviewDesk(store, runtime.uow, runtime.settings)
     runtime.on_startup.append(store.ensure_indexes)
+    _subscribe_queue_events(runtime, desk)
+    app = create_http_app(runtime, title="Mumaris review")
+    _add_review_routes(app, runtime, desk, files)
+    from services.review.console import add_console_routes  # the console builds on the same desk
 
-    @subscribe(runtime.broker, topics.SUBMISSION_VALIDATED, service=SERVICE, settings=runtime.settings)
+    add_console_routes(app, runtime, desk, files)
+    return app
+
+
+def _subscribe_queue_events(runtime: ServiceRuntime, desk: ReviewDesk) -> None:
+    sub = dict(service=SERVICE, settings=runtime.settings)
+
+    @subscribe(runtime.broker, topics.SUBMISSION_VALIDATED, **sub)
     async def on_submission_validated(event: SubmissionValidated, ce: CloudEvent) -> None:
-        at = now()
         item = {
             "_id": event.submission_id,
             "submission_id": event.submission_id,
             "kind": event.kind.value,
+            "version": event.version,
+            "previous_submission_id": event.previous_submission_id,
             "practitioner": event.practitioner.model_dump(mode="json"),
+            "specialty": event.certificate.specialty,
             "certificate": event.certificate.model_dump(mode="json"),
             "file": event.file.model_dump(mode="json"),
             "findings": [f.model_dump(mode="json") for f in event.findings],
             "status": ItemStatus.QUEUED.value,
-            "queued_at": at,
+            "queued_at": now(),
         }
+        await runtime.uow.apply_once(ce.id, ce.type, lambda session: desk.enqueue(item, session))
 
-        await enqueue(ce.id, ce.type, item, event.practitioner, event.kind)
-
-    @subscribe(runtime.broker, topics.PROFILE_CHANGE_REQUESTED, service=SERVICE, settings=runtime.settings)
+    @subscribe(runtime.broker, topics.PROFILE_CHANGE_REQUESTED, **sub)
     async def on_profile_change_requested(event: ProfileChangeRequested, ce: CloudEvent) -> None:
         item = {
             "_id": event.change_id,
             "submission_id": event.change_id,
             "kind": SubmissionKind.PROFILE_CHANGE.value,
             "practitioner": event.practitioner.model_dump(mode="json"),
+            "specialty": None,
             "changes": {name: change.model_dump(mode="json") for name, change in event.changes.items()},
             "findings": [],
             "status": ItemStatus.QUEUED.value,
             "queued_at": now(),
         }
-        await enqueue(ce.id, ce.type, item, event.practitioner, SubmissionKind.PROFILE_CHANGE)
 
-    async def enqueue(event_id: str, event_type: str, item: dict[str, Any], practitioner: PractitionerRef,
-                      kind: SubmissionKind) -> None:
         async def work(session: AsyncClientSession) -> None:
-            if await store.enqueue(item, session):
-                queued = ReviewQueued(submission_id=item["_id"], review_id=item["_id"], kind=kind,
-                                      practitioner=practitioner, queued_at=item["queued_at"])
-                await runtime.uow.outbox.add(topics.REVIEW_QUEUED, queued, session)
+            await desk.enqueue(item, session)
 
-        await runtime.uow.apply_once(event_id, event_type, work)
-
-    app = create_http_app(runtime, title="Mumaris review")
-    _add_review_routes(app, runtime, store)
-    return app
+        await runtime.uow.apply_once(ce.id, ce.type, work)
 
 
-def _item_view(doc: dict[str, Any]) -> dict[str, Any]:
+def item_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """An item as the API shows it to staff."""
+    at = now()
+    claim = claim_of(doc)
+    decision = doc.get("decision")
     return {
         "review_id": doc["_id"],
         "submission_id": doc["submission_id"],
         "kind": doc["kind"],
+        "version": doc.get("version", 1),
+        "previous_submission_id": doc.get("previous_submission_id"),
         "status": doc["status"],
+        "state": queue_state(ItemStatus(doc["status"]), claim, Decision(decision["decision"]) if decision else None,
+                             at).value,
+        "priority": doc.get("priority"),
         "practitioner": {"id": doc["practitioner"]["id"], "name": doc["practitioner"]["name"]},
+        "specialty": doc.get("specialty"),
         "certificate": doc.get("certificate"),
         "file": doc.get("file"),
         "changes": doc.get("changes"),
         "findings": doc["findings"],
         "queued_at": doc["queued_at"].isoformat(),
-        "decision": doc.get("decision"),
+        "sla_due_at": doc["sla_due_at"].isoformat() if doc.get("sla_due_at") else None,
+        "claim": None if claim is None or not claim.live(at) else {
+            "reviewer_id": claim.reviewer_id, "reviewer_name": claim.reviewer_name,
+            "claimed_at": claim.claimed_at.isoformat(), "expires_at": claim.expires_at.isoformat()},
+        "reserved_for": doc.get("preferred_reviewer_id") if doc.get("reserved_until") and at < doc["reserved_until"] else None,
+        "decision": decision,
+        "decided_at": doc["decided_at"].isoformat() if doc.get("decided_at") else None,
     }
 
 
-def _add_review_routes(app: FastAPI, runtime: ServiceRuntime, store: ReviewStore) -> None:
+def _audit_view(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"at": entry["at"].isoformat(), "action": entry["action"], "actor": entry["actor"],
+            "address": entry.get("address"), "details": entry.get("details", {})}
+
+
+def document_response(item: dict[str, Any], files: FileStore) -> StreamingResponse:
+    """The document streamed from GridFS, never cached, shown inline as the type it was proven to be."""
+    stored = item["file"]
+    content_type = stored["content_type"] if stored["content_type"] in ("application/pdf", "image/jpeg") \
+        else "application/octet-stream"
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg"}.get(content_type, "bin")
+    return StreamingResponse(
+        files.stream(stored["file_id"]),
+        media_type=content_type,
+        headers={
+            # The practitioner chose the file name; the download gets a name we chose.
+            "Content-Disposition": f'inline; filename="{item["_id"]}.{extension}"',
+            "Content-Length": str(stored["size"]),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'; plugin-types application/pdf",
+        },
+    )
+
+
+def _add_review_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, files: FileStore) -> None:
     settings = runtime.settings
+    store = desk.store
+
+    def staff(request: Request) -> Actor:
+        return Actor.of(principal_from(request, settings, *STAFF_ROLES), client_address(request, settings))
+
+    def overseer(request: Request) -> Actor:
+        return Actor.of(principal_from(request, settings, *OVERSEERS), client_address(request, settings))  # type: ignore[arg-type]
+
+    @app.get("/v1/review/reasons", tags=["review"])
+    async def reasons() -> dict[str, Any]:
+        """The rejection-reason catalogue (codes are stable)."""
+        return {"reasons": [{"code": code, "label": label.model_dump()} for code, label in REJECTION_REASONS.items()]}
 
     @app.get("/v1/review/queue", tags=["review"])
-    async def queue(request: Request) -> dict[str, Any]:
-        principal_from(request, settings, "reviewer", "admin")
-        return {"items": [_item_view(d) for d in await store.queued()]}
+    async def queue(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict[str, Any]:
+        """What the caller could claim now, in the order claim-next hands it out."""
+        actor = staff(request)
+        return {"items": [item_view(d) for d in await store.waiting(actor.id, now(), limit)]}
+
+    @app.get("/v1/review/mine", tags=["review"])
+    async def mine(request: Request) -> dict[str, Any]:
+        actor = staff(request)
+        return {"items": [item_view(d) for d in await store.held_by(actor.id, now())]}
+
+    @app.post("/v1/review/claim", tags=["review"], responses={204: {"description": "nothing to claim"}})
+    async def claim_next(request: Request) -> Any:
+        claimed = await desk.claim_next(staff(request))
+        return Response(status_code=204) if claimed is None else item_view(claimed)
+
+    @app.get("/v1/review/items", tags=["supervision"])
+    async def search(
+        request: Request,
+        kind: SubmissionKind | None = None,
+        state: QueueState | None = None,
+        reviewer: Annotated[str | None, Query(max_length=100)] = None,
+        specialty: Annotated[str | None, Query(max_length=120)] = None,
+        waiting_hours: Annotated[float | None, Query(ge=0, le=24 * 365)] = None,
+        q: Annotated[str | None, Query(max_length=100)] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    ) -> dict[str, Any]:
+        """Supervisors: filter the whole queue (waiting, claimed and decided items)."""
+        overseer(request)
+        filters = QueueFilter(kind=kind, state=state, reviewer_id=reviewer, specialty=specialty,
+                              waiting_longer_than=None if waiting_hours is None else timedelta(hours=waiting_hours),
+                              text=q, limit=limit, offset=offset)
+        items, total = await store.search(filters, now())
+        return {"total": total, "limit": limit, "offset": offset, "items": [item_view(d) for d in items]}
+
+    @app.get("/v1/review/stats", tags=["supervision"])
+    async def stats(request: Request) -> dict[str, Any]:
+        """Counts per state, items past their deadline, and the oldest waiting item's age."""
+        overseer(request)
+        at = now()
+        oldest = await store.oldest_waiting(at)
+        return {
+            "counts": await store.counts(at),
+            "past_sla": await store.count_past_sla(at),
+            "oldest_waiting": None if oldest is None else {
+                "review_id": oldest["_id"], "queued_at": oldest["queued_at"].isoformat(),
+                "age_s": round((at - oldest["queued_at"]).total_seconds(), 1)},
+        }
 
     @app.get("/v1/review/{review_id}", tags=["review"])
     async def item(review_id: str, request: Request) -> dict[str, Any]:
-        principal_from(request, settings, "reviewer", "admin")
+        staff(request)
         doc = await store.get(review_id)
         if doc is None:
             raise ApiError(404, "not_found")
-        return _item_view(doc)
+        return item_view(doc)
+
+    @app.get("/v1/review/{review_id}/history", tags=["review"])
+    async def history(review_id: str, request: Request) -> dict[str, Any]:
+        """The audit trail: every claim, renewal, release, decision and document view. Append-only."""
+        staff(request)
+        if await store.get(review_id) is None:
+            raise ApiError(404, "not_found")
+        return {"review_id": review_id, "entries": [_audit_view(e) for e in await store.history(review_id)]}
+
+    @app.post("/v1/review/{review_id}/claim", tags=["review"])
+    async def claim(review_id: str, request: Request) -> dict[str, Any]:
+        return item_view(await desk.claim(review_id, staff(request)))
+
+    @app.post("/v1/review/{review_id}/renew", tags=["review"])
+    async def renew(review_id: str, request: Request) -> dict[str, Any]:
+        return item_view(await desk.renew(review_id, staff(request)))
+
+    @app.post("/v1/review/{review_id}/release", tags=["review"])
+    async def release(review_id: str, request: Request) -> dict[str, Any]:
+        return item_view(await desk.release(review_id, staff(request)))
 
     @app.post("/v1/review/{review_id}/decision", tags=["review"])
     async def decide(review_id: str, body: DecisionBody, request: Request) -> dict[str, Any]:
-        reviewer = principal_from(request, settings, "reviewer", "admin")
-        request_ = DecisionRequest(body.decision, body.reason)
-        at = now()
+        return item_view(await desk.decide(review_id, staff(request), body.request()))
 
-        async def work(session: AsyncClientSession) -> dict[str, Any]:
-            current = await store.get(review_id, session)
-            if current is None:
-                raise ApiError(404, "not_found")
-            try:
-                check_decision(ItemStatus(current["status"]), request_)
-            except DecisionRefused as refused:
-                raise ApiError(409 if refused.code == "review.already_decided" else 422, refused.code) from refused
-            decided = await store.record_decision(
-                review_id,
-                {"decision": body.decision.value, "reason": body.reason, "reviewer_id": reviewer.id},
-                at,
-                session,
-            )
-            if decided is None:  # another reviewer's decision won the race
-                raise ApiError(409, "review.already_decided")
-            event = ReviewDecided(
-                submission_id=decided["submission_id"], review_id=review_id, kind=SubmissionKind(decided["kind"]),
-                practitioner=PractitionerRef.model_validate(decided["practitioner"]), decision=body.decision,
-                reason=body.reason, reviewer_id=reviewer.id, decided_at=at,
-            )
-            await runtime.uow.outbox.add(topics.REVIEW_DECIDED, event, session)
-            return decided
-
-        decided = await runtime.uow.run(work)
-        return _item_view(decided)
+    @app.get("/v1/review/{review_id}/document", tags=["review"])
+    async def document(review_id: str, request: Request) -> StreamingResponse:
+        """The submitted file, to the reviewer holding the claim or a supervisor (audited)."""
+        item = await desk.open_document(review_id, staff(request), {"via": "api"})
+        return document_response(item, files)

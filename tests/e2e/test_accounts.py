@@ -264,8 +264,7 @@ async def test_a_change_of_personal_data_takes_effect_only_when_a_reviewer_appro
 
     item = await eventually(queued, what="the change in the review queue")
     assert item["kind"] == "profile_change" and item["changes"]["last_name"]["new"] == "Al-Shahri"
-    decided = await http.post(f"{review}/v1/review/{change_id}/decision", headers=pipeline.reviewer(),
-                              json={"decision": "approve"})
+    decided = await pipeline.decide(http, change_id, {"decision": "approve"})
     assert decided.status_code == 200
 
     async def applied() -> dict[str, Any] | None:

@@ -58,8 +58,7 @@ async def test_a_certificate_travels_from_upload_to_approval_and_the_practitione
     assert item["certificate"]["institution"] == METADATA["institution"]
     assert {f["rule"] for f in item["findings"]} >= {"file.size", "file.type", "file.parse"}
 
-    decided = await http.post(f"{pipeline.url('review')}/v1/review/{submission_id}/decision",
-                              headers=pipeline.reviewer(), json={"decision": "approve"})
+    decided = await pipeline.decide(http, submission_id, {"decision": "approve"})
     assert decided.status_code == 200, decided.text
 
     final = await reach(http, pipeline, auth, submission_id, "approved")
@@ -194,8 +193,8 @@ async def test_a_decision_delivered_twice_takes_effect_once(pipeline: Pipeline, 
     who, auth = pipeline.practitioner()
     submission_id = (await upload(http, pipeline, auth, jpeg_bytes(seed=4))).json()["submission_id"]
     await reach(http, pipeline, auth, submission_id, "in_review")
-    await http.post(f"{pipeline.url('review')}/v1/review/{submission_id}/decision",
-                    headers=pipeline.reviewer(), json={"decision": "reject", "reason": "The scan is cut off."})
+    await pipeline.decide(http, submission_id, {"decision": "reject", "reason_codes": ["incomplete_document"],
+                                                "reason": "The scan is cut off."})
     await reach(http, pipeline, auth, submission_id, "rejected")
 
     bootstrap = pipeline.stack.kafka_bootstrap
@@ -212,20 +211,32 @@ async def test_a_decision_delivered_twice_takes_effect_once(pipeline: Pipeline, 
     assert len(inbox["items"]) == 1
 
 
-async def test_two_reviewers_deciding_at_once_yield_exactly_one_decision(
+async def test_two_reviewers_claiming_at_once_yield_one_holder_and_one_decision(
     pipeline: Pipeline, http: httpx.AsyncClient
 ) -> None:
     _, auth = pipeline.practitioner()
     submission_id = (await upload(http, pipeline, auth, jpeg_bytes(seed=6))).json()["submission_id"]
     await reach(http, pipeline, auth, submission_id, "in_review")
-    url = f"{pipeline.url('review')}/v1/review/{submission_id}/decision"
+    review = f"{pipeline.url('review')}/v1/review/{submission_id}"
+    first, second = pipeline.reviewer(), pipeline.reviewer()
+    claims = await asyncio.gather(http.post(f"{review}/claim", headers=first),
+                                  http.post(f"{review}/claim", headers=second))
+    assert sorted(c.status_code for c in claims) == [200, 409]
+    holder = first if claims[0].status_code == 200 else second
+    loser = second if holder is first else first
+    assert next(c for c in claims if c.status_code == 409).json()["error"]["code"] == "review.claimed_by_other"
+
+    refused = await http.post(f"{review}/decision", headers=loser, json={"decision": "approve"})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "review.claim_required")
     answers = await asyncio.gather(
-        http.post(url, headers=pipeline.reviewer(), json={"decision": "approve"}),
-        http.post(url, headers=pipeline.reviewer(), json={"decision": "reject", "reason": "Illegible"}),
+        http.post(f"{review}/decision", headers=holder, json={"decision": "approve"}),
+        http.post(f"{review}/decision", headers=holder,
+                  json={"decision": "reject", "reason_codes": ["document_illegible"]}),
     )
     assert sorted(a.status_code for a in answers) == [200, 409]
-    loser = next(a for a in answers if a.status_code == 409)
-    assert loser.json()["error"]["code"] == "review.already_decided"
+    assert next(a for a in answers if a.status_code == 409).json()["error"]["code"] == "review.already_decided"
+    history = (await http.get(f"{review}/history", headers=loser)).json()["entries"]
+    assert [e["action"] for e in history] == ["claimed", "decided"]
 
 
 async def test_the_inbox_pages_newest_first_and_only_its_owner_can_mark_a_message_read(

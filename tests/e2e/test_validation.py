@@ -99,8 +99,7 @@ async def test_the_same_certificate_is_refused_while_under_review_and_accepted_a
     assert duplicate["code"] in {"duplicate.pending_certificate", "duplicate.pending_page"}
     assert duplicate["evidence"] == first_id
 
-    decided = await http.post(f"{pipeline.url('review')}/v1/review/{first_id}/decision",
-                              headers=pipeline.reviewer(), json={"decision": "approve"})
+    decided = await pipeline.decide(http, first_id, {"decision": "approve"})
     assert decided.status_code == 200
     await reach(http, pipeline, auth, first_id, "approved")
 

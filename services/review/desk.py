@@ -1,0 +1,228 @@
+"""The review desk: what a reviewer or supervisor can do with the queue — claim, renew, release,
+decide, look at a document — each one a transaction that also appends to the audit trail.
+
+The JSON API (app.py) and the console (console.py) both act through this class, so the rules and
+the audit are the same whichever way a reviewer works.
+"""
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from mumaris.auth import Principal
+from mumaris.errors import ApiError
+from mumaris.mongo import UnitOfWork, now
+from mumaris.settings import Settings
+from schemas import topics
+from schemas.events import PractitionerRef, ReviewDecided, ReviewQueued, SubmissionKind
+from services.review.domain import (
+    CONFLICTS,
+    DecisionRefused,
+    DecisionRequest,
+    ItemState,
+    ItemStatus,
+    WorkingCalendar,
+    check_decision,
+    new_claim,
+    priority_of,
+)
+from services.review.store import ReviewStore, claim_of
+
+# Roles that see every item and document and may release anyone's claim.
+OVERSEERS = frozenset({"supervisor", "admin"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something at the desk, and from where (for the audit trail)."""
+
+    id: str
+    name: str
+    role: str
+    address: str | None
+
+    @classmethod
+    def of(cls, principal: Principal, address: str | None) -> "Actor":
+        return cls(principal.id, principal.name, principal.role, address)
+
+    @property
+    def oversees(self) -> bool:
+        return self.role in OVERSEERS
+
+    def audit_doc(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name, "role": self.role}
+
+
+class ReviewDesk:
+    def __init__(self, store: ReviewStore, uow: UnitOfWork, settings: Settings) -> None:
+        self.store = store
+        self.uow = uow
+        self.settings = settings
+        self.calendar = WorkingCalendar(holidays=frozenset(settings.review_holidays))
+        self.lease = timedelta(seconds=settings.review_lease_s)
+
+    # --- entering the queue (called by the event handlers) -------------------------------------
+
+    async def enqueue(self, item: dict[str, Any], session: AsyncClientSession) -> None:
+        """Queue an item (once) with its priority and deadline, and announce it."""
+        at: datetime = item["queued_at"]
+        previous = item.get("previous_submission_id")
+        item = {
+            **item,
+            "version": item.get("version", 1),
+            "priority": int(priority_of(previous)),
+            "sla_due_at": self.calendar.add_working_days(at, self.settings.review_sla_working_days),
+            "claim": None,
+            "preferred_reviewer_id": None,
+            "reserved_until": None,
+        }
+        if previous and (reviewer := await self.store.decider_of(previous, session)):
+            # Back to the reviewer who asked for the changes, if they take it within the hold.
+            item["preferred_reviewer_id"] = reviewer
+            item["reserved_until"] = at + timedelta(seconds=self.settings.review_resubmission_hold_s)
+        if await self.store.enqueue(item, session):
+            queued = ReviewQueued(
+                submission_id=item["submission_id"], review_id=item["_id"], kind=SubmissionKind(item["kind"]),
+                version=item["version"], previous_submission_id=previous,
+                practitioner=PractitionerRef.model_validate(item["practitioner"]), queued_at=at,
+            )
+            await self.uow.outbox.add(topics.REVIEW_QUEUED, queued, session)
+
+    # --- claims ----------------------------------------------------------------------------------
+
+    async def claim_next(self, actor: Actor) -> dict[str, Any] | None:
+        """The best item this reviewer may take, claimed; None when there is nothing to take.
+        Competing reviewers read the same candidates; the conditional update lets exactly one
+        win each, and the loser moves on to the next."""
+        for _ in range(5):  # candidates can all go to others between the read and the claims
+            candidates = await self.store.claim_candidates(actor.id, now())
+            if not candidates:
+                return None
+            for review_id in candidates:
+                if claimed := await self._try_claim(review_id, actor):
+                    return claimed
+        return None
+
+    async def claim(self, review_id: str, actor: Actor) -> dict[str, Any]:
+        """Take a specific item."""
+        if claimed := await self._try_claim(review_id, actor):
+            return claimed
+        item = await self._get(review_id)
+        at = now()
+        if item["status"] != ItemStatus.QUEUED.value:
+            raise ApiError(409, "review.already_decided")
+        current = claim_of(item)
+        if current is not None and current.held_by(actor.id, at):
+            return item  # claiming what you already hold is not an error
+        if current is not None and current.live(at):
+            raise ApiError(409, "review.claimed_by_other", {"held_by": current.reviewer_name})
+        raise ApiError(409, "review.reserved", {"until": item["reserved_until"].isoformat()})
+
+    async def _try_claim(self, review_id: str, actor: Actor) -> dict[str, Any] | None:
+        async def work(session: AsyncClientSession) -> dict[str, Any] | None:
+            at = now()
+            claim = new_claim(actor.id, actor.name, at, self.lease)
+            before = await self.store.try_claim(review_id, claim, at, session)
+            if before is None:
+                return None
+            details: dict[str, Any] = {"expires_at": claim.expires_at.isoformat()}
+            if (lapsed := claim_of(before)) is not None and lapsed.reviewer_id != actor.id:
+                details["lapsed_claim_of"] = {"id": lapsed.reviewer_id, "name": lapsed.reviewer_name}
+            await self.store.append_audit(review_id, "claimed", actor.audit_doc(), actor.address, at, details, session)
+            return {**before, "claim": asdict(claim)}
+
+        return await self.uow.run(work)
+
+    async def renew(self, review_id: str, actor: Actor) -> dict[str, Any]:
+        async def work(session: AsyncClientSession) -> dict[str, Any] | None:
+            at = now()
+            renewed = await self.store.renew(review_id, actor.id, at + self.lease, at, session)
+            if renewed is not None:
+                await self.store.append_audit(review_id, "renewed", actor.audit_doc(), actor.address, at,
+                                              {"expires_at": renewed["claim"]["expires_at"].isoformat()}, session)
+            return renewed
+
+        if renewed := await self.uow.run(work):
+            return renewed
+        await self._refuse_without_claim(review_id, actor)
+        raise AssertionError("unreachable")
+
+    async def release(self, review_id: str, actor: Actor) -> dict[str, Any]:
+        """Give the item back. A supervisor may release another reviewer's claim (reassignment)."""
+        async def work(session: AsyncClientSession) -> dict[str, Any] | None:
+            at = now()
+            before = await self.store.release(review_id, None if actor.oversees else actor.id, at, session)
+            if before is not None:
+                holder = claim_of(before)
+                details = {"held_by": {"id": holder.reviewer_id, "name": holder.reviewer_name}} if holder else {}
+                await self.store.append_audit(review_id, "released", actor.audit_doc(), actor.address, at, details,
+                                              session)
+            return before
+
+        if released := await self.uow.run(work):
+            return {**released, "claim": None}
+        await self._refuse_without_claim(review_id, actor)
+        raise AssertionError("unreachable")
+
+    # --- decisions -------------------------------------------------------------------------------
+
+    async def decide(self, review_id: str, actor: Actor, request: DecisionRequest) -> dict[str, Any]:
+        """Record the decision, its audit entry and `review.decided` together, or refuse."""
+        async def work(session: AsyncClientSession) -> dict[str, Any]:
+            at = now()
+            item = await self._get(review_id, session)
+            state = ItemState(ItemStatus(item["status"]), SubmissionKind(item["kind"]), claim_of(item))
+            try:
+                check_decision(state, actor.id, request, at)
+            except DecisionRefused as refused:
+                raise ApiError(409 if refused.code in CONFLICTS else 422, refused.code, refused.details) from refused
+            decision = {"decision": request.decision.value, "reason_codes": list(request.reason_codes),
+                        "reason": request.reason.strip(), "reviewer_id": actor.id, "reviewer_name": actor.name}
+            decided = await self.store.record_decision(review_id, actor.id, decision, at, session)
+            if decided is None:  # another request of the same reviewer won the race
+                raise ApiError(409, "review.already_decided")
+            await self.store.append_audit(review_id, "decided", actor.audit_doc(), actor.address, at,
+                                          {k: decision[k] for k in ("decision", "reason_codes", "reason")}, session)
+            event = ReviewDecided(
+                submission_id=decided["submission_id"], review_id=review_id, kind=SubmissionKind(decided["kind"]),
+                version=decided.get("version", 1), practitioner=PractitionerRef.model_validate(decided["practitioner"]),
+                decision=request.decision, reason_codes=list(request.reason_codes), reason=request.reason.strip(),
+                reviewer_id=actor.id, decided_at=at,
+            )
+            await self.uow.outbox.add(topics.REVIEW_DECIDED, event, session)
+            return decided
+
+        return await self.uow.run(work)
+
+    # --- documents -------------------------------------------------------------------------------
+
+    async def open_document(self, review_id: str, actor: Actor, what: dict[str, Any]) -> dict[str, Any]:
+        """The item whose document `actor` may see now (holder of the claim, or a supervisor);
+        the view is in the audit trail before a byte is sent."""
+        item = await self._get(review_id)
+        if item.get("file") is None:
+            raise ApiError(404, "review.no_document")
+        claim = claim_of(item)
+        if not actor.oversees and (claim is None or not claim.held_by(actor.id, now())):
+            raise ApiError(403, "review.claim_required_to_view",
+                           {"held_by": claim.reviewer_name if claim and claim.live(now()) else None})
+        await self.store.append_audit(review_id, "document_viewed", actor.audit_doc(), actor.address, now(), what)
+        return item
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    async def _get(self, review_id: str, session: AsyncClientSession | None = None) -> dict[str, Any]:
+        item = await self.store.get(review_id, session)
+        if item is None:
+            raise ApiError(404, "not_found")
+        return item
+
+    async def _refuse_without_claim(self, review_id: str, actor: Actor) -> None:
+        item = await self._get(review_id)
+        if item["status"] != ItemStatus.QUEUED.value:
+            raise ApiError(409, "review.already_decided")
+        claim = claim_of(item)
+        holder = claim.reviewer_name if claim is not None and claim.live(now()) else None
+        raise ApiError(409, "review.claim_required", {"held_by": holder})

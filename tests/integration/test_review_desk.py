@@ -1,0 +1,251 @@
+"""The review desk against the real database: claims under contention, leases, decisions that race,
+the audit trail, reservations for resubmissions, and what supervisors see.
+
+Each test has its own database, so nothing here depends on another test's queue.
+"""
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from mumaris.errors import ApiError
+from mumaris.mongo import now
+from mumaris.service import create_runtime
+from mumaris.stack import StackInfo
+from schemas import topics
+from schemas.events import Decision
+from services.review.desk import Actor, ReviewDesk
+from services.review.domain import DecisionRequest, QueueState
+from services.review.store import QueueFilter, ReviewStore
+from tests.support import eventually, settings_for, unique
+
+
+@dataclass
+class Desk:
+    desk: ReviewDesk
+    store: ReviewStore
+
+    async def seed(self, count: int = 1, **fields: Any) -> list[str]:
+        ids = []
+        for n in range(count):
+            review_id = str(uuid.uuid4())
+            item = {
+                "_id": review_id, "submission_id": review_id, "kind": "certificate",
+                "practitioner": {"id": fields.get("practitioner_id", unique("prac")), "name": f"Dr. Test {n}",
+                                 "email": "t@example.sa", "locale": "ar"},
+                "specialty": fields.get("specialty", "Nursing"),
+                "certificate": {"name": fields.get("certificate_name", f"BLS {n}"), "obtained_on": "2025-01-01",
+                                "institution": "SHA", "specialty": "Nursing", "degree": "Course"},
+                "file": None, "findings": [], "status": "queued",
+                "queued_at": fields.get("queued_at", now()),
+                "previous_submission_id": fields.get("previous_submission_id"),
+            }
+            await self.desk.uow.run(lambda session, item=item: self.desk.enqueue(item, session))
+            ids.append(review_id)
+        return ids
+
+    async def outbox(self, topic: topics.Topic) -> list[dict[str, Any]]:
+        return await self.desk.uow.outbox.collection.find({"topic": topic.name}).to_list()
+
+
+@pytest.fixture
+async def review(stack: StackInfo) -> AsyncIterator[Desk]:
+    settings = settings_for(stack, mongo_db=unique("review"), review_lease_s=1800, review_resubmission_hold_s=3600)
+    runtime = create_runtime("review", settings)
+    store = ReviewStore(runtime.db)
+    await store.ensure_indexes()
+    try:
+        yield Desk(ReviewDesk(store, runtime.uow, settings), store)
+    finally:
+        await runtime.client.drop_database(settings.mongo_db)
+        await runtime.client.close()
+
+
+def reviewer(name: str = "Khalid", role: str = "reviewer") -> Actor:
+    return Actor(unique("rev"), name, role, "10.0.0.7")
+
+
+async def test_many_concurrent_claimers_never_share_an_item_and_lose_none(review: Desk) -> None:
+    items = await review.seed(40)
+    reviewers = [reviewer(f"R{n}") for n in range(10)]
+    taken: dict[str, list[str]] = {r.id: [] for r in reviewers}
+
+    async def work(actor: Actor) -> None:
+        while (item := await review.desk.claim_next(actor)) is not None:
+            taken[actor.id].append(item["_id"])
+
+    await asyncio.gather(*(work(r) for r in reviewers))
+
+    handed_out = Counter(i for ids in taken.values() for i in ids)
+    assert sorted(handed_out) == sorted(items)  # none lost
+    assert set(handed_out.values()) == {1}  # none twice
+    for actor in reviewers:  # what each reviewer was told they hold is what the database says they hold
+        assert sorted(d["_id"] for d in await review.store.held_by(actor.id, now())) == sorted(taken[actor.id])
+    claims = Counter([e["review_id"] for i in items for e in await review.store.history(i) if e["action"] == "claimed"])
+    assert set(claims.values()) == {1}
+
+
+async def test_claim_next_serves_resubmissions_first_then_the_oldest_deadline(review: Desk) -> None:
+    at = now()
+    older, newer = await review.seed(1, queued_at=at - timedelta(days=3)) + await review.seed(1, queued_at=at)
+    [resubmission] = await review.seed(1, queued_at=at, previous_submission_id=str(uuid.uuid4()))
+    actor = reviewer()
+    order = [(await review.desk.claim_next(actor))["_id"] for _ in range(3)]  # type: ignore[index]
+    assert order == [resubmission, older, newer]
+    assert await review.desk.claim_next(actor) is None
+
+
+async def test_an_expired_lease_returns_the_item_to_the_queue(review: Desk) -> None:
+    review.desk.lease = timedelta(milliseconds=300)
+    [item] = await review.seed()
+    first, second = reviewer("First"), reviewer("Second")
+    assert (await review.desk.claim_next(first))["_id"] == item  # type: ignore[index]
+    assert await review.desk.claim_next(second) is None  # held: not handed out again
+
+    taken = await eventually(lambda: review.desk.claim_next(second), timeout=10, what="the lease to lapse")
+    assert taken["_id"] == item
+
+    with pytest.raises(ApiError) as refused:  # the first reviewer lost it with the lease
+        await review.desk.decide(item, first, DecisionRequest(Decision.APPROVE))
+    assert (refused.value.status, refused.value.code) == (409, "review.claim_required")
+    entries = await review.store.history(item)
+    assert entries[-1]["details"]["lapsed_claim_of"] == {"id": first.id, "name": "First"}
+
+
+async def test_renewing_extends_the_lease_and_releasing_hands_the_item_to_others(review: Desk) -> None:
+    [item] = await review.seed()
+    holder, other = reviewer("Holder"), reviewer("Other")
+    claimed = await review.desk.claim(item, holder)
+    renewed = await review.desk.renew(item, holder)
+    assert renewed["claim"]["expires_at"] > claimed["claim"]["expires_at"].replace(microsecond=0)
+
+    with pytest.raises(ApiError) as refused:
+        await review.desk.claim(item, other)
+    assert (refused.value.code, refused.value.details) == ("review.claimed_by_other", {"held_by": "Holder"})
+    with pytest.raises(ApiError) as refused:
+        await review.desk.release(item, other)
+    assert refused.value.code == "review.claim_required"
+
+    await review.desk.release(item, holder)
+    assert (await review.desk.claim(item, other))["claim"]["reviewer_id"] == other.id
+
+
+async def test_a_supervisor_may_release_another_reviewers_claim(review: Desk) -> None:
+    [item] = await review.seed()
+    holder, supervisor = reviewer("Holder"), reviewer("Supervisor", role="supervisor")
+    await review.desk.claim(item, holder)
+    await review.desk.release(item, supervisor)
+    released = [e for e in await review.store.history(item) if e["action"] == "released"]
+    assert released[0]["actor"]["id"] == supervisor.id
+    assert released[0]["details"]["held_by"]["id"] == holder.id
+
+
+async def test_only_the_holder_decides_and_racing_decisions_end_in_exactly_one(review: Desk) -> None:
+    [item] = await review.seed()
+    holder, other = reviewer("Holder"), reviewer("Other")
+    await review.desk.claim(item, holder)
+    with pytest.raises(ApiError) as refused:
+        await review.desk.decide(item, other, DecisionRequest(Decision.APPROVE))
+    assert refused.value.code == "review.claim_required"
+
+    requests = [DecisionRequest(Decision.APPROVE)] * 3 + [DecisionRequest(Decision.REJECT, "", ("name_mismatch",))] * 3
+    outcomes = await asyncio.gather(*(review.desk.decide(item, holder, r) for r in requests), return_exceptions=True)
+
+    landed = [o for o in outcomes if isinstance(o, dict)]
+    refusals = [o for o in outcomes if isinstance(o, ApiError)]
+    assert len(landed) == 1 and len(refusals) == 5, outcomes
+    assert {(e.status, e.code) for e in refusals} == {(409, "review.already_decided")}
+    events = await review.outbox(topics.REVIEW_DECIDED)
+    assert len(events) == 1
+    assert events[0]["body"]["decision"] == landed[0]["decision"]["decision"]
+    assert [e["action"] for e in await review.store.history(item)].count("decided") == 1
+
+
+async def test_a_refused_decision_changes_nothing(review: Desk) -> None:
+    [item] = await review.seed()
+    holder = reviewer()
+    await review.desk.claim(item, holder)
+    before = await review.store.get(item)
+    with pytest.raises(ApiError) as refused:
+        await review.desk.decide(item, holder, DecisionRequest(Decision.REJECT, "", ("not_in_catalogue",)))
+    assert (refused.value.status, refused.value.code) == (422, "review.reason_code_unknown")
+    assert await review.store.get(item) == before
+    assert await review.outbox(topics.REVIEW_DECIDED) == []
+
+
+async def test_the_audit_trail_records_who_did_what_when_and_from_where_in_order(review: Desk) -> None:
+    [item] = await review.seed()
+    actor = reviewer("Khalid")
+    await review.desk.claim(item, actor)
+    await review.desk.renew(item, actor)
+    await review.desk.release(item, actor)
+    await review.desk.claim(item, actor)
+    await review.store.append_audit(item, "document_viewed", actor.audit_doc(), actor.address, now(), {"via": "test"})
+    await review.desk.decide(item, actor, DecisionRequest(Decision.REJECT, "Stamp missing", ("incomplete_document",)))
+
+    entries = await review.store.history(item)
+    assert [e["action"] for e in entries] == ["claimed", "renewed", "released", "claimed", "document_viewed", "decided"]
+    assert all(e["actor"] == {"id": actor.id, "name": "Khalid", "role": "reviewer"} for e in entries)
+    assert all(e["address"] == "10.0.0.7" for e in entries)
+    assert [e["at"] for e in entries] == sorted(e["at"] for e in entries)
+    assert entries[-1]["details"] == {"decision": "reject", "reason_codes": ["incomplete_document"],
+                                      "reason": "Stamp missing"}
+
+
+async def test_a_resubmission_waits_for_the_reviewer_who_asked_for_changes(review: Desk) -> None:
+    [original] = await review.seed()
+    asker, other = reviewer("Asker"), reviewer("Other")
+    await review.desk.claim(original, asker)
+    await review.desk.decide(original, asker, DecisionRequest(Decision.REQUEST_CHANGES, "Send page 2 too"))
+
+    [resubmission] = await review.seed(previous_submission_id=original)
+    stored = await review.store.get(resubmission)
+    assert stored["preferred_reviewer_id"] == asker.id  # type: ignore[index]
+    assert await review.desk.claim_next(other) is None
+    with pytest.raises(ApiError) as refused:
+        await review.desk.claim(resubmission, other)
+    assert refused.value.code == "review.reserved"
+    assert (await review.desk.claim_next(asker))["_id"] == resubmission  # type: ignore[index]
+    queued = [e["body"] for e in await review.outbox(topics.REVIEW_QUEUED) if e["body"]["review_id"] == resubmission]
+    assert queued[0]["previous_submission_id"] == original
+
+
+async def test_the_same_submission_is_queued_once(review: Desk) -> None:
+    [item] = await review.seed()
+    duplicate = {**(await review.store.get(item)), "queued_at": now()}  # type: ignore[dict-item]
+    await review.desk.uow.run(lambda session: review.desk.enqueue(duplicate, session))
+    assert await review.store.items.count_documents({}) == 1
+    assert len(await review.outbox(topics.REVIEW_QUEUED)) == 1
+
+
+async def test_supervisors_filter_the_queue_and_see_counts_and_the_oldest_wait(review: Desk) -> None:
+    at = now()
+    [oldest] = await review.seed(1, queued_at=at - timedelta(hours=30), specialty="Radiology",
+                                 certificate_name="Radiation safety")
+    claimed, decided, _waiting = await review.seed(3, queued_at=at - timedelta(hours=1))
+    actor = reviewer("Huda")
+    await review.desk.claim(claimed, actor)
+    await review.desk.claim(decided, actor)
+    await review.desk.decide(decided, actor, DecisionRequest(Decision.APPROVE))
+
+    counts = await review.store.counts(now())
+    assert counts == {"waiting": 2, "claimed": 1, "approved": 1, "rejected": 0, "changes_requested": 0}
+    assert (await review.store.oldest_waiting(now()))["_id"] == oldest  # type: ignore[index]
+
+    async def ids(**filters: Any) -> list[str]:
+        found, total = await review.store.search(QueueFilter(**filters), now())
+        assert total == len(found)
+        return [d["_id"] for d in found]
+
+    assert await ids(state=QueueState.CLAIMED) == [claimed]
+    assert sorted(await ids(reviewer_id=actor.id)) == sorted([claimed, decided])
+    assert await ids(specialty="Radiology") == [oldest]
+    assert await ids(waiting_longer_than=timedelta(hours=24)) == [oldest]
+    assert await ids(text="radiation") == [oldest]  # case-insensitive, part of the certificate name
+    assert await ids(text="(.*") == []  # the text is matched literally, never as a pattern
