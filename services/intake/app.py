@@ -41,8 +41,15 @@ from schemas.events import (
 )
 from services.intake.account_routes import add_account_routes
 from services.intake.account_store import AccountStore
-from services.intake.domain import Status, Step
-from services.intake.store import IntakeStore, UnknownSubmission, new_submission_doc
+from services.intake.domain import Lineage, Predecessor, ResubmissionRefused, Status, Step, resubmission_lineage
+from services.intake.store import (
+    ConcurrentUpdate,
+    IntakeStore,
+    UnknownSubmission,
+    new_submission_doc,
+    predecessor,
+    version_of,
+)
 
 SERVICE = "intake"
 # Room for the multipart boundaries and the metadata field around the file itself.
@@ -111,7 +118,8 @@ def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore, accoun
             await runtime.uow.apply_once(ce.id, ce.type, lambda session: _apply_profile_decision(accounts, event, session))
             return
         await record(ce, event.submission_id, DECISION_STATUS[event.decision], event.decided_at, event.reason or None,
-                     extra={"decision": {"decision": event.decision.value, "reason": event.reason}})
+                     extra={"decision": {"decision": event.decision.value, "reason_codes": event.reason_codes,
+                                       "reason": event.reason}})
 
 
 async def _apply_profile_decision(accounts: AccountStore, event: ReviewDecided, session: AsyncClientSession) -> None:
@@ -143,7 +151,11 @@ def _limit_body(request: Request, limit: int) -> Request:
     return Request(request.scope, receive)
 
 
-async def _read_upload(request: Request, max_bytes: int) -> tuple[CertificateMetadata, str, bytes]:
+async def _read_upload(
+    request: Request, max_bytes: int, default_metadata: CertificateMetadata | None = None
+) -> tuple[CertificateMetadata, str, bytes]:
+    """The multipart upload: `metadata` (JSON) and one `file`. Without `metadata`,
+    `default_metadata` stands in when given (a resubmission keeps its certificate's details)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes + MULTIPART_OVERHEAD_BYTES:
         raise ApiError(413, "file.too_large", {"max_bytes": max_bytes})
@@ -156,19 +168,33 @@ async def _read_upload(request: Request, max_bytes: int) -> tuple[CertificateMet
     if not isinstance(upload, UploadFile):
         raise ApiError(400, "file.missing")
     raw_metadata = form.get("metadata")
+    if raw_metadata is None and default_metadata is not None:
+        metadata = default_metadata
+    else:
+        metadata = _parse_metadata(raw_metadata)
+    data = await upload.read()
+    if len(data) > max_bytes:
+        raise ApiError(413, "file.too_large", {"max_bytes": max_bytes})
+    return metadata, _safe_filename(upload.filename), data
+
+
+def _parse_metadata(raw_metadata: str | UploadFile | None) -> CertificateMetadata:
     if not isinstance(raw_metadata, str):
         raise ApiError(422, "request.metadata_invalid", [{"field": "metadata", "problem": "missing"}])
     try:
-        metadata = CertificateMetadata.model_validate(json.loads(raw_metadata))
+        return CertificateMetadata.model_validate(json.loads(raw_metadata))
     except json.JSONDecodeError as exc:
         raise ApiError(422, "request.metadata_invalid", [{"field": "metadata", "problem": "not JSON"}]) from exc
     except ValidationError as exc:
         details = [{"field": ".".join(map(str, e["loc"])), "problem": e["msg"]} for e in exc.errors()]
         raise ApiError(422, "request.metadata_invalid", details) from exc
-    data = await upload.read()
-    if len(data) > max_bytes:
-        raise ApiError(413, "file.too_large", {"max_bytes": max_bytes})
-    return metadata, _safe_filename(upload.filename), data
+
+
+def _lineage_of_resubmission(previous: Predecessor) -> Lineage:
+    try:
+        return resubmission_lineage(previous)
+    except ResubmissionRefused as refusal:
+        raise ApiError(409, refusal.code, refusal.details) from refusal
 
 
 def _safe_filename(name: str | None) -> str:
@@ -182,6 +208,9 @@ def _public_view(doc: dict[str, Any]) -> dict[str, Any]:
         "submission_id": doc["_id"],
         "kind": doc["kind"],
         "status": doc["status"],
+        "version": version_of(doc),
+        "previous_submission_id": doc.get("previous_submission_id"),
+        "superseded_by": doc.get("superseded_by"),
         "certificate": doc["certificate"],
         "file": {k: doc["file"][k] for k in ("filename", "size", "content_type", "sha256")},
         "timeline": [
@@ -201,14 +230,35 @@ def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: Intake
     def practitioner(request: Request) -> Principal:
         return principal_from(request, settings, "practitioner")
 
-    @app.post("/v1/certificates", status_code=202, tags=["certificates"])
-    async def submit_certificate(request: Request) -> JSONResponse:
-        """Multipart: `metadata` (JSON: name, obtained_on, institution, specialty, degree) and one `file`
-        (PDF or JPEG). Answers 202 once the record and its event are stored together."""
+    def uploader(request: Request) -> Principal:
         who = practitioner(request)
         if not who.email_verified:
             raise ApiError(403, "account.email_unconfirmed")  # the outcome is mailed to them
-        metadata, filename, data = await _read_upload(request, settings.max_upload_bytes)
+        return who
+
+    async def visible_submission(who: Principal, submission_id: str) -> dict[str, Any]:
+        doc = await store.get(submission_id)
+        if doc is None or (who.role == "practitioner" and doc["practitioner_id"] != who.id):
+            raise ApiError(404, "not_found")  # another practitioner's submission does not exist for you
+        return doc
+
+    async def link_to_previous(previous_id: str, resubmission_id: str, session: AsyncClientSession) -> None:
+        if await store.link_resubmission(previous_id, resubmission_id, session):
+            return
+        # Another resubmission won the race since the check: refuse for the reason it now has.
+        current = await store.get(previous_id, session)
+        if current is not None:
+            _lineage_of_resubmission(predecessor(current))
+        raise ConcurrentUpdate(previous_id)
+
+    async def accept_certificate(
+        request: Request, who: Principal, *, lineage: Lineage = Lineage(),
+        default_metadata: CertificateMetadata | None = None,
+    ) -> JSONResponse:
+        """Read and check the upload, store the file, then write the record and its
+        submission.received event together (for a resubmission, with the link from the previous
+        version in the same transaction)."""
+        metadata, filename, data = await _read_upload(request, settings.max_upload_bytes, default_metadata)
         if not data:
             raise ApiError(400, "file.empty")
         doc_type = sniff_type(data[:16])
@@ -229,6 +279,8 @@ def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: Intake
         ref = PractitionerRef(id=who.id, name=who.name, email=who.email, locale=who.locale)
         event = SubmissionReceived(
             submission_id=submission_id,
+            version=lineage.version,
+            previous_submission_id=lineage.previous_submission_id,
             kind=SubmissionKind.CERTIFICATE,
             practitioner=ref,
             certificate=metadata,
@@ -241,9 +293,12 @@ def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: Intake
             certificate=metadata.model_dump(mode="json"),
             file=stored.model_dump(mode="json"),
             received_at=received_at,
+            lineage=lineage,
         )
 
         async def work(session: AsyncClientSession) -> None:
+            if lineage.previous_submission_id is not None:
+                await link_to_previous(lineage.previous_submission_id, submission_id, session)
             await store.insert(record, session)
             await runtime.uow.outbox.add(topics.SUBMISSION_RECEIVED, event, session)
 
@@ -261,13 +316,31 @@ def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: Intake
             headers={"Location": f"/v1/certificates/{submission_id}"},
         )
 
+    @app.post("/v1/certificates", status_code=202, tags=["certificates"])
+    async def submit_certificate(request: Request) -> JSONResponse:
+        """Multipart: `metadata` (JSON: name, obtained_on, institution, specialty, degree) and one `file`
+        (PDF or JPEG). Answers 202 once the record and its event are stored together."""
+        return await accept_certificate(request, uploader(request))
+
+    @app.post("/v1/certificates/{submission_id}/resubmissions", status_code=202, tags=["certificates"])
+    async def resubmit_certificate(submission_id: str, request: Request) -> JSONResponse:
+        """The corrected certificate after a reviewer asked for changes: a new submission, the next
+        version of `submission_id`, linked to it. Same multipart shape as POST /v1/certificates;
+        without `metadata` the previous version's certificate details are kept. 409
+        `submission.not_awaiting_changes` unless changes were requested, 409
+        `submission.already_resubmitted` the second time."""
+        who = uploader(request)
+        previous = await visible_submission(who, submission_id)
+        # Checked before the body is read, so a refused resubmission stores nothing.
+        lineage = _lineage_of_resubmission(predecessor(previous))
+        return await accept_certificate(
+            request, who, lineage=lineage, default_metadata=CertificateMetadata.model_validate(previous["certificate"])
+        )
+
     @app.get("/v1/certificates/{submission_id}", tags=["certificates"])
     async def get_certificate(submission_id: str, request: Request) -> dict[str, Any]:
         who = principal_from(request, settings, "practitioner", "reviewer", "admin")
-        doc = await store.get(submission_id)
-        if doc is None or (who.role == "practitioner" and doc["practitioner_id"] != who.id):
-            raise ApiError(404, "not_found")  # another practitioner's submission does not exist for you
-        return _public_view(doc)
+        return _public_view(await visible_submission(who, submission_id))
 
     @app.get("/v1/certificates", tags=["certificates"])
     async def list_certificates(request: Request) -> dict[str, Any]:

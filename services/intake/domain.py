@@ -58,3 +58,46 @@ def project(current: Projection, step: Step) -> Projection | None:
     if current.status not in FINAL and RANK[step.status] > RANK[current.status]:
         status = step.status
     return Projection(status=status, timeline=timeline)
+
+
+# --- resubmission after "request changes" --------------------------------------------------------
+
+FIRST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """Where a submission stands in its chain of versions: a resubmission is a new submission
+    that points back at the one the reviewer sent back."""
+
+    version: int = FIRST_VERSION
+    previous_submission_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Predecessor:
+    """What a resubmission needs to know about the submission it replaces."""
+
+    submission_id: str
+    status: Status
+    version: int
+    superseded_by: str | None
+
+
+class ResubmissionRefused(Exception):
+    """The submission cannot be resubmitted: `.code` (a MESSAGES code) and `.details`."""
+
+    def __init__(self, code: str, details: dict[str, str]) -> None:
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+def resubmission_lineage(previous: Predecessor) -> Lineage:
+    """The place of a resubmission of `previous` in the chain. Only a submission the reviewer sent
+    back for changes can be resubmitted, and only once: a second resubmission would fork the chain."""
+    if previous.superseded_by is not None:
+        raise ResubmissionRefused("submission.already_resubmitted", {"resubmission_id": previous.superseded_by})
+    if previous.status is not Status.CHANGES_REQUESTED:
+        raise ResubmissionRefused("submission.not_awaiting_changes", {"status": previous.status.value})
+    return Lineage(version=previous.version + 1, previous_submission_id=previous.submission_id)

@@ -7,7 +7,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.intake.domain import PENDING, Projection, Status, Step, project
+from services.intake.domain import FIRST_VERSION, PENDING, Lineage, Predecessor, Projection, Status, Step, project
 
 
 def _step_doc(step: Step) -> dict[str, Any]:
@@ -20,6 +20,20 @@ def _projection(doc: dict[str, Any]) -> Projection:
         timeline=tuple(
             Step(Status(s["status"]), s["at"], s.get("event_id"), s.get("note")) for s in doc["timeline"]
         ),
+    )
+
+
+def version_of(doc: dict[str, Any]) -> int:
+    return int(doc.get("version", FIRST_VERSION))  # records from before versions existed are the first
+
+
+def predecessor(doc: dict[str, Any]) -> Predecessor:
+    """A stored submission seen as the one a resubmission would replace."""
+    return Predecessor(
+        submission_id=doc["_id"],
+        status=Status(doc["status"]),
+        version=version_of(doc),
+        superseded_by=doc.get("superseded_by"),
     )
 
 
@@ -53,8 +67,18 @@ class IntakeStore:
         )
         return None if doc is None else str(doc["_id"])
 
-    async def get(self, submission_id: str) -> dict[str, Any] | None:
-        return await self.submissions.find_one({"_id": submission_id})
+    async def get(self, submission_id: str, session: AsyncClientSession | None = None) -> dict[str, Any] | None:
+        return await self.submissions.find_one({"_id": submission_id}, session=session)
+
+    async def link_resubmission(self, previous_id: str, resubmission_id: str, session: AsyncClientSession) -> bool:
+        """Point the previous version at its resubmission; False when it is no longer waiting for
+        one. Conditional, so of two resubmissions racing for the same submission one wins."""
+        result = await self.submissions.update_one(
+            {"_id": previous_id, "status": Status.CHANGES_REQUESTED.value, "superseded_by": {"$exists": False}},
+            {"$set": {"superseded_by": resubmission_id}},
+            session=session,
+        )
+        return result.modified_count == 1
 
     async def list_for(self, practitioner_id: str, limit: int = 50) -> list[dict[str, Any]]:
         cursor = self.submissions.find({"practitioner_id": practitioner_id}).sort("created_at", DESCENDING)
@@ -97,10 +121,13 @@ def new_submission_doc(
     certificate: dict[str, Any],
     file: dict[str, Any],
     received_at: datetime,
+    lineage: Lineage = Lineage(),
 ) -> dict[str, Any]:
     return {
         "_id": submission_id,
         "kind": "certificate",
+        "version": lineage.version,
+        "previous_submission_id": lineage.previous_submission_id,
         "practitioner_id": practitioner["id"],
         "practitioner": practitioner,
         "certificate": certificate,

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from schemas.events import Decision, Finding, PractitionerRef, ReviewDecided, SubmissionRejected
+from schemas.review_reasons import reason_label
 
 Language = Literal["ar", "en"]
 
@@ -71,6 +72,8 @@ class Wording:
     lead: str
     next_step: str
     details_heading: str = ""
+    # Heads the reviewer's note when it follows a list (the rejection reasons) under details_heading.
+    note_heading: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,12 +122,14 @@ WORDING: dict[str, dict[Language, Wording]] = {
             title="لم تتم الموافقة على طلبك",
             lead="نأسف لإبلاغك بأنه بعد مراجعة طلبك لم تتم الموافقة عليه.",
             details_heading="سبب القرار:",
+            note_heading="ملاحظة المراجع:",
             next_step="يمكنك تقديم طلب جديد متى استوفيت المتطلبات.",
         ),
         "en": Wording(
             title="Your submission was not approved",
             lead="We regret to inform you that, after review, your submission was not approved.",
             details_heading="Reason for the decision:",
+            note_heading="Reviewer’s note:",
             next_step="You may submit a new request once you meet the requirements.",
         ),
     },
@@ -133,13 +138,19 @@ WORDING: dict[str, dict[Language, Wording]] = {
             title="مطلوب إجراء تعديلات على طلبك",
             lead="تمت مراجعة طلبك، ويلزم إجراء بعض التعديلات عليه قبل استكمال دراسته.",
             details_heading="التعديلات المطلوبة:",
-            next_step="يُرجى إجراء التعديلات المطلوبة وإعادة تقديم الطلب عبر المنصة.",
+            next_step=(
+                "يُرجى إجراء التعديلات المطلوبة ثم إعادة التقديم من صفحة هذا الطلب على المنصة؛ "
+                "وستُراجَع النسخة المعدّلة مرتبطةً بهذا الطلب."
+            ),
         ),
         "en": Wording(
             title="Changes requested on your submission",
             lead="Your submission has been reviewed and needs some changes before the review can be completed.",
             details_heading="Requested changes:",
-            next_step="Please make the requested changes and resubmit through the platform.",
+            next_step=(
+                "Please make the requested changes, then resubmit from this submission’s page on the platform; "
+                "the corrected version will be reviewed linked to this submission."
+            ),
         ),
     },
     # The confirmation link takes the place of the submission reference (see
@@ -210,6 +221,7 @@ class Section:
     reference_label: str
     details_heading: str
     fixes: tuple[str, ...]
+    reason_heading: str
     reason: str
     next_step: str
     sign_off: str
@@ -236,7 +248,15 @@ def notification_for_rejection(event: SubmissionRejected) -> Notification:
 def notification_for_decision(event: ReviewDecided) -> Notification:
     kind = KIND_OF_DECISION[event.decision]
     reason = event.reason.strip() if kind in KINDS_THAT_SHOW_THE_REASON else ""
-    return compose(kind, event.practitioner, event.submission_id, reason=reason)
+    reasons = None
+    if kind == REVIEW_REJECTED:
+        reasons = {language: reason_labels(event.reason_codes, language) for language in TEXT_DIRECTION}
+    return compose(kind, event.practitioner, event.submission_id, fixes=reasons, reason=reason)
+
+
+def reason_labels(codes: list[str], language: Language) -> tuple[str, ...]:
+    """The catalogue's label of each rejection reason in one language, each once, in the reviewer's order."""
+    return tuple(dict.fromkeys(reason_label(code, language) for code in codes))
 
 
 def delivery_key(event_id: str, channel: str, recipient: str) -> str:
@@ -308,6 +328,8 @@ def section_for(kind: str, language: Language, name: str, fixes: tuple[str, ...]
         reference_label=common.reference_label,
         details_heading=wording.details_heading,
         fixes=fixes,
+        # Alone, the reviewer's words are the details; after a list of reasons they are a note.
+        reason_heading=wording.note_heading if fixes and wording.note_heading else wording.details_heading,
         reason=reason,
         next_step=wording.next_step,
         sign_off=common.sign_off,

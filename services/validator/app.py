@@ -78,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await store.add_pending(event.practitioner.id, fingerprint, session)
                 outcome = SubmissionValidated(
                     submission_id=event.submission_id, kind=event.kind, practitioner=event.practitioner,
+                    # A resubmission stays linked to the version the reviewer sent back.
+                    version=event.version, previous_submission_id=event.previous_submission_id,
                     certificate=event.certificate, file=event.file, findings=verdict, validated_at=at,
                 )
                 await runtime.uow.outbox.add(topics.SUBMISSION_VALIDATED, outcome, session)
@@ -92,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @subscribe(runtime.broker, topics.REVIEW_DECIDED, service=SERVICE, settings=settings)
     async def on_review_decided(event: ReviewDecided, ce: CloudEvent) -> None:
+        # Whatever the decision (approve, reject, request changes), the submission is no longer
+        # under review, so its fingerprints stop blocking: a resubmission may carry the same file.
         async def work(session: AsyncClientSession) -> None:
             await store.close(event.submission_id, session)
 

@@ -14,6 +14,7 @@ from schemas.events import (
     SubmissionKind,
     SubmissionRejected,
 )
+from schemas.review_reasons import REJECTION_REASONS
 from services.notifier.domain import (
     CHANNELS,
     KIND_OF_DECISION,
@@ -50,13 +51,15 @@ def rejection(locale: str = "ar", findings: list[Finding] | None = None) -> Subm
     )
 
 
-def decision(kind: Decision, reason: str = "", locale: str = "ar", name: str = "سارة القحطاني") -> ReviewDecided:
+def decision(kind: Decision, reason: str = "", locale: str = "ar", name: str = "سارة القحطاني",
+             reason_codes: list[str] | None = None) -> ReviewDecided:
     return ReviewDecided(
         submission_id="sub-7f3a",
         review_id="rev-1",
         kind=SubmissionKind.CERTIFICATE,
         practitioner=practitioner(locale, name),
         decision=kind,
+        reason_codes=reason_codes or [],
         reason=reason,
         reviewer_id="reviewer-9",
         decided_at=datetime(2026, 3, 2, 11, 0, tzinfo=UTC),
@@ -193,6 +196,61 @@ def test_refusals_carry_the_reviewers_reason(kind: Decision, arabic_heading: str
         assert reason in where
         assert arabic_heading in where
         assert english_heading in where
+
+
+def test_a_rejection_lists_each_reason_in_both_languages_then_the_reviewers_note() -> None:
+    note = "الختم غير ظاهر في الصفحة الثانية."
+    codes = ["name_mismatch", "incomplete_document"]
+    notification = notification_for_decision(decision(Decision.REJECT, reason=note, reason_codes=codes))
+
+    for where in bodies(notification).values():
+        for code in codes:
+            label = REJECTION_REASONS[code]
+            assert_comes_before("سبب القرار:", label.ar, where)
+            assert_comes_before(label.ar, "ملاحظة المراجع:", where)
+            assert_comes_before("Reason for the decision:", label.en, where)
+            assert_comes_before(label.en, "Reviewer’s note:", where)
+        assert where.count(note) == 2  # once in each language's section, after its reasons
+        assert_comes_before("ملاحظة المراجع:", note, where)
+
+
+def test_a_rejection_reason_lists_reasons_in_the_reviewers_order_each_once() -> None:
+    codes = ["incomplete_document", "name_mismatch", "incomplete_document"]
+    text = notification_for_decision(decision(Decision.REJECT, reason_codes=codes)).text
+
+    assert text.count(REJECTION_REASONS["incomplete_document"].en) == 1
+    assert_comes_before(REJECTION_REASONS["incomplete_document"].en, REJECTION_REASONS["name_mismatch"].en, text)
+
+
+def test_a_rejection_reason_without_a_note_shows_no_note_heading() -> None:
+    notification = notification_for_decision(decision(Decision.REJECT, reason_codes=["document_illegible"]))
+
+    for where in bodies(notification).values():
+        assert REJECTION_REASONS["document_illegible"].en in where
+        assert "Reviewer’s note:" not in where and "ملاحظة المراجع:" not in where
+
+
+def test_an_unknown_reason_code_is_shown_as_itself_rather_than_dropped() -> None:
+    notification = notification_for_decision(decision(Decision.REJECT, reason_codes=["stamp_missing_v9"]))
+
+    assert notification.text.count("- stamp_missing_v9") == 2  # in both languages' lists
+
+
+def test_changes_requested_shows_the_reviewers_message_and_says_to_resubmit_from_the_submissions_page() -> None:
+    message = "أرفق الصفحة الثانية من الشهادة."
+    notification = notification_for_decision(decision(Decision.REQUEST_CHANGES, reason=message))
+
+    for where in bodies(notification).values():
+        assert_comes_before("التعديلات المطلوبة:", message, where)
+        assert "إعادة التقديم من صفحة هذا الطلب" in where
+        assert "resubmit from this submission’s page" in where
+
+
+def test_the_reviewers_note_is_escaped_after_the_reasons_too() -> None:
+    notification = notification_for_decision(decision(Decision.REJECT, reason=HOSTILE, reason_codes=["other"]))
+
+    assert "<script" not in notification.html
+    assert "&lt;script&gt;" in notification.html
 
 
 def test_approval_does_not_show_the_reviewers_internal_note() -> None:
