@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from mumaris.settings import Settings
 from schemas.cloudevents import CloudEventAttributes
@@ -180,6 +180,21 @@ class UnitOfWork:
     async def run(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
         async with self.client.start_session() as session:
             result: T = await session.with_transaction(work)
+        self.outbox.notify()
+        return result
+
+    async def attempt(self, work: Callable[[AsyncClientSession], Awaitable[T | None]]) -> T | None:
+        """One try of `work` in a transaction; None when a concurrent writer got there first
+        (a write conflict). For races the caller would rather lose than wait for, like two
+        reviewers claiming the same item: the loser moves on instead of retrying."""
+        async with self.client.start_session() as session:
+            try:
+                async with await session.start_transaction():
+                    result = await work(session)
+            except PyMongoError as error:
+                if error.has_error_label("TransientTransactionError"):
+                    return None
+                raise
         self.outbox.notify()
         return result
 

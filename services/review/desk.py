@@ -5,6 +5,7 @@ The JSON API (app.py) and the console (console.py) both act through this class, 
 the audit are the same whichever way a reviewer works.
 """
 
+import random
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from services.review.domain import (
     check_decision,
     new_claim,
     priority_of,
+    reserved_for_other,
 )
 from services.review.store import ReviewStore, claim_of
 
@@ -94,31 +96,40 @@ class ReviewDesk:
 
     async def claim_next(self, actor: Actor) -> dict[str, Any] | None:
         """The best item this reviewer may take, claimed; None when there is nothing to take.
-        Competing reviewers read the same candidates; the conditional update lets exactly one
-        win each, and the loser moves on to the next."""
-        for _ in range(5):  # candidates can all go to others between the read and the claims
+
+        Competing reviewers read the same candidates and the conditional update lets exactly one
+        win each. A reviewer who loses the first candidate tries the others in random order, so
+        ten reviewers pressing "claim next" together spread over the top ten items instead of
+        queueing behind each other on every one of them."""
+        for _ in range(5):  # the candidates can all go to others between the read and the claims
             candidates = await self.store.claim_candidates(actor.id, now())
             if not candidates:
                 return None
-            for review_id in candidates:
+            first, rest = candidates[0], candidates[1:]
+            random.shuffle(rest)
+            for review_id in (first, *rest):
                 if claimed := await self._try_claim(review_id, actor):
                     return claimed
         return None
 
     async def claim(self, review_id: str, actor: Actor) -> dict[str, Any]:
-        """Take a specific item."""
-        if claimed := await self._try_claim(review_id, actor):
-            return claimed
-        item = await self._get(review_id)
-        at = now()
-        if item["status"] != ItemStatus.QUEUED.value:
-            raise ApiError(409, "review.already_decided")
-        current = claim_of(item)
-        if current is not None and current.held_by(actor.id, at):
-            return item  # claiming what you already hold is not an error
-        if current is not None and current.live(at):
-            raise ApiError(409, "review.claimed_by_other", {"held_by": current.reviewer_name})
-        raise ApiError(409, "review.reserved", {"until": item["reserved_until"].isoformat()})
+        """Take a specific item, or learn why not."""
+        for _ in range(3):
+            if claimed := await self._try_claim(review_id, actor):
+                return claimed
+            item = await self._get(review_id)
+            at = now()
+            if item["status"] != ItemStatus.QUEUED.value:
+                raise ApiError(409, "review.already_decided")
+            current = claim_of(item)
+            if current is not None and current.held_by(actor.id, at):
+                return item  # claiming what you already hold is not an error
+            if current is not None and current.live(at):
+                raise ApiError(409, "review.claimed_by_other", {"held_by": current.reviewer_name})
+            if reserved_for_other(item.get("preferred_reviewer_id"), item.get("reserved_until"), actor.id, at):
+                raise ApiError(409, "review.reserved", {"until": item["reserved_until"].isoformat()})
+            # Free again: the attempt lost a race with a release or a lapse. Try once more.
+        raise ApiError(409, "review.claimed_by_other", {"held_by": None})
 
     async def _try_claim(self, review_id: str, actor: Actor) -> dict[str, Any] | None:
         async def work(session: AsyncClientSession) -> dict[str, Any] | None:
@@ -133,7 +144,7 @@ class ReviewDesk:
             await self.store.append_audit(review_id, "claimed", actor.audit_doc(), actor.address, at, details, session)
             return {**before, "claim": asdict(claim)}
 
-        return await self.uow.run(work)
+        return await self.uow.attempt(work)
 
     async def renew(self, review_id: str, actor: Actor) -> dict[str, Any]:
         async def work(session: AsyncClientSession) -> dict[str, Any] | None:

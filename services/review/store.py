@@ -116,14 +116,13 @@ class ReviewStore:
                      {"reserved_until": {"$lte": at}}]},
         ]}
 
-    async def claim_candidates(self, reviewer_id: str, at: datetime, limit: int = 10) -> list[str]:
-        """Ids claim-next will try, best first: resubmissions reserved for this reviewer, then the
-        rest in claim order. Reading them takes no lock; the claim itself is conditional."""
-        mine = self.items.find({"$and": [self._claimable(reviewer_id, at), {"preferred_reviewer_id": reviewer_id}]},
-                               {"_id": 1}).sort(CLAIM_ORDER).limit(limit)
-        rest = self.items.find(self._claimable(reviewer_id, at), {"_id": 1}).sort(CLAIM_ORDER).limit(limit)
-        ids = [d["_id"] async for d in mine] + [d["_id"] async for d in rest]
-        return list(dict.fromkeys(ids))
+    async def claim_candidates(self, reviewer_id: str, at: datetime, limit: int = 20) -> list[str]:
+        """Ids claim-next will try, best first: resubmissions held for this reviewer, then the rest
+        in claim order (resubmissions sort first anyway, so one query finds both). Reading them
+        takes no lock; the claim itself is conditional."""
+        found = await self.items.find(self._claimable(reviewer_id, at), {"_id": 1, "preferred_reviewer_id": 1}) \
+            .sort(CLAIM_ORDER).limit(limit).to_list()
+        return [d["_id"] for d in sorted(found, key=lambda d: d.get("preferred_reviewer_id") != reviewer_id)]
 
     async def waiting(self, reviewer_id: str, at: datetime, limit: int = 50) -> list[dict[str, Any]]:
         """What this reviewer could claim, in claim order."""
