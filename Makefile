@@ -3,15 +3,17 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-# Debian packages the validator needs (OCR with Arabic and English). Installed once when missing.
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng
+# Debian packages, installed once when missing: OCR with Arabic and English (validator), the
+# browser the console's end-to-end tests drive (Playwright cannot download its own here), and kcat.
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng chromium kcat
 
 .PHONY: install system-deps demo test test-fast bench stack-up stack-down clean
 
 install: system-deps $(VENV)/.installed
 
 system-deps:
-	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx ara; then \
+	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx ara \
+	    || ! command -v chromium >/dev/null || ! command -v kcat >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else \

@@ -65,6 +65,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review.claim_required_to_view": ("لا يُعرض المستند إلا لمن استلم الطلب أو للمشرف.", "The document is shown only to the reviewer holding the item or to a supervisor."),
     "review.no_document": ("لا يوجد مستند مرفق بهذا الطلب.", "This item has no document."),
     "review.page_not_found": ("الصفحة المطلوبة غير موجودة في المستند.", "The document has no such page."),
+    # reviewer console (services/review/console.py)
+    "console.staff_only": ("لوحة المراجعة مخصصة لموظفي الهيئة؛ يتابع الممارسون الصحيون طلباتهم من منصة ممارس.", "The review console is for commission staff; practitioners follow their submissions in the Mumaris platform."),
+    "console.form_expired": ("انتهت صلاحية النموذج؛ أعد تحميل الصفحة وحاول مرة أخرى.", "This form has expired; reload the page and try again."),
     # content of a document: hints for the reviewer, never a refusal
     "content.name_not_found": ("لم يُعثر على اسم الممارس الصحي في المستند؛ تحقق منه يدوياً.", "The practitioner's name was not found on the document; check it by eye."),
     "content.issuer_not_found": ("لم يُعثر على اسم الجهة المانحة في المستند؛ تحقق منه يدوياً.", "The issuing institution was not found on the document; check it by eye."),

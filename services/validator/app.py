@@ -71,7 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             at = now()
             await store.serialize_practitioner(event.practitioner.id, session)
             pending = await store.pending_fingerprints(event.practitioner.id, session)
-            verdict = findings + duplicate_findings(fingerprint, pending, settings.duplicate_max_hash_distance)
+            verdict = findings + duplicate_findings(fingerprint, pending, settings.duplicate_max_hash_distance,
+                                                    replaces=event.previous_submission_id)
             ok = passed(verdict)
             await store.save_result(event.submission_id, verdict, ok, at, session)
             if ok:

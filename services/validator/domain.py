@@ -84,11 +84,14 @@ class Fingerprint:
     page_hash: str | None
 
 
-def duplicate_findings(candidate: Fingerprint, pending: Iterable[Fingerprint], max_hash_distance: int) -> list[Finding]:
+def duplicate_findings(candidate: Fingerprint, pending: Iterable[Fingerprint], max_hash_distance: int,
+                       replaces: str | None = None) -> list[Finding]:
     """One finding: refused with the pending submission's id when the same file, the same
-    certificate or a near-identical first page is already under review for this practitioner."""
+    certificate or a near-identical first page is already under review for this practitioner.
+    A resubmission may look like the version it `replaces`: the reviewer's "request changes"
+    may reach this service after the new version does, while the old one still counts as pending."""
     for other in pending:
-        if other.submission_id == candidate.submission_id:
+        if other.submission_id in (candidate.submission_id, replaces):
             continue
         if other.sha256 == candidate.sha256:
             return [_fail("duplicate", "duplicate.pending_file", other.submission_id)]

@@ -1,8 +1,10 @@
 """The four services as separate processes on the real stack, with a real SMTP server."""
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -14,6 +16,9 @@ from mumaris.settings import Settings
 from mumaris.stack import LocalStack, StackInfo, free_port
 from mumaris.standins import SmsGatewayStandIn
 from tests.support import settings_for, unique
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
 
 
 @dataclass
@@ -37,6 +42,15 @@ class Pipeline:
         who = Principal(id=unique("rev"), role="reviewer", name="Reviewer", email="reviewer@scfhs.local")
         return {"Authorization": f"Bearer {issue_token(who, self.settings)}"}
 
+    async def decide(self, http: httpx.AsyncClient, review_id: str, decision: dict[str, Any],
+                     as_reviewer: dict[str, str] | None = None) -> httpx.Response:
+        """A reviewer claims the item, then decides (only the holder of the claim may)."""
+        as_reviewer = as_reviewer or self.reviewer()
+        claimed = await http.post(f"{self.url('review')}/v1/review/{review_id}/claim", headers=as_reviewer)
+        assert claimed.status_code == 200, claimed.text
+        return await http.post(f"{self.url('review')}/v1/review/{review_id}/decision", headers=as_reviewer,
+                               json=decision)
+
     def mails_to(self, address: str) -> list:
         return [m for m in self.mail.messages if m["To"] == address]
 
@@ -50,7 +64,11 @@ def start_pipeline(stack: StackInfo, mail: MailCatcher, sms: SmsGatewayStandIn,
         env={**stack.env(), "MUMARIS_SMTP_PORT": str(mail.port),
              "MUMARIS_JWT_SECRET": settings.jwt_secret.get_secret_value(),
              "MUMARIS_RETRY_BACKOFF_S": "0.1", "MUMARIS_SMS_GATEWAY_URL": sms.url,
-             "MUMARIS_PUBLIC_BASE_URL": settings.public_base_url},
+             "MUMARIS_PUBLIC_BASE_URL": settings.public_base_url,
+             # The review console signs reviewers in through intake, passing on the browser's
+             # address; intake believes X-Forwarded-For only from a trusted proxy (review, here).
+             "MUMARIS_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
+             "MUMARIS_TRUSTED_PROXIES": '["127.0.0.1"]'},
         log_dir=log_dir,
     )
     try:
@@ -77,3 +95,20 @@ def pipeline(local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) 
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=30) as client:
         yield client
+
+
+# Debian's chromium: Playwright's own browser download is not available on these machines.
+CHROMIUM = os.environ.get("MUMARIS_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator["Browser"]:
+    """One headless Chromium for the session; each test opens its own context (cookies)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield launched
+        finally:
+            await launched.close()

@@ -95,3 +95,10 @@ def test_a_different_certificate_passes_and_a_submission_is_not_its_own_duplicat
 
 def test_the_certificate_key_ignores_case_spacing_and_punctuation() -> None:
     assert certificate_key(cert(institution="  saudi heart-association ")) == certificate_key(cert())
+
+
+def test_a_resubmission_may_repeat_the_version_it_replaces_but_no_other_pending_one() -> None:
+    replaced, unrelated = fingerprint("v1"), fingerprint("other-pending", sha="c" * 64)
+    assert duplicate_findings(fingerprint("v2"), [replaced], max_hash_distance=6, replaces="v1")[0].outcome == "pass"
+    [finding] = duplicate_findings(fingerprint("v2"), [replaced, unrelated], max_hash_distance=6, replaces="v1")
+    assert (finding.code, finding.evidence) == ("duplicate.pending_certificate", "other-pending")

@@ -1,0 +1,254 @@
+"""Every word the reviewer console shows, in Arabic and English, and how it writes times and ages.
+
+Templates never hold text of their own: they call `t("key")`. Refusals (ApiError codes) keep their
+wording in `mumaris.errors.MESSAGES`, the catalogue the JSON API uses too.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from mumaris.errors import MESSAGES
+
+Lang = Literal["ar", "en"]
+LANGS: tuple[Lang, ...] = ("ar", "en")
+# Reviewers work in Riyadh time whatever the server's zone.
+CONSOLE_ZONE = ZoneInfo("Asia/Riyadh")
+
+# key → (Arabic, English). `{name}` placeholders are filled by t("key", name=...).
+TEXT: dict[str, tuple[str, str]] = {
+    # frame
+    "app_title": ("ممارس — لوحة المراجعة", "Mumaris — review console"),
+    "other_language": ("English", "العربية"),
+    "nav_queue": ("قائمتي", "My queue"),
+    "nav_supervise": ("الإشراف", "Supervision"),
+    "sign_out": ("تسجيل الخروج", "Sign out"),
+    "signed_in_as": ("مسجل الدخول باسم {name}", "Signed in as {name}"),
+    "role.reviewer": ("مراجع", "reviewer"),
+    "role.supervisor": ("مشرف", "supervisor"),
+    "role.admin": ("مسؤول النظام", "administrator"),
+    "error_title": ("تعذر تنفيذ الطلب", "The request could not be carried out"),
+    "back_to_queue": ("العودة إلى قائمتي", "Back to my queue"),
+    "none": ("لا يوجد", "None"),
+    "list_separator": ("، ", ", "),
+    # sign-in
+    "sign_in_title": ("تسجيل دخول المراجعين", "Reviewer sign-in"),
+    "sign_in_intro": ("استخدم حساب الموظف الذي أنشأته إدارة العمليات.",
+                      "Use the staff account that operations created for you."),
+    "email": ("البريد الإلكتروني", "E-mail address"),
+    "password": ("كلمة المرور", "Password"),
+    "sign_in": ("تسجيل الدخول", "Sign in"),
+    # my queue
+    "queue_title": ("قائمتي", "My queue"),
+    "held_title": ("الطلبات التي أستلمها", "Items I hold"),
+    "held_empty": ("لا تستلم أي طلب الآن.", "You hold no items right now."),
+    "waiting_title": ("طلبات بانتظار المراجعة يمكنني استلامها", "Waiting items I can claim"),
+    "waiting_empty": ("لا توجد طلبات بانتظار المراجعة.", "Nothing is waiting for review."),
+    "claim_next": ("استلام الطلب التالي", "Claim next"),
+    "claim": ("استلام", "Claim"),
+    "renew": ("تمديد الاستلام", "Renew"),
+    "release": ("إرجاع إلى القائمة", "Release"),
+    "open": ("فتح", "Open"),
+    "col_item": ("الطلب", "Item"),
+    "col_kind": ("النوع", "Kind"),
+    "col_practitioner": ("الممارس الصحي", "Practitioner"),
+    "col_certificate": ("الشهادة", "Certificate"),
+    "col_age": ("مدة الانتظار", "Waiting"),
+    "col_sla_due": ("موعد الإنجاز", "Due by"),
+    "col_lease": ("ينتهي الاستلام", "Lease ends"),
+    "col_state": ("الحالة", "State"),
+    "col_check": ("الفحص", "Check"),
+    "col_queued": ("تاريخ الورود", "Queued"),
+    "col_actions": ("إجراءات", "Actions"),
+    "badge_resubmission": ("إعادة تقديم", "Resubmission"),
+    "badge_reserved_for_you": ("محجوز لك", "Reserved for you"),
+    "badge_past_sla": ("متأخر", "Past due"),
+    "kind.certificate": ("شهادة", "Certificate"),
+    "kind.profile_change": ("تعديل بيانات شخصية", "Change of personal data"),
+    "profile_change_title": ("طلب تعديل البيانات الشخصية", "Change of personal data"),
+    # notices after an action
+    "done.claimed": ("تم استلام الطلب.", "You now hold this item."),
+    "done.renewed": ("تم تمديد الاستلام.", "Your claim was renewed."),
+    "done.released": ("أُرجع الطلب إلى القائمة.", "The item is back in the queue."),
+    "done.decided": ("تم تسجيل القرار وإبلاغ الممارس الصحي.", "The decision is recorded and the practitioner is told."),
+    "done.nothing_waiting": ("لا يوجد طلب بانتظارك الآن.", "Nothing is waiting for you right now."),
+    "done.signed_out": ("تم تسجيل الخروج.", "You have signed out."),
+    "done.session_ended": ("انتهت الجلسة؛ سجّل الدخول مرة أخرى.", "Your session has ended; please sign in again."),
+    # the item
+    "item_title": ("مراجعة الطلب", "Review item"),
+    "document": ("المستند", "Document"),
+    "document_alt": ("المستند المرفوع", "The uploaded document"),
+    "page_n": ("الصفحة {n} من {total}", "Page {n} of {total}"),
+    "open_original_pdf": ("فتح ملف PDF الأصلي", "Open the original PDF"),
+    "open_original": ("فتح الملف الأصلي", "Open the original file"),
+    "claim_to_view": ("استلم هذا الطلب لعرض المستند.", "Claim this item to see the document."),
+    "no_document": ("لا يوجد مستند لهذا النوع من الطلبات.", "This kind of item has no document."),
+    "submitted_data": ("البيانات المقدمة", "Submitted details"),
+    "field.name": ("اسم الشهادة", "Certificate name"),
+    "field.obtained_on": ("تاريخ الحصول", "Date obtained"),
+    "field.institution": ("الجهة المانحة", "Institution"),
+    "field.specialty": ("التخصص", "Specialty"),
+    "field.degree": ("الدرجة", "Degree"),
+    "field.first_name": ("الاسم الأول", "First name"),
+    "field.last_name": ("اسم العائلة", "Last name"),
+    "field.mobile": ("رقم الجوال", "Mobile number"),
+    "field.locale": ("اللغة", "Language"),
+    "old_value": ("القيمة الحالية", "Current value"),
+    "new_value": ("القيمة المطلوبة", "Requested value"),
+    "version": ("الإصدار", "Version"),
+    "version_of": ("الإصدار {version} — إعادة تقديم بعد طلب تعديل", "Version {version} — resubmitted after a request for changes"),
+    "previous_version": ("الإصدار السابق", "Previous version"),
+    "previous_message": ("ما طُلب تعديله", "What was asked for"),
+    "findings": ("نتائج الفحص الآلي", "Automated checks"),
+    "group.clarity": ("وضوح المسح", "Scan clarity"),
+    "group.content": ("النص في المستند (التعرف الضوئي)", "Text on the document (OCR)"),
+    "group.duplicates": ("التكرار", "Duplicates"),
+    "group.file": ("الملف", "File"),
+    "outcome.pass": ("ناجح", "pass"),
+    "outcome.fail": ("مرفوض", "fail"),
+    "outcome.warn": ("تنبيه", "check"),
+    "score": ("الدرجة", "Score"),
+    "evidence": ("ما وُجد", "Found"),
+    "no_findings": ("لا توجد نتائج فحص آلي لهذا الطلب.", "There are no automated findings for this item."),
+    "duplicate_of": ("مطابق للطلب", "Matches item"),
+    "rule.file.present": ("وجود الملف", "File attached"),
+    "rule.file.size": ("حجم الملف", "File size"),
+    "rule.file.type": ("نوع الملف", "File type"),
+    "rule.file.parse": ("قراءة الملف", "File readable"),
+    "rule.image.resolution": ("الدقة", "Resolution"),
+    "rule.image.exposure": ("الإضاءة", "Exposure"),
+    "rule.image.contrast": ("التباين", "Contrast"),
+    "rule.image.sharpness": ("الحدة (درجة الوضوح)", "Sharpness (clarity score)"),
+    "rule.content.name": ("اسم الممارس", "Practitioner's name"),
+    "rule.content.issuer": ("الجهة المانحة", "Issuer"),
+    "rule.content.date": ("تاريخ الحصول", "Date obtained"),
+    "rule.content.ocr": ("قراءة النص", "Text recognition"),
+    "rule.duplicate": ("طلبات قيد المراجعة", "Submissions under review"),
+    "rule.metadata.date": ("تاريخ الحصول المدخل", "Declared date"),
+    "rule.metadata.fields": ("اكتمال البيانات", "Details complete"),
+    "group.metadata": ("البيانات المدخلة", "Declared details"),
+    "earlier": ("الطلبات السابقة لهذا الممارس", "This practitioner's earlier submissions"),
+    "earlier_empty": ("لا توجد طلبات سابقة.", "No earlier submissions."),
+    "history": ("سجل التدقيق", "Audit trail"),
+    # claim and state
+    "claim_status": ("الاستلام", "Claim"),
+    "held_by_you": ("أنت تستلم هذا الطلب حتى {until}.", "You hold this item until {until}."),
+    "held_by_other": ("يستلمه {name} حتى {until}.", "{name} holds this item until {until}."),
+    "free_to_claim": ("لا أحد يستلم هذا الطلب.", "Nobody holds this item."),
+    "reserved_for_you": ("محجوز لك حتى {until} لأنك طلبت التعديل.",
+                         "Reserved for you until {until}, since you asked for the changes."),
+    "reserved_for_other": ("محجوز حتى {until} للمراجع الذي طلب التعديل.",
+                           "Held until {until} for the reviewer who asked for the changes."),
+    "state.waiting": ("بانتظار المراجعة", "waiting"),
+    "state.claimed": ("قيد المراجعة", "claimed"),
+    "state.approved": ("معتمد", "approved"),
+    "state.rejected": ("مرفوض", "rejected"),
+    "state.changes_requested": ("مطلوب تعديل", "changes requested"),
+    "decided_by": ("القرار: {decision} — {name}، {at}", "Decision: {decision} — {name}, {at}"),
+    "decision.approve": ("اعتماد", "approve"),
+    "decision.reject": ("رفض", "reject"),
+    "decision.request_changes": ("طلب تعديل", "request changes"),
+    "reason_codes": ("أسباب الرفض", "Rejection reasons"),
+    # the decision forms
+    "decide": ("القرار", "Decision"),
+    "approve_title": ("اعتماد", "Approve"),
+    "approve_hint": ("المستند والبيانات صحيحة ومتطابقة.", "The document and the details are correct and match."),
+    "approve_button": ("اعتماد الطلب", "Approve"),
+    "reject_title": ("رفض", "Reject"),
+    "reject_hint": ("اختر سبباً واحداً على الأقل؛ السبب «أخرى» يتطلب ملاحظة.",
+                    "Choose at least one reason; “another reason” needs a note."),
+    "note": ("ملاحظة للممارس", "Note to the practitioner"),
+    "reject_button": ("رفض الطلب", "Reject"),
+    "changes_title": ("طلب تعديل", "Request changes"),
+    "changes_hint": ("يصل هذا النص إلى الممارس، ويعود إليك الطلب المعدّل.",
+                     "The practitioner receives this message; the corrected version comes back to you."),
+    "message": ("الرسالة إلى الممارس", "Message to the practitioner"),
+    "changes_button": ("إرسال طلب التعديل", "Request changes"),
+    "claim_to_decide": ("استلم الطلب لاتخاذ القرار.", "Claim the item to decide."),
+    # audit trail
+    "history_title": ("سجل التدقيق", "Audit trail"),
+    "history_empty": ("لا توجد إدخالات.", "No entries."),
+    "col_when": ("الوقت", "When"),
+    "col_who": ("من", "Who"),
+    "col_action": ("الإجراء", "Action"),
+    "col_address": ("العنوان", "Address"),
+    "col_details": ("التفاصيل", "Details"),
+    "action.claimed": ("استلام", "claimed"),
+    "action.renewed": ("تمديد", "renewed"),
+    "action.released": ("إرجاع", "released"),
+    "action.decided": ("قرار", "decided"),
+    "action.document_viewed": ("عرض المستند", "document viewed"),
+    "back_to_item": ("العودة إلى الطلب", "Back to the item"),
+    # supervision
+    "supervise_title": ("الإشراف على قائمة المراجعة", "Supervising the review queue"),
+    "counts": ("الطلبات حسب الحالة", "Items by state"),
+    "past_sla": ("تجاوزت موعد الإنجاز", "Past their due date"),
+    "oldest_waiting": ("أقدم طلب ينتظر", "Oldest waiting item"),
+    "filters": ("تصفية", "Filter"),
+    "any": ("الكل", "any"),
+    "filter.kind": ("النوع", "Kind"),
+    "filter.state": ("الحالة", "State"),
+    "filter.reviewer": ("معرف المراجع", "Reviewer id"),
+    "filter.specialty": ("التخصص", "Specialty"),
+    "filter.waiting_hours": ("ينتظر أكثر من (ساعات)", "Waiting longer than (hours)"),
+    "filter.text": ("اسم الممارس أو الشهادة", "Practitioner or certificate name"),
+    "apply": ("تطبيق", "Apply"),
+    "results": ("{shown} من {total} طلب", "{shown} of {total} items"),
+    "previous_page": ("السابق", "Previous"),
+    "next_page": ("التالي", "Next"),
+    "col_reviewer": ("المراجع", "Reviewer"),
+    # durations
+    "minutes_left": ("{m} دقيقة متبقية", "{m} min left"),
+    "age.minutes": ("{m} دقيقة", "{m} min"),
+    "age.hours": ("{h} ساعة {m} دقيقة", "{h} h {m} min"),
+    "age.days": ("{d} يوم {h} ساعة", "{d} d {h} h"),
+}
+
+
+def pick(lang: Lang, pair: tuple[str, str]) -> str:
+    """(Arabic, English) → the one for `lang`."""
+    return pair[0] if lang == "ar" else pair[1]
+
+
+@dataclass(frozen=True)
+class Words:
+    """The console's text in one language, as templates use it."""
+
+    lang: Lang
+
+    @property
+    def dir(self) -> str:
+        return "rtl" if self.lang == "ar" else "ltr"
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = pick(self.lang, TEXT[key])
+        return text.format(**values) if values else text
+
+    def label(self, prefix: str, value: str) -> str:
+        """A label for a value from an open set (rules, actions): the value itself when unlisted."""
+        key = f"{prefix}.{value}"
+        return self(key) if key in TEXT else value
+
+    def error(self, code: str) -> str:
+        return pick(self.lang, MESSAGES.get(code) or MESSAGES["service.unavailable"])
+
+    def when(self, value: datetime | str | None) -> str:
+        if value is None:
+            return "—"
+        at = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return at.astimezone(CONSOLE_ZONE).strftime("%Y-%m-%d %H:%M")
+
+    def age(self, since: datetime | str, at: datetime) -> str:
+        start = datetime.fromisoformat(since) if isinstance(since, str) else since
+        return self.duration(at - start)
+
+    def duration(self, span: timedelta | float) -> str:
+        minutes = max(0, int((span.total_seconds() if isinstance(span, timedelta) else span) // 60))
+        days, rest = divmod(minutes, 24 * 60)
+        hours, minutes = divmod(rest, 60)
+        if days:
+            return self("age.days", d=days, h=hours)
+        if hours:
+            return self("age.hours", h=hours, m=minutes)
+        return self("age.minutes", m=minutes)
