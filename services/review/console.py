@@ -38,9 +38,9 @@ from schemas.review_reasons import NEEDS_NOTE, REJECTION_REASONS
 from services.review.app import DecisionBody, document_response, item_view
 from services.review.console_session import CSRF_FIELD, PREFIX, ConsoleSessions, SignInRequired
 from services.review.console_text import Words
-from services.review.desk import Actor, ReviewDesk
+from services.review.desk import Actor, ReviewDesk, may_see_document
 from services.review.domain import QueueState
-from services.review.store import QueueFilter, claim_of
+from services.review.store import QueueFilter
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -84,13 +84,6 @@ def local_next(value: Any, default: str) -> str:
 
 def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
-
-
-def may_see_document(doc: dict[str, Any], actor: Actor) -> bool:
-    """Whether the page shows the document. The bytes themselves only ever leave through
-    ReviewDesk.open_document, which applies (and audits) the same rule: the claim holder or a supervisor."""
-    claim = claim_of(doc)
-    return actor.oversees or (claim is not None and claim.held_by(actor.id, now()))
 
 
 def finding_groups(findings: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:

@@ -57,6 +57,12 @@ class Actor:
         return {"id": self.id, "name": self.name, "role": self.role}
 
 
+def may_see_document(item: dict[str, Any], actor: Actor) -> bool:
+    """A document is for the reviewer holding the item's claim, or a supervisor."""
+    claim = claim_of(item)
+    return actor.oversees or (claim is not None and claim.held_by(actor.id, now()))
+
+
 class ReviewDesk:
     def __init__(self, store: ReviewStore, uow: UnitOfWork, settings: Settings) -> None:
         self.store = store
@@ -215,8 +221,8 @@ class ReviewDesk:
         item = await self._get(review_id)
         if item.get("file") is None:
             raise ApiError(404, "review.no_document")
-        claim = claim_of(item)
-        if not actor.oversees and (claim is None or not claim.held_by(actor.id, now())):
+        if not may_see_document(item, actor):
+            claim = claim_of(item)
             raise ApiError(403, "review.claim_required_to_view",
                            {"held_by": claim.reviewer_name if claim and claim.live(now()) else None})
         await self.store.append_audit(review_id, "document_viewed", actor.audit_doc(), actor.address, now(), what)
