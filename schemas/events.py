@@ -8,6 +8,7 @@ No password, OTP code or national ID is ever a field here.
 """
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -138,6 +139,7 @@ class ReviewDecided(Event):
     decision: Decision
     reason_codes: list[str] = []
     reason: Annotated[str, Field(max_length=2000)] = ""
+    certificate: CertificateMetadata | None = None  # what was decided on, for the practitioner's messages
     reviewer_id: str
     decided_at: datetime
 
@@ -191,3 +193,86 @@ class ProfileChangeRequested(Event):
     practitioner: PractitionerRef
     changes: dict[str, FieldChange]
     requested_at: datetime
+
+
+# --- classification fees (review publishes; issue: classification change and fees) -----------
+
+
+class ClassificationRef(Event):
+    """A professional classification, self-described so other systems need no catalogue."""
+
+    code: str  # e.g. "nursing.specialist"
+    label: Localized
+
+
+class FeeInvoiced(Event):
+    """A classification request's documents passed; its fee must be paid before `due_at` or it lapses."""
+
+    invoice_id: str
+    bill_number: str
+    request_id: str
+    practitioner: PractitionerRef
+    classification: ClassificationRef
+    amount: Decimal  # in riyals, two decimals; JSON carries it as a string
+    currency: Literal["SAR"] = "SAR"
+    issued_at: datetime
+    due_at: datetime
+
+
+class FeeReminderDue(Event):
+    """The fee is still unpaid and the deadline is near (sent at 12 h and at 1 h before it)."""
+
+    invoice_id: str
+    bill_number: str
+    request_id: str
+    practitioner: PractitionerRef
+    classification: ClassificationRef
+    amount: Decimal
+    currency: Literal["SAR"] = "SAR"
+    due_at: datetime
+    hours_before: int
+
+
+class FeeExpired(Event):
+    """The deadline passed unpaid: the invoice is void (the request lapses: classification.lapsed)."""
+
+    invoice_id: str
+    bill_number: str
+    request_id: str
+    practitioner: PractitionerRef
+    expired_at: datetime
+
+
+class ClassificationLapsed(Event):
+    """A classification request ended without a decision (e.g. its fee was not paid in time)."""
+
+    request_id: str
+    practitioner: PractitionerRef
+    classification: ClassificationRef
+    reason: Literal["fee_unpaid"] = "fee_unpaid"
+    lapsed_at: datetime
+
+
+class ClassificationChanged(Event):
+    """A practitioner's professional classification changed (approved request); for other systems too."""
+
+    request_id: str
+    practitioner: PractitionerRef
+    previous: ClassificationRef | None
+    classification: ClassificationRef
+    changed_at: datetime
+
+
+# --- notifier's own delivery queues --------------------------------------------------------------
+
+
+class DeliveryRequested(Event):
+    """Send one stored message (`notifier.deliveries`) on one channel. The content stays in the
+    database (sealed when it holds a code or link); the topic carries only the reference, so
+    each channel has its own consumer, retries and dead letters."""
+
+    delivery_id: str
+    channel: Literal["email", "sms"]
+    kind: str
+    recipient_id: str
+    event_id: str

@@ -34,7 +34,7 @@ SUBMISSION_RECEIVED = Topic(
     ce_type="mumaris.submission.received.v1",
     key="submission_id",
     producers=("intake",),
-    consumers=("validator",),
+    consumers=("validator", "notifier"),
     description="An upload was accepted and stored; the validator checks it.",
 )
 SUBMISSION_VALIDATED = Topic(
@@ -61,7 +61,7 @@ REVIEW_QUEUED = Topic(
     ce_type="mumaris.review.queued.v1",
     key="submission_id",
     producers=("review",),
-    consumers=("intake",),
+    consumers=("intake", "notifier"),
     description="The submission entered the human review queue.",
 )
 REVIEW_DECIDED = Topic(
@@ -111,6 +111,70 @@ PROFILE_CHANGE_REQUESTED = Topic(
     description="A practitioner asked to change personal data; a reviewer decides (review.decided, kind profile_change).",
 )
 
+FEE_INVOICED = Topic(
+    name="fee.invoiced",
+    model=events.FeeInvoiced,
+    ce_type="mumaris.fee.invoiced.v1",
+    key="request_id",
+    producers=("review",),
+    consumers=("notifier",),
+    description="A classification request's fee was invoiced: amount, bill number, 24-hour deadline.",
+)
+FEE_REMINDER = Topic(
+    name="fee.reminder",
+    model=events.FeeReminderDue,
+    ce_type="mumaris.fee.reminder.v1",
+    key="request_id",
+    producers=("review",),
+    consumers=("notifier",),
+    description="An invoice is still unpaid 12 h and 1 h before its deadline.",
+)
+FEE_EXPIRED = Topic(
+    name="fee.expired",
+    model=events.FeeExpired,
+    ce_type="mumaris.fee.expired.v1",
+    key="request_id",
+    producers=("review",),
+    consumers=("notifier",),
+    description="An invoice's deadline passed unpaid; it can no longer be paid.",
+)
+CLASSIFICATION_LAPSED = Topic(
+    name="classification.lapsed",
+    model=events.ClassificationLapsed,
+    ce_type="mumaris.classification.lapsed.v1",
+    key="request_id",
+    producers=("review",),
+    consumers=("notifier",),
+    description="A classification request ended without a decision (fee unpaid in time).",
+)
+CLASSIFICATION_CHANGED = Topic(
+    name="classification.changed",
+    model=events.ClassificationChanged,
+    ce_type="mumaris.classification.changed.v1",
+    key="request_id",
+    producers=("review",),
+    consumers=("notifier",),
+    description="A practitioner's classification changed; published for other government systems too.",
+)
+NOTIFICATION_EMAIL = Topic(
+    name="notification.email",
+    model=events.DeliveryRequested,
+    ce_type="mumaris.notification.email.v1",
+    key="recipient_id",
+    producers=("notifier",),
+    consumers=("notifier",),
+    description="Notifier's own queue of e-mails to send (a reference to the stored message).",
+)
+NOTIFICATION_SMS = Topic(
+    name="notification.sms",
+    model=events.DeliveryRequested,
+    ce_type="mumaris.notification.sms.v1",
+    key="recipient_id",
+    producers=("notifier",),
+    consumers=("notifier",),
+    description="Notifier's own queue of SMS to send; a slow mail server never holds these up.",
+)
+
 CATALOGUE: tuple[Topic, ...] = (
     SUBMISSION_RECEIVED,
     SUBMISSION_VALIDATED,
@@ -121,6 +185,13 @@ CATALOGUE: tuple[Topic, ...] = (
     ACCOUNT_PHONE_CODE,
     ACCOUNT_EMAIL_CONFIRMATION,
     PROFILE_CHANGE_REQUESTED,
+    FEE_INVOICED,
+    FEE_REMINDER,
+    FEE_EXPIRED,
+    CLASSIFICATION_LAPSED,
+    CLASSIFICATION_CHANGED,
+    NOTIFICATION_EMAIL,
+    NOTIFICATION_SMS,
 )
 
 

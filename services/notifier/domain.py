@@ -8,33 +8,69 @@ The words live in `WORDING` below; the templates only lay them out.
 import hashlib
 import json
 from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from schemas.events import Decision, Finding, PractitionerRef, ReviewDecided, SubmissionRejected
+from schemas.events import (
+    ClassificationChanged,
+    ClassificationLapsed,
+    ClassificationRef,
+    Decision,
+    FeeInvoiced,
+    FeeReminderDue,
+    Finding,
+    PractitionerRef,
+    ReviewDecided,
+    ReviewQueued,
+    SubmissionKind,
+    SubmissionReceived,
+    SubmissionRejected,
+)
 from schemas.review_reasons import reason_label
 
 Language = Literal["ar", "en"]
 
+SUBMISSION_RECEIVED = "submission.received"
 SUBMISSION_REJECTED = "submission.rejected"
+REVIEW_QUEUED = "review.queued"
 REVIEW_APPROVED = "review.approved"
 REVIEW_REJECTED = "review.rejected"
 REVIEW_CHANGES_REQUESTED = "review.changes_requested"
+PROFILE_CHANGE_APPROVED = "profile.approved"
+PROFILE_CHANGE_REJECTED = "profile.rejected"
+FEE_INVOICED = "fee.invoiced"
+FEE_REMINDER = "fee.reminder"
+CLASSIFICATION_LAPSED = "classification.lapsed"
+CLASSIFICATION_CHANGED = "classification.changed"
 ACCOUNT_PHONE_CODE = "account.phone_code"
 ACCOUNT_EMAIL_CONFIRMATION = "account.email_confirmation"
 
-# Which channels each kind of notification goes out on. SMS is kept for account codes; the
-# outcomes of submissions are long enough to need the inbox and e-mail.
+# Which channels each kind of notification goes out on: the one table to change.
+# - Steps the practitioner only needs to be able to look up (received, in review) stay in the inbox.
+# - Outcomes and anything with a deadline also go by e-mail (the full text) and SMS (a short
+#   notice pointing to the platform), because the practitioner may not open the platform for days.
+# - A sign-up code goes to the phone it proves and the confirmation link to the mailbox it proves;
+#   neither belongs in the inbox: the account cannot sign in to read it yet.
+# - Fee reminders are about a deadline hours away: e-mail and SMS, not another inbox entry.
 CHANNELS: dict[str, tuple[str, ...]] = {
+    SUBMISSION_RECEIVED: ("inbox",),
     SUBMISSION_REJECTED: ("inbox", "email"),
-    REVIEW_APPROVED: ("inbox", "email"),
-    REVIEW_REJECTED: ("inbox", "email"),
-    REVIEW_CHANGES_REQUESTED: ("inbox", "email"),
-    # A sign-up code goes to the phone it proves; the confirmation link to the mailbox it proves.
-    # Neither belongs in the inbox: the account cannot log in to read it yet.
+    REVIEW_QUEUED: ("inbox",),
+    REVIEW_APPROVED: ("inbox", "email", "sms"),
+    REVIEW_REJECTED: ("inbox", "email", "sms"),
+    REVIEW_CHANGES_REQUESTED: ("inbox", "email", "sms"),
+    PROFILE_CHANGE_APPROVED: ("inbox", "email"),
+    PROFILE_CHANGE_REJECTED: ("inbox", "email"),
+    FEE_INVOICED: ("inbox", "email", "sms"),
+    FEE_REMINDER: ("email", "sms"),
+    CLASSIFICATION_LAPSED: ("inbox", "email", "sms"),
+    CLASSIFICATION_CHANGED: ("inbox", "email", "sms"),
     ACCOUNT_PHONE_CODE: ("sms",),
     ACCOUNT_EMAIL_CONFIRMATION: ("email",),
 }
@@ -46,7 +82,14 @@ KIND_OF_DECISION: dict[Decision, str] = {
 }
 
 # An approval's note is for the file, not the practitioner; only refusals owe a reason.
-KINDS_THAT_SHOW_THE_REASON = frozenset({REVIEW_REJECTED, REVIEW_CHANGES_REQUESTED})
+KINDS_THAT_SHOW_THE_REASON = frozenset({REVIEW_REJECTED, REVIEW_CHANGES_REQUESTED, PROFILE_CHANGE_REJECTED})
+
+# A decision on a change of personal data reads differently from one on a certificate.
+KIND_OF_PROFILE_DECISION: dict[Decision, str] = {
+    Decision.APPROVE: PROFILE_CHANGE_APPROVED,
+    Decision.REJECT: PROFILE_CHANGE_REJECTED,
+    Decision.REQUEST_CHANGES: PROFILE_CHANGE_REJECTED,  # the practitioner sends a corrected change
+}
 
 TEXT_DIRECTION: dict[Language, str] = {"ar": "rtl", "en": "ltr"}
 
@@ -62,6 +105,7 @@ class Notification:
     html: str  # HTML body; each language block carries its own lang and dir
     inbox_title: str  # short line for the in-platform inbox
     inbox_body: str
+    sms: str = ""  # the short notice, for kinds whose channels include "sms"
 
 
 @dataclass(frozen=True)
@@ -74,6 +118,7 @@ class Wording:
     details_heading: str = ""
     # Heads the reviewer's note when it follows a list (the rejection reasons) under details_heading.
     note_heading: str = ""
+    reference_label: str = ""  # instead of the common "Submission ID:" (e.g. "Request ID:")
 
 
 @dataclass(frozen=True)
@@ -153,6 +198,116 @@ WORDING: dict[str, dict[Language, Wording]] = {
             ),
         ),
     },
+    SUBMISSION_RECEIVED: {
+        "ar": Wording(
+            title="استلمنا طلبك",
+            lead="استلمنا شهادتك «{certificate}»، وهي الآن قيد التحقق الآلي من المستند.",
+            next_step="سنبلغك بنتيجة التحقق، ويمكنك متابعة حالة الطلب من المنصة في أي وقت.",
+        ),
+        "en": Wording(
+            title="We received your submission",
+            lead="We received your certificate “{certificate}”; its document is now being checked automatically.",
+            next_step="We will let you know the outcome; you can follow the submission’s status on the platform at any time.",
+        ),
+    },
+    REVIEW_QUEUED: {
+        "ar": Wording(
+            title="طلبك قيد المراجعة",
+            lead="اجتاز مستندك التحقق الآلي، وأُحيل طلبك إلى لجنة المراجعة.",
+            next_step="ستصلك رسالة عند صدور القرار.",
+        ),
+        "en": Wording(
+            title="Your submission is under review",
+            lead="Your document passed the automated checks and your submission is now with the review committee.",
+            next_step="You will hear from us when a decision is made.",
+        ),
+    },
+    PROFILE_CHANGE_APPROVED: {
+        "ar": Wording(
+            title="تم اعتماد تعديل بياناتك",
+            lead="تمت مراجعة طلب تعديل بياناتك الشخصية واعتماده، وأصبحت البيانات الجديدة سارية.",
+            reference_label="رقم طلب التعديل:",
+            next_step="يمكنك الاطلاع على بياناتك المحدّثة في ملفك على المنصة.",
+        ),
+        "en": Wording(
+            title="Your change of personal data was approved",
+            lead="Your request to change your personal data was reviewed and approved; the new details now apply.",
+            reference_label="Change request ID:",
+            next_step="You can see your updated details in your profile on the platform.",
+        ),
+    },
+    PROFILE_CHANGE_REJECTED: {
+        "ar": Wording(
+            title="لم يُعتمد تعديل بياناتك",
+            lead="تمت مراجعة طلب تعديل بياناتك الشخصية ولم يُعتمد، وتبقى بياناتك السابقة سارية.",
+            reference_label="رقم طلب التعديل:",
+            details_heading="ملاحظة المراجع:",
+            next_step="يمكنك تقديم طلب تعديل جديد بعد مراعاة الملاحظة أعلاه.",
+        ),
+        "en": Wording(
+            title="Your change of personal data was not approved",
+            lead="Your request to change your personal data was reviewed and not approved; your previous details still apply.",
+            reference_label="Change request ID:",
+            details_heading="Reviewer’s note:",
+            next_step="You may send a new change request that takes the note above into account.",
+        ),
+    },
+    FEE_INVOICED: {
+        "ar": Wording(
+            title="فاتورة رسوم طلب تغيير التصنيف",
+            lead="اجتازت مستندات طلبك لتغيير التصنيف المهني إلى «{classification}» التحقق، وصدرت فاتورة رسومه.",
+            reference_label="رقم الطلب:",
+            next_step="يجب سداد الرسوم برقم الفاتورة قبل الموعد المحدد أعلاه، وإلا أُلغي الطلب تلقائياً. بعد السداد يُحال طلبك إلى المراجعة.",
+        ),
+        "en": Wording(
+            title="Fee invoice for your classification change",
+            lead="The documents of your request to change your professional classification to “{classification}” passed the checks, and its fee has been invoiced.",
+            reference_label="Request ID:",
+            next_step="Pay the fee with the bill number before the deadline above, or the request lapses automatically. Once paid, your request goes to review.",
+        ),
+    },
+    FEE_REMINDER: {
+        "ar": Wording(
+            title="تذكير: رسوم طلب تغيير التصنيف لم تُسدد",
+            lead="لم نستلم بعدُ سداد رسوم طلبك لتغيير التصنيف إلى «{classification}»، وتبقّى على انتهاء المهلة {remaining}.",
+            reference_label="رقم الطلب:",
+            next_step="سدّد الرسوم برقم الفاتورة قبل الموعد أعلاه حتى لا يُلغى الطلب. إن كنت قد سددت فتجاهل هذه الرسالة.",
+        ),
+        "en": Wording(
+            title="Reminder: your classification fee is unpaid",
+            lead="We have not yet received the fee for your request to change your classification to “{classification}”; {remaining} remain before the deadline.",
+            reference_label="Request ID:",
+            next_step="Pay with the bill number before the deadline above so that the request does not lapse. If you have already paid, please ignore this message.",
+        ),
+    },
+    CLASSIFICATION_LAPSED: {
+        "ar": Wording(
+            title="أُلغي طلب تغيير التصنيف",
+            lead="انتهت مهلة سداد رسوم طلبك لتغيير التصنيف إلى «{classification}» دون سداد، فأُلغي الطلب.",
+            reference_label="رقم الطلب:",
+            next_step="يمكنك تقديم طلب جديد متى شئت، وستصدر له فاتورة جديدة.",
+        ),
+        "en": Wording(
+            title="Your classification change request lapsed",
+            lead="The fee for your request to change your classification to “{classification}” was not paid by the deadline, so the request has lapsed.",
+            reference_label="Request ID:",
+            next_step="You may file a new request at any time; it will receive a new invoice.",
+        ),
+    },
+    CLASSIFICATION_CHANGED: {
+        "ar": Wording(
+            title="تم تغيير تصنيفك المهني",
+            lead="تمت الموافقة على طلبك، وأصبح تصنيفك المهني «{classification}».",
+            reference_label="رقم الطلب:",
+            next_step="يظهر تصنيفك الجديد في ملفك المهني على المنصة، وأُبلغت به الجهات المرتبطة.",
+        ),
+        "en": Wording(
+            title="Your professional classification has changed",
+            lead="Your request was approved: your professional classification is now “{classification}”.",
+            reference_label="Request ID:",
+            next_step="Your new classification appears in your professional profile on the platform and has been shared with connected agencies.",
+        ),
+    },
     # The confirmation link takes the place of the submission reference (see
     # notification_for_email_confirmation); `next_step` takes {validity}.
     ACCOUNT_EMAIL_CONFIRMATION: {
@@ -183,6 +338,25 @@ WORDING: dict[str, dict[Language, Wording]] = {
 PHONE_CODE_SMS: dict[Language, str] = {
     "ar": "رمز التحقق لمنصة ممارس: {code} (صالح {validity}). لا تشاركه مع أحد.",
     "en": "Mumaris verification code: {code} (valid {validity}). Do not share it.",
+}
+
+# The SMS short notice of a kind, both languages, primary first: it points to the platform and
+# the e-mail for the details. Placeholders as in the kind's wording.
+SMS_NOTICE: dict[str, dict[Language, str]] = {
+    REVIEW_APPROVED: {"ar": "ممارس: تم اعتماد طلبك «{certificate}». التفاصيل في المنصة.",
+                      "en": "Mumaris: your submission “{certificate}” was approved. Details on the platform."},
+    REVIEW_REJECTED: {"ar": "ممارس: لم تتم الموافقة على طلبك «{certificate}». السبب في المنصة وبريدك.",
+                      "en": "Mumaris: your submission “{certificate}” was not approved. See the platform or your e-mail."},
+    REVIEW_CHANGES_REQUESTED: {"ar": "ممارس: طُلب تعديل على طلبك «{certificate}». التفاصيل في المنصة.",
+                               "en": "Mumaris: changes were requested on “{certificate}”. Details on the platform."},
+    FEE_INVOICED: {"ar": "ممارس: سدّد {amount} ريال بالفاتورة {bill} قبل {deadline} وإلا أُلغي طلب التصنيف.",
+                   "en": "Mumaris: pay SAR {amount}, bill {bill}, before {deadline} or your request lapses."},
+    FEE_REMINDER: {"ar": "ممارس: تذكير: تبقّى {remaining} لسداد {amount} ريال بالفاتورة {bill}.",
+                   "en": "Mumaris: reminder: {remaining} left to pay SAR {amount}, bill {bill}."},
+    CLASSIFICATION_LAPSED: {"ar": "ممارس: أُلغي طلب تغيير التصنيف لعدم سداد الرسوم في المهلة.",
+                            "en": "Mumaris: your classification request lapsed; the fee was not paid in time."},
+    CLASSIFICATION_CHANGED: {"ar": "ممارس: أصبح تصنيفك المهني «{classification}».",
+                             "en": "Mumaris: your professional classification is now “{classification}”."},
 }
 
 COMMON_WORDING: dict[Language, CommonWording] = {
@@ -219,6 +393,7 @@ class Section:
     greeting: str
     lead: str
     reference_label: str
+    facts: tuple[tuple[str, str], ...]  # label and value lines: amount, bill number, deadline...
     details_heading: str
     fixes: tuple[str, ...]
     reason_heading: str
@@ -240,18 +415,93 @@ _templates = Environment(
 )
 
 
+def notification_for_received(event: SubmissionReceived) -> Notification:
+    values = {language: {"certificate": event.certificate.name} for language in TEXT_DIRECTION}
+    return compose(SUBMISSION_RECEIVED, event.practitioner, event.submission_id, values=values)
+
+
+def notification_for_queued(event: ReviewQueued) -> Notification | None:
+    """"In review" is news for a certificate; a change of personal data shows it on the profile."""
+    if event.kind is not SubmissionKind.CERTIFICATE:
+        return None
+    return compose(REVIEW_QUEUED, event.practitioner, event.submission_id)
+
+
 def notification_for_rejection(event: SubmissionRejected) -> Notification:
     fixes = {language: fixes_from_findings(event.findings, language) for language in TEXT_DIRECTION}
     return compose(SUBMISSION_REJECTED, event.practitioner, event.submission_id, fixes=fixes)
 
 
 def notification_for_decision(event: ReviewDecided) -> Notification:
-    kind = KIND_OF_DECISION[event.decision]
+    profile = event.kind is SubmissionKind.PROFILE_CHANGE
+    kind = (KIND_OF_PROFILE_DECISION if profile else KIND_OF_DECISION)[event.decision]
     reason = event.reason.strip() if kind in KINDS_THAT_SHOW_THE_REASON else ""
     reasons = None
     if kind == REVIEW_REJECTED:
         reasons = {language: reason_labels(event.reason_codes, language) for language in TEXT_DIRECTION}
-    return compose(kind, event.practitioner, event.submission_id, fixes=reasons, reason=reason)
+    # Older events carry no certificate: the SMS then names the submission by the start of its id.
+    name = event.certificate.name if event.certificate is not None else event.submission_id[:8]
+    values = {language: {"certificate": name} for language in TEXT_DIRECTION}
+    return compose(kind, event.practitioner, event.submission_id, fixes=reasons, reason=reason, values=values)
+
+
+def notification_for_fee_invoiced(event: FeeInvoiced) -> Notification:
+    values, facts = _fee_details(event.classification, event.amount, event.bill_number, event.due_at)
+    return compose(FEE_INVOICED, event.practitioner, event.request_id, values=values, facts=facts)
+
+
+def notification_for_fee_reminder(event: FeeReminderDue) -> Notification:
+    values, facts = _fee_details(event.classification, event.amount, event.bill_number, event.due_at)
+    for language in TEXT_DIRECTION:
+        values[language]["remaining"] = duration(event.hours_before, "hour", language)
+    return compose(FEE_REMINDER, event.practitioner, event.request_id, values=values, facts=facts)
+
+
+def notification_for_lapsed(event: ClassificationLapsed) -> Notification:
+    values = {language: {"classification": getattr(event.classification.label, language)} for language in TEXT_DIRECTION}
+    return compose(CLASSIFICATION_LAPSED, event.practitioner, event.request_id, values=values)
+
+
+def notification_for_classification_changed(event: ClassificationChanged) -> Notification:
+    values = {language: {"classification": getattr(event.classification.label, language)} for language in TEXT_DIRECTION}
+    return compose(CLASSIFICATION_CHANGED, event.practitioner, event.request_id, values=values)
+
+
+FEE_FACT_LABELS: dict[Language, tuple[str, str, str]] = {
+    "ar": ("المبلغ:", "رقم الفاتورة:", "آخر موعد للسداد:"),
+    "en": ("Amount:", "Bill number:", "Pay by:"),
+}
+CURRENCY: dict[Language, str] = {"ar": "{amount} ريال سعودي", "en": "SAR {amount}"}
+
+
+def _fee_details(classification: ClassificationRef, amount: Decimal, bill_number: str, due_at: datetime
+                 ) -> tuple[dict[Language, dict[str, str]], dict[Language, tuple[tuple[str, str], ...]]]:
+    values: dict[Language, dict[str, str]] = {}
+    facts: dict[Language, tuple[tuple[str, str], ...]] = {}
+    for language in TEXT_DIRECTION:
+        deadline = riyadh_time(due_at, language)
+        values[language] = {"classification": getattr(classification.label, language), "amount": money(amount),
+                            "bill": bill_number, "deadline": deadline}
+        amount_label, bill_label, deadline_label = FEE_FACT_LABELS[language]
+        facts[language] = ((amount_label, CURRENCY[language].format(amount=money(amount))),
+                           (bill_label, bill_number), (deadline_label, deadline))
+    return values, facts
+
+
+def money(amount: Decimal) -> str:
+    """1500 → '1,500.00' (riyals and halalas, Western digits as on the commission's invoices)."""
+    return f"{amount.quantize(Decimal('0.01')):,.2f}"
+
+
+RIYADH = ZoneInfo("Asia/Riyadh")
+
+
+def riyadh_time(at: datetime, language: Language) -> str:
+    """A deadline as the practitioner reads it: Riyadh time, stated as such."""
+    local = at.astimezone(RIYADH)
+    if language == "ar":
+        return f"{local:%Y-%m-%d} الساعة {local:%H:%M} بتوقيت الرياض"
+    return f"{local:%d %b %Y}, {local:%H:%M} Riyadh time"
 
 
 def reason_labels(codes: list[str], language: Language) -> tuple[str, ...]:
@@ -291,17 +541,26 @@ def fixes_from_findings(findings: list[Finding], language: Language) -> tuple[st
 def compose(
     kind: str,
     practitioner: PractitionerRef,
-    submission_id: str,
+    reference: str,
     *,
     fixes: dict[Language, tuple[str, ...]] | None = None,
     reason: str = "",
+    values: dict[Language, dict[str, str]] | None = None,
+    facts: dict[Language, tuple[tuple[str, str], ...]] | None = None,
 ) -> Notification:
+    """One notification of `kind` in both languages, the practitioner's first. `values` fill the
+    kind's {placeholders}; `facts` are label/value lines shown under the reference."""
+    order = languages_for(practitioner.locale)
     sections = [
-        section_for(kind, language, practitioner.name, (fixes or {}).get(language, ()), reason)
-        for language in languages_for(practitioner.locale)
+        section_for(kind, language, practitioner.name, (fixes or {}).get(language, ()), reason,
+                    (values or {}).get(language, {}), (facts or {}).get(language, ()))
+        for language in order
     ]
-    context = {"sections": sections, "primary": sections[0], "submission_id": submission_id}
+    context = {"sections": sections, "primary": sections[0], "submission_id": reference}
     subject = " | ".join(section.title for section in sections)
+    sms = ""
+    if kind in SMS_NOTICE:
+        sms = "\n".join(SMS_NOTICE[kind][language].format(**(values or {}).get(language, {})) for language in order)
     return Notification(
         kind=kind,
         recipient_id=practitioner.id,
@@ -312,26 +571,30 @@ def compose(
         html=render("message.html.j2", {**context, "subject": subject}),
         inbox_title=subject,
         inbox_body=render("inbox.txt.j2", context).strip(),
+        sms=sms,
     )
 
 
-def section_for(kind: str, language: Language, name: str, fixes: tuple[str, ...], reason: str) -> Section:
+def section_for(kind: str, language: Language, name: str, fixes: tuple[str, ...], reason: str,
+                values: dict[str, str] | None = None, facts: tuple[tuple[str, str], ...] = ()) -> Section:
     wording = WORDING[kind][language]
     common = COMMON_WORDING[language]
     name = name.strip()
+    values = values or {}
     return Section(
         lang=language,
         direction=TEXT_DIRECTION[language],
         title=wording.title,
         greeting=common.greeting.format(name=name) if name else common.greeting_without_name,
-        lead=wording.lead,
-        reference_label=common.reference_label,
+        lead=wording.lead.format(**values),
+        reference_label=wording.reference_label or common.reference_label,
+        facts=facts,
         details_heading=wording.details_heading,
         fixes=fixes,
         # Alone, the reviewer's words are the details; after a list of reasons they are a note.
         reason_heading=wording.note_heading if fixes and wording.note_heading else wording.details_heading,
         reason=reason,
-        next_step=wording.next_step,
+        next_step=wording.next_step.format(**values) if values else wording.next_step,
         sign_off=common.sign_off,
         signature=common.signature,
         automated_notice=common.automated_notice,

@@ -17,7 +17,7 @@ from mumaris.errors import ApiError
 from mumaris.mongo import UnitOfWork, now
 from mumaris.settings import Settings
 from schemas import topics
-from schemas.events import PractitionerRef, ReviewDecided, ReviewQueued, SubmissionKind
+from schemas.events import CertificateMetadata, PractitionerRef, ReviewDecided, ReviewQueued, SubmissionKind
 from services.review.domain import (
     CONFLICTS,
     DecisionRefused,
@@ -207,6 +207,7 @@ class ReviewDesk:
                 version=decided.get("version", 1), practitioner=PractitionerRef.model_validate(decided["practitioner"]),
                 decision=request.decision, reason_codes=list(request.reason_codes), reason=request.reason.strip(),
                 reviewer_id=actor.id, decided_at=at,
+                certificate=CertificateMetadata.model_validate(decided["certificate"]) if decided.get("certificate") else None,
             )
             await self.uow.outbox.add(topics.REVIEW_DECIDED, event, session)
             return decided

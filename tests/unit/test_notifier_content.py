@@ -16,8 +16,15 @@ from schemas.events import (
 )
 from schemas.review_reasons import REJECTION_REASONS
 from services.notifier.domain import (
+    ACCOUNT_EMAIL_CONFIRMATION,
+    ACCOUNT_PHONE_CODE,
     CHANNELS,
+    CLASSIFICATION_CHANGED,
+    CLASSIFICATION_LAPSED,
+    FEE_INVOICED,
     KIND_OF_DECISION,
+    SMS_NOTICE,
+    WORDING,
     Notification,
     delivery_key,
     notification_for_decision,
@@ -308,15 +315,20 @@ def test_plain_text_keeps_user_text_verbatim() -> None:
 # --- channels and delivery keys -----------------------------------------------------------------
 
 
-def test_every_kind_has_its_channels() -> None:
-    produced_kinds = {"submission.rejected", *KIND_OF_DECISION.values()}
-    account_kinds = {"account.phone_code", "account.email_confirmation"}
-
-    assert set(CHANNELS) == produced_kinds | account_kinds
+def test_every_kind_has_channels_wording_and_an_sms_notice_when_it_texts() -> None:
     for kind, channels in CHANNELS.items():
-        assert channels
-        if kind in produced_kinds:
-            assert "email" in channels and "inbox" in channels
+        assert channels, kind
+        if kind != ACCOUNT_PHONE_CODE:  # the code's SMS has its own two lines
+            assert set(WORDING[kind]) == {"ar", "en"}, kind
+        if "sms" in channels and kind != ACCOUNT_PHONE_CODE:
+            assert set(SMS_NOTICE[kind]) == {"ar", "en"}, kind
+
+
+def test_outcomes_and_deadlines_reach_every_channel_and_codes_only_their_own() -> None:
+    for kind in (*KIND_OF_DECISION.values(), FEE_INVOICED, CLASSIFICATION_LAPSED, CLASSIFICATION_CHANGED):
+        assert set(CHANNELS[kind]) == {"inbox", "email", "sms"}, kind
+    assert CHANNELS[ACCOUNT_PHONE_CODE] == ("sms",)
+    assert CHANNELS[ACCOUNT_EMAIL_CONFIRMATION] == ("email",)
 
 
 def test_delivery_key_is_stable() -> None:
