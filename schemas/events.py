@@ -39,6 +39,10 @@ class PractitionerRef(Event):
 class SubmissionKind(StrEnum):
     CERTIFICATE = "certificate"
     PROFILE_CHANGE = "profile_change"
+    # One document of a classification request: validated like a certificate, not reviewed alone.
+    CLASSIFICATION_DOCUMENT = "classification_document"
+    # A classification request whose documents passed and whose fee is paid: reviewed as a whole.
+    CLASSIFICATION = "classification"
 
 
 class CertificateMetadata(Event):
@@ -68,6 +72,8 @@ class SubmissionReceived(Event):
     version: int = 1
     previous_submission_id: str | None = None
     kind: SubmissionKind
+    request_id: str | None = None  # kind classification_document: the request it belongs to
+    document_type: str | None = None  # ... and which required document it is (schemas.classifications)
     practitioner: PractitionerRef
     certificate: CertificateMetadata
     file: StoredFile
@@ -92,6 +98,8 @@ class SubmissionValidated(Event):
     version: int = 1
     previous_submission_id: str | None = None  # set on a resubmission after "request changes"
     kind: SubmissionKind
+    request_id: str | None = None  # kind classification_document: the request it belongs to
+    document_type: str | None = None  # ... and which required document it is (schemas.classifications)
     practitioner: PractitionerRef
     certificate: CertificateMetadata
     file: StoredFile
@@ -104,6 +112,8 @@ class SubmissionRejected(Event):
 
     submission_id: str
     kind: SubmissionKind
+    request_id: str | None = None  # kind classification_document: the request it belongs to
+    document_type: str | None = None  # ... and which required document it is (schemas.classifications)
     practitioner: PractitionerRef
     findings: list[Finding]
     rejected_at: datetime
@@ -276,3 +286,51 @@ class DeliveryRequested(Event):
     kind: str
     recipient_id: str
     event_id: str
+
+
+# --- classification requests (intake publishes) and what other government systems send -------------
+
+
+class RequestDocument(Event):
+    document_type: str  # a key of schemas.classifications.DOCUMENT_TYPES
+    submission_id: str  # the document's own submission (kind classification_document)
+
+
+class ClassificationRequested(Event):
+    """A practitioner asked for a new classification with the documents it requires and accepted
+    its conditions. `candidate_ref` is an HMAC of their ID number (key shared by intake and review)
+    so exam results can be matched without the number travelling on our topics."""
+
+    request_id: str
+    practitioner: PractitionerRef
+    membership_number: str
+    current: ClassificationRef | None
+    target: ClassificationRef
+    documents: list[RequestDocument]
+    required_exams: list[str]
+    fee: Decimal
+    conditions_version: str
+    candidate_ref: str
+    requested_at: datetime
+
+
+class PaymentReceived(Event):
+    """gov.payments — from the national payment system: a bill was paid."""
+
+    bill_number: Annotated[str, Field(min_length=1, max_length=40)]
+    amount: Decimal
+    currency: Literal["SAR"] = "SAR"
+    paid_at: datetime
+    payment_reference: Annotated[str, Field(min_length=1, max_length=80)]
+
+
+class ExamResultPublished(Event):
+    """gov.exams — from the testing provider. The ID number is theirs to send; our services keep
+    only its HMAC and never publish it again."""
+
+    result_id: Annotated[str, Field(min_length=1, max_length=80)]
+    candidate_id_number: Annotated[str, Field(pattern=r"^[12][0-9]{9}$")]
+    exam: Annotated[str, Field(min_length=1, max_length=40)]
+    score: float
+    passed: bool
+    taken_on: date

@@ -117,7 +117,7 @@ FEE_INVOICED = Topic(
     ce_type="mumaris.fee.invoiced.v1",
     key="request_id",
     producers=("review",),
-    consumers=("notifier",),
+    consumers=("notifier", "intake"),
     description="A classification request's fee was invoiced: amount, bill number, 24-hour deadline.",
 )
 FEE_REMINDER = Topic(
@@ -135,8 +135,8 @@ FEE_EXPIRED = Topic(
     ce_type="mumaris.fee.expired.v1",
     key="request_id",
     producers=("review",),
-    consumers=("notifier",),
-    description="An invoice's deadline passed unpaid; it can no longer be paid.",
+    consumers=("intake",),
+    description="An invoice's deadline passed unpaid; it can no longer be paid (for the payment system; the practitioner hears of classification.lapsed).",
 )
 CLASSIFICATION_LAPSED = Topic(
     name="classification.lapsed",
@@ -144,7 +144,7 @@ CLASSIFICATION_LAPSED = Topic(
     ce_type="mumaris.classification.lapsed.v1",
     key="request_id",
     producers=("review",),
-    consumers=("notifier",),
+    consumers=("notifier", "intake"),
     description="A classification request ended without a decision (fee unpaid in time).",
 )
 CLASSIFICATION_CHANGED = Topic(
@@ -153,8 +153,35 @@ CLASSIFICATION_CHANGED = Topic(
     ce_type="mumaris.classification.changed.v1",
     key="request_id",
     producers=("review",),
-    consumers=("notifier",),
+    consumers=("notifier", "intake"),
     description="A practitioner's classification changed; published for other government systems too.",
+)
+CLASSIFICATION_REQUESTED = Topic(
+    name="classification.requested",
+    model=events.ClassificationRequested,
+    ce_type="mumaris.classification.requested.v1",
+    key="request_id",
+    producers=("intake",),
+    consumers=("review",),
+    description="A practitioner asked to change classification; review waits for its documents, then invoices.",
+)
+GOV_PAYMENTS = Topic(
+    name="gov.payments",
+    model=events.PaymentReceived,
+    ce_type="mumaris.gov.payments.v1",
+    key="bill_number",
+    producers=("national payment system",),
+    consumers=("review",),
+    description="Inbound: a bill was paid (bill number, amount, paid_at, payment reference).",
+)
+GOV_EXAMS = Topic(
+    name="gov.exams",
+    model=events.ExamResultPublished,
+    ce_type="mumaris.gov.exams.v1",
+    key="result_id",
+    producers=("testing provider",),
+    consumers=("review",),
+    description="Inbound: an exam result (candidate ID number, exam, score, pass/fail, date).",
 )
 NOTIFICATION_EMAIL = Topic(
     name="notification.email",
@@ -185,6 +212,9 @@ CATALOGUE: tuple[Topic, ...] = (
     ACCOUNT_PHONE_CODE,
     ACCOUNT_EMAIL_CONFIRMATION,
     PROFILE_CHANGE_REQUESTED,
+    CLASSIFICATION_REQUESTED,
+    GOV_PAYMENTS,
+    GOV_EXAMS,
     FEE_INVOICED,
     FEE_REMINDER,
     FEE_EXPIRED,
