@@ -116,6 +116,16 @@ class Settings(BaseSettings):
     # Peers whose X-Forwarded-For is believed (a load balancer, the console's sign-in proxy).
     trusted_proxies: list[str] = []
 
+    # Classification fees (review): the invoice is due this long after it is issued; reminders go out
+    # this many hours before; every replica sweeps for due deadlines this often (a backstop for the
+    # exact-time jobs, and how a replica learns of invoices another one issued).
+    fee_deadline_s: int = 24 * 3600
+    fee_reminder_hours: list[int] = [12, 1]
+    fee_sweep_s: float = 30.0
+    # HMAC key turning a national ID / iqama number into `candidate_ref` (intake and review share it),
+    # so exam results can be matched without the number on our topics or in review's database.
+    candidate_ref_key: SecretStr = SecretStr("local-development-candidate-key-change-me")
+
     service_name: str = Field(default="mumaris", description="set per process by `mumaris run`")
 
     @property

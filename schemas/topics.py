@@ -52,7 +52,7 @@ SUBMISSION_REJECTED = Topic(
     ce_type="mumaris.submission.rejected.v1",
     key="submission_id",
     producers=("validator",),
-    consumers=("notifier", "intake"),
+    consumers=("notifier", "intake", "review"),
     description="An automated check failed; the practitioner is told what to fix.",
 )
 REVIEW_QUEUED = Topic(
