@@ -131,6 +131,26 @@ def run(
     )
 
 
+schemas_app = typer.Typer(help="The contracts other systems code against (schemas/json/).")
+app.add_typer(schemas_app, name="schemas")
+
+
+@schemas_app.command("export")
+def schemas_export(
+    check: Annotated[bool, typer.Option(help="only compare; exit 1 when schemas/json/ is stale")] = False,
+) -> None:
+    """Write a JSON Schema per topic's event into schemas/json/ (checked in)."""
+    from schemas.export import SCHEMA_DIR, export, stale_files
+
+    if check:
+        stale = stale_files()
+        for name in stale:
+            typer.echo(f"stale: {SCHEMA_DIR.name}/{name}")
+        raise typer.Exit(1 if stale else 0)
+    for name in export():
+        typer.echo(f"wrote schemas/json/{name}")
+
+
 dlq_app = typer.Typer(help="Dead letters: what failed, why, and replay once it can succeed.")
 app.add_typer(dlq_app, name="dlq")
 
