@@ -27,7 +27,13 @@ from faststream.message import StreamMessage
 from pydantic import BaseModel, ValidationError
 
 from mumaris.settings import Settings
-from schemas.cloudevents import CloudEventAttributes, InvalidCloudEvent
+from schemas.cloudevents import (
+    CONTENT_TYPE,
+    STRUCTURED_CONTENT_TYPE,
+    CloudEventAttributes,
+    InvalidCloudEvent,
+    from_structured,
+)
 from schemas.topics import Topic
 
 log = logging.getLogger("mumaris.kafka")
@@ -109,7 +115,10 @@ class _RetryThenDeadLetter(BaseMiddleware):
     ) -> bool | None:
         if exc_val is None or isinstance(exc_val, HandlerException | asyncio.CancelledError):
             return False
-        dead = exc_val if isinstance(exc_val, DeadLetter) else DeadLetter("unparseable", exc_val, 1)
+        if isinstance(exc_val, DeadLetter):
+            dead = exc_val
+        else:  # raised while parsing, before any handler ran
+            dead = DeadLetter("invalid_event" if isinstance(exc_val, NOT_RETRYABLE) else "unparseable", exc_val, 1)
         try:
             await self._publish_dead_letter(dead)
         except Exception:
@@ -163,11 +172,33 @@ def make_broker(settings: Settings, service: str, *, middlewares: tuple[Any, ...
     return broker, policy
 
 
+def cloudevents_parser(topic: Topic) -> Callable[[ConsumerRecord[Any, Any], Callable[..., Awaitable[Any]]], Awaitable[Any]]:
+    """FastStream's parser, plus: a structured-mode CloudEvent (`application/cloudevents+json`) is
+    turned into its binary-mode form (ce_* headers + data as the body), and an event whose type is
+    not the topic's (another event, or another version) is refused before any handler sees it."""
+
+    async def parse(record: ConsumerRecord[Any, Any], original: Callable[..., Awaitable[Any]]) -> Any:
+        message = await original(record)
+        if (message.content_type or "").split(";")[0].strip() == STRUCTURED_CONTENT_TYPE:
+            attrs, data = from_structured(message.body)
+            message.headers = {**message.headers, **attrs.to_headers()}
+            message.body = data
+            message.content_type = CONTENT_TYPE
+        event_type = message.headers.get("ce_type")
+        if event_type is not None and event_type != topic.ce_type:
+            raise InvalidCloudEvent(f"type {event_type!r} is not {topic.ce_type!r}, the type of {topic.name}")
+        return message
+
+    return parse
+
+
 def subscribe(broker: KafkaBroker, topic: Topic, *, service: str, settings: Settings, **options: Any) -> Any:
     """A subscriber in the service's own consumer group, committing after the handler succeeds;
-    its partitions are consumed in parallel (each one in order)."""
+    its partitions are consumed in parallel (each one in order). Events arrive as CloudEvents in
+    binary or structured mode."""
     return broker.subscriber(
         topic.name,
+        parser=cloudevents_parser(topic),
         group_id=service,
         max_workers=settings.kafka_consumers_per_subscriber,
         auto_offset_reset=settings.kafka_auto_offset_reset,

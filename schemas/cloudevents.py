@@ -1,10 +1,14 @@
-"""CloudEvents 1.0 attributes carried as Kafka headers (the Kafka protocol binding, binary mode).
+"""CloudEvents 1.0 over Kafka (the Kafka protocol binding).
 
-Every record on every topic has `ce_id`, `ce_source`, `ce_type`, `ce_specversion`, `ce_time`,
-`ce_subject` and `content-type: application/json`; the body is the event's data. `ce_id` is the
-idempotency key: a consumer applies each id once.
+Binary mode, what our services publish: every record has `ce_id`, `ce_source`, `ce_type`,
+`ce_specversion`, `ce_time`, `ce_subject` and `content-type: application/json`; the body is the
+event's data. Structured mode, also accepted from other systems: `content-type:
+application/cloudevents+json` and a body that is the whole event (`specversion`, `id`, `source`,
+`type`, `time`, `subject`, `datacontenttype`, `data`). `ce_id` / `id` is the idempotency key: a
+consumer applies each id once.
 """
 
+import json
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -13,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
 
 
 class CloudEventAttributes(BaseModel):
@@ -65,6 +70,24 @@ class CloudEventAttributes(BaseModel):
         if attrs.specversion != SPECVERSION:
             raise InvalidCloudEvent(f"unsupported ce_specversion {attrs.specversion!r}")
         return attrs
+
+
+def from_structured(body: bytes) -> tuple[CloudEventAttributes, bytes]:
+    """A structured-mode record's attributes and its data as JSON bytes (what binary mode carries)."""
+    try:
+        envelope = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidCloudEvent("a structured CloudEvent must be a JSON object") from exc
+    if not isinstance(envelope, dict):
+        raise InvalidCloudEvent("a structured CloudEvent must be a JSON object")
+    if "data" not in envelope:
+        raise InvalidCloudEvent("the structured CloudEvent has no data")
+    content_type = envelope.get("datacontenttype", CONTENT_TYPE)
+    if not str(content_type).startswith(CONTENT_TYPE):
+        raise InvalidCloudEvent(f"unsupported datacontenttype {content_type!r}")
+    headers = {f"ce_{name}": str(envelope[name]) for name in ("id", "source", "type", "specversion", "time", "subject")
+               if envelope.get(name) is not None}
+    return CloudEventAttributes.from_headers(headers), json.dumps(envelope["data"]).encode()
 
 
 class InvalidCloudEvent(ValueError):
