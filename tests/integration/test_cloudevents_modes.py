@@ -81,3 +81,24 @@ async def _count(items: list, n: int) -> bool:  # type: ignore[type-arg]
 async def _at_least(records, n: int):  # type: ignore[no-untyped-def]
     found = await records
     return found if len(found) >= n else None
+
+
+async def test_an_event_sent_with_the_real_kcat_binary_is_handled(stack: StackInfo, topic: Topic, harness: Harness) -> None:
+    """What the README's consumer guide tells other teams to run, run for real."""
+    import asyncio
+    import shutil
+
+    kcat = shutil.which("kcat")
+    assert kcat, "kcat is installed by `make install` (Debian package kcat)"
+    headers = ce_headers()
+    binary = [arg for name, value in headers.items() for arg in ("-H", f"{name}={value}")]
+    for extra, body in ((binary, json.dumps({"ping_id": "p", "n": 11})),
+                        (["-H", "content-type=application/cloudevents+json"], structured({"ping_id": "p", "n": 12}).decode())):
+        process = await asyncio.create_subprocess_exec(
+            kcat, "-P", "-b", stack.kafka_bootstrap, "-t", topic.name, "-k", "p", *extra,
+            stdin=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        _, stderr = await process.communicate(body.encode())
+        assert process.returncode == 0, stderr.decode()
+
+    await eventually(lambda: _count(harness.handled, 2), what="both kcat events")
+    assert sorted(e.n for e in harness.handled) == [11, 12]
