@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 stack_app = typer.Typer(help="The embedded local stack: a real Kafka broker and a MongoDB-wire server.")
-topics_app = typer.Typer(help="Kafka topics from the catalogue in schemas/topics.py.")
+topics_app = typer.Typer(help="Kafka topics: without a command, their live status (offsets, rates, lag).",
+                         invoke_without_command=True)
 app.add_typer(stack_app, name="stack")
 app.add_typer(topics_app, name="topics")
 
@@ -86,6 +87,20 @@ def stack_status() -> None:
 def _write_env_file(env: dict[str, str]) -> None:
     STACK_ENV_FILE.parent.mkdir(parents=True, exist_ok=True)
     STACK_ENV_FILE.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+
+
+@topics_app.callback()
+def topics_status(ctx: typer.Context,
+                  dlq: Annotated[bool, typer.Option(help="include the dead-letter topics")] = True,
+                  topic: Annotated[list[str] | None, typer.Option(help="only these topics (repeatable)")] = None) -> None:
+    """For each topic: partitions, end offsets, messages/s over the last minute, lag per consumer group."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from mumaris.topic_status import render, topic_status
+    from schemas.topics import CATALOGUE
+
+    names = topic or [name for t in CATALOGUE for name in ((t.name, t.dlq) if dlq else (t.name,))]
+    typer.echo(render(asyncio.run(topic_status(get_settings().kafka_bootstrap, names))))
 
 
 @topics_app.command("list")
