@@ -4,7 +4,9 @@ Every refusal is `{"error": {"code", "message": {"ar", "en"}, "details"?}}` with
 unexpected failure of a dependency answers 503 `service.unavailable`, never a bare 500 page.
 """
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mumaris.errors import ApiError
@@ -57,12 +59,35 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(ApiError(503, "service.unavailable").body(), status_code=503)
 
 
+def install_http_metrics(app: FastAPI, registry: CollectorRegistry, service: str) -> None:
+    """Requests and their durations per route template (never the raw path: ids would explode the series)."""
+    requests = Counter("mumaris_http_requests", "HTTP requests answered", ["service", "method", "route", "status"],
+                       registry=registry)
+    durations = Histogram("mumaris_http_request_duration_seconds", "Time to answer an HTTP request",
+                          ["service", "method", "route"], registry=registry)
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            if route not in ("/metrics", "/healthz"):
+                requests.labels(service, request.method, route, str(status)).inc()
+                durations.labels(service, request.method, route).observe(time.perf_counter() - started)
+
+
 def install_ops_routes(
     app: FastAPI,
     broker: KafkaBroker,
     registry: CollectorRegistry,
     service: str,
     ready: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+    before_scrape: list[Callable[[], Awaitable[Any]]] | None = None,
 ) -> None:
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, Any]:
@@ -71,6 +96,11 @@ def install_ops_routes(
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
+        for refresh in before_scrape or ():
+            try:  # a gauge that cannot be refreshed keeps its last value; the scrape still answers
+                await asyncio.wait_for(refresh(), timeout=5)
+            except Exception:
+                log.warning("a metrics refresh failed", exc_info=True)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     document: dict[str, Any] = {}  # built on first request: the subscribers are all registered by then

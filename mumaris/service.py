@@ -16,10 +16,12 @@ from prometheus_client import CollectorRegistry, Gauge
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from mumaris.http import install_error_handlers, install_ops_routes
+from mumaris.http import install_error_handlers, install_http_metrics, install_ops_routes
 from mumaris.kafka import make_broker
 from mumaris.mongo import OutboxRelay, UnitOfWork, make_client
 from mumaris.settings import Settings
+from mumaris.topic_status import topic_status
+from schemas.topics import CATALOGUE, DLQ_SUFFIX
 
 Hook = Callable[[], Awaitable[Any]]
 
@@ -36,6 +38,7 @@ class ServiceRuntime:
     registry: CollectorRegistry
     on_startup: list[Hook] = field(default_factory=list)
     on_shutdown: list[Hook] = field(default_factory=list)
+    on_scrape: list[Hook] = field(default_factory=list)  # refresh gauges before /metrics answers
 
 
 def create_runtime(name: str, settings: Settings) -> ServiceRuntime:
@@ -67,8 +70,30 @@ def _outbox_health(runtime: ServiceRuntime) -> Callable[[], Awaitable[dict[str, 
     return refresh
 
 
+def _kafka_metrics(runtime: ServiceRuntime) -> Hook:
+    """Consumer lag of this service's group on every topic it consumes, and the size of those
+    topics' dead-letter topics, read from the broker at scrape time."""
+    lag = Gauge("mumaris_consumer_lag", "Records not yet consumed by the group", ["topic", "partition", "group"],
+                registry=runtime.registry)
+    dead_letters = Gauge("mumaris_dlq_messages", "Records ever dead-lettered on the topic's DLQ", ["topic"],
+                         registry=runtime.registry)
+    consumed = [topic for topic in CATALOGUE if runtime.name in topic.consumers]
+
+    async def refresh() -> None:
+        names = [name for topic in consumed for name in (topic.name, topic.dlq)]
+        for status in await topic_status(runtime.settings.kafka_bootstrap, names):
+            if status.name.endswith(DLQ_SUFFIX):
+                dead_letters.labels(status.name.removesuffix(DLQ_SUFFIX)).set(status.end_offset_total)
+                continue
+            for partition, behind in status.lag.get(runtime.name, {}).items():
+                lag.labels(status.name, str(partition), runtime.name).set(behind)
+
+    return refresh
+
+
 def create_http_app(runtime: ServiceRuntime, *, title: str) -> FastAPI:
     health = _outbox_health(runtime)
+    runtime.on_scrape.append(_kafka_metrics(runtime))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -89,6 +114,7 @@ def create_http_app(runtime: ServiceRuntime, *, title: str) -> FastAPI:
 
     app = FastAPI(title=title, lifespan=lifespan)
     install_error_handlers(app)
-    install_ops_routes(app, runtime.broker, runtime.registry, runtime.name, health)
+    install_http_metrics(app, runtime.registry, runtime.name)
+    install_ops_routes(app, runtime.broker, runtime.registry, runtime.name, health, runtime.on_scrape)
     app.state.runtime = runtime
     return app

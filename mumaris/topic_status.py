@@ -44,6 +44,7 @@ async def topic_status(bootstrap: str, topics: list[str]) -> list[TopicStatus]:
             partitions = {name: sorted(consumer.partitions_for_topic(name) or ()) for name in wanted}
         all_partitions = [TopicPartition(name, p) for name, ps in partitions.items() for p in ps]
         ends = await consumer.end_offsets(all_partitions) if all_partitions else {}
+        starts = await consumer.beginning_offsets(all_partitions) if all_partitions else {}
         since = int((time.time() - RATE_WINDOW_S) * 1000)
         at_window_start = await consumer.offsets_for_times({tp: since for tp in all_partitions}) if all_partitions else {}
 
@@ -66,6 +67,11 @@ async def topic_status(bootstrap: str, topics: list[str]) -> list[TopicStatus]:
                     continue
                 behind = max(0, status.end_offsets.get(tp.partition, 0) - meta.offset)
                 status.lag.setdefault(group, {})[tp.partition] = behind
+        for status in statuses.values():
+            for partitions_seen in status.lag.values():
+                # A partition the group never committed on: everything still in it is unread.
+                for p, end in status.end_offsets.items():
+                    partitions_seen.setdefault(p, end - starts[TopicPartition(status.name, p)])
         return [statuses[name] for name in wanted]
     finally:
         await consumer.stop()
