@@ -53,6 +53,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # resubmission after a reviewer requested changes (intake)
     "submission.not_awaiting_changes": ("لا يمكن إعادة تقديم هذا الطلب؛ تُقبل إعادة التقديم فقط بعد أن يطلب المراجع إجراء تعديلات.", "This submission cannot be resubmitted: a resubmission is accepted only after a reviewer has requested changes."),
     "submission.already_resubmitted": ("سبق أن أعدت تقديم هذا الطلب؛ تابع الطلب الجديد.", "You have already resubmitted this submission; follow the new submission instead."),
+    # classification change requests (intake)
+    "classification.request_invalid": ("بيانات طلب تغيير التصنيف غير صحيحة.", "The classification change request's details are not valid."),
+    "classification.not_your_membership": ("رقم العضوية المدخل لا يخص حسابك.", "The membership number entered is not your own."),
+    "classification.step_not_allowed": ("لا يمكن طلب هذا التصنيف؛ يُسمح بالانتقال درجة واحدة أعلى في مهنتك، أو إلى أول درجة إن لم يكن لديك تصنيف.", "This classification cannot be requested: you may move one step up your own profession's ladder, or to its first step if you have no classification yet."),
+    "classification.conditions_not_accepted": ("يجب الموافقة على شروط التصنيف المعمول بها حالياً.", "You must accept the classification conditions currently in force."),
+    "classification.incomplete": ("الطلب غير مكتمل؛ أرفق المستندات المطلوبة لهذا التصنيف فقط.", "The request is incomplete: attach the documents this classification requires, and only those."),
+    "classification.request_open": ("لديك طلب تغيير تصنيف مفتوح؛ تابعه حتى يُغلق قبل تقديم طلب جديد.", "You already have an open classification change request; follow it until it closes before sending a new one."),
     # review
     "review.already_decided": ("تم اتخاذ قرار في هذا الطلب مسبقاً.", "This item has already been decided."),
     "review.reason_required": ("يجب كتابة ملاحظة للممارس عند طلب التعديل أو عند الرفض لسبب آخر.", "A note to the practitioner is required to request changes or to reject for another reason."),
@@ -65,6 +72,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review.claim_required_to_view": ("لا يُعرض المستند إلا لمن استلم الطلب أو للمشرف.", "The document is shown only to the reviewer holding the item or to a supervisor."),
     "review.no_document": ("لا يوجد مستند مرفق بهذا الطلب.", "This item has no document."),
     "review.page_not_found": ("الصفحة المطلوبة غير موجودة في المستند.", "The document has no such page."),
+    "review.exam_missing": ("لا يمكن اعتماد التصنيف قبل اجتياز جميع الاختبارات المطلوبة له.", "The classification cannot be approved until every exam it requires has been passed."),
     # reviewer console (services/review/console.py)
     "console.staff_only": ("لوحة المراجعة مخصصة لموظفي الهيئة؛ يتابع الممارسون الصحيون طلباتهم من منصة ممارس.", "The review console is for commission staff; practitioners follow their submissions in the Mumaris platform."),
     "console.form_expired": ("انتهت صلاحية النموذج؛ أعد تحميل الصفحة وحاول مرة أخرى.", "This form has expired; reload the page and try again."),

@@ -33,6 +33,8 @@ from schemas.events import (
 )
 from services.intake import accounts as rules
 from services.intake.account_store import AccountStore
+from services.intake.classification import classification_view
+from services.intake.classification_store import ClassificationStore
 from services.intake.store import IntakeStore
 
 Locale = Literal["ar", "en"]
@@ -85,7 +87,8 @@ def refused(error: rules.AccountRuleError, status: int = 422) -> ApiError:
     return ApiError(status, error.code, details or None, headers)
 
 
-def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStore, submissions: IntakeStore) -> None:
+def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStore, submissions: IntakeStore,
+                       classification_requests: ClassificationStore) -> None:
     settings = runtime.settings
     passwords = rules.Passwords()
     pepper = settings.otp_pepper.get_secret_value()
@@ -132,6 +135,7 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
             "id_number": id_number, "email": email, "mobile": mobile, "locale": body.locale,
             "password_hash": passwords.hash(body.password), "role": "practitioner", "status": "pending_phone",
             "terms": {"version": settings.terms_version, "accepted_at": at}, "code_sends": [at], "created_at": at,
+            "classification": None,  # a practitioner enters a ladder only through an approved request
         }
 
         async def work(session: AsyncClientSession) -> None:
@@ -290,7 +294,9 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
             "account_id": account["_id"], "first_name": account["first_name"], "last_name": account["last_name"],
             "email": account["email"], "mobile": account["mobile"], "locale": account["locale"],
             "status": account["status"], "membership_number": account.get("membership_number"),
-            "email_confirmed": account["status"] == "active", "classification": account.get("classification"),
+            "email_confirmed": account["status"] == "active",
+            "classification": classification_view(account.get("classification")),
+            "classification_request_id": await classification_requests.open_request_id(who.id),
             "certificates": [{"submission_id": d["_id"], **d["certificate"]} for d in approved],
             "pending_change": _change_view(await store.open_change(who.id)),
         }

@@ -1,8 +1,11 @@
 """Intake: the HTTP edge for practitioners, and the projection of every submission's status.
 
 Publishes: submission.received; account.registered, account.phone_code, account.email_confirmation
-           (through the outbox; accounts are in account_routes.py).
-Consumes:  submission.validated, submission.rejected, review.queued, review.decided (status timeline).
+           (through the outbox; accounts are in account_routes.py); classification.requested
+           (classification_routes.py).
+Consumes:  submission.validated, submission.rejected, review.queued, review.decided (status timeline;
+           those about a classification request move the request's status); fee.invoiced, fee.expired,
+           classification.lapsed, classification.changed (classification_routes.py).
 """
 
 import json
@@ -15,12 +18,10 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from pymongo.asynchronous.client_session import AsyncClientSession
 from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException
-from starlette.types import Message
 
 from mumaris.auth import Principal, principal_from
 from mumaris.errors import ApiError
-from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex, sniff_type
+from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex
 from mumaris.kafka import CloudEvent, PermanentEventError, subscribe
 from mumaris.mongo import now
 from mumaris.service import ServiceRuntime, create_http_app, create_runtime
@@ -41,6 +42,13 @@ from schemas.events import (
 )
 from services.intake.account_routes import add_account_routes
 from services.intake.account_store import AccountStore
+from services.intake.classification import RequestStep, Stage
+from services.intake.classification_routes import (
+    add_classification_routes,
+    record_request_step,
+    subscribe_classification_events,
+)
+from services.intake.classification_store import ClassificationStore
 from services.intake.domain import Lineage, Predecessor, ResubmissionRefused, Status, Step, resubmission_lineage
 from services.intake.store import (
     ConcurrentUpdate,
@@ -50,14 +58,18 @@ from services.intake.store import (
     predecessor,
     version_of,
 )
+from services.intake.uploads import document_type_of, read_file, read_form, safe_filename
 
 SERVICE = "intake"
-# Room for the multipart boundaries and the metadata field around the file itself.
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
 DECISION_STATUS = {
     Decision.APPROVE: Status.APPROVED,
     Decision.REJECT: Status.REJECTED,
     Decision.REQUEST_CHANGES: Status.CHANGES_REQUESTED,
+}
+REQUEST_DECISION_STAGE = {
+    Decision.APPROVE: Stage.APPROVED,
+    Decision.REJECT: Stage.REJECTED,
+    Decision.REQUEST_CHANGES: Stage.CHANGES_REQUESTED,
 }
 
 
@@ -65,30 +77,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = create_runtime(SERVICE, settings or get_settings())
     store = IntakeStore(runtime.db)
     accounts = AccountStore(runtime.db)
+    requests = ClassificationStore(runtime.db)
     files = FileStore(runtime.db)
-    runtime.on_startup += [store.ensure_indexes, accounts.ensure_indexes, files.ensure_indexes]
-    _subscribe_status_events(runtime, store, accounts)
+    runtime.on_startup += [store.ensure_indexes, accounts.ensure_indexes, requests.ensure_indexes, files.ensure_indexes]
+    _subscribe_status_events(runtime, store, accounts, requests)
+    subscribe_classification_events(runtime, requests, accounts)
     app = create_http_app(runtime, title="Mumaris intake")
-    add_account_routes(app, runtime, accounts, store)
+    add_account_routes(app, runtime, accounts, store, requests)
     _add_certificate_routes(app, runtime, store, files)
+    add_classification_routes(app, runtime, requests, store, accounts, files)
     return app
 
 
 # --- status projection -------------------------------------------------------------------------
 
 
-def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore, accounts: AccountStore) -> None:
+def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore, accounts: AccountStore,
+                             requests: ClassificationStore) -> None:
     sub = dict(service=SERVICE, settings=runtime.settings)
+
+    async def record_submission_step(submission_id: str, step: Step, session: AsyncClientSession,
+                                     extra: dict[str, Any] | None = None) -> bool:
+        try:
+            return await store.record_step(submission_id, step, session, extra)
+        except UnknownSubmission as exc:
+            raise PermanentEventError(f"unknown submission {submission_id}") from exc
 
     async def record(ce: CloudEventAttributes, submission_id: str, status: Status, at: datetime,
                      note: str | None = None, extra: dict[str, Any] | None = None) -> None:
         step = Step(status, at, ce.id, note)
 
         async def work(session: AsyncClientSession) -> bool:
-            try:
-                return await store.record_step(submission_id, step, session, extra)
-            except UnknownSubmission as exc:
-                raise PermanentEventError(f"unknown submission {submission_id}") from exc
+            return await record_submission_step(submission_id, step, session, extra)
+
+        await runtime.uow.apply_once(ce.id, ce.type, work)
+
+    async def record_for_request(ce: CloudEventAttributes, request_id: str, step: RequestStep,
+                                 extra: dict[str, Any] | None = None) -> None:
+        async def work(session: AsyncClientSession) -> bool:
+            return await record_request_step(requests, request_id, step, session, extra)
 
         await runtime.uow.apply_once(ce.id, ce.type, work)
 
@@ -99,8 +126,17 @@ def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore, accoun
 
     @subscribe(runtime.broker, topics.SUBMISSION_REJECTED, **sub)
     async def on_rejected(event: SubmissionRejected, ce: CloudEvent) -> None:
-        await record(ce, event.submission_id, Status.VALIDATION_FAILED, event.rejected_at,
-                     extra={"findings": [f.model_dump(mode="json") for f in event.findings]})
+        findings = {"findings": [f.model_dump(mode="json") for f in event.findings]}
+        step = Step(Status.VALIDATION_FAILED, event.rejected_at, ce.id)
+
+        async def work(session: AsyncClientSession) -> None:
+            await record_submission_step(event.submission_id, step, session, findings)
+            if event.kind is SubmissionKind.CLASSIFICATION_DOCUMENT and event.request_id:
+                # One failed document fails its request, which closes: a corrected request may follow.
+                await record_request_step(requests, event.request_id,
+                                          RequestStep(Stage.VALIDATION_FAILED, event.rejected_at, ce.id), session)
+
+        await runtime.uow.apply_once(ce.id, ce.type, work)
 
     @subscribe(runtime.broker, topics.REVIEW_QUEUED, **sub)
     async def on_queued(event: ReviewQueued, ce: CloudEvent) -> None:
@@ -110,6 +146,9 @@ def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore, accoun
 
             await runtime.uow.apply_once(ce.id, ce.type, in_review)
             return
+        if event.kind is SubmissionKind.CLASSIFICATION:  # a whole request: submission_id is the request's id
+            await record_for_request(ce, event.submission_id, RequestStep(Stage.IN_REVIEW, event.queued_at, ce.id))
+            return
         await record(ce, event.submission_id, Status.IN_REVIEW, event.queued_at)
 
     @subscribe(runtime.broker, topics.REVIEW_DECIDED, **sub)
@@ -117,9 +156,15 @@ def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore, accoun
         if event.kind is SubmissionKind.PROFILE_CHANGE:
             await runtime.uow.apply_once(ce.id, ce.type, lambda session: _apply_profile_decision(accounts, event, session))
             return
+        decision = {"decision": {"decision": event.decision.value, "reason_codes": event.reason_codes,
+                                 "reason": event.reason}}
+        if event.kind is SubmissionKind.CLASSIFICATION:
+            # The account's classification changes on classification.changed, not here.
+            step = RequestStep(REQUEST_DECISION_STAGE[event.decision], event.decided_at, ce.id, event.reason or None)
+            await record_for_request(ce, event.submission_id, step, decision)
+            return
         await record(ce, event.submission_id, DECISION_STATUS[event.decision], event.decided_at, event.reason or None,
-                     extra={"decision": {"decision": event.decision.value, "reason_codes": event.reason_codes,
-                                       "reason": event.reason}})
+                     extra=decision)
 
 
 async def _apply_profile_decision(accounts: AccountStore, event: ReviewDecided, session: AsyncClientSession) -> None:
@@ -134,36 +179,12 @@ async def _apply_profile_decision(accounts: AccountStore, event: ReviewDecided, 
 # --- HTTP --------------------------------------------------------------------------------------
 
 
-def _limit_body(request: Request, limit: int) -> Request:
-    """The same request, refusing with 413 as soon as more than `limit` bytes have arrived,
-    so an oversized upload is never read (or spooled) in full."""
-    received = 0
-
-    async def receive() -> Message:
-        nonlocal received
-        message = await request.receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise ApiError(413, "file.too_large", {"max_bytes": limit - MULTIPART_OVERHEAD_BYTES})
-        return message
-
-    return Request(request.scope, receive)
-
-
 async def _read_upload(
     request: Request, max_bytes: int, default_metadata: CertificateMetadata | None = None
 ) -> tuple[CertificateMetadata, str, bytes]:
     """The multipart upload: `metadata` (JSON) and one `file`. Without `metadata`,
     `default_metadata` stands in when given (a resubmission keeps its certificate's details)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes + MULTIPART_OVERHEAD_BYTES:
-        raise ApiError(413, "file.too_large", {"max_bytes": max_bytes})
-    limited = _limit_body(request, max_bytes + MULTIPART_OVERHEAD_BYTES)
-    try:
-        form = await limited.form(max_files=1, max_fields=4, max_part_size=64 * 1024)
-    except MultiPartException as exc:
-        raise ApiError(400, "request.invalid", {"problem": exc.message}) from exc
+    form = await read_form(request, max_file_bytes=max_bytes, max_files=1)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise ApiError(400, "file.missing")
@@ -172,10 +193,8 @@ async def _read_upload(
         metadata = default_metadata
     else:
         metadata = _parse_metadata(raw_metadata)
-    data = await upload.read()
-    if len(data) > max_bytes:
-        raise ApiError(413, "file.too_large", {"max_bytes": max_bytes})
-    return metadata, _safe_filename(upload.filename), data
+    data = await read_file(upload, max_bytes)
+    return metadata, safe_filename(upload.filename), data
 
 
 def _parse_metadata(raw_metadata: str | UploadFile | None) -> CertificateMetadata:
@@ -197,12 +216,6 @@ def _lineage_of_resubmission(previous: Predecessor) -> Lineage:
         raise ApiError(409, refusal.code, refusal.details) from refusal
 
 
-def _safe_filename(name: str | None) -> str:
-    base = (name or "document").replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
-    return cleaned[:120] or "document"
-
-
 def _public_view(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "submission_id": doc["_id"],
@@ -211,6 +224,8 @@ def _public_view(doc: dict[str, Any]) -> dict[str, Any]:
         "version": version_of(doc),
         "previous_submission_id": doc.get("previous_submission_id"),
         "superseded_by": doc.get("superseded_by"),
+        # A document of a classification request: which request, which of its documents.
+        **({"request_id": doc["request_id"], "document_type": doc.get("document_type")} if doc.get("request_id") else {}),
         "certificate": doc["certificate"],
         "file": {k: doc["file"][k] for k in ("filename", "size", "content_type", "sha256")},
         "timeline": [
@@ -259,11 +274,7 @@ def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: Intake
         submission.received event together (for a resubmission, with the link from the previous
         version in the same transaction)."""
         metadata, filename, data = await _read_upload(request, settings.max_upload_bytes, default_metadata)
-        if not data:
-            raise ApiError(400, "file.empty")
-        doc_type = sniff_type(data[:16])
-        if doc_type is None:
-            raise ApiError(415, "file.unsupported_type", {"accepted": ["application/pdf", "image/jpeg"]})
+        doc_type = document_type_of(data)
         sha256 = sha256_hex(data)
         if pending := await store.pending_with_file(who.id, sha256):
             raise ApiError(409, "file.duplicate_pending", {"pending_submission_id": pending})

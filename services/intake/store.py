@@ -1,4 +1,10 @@
-"""Intake's collections: `intake.submissions` (one document per submission with its timeline)."""
+"""Intake's collections: `intake.submissions` (one document per submission with its timeline).
+
+Certificates and the documents of classification requests (kind "classification_document") are
+both submissions with the same shape, so each document has its own validation timeline readable at
+GET /v1/certificates/{id}; only certificates are the practitioner's certificates (their list, the
+profile, "the same file while one is pending"). A document's request decides its fate.
+"""
 
 from datetime import datetime
 from typing import Any
@@ -7,6 +13,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from schemas.events import SubmissionKind
 from services.intake.domain import FIRST_VERSION, PENDING, Lineage, Predecessor, Projection, Status, Step, project
 
 
@@ -37,6 +44,10 @@ def predecessor(doc: dict[str, Any]) -> Predecessor:
     )
 
 
+# Certificates only; the documents of classification requests belong to their request.
+CERTIFICATES: dict[str, Any] = {"kind": {"$ne": SubmissionKind.CLASSIFICATION_DOCUMENT.value}}
+
+
 class UnknownSubmission(LookupError):
     pass
 
@@ -60,6 +71,7 @@ class IntakeStore:
         doc = await self.submissions.find_one(
             {
                 "practitioner_id": practitioner_id,
+                **CERTIFICATES,
                 "file.sha256": sha256,
                 "status": {"$in": [s.value for s in PENDING]},
             },
@@ -81,8 +93,13 @@ class IntakeStore:
         return result.modified_count == 1
 
     async def list_for(self, practitioner_id: str, limit: int = 50) -> list[dict[str, Any]]:
-        cursor = self.submissions.find({"practitioner_id": practitioner_id}).sort("created_at", DESCENDING)
+        """The practitioner's certificates, newest first."""
+        cursor = self.submissions.find({"practitioner_id": practitioner_id, **CERTIFICATES}).sort("created_at", DESCENDING)
         return await cursor.limit(limit).to_list()
+
+    async def get_many(self, submission_ids: list[str]) -> dict[str, dict[str, Any]]:
+        docs = await self.submissions.find({"_id": {"$in": submission_ids}}).to_list()
+        return {str(d["_id"]): d for d in docs}
 
     async def record_step(
         self,
@@ -122,10 +139,16 @@ def new_submission_doc(
     file: dict[str, Any],
     received_at: datetime,
     lineage: Lineage = Lineage(),
+    kind: SubmissionKind = SubmissionKind.CERTIFICATE,
+    request_id: str | None = None,
+    document_type: str | None = None,
 ) -> dict[str, Any]:
+    """A new submission; a document of a classification request also names its request and type."""
+    request_link = {"request_id": request_id, "document_type": document_type} if request_id else {}
     return {
         "_id": submission_id,
-        "kind": "certificate",
+        "kind": kind.value,
+        **request_link,
         "version": lineage.version,
         "previous_submission_id": lineage.previous_submission_id,
         "practitioner_id": practitioner["id"],

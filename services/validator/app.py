@@ -24,7 +24,14 @@ from mumaris.mongo import now
 from mumaris.service import create_http_app, create_runtime
 from mumaris.settings import Settings, get_settings
 from schemas import topics
-from schemas.events import Finding, ReviewDecided, SubmissionReceived, SubmissionRejected, SubmissionValidated
+from schemas.events import (
+    Finding,
+    ReviewDecided,
+    SubmissionKind,
+    SubmissionReceived,
+    SubmissionRejected,
+    SubmissionValidated,
+)
 from services.validator.checks import CheckLimits, DocumentReport, inspect_document, passed
 from services.validator.content import content_findings
 from services.validator.domain import Fingerprint, certificate_key, duplicate_findings, metadata_findings, page_hash
@@ -70,23 +77,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async def work(session: AsyncClientSession) -> None:
             at = now()
             await store.serialize_practitioner(event.practitioner.id, session)
-            pending = await store.pending_fingerprints(event.practitioner.id, session)
-            verdict = findings + duplicate_findings(fingerprint, pending, settings.duplicate_max_hash_distance,
-                                                    replaces=event.previous_submission_id)
+            # A classification request's documents are not certificates under review: the request has
+            # its own one-open-at-a-time rule, and the same degree scan may back a certificate and a
+            # request, or a new request after one lapsed. Only certificates take part in the duplicate check.
+            checks_duplicates = event.kind is SubmissionKind.CERTIFICATE
+            verdict = findings
+            if checks_duplicates:
+                pending = await store.pending_fingerprints(event.practitioner.id, session)
+                verdict = findings + duplicate_findings(fingerprint, pending, settings.duplicate_max_hash_distance,
+                                                        replaces=event.previous_submission_id)
             ok = passed(verdict)
             await store.save_result(event.submission_id, verdict, ok, at, session)
             if ok:
-                await store.add_pending(event.practitioner.id, fingerprint, session)
+                if checks_duplicates:
+                    await store.add_pending(event.practitioner.id, fingerprint, session)
                 outcome = SubmissionValidated(
                     submission_id=event.submission_id, kind=event.kind, practitioner=event.practitioner,
                     # A resubmission stays linked to the version the reviewer sent back.
                     version=event.version, previous_submission_id=event.previous_submission_id,
+                    # A classification document stays tied to its request and its place in it.
+                    request_id=event.request_id, document_type=event.document_type,
                     certificate=event.certificate, file=event.file, findings=verdict, validated_at=at,
                 )
                 await runtime.uow.outbox.add(topics.SUBMISSION_VALIDATED, outcome, session)
             else:
                 rejection = SubmissionRejected(
                     submission_id=event.submission_id, kind=event.kind, practitioner=event.practitioner,
+                    request_id=event.request_id, document_type=event.document_type,
                     findings=verdict, rejected_at=at,
                 )
                 await runtime.uow.outbox.add(topics.SUBMISSION_REJECTED, rejection, session)

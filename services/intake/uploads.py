@@ -1,0 +1,72 @@
+"""Reading multipart uploads safely: the body's size is enforced while it streams in, and a file's
+type comes from its bytes. Shared by certificate uploads and classification requests."""
+
+from fastapi import Request
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException
+from starlette.types import Message
+
+from mumaris.errors import ApiError
+from mumaris.files import DocumentType, sniff_type
+
+# Room for the multipart boundaries and the non-file fields around the files themselves.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+MAX_FIELD_BYTES = 64 * 1024
+ACCEPTED_TYPES = ["application/pdf", "image/jpeg"]
+
+
+def _limit_body(request: Request, limit: int, max_file_bytes: int) -> Request:
+    """The same request, refusing with 413 as soon as more than `limit` bytes have arrived,
+    so an oversized upload is never read (or spooled) in full. The refusal names the per-file
+    limit, the one number a practitioner can act on."""
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        message = await request.receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise ApiError(413, "file.too_large", {"max_bytes": max_file_bytes})
+        return message
+
+    return Request(request.scope, receive)
+
+
+async def read_form(request: Request, *, max_file_bytes: int, max_files: int, max_fields: int = 4) -> FormData:
+    """The multipart form, with at most `max_files` files of `max_file_bytes` each: the whole body
+    may not exceed their sum plus the multipart overhead, checked on the declared length first and
+    then while the body streams in."""
+    body_limit = max_file_bytes * max_files + MULTIPART_OVERHEAD_BYTES
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > body_limit:
+        raise ApiError(413, "file.too_large", {"max_bytes": max_file_bytes})
+    limited = _limit_body(request, body_limit, max_file_bytes)
+    try:
+        return await limited.form(max_files=max_files, max_fields=max_fields, max_part_size=MAX_FIELD_BYTES)
+    except MultiPartException as exc:
+        raise ApiError(400, "request.invalid", {"problem": exc.message}) from exc
+
+
+async def read_file(upload: UploadFile, max_bytes: int) -> bytes:
+    """One file's bytes; each file of a multi-file form keeps the per-file limit."""
+    data = await upload.read()
+    if len(data) > max_bytes:
+        raise ApiError(413, "file.too_large", {"max_bytes": max_bytes})
+    return data
+
+
+def document_type_of(data: bytes) -> DocumentType:
+    """PDF or JPEG, judged from the signature at offset 0 (names and declared types are ignored)."""
+    if not data:
+        raise ApiError(400, "file.empty")
+    doc_type = sniff_type(data[:16])
+    if doc_type is None:
+        raise ApiError(415, "file.unsupported_type", {"accepted": ACCEPTED_TYPES})
+    return doc_type
+
+
+def safe_filename(name: str | None) -> str:
+    base = (name or "document").replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
+    return cleaned[:120] or "document"
