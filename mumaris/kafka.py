@@ -196,6 +196,10 @@ def subscribe(broker: KafkaBroker, topic: Topic, *, service: str, settings: Sett
     """A subscriber in the service's own consumer group, committing after the handler succeeds;
     its partitions are consumed in parallel (each one in order). Events arrive as CloudEvents in
     binary or structured mode."""
+    # Every subscriber joining the group at start-up is a rebalance that waits for each member's
+    # next heartbeat: a short heartbeat keeps a service with many subscribers starting in seconds.
+    options.setdefault("heartbeat_interval_ms", settings.kafka_heartbeat_interval_ms)
+    options.setdefault("session_timeout_ms", settings.kafka_session_timeout_ms)
     return broker.subscriber(
         topic.name,
         parser=cloudevents_parser(topic),

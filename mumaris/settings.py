@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     # Consumers per subscriber inside one process: partitions are handled in parallel, each one
     # still in order and committed after its handler. More than the partition count idles.
     kafka_consumers_per_subscriber: int = 3
+    # How often a consumer tells the group coordinator it is alive; a rebalance (a consumer joining,
+    # e.g. at start-up) waits for every member's next heartbeat. Kafka's 3 s default makes a
+    # service with many subscribers in one group take ~17 s to start (each consumer joining is a
+    # rebalance); 300 ms brings that to ~3 s. Every subscriber uses it (mumaris.kafka.subscribe).
+    kafka_heartbeat_interval_ms: int = 300
+    # How long a dead replica's partitions wait before another replica takes them over: 6 s is the
+    # broker's minimum (group.min.session.timeout.ms), against aiokafka's 10 s default.
+    kafka_session_timeout_ms: int = 6_000
 
     # MongoDB
     mongo_uri: str = "mongodb://127.0.0.1:27017/?retryWrites=false"
@@ -122,6 +130,9 @@ class Settings(BaseSettings):
     fee_deadline_s: int = 24 * 3600
     fee_reminder_hours: list[int] = [12, 1]
     fee_sweep_s: float = 30.0
+    # How long one "hour" of fee_reminder_hours lasts. Only tests shrink it (the reminders keep their
+    # names, "12 hours" and "1 hour", so a test with a deadline of seconds still sees both).
+    fee_reminder_hour_s: float = 3600.0
     # HMAC key turning a national ID / iqama number into `candidate_ref` (intake and review share it),
     # so exam results can be matched without the number on our topics or in review's database.
     candidate_ref_key: SecretStr = SecretStr("local-development-candidate-key-change-me")

@@ -9,6 +9,10 @@ can be used from sync and async tests alike:
     with SmsGatewayStandIn() as gateway:                 # or: async with ..., or start()/stop()
         settings = Settings(sms_gateway_url=gateway.url)
         gateway.fail_next(2, status=503)                 # the next two requests get a 503
+        gateway.refuse_number("+966500000000")           # 400 invalid_number, every time
+        gateway.hold_next()                              # keep the next request unanswered ...
+        await gateway.wait_until_held()                  # ... until it has arrived ...
+        gateway.release()                                # ... and let it through
         ...
         assert gateway.messages[-1]["text"].startswith("رمز التحقق")
 
@@ -18,6 +22,8 @@ What it records:
   test can see whether the notifier sent the same delivery twice.
 - `delivered`: the accepted bodies once per idempotency key: what phones would receive, since a
   real gateway drops a repeated key (and, like one, the stand-in answers a repeat with the same id).
+- `repeats`: the accepted requests whose idempotency key had been accepted before (dropped, as a
+  real gateway drops them), with their key.
 """
 
 import asyncio
@@ -50,10 +56,17 @@ class GatewayRequest:
     status: int  # what the stand-in answered
 
 
+@dataclass(frozen=True)
+class Repeat:
+    key: str  # the Idempotency-Key the request repeated
+    body: Any
+
+
 @dataclass
 class _Planned:
     status: int | None = None  # None: answer normally
     stall_s: float = 0.0
+    hold: bool = False  # wait for release() (or stop()) before answering
     body: Any = None
     retry_after: int | None = None
 
@@ -64,8 +77,12 @@ class _State:
     requests: list[GatewayRequest] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     ids_by_key: dict[str, str] = field(default_factory=dict)
+    repeats: list[Repeat] = field(default_factory=list)
+    refused_numbers: dict[str, int] = field(default_factory=dict)  # number → status
     plan: deque[_Planned] = field(default_factory=deque)
     stopping: threading.Event = field(default_factory=threading.Event)
+    holding: threading.Event = field(default_factory=threading.Event)  # a held request has arrived
+    released: threading.Event = field(default_factory=threading.Event)
 
 
 class SmsGatewayStandIn:
@@ -151,13 +168,42 @@ class SmsGatewayStandIn:
         with self._state.lock:
             self._state.plan.extend(_Planned(stall_s=seconds) for _ in range(count))
 
+    def refuse_number(self, phone: str, *, status: int = 400) -> None:
+        """Refuse every request to `phone` with `status` and `{"error": "invalid_number"}`, the way a
+        gateway refuses a number that cannot receive SMS."""
+        with self._state.lock:
+            self._state.refused_numbers[phone] = status
+
+    def hold_next(self) -> None:
+        """Keep the next request (after whatever is already planned) unanswered until `release()`:
+        the gateway has it, the sender does not know yet. For tests that crash the sender then."""
+        with self._state.lock:
+            self._state.holding.clear()
+            self._state.released.clear()
+            self._state.plan.append(_Planned(hold=True))
+
+    async def wait_until_held(self, timeout: float = 30.0) -> None:
+        """Wait until the request planned by `hold_next()` has arrived (and is being held)."""
+        deadline = time.monotonic() + timeout
+        while not self._state.holding.is_set():
+            if time.monotonic() >= deadline:
+                raise TimeoutError("no request reached the SMS gateway stand-in to hold")
+            await asyncio.sleep(0.02)
+
+    def release(self) -> None:
+        """Let the held request go on: it is accepted (or refused) as if it had never waited."""
+        self._state.released.set()
+
     def reset(self) -> None:
         """Forget everything received and everything planned (between tests sharing one stand-in)."""
         with self._state.lock:
             self._state.requests.clear()
             self._state.messages.clear()
             self._state.ids_by_key.clear()
+            self._state.repeats.clear()
+            self._state.refused_numbers.clear()
             self._state.plan.clear()
+        self._state.released.set()  # nothing stays held across tests
 
     # --- what it received -------------------------------------------------------------------
 
@@ -182,8 +228,20 @@ class SmsGatewayStandIn:
                 unique.append(message)
         return unique
 
+    @property
+    def repeats(self) -> list[Repeat]:
+        with self._state.lock:
+            return list(self._state.repeats)
+
     def messages_to(self, phone: str) -> list[dict[str, Any]]:
         return [message for message in self.messages if message.get("to") == phone]
+
+    def delivered_to(self, phone: str) -> list[dict[str, Any]]:
+        """What the phone itself received: repeats of an idempotency key dropped."""
+        return [message for message in self.delivered if message.get("to") == phone]
+
+    def requests_to(self, phone: str) -> list[GatewayRequest]:
+        return [r for r in self.requests if isinstance(r.body, dict) and r.body.get("to") == phone]
 
     async def wait_for_messages(self, count: int = 1, *, to: str | None = None, timeout: float = 30.0) -> list[dict[str, Any]]:
         """Wait until at least `count` messages (to `to`, if given) were accepted; return them."""
@@ -218,12 +276,18 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             planned = self.state.plan.popleft() if self.state.plan else _Planned()
         if planned.stall_s:
             self.state.stopping.wait(planned.stall_s)
+        if planned.hold:
+            self.state.holding.set()
+            while not (self.state.released.wait(0.05) or self.state.stopping.is_set()):
+                pass
 
         status, answer, extra = self._decide(planned, headers, body)
         with self.state.lock:
             self.state.requests.append(GatewayRequest("POST", self.path, headers, body, status))
             if 200 <= status < 300 and isinstance(body, dict):
                 key = str(headers.get("idempotency-key") or body.get("reference") or "")
+                if key and key in self.state.ids_by_key:
+                    self.state.repeats.append(Repeat(key, body))
                 message_id = self.state.ids_by_key.setdefault(key, f"msg-{uuid.uuid4().hex[:12]}") if key else f"msg-{uuid.uuid4().hex[:12]}"
                 self.state.messages.append(body)
                 answer = {"id": message_id, "status": "queued"}
@@ -243,6 +307,10 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             return 401, {"error": "unauthorized"}, {}
         if not isinstance(body, dict) or not all(isinstance(body.get(name), str) and body.get(name) for name in ("to", "from", "text")):
             return 400, {"error": "invalid_request"}, {}
+        with self.state.lock:
+            refused = self.state.refused_numbers.get(body["to"])
+        if refused is not None:
+            return refused, {"error": "invalid_number"}, {}
         return 202, None, {}
 
     def _answer(self, status: int, answer: Any, extra: dict[str, str]) -> None:
@@ -260,12 +328,43 @@ class _GatewayHandler(BaseHTTPRequestHandler):
 
 
 class MailCatcher:
-    """A real SMTP server on loopback that keeps what it receives."""
+    """A real SMTP server on loopback that keeps what it receives.
+
+    `hang()` makes it behave like a mail server that has stopped working but still accepts
+    connections: it greets, then never answers EHLO/HELO, so every client waits for its timeout;
+    `answer()` brings it back (connections that were left hanging stay dead).
+    """
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.hung_sessions = 0  # how many clients reached it while it was hanging
         self.port = free_port()
+        self._answering = threading.Event()
+        self._answering.set()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    def hang(self) -> None:
+        self._answering.clear()
+
+    def answer(self) -> None:
+        self._answering.set()
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]) -> list[str]:  # noqa: N802 (aiosmtpd hook)
+        await self._hang_while_told()
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(self, server: Any, session: Any, envelope: Any, hostname: str) -> str:  # noqa: N802 (aiosmtpd hook)
+        await self._hang_while_told()
+        session.host_name = hostname
+        return f"250 {server.hostname}"
+
+    async def _hang_while_told(self) -> None:
+        if self._answering.is_set():
+            return
+        self.hung_sessions += 1
+        while not self._answering.is_set():
+            await asyncio.sleep(0.05)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]

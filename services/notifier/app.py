@@ -1,23 +1,23 @@
 """Notifier: the practitioner's in-platform inbox, e-mail and SMS.
 
-Consumes: submission.rejected, review.decided (inbox + e-mail); account.phone_code (SMS);
-account.email_confirmation (e-mail); account.registered (contact details).
-Each (event, channel, recipient) is delivered once: the inbox message and the delivery intents
-are written with the event's ledger entry in one transaction; then every pending delivery is sent
-and marked sent. A redelivered event skips the first step and only sends what is still pending.
-Sealed codes and links are opened only at the moment of sending and never logged.
+Consumes: submission.rejected, review.decided (inbox, e-mail, SMS); account.phone_code (SMS, and the
+account's phone number); account.email_confirmation (e-mail); account.registered (contact details);
+and its own queues notification.email and notification.sms.
+Each (event, channel, recipient) is delivered once. An event handler only records: the inbox
+message, one intent per other channel and a request on that channel's queue, with the event's
+ledger entry, in one transaction. Each channel's consumer then records "sending", sends and records
+"sent"; a redelivered request skips what is sent (see delivery.py and intents.py). Sealed codes and
+links are opened only by the channel consumer at the moment of sending and never logged.
+
+A new kind of notification is one subscriber: `await notify(ce, notification_for_...(event))`.
 """
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from mumaris.auth import principal_from
-from mumaris.crypto import unseal
 from mumaris.errors import ApiError
 from mumaris.kafka import CloudEvent, subscribe
 from mumaris.mongo import now
@@ -26,28 +26,34 @@ from mumaris.settings import Settings, get_settings
 from schemas import topics
 from schemas.events import (
     AccountRegistered,
+    ClassificationChanged,
+    ClassificationLapsed,
+    DeliveryRequested,
     EmailConfirmationRequested,
+    FeeInvoiced,
+    FeeReminderDue,
     PhoneCodeIssued,
     ReviewDecided,
+    ReviewQueued,
+    SubmissionReceived,
     SubmissionRejected,
 )
-from services.notifier.channels import PermanentDeliveryError
-from services.notifier.channels.email import send_email
-from services.notifier.channels.sms import send_sms
+from services.notifier.delivery import Dispatcher, Recorder, channel_senders
 from services.notifier.domain import (
-    ACCOUNT_PHONE_CODE,
-    CHANNELS,
-    Notification,
-    delivery_key,
+    notification_for_classification_changed,
     notification_for_decision,
     notification_for_email_confirmation,
+    notification_for_fee_invoiced,
+    notification_for_fee_reminder,
+    notification_for_lapsed,
+    notification_for_queued,
+    notification_for_received,
     notification_for_rejection,
-    sms_for_phone_code,
 )
+from services.notifier.intents import SECRET_PLACEHOLDER, SealedSecret
 from services.notifier.store import NotifierStore
 
 SERVICE = "notifier"
-Sender = Callable[[], Awaitable[str]]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,43 +61,57 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = runtime.settings
     store = NotifierStore(runtime.db)
     runtime.on_startup.append(store.ensure_indexes)
-    sealing_key = settings.field_encryption_key.get_secret_value()
+    recorder = Recorder(runtime.uow, store)
+    notify = recorder.notify
+    dispatcher = Dispatcher(store, settings.field_encryption_key.get_secret_value(), channel_senders(settings))
     sub = dict(service=SERVICE, settings=settings)
 
-    async def notify(event_id: str, event_type: str, note: Notification) -> None:
-        await _record(runtime, store, event_id, event_type, note.kind, note.recipient_id, note)
-        await _deliver_pending(store, event_id, {"email": lambda: send_email(note, settings)})
+    # --- events → recorded notifications (never waits for a mail server or the gateway) -------
+
+    @subscribe(runtime.broker, topics.SUBMISSION_RECEIVED, **sub)
+    async def on_received(event: SubmissionReceived, ce: CloudEvent) -> None:
+        await notify(ce, notification_for_received(event))
 
     @subscribe(runtime.broker, topics.SUBMISSION_REJECTED, **sub)
     async def on_rejected(event: SubmissionRejected, ce: CloudEvent) -> None:
-        await notify(ce.id, ce.type, notification_for_rejection(event))
+        await notify(ce, notification_for_rejection(event))
+
+    @subscribe(runtime.broker, topics.REVIEW_QUEUED, **sub)
+    async def on_queued(event: ReviewQueued, ce: CloudEvent) -> None:
+        await notify(ce, notification_for_queued(event))
 
     @subscribe(runtime.broker, topics.REVIEW_DECIDED, **sub)
     async def on_decided(event: ReviewDecided, ce: CloudEvent) -> None:
-        await notify(ce.id, ce.type, notification_for_decision(event))
+        await notify(ce, notification_for_decision(event))
+
+    @subscribe(runtime.broker, topics.FEE_INVOICED, **sub)
+    async def on_fee_invoiced(event: FeeInvoiced, ce: CloudEvent) -> None:
+        await notify(ce, notification_for_fee_invoiced(event))
+
+    @subscribe(runtime.broker, topics.FEE_REMINDER, **sub)
+    async def on_fee_reminder(event: FeeReminderDue, ce: CloudEvent) -> None:
+        await notify(ce, notification_for_fee_reminder(event))
+
+    @subscribe(runtime.broker, topics.CLASSIFICATION_LAPSED, **sub)
+    async def on_lapsed(event: ClassificationLapsed, ce: CloudEvent) -> None:
+        await notify(ce, notification_for_lapsed(event))
+
+    @subscribe(runtime.broker, topics.CLASSIFICATION_CHANGED, **sub)
+    async def on_classification_changed(event: ClassificationChanged, ce: CloudEvent) -> None:
+        await notify(ce, notification_for_classification_changed(event))
 
     @subscribe(runtime.broker, topics.ACCOUNT_EMAIL_CONFIRMATION, **sub)
     async def on_email_confirmation(event: EmailConfirmationRequested, ce: CloudEvent) -> None:
+        # The link stays sealed: the e-mail is composed around a placeholder, filled when sent.
         note = notification_for_email_confirmation(
             recipient_id=event.account_id, name=event.name, email=event.email, locale=event.locale,
-            link=unseal(event.sealed_link, sealing_key),
+            link=SECRET_PLACEHOLDER,
         )
-        await notify(ce.id, ce.type, note)
+        await notify(ce, note, SealedSecret(event.sealed_link, event.expires_at))
 
     @subscribe(runtime.broker, topics.ACCOUNT_PHONE_CODE, **sub)
     async def on_phone_code(event: PhoneCodeIssued, ce: CloudEvent) -> None:
-        await _record(runtime, store, ce.id, ce.type, ACCOUNT_PHONE_CODE, event.account_id, None)
-        if now() >= event.expires_at:
-            await store.expire_pending(ce.id, now())  # a dead code is not worth an SMS
-            return
-        minutes = max(1, round((event.expires_at - now()).total_seconds() / 60))
-
-        async def send() -> str:
-            text = sms_for_phone_code(unseal(event.sealed_code, sealing_key), event.locale, minutes)
-            return await send_sms(event.phone, text, settings,
-                                  idempotency_key=delivery_key(ce.id, "sms", event.account_id))
-
-        await _deliver_pending(store, ce.id, {"sms": send})
+        await recorder.phone_code(ce, event)
 
     @subscribe(runtime.broker, topics.ACCOUNT_REGISTERED, **sub)
     async def on_registered(event: AccountRegistered, ce: CloudEvent) -> None:
@@ -100,50 +120,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         await runtime.uow.apply_once(ce.id, ce.type, work)
 
+    # --- the channels' own queues: one consumer each, so a dead mail server only delays e-mail -
+
+    @subscribe(runtime.broker, topics.NOTIFICATION_EMAIL, **sub)
+    async def send_email_delivery(request: DeliveryRequested, ce: CloudEvent) -> None:
+        await dispatcher.dispatch(request)
+
+    @subscribe(runtime.broker, topics.NOTIFICATION_SMS, **sub)
+    async def send_sms_delivery(request: DeliveryRequested, ce: CloudEvent) -> None:
+        await dispatcher.dispatch(request)
+
     app = create_http_app(runtime, title="Mumaris notifier")
     _add_inbox_routes(app, runtime, store)
     return app
-
-
-async def _record(runtime: ServiceRuntime, store: NotifierStore, event_id: str, event_type: str, kind: str,
-                  recipient_id: str, note: Notification | None) -> None:
-    """The inbox message and one pending intent per other channel, once per event."""
-    channels = CHANNELS[kind]
-    at = now()
-
-    async def record(session: AsyncClientSession) -> None:
-        if "inbox" in channels and note is not None:
-            await store.add_inbox_message(
-                {"_id": delivery_key(event_id, "inbox", recipient_id), "recipient_id": recipient_id,
-                 "event_id": event_id, "kind": kind, "title": note.inbox_title, "body": note.inbox_body,
-                 "created_at": at, "read_at": None},
-                session,
-            )
-        for channel in channels:
-            if channel != "inbox":
-                await store.add_delivery_intent(
-                    {"_id": delivery_key(event_id, channel, recipient_id), "event_id": event_id, "channel": channel,
-                     "recipient_id": recipient_id, "kind": kind, "status": "pending", "created_at": at, "tries": 0},
-                    session,
-                )
-
-    await runtime.uow.apply_once(event_id, event_type, record)
-
-
-async def _deliver_pending(store: NotifierStore, event_id: str, senders: dict[str, Sender]) -> None:
-    for delivery in await store.pending_deliveries(event_id):
-        send = senders.get(delivery["channel"])
-        if send is None:
-            continue
-        try:
-            message_id = await send()
-        except PermanentDeliveryError as exc:
-            await store.mark_delivery(delivery["_id"], "failed", now(), error=str(exc)[:500])
-            continue
-        except Exception as exc:
-            await store.note_failed_try(delivery["_id"], type(exc).__name__, now())
-            raise  # transient: the delivery policy retries, then dead-letters for replay
-        await store.mark_delivery(delivery["_id"], "sent", now(), message_id=message_id)
 
 
 def _add_inbox_routes(app: FastAPI, runtime: ServiceRuntime, store: NotifierStore) -> None:

@@ -415,7 +415,11 @@ _templates = Environment(
 )
 
 
-def notification_for_received(event: SubmissionReceived) -> Notification:
+def notification_for_received(event: SubmissionReceived) -> Notification | None:
+    """Only a certificate is news on its own; a classification request's documents are told of
+    through the request (its invoice, its outcome)."""
+    if event.kind is not SubmissionKind.CERTIFICATE:
+        return None
     values = {language: {"certificate": event.certificate.name} for language in TEXT_DIRECTION}
     return compose(SUBMISSION_RECEIVED, event.practitioner, event.submission_id, values=values)
 
@@ -432,7 +436,10 @@ def notification_for_rejection(event: SubmissionRejected) -> Notification:
     return compose(SUBMISSION_REJECTED, event.practitioner, event.submission_id, fixes=fixes)
 
 
-def notification_for_decision(event: ReviewDecided) -> Notification:
+def notification_for_decision(event: ReviewDecided) -> Notification | None:
+    """None for an approved classification request: `classification.changed` says it, once."""
+    if event.kind is SubmissionKind.CLASSIFICATION and event.decision is Decision.APPROVE:
+        return None
     profile = event.kind is SubmissionKind.PROFILE_CHANGE
     kind = (KIND_OF_PROFILE_DECISION if profile else KIND_OF_DECISION)[event.decision]
     reason = event.reason.strip() if kind in KINDS_THAT_SHOW_THE_REASON else ""

@@ -1,42 +1,72 @@
-"""The e-mail channel: one multipart/alternative message (plain text + HTML) over SMTP."""
+"""The e-mail channel: one multipart/alternative message (plain text + HTML) over SMTP.
 
+SMTP has no idempotency key: a server that accepted a message and then lost the connection before
+answering leaves us unable to tell "sent" from "not sent". A retry therefore sends the message
+again, with the same Message-ID (`stable_message_id`), so the receiving server or mail client can
+recognise the duplicate; this is the most SMTP offers.
+"""
+
+import asyncio
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime, make_msgid, parseaddr
+from typing import Protocol
 
 import aiosmtplib
 
 from mumaris.settings import Settings
 from services.notifier.channels import DeliveryError, PermanentDeliveryError, TransientDeliveryError
-from services.notifier.domain import Notification
 
 CHANNEL = "email"
 FALLBACK_MESSAGE_ID_DOMAIN = "mumaris.local"
 
 
-async def send_email(notification: Notification, settings: Settings, *, message_id: str | None = None) -> str:
+class EmailContent(Protocol):
+    """What an e-mail is made of (a `Notification` is one; so is a stored delivery's content)."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def locale(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def html(self) -> str: ...
+
+
+async def send_email(notification: EmailContent, settings: Settings, *, message_id: str | None = None) -> str:
     """Send `notification` and return its Message-ID.
 
     Pass the `message_id` of an earlier attempt when retrying the same delivery, so receiving
-    servers and mail clients can recognise a duplicate.
+    servers and mail clients can recognise a duplicate. `settings.smtp_timeout_s` bounds the whole
+    try (connect, every command, the upload), not just each step: a server that answers every
+    command slowly must not hold the e-mail queue longer than that either.
     """
     message = build_email(notification, settings, message_id=message_id)
     try:
-        await aiosmtplib.send(
-            message,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            start_tls=settings.smtp_starttls,
-            username=settings.smtp_username,
-            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            timeout=settings.smtp_timeout_s,
-        )
-    except (aiosmtplib.SMTPException, OSError) as error:
+        async with asyncio.timeout(settings.smtp_timeout_s):
+            await aiosmtplib.send(
+                message,
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                start_tls=settings.smtp_starttls,
+                username=settings.smtp_username,
+                password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+                timeout=settings.smtp_timeout_s,
+            )
+    except (aiosmtplib.SMTPException, OSError) as error:  # TimeoutError is an OSError
         raise classify_smtp_failure(error) from error
     return str(message["Message-ID"])
 
 
-def build_email(notification: Notification, settings: Settings, *, message_id: str | None = None) -> EmailMessage:
+def stable_message_id(delivery_id: str, settings: Settings) -> str:
+    """The Message-ID of one delivery, the same on every try (see the module docstring)."""
+    return f"<{delivery_id}@{message_id_domain(settings.mail_from)}>"
+
+
+def build_email(notification: EmailContent, settings: Settings, *, message_id: str | None = None) -> EmailMessage:
     message = EmailMessage()
     try:
         message["Subject"] = notification.subject
