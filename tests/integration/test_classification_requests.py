@@ -3,7 +3,8 @@
 Intake and the validator run in this process (their real applications and lifespans, reached over
 ASGI), as in test_resubmission.py. What the review service would publish (fee.invoiced,
 review.queued, review.decided, classification.changed, fee.expired, classification.lapsed) is put on
-the topics here as real CloudEvents records.
+the topics here as real CloudEvents records. On a stack of its own (`own_stack`): the end-to-end
+suite's review process would otherwise answer the made-up requests with real invoices.
 """
 
 import asyncio
@@ -134,7 +135,8 @@ class Services:
 
 
 @pytest.fixture(scope="module")
-async def services(stack: StackInfo) -> AsyncIterator[Services]:
+async def services(own_stack: StackInfo) -> AsyncIterator[Services]:
+    stack = own_stack
     settings = settings_for(stack, max_upload_bytes=MAX_UPLOAD)
     intake, validator = create_intake(settings), create_validator(settings)
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_uri, tz_aware=True)

@@ -3,8 +3,8 @@
 Intake and the validator run in this process: their real FastAPI applications, lifespans included
 (broker, consumers, outbox relay), reached over ASGI. The reviewer's decisions arrive as real
 CloudEvents on `review.queued` / `review.decided`, as the review service would publish them.
-The services use the stack's default database and their own consumer groups, so when the
-end-to-end suite's processes are up in the same session they simply act as extra replicas.
+It runs on a stack of its own (`own_stack`): on the shared one, the end-to-end suite's service
+processes share these consumer groups and would act on the made-up decisions too.
 """
 
 import asyncio
@@ -103,7 +103,8 @@ class Services:
 
 
 @pytest.fixture(scope="module")
-async def services(stack: StackInfo) -> AsyncIterator[Services]:
+async def services(own_stack: StackInfo) -> AsyncIterator[Services]:
+    stack = own_stack
     settings = settings_for(stack)
     intake, validator = create_intake(settings), create_validator(settings)
     async with intake.router.lifespan_context(intake), validator.router.lifespan_context(validator):
