@@ -99,6 +99,11 @@ SERIES = frozenset({
 })
 
 
+# Series that exist only once there is something to count (FastStream creates an exception's
+# series the first time a handler raises it).
+ON_FIRST_FAILURE = frozenset({"faststream_received_processed_messages_exceptions_total"})
+
+
 def _panel(panel: Panel, panel_id: int, x: int, y: int) -> dict[str, Any]:
     return {
         "id": panel_id, "type": panel.kind, "title": panel.title,

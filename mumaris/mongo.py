@@ -16,8 +16,12 @@ republishes on restart; consumers drop the duplicate by its CloudEvents id.
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+import time
+import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from faststream.kafka import KafkaBroker
@@ -95,6 +99,8 @@ class Outbox:
             "headers": attrs.to_headers(),
             "body": event.model_dump(mode="json"),
             "created_at": now(),
+            # MongoDB keeps milliseconds: events written in the same one keep their order by this.
+            "seq": time.monotonic_ns(),
         }
 
     async def add(self, topic: Topic, event: BaseModel, session: AsyncClientSession) -> str:
@@ -110,12 +116,41 @@ class Outbox:
         return await self.collection.count_documents({})
 
 
-class OutboxRelay:
-    """Publishes pending outbox events in creation order; survives broker and database outages."""
+class RelayLease:
+    """Which replica's relay publishes a service's outbox: one at a time, so replicas neither
+    publish the same record twice nor reorder one key's events between them. The holder renews the
+    lease on every pass; when it dies, another replica takes over once the lease has lapsed."""
 
-    def __init__(self, outbox: Outbox, broker: KafkaBroker, settings: Settings) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], service: str, lease_s: float) -> None:
+        self.collection = db[f"{service}.outbox_relay"]
+        self.holder = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.lease = timedelta(seconds=lease_s)
+
+    async def hold(self) -> bool:
+        at = now()
+        try:
+            await self.collection.find_one_and_update(
+                {"_id": "relay", "$or": [{"holder": self.holder}, {"until": {"$lte": at}}]},
+                {"$set": {"holder": self.holder, "until": at + self.lease}},
+                upsert=True,
+            )
+        except DuplicateKeyError:  # the document exists and another live replica holds it
+            return False
+        return True
+
+    async def release(self) -> None:
+        """Hand over at once on a clean stop instead of making the others wait out the lease."""
+        await self.collection.delete_one({"_id": "relay", "holder": self.holder})
+
+
+class OutboxRelay:
+    """Publishes pending outbox events in creation order; survives broker and database outages.
+    With several replicas, only the holder of the relay lease publishes."""
+
+    def __init__(self, outbox: Outbox, broker: KafkaBroker, settings: Settings, lease: RelayLease) -> None:
         self.outbox = outbox
         self.broker = broker
+        self.lease = lease
         self.poll_s = settings.outbox_poll_s
         self.batch = settings.outbox_batch
         self.backoff_max_s = settings.retry_backoff_max_s
@@ -129,12 +164,14 @@ class OutboxRelay:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            with contextlib.suppress(Exception):  # the database may be gone: the lease then lapses
+                await self.lease.release()
 
     async def publish_pending(self) -> int:
         """One pass: publish up to a batch of pending events; returns how many were published."""
         docs = await (
             self.outbox.collection.find({})
-            .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+            .sort([("created_at", ASCENDING), ("seq", ASCENDING)])
             .limit(self.batch)
             .to_list()
         )
@@ -155,6 +192,9 @@ class OutboxRelay:
         while True:
             self.outbox.added.clear()
             try:
+                if not await self.lease.hold():
+                    await asyncio.sleep(self.poll_s)
+                    continue
                 published = await self.publish_pending()
                 failures = 0
             except Exception as exc:  # broker or database away: keep everything pending, try again

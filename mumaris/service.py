@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from mumaris.http import install_error_handlers, install_http_metrics, install_ops_routes
 from mumaris.kafka import make_broker
-from mumaris.mongo import OutboxRelay, UnitOfWork, make_client
+from mumaris.mongo import OutboxRelay, RelayLease, UnitOfWork, make_client
 from mumaris.settings import Settings
 from mumaris.topic_status import topic_status
 from schemas.topics import CATALOGUE, DLQ_SUFFIX
@@ -49,7 +49,7 @@ def create_runtime(name: str, settings: Settings) -> ServiceRuntime:
     client = make_client(settings)
     db = client[settings.mongo_db]
     uow = UnitOfWork(client, db, name)
-    relay = OutboxRelay(uow.outbox, broker, settings)
+    relay = OutboxRelay(uow.outbox, broker, settings, RelayLease(db, name, settings.outbox_relay_lease_s))
     runtime = ServiceRuntime(name, settings, broker, client, db, uow, relay, registry)
     runtime.on_startup.append(uow.outbox.ensure_indexes)
     runtime.on_startup.append(lambda: uow.ledger.ensure_indexes(settings.ledger_retention_s))

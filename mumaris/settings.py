@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     retry_backoff_s: float = 0.2
     retry_backoff_max_s: float = 5.0
     outbox_poll_s: float = 0.5
+    # One replica's relay publishes a service's outbox; if it dies, another takes over after this long.
+    outbox_relay_lease_s: float = 5.0
     ledger_retention_s: int = 30 * 24 * 3600  # longer than the topics' retention (7 days)
     outbox_batch: int = 200
 

@@ -1,8 +1,13 @@
-"""Review: the human review queue, the reviewers' decisions, and the reviewer console.
+"""Review: the human review queue, the reviewers' decisions, the reviewer console, and the
+classification fees with their deadlines.
 
-Consumes:  submission.validated, profile.change_requested (enqueue).
-Publishes: review.queued, review.decided (through the outbox).
+Consumes:  submission.validated (certificates: enqueue; classification documents: recorded with
+           their request), submission.rejected (classification documents), profile.change_requested,
+           classification.requested, gov.payments, gov.exams.
+Publishes: review.queued, review.decided, fee.invoiced, fee.reminder, fee.expired,
+           classification.lapsed, classification.changed (all through the outbox).
 HTTP:      /v1/review/... (JSON, below) and /console/... (console.py); both act through ReviewDesk.
+           Fees act through FeeDesk (fee_desk.py); their clock is FeeDeadlines (scheduler.py).
 """
 
 from datetime import timedelta
@@ -22,10 +27,25 @@ from mumaris.mongo import now
 from mumaris.service import ServiceRuntime, create_http_app, create_runtime
 from mumaris.settings import Settings, get_settings
 from schemas import topics
-from schemas.events import Decision, ProfileChangeRequested, SubmissionKind, SubmissionValidated
+from schemas.events import (
+    ClassificationRequested,
+    Decision,
+    ExamResultPublished,
+    PaymentReceived,
+    ProfileChangeRequested,
+    SubmissionKind,
+    SubmissionRejected,
+    SubmissionValidated,
+)
 from schemas.review_reasons import REJECTION_REASONS
 from services.review.desk import OVERSEERS, Actor, ReviewDesk
 from services.review.domain import DecisionRequest, ItemStatus, QueueState, queue_state, unique_codes
+from services.review.fee_desk import DocumentResult, FeeDesk
+from services.review.fee_metrics import FeeMetrics
+from services.review.queue_metrics import QueueMetrics
+from services.review.fee_store import ClassificationStore, IssueFilter
+from services.review.fees import ISSUE_KINDS, PaymentVerdict
+from services.review.scheduler import FeeDeadlines
 from services.review.store import QueueFilter, ReviewStore, claim_of
 
 SERVICE = "review"
@@ -43,23 +63,38 @@ class DecisionBody(BaseModel):
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = create_runtime(SERVICE, settings or get_settings())
     store = ReviewStore(runtime.db)
+    requests = ClassificationStore(runtime.db)
     files = FileStore(runtime.db)
-    desk = ReviewDesk(store, runtime.uow, runtime.settings)
-    runtime.on_startup.append(store.ensure_indexes)
-    _subscribe_queue_events(runtime, desk)
+    desk = ReviewDesk(store, runtime.uow, runtime.settings, requests)
+    fees = FeeDesk(requests, desk, runtime.uow, runtime.settings)
+    deadlines = FeeDeadlines(fees)
+    metrics = FeeMetrics(runtime.registry, requests)
+    runtime.on_startup += [store.ensure_indexes, requests.ensure_indexes, deadlines.start]
+    runtime.on_shutdown.append(deadlines.stop)
+    runtime.on_scrape += [metrics.refresh, QueueMetrics(runtime.registry, store).refresh]
+    _subscribe_queue_events(runtime, desk, fees, deadlines)
+    _subscribe_fee_events(runtime, fees, deadlines, metrics)
     app = create_http_app(runtime, title="Mumaris review")
-    _add_review_routes(app, runtime, desk, files)
+    app.state.fees = fees  # for tests that drive the fee desk directly
+    _add_fee_routes(app, runtime, requests)
+    _add_review_routes(app, runtime, desk, fees, files)
     from services.review.console import add_console_routes  # the console builds on the same desk
 
-    add_console_routes(app, runtime, desk, files)
+    add_console_routes(app, runtime, desk, fees, files)
     return app
 
 
-def _subscribe_queue_events(runtime: ServiceRuntime, desk: ReviewDesk) -> None:
+def _subscribe_queue_events(runtime: ServiceRuntime, desk: ReviewDesk, fees: FeeDesk, deadlines: FeeDeadlines) -> None:
     sub = dict(service=SERVICE, settings=runtime.settings)
 
     @subscribe(runtime.broker, topics.SUBMISSION_VALIDATED, **sub)
     async def on_submission_validated(event: SubmissionValidated, ce: CloudEvent) -> None:
+        if event.kind is SubmissionKind.CLASSIFICATION_DOCUMENT:  # reviewed with its request, once paid
+            result = DocumentResult.of(event)
+            invoice = await runtime.uow.apply_once(ce.id, ce.type, lambda session: fees.record_document(result, session))
+            if invoice is not None:
+                deadlines.plan(invoice)
+            return
         item = {
             "_id": event.submission_id,
             "submission_id": event.submission_id,
@@ -95,9 +130,106 @@ def _subscribe_queue_events(runtime: ServiceRuntime, desk: ReviewDesk) -> None:
 
         await runtime.uow.apply_once(ce.id, ce.type, work)
 
+    @subscribe(runtime.broker, topics.SUBMISSION_REJECTED, **sub)
+    async def on_submission_rejected(event: SubmissionRejected, ce: CloudEvent) -> None:
+        if event.kind is not SubmissionKind.CLASSIFICATION_DOCUMENT:
+            return  # a rejected certificate never reaches the queue
+        result = DocumentResult.of(event)
+        await runtime.uow.apply_once(ce.id, ce.type, lambda session: fees.record_document(result, session))
 
-def item_view(doc: dict[str, Any]) -> dict[str, Any]:
-    """An item as the API shows it to staff."""
+
+def _subscribe_fee_events(runtime: ServiceRuntime, fees: FeeDesk, deadlines: FeeDeadlines, metrics: FeeMetrics) -> None:
+    sub = dict(service=SERVICE, settings=runtime.settings)
+
+    @subscribe(runtime.broker, topics.CLASSIFICATION_REQUESTED, **sub)
+    async def on_classification_requested(event: ClassificationRequested, ce: CloudEvent) -> None:
+        invoice = await runtime.uow.apply_once(ce.id, ce.type, lambda session: fees.record_request(event, session))
+        if invoice is not None:
+            deadlines.plan(invoice)
+
+    @subscribe(runtime.broker, topics.GOV_PAYMENTS, **sub)
+    async def on_payment(event: PaymentReceived, ce: CloudEvent) -> None:
+        # A refused payment is a recorded business outcome (a payment issue), not a failure: the
+        # handler returns normally and the record is committed.
+        outcome = await runtime.uow.apply_once(ce.id, ce.type, lambda session: fees.apply_payment(event, ce.id, session))
+        if outcome is None:
+            return
+        if outcome.issue_recorded:
+            metrics.payment_issue(outcome.verdict)
+        if outcome.verdict is PaymentVerdict.ACCEPT and outcome.invoice_id:
+            deadlines.forget(outcome.invoice_id, runtime.settings.fee_reminder_hours)
+
+    @subscribe(runtime.broker, topics.GOV_EXAMS, **sub)
+    async def on_exam_result(event: ExamResultPublished, ce: CloudEvent) -> None:
+        await runtime.uow.apply_once(ce.id, ce.type, lambda session: fees.record_exam_result(event, session))
+
+
+def _add_fee_routes(app: FastAPI, runtime: ServiceRuntime, requests: ClassificationStore) -> None:
+    """Supervisors: refused payments (for refunds and follow-up) and any invoice by its bill number.
+    Registered before /v1/review/{review_id}, which would otherwise take these paths."""
+    settings = runtime.settings
+
+    def overseer(request: Request) -> None:
+        principal_from(request, settings, *OVERSEERS)
+
+    @app.get("/v1/review/payment-issues", tags=["fees"])
+    async def payment_issues(
+        request: Request,
+        kind: Annotated[str | None, Query(description=" | ".join(k.value for k in ISSUE_KINDS))] = None,
+        bill_number: Annotated[str | None, Query(max_length=40)] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    ) -> dict[str, Any]:
+        """Payments refused and flagged: unknown bill, wrong amount, late, duplicate. Newest first."""
+        overseer(request)
+        if kind is not None and kind not in {k.value for k in ISSUE_KINDS}:
+            raise ApiError(422, "request.invalid", {"kind": [k.value for k in ISSUE_KINDS]})
+        filters = IssueFilter(kind=PaymentVerdict(kind) if kind else None, bill_number=bill_number, limit=limit,
+                              offset=offset)
+        issues, total = await requests.issues(filters)
+        return {"total": total, "limit": limit, "offset": offset, "items": [_issue_view(i) for i in issues]}
+
+    @app.get("/v1/review/invoices/{bill_number}", tags=["fees"])
+    async def invoice(bill_number: str, request: Request) -> dict[str, Any]:
+        overseer(request)
+        found = await requests.invoice_by_bill(bill_number)
+        if found is None:
+            raise ApiError(404, "not_found")
+        issues, _ = await requests.issues(IssueFilter(bill_number=bill_number, limit=200))
+        return {**_invoice_view(found), "issues": [_issue_view(i) for i in issues]}
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _invoice_view(doc: dict[str, Any]) -> dict[str, Any]:
+    payment = doc.get("payment")
+    return {
+        "invoice_id": doc["_id"], "bill_number": doc["bill_number"], "request_id": doc["request_id"],
+        "practitioner": {"id": doc["practitioner"]["id"], "name": doc["practitioner"]["name"]},
+        "classification": doc["classification"], "amount": doc["amount"], "currency": doc["currency"],
+        "status": doc["status"], "issued_at": _iso(doc["issued_at"]), "due_at": _iso(doc["due_at"]),
+        "reminders_sent": sorted(doc.get("reminders_sent", []), reverse=True),
+        "payment": None if payment is None else {k: _iso(v) for k, v in payment.items()},
+        "expired_at": _iso(doc.get("expired_at")),
+    }
+
+
+def _issue_view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "issue_id": doc["_id"], "kind": doc["kind"], "bill_number": doc["bill_number"],
+        "payment": {k: _iso(v) for k, v in doc["payment"].items()},
+        "invoice_id": doc.get("invoice_id"), "request_id": doc.get("request_id"),
+        "invoice_status": doc.get("invoice_status"),
+        "details": {k: _iso(v) for k, v in doc.get("details", {}).items()},
+        "recorded_at": _iso(doc["recorded_at"]),
+    }
+
+
+def item_view(doc: dict[str, Any], exams: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """An item as the API shows it to staff. `exams`: a classification's required exams and where
+    the practitioner stands with each (FeeDesk.exams_of), when the caller looked them up."""
     at = now()
     claim = claim_of(doc)
     decision = doc.get("decision")
@@ -125,6 +257,21 @@ def item_view(doc: dict[str, Any]) -> dict[str, Any]:
         "reserved_for": doc.get("preferred_reviewer_id") if doc.get("reserved_until") and at < doc["reserved_until"] else None,
         "decision": decision,
         "decided_at": doc["decided_at"].isoformat() if doc.get("decided_at") else None,
+        **(_classification_view(doc, exams) if doc["kind"] == SubmissionKind.CLASSIFICATION.value else {}),
+    }
+
+
+def _classification_view(doc: dict[str, Any], exams: list[dict[str, Any]] | None) -> dict[str, Any]:
+    invoice = doc.get("invoice") or {}
+    return {
+        "classification": doc.get("classification"),
+        "membership_number": doc.get("membership_number"),
+        "documents": [{"document_type": d["document_type"], "submission_id": d["submission_id"],
+                       "certificate": d.get("certificate"), "file": d.get("file"), "findings": d.get("findings", [])}
+                      for d in doc.get("documents") or []],
+        "required_exams": doc.get("required_exams", []),
+        "exams": exams,
+        "invoice": {k: _iso(v) for k, v in invoice.items()},
     }
 
 
@@ -153,7 +300,8 @@ def document_response(item: dict[str, Any], files: FileStore) -> StreamingRespon
     )
 
 
-def _add_review_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, files: FileStore) -> None:
+def _add_review_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, fees: FeeDesk,
+                       files: FileStore) -> None:
     settings = runtime.settings
     store = desk.store
 
@@ -224,7 +372,7 @@ def _add_review_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
         doc = await store.get(review_id)
         if doc is None:
             raise ApiError(404, "not_found")
-        return item_view(doc)
+        return item_view(doc, await fees.exams_of(doc))
 
     @app.get("/v1/review/{review_id}/history", tags=["review"])
     async def history(review_id: str, request: Request) -> dict[str, Any]:
@@ -254,4 +402,10 @@ def _add_review_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
     async def document(review_id: str, request: Request) -> StreamingResponse:
         """The submitted file, to the reviewer holding the claim or a supervisor (audited)."""
         item = await desk.open_document(review_id, staff(request), {"via": "api"})
+        return document_response(item, files)
+
+    @app.get("/v1/review/{review_id}/documents/{submission_id}", tags=["review"])
+    async def classification_document(review_id: str, submission_id: str, request: Request) -> StreamingResponse:
+        """One document of a classification item, on the same terms as /document."""
+        item = await desk.open_document(review_id, staff(request), {"via": "api"}, submission_id)
         return document_response(item, files)

@@ -33,6 +33,7 @@ from mumaris.files import FileStore
 from mumaris.http import client_address
 from mumaris.mongo import now
 from mumaris.service import ServiceRuntime
+from schemas.classifications import DOCUMENT_TYPES
 from schemas.events import SubmissionKind
 from schemas.review_reasons import NEEDS_NOTE, REJECTION_REASONS
 from services.review.app import DecisionBody, document_response, item_view
@@ -40,6 +41,7 @@ from services.review.console_session import CSRF_FIELD, PREFIX, ConsoleSessions,
 from services.review.console_text import Words
 from services.review.desk import Actor, ReviewDesk, may_see_document
 from services.review.domain import QueueState
+from services.review.fee_desk import FeeDesk
 from services.review.store import QueueFilter
 
 HERE = Path(__file__).parent
@@ -251,7 +253,8 @@ def _sign_in_url(request: Request, ended: bool) -> str:
 # --- the routes ---------------------------------------------------------------------------------------
 
 
-def add_console_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, files: FileStore) -> None:
+def add_console_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, fees: FeeDesk,
+                       files: FileStore) -> None:
     settings = runtime.settings
     store = desk.store
     sessions = ConsoleSessions(settings)
@@ -295,7 +298,8 @@ def add_console_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
         earlier = await store.for_practitioner(doc["practitioner"]["id"], exclude=review_id)
         return pages.render(
             request, "item.html", status=status, error=error, here=item_url(review_id),
-            item=item_view(doc), actor=actor, may_see_document=visible, reserved_until=doc.get("reserved_until"),
+            item=item_view(doc, await fees.exams_of(doc)), actor=actor, may_see_document=visible,
+            reserved_until=doc.get("reserved_until"), document_types=DOCUMENT_TYPES,
             document=await document_view(doc) if visible else None,
             groups=finding_groups(doc["findings"]),
             previous=item_view(previous) if previous else None,
@@ -390,6 +394,11 @@ def add_console_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
     async def document(review_id: str, actor: Staff) -> StreamingResponse:
         """The original file, to the claim holder or a supervisor (audited), as the API sends it."""
         return document_response(await desk.open_document(review_id, actor, {"via": "console"}), files)
+
+    @router.get("/items/{review_id}/documents/{submission_id}")
+    async def classification_document(review_id: str, submission_id: str, actor: Staff) -> StreamingResponse:
+        """One document of a classification item (each is opened on its own, audited)."""
+        return document_response(await desk.open_document(review_id, actor, {"via": "console"}, submission_id), files)
 
     @router.get("/items/{review_id}/pages/{page:int}.png")
     async def pdf_page(review_id: str, page: int, actor: Staff) -> Response:

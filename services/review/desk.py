@@ -17,7 +17,16 @@ from mumaris.errors import ApiError
 from mumaris.mongo import UnitOfWork, now
 from mumaris.settings import Settings
 from schemas import topics
-from schemas.events import CertificateMetadata, PractitionerRef, ReviewDecided, ReviewQueued, SubmissionKind
+from schemas.events import (
+    CertificateMetadata,
+    ClassificationChanged,
+    ClassificationRef,
+    Decision,
+    PractitionerRef,
+    ReviewDecided,
+    ReviewQueued,
+    SubmissionKind,
+)
 from services.review.domain import (
     CONFLICTS,
     DecisionRefused,
@@ -26,14 +35,24 @@ from services.review.domain import (
     ItemStatus,
     WorkingCalendar,
     check_decision,
+    missing_exams,
     new_claim,
     priority_of,
     reserved_for_other,
 )
+from services.review.fee_store import ClassificationStore
+from services.review.fees import RequestStatus
 from services.review.store import ReviewStore, claim_of
 
 # Roles that see every item and document and may release anyone's claim.
 OVERSEERS = frozenset({"supervisor", "admin"})
+
+# What a decision on a classification item makes of its request.
+REQUEST_AFTER = {
+    Decision.APPROVE: RequestStatus.APPROVED,
+    Decision.REJECT: RequestStatus.REJECTED,
+    Decision.REQUEST_CHANGES: RequestStatus.CHANGES_REQUESTED,
+}
 
 
 @dataclass(frozen=True)
@@ -64,10 +83,13 @@ def may_see_document(item: dict[str, Any], actor: Actor) -> bool:
 
 
 class ReviewDesk:
-    def __init__(self, store: ReviewStore, uow: UnitOfWork, settings: Settings) -> None:
+    def __init__(self, store: ReviewStore, uow: UnitOfWork, settings: Settings,
+                 requests: ClassificationStore | None = None) -> None:
         self.store = store
         self.uow = uow
         self.settings = settings
+        # Classification items: the exams an approval needs and the request a decision settles.
+        self.requests = requests or ClassificationStore(store.items.database)
         self.calendar = WorkingCalendar(holidays=frozenset(settings.review_holidays))
         self.lease = timedelta(seconds=settings.review_lease_s)
 
@@ -190,7 +212,9 @@ class ReviewDesk:
         async def work(session: AsyncClientSession) -> dict[str, Any]:
             at = now()
             item = await self._get(review_id, session)
-            state = ItemState(ItemStatus(item["status"]), SubmissionKind(item["kind"]), claim_of(item))
+            kind = SubmissionKind(item["kind"])
+            missing = await self._missing_exams(item, session) if kind is SubmissionKind.CLASSIFICATION else ()
+            state = ItemState(ItemStatus(item["status"]), kind, claim_of(item), missing)
             try:
                 check_decision(state, actor.id, request, at)
             except DecisionRefused as refused:
@@ -210,16 +234,46 @@ class ReviewDesk:
                 certificate=CertificateMetadata.model_validate(decided["certificate"]) if decided.get("certificate") else None,
             )
             await self.uow.outbox.add(topics.REVIEW_DECIDED, event, session)
+            if kind is SubmissionKind.CLASSIFICATION:
+                await self._settle_classification(decided, request.decision, at, session)
             return decided
 
         return await self.uow.run(work)
 
+    async def _missing_exams(self, item: dict[str, Any], session: AsyncClientSession) -> tuple[str, ...]:
+        required: list[str] = item.get("required_exams") or []
+        results = await self.requests.exam_outcomes(item["candidate_ref"], required, session) if required else []
+        return missing_exams(required, results)
+
+    async def _settle_classification(self, item: dict[str, Any], decision: Decision, at: datetime,
+                                     session: AsyncClientSession) -> None:
+        """The request follows the decision; an approval changes the practitioner's classification,
+        announced on classification.changed (intake keeps the profile; other systems listen too)."""
+        await self.requests.move_request(item["_id"], RequestStatus.IN_REVIEW, REQUEST_AFTER[decision], at, session)
+        if decision is Decision.APPROVE:
+            classification = item["classification"]
+            changed = ClassificationChanged(
+                request_id=item["_id"], practitioner=PractitionerRef.model_validate(item["practitioner"]),
+                previous=ClassificationRef.model_validate(classification["current"]) if classification.get("current") else None,
+                classification=ClassificationRef.model_validate(classification["target"]), changed_at=at,
+            )
+            await self.uow.outbox.add(topics.CLASSIFICATION_CHANGED, changed, session)
+
     # --- documents -------------------------------------------------------------------------------
 
-    async def open_document(self, review_id: str, actor: Actor, what: dict[str, Any]) -> dict[str, Any]:
+    async def open_document(self, review_id: str, actor: Actor, what: dict[str, Any],
+                            submission_id: str | None = None) -> dict[str, Any]:
         """The item whose document `actor` may see now (holder of the claim, or a supervisor);
-        the view is in the audit trail before a byte is sent."""
+        the view is in the audit trail before a byte is sent. A classification item has several
+        documents: `submission_id` names one, and the answer is that document as an item
+        (`_id` its submission id, `file`)."""
         item = await self._get(review_id)
+        if submission_id is not None:
+            found = next((d for d in item.get("documents") or [] if d["submission_id"] == submission_id), None)
+            if found is None or found.get("file") is None:
+                raise ApiError(404, "review.no_document")
+            item = {**item, "_id": submission_id, "file": found["file"]}
+            what = {**what, "submission_id": submission_id}
         if item.get("file") is None:
             raise ApiError(404, "review.no_document")
         if not may_see_document(item, actor):

@@ -1,10 +1,11 @@
 """Review's rules: the order in which items are handed out, what a claim (lease) is, who may
-decide, what a decision needs, and when an item's service-level deadline falls.
+decide, what a decision needs (for a classification: every required exam passed), and when an
+item's service-level deadline falls. The classification fee rules are in fees.py.
 
 Plain Python: no Kafka, no MongoDB. The store turns these rules into conditional updates.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import IntEnum, StrEnum
@@ -110,6 +111,7 @@ class ItemState:
     status: ItemStatus
     kind: SubmissionKind
     claim: Claim | None
+    missing_exams: tuple[str, ...] = ()  # a classification's required exams without a passed result
 
 
 class DecisionRefused(Exception):
@@ -131,6 +133,9 @@ def check_decision(item: ItemState, reviewer_id: str, request: DecisionRequest, 
         holder = item.claim.reviewer_name if item.claim is not None and item.claim.live(at) else None
         raise DecisionRefused("review.claim_required", {"held_by": holder})
     check_decision_request(request)
+    if request.decision is Decision.APPROVE and item.kind is SubmissionKind.CLASSIFICATION and item.missing_exams:
+        # Rejecting or asking for changes stays possible: only the approval needs the exams.
+        raise DecisionRefused("review.exam_missing", {"missing": list(item.missing_exams)})
 
 
 def check_decision_request(request: DecisionRequest) -> None:
@@ -155,6 +160,36 @@ def check_decision_request(request: DecisionRequest) -> None:
 def unique_codes(codes: Iterable[str]) -> tuple[str, ...]:
     """The reviewer's reason codes once each, in the order given."""
     return tuple(dict.fromkeys(code.strip() for code in codes if code.strip()))
+
+
+# --- exams a classification needs -------------------------------------------------------------------
+
+
+class ExamStanding(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"  # taken, never passed
+    MISSING = "missing"  # no result at all
+
+
+@dataclass(frozen=True)
+class ExamResult:
+    exam: str
+    passed: bool
+
+
+def exam_standing(required: Sequence[str], results: Iterable[ExamResult]) -> dict[str, ExamStanding]:
+    """Each required exam, in the catalogue's order: passed if any result for it passed (a later
+    failed attempt does not undo a pass), failed if it was only ever failed, else missing."""
+    taken: dict[str, bool] = {}
+    for result in results:
+        taken[result.exam] = taken.get(result.exam, False) or result.passed
+    return {exam: ExamStanding.MISSING if exam not in taken else ExamStanding.PASSED if taken[exam]
+            else ExamStanding.FAILED for exam in required}
+
+
+def missing_exams(required: Sequence[str], results: Iterable[ExamResult]) -> tuple[str, ...]:
+    """Required exams without a passed result: while there is one, a classification is not approved."""
+    return tuple(exam for exam, standing in exam_standing(required, results).items() if standing is not ExamStanding.PASSED)
 
 
 # --- what supervisors see -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ change of it is one conditional update, so two reviewers can never hold the same
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -18,6 +18,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from schemas.events import SubmissionKind
 from services.review.domain import Claim, ItemStatus, QueueState
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # The order claim-next follows: resubmissions first, then the nearest service-level deadline.
 CLAIM_ORDER = [("priority", ASCENDING), ("sla_due_at", ASCENDING), ("queued_at", ASCENDING)]
@@ -204,9 +206,13 @@ class ReviewStore:
                            session: AsyncClientSession | None = None) -> None:
         await self.audit.insert_one(
             {"_id": str(uuid.uuid4()), "review_id": review_id, "at": at, "action": action, "actor": actor,
-             "address": address, "details": details or {}},
+             "address": address, "details": details or {},
+             # MongoDB keeps `at` to the millisecond: two steps in the same millisecond would come
+             # back in random (_id) order without the microseconds.
+             "at_us": (at - EPOCH) // timedelta(microseconds=1)},
             session=session,
         )
 
     async def history(self, review_id: str) -> list[dict[str, Any]]:
-        return await self.audit.find({"review_id": review_id}).sort([("at", ASCENDING), ("_id", ASCENDING)]).to_list()
+        order = [("at", ASCENDING), ("at_us", ASCENDING), ("_id", ASCENDING)]
+        return await self.audit.find({"review_id": review_id}).sort(order).to_list()

@@ -50,3 +50,18 @@ async def test_metrics_expose_messages_lag_dead_letters_and_http_requests_after_
                if labels["route"] == "/v1/certificates" and labels["method"] == "POST"]
     assert uploads and uploads[0] >= 1
     assert any(re.fullmatch(r"mumaris_http_request_duration_seconds_(bucket|count|sum)", name) for name in intake)
+
+
+async def test_every_series_the_dashboard_plots_is_exported(pipeline: Pipeline, http: httpx.AsyncClient) -> None:
+    from mumaris.dashboard import ON_FIRST_FAILURE, SERIES
+
+    _, auth = pipeline.practitioner()
+    submission_id = (await upload(http, pipeline, auth, jpeg_bytes(seed=92))).json()["submission_id"]
+    await reach(http, pipeline, auth, submission_id, "in_review")
+    exported: set[str] = set()
+    for service in ("intake", "validator", "review", "notifier"):
+        exported |= set(await scrape(http, pipeline.url(service)))
+    assert SERIES - ON_FIRST_FAILURE <= exported, sorted(SERIES - ON_FIRST_FAILURE - exported)
+    review = await scrape(http, pipeline.url("review"))
+    waiting = [v for labels, v in review["mumaris_review_queue_items"] if labels["state"] == "waiting"]
+    assert waiting and waiting[0] >= 1
