@@ -246,3 +246,71 @@ async def test_a_number_the_gateway_refuses_is_recorded_as_failed_once_without_d
     dead = [r for r in await read_all(notifier.bootstrap, NOTIFICATION_SMS.dlq)
             if json.loads(r.value)["delivery_id"] == delivery_id]
     assert dead == []
+
+
+async def test_the_fee_journey_reaches_the_mailbox_the_phone_and_the_inbox_in_the_readers_language(
+    notifier: Notifier,
+) -> None:
+    """Invoice, reminder, lapse and new classification, each read back from the real SMTP server
+    and the stand-in gateway; the reader prefers Arabic, so Arabic comes first everywhere."""
+    from decimal import Decimal
+
+    from schemas.events import (
+        ClassificationChanged,
+        ClassificationLapsed,
+        ClassificationRef,
+        FeeInvoiced,
+        FeeReminderDue,
+        Localized,
+    )
+    from schemas.topics import CLASSIFICATION_CHANGED, CLASSIFICATION_LAPSED, FEE_INVOICED, FEE_REMINDER
+
+    account, phone = unique("acc"), unique_phone()
+    await notifier.send_phone_code(account, phone, "112233")  # how notifier learns the phone number
+    await eventually(lambda: _count(notifier.sms.delivered_to(phone), 1), what="the sign-up code")
+    who = PractitionerRef(id=account, name="هدى العتيبي", email=f"{account}@example.sa", locale="ar")
+    target = ClassificationRef(code="nursing.specialist", label=Localized(ar="أخصائي تمريض", en="Nursing Specialist"))
+    due = datetime(2026, 11, 26, 11, 5, tzinfo=UTC)
+    fee = dict(invoice_id=unique("inv"), bill_number="SC-2026-0001233", request_id=unique("req"), practitioner=who,
+               classification=target, amount=Decimal("600"))
+    events = [
+        (FEE_INVOICED, FeeInvoiced(**fee, issued_at=due - timedelta(hours=24), due_at=due),
+         "فاتورة رسوم", "SC-2026-0001233"),
+        (FEE_REMINDER, FeeReminderDue(**fee, due_at=due, hours_before=12), "تذكير", "12 ساعة"),
+        (CLASSIFICATION_LAPSED, ClassificationLapsed(request_id=fee["request_id"], practitioner=who,
+                                                     classification=target, lapsed_at=due), "أُلغي", "أخصائي تمريض"),
+        (CLASSIFICATION_CHANGED, ClassificationChanged(request_id=fee["request_id"], practitioner=who, previous=None,
+                                                       classification=target, changed_at=due), "تم تغيير", "أخصائي تمريض"),
+    ]
+    for topic, event, subject_ar, detail in events:
+        await notifier.send_event(topic, event, fee["request_id"])
+
+        async def mail(subject_ar: str = subject_ar) -> list[Any]:
+            return [m for m in notifier.mail.messages if m["To"] == who.email and subject_ar in m["Subject"]]
+
+        [message] = await eventually(mail, what=f"the e-mail '{subject_ar}'")
+        assert message["Subject"].index(subject_ar) < message["Subject"].index("|")  # Arabic first
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        assert detail in text
+    assert "14:05 بتوقيت الرياض" in [m for m in notifier.mail.messages if m["To"] == who.email][0] \
+        .get_body(preferencelist=("plain",)).get_content()
+
+    texts = await eventually(lambda: _texts(notifier.sms.delivered_to(phone), 5), what="four SMS notices")
+    notices = texts[1:]  # after the sign-up code, in the order of the events
+    assert all(notice.startswith("ممارس:") for notice in notices)
+    assert "SC-2026-0001233" in notices[0] and "600.00" in notices[0]
+    assert "أخصائي تمريض" in notices[3]
+
+    token = issue_token(Principal(id=account, role="practitioner", name=who.name, email=who.email), notifier.settings)
+    async with httpx.AsyncClient(timeout=30) as http:
+        inbox = (await http.get(f"{notifier.url}/v1/inbox", headers={"Authorization": f"Bearer {token}"})).json()
+    # Reminders go by e-mail and SMS only; the other three are also in the inbox.
+    assert sorted(m["kind"] for m in inbox["items"]) == ["classification.changed", "classification.lapsed", "fee.invoiced"]
+
+
+async def _count(items: list[Any], n: int) -> bool:
+    return len(items) >= n
+
+
+async def _texts(messages: list[dict[str, Any]], n: int) -> list[str] | None:
+    return [m["text"] for m in messages] if len(messages) >= n else None

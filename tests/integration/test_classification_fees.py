@@ -13,7 +13,7 @@ would compete for the same consumer group with 24-hour deadlines.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -25,9 +25,8 @@ import pytest
 from mumaris.auth import Principal, issue_token
 from mumaris.mongo import now
 from mumaris.settings import Settings
-from mumaris.stack import LocalStack, StackInfo
+from mumaris.stack import StackInfo
 from schemas import topics
-from schemas.topics import all_topic_names
 from services.review.app import create_app
 from services.review.fee_desk import FeeDesk
 from services.review.fees import bill_number_well_formed
@@ -38,16 +37,6 @@ pytestmark = pytest.mark.integration
 
 DEADLINE_S = 5
 REMINDER_HOUR_S = 0.3
-
-
-@pytest.fixture(scope="module")
-def fee_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackInfo]:
-    stack = LocalStack(tmp_path_factory.mktemp("fee-stack"), die_with_parent=True)
-    try:
-        stack.start(all_topic_names())
-        yield stack.info
-    finally:
-        stack.stop()
 
 
 @dataclass
@@ -131,14 +120,14 @@ class Review:
 
 
 @pytest.fixture(scope="module")
-async def review(fee_stack: StackInfo) -> AsyncIterator[Review]:
-    settings = settings_for(fee_stack, mongo_db=unique("fees"), fee_deadline_s=DEADLINE_S,
+async def review(own_stack: StackInfo) -> AsyncIterator[Review]:
+    settings = settings_for(own_stack, mongo_db=unique("fees"), fee_deadline_s=DEADLINE_S,
                             fee_reminder_hour_s=REMINDER_HOUR_S, fee_sweep_s=0.5, outbox_poll_s=0.1)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://review", timeout=30) as http:
-            yield Review(fee_stack, settings, http, app.state.fees)
+            yield Review(own_stack, settings, http, app.state.fees)
 
 
 async def test_paid_in_time_goes_to_review_and_its_approval_changes_the_classification(review: Review) -> None:
