@@ -12,9 +12,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
+from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -103,11 +104,18 @@ def install_ops_routes(
                 log.warning("a metrics refresh failed", exc_info=True)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    document: dict[str, Any] = {}  # built on first request: the subscribers are all registered by then
+    built: dict[str, Any] = {}  # built on first request: the subscribers are all registered by then
+
+    def specification() -> Any:
+        if "spec" not in built:
+            built["spec"] = AsyncAPI(broker, title=f"Mumaris {service}", schema_version="3.0.0").to_specification()
+        return built["spec"]
 
     @app.get("/asyncapi.json", include_in_schema=False)
-    async def asyncapi() -> JSONResponse:
-        if not document:
-            spec = AsyncAPI(broker, title=f"Mumaris {service}", schema_version="3.0.0")
-            document.update(spec.to_specification().to_jsonable())
-        return JSONResponse(document)
+    async def asyncapi_json() -> JSONResponse:
+        return JSONResponse(specification().to_jsonable())
+
+    @app.get("/asyncapi", include_in_schema=False)
+    async def asyncapi_page() -> HTMLResponse:
+        """FastStream's AsyncAPI page (its viewer script loads from a CDN; the JSON is the contract)."""
+        return HTMLResponse(get_asyncapi_html(specification(), try_it_out_path=None))

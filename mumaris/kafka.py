@@ -208,7 +208,10 @@ def subscribe(broker: KafkaBroker, topic: Topic, *, service: str, settings: Sett
         auto_offset_reset=settings.kafka_auto_offset_reset,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         title=f"{service}:{topic.name}",
-        description=topic.description,
+        description=(f"{topic.description}\n\nCloudEvents 1.0, type `{topic.ce_type}`: binary mode (headers ce_id, "
+                     f"ce_source, ce_type, ce_specversion, ce_time, ce_subject; JSON body) or structured mode "
+                     f"(content-type application/cloudevents+json). Kafka key: `{topic.key}`. ce_id is the "
+                     f"idempotency key. Unusable events go to `{topic.dlq}`."),
         **options,
     )
 

@@ -65,3 +65,16 @@ async def test_every_series_the_dashboard_plots_is_exported(pipeline: Pipeline, 
     review = await scrape(http, pipeline.url("review"))
     waiting = [v for labels, v in review["mumaris_review_queue_items"] if labels["state"] == "waiting"]
     assert waiting and waiting[0] >= 1
+
+
+async def test_each_service_documents_what_it_consumes_in_asyncapi(pipeline: Pipeline, http: httpx.AsyncClient) -> None:
+    from schemas.topics import CATALOGUE
+
+    for service in ("intake", "validator", "review", "notifier"):
+        document = (await http.get(f"{pipeline.url(service)}/asyncapi.json")).json()
+        channels = {name.split(":", 1)[1]: channel for name, channel in document["channels"].items()}
+        assert set(channels) == {t.name for t in CATALOGUE if service in t.consumers}, service
+        for name, channel in channels.items():
+            assert "CloudEvents 1.0" in channel["description"] and f"{name}.dlq" in channel["description"]
+        page = await http.get(f"{pipeline.url(service)}/asyncapi")
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
