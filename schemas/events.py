@@ -334,3 +334,24 @@ class ExamResultPublished(Event):
     score: float
     passed: bool
     taken_on: date
+
+
+class FeedDocument(Event):
+    """The certificate's scan: a file the publisher already put in GridFS (bucket `files`), or an
+    https URL that intake fetches only when its host is on the allow-list. Exactly one of the two."""
+
+    file_id: str | None = None
+    url: Annotated[str, Field(max_length=2000)] | None = None
+    filename: Annotated[str, Field(max_length=200)] | None = None
+
+
+class CertificateFeedRecord(Event):
+    """gov.certificates — a university or agency publishes a certificate on behalf of a practitioner,
+    identified by national ID / iqama number. It enters the same pipeline as an uploaded one."""
+
+    record_id: Annotated[str, Field(min_length=1, max_length=120)]  # the publisher's id: one record, one submission
+    issuer: Annotated[str, Field(min_length=2, max_length=200)]
+    national_id: Annotated[str, Field(pattern=r"^[12][0-9]{9}$")]
+    certificate: CertificateMetadata
+    document: FeedDocument
+    issued_at: datetime

@@ -183,6 +183,16 @@ GOV_EXAMS = Topic(
     consumers=("review",),
     description="Inbound: an exam result (candidate ID number, exam, score, pass/fail, date).",
 )
+GOV_CERTIFICATES = Topic(
+    name="gov.certificates",
+    model=events.CertificateFeedRecord,
+    ce_type="mumaris.gov.certificates.v1",
+    key="record_id",
+    producers=("universities and agencies",),
+    consumers=("intake",),
+    description="Inbound bulk feed: certificates published on behalf of practitioners (by national ID); "
+                "they enter the same pipeline as uploads.",
+)
 NOTIFICATION_EMAIL = Topic(
     name="notification.email",
     model=events.DeliveryRequested,
@@ -215,6 +225,7 @@ CATALOGUE: tuple[Topic, ...] = (
     CLASSIFICATION_REQUESTED,
     GOV_PAYMENTS,
     GOV_EXAMS,
+    GOV_CERTIFICATES,
     FEE_INVOICED,
     FEE_REMINDER,
     FEE_EXPIRED,
