@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from schemas import events
+from schemas.examples import attach_examples
 
 DLQ_SUFFIX = ".dlq"
 
@@ -246,3 +247,7 @@ def by_name(name: str) -> Topic:
 def all_topic_names() -> list[str]:
     """Every topic the stack must create, dead-letter topics included."""
     return [name for topic in CATALOGUE for name in (topic.name, topic.dlq)]
+
+
+# The contracts' examples go into the models' JSON Schemas (AsyncAPI, schemas/json/).
+attach_examples()

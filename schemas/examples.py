@@ -1,0 +1,88 @@
+"""One example of every topic's event, for the engineers who code against the contracts: it shows
+in each service's AsyncAPI document and in `schemas/json/`. A unit test validates every example
+against its model, so an example can never drift from the contract it illustrates."""
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from schemas import events
+
+SARA = {"id": "4f7c1e2a-prac", "name": "Sara Al-Harbi", "email": "sara@example.sa", "locale": "ar"}
+BLS = {"name": "Basic Life Support (BLS)", "obtained_on": "2025-03-14", "institution": "Saudi Heart Association",
+       "specialty": "Nursing", "degree": "Training certificate"}
+SCAN = {"file_id": "6745a1f09c1e4b2d8f3a7c11", "filename": "bls.jpg", "size": 156_812,
+        "sha256": "9f2b5c0e" * 8, "content_type": "image/jpeg"}
+SUBMISSION = "7d1c2a4e-5b9f-4f0e-8a51-3c2f9e6b1d20"
+REQUEST = "c41f0b7a-93d2-4c8e-b1a5-0e7d6f2a9b34"
+SPECIALIST = {"code": "nursing.specialist", "label": {"ar": "أخصائي تمريض", "en": "Nursing Specialist"}}
+TECHNICIAN = {"code": "nursing.technician", "label": {"ar": "فني تمريض", "en": "Nursing Technician"}}
+AT = "2026-11-25T09:00:00+00:00"
+DUE = "2026-11-26T09:00:00+00:00"
+PASS = {"rule": "image.sharpness", "outcome": "pass", "code": None, "message": None, "score": 7639.0,
+        "evidence": "sharpness 7639 (variance of the Laplacian)"}
+BLURRY = {"rule": "image.sharpness", "outcome": "fail", "code": "image.blurry",
+          "message": {"ar": "المسح غير واضح.", "en": "The scan is not clear."}, "score": 41.0, "evidence": None}
+
+EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
+    events.SubmissionReceived: {"submission_id": SUBMISSION, "version": 1, "previous_submission_id": None,
+                                "kind": "certificate", "practitioner": SARA, "certificate": BLS, "file": SCAN,
+                                "received_at": AT},
+    events.SubmissionValidated: {"submission_id": SUBMISSION, "kind": "certificate", "practitioner": SARA,
+                                 "certificate": BLS, "file": SCAN, "findings": [PASS], "validated_at": AT},
+    events.SubmissionRejected: {"submission_id": SUBMISSION, "kind": "certificate", "practitioner": SARA,
+                                "findings": [BLURRY], "rejected_at": AT},
+    events.ReviewQueued: {"submission_id": SUBMISSION, "review_id": SUBMISSION, "kind": "certificate",
+                          "practitioner": SARA, "queued_at": AT},
+    events.ReviewDecided: {"submission_id": SUBMISSION, "review_id": SUBMISSION, "kind": "certificate",
+                           "practitioner": SARA, "decision": "reject", "reason_codes": ["incomplete_document"],
+                           "reason": "The stamp of the issuing hospital is missing.", "reviewer_id": "rev-khalid",
+                           "decided_at": AT, "certificate": BLS},
+    events.AccountRegistered: {"account_id": SARA["id"], "name": SARA["name"], "email": SARA["email"],
+                               "locale": "ar", "id_kind": "national_id", "terms_version": "2026-01",
+                               "registered_at": AT},
+    events.PhoneCodeIssued: {"account_id": SARA["id"], "phone": "+966550000000", "sealed_code": "gAAAAAB…",
+                             "locale": "ar", "expires_at": AT},
+    events.EmailConfirmationRequested: {"account_id": SARA["id"], "name": SARA["name"], "email": SARA["email"],
+                                        "locale": "ar", "sealed_link": "gAAAAAB…", "expires_at": DUE},
+    events.ProfileChangeRequested: {"change_id": "0b9e-change", "practitioner": SARA,
+                                    "changes": {"last_name": {"old": "Al-Harbi", "new": "Al-Shahri"}},
+                                    "requested_at": AT},
+    events.ClassificationRequested: {"request_id": REQUEST, "practitioner": SARA, "membership_number": "MP-00000034",
+                                     "current": TECHNICIAN, "target": SPECIALIST,
+                                     "documents": [{"document_type": "degree", "submission_id": "d-1"},
+                                                   {"document_type": "licence", "submission_id": "d-2"}],
+                                     "required_exams": ["SNLE"], "fee": "600.00", "conditions_version": "2026-01",
+                                     "candidate_ref": "5e1f…hmac", "requested_at": AT},
+    events.PaymentReceived: {"bill_number": "SC-2026-0001233", "amount": "600.00", "currency": "SAR",
+                             "paid_at": AT, "payment_reference": "SADAD-99812"},
+    events.ExamResultPublished: {"result_id": "R-5521", "candidate_id_number": "1000000008", "exam": "SNLE",
+                                 "score": 78.0, "passed": True, "taken_on": "2026-11-20"},
+    events.CertificateFeedRecord: {"record_id": "KSU-2026-118273", "issuer": "ksu.edu.sa",
+                                   "national_id": "1000000008", "certificate": BLS,
+                                   "document": {"file_id": None, "url": "https://certs.ksu.edu.sa/118273.pdf",
+                                                "filename": "118273.pdf"},
+                                   "issued_at": AT},
+    events.FeeInvoiced: {"invoice_id": "inv-1", "bill_number": "SC-2026-0001233", "request_id": REQUEST,
+                         "practitioner": SARA, "classification": SPECIALIST, "amount": "600.00", "currency": "SAR",
+                         "issued_at": AT, "due_at": DUE},
+    events.FeeReminderDue: {"invoice_id": "inv-1", "bill_number": "SC-2026-0001233", "request_id": REQUEST,
+                            "practitioner": SARA, "classification": SPECIALIST, "amount": "600.00",
+                            "currency": "SAR", "due_at": DUE, "hours_before": 12},
+    events.FeeExpired: {"invoice_id": "inv-1", "bill_number": "SC-2026-0001233", "request_id": REQUEST,
+                        "practitioner": SARA, "expired_at": DUE},
+    events.ClassificationLapsed: {"request_id": REQUEST, "practitioner": SARA, "classification": SPECIALIST,
+                                  "reason": "fee_unpaid", "lapsed_at": DUE},
+    events.ClassificationChanged: {"request_id": REQUEST, "practitioner": SARA, "previous": TECHNICIAN,
+                                   "classification": SPECIALIST, "changed_at": AT},
+    events.DeliveryRequested: {"delivery_id": "3b5d…sha256", "channel": "email", "kind": "review.approved",
+                               "recipient_id": SARA["id"], "event_id": "e-1"},
+}
+
+
+def attach_examples() -> None:
+    """Put each example into its model's JSON Schema (`examples`), which FastStream's AsyncAPI
+    generator and `mumaris schemas export` both read."""
+    for model, example in EXAMPLES.items():
+        model.model_config["json_schema_extra"] = {"examples": [example]}
+        model.model_rebuild(force=True)
