@@ -64,3 +64,11 @@ def test_every_error_code_speaks_arabic_and_english() -> None:
     assert body["error"]["code"] == "file.unsupported_type"
     assert set(body["error"]["message"]) == {"ar", "en"}
 
+
+
+def test_the_readme_topic_table_lists_every_topic_with_its_producers_and_consumers() -> None:
+    from mumaris.settings import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    for topic in CATALOGUE:
+        assert f"| `{topic.name}` | {', '.join(topic.producers)} → {', '.join(topic.consumers)} |" in readme, topic.name
