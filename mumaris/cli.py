@@ -11,7 +11,6 @@
 
 import asyncio
 import json
-import logging
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -134,14 +133,17 @@ def run(
     """Run one service: its Kafka subscribers, outbox relay and HTTP routes."""
     import uvicorn
 
+    from mumaris.logs import configure_logging
+
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {service.value} %(levelname)s %(name)s: %(message)s")
+    configure_logging(service.value, log_format=settings.log_format)
     uvicorn.run(
         f"services.{service.value}.app:create_app",
         factory=True,
         host=settings.http_host,
         port=port or settings.port_of(service.value),
-        log_config=None,
+        log_config=None,  # uvicorn's loggers go through the root handler configured above
+        access_log=False,  # replaced by mumaris.http.RequestLogContext's line (no query strings)
         timeout_graceful_shutdown=10,
     )
 

@@ -6,7 +6,9 @@ unexpected failure of a dependency answers 503 `service.unavailable`, never a ba
 
 import asyncio
 import logging
+import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,8 +19,12 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Router
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mumaris import logs
 from mumaris.errors import ApiError
 from mumaris.settings import Settings
 
@@ -56,8 +62,75 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(ApiError(503, "service.unavailable").body(), status_code=503)
+        # Starlette answers this one outside every middleware, after RequestLogContext let go of
+        # the request's ids: bind them again for this line and echo the request id here.
+        request_id: str | None = getattr(request.state, "request_id", None)
+        with logs.bind(request_id=request_id, submission_id=_id_in_path(request.path_params)):
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(ApiError(503, "service.unavailable").body(), status_code=503,
+                            headers={REQUEST_ID_HEADER: request_id} if request_id else None)
+
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's request id is kept only when it is short and plain: it lands in every line as is.
+_ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# Path parameters that name the submission (or request, or review item) a request is about.
+_PATH_IDS = ("submission_id", "review_id", "request_id")
+# Polled by probes and scrapers every few seconds: a line each would bury the rest.
+_UNLOGGED_PATHS = frozenset({"/healthz", "/metrics"})
+
+
+def _id_in_path(path_params: dict[str, Any]) -> str | None:
+    return next((str(path_params[name]) for name in _PATH_IDS if path_params.get(name)), None)
+
+
+class RequestLogContext:
+    """ASGI middleware: every line written while a request is handled carries its request id
+    (the caller's X-Request-ID, or a new one, echoed in the answer) and the id in its path; then
+    one INFO line per request: method, path (never the query string: it can hold tokens), status
+    and duration. It replaces uvicorn's access log."""
+
+    def __init__(self, app: ASGIApp, router: Router) -> None:
+        self.app = app
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        offered = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
+        request_id = offered if _ACCEPTABLE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id  # for the unexpected-error handler
+        status: int | None = None
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        started = time.perf_counter()
+        with logs.bind(request_id=request_id, submission_id=self._id_in_route(scope)):
+            try:
+                await self.app(scope, receive, send_with_request_id)
+            finally:
+                if scope["path"] not in _UNLOGGED_PATHS:
+                    log.info("%s %s %s in %.0f ms", scope["method"], scope["path"],
+                             status if status is not None else "failed", (time.perf_counter() - started) * 1000)
+
+    def _id_in_route(self, scope: Scope) -> str | None:
+        """The router only resolves path parameters right before the endpoint, inside the app;
+        matching here too lets every line of the request carry the id, not just the last one."""
+        for route in self.router.routes:
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                return _id_in_path(child_scope.get("path_params", {}))
+        return None
+
+
+def install_request_log_context(app: FastAPI) -> None:
+    app.add_middleware(RequestLogContext, router=app.router)
 
 
 def install_http_metrics(app: FastAPI, registry: CollectorRegistry, service: str) -> None:

@@ -14,7 +14,9 @@ Delivery policy, for every subscriber:
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Annotated, Any
@@ -26,6 +28,8 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.message import StreamMessage
 from pydantic import BaseModel, ValidationError
 
+from mumaris import logs
+from mumaris.logs import redact
 from mumaris.settings import Settings
 from schemas.cloudevents import (
     CONTENT_TYPE,
@@ -134,7 +138,8 @@ class _RetryThenDeadLetter(BaseMiddleware):
         headers.update(
             {
                 "x-dlq-reason": dead.reason,
-                "x-dlq-error": _one_line(dead.error)[:1000],
+                # Operators read this header (`mumaris dlq list`): masked like the logs.
+                "x-dlq-error": redact(_one_line(dead.error))[:1000],
                 "x-dlq-service": self.policy.service,
                 "x-dlq-attempts": str(dead.attempts),
                 "x-dlq-topic": record.topic,
@@ -157,6 +162,59 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}".replace("\n", " ")
 
 
+def _event_ids(headers: dict[str, str], key: str | None) -> dict[str, str | None]:
+    """The log ids of a CloudEvent: its id, its type, and its subject (the Kafka key when absent)."""
+    return {"event_id": headers.get("ce_id"), "event_type": headers.get("ce_type"),
+            "submission_id": headers.get("ce_subject") or key}
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+class EventLogContext(BaseMiddleware):
+    """Every line written while a record is handled carries its CloudEvents id, type and subject,
+    and each handled event leaves exactly one INFO line ("handled <type> … in N ms"): the trail of
+    a submission through the services. Failures are told by DeadLetterPolicy's own lines."""
+
+    def __init__(self, msg: Any, /, *, context: Any) -> None:
+        super().__init__(msg, context=context)
+        self._scope = ExitStack()
+
+    async def on_receive(self) -> None:
+        # Bound from the raw record, before parsing: a record that cannot be parsed is
+        # dead-lettered by the policy inside this scope, and that line must say which event it was.
+        if isinstance(self.msg, ConsumerRecord):
+            headers = {name: _text(value) or "" for name, value in self.msg.headers or ()}
+            self._scope.enter_context(logs.bind(**_event_ids(headers, _text(self.msg.key))))
+
+    async def consume_scope(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        started = time.perf_counter()
+        if isinstance(self.msg, tuple):  # a batch subscriber: no single event to name
+            result = await call_next(msg)
+            log.info("handled a batch of %d %s record(s) from %s in %.0f ms", len(self.msg),
+                     msg.headers.get("ce_type", "event"), self.msg[0].topic if self.msg else "?",
+                     (time.perf_counter() - started) * 1000)
+            return result
+        # Parsed headers: a structured-mode event only reveals its attributes once parsed.
+        with logs.bind(**_event_ids(msg.headers, None)):
+            result = await call_next(msg)
+            log.info("handled %s from %s in %.0f ms", msg.headers.get("ce_type", "an event"),
+                     getattr(self.msg, "topic", "?"), (time.perf_counter() - started) * 1000)
+            return result
+
+    async def after_processed(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> bool | None:
+        self._scope.close()
+        return False
+
+
 def make_broker(settings: Settings, service: str, *, middlewares: tuple[Any, ...] = ()) -> tuple[KafkaBroker, DeadLetterPolicy]:
     policy = DeadLetterPolicy(service, settings)
     broker = KafkaBroker(
@@ -165,8 +223,12 @@ def make_broker(settings: Settings, service: str, *, middlewares: tuple[Any, ...
         acks="all" if settings.kafka_acks == "all" else int(settings.kafka_acks),
         enable_idempotence=settings.kafka_idempotent_producer,
         request_timeout_ms=settings.kafka_request_timeout_ms,
-        middlewares=(*middlewares, policy),
+        # Outermost, so the dead-letter lines of the policy (innermost) carry the event's ids too.
+        middlewares=(EventLogContext, *middlewares, policy),
         logger=logging.getLogger(f"mumaris.{service}.broker"),
+        # FastStream's own "Received" / "Processed" pair per record goes to DEBUG: the INFO trail
+        # is EventLogContext's single line per event. Its errors keep their ERROR level.
+        log_level=logging.DEBUG,
     )
     policy.bind(broker)
     return broker, policy

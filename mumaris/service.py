@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Gauge
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from mumaris.http import install_error_handlers, install_http_metrics, install_ops_routes
+from mumaris.http import install_error_handlers, install_http_metrics, install_ops_routes, install_request_log_context
 from mumaris.kafka import make_broker
 from mumaris.mongo import OutboxRelay, RelayLease, UnitOfWork, make_client
 from mumaris.settings import Settings
@@ -116,5 +116,6 @@ def create_http_app(runtime: ServiceRuntime, *, title: str) -> FastAPI:
     install_error_handlers(app)
     install_http_metrics(app, runtime.registry, runtime.name)
     install_ops_routes(app, runtime.broker, runtime.registry, runtime.name, health, runtime.on_scrape)
+    install_request_log_context(app)  # added last, so outermost: its duration covers the others
     app.state.runtime = runtime
     return app

@@ -7,6 +7,7 @@ import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -139,7 +140,20 @@ class Settings(BaseSettings):
     # so exam results can be matched without the number on our topics or in review's database.
     candidate_ref_key: SecretStr = SecretStr("local-development-candidate-key-change-me")
 
+    # gov.certificates (intake's bulk certificate feed): records per batch, each batch written with
+    # bulk writes in one transaction. Document URLs are fetched only from these hostnames (exact
+    # match), over https, with the upload size limit and this timeout; redirects are not followed.
+    feed_batch_max_records: int = 500
+    feed_url_allowlist: list[str] = []
+    feed_url_timeout_s: float = 10.0
+    feed_url_fetch_concurrency: int = 8
+    # Tests only: also accept plain http to a loopback address on the allow-list (a local server).
+    feed_url_allow_loopback_http: bool = False
+
     service_name: str = Field(default="mumaris", description="set per process by `mumaris run`")
+    # Service logs: one JSON object per line (what log collectors read), or `text` for a person
+    # at a terminal. Either way with the event / request ids and personal data masked (mumaris.logs).
+    log_format: Literal["json", "text"] = "json"
 
     @property
     def intake_base_url(self) -> str:

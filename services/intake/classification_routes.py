@@ -22,6 +22,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 from starlette.datastructures import FormData, UploadFile
 
+from mumaris import logs
 from mumaris.auth import Principal, principal_from
 from mumaris.errors import ApiError
 from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex
@@ -271,6 +272,7 @@ def add_classification_routes(app: FastAPI, runtime: ServiceRuntime, requests: C
         """Store the files, then write the request, its open marker, one submission per document
         and all their events in one transaction."""
         request_id = str(uuid.uuid4())
+        logs.note(submission_id=request_id)  # the request line names the classification request it created
         at = now()
         ref = PractitionerRef(id=who.id, name=who.name, email=who.email, locale=who.locale)
         current: str | None = account.get("classification")

@@ -133,3 +133,13 @@ async def _at_least(pending: Any, n: int) -> list[Any] | None:
     records = await pending
     return records if len(records) >= n else None
 
+
+
+async def test_the_dead_letter_error_header_masks_personal_data(stack: StackInfo, topic: Topic, harness: Harness) -> None:
+    # A validation error quotes the bad input; operators read it in `mumaris dlq list`.
+    await send(stack, topic, {"ping_id": "p", "n": "sara.alharbi@example.sa 0551234567 1000000008"}, ce_headers())
+    dead = await eventually(lambda: _at_least(read_all(stack.kafka_bootstrap, topic.dlq), 1), what="the dead letter")
+    error = headers_of(dead[0])["x-dlq-error"]
+    assert "ValidationError" in error
+    for secret in ("sara.alharbi@example.sa", "0551234567", "1000000008"):
+        assert secret not in error
