@@ -103,6 +103,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "account.membership_number_invalid": ("رقم العضوية غير صحيح.", "The membership number is not valid."),
     "account.login_failed": ("البريد الإلكتروني أو كلمة المرور غير صحيحة.", "The e-mail address or password is incorrect."),
     "account.login_locked": ("أُوقف تسجيل الدخول مؤقتاً بسبب تكرار المحاولات الخاطئة؛ حاول لاحقاً.", "Sign-in is temporarily locked after repeated failed attempts; try again later."),
+    # certificate feed (gov.certificates): refusals intake records for the publisher (services/intake/feed.py)
+    "feed.unknown_practitioner": ("لا يوجد حساب ممارس صحي برقم الهوية أو الإقامة المرسل.", "No practitioner account has the national ID or iqama number sent."),
+    "feed.practitioner_not_active": ("حساب الممارس الصحي صاحب رقم الهوية أو الإقامة المرسل لم يُفعَّل بعد.", "The account with the national ID or iqama number sent is not active yet."),
+    "feed.url_not_allowed": ("رابط المستند غير مسموح؛ تُقبل روابط https على الجهات المعتمدة فقط.", "The document URL is not allowed: only https links on the allow-listed hosts are accepted."),
+    "feed.document_invalid": ("المستند غير موجود، أو ليس ملف PDF أو JPEG ضمن الحجم المسموح.", "The document is missing, or is not a PDF or JPEG within the allowed size."),
+    "feed.document_ambiguous": ("يجب أن يحدد السجل مستنده بمعرّف ملف أو برابط، لا بكليهما ولا بدونهما.", "The record must name its document by exactly one of a file id or a URL."),
+    "feed.document_unreachable": ("تعذر تنزيل المستند من الرابط المرسل.", "The document could not be downloaded from the URL sent."),
 }
 
 

@@ -5,7 +5,8 @@ Publishes: submission.received; account.registered, account.phone_code, account.
            (classification_routes.py).
 Consumes:  submission.validated, submission.rejected, review.queued, review.decided (status timeline;
            those about a classification request move the request's status); fee.invoiced, fee.expired,
-           classification.lapsed, classification.changed (classification_routes.py).
+           classification.lapsed, classification.changed (classification_routes.py); gov.certificates
+           in batches (feed_consumer.py).
 """
 
 import json
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 from pymongo.asynchronous.client_session import AsyncClientSession
 from starlette.datastructures import UploadFile
 
+from mumaris import logs
 from mumaris.auth import Principal, principal_from
 from mumaris.errors import ApiError
 from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex
@@ -50,6 +52,7 @@ from services.intake.classification_routes import (
 )
 from services.intake.classification_store import ClassificationStore
 from services.intake.domain import Lineage, Predecessor, ResubmissionRefused, Status, Step, resubmission_lineage
+from services.intake.feed_consumer import subscribe_certificate_feed
 from services.intake.store import (
     ConcurrentUpdate,
     IntakeStore,
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.on_startup += [store.ensure_indexes, accounts.ensure_indexes, requests.ensure_indexes, files.ensure_indexes]
     _subscribe_status_events(runtime, store, accounts, requests)
     subscribe_classification_events(runtime, requests, accounts)
+    subscribe_certificate_feed(runtime, files)
     app = create_http_app(runtime, title="Mumaris intake")
     add_account_routes(app, runtime, accounts, store, requests)
     _add_certificate_routes(app, runtime, store, files)
@@ -280,6 +284,7 @@ def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: Intake
             raise ApiError(409, "file.duplicate_pending", {"pending_submission_id": pending})
 
         submission_id = str(uuid.uuid4())
+        logs.note(submission_id=submission_id)  # the upload's request line names what it created
         received_at = now()
         file_id = await files.put(
             filename, data, metadata={"sha256": sha256, "content_type": CONTENT_TYPES[doc_type], "owner": who.id}
