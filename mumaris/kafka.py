@@ -254,26 +254,32 @@ def cloudevents_parser(topic: Topic) -> Callable[[ConsumerRecord[Any, Any], Call
     return parse
 
 
-def subscribe(broker: KafkaBroker, topic: Topic, *, service: str, settings: Settings, **options: Any) -> Any:
+def subscribe(broker: KafkaBroker, topic: Topic, *, service: str, settings: Settings, batch: bool = False,
+              note: str = "", **options: Any) -> Any:
     """A subscriber in the service's own consumer group, committing after the handler succeeds;
     its partitions are consumed in parallel (each one in order). Events arrive as CloudEvents in
-    binary or structured mode."""
+    binary or structured mode. `batch`: the handler receives lists (it then parses and dead-letters
+    each record itself, and passes its own `parser`); `note` adds to the AsyncAPI description."""
     # Every subscriber joining the group at start-up is a rebalance that waits for each member's
     # next heartbeat: a short heartbeat keeps a service with many subscribers starting in seconds.
     options.setdefault("heartbeat_interval_ms", settings.kafka_heartbeat_interval_ms)
     options.setdefault("session_timeout_ms", settings.kafka_session_timeout_ms)
+    options.setdefault("parser", cloudevents_parser(topic))
+    if batch:
+        options["batch"] = True
+    else:
+        options.setdefault("max_workers", settings.kafka_consumers_per_subscriber)
+    description = (f"{topic.description}\n\nCloudEvents 1.0, type `{topic.ce_type}`: binary mode (headers ce_id, "
+                   f"ce_source, ce_type, ce_specversion, ce_time, ce_subject; JSON body) or structured mode "
+                   f"(content-type application/cloudevents+json). Kafka key: `{topic.key}`. ce_id is the "
+                   f"idempotency key. Unusable events go to `{topic.dlq}`.")
     return broker.subscriber(
         topic.name,
-        parser=cloudevents_parser(topic),
         group_id=service,
-        max_workers=settings.kafka_consumers_per_subscriber,
         auto_offset_reset=settings.kafka_auto_offset_reset,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         title=f"{service}:{topic.name}",
-        description=(f"{topic.description}\n\nCloudEvents 1.0, type `{topic.ce_type}`: binary mode (headers ce_id, "
-                     f"ce_source, ce_type, ce_specversion, ce_time, ce_subject; JSON body) or structured mode "
-                     f"(content-type application/cloudevents+json). Kafka key: `{topic.key}`. ce_id is the "
-                     f"idempotency key. Unusable events go to `{topic.dlq}`."),
+        description=f"{description} {note}".strip(),
         **options,
     )
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION, DOCUMENT_TYPES, EXAMS, Classification, allowed_step
 from schemas.events import CertificateMetadata, Localized
+from services.intake.domain import advance
 
 
 class RequestRefused(Exception):
@@ -190,14 +191,9 @@ def opened(at: datetime) -> RequestProjection:
 
 def project_request(current: RequestProjection, step: RequestStep) -> RequestProjection | None:
     """The projection after `step`, or None when the step was already recorded."""
-    if step.event_id is not None and any(s.event_id == step.event_id for s in current.timeline):
-        return None
-    timeline = tuple(sorted((*current.timeline, step), key=lambda s: (s.at, RANK[s.stage])))
-    status = current.status
-    moves = step.stage not in STEP_ONLY and not current.closed and RANK[step.stage] > RANK[current.status]
-    if moves:
-        status = step.stage
-    return RequestProjection(status=status, timeline=timeline)
+    advanced = advance(current.status, current.timeline, step, stage_of=lambda s: s.stage, rank=RANK, final=FINAL,
+                       step_only=STEP_ONLY)
+    return None if advanced is None else RequestProjection(*advanced)
 
 
 def newer_classification(stored_at: datetime | None, changed_at: datetime) -> bool:

@@ -5,9 +5,11 @@ twice. The projection keeps every step once (by event id) in time order, and the
 forward along the pipeline; a final decision is never undone by a late event.
 """
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 
 class Status(StrEnum):
@@ -49,15 +51,32 @@ class Projection:
     timeline: tuple[Step, ...]
 
 
+class TimelineStep(Protocol):
+    at: datetime
+    event_id: str | None
+
+
+S = TypeVar("S")
+T = TypeVar("T", bound=TimelineStep)
+
+
+def advance(status: S, timeline: tuple[T, ...], step: T, *, stage_of: Callable[[T], S], rank: Mapping[S, int],
+            final: frozenset[S], step_only: frozenset[S] = frozenset()) -> tuple[S, tuple[T, ...]] | None:
+    """The rule every status projection follows: each event once (None when it was recorded),
+    steps in time order, and the status only moves forward, never out of a final one. A
+    `step_only` stage is recorded on the timeline without moving the status."""
+    if step.event_id is not None and any(s.event_id == step.event_id for s in timeline):
+        return None
+    stage = stage_of(step)
+    merged = tuple(sorted((*timeline, step), key=lambda s: (s.at, rank[stage_of(s)])))
+    moves = stage not in step_only and status not in final and rank[stage] > rank[status]
+    return (stage if moves else status), merged
+
+
 def project(current: Projection, step: Step) -> Projection | None:
     """The projection after `step`, or None when the step was already recorded."""
-    if step.event_id is not None and any(s.event_id == step.event_id for s in current.timeline):
-        return None
-    timeline = tuple(sorted((*current.timeline, step), key=lambda s: (s.at, RANK[s.status])))
-    status = current.status
-    if current.status not in FINAL and RANK[step.status] > RANK[current.status]:
-        status = step.status
-    return Projection(status=status, timeline=timeline)
+    advanced = advance(current.status, current.timeline, step, stage_of=lambda s: s.status, rank=RANK, final=FINAL)
+    return None if advanced is None else Projection(*advanced)
 
 
 # --- resubmission after "request changes" --------------------------------------------------------

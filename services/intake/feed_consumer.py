@@ -29,14 +29,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from aiokafka import ConsumerRecord
-from faststream import AckPolicy
 from faststream.exceptions import NackMessage
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import ValidationError, WithJsonSchema
 
 from mumaris.files import FileStore
 from mumaris.identity import candidate_ref
-from mumaris.kafka import NOT_RETRYABLE, backoff_delay
+from mumaris.kafka import NOT_RETRYABLE, backoff_delay, subscribe
 from mumaris.mongo import now
 from mumaris.service import ServiceRuntime
 from schemas import topics
@@ -383,24 +382,11 @@ def subscribe_certificate_feed(runtime: ServiceRuntime, files: FileStore) -> Cer
     runtime.on_startup.append(store.ensure_indexes)
     runtime.on_shutdown.append(documents.close)
 
-    @runtime.broker.subscriber(
-        TOPIC.name,
-        batch=True,
-        max_records=settings.feed_batch_max_records,
-        group_id=runtime.name,
-        auto_offset_reset=settings.kafka_auto_offset_reset,
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
-        session_timeout_ms=settings.kafka_session_timeout_ms,
-        parser=lenient_batch_parser,
-        decoder=undecoded,
-        title=f"{runtime.name}:{TOPIC.name}",
-        description=(f"{TOPIC.description}\n\nConsumed in batches of up to {settings.feed_batch_max_records} "
-                     f"records. CloudEvents 1.0, type `{TOPIC.ce_type}`: binary mode (headers ce_id, ce_source, "
-                     f"ce_type, ce_specversion, ce_time; JSON body, schema `CertificateFeedRecord`) or structured "
-                     f"mode (content-type application/cloudevents+json). Kafka key: `{TOPIC.key}`. ce_id is the "
-                     f"idempotency key; a record_id is received once per ce_source. Unusable records go to "
-                     f"`{TOPIC.dlq}`; refused ones are recorded in intake.feed_refusals."),
+    @subscribe(
+        runtime.broker, TOPIC, service=runtime.name, settings=settings, batch=True,
+        max_records=settings.feed_batch_max_records, parser=lenient_batch_parser, decoder=undecoded,
+        note=(f"Consumed in batches of up to {settings.feed_batch_max_records} records; a record_id is received "
+              f"once per ce_source; refused records are kept in intake.feed_refusals."),
     )
     async def on_certificates(records: RawFeedBatch) -> None:
         await feed.handle(records)
