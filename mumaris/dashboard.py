@@ -81,8 +81,11 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
     )),
     ("Transport — every service", (
         Panel("Handler exceptions / s", (failures(".*"),), "ops"),
-        Panel("Published / s by destination", ((f'sum by (destination, status) (rate(faststream_published_messages_total{RATE}))',
-                                                 "{{destination}} {{status}}"),), "ops"),
+        Panel("Outbox relays: oldest unpublished event", (
+            ('max by (service) (mumaris_outbox_oldest_pending_seconds)', "{{service}}"),), "s"),
+        Panel("Outbox relays publishing (1) or not (0)", (('min by (service) (mumaris_outbox_relay_healthy)', "{{service}}"),)),
+        Panel("Published / s by topic", ((f'sum by (topic) (rate(mumaris_outbox_published_total{RATE}))',
+                                           "{{topic}}"),), "ops"),
         Panel("Consumer lag by group", (('sum by (group) (mumaris_consumer_lag)', "{{group}}"),)),
         Panel("Dead letters by topic", (dead_letters(".*"),)),
     )),
@@ -90,12 +93,13 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
 
 # Every series the panels read, as exported (counters carry _total, histograms _bucket).
 SERIES = frozenset({
-    "mumaris_consumer_lag", "mumaris_dlq_messages", "mumaris_outbox_pending", "mumaris_http_requests_total",
+    "mumaris_consumer_lag", "mumaris_dlq_messages", "mumaris_outbox_pending", "mumaris_outbox_oldest_pending_seconds",
+    "mumaris_outbox_relay_healthy", "mumaris_http_requests_total",
     "mumaris_http_request_duration_seconds_bucket", "mumaris_review_queue_items", "mumaris_review_oldest_waiting_seconds",
     "mumaris_review_past_sla_items", "mumaris_fee_invoices_awaiting_payment", "mumaris_fee_next_deadline_seconds",
     "mumaris_fee_payment_issues_total", "faststream_received_messages_total",
     "faststream_received_processed_messages_exceptions_total",
-    "faststream_received_processed_messages_duration_seconds_bucket", "faststream_published_messages_total",
+    "faststream_received_processed_messages_duration_seconds_bucket", "mumaris_outbox_published_total",
 })
 
 

@@ -15,13 +15,15 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Annotated, Any
 
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import KafkaError
+from aiokafka.structs import RecordMetadata
 from faststream import AckPolicy, BaseMiddleware, Depends
 from faststream.exceptions import HandlerException
 from faststream.kafka import KafkaBroker, KafkaMessage
@@ -78,13 +80,40 @@ class DeadLetterPolicy:
         self.attempts = max(1, settings.retry_attempts)
         self.base_s = settings.retry_backoff_s
         self.max_s = settings.retry_backoff_max_s
-        self.broker: KafkaBroker | None = None
-
-    def bind(self, broker: KafkaBroker) -> None:
-        self.broker = broker
+        # Its own producer: one that heals after an outage (HealingProducer), unlike the broker's.
+        self.producer = HealingProducer(settings, f"mumaris-{service}-dlq")
 
     def __call__(self, msg: Any, /, *, context: Any) -> "_RetryThenDeadLetter":
         return _RetryThenDeadLetter(msg, context=context, policy=self)
+
+    async def publish(self, record: ConsumerRecord[Any, Any], dead: DeadLetter) -> None:
+        """`record` to `<topic>.dlq` with why, where from and how often it was tried; raises when
+        the broker did not take it (the record then stays uncommitted and is read again)."""
+        headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
+        headers.update(
+            {
+                "x-dlq-reason": dead.reason,
+                # Operators read this header (`mumaris dlq list`): masked like the logs.
+                "x-dlq-error": redact(_one_line(dead.error))[:1000],
+                "x-dlq-service": self.service,
+                "x-dlq-attempts": str(dead.attempts),
+                "x-dlq-topic": record.topic,
+                "x-dlq-partition": str(record.partition),
+                "x-dlq-offset": str(record.offset),
+                "x-dlq-at": datetime.now(UTC).isoformat(),
+            }
+        )
+        try:
+            await (await self.producer.send(record.topic + ".dlq", record.value or b"", key=record.key, headers=headers))
+        except Exception:
+            await self.producer.replace()
+            raise
+        log.error(
+            "%s: %s@%d/%d dead-lettered (%s after %d attempt(s)): %s",
+            self.service, record.topic, record.partition, record.offset,
+            dead.reason, dead.attempts, _one_line(dead.error)[:300],
+            extra={"every": True},  # one line per dead letter, whatever their number (FloodGuard)
+        )
 
 
 class _RetryThenDeadLetter(BaseMiddleware):
@@ -131,31 +160,7 @@ class _RetryThenDeadLetter(BaseMiddleware):
         return True  # handled: the record is committed, the consumer goes on
 
     async def _publish_dead_letter(self, dead: DeadLetter) -> None:
-        record: ConsumerRecord[Any, Any] = self.msg
-        if self.policy.broker is None:
-            raise RuntimeError("DeadLetterPolicy is not bound to a broker")
-        headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
-        headers.update(
-            {
-                "x-dlq-reason": dead.reason,
-                # Operators read this header (`mumaris dlq list`): masked like the logs.
-                "x-dlq-error": redact(_one_line(dead.error))[:1000],
-                "x-dlq-service": self.policy.service,
-                "x-dlq-attempts": str(dead.attempts),
-                "x-dlq-topic": record.topic,
-                "x-dlq-partition": str(record.partition),
-                "x-dlq-offset": str(record.offset),
-                "x-dlq-at": datetime.now(UTC).isoformat(),
-            }
-        )
-        await self.policy.broker.publish(
-            record.value or b"", topic=record.topic + ".dlq", key=record.key, headers=headers
-        )
-        log.error(
-            "%s: %s@%d/%d dead-lettered (%s after %d attempt(s)): %s",
-            self.policy.service, record.topic, record.partition, record.offset,
-            dead.reason, dead.attempts, _one_line(dead.error)[:300],
-        )
+        await self.policy.publish(self.msg, dead)
 
 
 def _one_line(error: BaseException) -> str:
@@ -230,7 +235,6 @@ def make_broker(settings: Settings, service: str, *, middlewares: tuple[Any, ...
         # is EventLogContext's single line per event. Its errors keep their ERROR level.
         log_level=logging.DEBUG,
     )
-    policy.bind(broker)
     return broker, policy
 
 
@@ -293,3 +297,94 @@ CloudEvent = Annotated[CloudEventAttributes, Depends(_cloud_event)]
 
 def encode_event(event: BaseModel) -> bytes:
     return event.model_dump_json().encode()
+
+
+class HealingProducer:
+    """An idempotent aiokafka producer that is replaced, not retried forever, after a failed send.
+
+    Why replace: an idempotent producer numbers each partition's batches. A batch that fails
+    without reaching the log (it expired while the broker was away, after it had been given a
+    sequence number) leaves a gap the broker will never fill, and from then on every batch of that
+    partition is refused with `OutOfOrderSequenceNumber` — for as long as that producer lives. The
+    same holds for an unknown producer id or a fenced epoch. A new producer gets a new producer id
+    and starts its sequences at zero, so the caller resends what was not acknowledged with it.
+
+    Why these settings keep one key's events in order:
+    - `enable_idempotence` (hence `acks="all"`): the broker writes a partition's batches only in
+      sequence order and refuses any batch after a gap, so what lands of one producer's sends is
+      always a prefix of them, in order, never a later event without an earlier one;
+    - in-flight requests: aiokafka sends at most one batch per partition at a time (it mutes the
+      partition until the answer), the strictest setting Kafka has;
+    - delivery timeout: aiokafka has none of its own; a batch waits `request_timeout_ms` for a
+      partition leader and is otherwise retried until the broker answers. Callers wait for every
+      send to settle before they resend anything, and resend in the original order.
+    """
+
+    def __init__(self, settings: Settings, client_id: str) -> None:
+        self.settings = settings
+        self.client_id = client_id
+        self.replacements = 0
+        self._producer: AIOKafkaProducer | None = None
+        self._starting = asyncio.Lock()  # consumers dead-lettering at once start one producer, not several
+
+    def _new(self) -> AIOKafkaProducer:
+        settings = self.settings
+        return AIOKafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap,
+            client_id=self.client_id,
+            acks="all" if settings.kafka_idempotent_producer or settings.kafka_acks == "all" else int(settings.kafka_acks),
+            enable_idempotence=settings.kafka_idempotent_producer,
+            request_timeout_ms=settings.kafka_request_timeout_ms,
+            linger_ms=settings.kafka_linger_ms,
+            max_batch_size=settings.kafka_max_batch_bytes,
+        )
+
+    async def ready(self) -> AIOKafkaProducer:
+        """The live producer, started now if there is none (raises while the broker is unreachable)."""
+        async with self._starting:
+            if self._producer is None:
+                producer = self._new()
+                try:
+                    await producer.start()
+                except BaseException:
+                    await _discard(producer)
+                    raise
+                self._producer = producer
+            return self._producer
+
+    async def send(self, topic: str, value: bytes, *, key: bytes | None, headers: Mapping[str, str]) -> "asyncio.Future[RecordMetadata]":
+        """Queue one record; the future settles when the broker acknowledged it or it failed."""
+        producer = await self.ready()
+        return await producer.send(
+            topic, value, key=key, headers=[(name, text.encode()) for name, text in headers.items()]
+        )
+
+    async def replace(self) -> None:
+        """Drop the current producer; the next send starts a fresh one (a new producer id).
+        Anything it still holds is failed at once: its callers keep those records and resend them."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            self.replacements += 1
+            await _discard(producer)
+
+    async def stop(self) -> None:
+        """Deliver what is queued if the broker answers within a few seconds, then let go."""
+        producer, self._producer = self._producer, None
+        if producer is None:
+            return
+        try:
+            await asyncio.wait_for(producer.flush(), 5.0)
+        except Exception:  # noqa: BLE001 - the broker is away: what is queued stays with its callers
+            pass
+        await _discard(producer)
+
+
+async def _discard(producer: AIOKafkaProducer) -> None:
+    """Stop a producer without waiting on a broker that is gone. aiokafka's `stop()` flushes first,
+    which never ends while the broker is away, so its queued and in-flight batches are failed
+    beforehand (the accumulator's own `fail_all`, what aiokafka itself does when its sender dies)."""
+    producer._message_accumulator.fail_all(KafkaError("producer discarded"))  # noqa: SLF001
+    try:
+        await asyncio.wait_for(producer.stop(), 5.0)
+    except Exception:  # noqa: BLE001 - a producer being discarded may fail in any way
+        log.debug("a discarded producer did not stop cleanly", exc_info=True)

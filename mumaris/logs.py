@@ -16,6 +16,8 @@ import json
 import logging
 import re
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -132,6 +134,84 @@ class RedactPersonalData(logging.Filter):
         return True
 
 
+# --- floods ------------------------------------------------------------------------------------
+# A number inside a message (a port, a node id, an attempt count) does not make it another message.
+_NUMBER = re.compile(r"\d+")
+
+
+@dataclass
+class _Repeats:
+    window_start: float
+    suppressed: int = 0
+    level: int = logging.WARNING
+    last_message: str = ""
+
+
+class FloodGuard(logging.Filter):
+    """While a dependency is away, libraries repeat the same warning thousands of times a second
+    (aiokafka writes one ERROR per connection attempt, per client: ~5,000 lines a second for a
+    service with a dozen consumers). The first line of a kind passes; the rest of its window are
+    counted and told in one summary line ("… 1,234 times in the last 10 s"). A kind is the logger
+    and the message template with its numbers blurred. INFO and below always pass: they are the
+    one-line-per-event trail, not noise. A record with `extra={"every": True}` always passes too."""
+
+    def __init__(self, window_s: float = 10.0) -> None:
+        super().__init__()
+        self.window_s = window_s
+        self.handler: logging.Handler | None = None
+        self._kinds: dict[tuple[str, str], _Repeats] = {}
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or getattr(record, "every", False) or getattr(record, "summary", False):
+            return True
+        kind = (record.name, _NUMBER.sub("#", str(record.msg)))
+        at = time.monotonic()
+        with self._lock:
+            repeats = self._kinds.get(kind)
+            if repeats is None or at - repeats.window_start >= self.window_s:
+                if repeats is not None and repeats.suppressed:  # the count of the window that ended rides along
+                    record.msg = f"{record.msg} (and {repeats.suppressed:,} more like it in the last " \
+                                 f"{at - repeats.window_start:.0f} s)"
+                self._kinds[kind] = _Repeats(window_start=at)
+                return True
+            repeats.suppressed += 1
+            repeats.level = max(repeats.level, record.levelno)
+            repeats.last_message = record.getMessage()
+            return False
+
+    def flush(self) -> None:
+        """Tell what was held back in windows that have ended (called by a timer, so that the
+        count of a flood that stopped is not lost)."""
+        at = time.monotonic()
+        with self._lock:
+            ended = [kind for kind, repeats in self._kinds.items() if at - repeats.window_start >= self.window_s]
+            summaries = [self._summary_of(kind, self._kinds.pop(kind), at) for kind in ended]
+        for summary in summaries:
+            if summary is not None:
+                self._emit(summary)
+
+    def _summary_of(self, kind: tuple[str, str], repeats: _Repeats, at: float) -> logging.LogRecord | None:
+        if not repeats.suppressed:
+            return None
+        seconds = at - repeats.window_start
+        record = logging.LogRecord(kind[0], repeats.level, __file__, 0,
+                                   "%s (and %s more like it in the last %.0f s)",
+                                   (repeats.last_message, f"{repeats.suppressed:,}", seconds), None)
+        record.summary = True
+        return record
+
+    def _emit(self, record: logging.LogRecord) -> None:
+        if self.handler is not None:
+            self.handler.handle(record)
+
+
+def _flush_periodically(guard: FloodGuard) -> None:
+    while True:
+        time.sleep(guard.window_s / 2)
+        guard.flush()
+
+
 # --- formats -----------------------------------------------------------------------------------
 class JsonFormatter(logging.Formatter):
     """One JSON object per line (json.dumps escapes newlines, so a traceback stays on its line)."""
@@ -177,8 +257,12 @@ def configure_logging(service: str, *, log_format: LogFormat = "json", level: in
     """Replace the root handlers with one that writes `log_format` lines to `stream` (stderr)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter(service) if log_format == "json" else TextFormatter(service))
+    guard = FloodGuard()
+    guard.handler = handler
+    handler.addFilter(guard)  # first, while the record still has its template; summaries are masked too
     handler.addFilter(AttachLogContext())
     handler.addFilter(RedactPersonalData())  # after the ids are attached: it masks them too
+    threading.Thread(target=_flush_periodically, args=(guard,), name="log-flood-guard", daemon=True).start()
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -8,23 +8,18 @@ events it emits (outbox) commit in one transaction. A redelivered event finds it
 changes nothing; a crash before the commit leaves nothing behind and the redelivery does the work.
 
 Outbox: outgoing events are written in the same transaction as the state that caused them; the
-relay publishes what is pending and then removes it (Kafka is the record from then on, and a
-small outbox keeps the relay's query cheap). A relay crash between publishing and removing
-republishes on restart; consumers drop the duplicate by its CloudEvents id.
+relay (`mumaris.relay`) publishes what is pending and then removes it (Kafka is the record from
+then on, and a small outbox keeps the relay's query cheap). A relay crash between publishing and
+removing republishes on restart; consumers drop the duplicate by its CloudEvents id.
 """
 
 import asyncio
-import contextlib
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -114,99 +109,6 @@ class Outbox:
 
     async def pending_count(self) -> int:
         return await self.collection.count_documents({})
-
-
-class RelayLease:
-    """Which replica's relay publishes a service's outbox: one at a time, so replicas neither
-    publish the same record twice nor reorder one key's events between them. The holder renews the
-    lease on every pass; when it dies, another replica takes over once the lease has lapsed."""
-
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], service: str, lease_s: float) -> None:
-        self.collection = db[f"{service}.outbox_relay"]
-        self.holder = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self.lease = timedelta(seconds=lease_s)
-
-    async def hold(self) -> bool:
-        at = now()
-        try:
-            await self.collection.find_one_and_update(
-                {"_id": "relay", "$or": [{"holder": self.holder}, {"until": {"$lte": at}}]},
-                {"$set": {"holder": self.holder, "until": at + self.lease}},
-                upsert=True,
-            )
-        except DuplicateKeyError:  # the document exists and another live replica holds it
-            return False
-        return True
-
-    async def release(self) -> None:
-        """Hand over at once on a clean stop instead of making the others wait out the lease."""
-        await self.collection.delete_one({"_id": "relay", "holder": self.holder})
-
-
-class OutboxRelay:
-    """Publishes pending outbox events in creation order; survives broker and database outages.
-    With several replicas, only the holder of the relay lease publishes."""
-
-    def __init__(self, outbox: Outbox, broker: KafkaBroker, settings: Settings, lease: RelayLease) -> None:
-        self.outbox = outbox
-        self.broker = broker
-        self.lease = lease
-        self.poll_s = settings.outbox_poll_s
-        self.batch = settings.outbox_batch
-        self.backoff_max_s = settings.retry_backoff_max_s
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.outbox.service}")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            with contextlib.suppress(Exception):  # the database may be gone: the lease then lapses
-                await self.lease.release()
-
-    async def publish_pending(self) -> int:
-        """One pass: publish up to a batch of pending events; returns how many were published."""
-        docs = await (
-            self.outbox.collection.find({})
-            .sort([("created_at", ASCENDING), ("seq", ASCENDING)])
-            .limit(self.batch)
-            .to_list()
-        )
-        if not docs:
-            return 0
-        futures = [
-            await self.broker.publish(
-                doc["body"], topic=doc["topic"], key=doc["key"].encode(), headers=doc["headers"], no_confirm=True
-            )
-            for doc in docs
-        ]
-        await asyncio.gather(*futures)
-        await self.outbox.collection.delete_many({"_id": {"$in": [doc["_id"] for doc in docs]}})
-        return len(docs)
-
-    async def _run(self) -> None:
-        failures = 0
-        while True:
-            self.outbox.added.clear()
-            try:
-                if not await self.lease.hold():
-                    await asyncio.sleep(self.poll_s)
-                    continue
-                published = await self.publish_pending()
-                failures = 0
-            except Exception as exc:  # broker or database away: keep everything pending, try again
-                failures += 1
-                delay = min(self.backoff_max_s, self.poll_s * 2 ** min(failures, 6))
-                log.warning("outbox relay (%s): %r; retrying in %.1fs", self.outbox.service, exc, delay)
-                await asyncio.sleep(delay)
-                continue
-            if published == self.batch:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.outbox.added.wait(), timeout=self.poll_s)
 
 
 class UnitOfWork:

@@ -12,13 +12,14 @@ from typing import Any
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mumaris.http import install_error_handlers, install_http_metrics, install_ops_routes, install_request_log_context
-from mumaris.kafka import make_broker
-from mumaris.mongo import OutboxRelay, RelayLease, UnitOfWork, make_client
+from mumaris.kafka import HealingProducer, make_broker
+from mumaris.mongo import UnitOfWork, make_client
+from mumaris.relay import OutboxRelay, RelayLease
 from mumaris.settings import Settings
 from mumaris.topic_status import topic_status
 from schemas.topics import CATALOGUE, DLQ_SUFFIX
@@ -43,29 +44,52 @@ class ServiceRuntime:
 
 def create_runtime(name: str, settings: Settings) -> ServiceRuntime:
     registry = CollectorRegistry()
-    broker, _ = make_broker(
+    broker, dead_letters = make_broker(
         settings, name, middlewares=(KafkaPrometheusMiddleware(registry=registry, app_name=name),)
     )
     client = make_client(settings)
     db = client[settings.mongo_db]
     uow = UnitOfWork(client, db, name)
-    relay = OutboxRelay(uow.outbox, broker, settings, RelayLease(db, name, settings.outbox_relay_lease_s))
+    relay = OutboxRelay(uow.outbox, HealingProducer(settings, f"mumaris-{name}-relay"), settings,
+                        RelayLease(db, name, settings.outbox_relay_lease_s))
     runtime = ServiceRuntime(name, settings, broker, client, db, uow, relay, registry)
     runtime.on_startup.append(uow.outbox.ensure_indexes)
     runtime.on_startup.append(lambda: uow.ledger.ensure_indexes(settings.ledger_retention_s))
+    runtime.on_shutdown.append(dead_letters.producer.stop)
     return runtime
 
 
 def _outbox_health(runtime: ServiceRuntime) -> Callable[[], Awaitable[dict[str, Any]]]:
-    """A gauge of unpublished outbox events, refreshed on every health check."""
-    gauge = Gauge(
-        "mumaris_outbox_pending", "Outgoing events written but not yet published", ["service"], registry=runtime.registry
-    )
+    """The relay's state for /healthz and its gauges, refreshed on every health check and scrape:
+    `degraded` with the reason while it cannot publish (or the database cannot be read)."""
+    labels = ["service"]
+    pending = Gauge("mumaris_outbox_pending", "Outgoing events written but not yet published", labels,
+                    registry=runtime.registry)
+    oldest = Gauge("mumaris_outbox_oldest_pending_seconds", "Age of the oldest event not yet published", labels,
+                   registry=runtime.registry)
+    healthy = Gauge("mumaris_outbox_relay_healthy", "1 while the outbox relay publishes, 0 while it cannot", labels,
+                    registry=runtime.registry)
+    relay = runtime.relay
+    published = Counter("mumaris_outbox_published", "Events the outbox relay published (acknowledged by the broker)",
+                        ["service", "topic"], registry=runtime.registry)
+    relay.on_published = lambda topic, count: published.labels(runtime.name, topic).inc(count)
 
     async def refresh() -> dict[str, Any]:
-        pending = await runtime.uow.outbox.pending_count()
-        gauge.labels(runtime.name).set(pending)
-        return {"outbox_pending": pending}
+        problem = relay.problem()
+        try:
+            count = await runtime.uow.outbox.pending_count()
+            age = await relay.oldest_pending_age_s() if count else 0.0
+        except Exception as exc:  # noqa: BLE001 - the answer is the health report itself
+            healthy.labels(runtime.name).set(0)
+            return {"status": "degraded", "reason": f"database: {type(exc).__name__}", "outbox_pending": None}
+        pending.labels(runtime.name).set(count)
+        oldest.labels(runtime.name).set(age)
+        healthy.labels(runtime.name).set(0 if problem else 1)
+        report: dict[str, Any] = {"outbox_pending": count, "outbox_oldest_pending_s": round(age, 1),
+                                  "outbox_published": relay.published_total}
+        if problem:
+            report.update(status="degraded", reason=problem)
+        return report
 
     return refresh
 
@@ -93,6 +117,7 @@ def _kafka_metrics(runtime: ServiceRuntime) -> Hook:
 
 def create_http_app(runtime: ServiceRuntime, *, title: str) -> FastAPI:
     health = _outbox_health(runtime)
+    runtime.on_scrape.append(health)
     runtime.on_scrape.append(_kafka_metrics(runtime))
 
     @asynccontextmanager

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     kafka_idempotent_producer: bool = True  # turn off for brokers that refuse it
     kafka_acks: str = "all"
     kafka_request_timeout_ms: int = 15_000
+    # Producers (outbox relay, dead letters): how long a batch may wait for more records, and how
+    # large it may grow. A few milliseconds turn a relay pass of hundreds of events into a handful
+    # of requests per partition.
+    kafka_linger_ms: int = 5
+    kafka_max_batch_bytes: int = 256 * 1024
     kafka_partitions: int = 3
     kafka_replication_factor: int = 1
     kafka_auto_offset_reset: str = "earliest"
@@ -51,6 +56,10 @@ class Settings(BaseSettings):
     outbox_poll_s: float = 0.5
     # One replica's relay publishes a service's outbox; if it dies, another takes over after this long.
     outbox_relay_lease_s: float = 5.0
+    # The relay's health: `/healthz` says degraded as soon as a send fails or the broker has not
+    # acknowledged for this long; one ERROR line once it has not published for `outbox_stuck_after_s`.
+    outbox_degraded_after_s: float = 5.0
+    outbox_stuck_after_s: float = 30.0
     ledger_retention_s: int = 30 * 24 * 3600  # longer than the topics' retention (7 days)
     outbox_batch: int = 200
 

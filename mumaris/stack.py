@@ -532,6 +532,31 @@ class LocalStack:
             self.stop_kafka()
             raise
 
+    def kill_kafka(self) -> None:
+        """SIGKILL the broker (a crash, not a shutdown): nothing is flushed, no client is told."""
+        if self._kafka_alive():
+            assert self._kafka_pid is not None
+            _signal_group(self._kafka_pid, signal.SIGKILL)
+        self.stop_kafka()
+
+    def stop_mongo(self) -> None:
+        """Stop only the database server; its data directory and port stay for `start_mongo`."""
+        self._stop(kafka=False, mongo=True)
+
+    def start_mongo(self, timeout: float = 60) -> None:
+        """Restart the database server on the same port and data directory and wait until it answers."""
+        if self._mongo_alive():
+            return
+        deadline = time.monotonic() + timeout
+        self._require_ports()
+        try:
+            self._launch_mongo()
+            self._write_record()
+            self._wait_for_mongo(deadline)
+        except BaseException:
+            self.stop_mongo()
+            raise
+
     def status(self) -> dict[str, Any]:
         info = self.info if self._ports else None
         return {

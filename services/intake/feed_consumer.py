@@ -333,7 +333,8 @@ class CertificateFeed:
             raise NackMessage() from exc
         for d in dead:
             log.error("%s: %s@%d/%d dead-lettered (%s after %d attempt(s)): %s", self.service, d.record.topic,
-                      d.record.partition, d.record.offset, d.reason, d.attempts, describe(d.error)[:300])
+                      d.record.partition, d.record.offset, d.reason, d.attempts, describe(d.error)[:300],
+                      extra={"every": True})
 
     def _dead_letter_headers(self, dead: DeadRecord) -> dict[str, str]:
         record = dead.record

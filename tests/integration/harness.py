@@ -35,7 +35,7 @@ class Harness:
     def __init__(self, stack: StackInfo, topic: Topic, **settings: Any) -> None:
         self.service = unique("svc")
         self.settings = settings_for(stack, mongo_db=unique("db"), **settings)
-        self.broker, _ = make_broker(self.settings, self.service)
+        self.broker, self.dead_letters = make_broker(self.settings, self.service)
         self.topic = topic
         self.handled: list[Ping] = []
 
@@ -45,3 +45,4 @@ class Harness:
 
     async def __aexit__(self, *_: object) -> None:
         await self.broker.stop()
+        await self.dead_letters.producer.stop()

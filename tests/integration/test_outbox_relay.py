@@ -5,8 +5,9 @@ import asyncio
 
 import pytest
 
-from mumaris.kafka import make_broker
-from mumaris.mongo import OutboxRelay, RelayLease, UnitOfWork, make_client
+from mumaris.kafka import HealingProducer
+from mumaris.mongo import UnitOfWork, make_client
+from mumaris.relay import OutboxRelay, RelayLease
 from mumaris.stack import StackInfo
 from schemas.topics import Topic
 from tests.integration.harness import Ping
@@ -25,11 +26,10 @@ async def test_two_replicas_publish_each_record_once_in_order_and_a_dead_holder_
     uow = UnitOfWork(client, db, service)
     relays = []
     for _ in range(2):
-        broker, _ = make_broker(settings, service)
-        await broker.start()
-        relays.append((broker, OutboxRelay(uow.outbox, broker, settings, RelayLease(db, service, lease_s=1.0))))
+        producer = HealingProducer(settings, service)
+        relays.append(OutboxRelay(uow.outbox, producer, settings, RelayLease(db, service, lease_s=1.0)))
     try:
-        for _, relay in relays:
+        for relay in relays:
             relay.start()
 
         async def write(first: int, count: int) -> None:
@@ -46,7 +46,7 @@ async def test_two_replicas_publish_each_record_once_in_order_and_a_dead_holder_
 
         # The holder dies without a word (no release): the other takes over when the lease lapses.
         lease = await relays[0][1].lease.collection.find_one({"_id": "relay"})
-        holder = next(relay for _, relay in relays if relay.lease.holder == lease["holder"])  # type: ignore[index]
+        holder = next(relay for relay in relays if relay.lease.holder == lease["holder"])  # type: ignore[index]
         assert holder._task is not None
         holder._task.cancel()
         await write(30, 5)
@@ -55,8 +55,7 @@ async def test_two_replicas_publish_each_record_once_in_order_and_a_dead_holder_
         ids = [headers_of(r)["ce_id"] for r in await read_all(stack.kafka_bootstrap, topic.name)]
         assert len(ids) == len(set(ids)) == 35
     finally:
-        for broker, relay in relays:
+        for relay in relays:
             await relay.stop()
-            await broker.stop()
         await client.drop_database(settings.mongo_db)
         await client.close()

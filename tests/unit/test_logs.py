@@ -1,8 +1,10 @@
 """Service log lines: JSON shape, the ids of the work in hand (Kafka and HTTP), personal data masked."""
 
+import asyncio
 import io
 import json
 import logging
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -143,9 +145,27 @@ def test_the_text_format_keeps_the_old_line_and_appends_the_ids() -> None:
 
 
 # --- Kafka: one line per handled event, with its ids --------------------------------------------
+class RecordingProducer:
+    """Stands in for the dead-letter producer (a HealingProducer) where no broker runs."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes]] = []
+
+    async def send(self, topic: str, value: bytes, *, key: bytes | None, headers: dict[str, str]) -> "asyncio.Future[None]":
+        self.sent.append((topic, value))
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    async def replace(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 async def test_every_handled_event_leaves_one_line_with_its_ids_and_failures_keep_them(service_log: io.StringIO) -> None:
     settings = Settings(retry_attempts=2, retry_backoff_s=0.001)
-    broker, _ = make_broker(settings, "validator")
+    broker, dead_letters = make_broker(settings, "validator")
+    dead_letters.producer = RecordingProducer()  # type: ignore[assignment]  # no broker in a unit test
     tries: dict[str, int] = {}
 
     @subscribe(broker, SUBMISSION_RECEIVED, service="validator", settings=settings)
@@ -174,6 +194,7 @@ async def test_every_handled_event_leaves_one_line_with_its_ids_and_failures_kee
     dead = next(line for line in written if line["level"] == "ERROR")
     assert (retried["submission_id"], dead["submission_id"], dead["event_id"]) == ("s-2", "s-3", broken["ce_id"])
     assert "dead-lettered" in dead["message"]
+    assert [topic for topic, _ in dead_letters.producer.sent] == [SUBMISSION_RECEIVED.dlq]  # type: ignore[attr-defined]
     assert "submission_id" not in written[-1]  # nothing leaks past the record it belongs to
 
 
@@ -227,3 +248,57 @@ async def test_requests_carry_their_id_and_the_id_in_their_path(service_log: io.
     assert (error["level"], error["request_id"], error["submission_id"]) == ("ERROR", "req-43", "r-9")
     assert "lost the record of 1******008" in error["exception"]
     assert fail_line["message"].startswith("GET /v1/review/r-9/fail failed in ")
+
+
+# --- floods ------------------------------------------------------------------------------------
+def guard_of(handler_owner: logging.Logger) -> logs.FloodGuard:
+    return next(f for h in handler_owner.handlers for f in h.filters if isinstance(f, logs.FloodGuard))
+
+
+def test_a_flood_of_one_warning_leaves_its_first_line_and_one_count(service_log: io.StringIO) -> None:
+    guard = guard_of(logging.getLogger())
+    guard.window_s = 0.2
+    kafka_log = logging.getLogger("aiokafka")
+    for attempt in range(5000):  # what aiokafka writes per connection attempt while the broker is away
+        kafka_log.error('Unable connect to "%s:%s": %s', "127.0.0.1", 40000 + attempt % 7, "[Errno 111] refused")
+    logging.getLogger("mumaris.intake").info("an upload")  # the trail is never held back
+    logging.getLogger("mumaris.kafka").error("dead-lettered %d", 1, extra={"every": True})
+    logging.getLogger("mumaris.kafka").error("dead-lettered %d", 2, extra={"every": True})
+    time.sleep(0.25)
+    guard.flush()
+
+    written = lines(service_log)
+    floods = [line for line in written if line["logger"] == "aiokafka"]
+    assert len(floods) == 2
+    assert floods[0]["message"].startswith('Unable connect to "127.0.0.1:40000"')
+    assert floods[1]["level"] == "ERROR"
+    assert "(and 4,999 more like it in the last 0 s)" in floods[1]["message"]
+    assert [line["message"] for line in written if line["logger"] != "aiokafka"] == [
+        "an upload", "dead-lettered 1", "dead-lettered 2"]
+
+
+def test_a_kind_that_comes_back_after_its_window_passes_again_carrying_the_count_of_the_window_before(
+    service_log: io.StringIO,
+) -> None:
+    guard = guard_of(logging.getLogger())
+    guard.window_s = 0.1
+    log = logging.getLogger("pymongo.test")
+    for _ in range(3):
+        log.warning("server 127.0.0.1:27017 unreachable (code 6)")
+    time.sleep(0.15)
+    log.warning("server 127.0.0.1:27017 unreachable (code 6)")
+    messages = [line["message"] for line in lines(service_log)]
+    assert messages == [
+        "server 127.0.0.1:27017 unreachable (code 6)",
+        "server 127.0.0.1:27017 unreachable (code 6) (and 2 more like it in the last 0 s)",
+    ]
+
+
+def test_a_summary_masks_personal_data_like_every_line(service_log: io.StringIO) -> None:
+    guard = guard_of(logging.getLogger())
+    guard.window_s = 0.1
+    for _ in range(3):
+        logging.getLogger("mumaris.test").warning("could not text %s", "+966592481510")
+    time.sleep(0.15)
+    guard.flush()
+    assert all("592481" not in line["message"] for line in lines(service_log))
