@@ -18,7 +18,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Router
@@ -66,9 +73,26 @@ def install_error_handlers(app: FastAPI) -> None:
         # the request's ids: bind them again for this line and echo the request id here.
         request_id: str | None = getattr(request.state, "request_id", None)
         with logs.bind(request_id=request_id, submission_id=_id_in_path(request.path_params)):
-            log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(ApiError(503, "service.unavailable").body(), status_code=503,
-                            headers={REQUEST_ID_HEADER: request_id} if request_id else None)
+            if _is_outage(exc):  # expected while the database is away: one line, no traceback
+                log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                            type(exc).__name__)
+            else:
+                log.exception("unhandled error on %s %s", request.method, request.url.path)
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
+        return JSONResponse(ApiError(503, "service.unavailable").body(), status_code=503, headers=headers)
+
+
+# How long a client is asked to wait after a 503: about what the database needs to come back
+# (a restart, a replica-set election), short enough that nobody gives up.
+RETRY_AFTER_S = 5
+
+
+def _is_outage(exc: BaseException) -> bool:
+    """A dependency that is away, not a mistake in our code: no traceback is worth a line each time."""
+    return isinstance(exc, ConnectionFailure) or (
+        isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError"))
 
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -165,6 +189,8 @@ def install_ops_routes(
 ) -> None:
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, Any]:
+        # Always 200 while the process answers: a degraded relay heals by itself, and a restart
+        # would not help it; the body says what is wrong for people and dashboards.
         extra = await ready() if ready else {}
         return {"service": service, "status": "ok", **extra}
 
