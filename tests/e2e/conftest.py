@@ -56,7 +56,7 @@ class Pipeline:
 
 
 def start_pipeline(stack: StackInfo, mail: MailCatcher, sms: SmsGatewayStandIn,
-                   log_dir: Path) -> tuple[Settings, ServiceGroup]:
+                   log_dir: Path, env: dict[str, str] | None = None) -> tuple[Settings, ServiceGroup]:
     ports = {name: free_port() for name in SERVICES}
     settings = settings_for(stack, smtp_port=mail.port, retry_backoff_s=0.1, sms_gateway_url=sms.url,
                             public_base_url=f"http://127.0.0.1:{ports['intake']}")
@@ -68,7 +68,7 @@ def start_pipeline(stack: StackInfo, mail: MailCatcher, sms: SmsGatewayStandIn,
              # The review console signs reviewers in through intake, passing on the browser's
              # address; intake believes X-Forwarded-For only from a trusted proxy (review, here).
              "MUMARIS_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
-             "MUMARIS_TRUSTED_PROXIES": '["127.0.0.1"]'},
+             "MUMARIS_TRUSTED_PROXIES": '["127.0.0.1"]', **(env or {})},
         log_dir=log_dir,
     )
     try:
