@@ -41,7 +41,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import ExifTags, Image
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
 
 from mumaris.errors import localized
 from mumaris.files import DocumentType, sniff_type
@@ -77,11 +77,15 @@ _PDFIUM_LOCK = threading.Lock()
 # tree, XFA forms), automatic triggers (/AA), carried payloads (/EmbeddedFiles, a file
 # specification's /EF stream, rich media). A certificate scan needs none of them.
 _ACTIVE_PDF_KEYS = frozenset({"/JS", "/JavaScript", "/AA", "/XFA", "/EmbeddedFiles", "/EF", "/RichMediaContent"})
-# Action types (the /S entry) that run code, start programs or send data out of the document.
-# Plain navigation (/GoTo, /URI, a destination array as /OpenAction) stays allowed.
+# Action types (the /S entry of an action) that run code, start programs or send data out of the
+# document. Plain navigation (/GoTo, /URI, a destination array as /OpenAction) stays allowed.
 _ACTIVE_PDF_ACTIONS = frozenset(
     {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/RichMediaExecute"}
 )
+# Where a PDF keeps actions: the value of these keys is an action, or for /Next an array of them.
+# Only in an action is /S its type; elsewhere /S is a structure type (/S /P), a page-label style,
+# a transparency group or border style, or a checkbox's appearance state named "S" (a stream).
+_ACTION_KEYS = frozenset({"/A", "/OpenAction", "/Next", "/PA"})
 # A real certificate has a few hundred objects; the cap bounds the work a crafted file can cause
 # (object streams are compressed, so the byte limit alone does not bound the object count).
 _MAX_PDF_OBJECTS = 100_000
@@ -456,27 +460,43 @@ def _has_active_content(catalog: DictionaryObject) -> bool:
     Scripts hide in many places (the /OpenAction, a /Next chain, a link annotation, a form
     field, a page's /AA), so every reachable object is inspected rather than a list of spots.
     """
-    return any(_is_active(dictionary) for dictionary in _reachable_dictionaries(catalog))
+    return any(_is_active(dictionary, is_action) for dictionary, is_action in _reachable_dictionaries(catalog))
 
 
-def _is_active(dictionary: DictionaryObject) -> bool:
+def _is_active(dictionary: DictionaryObject, in_action_position: bool) -> bool:
     if not _ACTIVE_PDF_KEYS.isdisjoint(dictionary.keys()):
         return True
-    action_type = dictionary.get("/S")
-    return action_type is not None and action_type.get_object() in _ACTIVE_PDF_ACTIONS
+    if _name(dictionary.get("/Subtype")) == "/FileAttachment" or _name(dictionary.get("/Type")) == "/EmbeddedFile":
+        # A file attachment annotation carries a file even when it only names one on disk.
+        return True
+    is_action = in_action_position or _name(dictionary.get("/Type")) == "/Action"
+    return is_action and _name(dictionary.get("/S")) in _ACTIVE_PDF_ACTIONS
 
 
-def _reachable_dictionaries(root: DictionaryObject) -> Iterator[DictionaryObject]:
-    """Every dictionary (streams included) reachable from `root`, each indirect object once.
+def _name(value: PdfObject | None) -> str | None:
+    """The name a dictionary entry holds (through an indirect reference), None for anything else."""
+    if isinstance(value, IndirectObject):
+        value = value.get_object()
+    return str(value) if isinstance(value, NameObject) else None
 
-    Iterative, because a crafted file can nest deeper than Python's recursion limit.
+
+def _reachable_dictionaries(root: DictionaryObject) -> Iterator[tuple[DictionaryObject, bool]]:
+    """Every dictionary (streams included) reachable from `root`, with whether it sits where an
+    action belongs (see `_ACTION_KEYS`).
+
+    Each indirect object is visited once per position, so an action first met elsewhere (a crafted
+    file can point at it from anywhere) is still looked at as an action. Iterative, because a
+    crafted file can nest deeper than Python's recursion limit.
     """
-    visited: set[tuple[int, int]] = set()
-    pending: list[PdfObject] = [root]
+    visited: set[tuple[int, int, bool]] = set()
+    # Each pending item comes with the key it is the value of (None for the root and for the
+    # elements of an array that is not a /Next chain).
+    pending: list[tuple[PdfObject | None, str | None]] = [(root, None)]
     while pending:
-        item = pending.pop()
+        item, key = pending.pop()
+        in_action_position = key in _ACTION_KEYS
         if isinstance(item, IndirectObject):
-            reference = (item.idnum, item.generation)
+            reference = (item.idnum, item.generation, in_action_position)
             if reference in visited:
                 continue
             visited.add(reference)
@@ -484,11 +504,12 @@ def _reachable_dictionaries(root: DictionaryObject) -> Iterator[DictionaryObject
                 raise ValueError("too many PDF objects to inspect")
             item = item.get_object()
         if isinstance(item, DictionaryObject):
-            yield item
-            # dict.values() keeps references unresolved, so the visited set sees every one.
-            pending.extend(item.values())
+            yield item, in_action_position
+            # dict.items() keeps references unresolved, so the visited set sees every one.
+            pending.extend((value, str(entry)) for entry, value in item.items())
         elif isinstance(item, ArrayObject):
-            pending.extend(item)
+            element_key = key if key == "/Next" else None
+            pending.extend((element, element_key) for element in item)
 
 
 # --- clarity ----------------------------------------------------------------------------------

@@ -171,6 +171,8 @@ def test_check_limits_read_every_threshold_from_the_settings() -> None:
         pytest.param(documents.text_pdf_bytes, TEXT_PDF_RULES, id="pdf-text-1-page"),
         pytest.param(lambda: documents.pdf_bytes(20), TEXT_PDF_RULES, id="pdf-text-20-pages"),
         pytest.param(documents.pdf_with_navigation_bytes, TEXT_PDF_RULES, id="pdf-open-destination-and-uri-link"),
+        pytest.param(documents.form_pdf_bytes, TEXT_PDF_RULES, id="pdf-filled-form-with-checkbox-states"),
+        pytest.param(documents.tagged_pdf_bytes, TEXT_PDF_RULES, id="pdf-tagged-as-office-suites-write"),
     ],
 )
 def test_valid_documents_pass_every_rule(make: Callable[[], bytes], rule_names: list[str]) -> None:
@@ -660,6 +662,27 @@ def test_page_limit_is_inclusive() -> None:
 def test_a_pdf_with_active_content_is_refused(kind: str) -> None:
     report = inspect_document(documents.scripted_pdf_bytes(kind), LIMITS)
     assert gate_refusal(report) == "file.pdf_active_content"
+
+
+@pytest.mark.parametrize("kind", documents.ACTIVE_PDF_CONTENT)
+def test_active_content_in_a_filled_form_is_refused_as_active_content(kind: str) -> None:
+    # The form's checkbox keeps an appearance stream under /S: it must neither hide the active
+    # content nor turn the refusal into "corrupt".
+    report = inspect_document(documents.form_pdf_bytes(kind), LIMITS)
+    assert gate_refusal(report) == "file.pdf_active_content"
+
+
+@pytest.mark.parametrize("in_action", [True, False], ids=["as-the-open-action", "elsewhere"])
+@pytest.mark.parametrize("kind", documents.ODD_S_ENTRIES)
+def test_an_s_entry_that_is_no_action_type_is_harmless(kind: str, in_action: bool) -> None:
+    report = inspect_document(documents.odd_s_entry_pdf_bytes(kind, in_action=in_action), LIMITS)
+    assert_accepted(report, TEXT_PDF_RULES)
+
+
+def test_an_action_type_outside_an_action_is_not_an_action() -> None:
+    # A structure element of a custom type "Launch" (tagged PDFs keep structure types in /S).
+    data = documents.raw_pdf_bytes(b"/StructTreeRoot << /Type /StructTreeRoot /K << /Type /StructElem /S /Launch >> >>")
+    assert_accepted(inspect_document(data, LIMITS), TEXT_PDF_RULES)
 
 
 @pytest.mark.parametrize("keep", [0.1, 0.5, 0.9, 0.99])
