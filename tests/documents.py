@@ -213,6 +213,34 @@ def scanned_pdf_bytes(
     return _encode(image, "PDF", resolution=dpi, quality=85)
 
 
+def ocr_scanned_pdf_bytes(
+    width: int = 1240, height: int = 1754, *, dpi: int = 150, blur: float = 0.0, seed: int = 0
+) -> bytes:
+    """`scanned_pdf_bytes` made searchable, as scanners' and OCR tools' PDFs are: the certificate's
+    text laid over the scan in invisible text (render mode 3). A text layer, but still a scan."""
+    return _with_text(scanned_pdf_bytes(width, height, dpi=dpi, blur=blur, seed=seed), b"3 Tr " + _CERTIFICATE_TEXT % 1)
+
+
+def text_over_background_pdf_bytes() -> bytes:
+    """A digital certificate drawn over a full-page background picture of low resolution (a
+    decorative border at 72 dpi, as template-made certificates have): its text is drawn and
+    readable, whatever the picture's resolution."""
+    return _with_text(scanned_pdf_bytes(595, 842, dpi=72), _CERTIFICATE_TEXT % 1)
+
+
+def drawn_pdf_bytes() -> bytes:
+    """A vector-only page: a border and lines of bars drawn as paths, no text and no image."""
+    bars = [b"0.1 0.15 0.35 RG 6 w 40 40 515 762 re S 0.1 g"]
+    rng = np.random.default_rng(0)
+    for top in range(720, 120, -24):
+        left = 80
+        while left < 500:
+            word = int(rng.integers(20, 90))
+            bars.append(b"%d %d %d 12 re f" % (left, top, min(word, 515 - left)))
+            left += word + 12
+    return _write(_certificate_pdf(1, text=b" ".join(bars)))
+
+
 def blurred_scanned_pdf_bytes(radius: float = 4.0) -> bytes:
     return scanned_pdf_bytes(blur=radius)
 
@@ -254,6 +282,36 @@ def low_contrast_jpeg_bytes() -> bytes:
 def tiny_jpeg_bytes(width: int = 300, height: int = 200) -> bytes:
     """A sharp, well-exposed scan with too few pixels to read the small print."""
     return jpeg_bytes(width, height)
+
+
+# Ways to carry a text layer that nobody sees, for `invisible_text_pdf_bytes`.
+INVISIBLE_TEXT = ("render_mode_3", "clipping_only", "white_on_white", "font_without_glyphs", "off_the_page")
+
+
+def invisible_text_pdf_bytes(kind: str = "render_mode_3") -> bytes:
+    """A blank white page carrying the certificate's text where nobody sees it (one of
+    `INVISIBLE_TEXT`): a text layer that proves nothing about what the reader is shown."""
+    text = _CERTIFICATE_TEXT % 1
+    match kind:
+        case "render_mode_3":
+            return _write(_certificate_pdf(1, text=b"3 Tr " + text))
+        case "clipping_only":
+            return _write(_certificate_pdf(1, text=b"7 Tr " + text))
+        case "white_on_white":
+            return _write(_certificate_pdf(1, text=b"1 g " + text))
+        case "font_without_glyphs":
+            writer = _certificate_pdf(1, text=text)
+            fonts = _resolved(_resolved(writer.pages[0]["/Resources"], DictionaryObject)["/Font"], DictionaryObject)
+            fonts[NameObject("/F1")] = _glyphless_font(writer)
+            return _write(writer)
+        case "off_the_page":
+            return _write(_certificate_pdf(1, text=text.replace(b"72 760 Td", b"900 760 Td")))
+    raise ValueError(f"unknown kind of invisible text: {kind}")
+
+
+def blank_pdf_bytes() -> bytes:
+    """A PDF whose only page is empty."""
+    return _write(_certificate_pdf(1, text=b""))
 
 
 def many_pages_pdf_bytes(pages: int = 50) -> bytes:
@@ -622,6 +680,73 @@ def _object_syntax(body: bytes | RawStream) -> bytes:
     if isinstance(body, RawStream):
         return b"<< %s /Length %d >>\nstream\n%s\nendstream" % (body.entries, len(body.data), body.data)
     return body
+
+
+def _with_text(pdf: bytes, text: bytes) -> bytes:
+    """`pdf` with `text` (content-stream syntax, font /F1 Helvetica) drawn over its first page."""
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    page = writer.pages[0]
+    resources = _resolved(page["/Resources"], DictionaryObject)
+    resources[NameObject("/Font")] = DictionaryObject({NameObject("/F1"): _helvetica()})
+    content = ContentStream(page.get_contents(), writer)
+    content.set_data(content.get_data() + b"\n" + text)
+    page.replace_contents(content)
+    return _write(writer)
+
+
+def _helvetica() -> DictionaryObject:
+    return DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+
+
+def _glyphless_font(writer: PdfWriter) -> IndirectObject:
+    """A Type 3 font that knows the name of every printable ASCII character (so its text can be
+    extracted) and draws nothing for any of them."""
+    names = {
+        **{ord(letter): letter for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"},
+        **{ord(digit): name for digit, name in zip("0123456789", _DIGIT_NAMES, strict=True)},
+        32: "space", 44: "comma", 45: "hyphen", 46: "period",
+    }
+    nothing = writer._add_object(_decoded_stream(b"500 0 d0"))
+    procedures = DictionaryObject({NameObject(f"/{name}"): nothing for name in names.values()})
+    return writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type3"),
+                NameObject("/FontBBox"): ArrayObject([NumberObject(0)] * 4),
+                NameObject("/FontMatrix"): ArrayObject([FloatObject(0.001), NumberObject(0), NumberObject(0),
+                                                        FloatObject(0.001), NumberObject(0), NumberObject(0)]),
+                NameObject("/CharProcs"): procedures,
+                NameObject("/Encoding"): DictionaryObject(
+                    {
+                        NameObject("/Type"): NameObject("/Encoding"),
+                        NameObject("/Differences"): ArrayObject(
+                            [NumberObject(32)] + [NameObject(f"/{names.get(code, 'space')}") for code in range(32, 127)]
+                        ),
+                    }
+                ),
+                NameObject("/FirstChar"): NumberObject(32),
+                NameObject("/LastChar"): NumberObject(126),
+                NameObject("/Widths"): ArrayObject([NumberObject(500)] * 95),
+                NameObject("/Resources"): DictionaryObject(),
+            }
+        )
+    )
+
+
+_DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _decoded_stream(data: bytes) -> DecodedStreamObject:
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream
 
 
 def _resolved(value: PdfObject | None, kind: type[_Pdf]) -> _Pdf:
