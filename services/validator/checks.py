@@ -43,7 +43,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import ExifTags, Image
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NullObject, PdfObject
 
 from mumaris.errors import localized
 from mumaris.files import DocumentType, sniff_type
@@ -87,10 +87,13 @@ _MAX_PAGE_OBJECTS_INSPECTED = 10_000
 # pdfium is not thread-safe, and the validator runs these checks in worker threads.
 _PDFIUM_LOCK = threading.Lock()
 
-# Dictionary keys that make a PDF do something by itself: scripts (/JS, the /JavaScript name
-# tree, XFA forms), automatic triggers (/AA), carried payloads (/EmbeddedFiles, a file
-# specification's /EF stream, rich media). A certificate scan needs none of them.
-_ACTIVE_PDF_KEYS = frozenset({"/JS", "/JavaScript", "/AA", "/XFA", "/EmbeddedFiles", "/EF", "/RichMediaContent"})
+# Dictionary keys that make a PDF do something by itself: a script (/JS), an XFA form, rich media.
+# A certificate scan needs none of them.
+_ACTIVE_PDF_KEYS = frozenset({"/JS", "/XFA", "/RichMediaContent"})
+# Containers of what acts by itself: automatic triggers (/AA), the document's scripts and embedded
+# files (the /JavaScript and /EmbeddedFiles name trees), a file specification's embedded files
+# (/EF). They count when they hold something: an empty one (/AA << >>) does nothing.
+_ACTIVE_PDF_CONTAINERS = frozenset({"/AA", "/JavaScript", "/EmbeddedFiles", "/EF"})
 # Action types (the /S entry of an action) that run code, start programs or send data out of the
 # document. Plain navigation (/GoTo, /URI, a destination array as /OpenAction) stays allowed.
 _ACTIVE_PDF_ACTIONS = frozenset(
@@ -538,6 +541,8 @@ def _has_active_content(catalog: DictionaryObject) -> bool:
 def _is_active(dictionary: DictionaryObject, in_action_position: bool) -> bool:
     if not _ACTIVE_PDF_KEYS.isdisjoint(dictionary.keys()):
         return True
+    if any(_holds_something(dictionary[key]) for key in _ACTIVE_PDF_CONTAINERS.intersection(dictionary.keys())):
+        return True
     if _name(dictionary.get("/Subtype")) == "/FileAttachment" or _name(dictionary.get("/Type")) == "/EmbeddedFile":
         # A file attachment annotation carries a file even when it only names one on disk.
         return True
@@ -545,10 +550,31 @@ def _is_active(dictionary: DictionaryObject, in_action_position: bool) -> bool:
     return is_action and _name(dictionary.get("/S")) in _ACTIVE_PDF_ACTIONS
 
 
+def _holds_something(container: PdfObject | None) -> bool:
+    """Whether a dictionary of triggers or files, or a name tree, has an entry that is not empty.
+
+    A name tree's /Limits only repeats its keys; a /Kids entry counts even if the kid is empty.
+    """
+    container = _resolve(container)
+    if not isinstance(container, DictionaryObject):
+        return False  # not a container at all: nothing a reader could act on
+    return any(_is_something(entry) for key, entry in container.items() if key not in ("/Type", "/Limits"))
+
+
+def _is_something(value: PdfObject | None) -> bool:
+    value = _resolve(value)
+    if isinstance(value, ArrayObject | DictionaryObject):
+        return len(value) > 0
+    return value is not None and not isinstance(value, NullObject)
+
+
+def _resolve(value: PdfObject | None) -> PdfObject | None:
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
 def _name(value: PdfObject | None) -> str | None:
     """The name a dictionary entry holds (through an indirect reference), None for anything else."""
-    if isinstance(value, IndirectObject):
-        value = value.get_object()
+    value = _resolve(value)
     return str(value) if isinstance(value, NameObject) else None
 
 

@@ -742,6 +742,22 @@ def test_an_action_type_outside_an_action_is_not_an_action() -> None:
     assert_accepted(inspect_document(data, LIMITS), TEXT_PDF_RULES)
 
 
+@pytest.mark.parametrize(
+    ("catalog", "page"),
+    [
+        pytest.param(b"/AA << >>", b"", id="empty-document-triggers"),
+        pytest.param(b"", b"/AA << /O null >>", id="page-trigger-without-action"),
+        pytest.param(
+            b"/Names << /EmbeddedFiles << /Names [] >> /JavaScript << /Kids [] >> >>", b"", id="empty-name-trees"
+        ),
+        pytest.param(b"/OpenAction << /S /GoToR /F << /Type /Filespec /F (b.pdf) /EF << >> >> /D [0 /Fit] >>", b"",
+                     id="file-specification-with-no-embedded-file"),
+    ],
+)
+def test_an_empty_container_of_active_content_does_nothing(catalog: bytes, page: bytes) -> None:
+    assert_accepted(inspect_document(documents.raw_pdf_bytes(catalog, page), LIMITS), TEXT_PDF_RULES)
+
+
 @pytest.mark.parametrize("keep", [0.1, 0.5, 0.9, 0.99])
 def test_a_truncated_pdf_is_corrupt(keep: float) -> None:
     assert gate_refusal(inspect_document(documents.truncated_pdf_bytes(keep), LIMITS)) == "file.corrupt"
