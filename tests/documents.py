@@ -8,7 +8,7 @@ import io
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 import numpy as np
 from PIL import ExifTags, Image, ImageDraw, ImageFilter, ImageFont
@@ -416,6 +416,9 @@ def scripted_pdf_bytes(kind: str = "open_action_javascript") -> bytes:
     return _write(writer)
 
 
+CrossReference = Literal["table", "stream", "hybrid"]
+
+
 class RawStream(NamedTuple):
     """A stream object for `raw_pdf_bytes`: its dictionary's entries (PDF syntax) and its data."""
 
@@ -429,15 +432,15 @@ def raw_pdf_bytes(
     objects: Sequence[bytes | RawStream] = (),
     *,
     content: bytes | None = None,
-    compressed: bool = False,
+    cross_reference: CrossReference = "table",
 ) -> bytes:
     """A one-page certificate written by hand, object by object, for structures no writer makes on
     request: object 1 is the catalog, 2 the page tree, 3 the page, 4 its font (/F1, Helvetica), 5
     its content (`content`, by default the certificate's text), then `objects` from 6 on.
-    `catalog` and `page` are extra entries of the catalog and the page, in PDF syntax. With
-    `compressed`, every object that is not a stream goes into an object stream and the
-    cross-reference table is a cross-reference stream (PDF 1.5 and later, as Word and LibreOffice
-    write them)."""
+    `catalog` and `page` are extra entries of the catalog and the page, in PDF syntax.
+    `cross_reference` "stream" puts every object that is not a stream into an object stream and
+    the cross-reference table into a cross-reference stream (PDF 1.5 and later, as LibreOffice
+    writes them); "hybrid" adds a classic table for older readers as well (as Word does)."""
     bodies: list[bytes | RawStream] = [
         b"<< /Type /Catalog /Pages 2 0 R " + catalog + b" >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -447,7 +450,7 @@ def raw_pdf_bytes(
         RawStream(b"", _CERTIFICATE_TEXT % 1 if content is None else content),
         *objects,
     ]
-    return _assemble_pdf(bodies, compressed=compressed)
+    return _assemble_pdf(bodies, cross_reference)
 
 
 # What a dictionary's /S may hold besides an action type, in the kinds `odd_s_entry_pdf_bytes` writes.
@@ -635,21 +638,17 @@ def _write(writer: PdfWriter) -> bytes:
 _PDF_HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 
 
-def _assemble_pdf(bodies: Sequence[bytes | RawStream], *, compressed: bool) -> bytes:
+def _assemble_pdf(bodies: Sequence[bytes | RawStream], cross_reference: CrossReference) -> bytes:
     """A PDF file of these objects (numbered from 1, the first one the catalog)."""
-    if not compressed:
+    if cross_reference == "table":
         out = bytearray(_PDF_HEADER)
-        offsets = []
-        for number, body in enumerate(bodies, start=1):
-            offsets.append(len(out))
-            out += b"%d 0 obj\n%s\nendobj\n" % (number, _object_syntax(body))
-        xref = len(out)
-        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
-        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(bodies) + 1, xref)
+        offsets = [_append_object(out, number, body) for number, body in enumerate(bodies, start=1)]
+        table = len(out)
+        out += _xref_table([(1, offset) for offset in offsets])
+        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(bodies) + 1, table)
         return bytes(out)
-    # Objects that are not streams go, in order, into one object stream (its own number follows
-    # the last object's), the cross-reference stream comes last.
+    # Objects that are not streams go, in order, into one object stream, numbered after the last
+    # object; the cross-reference stream follows it.
     packed = [number for number, body in enumerate(bodies, start=1) if not isinstance(body, RawStream)]
     object_stream, xref_stream = len(bodies) + 1, len(bodies) + 2
     index, packed_bodies = b"", b""
@@ -659,21 +658,43 @@ def _assemble_pdf(bodies: Sequence[bytes | RawStream], *, compressed: bool) -> b
     stream_entries = b"/Type /ObjStm /N %d /First %d /Filter /FlateDecode" % (len(packed), len(index))
     bodies = [*bodies, RawStream(stream_entries, zlib.compress(index + packed_bodies))]
     out = bytearray(_PDF_HEADER)
-    entries = [(0, 0, 65535)]  # (type, field 2, field 3) for /W [1 4 2]
+    entries: list[tuple[int, int, int]] = [(0, 0, 65535)]  # (type, field 2, field 3) of each, /W [1 4 2]
     for number, body in enumerate(bodies, start=1):
         if number in packed:
             entries.append((2, object_stream, packed.index(number)))
-            continue
-        entries.append((1, len(out), 0))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, _object_syntax(body))
-    entries.append((1, len(out), 0))
-    table = b"".join(kind.to_bytes(1, "big") + two.to_bytes(4, "big") + three.to_bytes(2, "big")
-                     for kind, two, three in entries)
-    xref_entries = b"/Type /XRef /Size %d /Root 1 0 R /W [1 4 2] /Filter /FlateDecode" % (xref_stream + 1)
+        else:
+            entries.append((1, _append_object(out, number, body), 0))
     xref = len(out)
-    out += b"%d 0 obj\n%s\nendobj\n" % (xref_stream, _object_syntax(RawStream(xref_entries, zlib.compress(table))))
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    entries.append((1, xref, 0))
+    fields = b"".join(kind.to_bytes(1, "big") + two.to_bytes(4, "big") + three.to_bytes(2, "big")
+                      for kind, two, three in entries)
+    xref_entries = b"/Type /XRef /Size %d /Root 1 0 R /W [1 4 2] /Filter /FlateDecode" % (xref_stream + 1)
+    _append_object(out, xref_stream, RawStream(xref_entries, zlib.compress(fields)))
+    if cross_reference == "stream":
+        out += b"startxref\n%d\n%%%%EOF\n" % xref
+        return bytes(out)
+    # A hybrid file: a classic table for old readers, in which the packed objects are free, and
+    # in its trailer /XRefStm, where newer readers find them.
+    table = len(out)
+    out += _xref_table([(kind, two) for kind, two, _ in entries[1:]])
+    out += b"trailer\n<< /Size %d /Root 1 0 R /XRefStm %d >>\nstartxref\n%d\n%%%%EOF\n" % (
+        xref_stream + 1, xref, table
+    )
     return bytes(out)
+
+
+def _append_object(out: bytearray, number: int, body: bytes | RawStream) -> int:
+    """Write the object at the end of `out`; where it starts."""
+    offset = len(out)
+    out += b"%d 0 obj\n%s\nendobj\n" % (number, _object_syntax(body))
+    return offset
+
+
+def _xref_table(entries: list[tuple[int, int]]) -> bytes:
+    """A classic cross-reference table of objects 1.. given as (1, offset) in use, or else free."""
+    lines = [b"0000000000 65535 f \n"]
+    lines += [b"%010d 00000 n \n" % offset if kind == 1 else b"0000000000 00001 f \n" for kind, offset in entries]
+    return b"xref\n0 %d\n" % len(lines) + b"".join(lines)
 
 
 def _object_syntax(body: bytes | RawStream) -> bytes:
