@@ -13,7 +13,7 @@ from typing import Literal, NamedTuple, TypeVar
 import numpy as np
 from PIL import ExifTags, Image, ImageDraw, ImageFilter, ImageFont
 from pypdf import PdfWriter
-from pypdf.actions import JavaScript, PageTrigger
+from pypdf.actions import Action, JavaScript, PageTrigger
 from pypdf.generic import (
     ArrayObject,
     BooleanObject,
@@ -26,6 +26,7 @@ from pypdf.generic import (
     NullObject,
     NumberObject,
     PdfObject,
+    RectangleObject,
     TextStringObject,
 )
 
@@ -67,7 +68,7 @@ def pdf_with_navigation_bytes() -> bytes:
     """A harmless PDF that opens on page 1 and links to a verification URL: must be accepted."""
     writer = _certificate_pdf(1)
     writer.open_destination = writer.pages[0]
-    writer.add_uri(0, "https://example.org/verify/12345", [72, 700, 300, 730])
+    writer.add_uri(0, "https://example.org/verify/12345", RectangleObject([72, 700, 300, 730]))
     return _write(writer)
 
 
@@ -821,7 +822,16 @@ def _add_embedded_file(writer: PdfWriter) -> None:
 
 def _add_page_additional_actions(writer: PdfWriter) -> None:
     # No script at all: a page that calls a URL by itself when opened is already too much.
-    writer.pages[0].add_action(PageTrigger.OPEN, _action("/URI", URI=TextStringObject("https://example.org/track")))
+    writer.pages[0].add_action(PageTrigger.OPEN, _UriAction("https://example.org/track"))
+
+
+class _UriAction(Action):
+    """Go to a web address. pypdf has no class of its own for it, and a page trigger takes an `Action`."""
+
+    def __init__(self, uri: str) -> None:
+        super().__init__()
+        self[NameObject("/S")] = NameObject("/URI")
+        self[NameObject("/URI")] = TextStringObject(uri)
 
 
 def _add_link_javascript(writer: PdfWriter) -> None:
@@ -835,7 +845,7 @@ def _add_file_attachment_annotation(writer: PdfWriter) -> None:
     # A file carried by an annotation only: pypdf builds the file specification, which then moves
     # out of the document's /EmbeddedFiles name tree.
     file_specification = writer.add_attachment("invoice.exe", b"MZ" + bytes(64)).pdf_object
-    del writer.root_object["/Names"][NameObject("/EmbeddedFiles")]
+    del _resolved(writer.root_object["/Names"], DictionaryObject)[NameObject("/EmbeddedFiles")]
     attachment = _annotation("/FileAttachment")
     attachment[NameObject("/FS")] = file_specification
     writer.add_annotation(0, attachment)
