@@ -11,8 +11,10 @@ The rules, in order:
   and its first page read by pdfium);
 - clarity, where every rule runs and every failure is reported, so the practitioner learns
   everything to fix in one go: `image.resolution`, `image.exposure`, `image.contrast`,
-  `image.sharpness` for a JPEG or a scanned PDF; `pdf.text_layer` for a PDF whose first page
-  carries text (its text is the proof that it can be read).
+  `image.sharpness` on the first page as it shows (a JPEG decoded, a PDF page rendered), then
+  `pdf.text_layer` for a PDF whose first page carries text. A text layer proves nothing about
+  what a reader sees (it may be invisible, or drawn in white, or in a font without glyphs), so a
+  text PDF's rendered page must pass the same rules as a scan.
 
 Decoding is the largest single cost, so a file is decoded once: the JPEG's header gives the
 resolution, then one decode straight to grey at the smallest scale the checks need (libjpeg's DCT
@@ -41,7 +43,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import ExifTags, Image
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NullObject, PdfObject
 
 from mumaris.errors import localized
 from mumaris.files import DocumentType, sniff_type
@@ -63,9 +65,21 @@ _MAX_WORKING_LONG_SIDE = 4 * WORKING_SHORT_SIDE
 # paper, and a global measure would call a sparse page blurry or flat while its text is crisp.
 _TILE_SIDE = 64
 _DETAIL_QUANTILE = 0.98
-# A first page with this much text (not counting spaces) is "text-based": it can be read by its
-# text layer, so the pixel clarity rules do not apply. A title alone (~25 characters) is not enough.
+# A first page with this much text (not counting spaces) has a text layer, handed on to the
+# content rules. A title alone (~25 characters) is not enough. As much text painted on the page
+# (not invisible, as a scanner's OCR layer is) makes it a drawn page rather than a scan.
 _MIN_TEXT_LAYER_CHARACTERS = 40
+# Text render modes that paint the glyphs (3 is invisible, 7 only clips).
+_PAINTING_TEXT_MODES = frozenset(
+    {
+        pdfium_c.FPDF_TEXTRENDERMODE_FILL,
+        pdfium_c.FPDF_TEXTRENDERMODE_STROKE,
+        pdfium_c.FPDF_TEXTRENDERMODE_FILL_STROKE,
+        pdfium_c.FPDF_TEXTRENDERMODE_FILL_CLIP,
+        pdfium_c.FPDF_TEXTRENDERMODE_STROKE_CLIP,
+        pdfium_c.FPDF_TEXTRENDERMODE_FILL_STROKE_CLIP,
+    }
+)
 _TEXT_LAYER_PAGES = 3
 _MAX_TEXT_LAYER_CHARACTERS = 20_000
 # Bounds the Python-side walk over a page's objects (a crafted page can hold millions of paths).
@@ -73,15 +87,22 @@ _MAX_PAGE_OBJECTS_INSPECTED = 10_000
 # pdfium is not thread-safe, and the validator runs these checks in worker threads.
 _PDFIUM_LOCK = threading.Lock()
 
-# Dictionary keys that make a PDF do something by itself: scripts (/JS, the /JavaScript name
-# tree, XFA forms), automatic triggers (/AA), carried payloads (/EmbeddedFiles, a file
-# specification's /EF stream, rich media). A certificate scan needs none of them.
-_ACTIVE_PDF_KEYS = frozenset({"/JS", "/JavaScript", "/AA", "/XFA", "/EmbeddedFiles", "/EF", "/RichMediaContent"})
-# Action types (the /S entry) that run code, start programs or send data out of the document.
-# Plain navigation (/GoTo, /URI, a destination array as /OpenAction) stays allowed.
+# Dictionary keys that make a PDF do something by itself: a script (/JS), an XFA form, rich media.
+# A certificate scan needs none of them.
+_ACTIVE_PDF_KEYS = frozenset({"/JS", "/XFA", "/RichMediaContent"})
+# Containers of what acts by itself: automatic triggers (/AA), the document's scripts and embedded
+# files (the /JavaScript and /EmbeddedFiles name trees), a file specification's embedded files
+# (/EF). They count when they hold something: an empty one (/AA << >>) does nothing.
+_ACTIVE_PDF_CONTAINERS = frozenset({"/AA", "/JavaScript", "/EmbeddedFiles", "/EF"})
+# Action types (the /S entry of an action) that run code, start programs or send data out of the
+# document. Plain navigation (/GoTo, /URI, a destination array as /OpenAction) stays allowed.
 _ACTIVE_PDF_ACTIONS = frozenset(
     {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/RichMediaExecute"}
 )
+# Where a PDF keeps actions: the value of these keys is an action, or for /Next an array of them.
+# Only in an action is /S its type; elsewhere /S is a structure type (/S /P), a page-label style,
+# a transparency group or border style, or a checkbox's appearance state named "S" (a stream).
+_ACTION_KEYS = frozenset({"/A", "/OpenAction", "/Next", "/PA"})
 # A real certificate has a few hundred objects; the cap bounds the work a crafted file can cause
 # (object streams are compressed, so the byte limit alone does not bound the object count).
 _MAX_PDF_OBJECTS = 100_000
@@ -188,10 +209,11 @@ class _FirstPage:
     """What reading the file once produced, for the clarity rules and the steps after them."""
 
     image: Image.Image
-    scan_short_side: int | None  # pixels across the scan's shorter side; None for a vector page
+    scan_short_side: int | None  # pixels across the scan's shorter side; None for a drawn page
     text_layer: str | None
     text_characters: int  # on the first page, spaces not counted
-    measures: PageMeasures | None = None  # for a scan (no text layer), once measured
+    drawn_because: str | None = None  # why a PDF page is judged as drawn (no scan resolution to judge)
+    measures: PageMeasures | None = None  # once measured
 
 
 def _inspect(data: bytes, limits: CheckLimits, findings: list[Finding]) -> DocumentReport:
@@ -262,7 +284,7 @@ def _carries_zip_archive(data: bytes) -> bool:
 def _read(
     data: bytes, document_type: DocumentType | None, limits: CheckLimits
 ) -> tuple[str | None, _FirstPage | None]:
-    """(refusal code, None) or (None, the first page, measured when it is a scan)."""
+    """(refusal code, None) or (None, the first page, measured)."""
     match document_type:
         case "jpeg":
             code, first_page = _read_jpeg(data, limits.max_pixels)
@@ -270,8 +292,8 @@ def _read(
             code, first_page = _read_pdf(data, limits.max_pdf_pages)
         case _:
             return "file.unsupported_type", None
-    if first_page is None or first_page.text_layer is not None:
-        return code, first_page
+    if first_page is None:
+        return code, None
     try:
         return None, dataclasses.replace(first_page, measures=measure_page(first_page.image))
     except Exception:  # noqa: BLE001 - e.g. no memory left for a huge page: refuse, never raise
@@ -381,15 +403,15 @@ def _read_first_pdf_page(data: bytes) -> _FirstPage:
     """The first page rendered at working scale, its scan resolution and the document's text."""
     document = pdfium.PdfDocument(data)
     try:
-        first_text = _page_text(document, 0)
-        text_characters = sum(not character.isspace() for character in first_text)
-        text_layer = _text_layer(document, first_text) if text_characters >= _MIN_TEXT_LAYER_CHARACTERS else None
         page = document[0]
         try:
+            first_text, painted_characters = _first_page_text(page)
+            text_characters = sum(not character.isspace() for character in first_text)
+            text_layer = _text_layer(document, first_text) if text_characters >= _MIN_TEXT_LAYER_CHARACTERS else None
             width_pt, height_pt = page.get_size()
-            density = _scan_density(page)  # pixels per point of the page's scan, None if none
+            drawn_because, density = _how_the_page_is_made(page, painted_characters)
             scale = _working_factor(width_pt, height_pt)
-            if text_layer is None and density is not None:
+            if density is not None:
                 # Never render a scan larger than it was scanned: enlarging would invent blur.
                 scale = min(scale, density)
             bitmap = page.render(scale=scale, grayscale=True)
@@ -403,8 +425,37 @@ def _read_first_pdf_page(data: bytes) -> _FirstPage:
         document.close()
     scan_short_side = None if density is None else round(density * min(width_pt, height_pt))
     return _FirstPage(
-        image=image, scan_short_side=scan_short_side, text_layer=text_layer, text_characters=text_characters
+        image=image,
+        scan_short_side=scan_short_side,
+        text_layer=text_layer,
+        text_characters=text_characters,
+        drawn_because=drawn_because,
     )
+
+
+def _how_the_page_is_made(page: pdfium.PdfPage, painted_characters: int) -> tuple[str | None, float | None]:
+    """(why the page is drawn, None) or (None, pixels per point of its scan).
+
+    Text painted on the page makes it a drawn page whatever images it also shows (a logo, a
+    background), so those images' resolution is not the page's. An invisible text layer, as a
+    scanner's OCR adds, does not: that page is still a scan.
+    """
+    if painted_characters >= _MIN_TEXT_LAYER_CHARACTERS:
+        return "text is drawn on page 1: drawn, not scanned", None
+    density = _scan_density(page)
+    if density is None:
+        return "no raster image on page 1: drawn, not scanned", None
+    return None, density
+
+
+def _first_page_text(page: pdfium.PdfPage) -> tuple[str, int]:
+    """The first page's text and how many of its characters are painted (counted up to the
+    number a text layer needs)."""
+    text_page = page.get_textpage()
+    try:
+        return _bounded_text(text_page), _painted_characters(text_page, page.get_bbox())
+    finally:
+        text_page.close()
 
 
 def _page_text(document: pdfium.PdfDocument, index: int) -> str:
@@ -412,8 +463,7 @@ def _page_text(document: pdfium.PdfDocument, index: int) -> str:
     try:
         text_page = page.get_textpage()
         try:
-            # Bounded to the page: text placed off the page is invisible and proves nothing.
-            return text_page.get_text_bounded()
+            return _bounded_text(text_page)
         finally:
             text_page.close()
     finally:
@@ -426,6 +476,35 @@ def _text_layer(document: pdfium.PdfDocument, first_text: str) -> str:
     for index in range(1, min(len(document), _TEXT_LAYER_PAGES)):
         texts.append(_page_text(document, index))
     return "\f".join(texts)[:_MAX_TEXT_LAYER_CHARACTERS]
+
+
+def _bounded_text(text_page: pdfium.PdfTextPage) -> str:
+    # Bounded to the page: text placed off the page is invisible and proves nothing.
+    return text_page.get_text_bounded()
+
+
+def _painted_characters(text_page: pdfium.PdfTextPage, page_box: tuple[float, float, float, float]) -> int:
+    """Characters other than spaces drawn with a painting render mode inside the page, counted
+    up to `_MIN_TEXT_LAYER_CHARACTERS`."""
+    left, bottom, right, top = page_box
+    painted = 0
+    for index in range(min(text_page.count_chars(), _MAX_TEXT_LAYER_CHARACTERS)):
+        code_point = pdfium_c.FPDFText_GetUnicode(text_page, index)
+        if code_point < 0x110000 and chr(code_point).isspace():
+            continue
+        # Characters pdfium adds itself (line breaks, word gaps) belong to no text object.
+        text_object = pdfium_c.FPDFText_GetTextObject(text_page, index)
+        if not text_object or pdfium_c.FPDFTextObj_GetTextRenderMode(text_object) not in _PAINTING_TEXT_MODES:
+            continue
+        try:
+            char_left, char_bottom, char_right, char_top = text_page.get_charbox(index)
+        except pdfium.PdfiumError:
+            continue
+        if left <= (char_left + char_right) / 2 <= right and bottom <= (char_bottom + char_top) / 2 <= top:
+            painted += 1
+            if painted >= _MIN_TEXT_LAYER_CHARACTERS:
+                break
+    return painted
 
 
 def _scan_density(page: pdfium.PdfPage) -> float | None:
@@ -456,27 +535,66 @@ def _has_active_content(catalog: DictionaryObject) -> bool:
     Scripts hide in many places (the /OpenAction, a /Next chain, a link annotation, a form
     field, a page's /AA), so every reachable object is inspected rather than a list of spots.
     """
-    return any(_is_active(dictionary) for dictionary in _reachable_dictionaries(catalog))
+    return any(_is_active(dictionary, is_action) for dictionary, is_action in _reachable_dictionaries(catalog))
 
 
-def _is_active(dictionary: DictionaryObject) -> bool:
+def _is_active(dictionary: DictionaryObject, in_action_position: bool) -> bool:
     if not _ACTIVE_PDF_KEYS.isdisjoint(dictionary.keys()):
         return True
-    action_type = dictionary.get("/S")
-    return action_type is not None and action_type.get_object() in _ACTIVE_PDF_ACTIONS
+    if any(_holds_something(dictionary[key]) for key in _ACTIVE_PDF_CONTAINERS.intersection(dictionary.keys())):
+        return True
+    if _name(dictionary.get("/Subtype")) == "/FileAttachment" or _name(dictionary.get("/Type")) == "/EmbeddedFile":
+        # A file attachment annotation carries a file even when it only names one on disk.
+        return True
+    is_action = in_action_position or _name(dictionary.get("/Type")) == "/Action"
+    return is_action and _name(dictionary.get("/S")) in _ACTIVE_PDF_ACTIONS
 
 
-def _reachable_dictionaries(root: DictionaryObject) -> Iterator[DictionaryObject]:
-    """Every dictionary (streams included) reachable from `root`, each indirect object once.
+def _holds_something(container: PdfObject | None) -> bool:
+    """Whether a dictionary of triggers or files, or a name tree, has an entry that is not empty.
 
-    Iterative, because a crafted file can nest deeper than Python's recursion limit.
+    A name tree's /Limits only repeats its keys; a /Kids entry counts even if the kid is empty.
     """
-    visited: set[tuple[int, int]] = set()
-    pending: list[PdfObject] = [root]
+    container = _resolve(container)
+    if not isinstance(container, DictionaryObject):
+        return False  # not a container at all: nothing a reader could act on
+    return any(_is_something(entry) for key, entry in container.items() if key not in ("/Type", "/Limits"))
+
+
+def _is_something(value: PdfObject | None) -> bool:
+    value = _resolve(value)
+    if isinstance(value, ArrayObject | DictionaryObject):
+        return len(value) > 0
+    return value is not None and not isinstance(value, NullObject)
+
+
+def _resolve(value: PdfObject | None) -> PdfObject | None:
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _name(value: PdfObject | None) -> str | None:
+    """The name a dictionary entry holds (through an indirect reference), None for anything else."""
+    value = _resolve(value)
+    return str(value) if isinstance(value, NameObject) else None
+
+
+def _reachable_dictionaries(root: DictionaryObject) -> Iterator[tuple[DictionaryObject, bool]]:
+    """Every dictionary (streams included) reachable from `root`, with whether it sits where an
+    action belongs (see `_ACTION_KEYS`).
+
+    Each indirect object is visited once per position, so an action first met elsewhere (a crafted
+    file can point at it from anywhere) is still looked at as an action. Iterative, because a
+    crafted file can nest deeper than Python's recursion limit.
+    """
+    visited: set[tuple[int, int, bool]] = set()
+    # Each pending item comes with the key it is the value of (None for the root and for the
+    # elements of an array that is not a /Next chain).
+    pending: list[tuple[PdfObject | None, str | None]] = [(root, None)]
     while pending:
-        item = pending.pop()
+        item, key = pending.pop()
+        in_action_position = key in _ACTION_KEYS
         if isinstance(item, IndirectObject):
-            reference = (item.idnum, item.generation)
+            reference = (item.idnum, item.generation, in_action_position)
             if reference in visited:
                 continue
             visited.add(reference)
@@ -484,39 +602,37 @@ def _reachable_dictionaries(root: DictionaryObject) -> Iterator[DictionaryObject
                 raise ValueError("too many PDF objects to inspect")
             item = item.get_object()
         if isinstance(item, DictionaryObject):
-            yield item
-            # dict.values() keeps references unresolved, so the visited set sees every one.
-            pending.extend(item.values())
+            yield item, in_action_position
+            # dict.items() keeps references unresolved, so the visited set sees every one.
+            pending.extend((value, str(entry)) for entry, value in item.items())
         elif isinstance(item, ArrayObject):
-            pending.extend(item)
+            element_key = key if key == "/Next" else None
+            pending.extend((element, element_key) for element in item)
 
 
 # --- clarity ----------------------------------------------------------------------------------
 
 
 def _clarity_findings(first_page: _FirstPage, limits: CheckLimits) -> list[Finding]:
-    if first_page.text_layer is not None:
-        return [
-            _finding(
-                "pdf.text_layer",
-                None,
-                score=float(first_page.text_characters),
-                evidence=f"{first_page.text_characters} characters of text on page 1",
-            )
-        ]
     measures = first_page.measures
-    assert measures is not None, "a page without a text layer is measured while it is read"
-    return [
-        _resolution_finding(first_page.scan_short_side, limits.min_short_side),
+    assert measures is not None, "a page is measured while it is read"
+    findings = [
+        _resolution_finding(first_page, limits.min_short_side),
         _exposure_finding(measures, limits),
         _contrast_finding(measures.contrast, limits.min_contrast),
         _sharpness_finding(measures.sharpness, limits.min_sharpness),
     ]
+    if first_page.text_layer is not None:
+        characters = first_page.text_characters
+        evidence = f"{characters} characters of text on page 1"
+        findings.append(_finding("pdf.text_layer", None, score=float(characters), evidence=evidence))
+    return findings
 
 
-def _resolution_finding(scan_short_side: int | None, minimum: int) -> Finding:
+def _resolution_finding(first_page: _FirstPage, minimum: int) -> Finding:
+    scan_short_side = first_page.scan_short_side
     if scan_short_side is None:
-        return _finding("image.resolution", None, evidence="no raster image on page 1: drawn, not scanned")
+        return _finding("image.resolution", None, evidence=first_page.drawn_because)
     code = "image.too_small" if scan_short_side < minimum else None
     evidence = f"shorter side {scan_short_side} px; at least {minimum} px needed"
     return _finding("image.resolution", code, score=float(scan_short_side), evidence=evidence)

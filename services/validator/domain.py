@@ -20,6 +20,13 @@ from schemas.events import CertificateMetadata, Finding
 # Older than this is a typo, not a certificate of a practising professional.
 EARLIEST_PLAUSIBLE = date(1950, 1, 1)
 HASH_SIDE = 16  # a 16×16 difference hash: 256 bits, fine enough to tell two certificates of one template apart
+# Neighbouring cells of the hash that differ by at least this many grey levels are a clear
+# difference: re-encoding, resizing or another exposure does not turn it around.
+_CLEAR_DIFFERENCE = 4
+# Measured on generated pages: blank paper has no clear difference, a stamp or one to three lines
+# of text 7 to 15, and such pages came within 4 to 10 bits of different ones; from 32 (a dozen
+# lines of text) on, different pages lay 18 bits apart or more, and a full scan has over 200.
+_MIN_CLEAR_DIFFERENCES = 32
 
 
 def _fail(rule: str, code: str, evidence: str | None = None) -> Finding:
@@ -54,11 +61,19 @@ def _meaningful(value: str) -> bool:
 # --- duplicates ------------------------------------------------------------------------------
 
 
-def page_hash(page: Image.Image) -> str:
+def page_hash(page: Image.Image) -> str | None:
     """Difference hash of the first page (hex): near-identical scans of one page hash within a
-    few bits of each other, whatever their encoding, size or brightness."""
+    few bits of each other, whatever their encoding, size or brightness.
+
+    None for a page with too little detail to tell it from another: on blank paper neighbouring
+    cells are equal and their bits are all 0, so two different sparse pages (a line of text, a
+    stamp) would hash within the duplicate distance of each other.
+    """
     small = np.asarray(page.convert("L").resize((HASH_SIDE + 1, HASH_SIDE), Image.Resampling.LANCZOS), dtype=np.int16)
-    bits = (small[:, 1:] > small[:, :-1]).flatten()
+    differences = small[:, 1:] - small[:, :-1]
+    if np.count_nonzero(np.abs(differences) >= _CLEAR_DIFFERENCE) < _MIN_CLEAR_DIFFERENCES:
+        return None
+    bits = (differences > 0).flatten()
     return f"{int(''.join('1' if b else '0' for b in bits), 2):0{HASH_SIDE * HASH_SIDE // 4}x}"
 
 

@@ -32,7 +32,7 @@ LIMITS = CheckLimits(max_bytes=5_000_000)
 GATES = ["file.size", "file.type", "file.parse"]
 IMAGE_RULES = ["image.resolution", "image.exposure", "image.contrast", "image.sharpness"]
 SCAN_RULES = GATES + IMAGE_RULES
-TEXT_PDF_RULES = GATES + ["pdf.text_layer"]
+TEXT_PDF_RULES = SCAN_RULES + ["pdf.text_layer"]
 
 Outcomes = list[tuple[str, str | None]]
 
@@ -167,10 +167,15 @@ def test_check_limits_read_every_threshold_from_the_settings() -> None:
         ),
         pytest.param(documents.rotated_exif_jpeg_bytes, SCAN_RULES, id="jpeg-exif-rotated"),
         pytest.param(documents.scanned_pdf_bytes, SCAN_RULES, id="pdf-scan"),
+        pytest.param(documents.ocr_scanned_pdf_bytes, TEXT_PDF_RULES, id="pdf-scan-with-invisible-ocr-text"),
         pytest.param(documents.title_only_pdf_bytes, SCAN_RULES, id="pdf-drawn-title-only"),
+        pytest.param(documents.drawn_pdf_bytes, SCAN_RULES, id="pdf-vector-drawing-only"),
+        pytest.param(documents.text_over_background_pdf_bytes, TEXT_PDF_RULES, id="pdf-text-over-low-res-background"),
         pytest.param(documents.text_pdf_bytes, TEXT_PDF_RULES, id="pdf-text-1-page"),
         pytest.param(lambda: documents.pdf_bytes(20), TEXT_PDF_RULES, id="pdf-text-20-pages"),
         pytest.param(documents.pdf_with_navigation_bytes, TEXT_PDF_RULES, id="pdf-open-destination-and-uri-link"),
+        pytest.param(documents.form_pdf_bytes, TEXT_PDF_RULES, id="pdf-filled-form-with-checkbox-states"),
+        pytest.param(documents.tagged_pdf_bytes, TEXT_PDF_RULES, id="pdf-tagged-as-office-suites-write"),
     ],
 )
 def test_valid_documents_pass_every_rule(make: Callable[[], bytes], rule_names: list[str]) -> None:
@@ -203,6 +208,11 @@ def test_clarity_findings_carry_the_measurement_and_what_was_found() -> None:
 # --- unclear scans: every reason is reported --------------------------------------------------
 
 
+# What a blank white page is told.
+BLANK = {
+    "image_exposure": "image.too_bright", "image_contrast": "image.low_contrast", "image_sharpness": "image.blurry",
+}
+
 CLARITY_CASES: dict[str, tuple[Callable[[], bytes], Outcomes]] = {
     "out-of-focus": (lambda: documents.blurred_jpeg_bytes(4), expect(SCAN_RULES, image_sharpness="image.blurry")),
     "out-of-focus-800x600": (
@@ -231,6 +241,23 @@ CLARITY_CASES: dict[str, tuple[Callable[[], bytes], Outcomes]] = {
         lambda: documents.scanned_pdf_bytes(500, 707, dpi=60),
         expect(SCAN_RULES, image_resolution="image.too_small"),
     ),
+    "pdf-low-resolution-scan-with-ocr-text": (
+        lambda: documents.ocr_scanned_pdf_bytes(500, 707, dpi=60),
+        expect(TEXT_PDF_RULES, image_resolution="image.too_small"),
+    ),
+    "pdf-out-of-focus-scan-with-ocr-text": (
+        lambda: documents.ocr_scanned_pdf_bytes(blur=4),
+        expect(TEXT_PDF_RULES, image_sharpness="image.blurry"),
+    ),
+    "pdf-blank-page": (documents.blank_pdf_bytes, expect(SCAN_RULES, **BLANK)),
+    **{
+        f"pdf-invisible-text-{kind.replace('_', '-')}": (
+            lambda kind=kind: documents.invisible_text_pdf_bytes(kind),
+            # Text placed off the page is not text on the page at all.
+            expect(SCAN_RULES if kind == "off_the_page" else TEXT_PDF_RULES, **BLANK),
+        )
+        for kind in documents.INVISIBLE_TEXT
+    },
     "pdf-50-pages": (lambda: documents.many_pages_pdf_bytes(50), expect(GATES, file_parse="file.pdf_page_count")),
     "pdf-no-page": (documents.empty_pdf_bytes, expect(GATES, file_parse="file.pdf_page_count")),
 }
@@ -356,6 +383,38 @@ def test_a_drawn_pdf_page_has_no_resolution_to_refuse() -> None:
 
     assert (resolution.rule, resolution.outcome, resolution.score) == ("image.resolution", "pass", None)
     assert "no raster image" in resolution.evidence
+
+
+def test_a_text_pdf_is_judged_on_the_page_it_shows() -> None:
+    report = inspect_document(documents.pdf_bytes(), LIMITS)
+    measures = measure_page(report.page)
+    scores = {finding.rule: finding.score for finding in report.findings}
+
+    assert scores["image.sharpness"] == pytest.approx(measures.sharpness, abs=0.01)
+    assert scores["image.contrast"] == pytest.approx(measures.contrast, abs=0.01)
+    assert scores["image.sharpness"] > 10 * LIMITS.min_sharpness  # rendered type is crisp
+
+
+def test_an_invisible_text_layer_is_still_handed_on_but_the_blank_page_is_refused() -> None:
+    report = inspect_document(documents.invisible_text_pdf_bytes("render_mode_3"), LIMITS)
+
+    assert "Sara Abdullah Al-Harbi" in report.text_layer
+    assert not passed(report.findings)
+
+
+def test_a_scan_with_an_ocr_layer_has_the_resolution_of_its_scan() -> None:
+    plain = inspect_document(documents.scanned_pdf_bytes(500, 707, dpi=60), LIMITS)
+    searchable = inspect_document(documents.ocr_scanned_pdf_bytes(500, 707, dpi=60), LIMITS)
+
+    assert searchable.findings[3].score == plain.findings[3].score == 500.0
+    assert searchable.page.size == plain.page.size  # rendered no larger than it was scanned
+
+
+def test_drawn_text_makes_a_page_drawn_whatever_picture_lies_under_it() -> None:
+    resolution = inspect_document(documents.text_over_background_pdf_bytes(), LIMITS).findings[3]
+
+    assert (resolution.rule, resolution.outcome, resolution.score) == ("image.resolution", "pass", None)
+    assert "text is drawn" in resolution.evidence
 
 
 # --- EXIF orientation -------------------------------------------------------------------------
@@ -662,6 +721,43 @@ def test_a_pdf_with_active_content_is_refused(kind: str) -> None:
     assert gate_refusal(report) == "file.pdf_active_content"
 
 
+@pytest.mark.parametrize("kind", documents.ACTIVE_PDF_CONTENT)
+def test_active_content_in_a_filled_form_is_refused_as_active_content(kind: str) -> None:
+    # The form's checkbox keeps an appearance stream under /S: it must neither hide the active
+    # content nor turn the refusal into "corrupt".
+    report = inspect_document(documents.form_pdf_bytes(kind), LIMITS)
+    assert gate_refusal(report) == "file.pdf_active_content"
+
+
+@pytest.mark.parametrize("in_action", [True, False], ids=["as-the-open-action", "elsewhere"])
+@pytest.mark.parametrize("kind", documents.ODD_S_ENTRIES)
+def test_an_s_entry_that_is_no_action_type_is_harmless(kind: str, in_action: bool) -> None:
+    report = inspect_document(documents.odd_s_entry_pdf_bytes(kind, in_action=in_action), LIMITS)
+    assert_accepted(report, TEXT_PDF_RULES)
+
+
+def test_an_action_type_outside_an_action_is_not_an_action() -> None:
+    # A structure element of a custom type "Launch" (tagged PDFs keep structure types in /S).
+    data = documents.raw_pdf_bytes(b"/StructTreeRoot << /Type /StructTreeRoot /K << /Type /StructElem /S /Launch >> >>")
+    assert_accepted(inspect_document(data, LIMITS), TEXT_PDF_RULES)
+
+
+@pytest.mark.parametrize(
+    ("catalog", "page"),
+    [
+        pytest.param(b"/AA << >>", b"", id="empty-document-triggers"),
+        pytest.param(b"", b"/AA << /O null >>", id="page-trigger-without-action"),
+        pytest.param(
+            b"/Names << /EmbeddedFiles << /Names [] >> /JavaScript << /Kids [] >> >>", b"", id="empty-name-trees"
+        ),
+        pytest.param(b"/OpenAction << /S /GoToR /F << /Type /Filespec /F (b.pdf) /EF << >> >> /D [0 /Fit] >>", b"",
+                     id="file-specification-with-no-embedded-file"),
+    ],
+)
+def test_an_empty_container_of_active_content_does_nothing(catalog: bytes, page: bytes) -> None:
+    assert_accepted(inspect_document(documents.raw_pdf_bytes(catalog, page), LIMITS), TEXT_PDF_RULES)
+
+
 @pytest.mark.parametrize("keep", [0.1, 0.5, 0.9, 0.99])
 def test_a_truncated_pdf_is_corrupt(keep: float) -> None:
     assert gate_refusal(inspect_document(documents.truncated_pdf_bytes(keep), LIMITS)) == "file.corrupt"
@@ -712,7 +808,7 @@ def test_an_unexpected_parser_error_becomes_a_finding(
     [
         pytest.param(documents.jpeg_bytes, expect(GATES, file_parse="file.corrupt"), id="jpeg"),
         pytest.param(documents.scanned_pdf_bytes, expect(GATES, file_parse="file.corrupt"), id="pdf-scan"),
-        pytest.param(documents.text_pdf_bytes, all_pass(TEXT_PDF_RULES), id="pdf-text-needs-no-measure"),
+        pytest.param(documents.text_pdf_bytes, expect(GATES, file_parse="file.corrupt"), id="pdf-text"),
     ],
 )
 def test_a_measure_that_fails_is_a_parse_failure(make, expected: Outcomes, monkeypatch: pytest.MonkeyPatch) -> None:

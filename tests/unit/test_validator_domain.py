@@ -6,8 +6,11 @@ from datetime import date
 import pytest
 from PIL import Image, ImageFilter
 
+from mumaris.files import sha256_hex
 from schemas.events import CertificateMetadata
+from services.validator.checks import CheckLimits, inspect_document
 from services.validator.domain import (
+    HASH_SIDE,
     Fingerprint,
     certificate_key,
     duplicate_findings,
@@ -15,6 +18,7 @@ from services.validator.domain import (
     metadata_findings,
     page_hash,
 )
+from tests import documents
 from tests.documents import jpeg_bytes
 
 TODAY = date(2026, 11, 25)
@@ -62,6 +66,69 @@ def test_the_same_page_hashes_alike_after_reencoding_and_resizing() -> None:
 
 def test_different_pages_hash_far_apart() -> None:
     assert hash_distance(page_hash(page(1)), page_hash(page(2))) > 40
+
+
+def shown(data: bytes) -> Image.Image:
+    """The first page as the validator hands it to the hash (decoded or rendered, at working scale)."""
+    page = inspect_document(data, CheckLimits(max_bytes=10_000_000)).page
+    assert page is not None
+    return page
+
+
+def sparse_scan(seed: int) -> bytes:
+    """A scan of a certificate with a single line of text under its title."""
+    return documents.text_certificate_jpeg_bytes(lines=1, seed=seed)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(documents.blank_pdf_bytes, id="blank-page"),
+        pytest.param(lambda: sparse_scan(1), id="one-line-of-text"),
+        pytest.param(documents.title_only_pdf_bytes, id="a-title-alone"),
+    ],
+)
+def test_a_page_with_too_little_detail_has_no_page_hash(make) -> None:
+    assert page_hash(shown(make())) is None
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: jpeg_bytes(800, 600), id="scan"),
+        pytest.param(lambda: documents.text_certificate_jpeg_bytes(lines=40), id="a-page-of-text"),
+    ],
+)
+def test_a_page_with_detail_has_a_page_hash(make) -> None:
+    hashed = page_hash(shown(make()))
+    assert hashed is not None and len(hashed) == HASH_SIDE * HASH_SIDE // 4
+
+
+def test_two_different_sparse_pages_are_not_duplicates() -> None:
+    # Their difference hashes lie within the default distance of each other (mostly zeros).
+    first, second = (fingerprint(f"s{seed}", sha=f"{seed}" * 64, key=f"cert {seed}|issuer|2025-01-01",
+                                 hashed=page_hash(shown(sparse_scan(seed)))) for seed in (1, 2))
+    assert duplicate_findings(second, [first], max_hash_distance=6)[0].outcome == "pass"
+
+
+def test_the_same_sparse_scan_uploaded_twice_is_still_a_duplicate() -> None:
+    data = sparse_scan(1)
+    hashed = page_hash(shown(data))
+    pending = fingerprint("old", sha=sha256_hex(data), key="a|b|2025-01-01", hashed=hashed)
+    again = fingerprint("new", sha=sha256_hex(data), key="c|d|2025-02-02", hashed=hashed)
+    [finding] = duplicate_findings(again, [pending], max_hash_distance=6)
+    assert (finding.code, finding.evidence) == ("duplicate.pending_file", "old")
+
+
+def test_the_same_scan_as_a_jpeg_and_inside_a_pdf_is_the_same_page() -> None:
+    image = Image.open(io.BytesIO(jpeg_bytes(1240, 1754, seed=6)))
+    as_pdf = io.BytesIO()
+    image.save(as_pdf, "PDF", resolution=150)
+    as_jpeg = page_hash(shown(jpeg_bytes(1240, 1754, seed=6)))
+    pending = fingerprint("old", sha="b" * 64, key="a|b|2025-01-01", hashed=as_jpeg)
+    again = fingerprint("new", sha="c" * 64, key="c|d|2025-02-02", hashed=page_hash(shown(as_pdf.getvalue())))
+    [finding] = duplicate_findings(again, [pending], max_hash_distance=6)
+    assert (finding.code, finding.evidence) == ("duplicate.pending_page", "old")
 
 
 def fingerprint(submission_id: str, sha: str = "a" * 64, key: str | None = None, hashed: str | None = None) -> Fingerprint:
