@@ -26,13 +26,13 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import RecordMetadata
 from faststream import AckPolicy, BaseMiddleware, Depends
 from faststream.exceptions import HandlerException
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker, KafkaMessage, KafkaRouter
 from faststream.message import StreamMessage
 from pydantic import BaseModel, ValidationError
 
 from mumaris import logs
 from mumaris.logs import redact
-from mumaris.settings import Settings
+from mumaris.settings import Settings, get_settings
 from schemas.cloudevents import (
     CONTENT_TYPE,
     STRUCTURED_CONTENT_TYPE,
@@ -258,12 +258,19 @@ def cloudevents_parser(topic: Topic) -> Callable[[ConsumerRecord[Any, Any], Call
     return parse
 
 
-def subscribe(broker: KafkaBroker, topic: Topic, *, service: str, settings: Settings, batch: bool = False,
-              note: str = "", **options: Any) -> Any:
+Registrar = KafkaBroker | KafkaRouter
+
+
+def subscribe(registrar: Registrar, topic: Topic, *, service: str, settings: Settings | None = None,
+              batch: bool = False, note: str = "", **options: Any) -> Any:
     """A subscriber in the service's own consumer group, committing after the handler succeeds;
     its partitions are consumed in parallel (each one in order). Events arrive as CloudEvents in
     binary or structured mode. `batch`: the handler receives lists (it then parses and dead-letters
-    each record itself, and passes its own `parser`); `note` adds to the AsyncAPI description."""
+    each record itself, and passes its own `parser`); `note` adds to the AsyncAPI description.
+
+    On an area's module-level `KafkaRouter` the options come from the environment's settings when
+    the module is imported (FastStream fixes a subscriber's options when it is declared)."""
+    settings = settings or get_settings()
     # Every subscriber joining the group at start-up is a rebalance that waits for each member's
     # next heartbeat: a short heartbeat keeps a service with many subscribers starting in seconds.
     options.setdefault("heartbeat_interval_ms", settings.kafka_heartbeat_interval_ms)
@@ -277,7 +284,7 @@ def subscribe(broker: KafkaBroker, topic: Topic, *, service: str, settings: Sett
                    f"ce_source, ce_type, ce_specversion, ce_time, ce_subject; JSON body) or structured mode "
                    f"(content-type application/cloudevents+json). Kafka key: `{topic.key}`. ce_id is the "
                    f"idempotency key. Unusable events go to `{topic.dlq}`.")
-    return broker.subscriber(
+    return registrar.subscriber(
         topic.name,
         group_id=service,
         auto_offset_reset=settings.kafka_auto_offset_reset,
@@ -285,6 +292,19 @@ def subscribe(broker: KafkaBroker, topic: Topic, *, service: str, settings: Sett
         title=f"{service}:{topic.name}",
         description=f"{description} {note}".strip(),
         **options,
+    )
+
+
+def publishes(registrar: Registrar, topic: Topic, *, service: str) -> None:
+    """Declare that `service` publishes `topic`. Its events leave through the outbox relay, not
+    through this publisher; the declaration puts the channel, its payload schema and its CloudEvents
+    type in the service's AsyncAPI document, beside what it consumes."""
+    registrar.publisher(
+        topic.name,
+        title=f"{service}:{topic.name}:publish",
+        description=(f"{topic.description}\n\nPublished by {service} through its transactional outbox, as "
+                     f"CloudEvents 1.0 in binary mode, type `{topic.ce_type}`, Kafka key `{topic.key}`."),
+        schema=topic.model,
     )
 
 

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -40,6 +40,14 @@ class ServiceRuntime:
     on_startup: list[Hook] = field(default_factory=list)
     on_shutdown: list[Hook] = field(default_factory=list)
     on_scrape: list[Hook] = field(default_factory=list)  # refresh gauges before /metrics answers
+
+    def provide(self, key: str, value: Any) -> None:
+        """Make a use-case object reachable by name from handlers (FastStream's context:
+        `Annotated[T, Context(key)]`) and from routes (`Depends(provided(key))`)."""
+        self.broker.context.set_global(key, value)
+        self.provided[key] = value
+
+    provided: dict[str, Any] = field(default_factory=dict)
 
 
 def create_runtime(name: str, settings: Settings) -> ServiceRuntime:
@@ -144,3 +152,12 @@ def create_http_app(runtime: ServiceRuntime, *, title: str) -> FastAPI:
     install_request_log_context(app)  # added last, so outermost: its duration covers the others
     app.state.runtime = runtime
     return app
+
+
+def provided(key: str) -> Callable[[Request], Any]:
+    """A FastAPI dependency answering what the service's app.py provided under `key`."""
+
+    def dependency(request: Request) -> Any:
+        return request.app.state.runtime.provided[key]
+
+    return dependency

@@ -1,0 +1,66 @@
+"""In-memory stand-ins for the unit of work, for unit tests of use cases (no broker, no database).
+
+`FakeUnitOfWork` keeps the real one's promises that a use case relies on: the work runs with a
+session (None here), the events it adds to the outbox are kept only if the work returns, and
+`apply_once` runs the work for a given event id once. It does not undo a fake store's writes when
+the work fails; failures in the middle of a transaction are proven on the real stack.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from schemas.topics import Topic
+
+T = TypeVar("T")
+
+
+class FakeOutbox:
+    def __init__(self) -> None:
+        self.events: list[tuple[Topic, BaseModel]] = []  # committed, in the order they were added
+        self._staged: list[tuple[Topic, BaseModel]] = []
+
+    async def add(self, topic: Topic, event: BaseModel, session: Any) -> str:
+        self._staged.append((topic, event))
+        return f"event-{len(self.events) + len(self._staged)}"
+
+    def notify(self) -> None: ...
+
+    def of(self, topic: Topic) -> list[Any]:
+        """The committed events on `topic`."""
+        return [event for on, event in self.events if on.name == topic.name]
+
+    def _commit(self) -> None:
+        self.events += self._staged
+        self._staged = []
+
+    def _abort(self) -> None:
+        self._staged = []
+
+
+class FakeUnitOfWork:
+    def __init__(self) -> None:
+        self.outbox = FakeOutbox()
+        self.handled: list[str] = []  # event ids that took effect
+        self.transactions = 0
+
+    async def run(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        try:
+            result = await work(None)
+        except BaseException:
+            self.outbox._abort()
+            raise
+        self.outbox._commit()
+        self.transactions += 1
+        return result
+
+    async def attempt(self, work: Callable[[Any], Awaitable[T | None]]) -> T | None:
+        return await self.run(work)
+
+    async def apply_once(self, event_id: str, event_type: str, work: Callable[[Any], Awaitable[T]]) -> T | None:
+        if event_id in self.handled:
+            return None
+        result = await self.run(work)
+        self.handled.append(event_id)
+        return result
