@@ -33,6 +33,7 @@ from faststream.exceptions import NackMessage
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import ValidationError, WithJsonSchema
 
+from mumaris.clock import today_in_riyadh
 from mumaris.files import FileStore
 from mumaris.identity import candidate_ref
 from mumaris.kafka import NOT_RETRYABLE, backoff_delay, subscribe
@@ -53,9 +54,9 @@ from services.intake.feed import (
     Refused,
     Triage,
     UrlPolicy,
+    addressee,
     decide_in_order,
     document_source,
-    practitioner_of,
     submission_received,
     triage,
 )
@@ -226,11 +227,8 @@ class CertificateFeed:
             self.store.accounts_by_id_number({item.record.national_id for item in fresh}),
             self.documents.check_gridfs(s.file_id for s in sources if isinstance(s, GridFsDocument)),
         )
-        practitioners = [
-            practitioner_of(accounts[item.record.national_id]) if item.record.national_id in accounts
-            else Refusal(RefusalCode.UNKNOWN_PRACTITIONER)
-            for item in fresh
-        ]
+        today = today_in_riyadh()
+        practitioners = [addressee(item.record, accounts.get(item.record.national_id), today) for item in fresh]
         fetched: dict[str, str] = {}  # file id → record key, for the files fetched from URLs
         try:
             documents = await self._documents(fresh, practitioners, sources, gridfs, fetched)
