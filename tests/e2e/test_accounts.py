@@ -132,6 +132,9 @@ async def test_the_code_never_travels_or_rests_in_plain_text(pipeline: Pipeline,
         ({"accept_terms": False}, "account.terms_required"),
         ({"mobile": "0123"}, "account.mobile_invalid"),
         ({"email": "not-an-email"}, "account.email_invalid"),
+        ({"first_name": "\u0640\u0640\u0640"}, "account.name_invalid"),  # tatweel only
+        ({"last_name": "\u064e\u064f\u0650\u0651"}, "account.name_invalid"),  # harakat only
+        ({"first_name": "\u200d\u200f"}, "account.name_invalid"),  # invisible characters only
     ],
 )
 async def test_bad_sign_ups_are_refused_with_a_code_and_write_nothing(
