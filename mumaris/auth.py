@@ -17,7 +17,20 @@ from mumaris.settings import Settings
 # supervisor: a reviewer who also sees the whole queue, every document and its audit trail,
 # and may release another reviewer's claim.
 Role = Literal["practitioner", "reviewer", "supervisor", "admin"]
-STAFF_ROLES: tuple[Role, ...] = ("reviewer", "supervisor", "admin")
+# Staff roles from the least to the most trusted; each may do all that the ones before it may (a
+# supervisor sees all that a reviewer sees). Routes and pages name the least role they need through
+# the groups below, never a list of their own: a hand-written list is how a supervisor came to be
+# refused a certificate that a reviewer could read.
+STAFF_LADDER: tuple[Role, ...] = ("reviewer", "supervisor", "admin")
+
+
+def roles_from(least: Role) -> tuple[Role, ...]:
+    """`least` and every staff role above it."""
+    return STAFF_LADDER[STAFF_LADDER.index(least):]
+
+
+STAFF_ROLES = roles_from("reviewer")  # read every submission, work the review queue
+OVERSEER_ROLES = roles_from("supervisor")  # ... and see the whole queue, every document, release any claim
 
 
 @dataclass(frozen=True)
@@ -28,6 +41,14 @@ class Principal:
     email: str
     locale: Literal["ar", "en"] = "ar"
     email_verified: bool = True  # features that mail the practitioner need a confirmed address
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def oversees(self) -> bool:
+        return self.role in OVERSEER_ROLES
 
 
 def issue_token(principal: Principal, settings: Settings, ttl_s: int | None = None) -> str:

@@ -21,7 +21,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from starlette.datastructures import UploadFile
 
 from mumaris import logs
-from mumaris.auth import Principal, principal_from
+from mumaris.auth import STAFF_ROLES, Principal, principal_from
 from mumaris.certificates import CertificateRefused, check_certificate
 from mumaris.clock import today_in_riyadh
 from mumaris.errors import ApiError
@@ -367,7 +367,7 @@ def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: Intake
 
     @app.get("/v1/certificates/{submission_id}", tags=["certificates"])
     async def get_certificate(submission_id: str, request: Request) -> dict[str, Any]:
-        who = principal_from(request, settings, "practitioner", "reviewer", "admin")
+        who = principal_from(request, settings, "practitioner", *STAFF_ROLES)
         return _public_view(await visible_submission(who, submission_id))
 
     @app.get("/v1/certificates", tags=["certificates"])

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from fastapi import Request, Response
 
-from mumaris.auth import STAFF_ROLES, Principal, verify_token
+from mumaris.auth import Principal, verify_token
 from mumaris.errors import MESSAGES, ApiError
 from mumaris.http import client_address
 from mumaris.settings import Settings
@@ -172,7 +172,7 @@ class ConsoleSessions:
                 request.state.console_sign_out = True  # the session is over: clear what is left of it
                 raise SignInRequired(ended=True)
             request.state.console_tokens = renewed  # written back by `finish`
-        if principal.role not in STAFF_ROLES:
+        if not principal.is_staff:
             request.state.console_sign_out = True
             raise SignInRequired(ended=True)
         request.state.console_principal = principal
@@ -211,7 +211,7 @@ class ConsoleSessions:
     async def sign_in(self, request: Request, email: str, password: str) -> Principal:
         tokens = await self.intake.login(email, password, client_address(request, self.settings))
         principal = self._verified(tokens.access)
-        if principal is None or principal.role not in STAFF_ROLES:
+        if principal is None or not principal.is_staff:
             await self.intake.logout(tokens.refresh)  # a practitioner's session has no use here
             raise ApiError(403, "console.staff_only")
         request.state.console_tokens = tokens
