@@ -16,7 +16,13 @@ from prometheus_client import CollectorRegistry, Gauge
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from mumaris.http import install_error_handlers, install_http_metrics, install_ops_routes, install_request_log_context
+from mumaris.http import (
+    install_body_limit,
+    install_error_handlers,
+    install_http_metrics,
+    install_ops_routes,
+    install_request_log_context,
+)
 from mumaris.kafka import make_broker
 from mumaris.mongo import OutboxRelay, RelayLease, UnitOfWork, make_client
 from mumaris.settings import Settings
@@ -114,6 +120,7 @@ def create_http_app(runtime: ServiceRuntime, *, title: str) -> FastAPI:
 
     app = FastAPI(title=title, lifespan=lifespan)
     install_error_handlers(app)
+    install_body_limit(app, runtime.settings.max_json_body_bytes)  # innermost: the others see its 413
     install_http_metrics(app, runtime.registry, runtime.name)
     install_ops_routes(app, runtime.broker, runtime.registry, runtime.name, health, runtime.on_scrape)
     install_request_log_context(app)  # added last, so outermost: its duration covers the others

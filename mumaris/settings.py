@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     validator_port: int = 8002
     review_port: int = 8003
     notifier_port: int = 8004
+    # The most a JSON or form body may carry (413 request.too_large beyond; mumaris.http.RequestBodyLimit).
+    # Uploads keep their own limit below, per file.
+    max_json_body_bytes: int = 64 * 1024
 
     # Uploads and document checks (validator)
     max_upload_bytes: int = 5 * 1024 * 1024

@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from mumaris.auth import Principal, issue_token, principal_from
 from mumaris.crypto import TokenRefused, read_signed_token, seal, signed_token
 from mumaris.errors import ApiError
-from mumaris.http import client_address
+from mumaris.http import client_address, json_body_doc, read_json
 from mumaris.mongo import now
 from mumaris.service import ServiceRuntime
 from schemas import topics
@@ -301,11 +301,12 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
             "pending_change": _change_view(await store.open_change(who.id)),
         }
 
-    @app.patch("/v1/me", status_code=202, tags=["accounts"])
-    async def change_profile(body: ProfilePatch, request: Request) -> JSONResponse:
+    @app.patch("/v1/me", status_code=202, tags=["accounts"], openapi_extra=json_body_doc(ProfilePatch))
+    async def change_profile(request: Request) -> JSONResponse:
         """Names and mobile change only after a reviewer approves (the old values stay until then);
         the language preference is the practitioner's own and changes at once."""
         who = principal_from(request, settings, "practitioner")
+        body = await read_json(request, ProfilePatch)  # only once the caller is known
         account = await store.get(who.id)
         if account is None:
             raise ApiError(404, "not_found")

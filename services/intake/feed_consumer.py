@@ -35,6 +35,7 @@ from pydantic import ValidationError, WithJsonSchema
 
 from mumaris.clock import today_in_riyadh
 from mumaris.files import FileStore
+from mumaris.http import inline_refs
 from mumaris.identity import candidate_ref
 from mumaris.kafka import NOT_RETRYABLE, backoff_delay, subscribe
 from mumaris.mongo import now
@@ -118,22 +119,9 @@ async def undecoded(message: Any) -> list[Record]:
     return list(message.raw_message)
 
 
-def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
-    definitions = schema.pop("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "$ref" in node:
-                return walk(dict(definitions[node["$ref"].rsplit("/", 1)[1]]))
-            return {key: walk(value) for key, value in node.items()}
-        return [walk(value) for value in node] if isinstance(node, list) else node
-
-    return walk(schema)
-
-
 # The handler takes the raw records, but the AsyncAPI document shows publishers what one record's
 # body is (refs inlined: FastStream cannot resolve the nested models' refs of an override).
-RawFeedBatch = Annotated[list[Any], WithJsonSchema(_inline_refs(CertificateFeedRecord.model_json_schema()))]
+RawFeedBatch = Annotated[list[Any], WithJsonSchema(inline_refs(CertificateFeedRecord.model_json_schema()))]
 
 
 # --- metrics ----------------------------------------------------------------------------------

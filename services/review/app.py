@@ -21,7 +21,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from mumaris.auth import OVERSEER_ROLES, STAFF_ROLES, principal_from
 from mumaris.errors import ApiError
 from mumaris.files import FileStore
-from mumaris.http import client_address
+from mumaris.http import client_address, json_body_doc, read_json
 from mumaris.kafka import CloudEvent, subscribe
 from mumaris.mongo import now
 from mumaris.service import ServiceRuntime, create_http_app, create_runtime
@@ -394,9 +394,11 @@ def _add_review_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
     async def release(review_id: str, request: Request) -> dict[str, Any]:
         return item_view(await desk.release(review_id, staff(request)))
 
-    @app.post("/v1/review/{review_id}/decision", tags=["review"])
-    async def decide(review_id: str, body: DecisionBody, request: Request) -> dict[str, Any]:
-        return item_view(await desk.decide(review_id, staff(request), body.request()))
+    @app.post("/v1/review/{review_id}/decision", tags=["review"], openapi_extra=json_body_doc(DecisionBody))
+    async def decide(review_id: str, request: Request) -> dict[str, Any]:
+        actor = staff(request)
+        body = await read_json(request, DecisionBody)  # only once the caller is known
+        return item_view(await desk.decide(review_id, actor, body.request()))
 
     @app.get("/v1/review/{review_id}/document", tags=["review"])
     async def document(review_id: str, request: Request) -> StreamingResponse:

@@ -276,3 +276,77 @@ async def test_a_change_of_personal_data_takes_effect_only_when_a_reviewer_appro
 
     me = await eventually(applied, what="the approved change to take effect")
     assert me["pending_change"] is None
+
+
+# --- request bodies: capped while they stream, and never read for an anonymous caller -----------------
+
+MIB = 1024 * 1024
+
+
+async def answer_to_partial_body(url: str, method: str, path: str, headers: dict[str, str],
+                                 body: bytes) -> tuple[int, dict[str, Any]]:
+    """Send the head and only `body` (the rest of what the head announces is never sent), then read
+    the answer: a server that wanted the whole body first would never answer."""
+    target = urlparse(url)
+    reader, writer = await asyncio.open_connection(target.hostname, target.port)
+    try:
+        head = "".join(f"{name}: {value}\r\n" for name, value in {"Host": target.netloc, **headers}.items())
+        writer.write(f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode() + body)
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=20)
+        answer_head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=5)
+        length = next(int(line.split(b":", 1)[1]) for line in answer_head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        return int(status_line.split()[1]), json.loads(await asyncio.wait_for(reader.readexactly(length), timeout=5))
+    finally:
+        writer.close()
+
+
+def chunked(data: bytes, size: int = 16 * 1024) -> bytes:
+    parts = [data[i:i + size] for i in range(0, len(data), size)]
+    return b"".join(f"{len(part):x}\r\n".encode() + part + b"\r\n" for part in parts)
+
+
+async def test_a_json_body_over_64_kib_is_refused_with_413_before_it_is_read_or_parsed(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
+    intake = pipeline.url("intake")
+    body = sign_up_body(first_name="R" * MIB)  # 1 MiB of JSON; a sign-up that would be refused if it were parsed
+    answer = await http.post(f"{intake}/v1/accounts", json=body)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (413, "request.too_large")
+    assert answer.json()["error"]["details"] == {"max_bytes": 64 * 1024}
+    assert answer.json()["error"]["message"]["ar"] and answer.json()["error"]["message"]["en"]
+    assert (await http.post(f"{intake}/v1/accounts", json={**body, "first_name": "Reem"})).status_code == 201
+
+    # Content-Length announces 1 MiB and only 64 KiB of it is sent: the refusal does not wait for the rest.
+    json_head = {"Content-Type": "application/json"}
+    status, error = await answer_to_partial_body(intake, "POST", "/v1/accounts",
+                                                 {**json_head, "Content-Length": str(MIB)},
+                                                 b'{"first_name": "' + b"R" * 64 * 1024)
+    assert (status, error["error"]["code"]) == (413, "request.too_large")
+    # Chunked, no Content-Length: 128 KiB sent, the body never ends; refused once 64 KiB were counted.
+    status, error = await answer_to_partial_body(intake, "POST", "/v1/accounts",
+                                                 {**json_head, "Transfer-Encoding": "chunked"},
+                                                 chunked(b'{"first_name": "' + b"R" * 128 * 1024))
+    assert (status, error["error"]["code"]) == (413, "request.too_large")
+
+
+async def test_an_anonymous_megabyte_on_a_protected_route_is_answered_401_without_being_read(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
+    junk = b"{not even json " * (MIB // 15)  # would be a 422 if anything parsed it, a 413 if anything read it
+    for service, method, path in (("intake", "PATCH", "/v1/me"),
+                                  ("review", "POST", f"/v1/review/{unique('item')}/decision")):
+        answer = await http.request(method, f"{pipeline.url(service)}{path}", content=junk,
+                                    headers={"content-type": "application/json"})
+        assert (answer.status_code, answer.json()["error"]["code"]) == (401, "auth.required"), (service, answer.text)
+        # The head alone, announcing a megabyte that never comes: answered all the same.
+        announced = {"Content-Type": "application/json", "Content-Length": str(MIB)}
+        status, error = await answer_to_partial_body(pipeline.url(service), method, path, announced, b"")
+        assert (status, error["error"]["code"]) == (401, "auth.required")
+
+    # Signed in, the same megabyte is refused for its size, still unparsed.
+    _, auth = pipeline.practitioner()
+    refused = await http.patch(f"{pipeline.url('intake')}/v1/me", content=junk,
+                               headers={**auth, "content-type": "application/json"})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (413, "request.too_large")
