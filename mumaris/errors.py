@@ -16,6 +16,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "auth.required": ("يلزم تسجيل الدخول.", "You need to sign in."),
     "auth.invalid_token": ("رمز الدخول غير صالح أو منتهي.", "The sign-in token is invalid or has expired."),
     "auth.forbidden": ("ليست لديك صلاحية لهذا الإجراء.", "You are not allowed to do this."),
+    "auth.session_revoked": ("انتهت جلسة الدخول هذه؛ سجّل الدخول مرة أخرى.",
+                             "This sign-in session has ended; sign in again."),
     "not_found": ("العنصر المطلوب غير موجود.", "The requested item does not exist."),
     "service.unavailable": ("الخدمة غير متاحة مؤقتاً، حاول لاحقاً.", "The service is temporarily unavailable; try again later."),
     # files

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Gauge
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from mumaris.auth import RevokedSessions, install_revoked_sessions
 from mumaris.http import (
     install_body_limit,
     install_error_handlers,
@@ -125,4 +126,8 @@ def create_http_app(runtime: ServiceRuntime, *, title: str) -> FastAPI:
     install_ops_routes(app, runtime.broker, runtime.registry, runtime.name, health, runtime.on_scrape)
     install_request_log_context(app)  # added last, so outermost: its duration covers the others
     app.state.runtime = runtime
+    revoked = RevokedSessions(runtime.db, runtime.settings)  # every service refuses ended sessions' tokens
+    runtime.on_startup.append(revoked.start)
+    runtime.on_shutdown.append(revoked.stop)
+    install_revoked_sessions(app, revoked)
     return app

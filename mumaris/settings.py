@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr = SecretStr("local-development-secret-change-me-0123456789")
     jwt_issuer: str = "mumaris"
     jwt_ttl_s: int = 900
+    # Ended sign-in sessions (mumaris.auth.RevokedSessions): every service re-reads them this often,
+    # and answers session tokens with 503 once it has failed to for this long (it could no longer
+    # tell an ended session from an open one).
+    session_revocation_poll_s: float = 1.0
+    session_revocation_max_staleness_s: float = 30.0
 
     # Accounts: OTP codes and e-mail links travel to notifier sealed with this Fernet key
     # (urlsafe base64 of 32 bytes); codes are stored only as HMACs keyed with otp_pepper.

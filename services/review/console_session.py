@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from fastapi import Request, Response
 
-from mumaris.auth import Principal, verify_token
+from mumaris.auth import Principal, RevokedSessions, authenticate
 from mumaris.errors import MESSAGES, ApiError
 from mumaris.http import client_address
 from mumaris.settings import Settings
@@ -152,8 +152,9 @@ class ConsoleSessions:
     """Reads the session from the cookies (renewing it through intake when the access token has
     expired) and writes the cookies back on the response."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, revoked: RevokedSessions | None) -> None:
         self.settings = settings
+        self.revoked = revoked  # an access token of an ended session is refused here as by the API
         self.intake = IntakeAccounts(settings)
         self.renewals = TokenRenewals(self.intake)
 
@@ -179,9 +180,14 @@ class ConsoleSessions:
         return principal
 
     def _verified(self, access_token: str) -> Principal | None:
+        """None for a token that is invalid, expired or of an ended session (the refresh token is
+        tried next, and fails too for an ended session); a 503 (the revocations cannot be read)
+        is raised: the session may be fine, the reviewer is asked to try again later."""
         try:
-            return verify_token(access_token, self.settings)
-        except ApiError:
+            return authenticate(access_token, self.settings, self.revoked)
+        except ApiError as refusal:
+            if refusal.status != 401:
+                raise
             return None
 
     def lang(self, request: Request) -> Lang:

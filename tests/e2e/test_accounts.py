@@ -210,9 +210,101 @@ async def test_refresh_tokens_rotate_and_a_replayed_one_ends_the_session(pipelin
     assert second.status_code == 200 and second.json()["refresh_token"] != first["refresh_token"]
     replay = await http.post(f"{intake}/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert (replay.status_code, replay.json()["error"]["code"]) == (401, "auth.invalid_token")
-    # The replay revoked the whole family, the thief's and the owner's newest token alike.
+    # The replay revoked the whole family, the thief's and the owner's newest token alike,
     after = await http.post(f"{intake}/v1/auth/refresh", json={"refresh_token": second.json()["refresh_token"]})
     assert after.status_code == 401
+    # and the access tokens already handed out: the first one and the one the refresh gave.
+    for tokens in (first, second.json()):
+        await refused_everywhere(pipeline, http, bearer(tokens))
+
+
+# What a practitioner's access token reaches in each service, and the answer while it is valid
+# (review is for staff: a practitioner's valid token is recognised there, and refused its role).
+PRACTITIONER_PROBES = (("intake", "/v1/me", 200), ("notifier", "/v1/inbox", 200),
+                       ("review", "/v1/review/queue", 403))
+PROPAGATION_S = 3.0  # revocations reach every service within about a second (RevokedSessions.poll_s = 1 s)
+
+
+async def refused_everywhere(pipeline: Pipeline, http: httpx.AsyncClient, auth: dict[str, str],
+                             probes: tuple[tuple[str, str, int], ...] = PRACTITIONER_PROBES) -> None:
+    """Every probe answers 401 auth.session_revoked within PROPAGATION_S from now."""
+    deadline = asyncio.get_running_loop().time() + PROPAGATION_S
+    for service, path, _ in probes:
+        async def refused(url: str = f"{pipeline.url(service)}{path}") -> httpx.Response | None:
+            answer = await http.get(url, headers=auth)
+            return answer if answer.status_code == 401 else None
+
+        left = deadline - asyncio.get_running_loop().time()
+        answer = await eventually(refused, timeout=max(left, 0.0), what=f"{service} to refuse the ended session")
+        error = answer.json()["error"]
+        assert error["code"] == "auth.session_revoked" and error["message"]["ar"] and error["message"]["en"]
+
+
+async def accepted_everywhere(pipeline: Pipeline, http: httpx.AsyncClient, auth: dict[str, str],
+                              probes: tuple[tuple[str, str, int], ...] = PRACTITIONER_PROBES) -> None:
+    for service, path, status in probes:
+        answer = await http.get(f"{pipeline.url(service)}{path}", headers=auth)
+        assert answer.status_code == status, (service, answer.text)
+
+
+async def test_after_logout_the_access_token_is_refused_by_every_service(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
+    intake = pipeline.url("intake")
+    body, tokens = await signed_in_practitioner(pipeline, http)
+    auth = bearer(tokens)
+    await accepted_everywhere(pipeline, http, auth)
+
+    logout = await http.post(f"{intake}/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    assert logout.status_code == 204
+    at_once = await http.get(f"{intake}/v1/me", headers=auth)  # intake, which ended the session, knows at once
+    assert (at_once.status_code, at_once.json()["error"]["code"]) == (401, "auth.session_revoked")
+    await refused_everywhere(pipeline, http, auth)
+    refreshed = await http.post(f"{intake}/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 401
+
+    # Signing in again opens a new session, which works.
+    again = (await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": PASSWORD})).json()
+    await accepted_everywhere(pipeline, http, bearer(again))
+
+
+async def test_ending_all_of_an_accounts_sessions_ends_their_access_tokens_everywhere(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
+    """What a password change or reset will call (services/intake/sessions.py: SignInSessions.end_all)."""
+    from mumaris.auth import RevokedSessions
+    from mumaris.mongo import UnitOfWork, make_client
+    from mumaris.staff import create_staff_account
+    from services.intake.account_store import AccountStore
+    from services.intake.sessions import SignInSessions
+
+    email, password = f"{unique('rev')}@scfhs.gov.sa", "Review#2026-desk"
+    account_id = await create_staff_account(
+        pipeline.settings, role="reviewer", email=email, first_name="Khalid", last_name="Al-Dosari",
+        id_number=make_valid_id("1", f"{abs(hash(email)) % 10**8:08d}"), password=password, locale="en")
+    intake = pipeline.url("intake")
+    desk, laptop = [(await http.post(f"{intake}/v1/auth/login", json={"email": email, "password": password})).json()
+                    for _ in range(2)]
+    _, other = await signed_in_practitioner(pipeline, http)  # someone else's session, untouched
+    staff_probes = (("review", "/v1/review/queue", 200), ("intake", "/v1/me", 403), ("notifier", "/v1/inbox", 403))
+    for tokens in (desk, laptop):
+        await accepted_everywhere(pipeline, http, bearer(tokens), staff_probes)
+
+    client = make_client(pipeline.settings)
+    try:
+        db = client[pipeline.settings.mongo_db]
+        revoked = RevokedSessions(db, pipeline.settings)
+        ended = await SignInSessions(UnitOfWork(client, db, "intake"), AccountStore(db), revoked).end_all(
+            account_id, "password_change")
+    finally:
+        await client.close()
+
+    assert len(ended) == 2
+    for tokens in (desk, laptop):
+        await refused_everywhere(pipeline, http, bearer(tokens), staff_probes)
+        refreshed = await http.post(f"{intake}/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+        assert refreshed.status_code == 401
+    await accepted_everywhere(pipeline, http, bearer(other))
 
 
 async def test_a_reviewer_created_by_operations_signs_in_and_only_staff_reach_the_queue(
