@@ -12,9 +12,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # request
     "request.invalid": ("الطلب غير مكتمل أو يحتوي على بيانات غير صحيحة.", "The request is incomplete or has invalid data."),
     "request.metadata_invalid": ("بيانات الشهادة غير صحيحة.", "The certificate details are not valid."),
+    "request.too_large": ("حجم الطلب يتجاوز الحد المسموح.", "The request body is larger than allowed."),
     "auth.required": ("يلزم تسجيل الدخول.", "You need to sign in."),
     "auth.invalid_token": ("رمز الدخول غير صالح أو منتهي.", "The sign-in token is invalid or has expired."),
     "auth.forbidden": ("ليست لديك صلاحية لهذا الإجراء.", "You are not allowed to do this."),
+    "auth.session_revoked": ("انتهت جلسة الدخول هذه؛ سجّل الدخول مرة أخرى.",
+                             "This sign-in session has ended; sign in again."),
     "not_found": ("العنصر المطلوب غير موجود.", "The requested item does not exist."),
     "service.unavailable": ("الخدمة غير متاحة مؤقتاً، حاول لاحقاً.", "The service is temporarily unavailable; try again later."),
     # files

@@ -10,7 +10,8 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,13 +19,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from pydantic import BaseModel, ValidationError
 from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -36,6 +32,7 @@ from mumaris.errors import ApiError
 from mumaris.settings import Settings
 
 log = logging.getLogger("mumaris.http")
+M = TypeVar("M", bound=BaseModel)
 
 
 def client_address(request: Request, settings: Settings) -> str | None:
@@ -155,6 +152,143 @@ class RequestLogContext:
 
 def install_request_log_context(app: FastAPI) -> None:
     app.add_middleware(RequestLogContext, router=app.router)
+
+
+# --- request bodies ------------------------------------------------------------------------------
+
+_BODY_LIMIT_KEY = "mumaris.body_limit"  # in the request's scope: the limit its body is held to
+
+
+@dataclass(frozen=True)
+class BodyLimit:
+    max_bytes: int
+    refusal: ApiError  # the answer to a body over `max_bytes` (a copy is raised for each request)
+
+
+class RequestBodyLimit:
+    """ASGI middleware: no request body may exceed `max_bytes` (JSON and form bodies: a setting,
+    64 KiB) unless its route allows more before reading it (`allow_larger_body`: the uploads, with
+    their own per-file limits and refusal). Over it: 413 `request.too_large`.
+
+    - Bytes are counted as they stream in, so a missing Content-Length (chunked) or a lying one
+      gets nowhere; a declared length over the limit is refused at the first read, unread.
+    - Lazy: nothing is read or refused until the application asks for the body, so a protected
+      route that turns an anonymous caller away answers 401 without reading what was sent.
+    - Whatever the application makes of the refusal raised from `receive` (FastAPI answers 400 to
+      any error while it reads a body), the answer is the refusal. An application that answered
+      with the refusal's status itself (the console's error page, an upload's `file.too_large`)
+      keeps its answer.
+
+    A pure ASGI middleware, not `@app.middleware("http")`: Starlette's BaseHTTPMiddleware costs a
+    task and a stream per request, and cannot see the body as it streams. (Starlette's own
+    RequestBodyLimitMiddleware answers in plain text, outside our error shape.)"""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.limit = BodyLimit(max_bytes, ApiError(413, "request.too_large", {"max_bytes": max_bytes}))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope[_BODY_LIMIT_KEY] = self.limit
+        declared = _declared_length(scope)
+        received = 0
+        refused: ApiError | None = None
+        started = replaced = False
+
+        async def capped_receive() -> Message:
+            nonlocal received, refused
+            limit: BodyLimit = scope[_BODY_LIMIT_KEY]  # read at every call: the route may have changed it
+            if refused is None and declared is not None and declared > limit.max_bytes:
+                refused = replace(limit.refusal)  # its own instance: a raised exception carries its request's frames
+            if refused is not None:
+                raise refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit.max_bytes:
+                    refused = replace(limit.refusal)
+                    raise refused
+            return message
+
+        async def send_or_refuse(message: Message) -> None:
+            nonlocal started, replaced
+            if replaced:
+                return  # the application's answer to a body it could not read: dropped
+            if message["type"] == "http.response.start":
+                started = True
+                if refused is not None and message["status"] != refused.status:
+                    replaced = True
+                    await _answer(refused, scope, receive, send)
+                    return
+            await send(message)
+
+        try:
+            await self.app(scope, capped_receive, send_or_refuse)
+        except ApiError as error:
+            if error is not refused or started:
+                raise
+            await _answer(error, scope, receive, send)
+
+
+def _declared_length(scope: Scope) -> int | None:
+    value = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+    return int(value) if value is not None and value.isdigit() else None
+
+
+async def _answer(refusal: ApiError, scope: Scope, receive: Receive, send: Send) -> None:
+    await JSONResponse(refusal.body(), status_code=refusal.status, headers=refusal.headers)(scope, receive, send)
+
+
+def install_body_limit(app: FastAPI, max_bytes: int) -> None:
+    """Install first, so it sits inside the metrics and the request log: both see its 413."""
+    app.add_middleware(RequestBodyLimit, max_bytes=max_bytes)
+
+
+def allow_larger_body(request: Request, max_bytes: int, refusal: ApiError) -> None:
+    """Let this request's body be up to `max_bytes` (an upload's files and their multipart
+    overhead), refused with `refusal` beyond; call it before reading the body."""
+    if _BODY_LIMIT_KEY not in request.scope:
+        raise RuntimeError("RequestBodyLimit is not installed: an upload would be unbounded")
+    request.scope[_BODY_LIMIT_KEY] = BodyLimit(max_bytes, refusal)
+
+
+async def read_json(request: Request, model: type[M]) -> M:
+    """The JSON body as `model`, read only when the route asks: a protected route authenticates
+    first and then reads, so an anonymous caller's body is never read, let alone parsed (FastAPI
+    reads a declared body parameter before any dependency runs). Refused like FastAPI's own
+    parsing: 422 `request.invalid` with one `{field, problem}` per error."""
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if not (content_type == "application/json" or content_type.endswith("+json")):
+        raise ApiError(422, "request.invalid", [{"field": "body", "problem": "the body must be application/json"}])
+    try:
+        return model.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise ApiError(422, "request.invalid", [
+            {"field": ".".join(("body", *map(str, e["loc"]))), "problem": e["msg"]} for e in exc.errors()
+        ]) from exc
+
+
+def json_body_doc(model: type[BaseModel]) -> dict[str, Any]:
+    """`openapi_extra` documenting the JSON body a route reads with `read_json`."""
+    return {"requestBody": {"required": True,
+                            "content": {"application/json": {"schema": inline_refs(model.model_json_schema())}}}}
+
+
+def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic JSON Schema with its `$defs` put in place of their `$ref`s: for documents
+    (OpenAPI `openapi_extra`, AsyncAPI overrides) that would not resolve them."""
+    definitions = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return walk(dict(definitions[node["$ref"].rsplit("/", 1)[1]]))
+            return {key: walk(value) for key, value in node.items()}
+        return [walk(value) for value in node] if isinstance(node, list) else node
+
+    return walk(schema)
 
 
 def install_http_metrics(app: FastAPI, registry: CollectorRegistry, service: str) -> None:

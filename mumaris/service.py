@@ -16,7 +16,14 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from mumaris.http import install_error_handlers, install_http_metrics, install_ops_routes, install_request_log_context
+from mumaris.auth import RevokedSessions, install_revoked_sessions
+from mumaris.http import (
+    install_body_limit,
+    install_error_handlers,
+    install_http_metrics,
+    install_ops_routes,
+    install_request_log_context,
+)
 from mumaris.kafka import HealingProducer, make_broker
 from mumaris.mongo import UnitOfWork, make_client
 from mumaris.relay import OutboxRelay, RelayLease
@@ -147,10 +154,15 @@ def create_http_app(runtime: ServiceRuntime, *, title: str) -> FastAPI:
 
     app = FastAPI(title=title, lifespan=lifespan)
     install_error_handlers(app)
+    install_body_limit(app, runtime.settings.max_json_body_bytes)  # innermost: the others see its 413
     install_http_metrics(app, runtime.registry, runtime.name)
     install_ops_routes(app, runtime.broker, runtime.registry, runtime.name, health, runtime.on_scrape)
     install_request_log_context(app)  # added last, so outermost: its duration covers the others
     app.state.runtime = runtime
+    revoked = RevokedSessions(runtime.db, runtime.settings)  # every service refuses ended sessions' tokens
+    runtime.on_startup.append(revoked.start)
+    runtime.on_shutdown.append(revoked.stop)
+    install_revoked_sessions(app, revoked)
     return app
 
 

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     validator_port: int = 8002
     review_port: int = 8003
     notifier_port: int = 8004
+    # The most a JSON or form body may carry (413 request.too_large beyond; mumaris.http.RequestBodyLimit).
+    # Uploads keep their own limit below, per file.
+    max_json_body_bytes: int = 64 * 1024
 
     # Uploads and document checks (validator)
     max_upload_bytes: int = 5 * 1024 * 1024
@@ -91,6 +94,11 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr = SecretStr("local-development-secret-change-me-0123456789")
     jwt_issuer: str = "mumaris"
     jwt_ttl_s: int = 900
+    # Ended sign-in sessions (mumaris.auth.RevokedSessions): every service re-reads them this often,
+    # and answers session tokens with 503 once it has failed to for this long (it could no longer
+    # tell an ended session from an open one).
+    session_revocation_poll_s: float = 1.0
+    session_revocation_max_staleness_s: float = 30.0
 
     # Accounts: OTP codes and e-mail links travel to notifier sealed with this Fernet key
     # (urlsafe base64 of 32 bytes); codes are stored only as HMACs keyed with otp_pepper.

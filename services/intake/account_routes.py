@@ -16,10 +16,10 @@ from pydantic import BaseModel, Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from mumaris.auth import Principal, issue_token, principal_from
+from mumaris.auth import Principal, installed_revoked_sessions, issue_token, principal_from
 from mumaris.crypto import TokenRefused, read_signed_token, seal, signed_token
 from mumaris.errors import ApiError
-from mumaris.http import client_address
+from mumaris.http import client_address, json_body_doc, read_json
 from mumaris.mongo import now
 from mumaris.service import ServiceRuntime
 from schemas import topics
@@ -35,6 +35,7 @@ from services.intake import accounts as rules
 from services.intake.account_store import AccountStore
 from services.intake.classification import classification_view
 from services.intake.classification_store import ClassificationStore
+from services.intake.sessions import SignInSessions
 from services.intake.store import IntakeStore
 
 Locale = Literal["ar", "en"]
@@ -91,6 +92,7 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
                        classification_requests: ClassificationStore) -> None:
     settings = runtime.settings
     passwords = rules.Passwords()
+    sessions = SignInSessions(runtime.uow, store, installed_revoked_sessions(app))
     pepper = settings.otp_pepper.get_secret_value()
     sealing_key = settings.field_encryption_key.get_secret_value()
 
@@ -257,6 +259,7 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
         principal = Principal(
             id=account["_id"], role=account["role"], name=f"{account['first_name']} {account['last_name']}",
             email=account["email"], locale=account["locale"], email_verified=account["status"] == "active",
+            session_id=family,  # ending the session (logout, reuse) ends this access token too
         )
         refresh = secrets.token_urlsafe(32)
         await store.store_refresh(refresh, account["_id"], family, at, settings.refresh_ttl_s)
@@ -269,8 +272,9 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
         if record is None or record["revoked"] or record["expires_at"] < now():
             raise ApiError(401, "auth.invalid_token")
         if not first_use:
-            # A used refresh token presented again was stolen or replayed: end the whole session.
-            await store.revoke_family(record["family"])
+            # A used refresh token presented again was stolen or replayed: end the whole session,
+            # the access tokens the thief or the owner already hold included.
+            await sessions.end(record["family"], "refresh_reuse")
             raise ApiError(401, "auth.invalid_token")
         account = await store.get(record["account_id"])
         if account is None:
@@ -281,7 +285,7 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
     async def logout(body: RefreshToken) -> None:
         record, _ = await store.use_refresh(body.refresh_token)
         if record is not None:
-            await store.revoke_family(record["family"])
+            await sessions.end(record["family"], "logout")
 
     @app.get("/v1/me", tags=["accounts"])
     async def me(request: Request) -> dict[str, Any]:
@@ -301,11 +305,12 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
             "pending_change": _change_view(await store.open_change(who.id)),
         }
 
-    @app.patch("/v1/me", status_code=202, tags=["accounts"])
-    async def change_profile(body: ProfilePatch, request: Request) -> JSONResponse:
+    @app.patch("/v1/me", status_code=202, tags=["accounts"], openapi_extra=json_body_doc(ProfilePatch))
+    async def change_profile(request: Request) -> JSONResponse:
         """Names and mobile change only after a reviewer approves (the old values stay until then);
         the language preference is the practitioner's own and changes at once."""
         who = principal_from(request, settings, "practitioner")
+        body = await read_json(request, ProfilePatch)  # only once the caller is known
         account = await store.get(who.id)
         if account is None:
             raise ApiError(404, "not_found")

@@ -2,7 +2,8 @@
 
 - `intake.accounts`: one document per account; unique ID number and e-mail (a race between two
   sign-ups with the same ID yields one account and a duplicate-key error for the other).
-- `intake.refresh_tokens`: refresh tokens by SHA-256 of the token (never the token itself).
+- `intake.refresh_tokens`: refresh tokens by SHA-256 of the token (never the token itself); one
+  family per sign-in, its id the `sid` of the session's access tokens (services/intake/sessions.py).
 - `intake.login_failures`: recent failed logins per account and per client address.
 - `intake.counters`: the membership-number sequence.
 """
@@ -32,6 +33,7 @@ class AccountStore:
         await self.accounts.create_index([("id_number", ASCENDING)], unique=True, name="one_account_per_id")
         await self.accounts.create_index([("email", ASCENDING)], unique=True, name="one_account_per_email")
         await self.refresh_tokens.create_index([("family", ASCENDING)])
+        await self.refresh_tokens.create_index([("account_id", ASCENDING)])
         await self.refresh_tokens.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
         await self.profile_changes.create_index([("account_id", ASCENDING), ("open", ASCENDING)])
 
@@ -88,8 +90,15 @@ class AccountStore:
             return record, True
         return await self.refresh_tokens.find_one({"_id": token_digest(token)}), False
 
-    async def revoke_family(self, family: str) -> None:
-        await self.refresh_tokens.update_many({"family": family}, {"$set": {"revoked": True}})
+    async def revoke_family(self, family: str, session: AsyncClientSession) -> None:
+        await self.refresh_tokens.update_many({"family": family}, {"$set": {"revoked": True}}, session=session)
+
+    async def live_families(self, account_id: str, at: datetime, session: AsyncClientSession | None = None) -> set[str]:
+        """The account's sign-in sessions that can still be refreshed."""
+        docs = await self.refresh_tokens.find(
+            {"account_id": account_id, "revoked": False, "expires_at": {"$gt": at}}, {"family": 1}, session=session,
+        ).to_list()
+        return {doc["family"] for doc in docs}
 
     # --- personal-data changes (reviewed before they take effect) -------------------------------
 

@@ -148,17 +148,25 @@ def normalize_email(value: str, *, field: str = "email") -> str:
     return result.normalized.lower()
 
 
-# Arabic letters (with harakat, tatweel, superscript alef and the extended letters) and Latin
-# letters (with the Latin-1 / Extended-A accented ones), plus space, hyphen and apostrophes.
-_NAME_LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f\u0621-\u063a\u0640-\u0652\u0670-\u06d3"
-_NAME_RE = re.compile(rf"[{_NAME_LETTER}](?:[{_NAME_LETTER} '\u2019\-]*[{_NAME_LETTER}])?")
+# A name is words joined by spaces, hyphens or apostrophes. A word is made of letters: Latin ones
+# (with the Latin-1 / Extended-A accented ones) and Arabic ones (with the extended letters), and
+# after an Arabic letter the signs that only decorate or stretch it: harakat (fathatan..sukun),
+# superscript alef and tatweel. A sign never starts a word nor follows a Latin letter, so a name
+# of tatweel or harakat alone (or a word of them) is refused, like one of punctuation alone.
+# Invisible and format characters (ZWJ, ZWNJ, LRM/RLM, BOM, ...) are refused before this, and
+# other combining marks are not letters here (NFC first composes "e" + acute into "é").
+_LATIN_LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f"
+_ARABIC_LETTER = "\u0621-\u063a\u0641-\u064a\u0671-\u06d3"
+_ARABIC_SIGN = "\u0640\u064b-\u0652\u0670"
+_NAME_WORD = rf"(?:[{_LATIN_LETTER}]|[{_ARABIC_LETTER}][{_ARABIC_SIGN}]*)+"
+_NAME_RE = re.compile(rf"{_NAME_WORD}(?:[ '\u2019\-]+{_NAME_WORD})*")
 _SPACES = re.compile(r"\s+")
 NAME_MAX = 50
 
 
 def check_name(value: str, field: str) -> str:
-    """The name, NFC-normalised, trimmed and with runs of spaces collapsed; 1..50 characters of
-    Arabic or Latin letters, spaces, hyphens and apostrophes, starting and ending with a letter."""
+    """The name, NFC-normalised, trimmed and with runs of spaces collapsed; 1..50 characters:
+    words of Arabic or Latin letters (see `_NAME_WORD`) joined by spaces, hyphens and apostrophes."""
     if not isinstance(value, str):
         raise AccountRuleError("account.name_invalid", field)
     if any(unicodedata.category(c).startswith("C") for c in value):  # newlines, tabs, bidi marks...

@@ -21,7 +21,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from starlette.datastructures import UploadFile
 
 from mumaris import logs
-from mumaris.auth import Principal, principal_from
+from mumaris.auth import STAFF_ROLES, Principal, principal_from
+from mumaris.certificates import CertificateRefused, check_certificate
+from mumaris.clock import today_in_riyadh
 from mumaris.errors import ApiError
 from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex
 from mumaris.kafka import CloudEvent, PermanentEventError, subscribe
@@ -197,6 +199,7 @@ async def _read_upload(
         metadata = default_metadata
     else:
         metadata = _parse_metadata(raw_metadata)
+    _refuse_impossible(metadata)  # the kept details of a resubmission too: the new version carries them
     data = await read_file(upload, max_bytes)
     return metadata, safe_filename(upload.filename), data
 
@@ -211,6 +214,15 @@ def _parse_metadata(raw_metadata: str | UploadFile | None) -> CertificateMetadat
     except ValidationError as exc:
         details = [{"field": ".".join(map(str, e["loc"])), "problem": e["msg"]} for e in exc.errors()]
         raise ApiError(422, "request.metadata_invalid", details) from exc
+
+
+def _refuse_impossible(metadata: CertificateMetadata) -> None:
+    """422 with the rule's code for a declaration that cannot be true today in Riyadh (a date in
+    the future or before 1950), before anything is stored."""
+    try:
+        check_certificate(metadata, today_in_riyadh())
+    except CertificateRefused as refusal:
+        raise ApiError(422, refusal.code, refusal.details) from refusal
 
 
 def _lineage_of_resubmission(previous: Predecessor) -> Lineage:
@@ -355,7 +367,7 @@ def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: Intake
 
     @app.get("/v1/certificates/{submission_id}", tags=["certificates"])
     async def get_certificate(submission_id: str, request: Request) -> dict[str, Any]:
-        who = principal_from(request, settings, "practitioner", "reviewer", "admin")
+        who = principal_from(request, settings, "practitioner", *STAFF_ROLES)
         return _public_view(await visible_submission(who, submission_id))
 
     @app.get("/v1/certificates", tags=["certificates"])

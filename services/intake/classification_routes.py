@@ -13,7 +13,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -24,6 +23,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from mumaris import logs
 from mumaris.auth import Principal, principal_from
+from mumaris.clock import today_in_riyadh
 from mumaris.errors import ApiError
 from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex
 from mumaris.identity import candidate_ref
@@ -57,7 +57,6 @@ REQUEST_FIELD = "request"
 # The most documents any classification requires: a request carries at most that many files, and
 # its body may be that many times the per-file limit (plus the multipart overhead).
 MAX_DOCUMENTS = max(len(c.required_documents) for c in CLASSIFICATIONS.values())
-RIYADH = ZoneInfo("Asia/Riyadh")
 REFUSAL_STATUS: dict[str, int] = {
     "classification.not_your_membership": 403,
     "classification.step_not_allowed": 422,
@@ -290,7 +289,7 @@ def add_classification_routes(app: FastAPI, runtime: ServiceRuntime, requests: C
                     submission_id=submission_of[document.document_type], kind=SubmissionKind.CLASSIFICATION_DOCUMENT,
                     request_id=request_id, document_type=document.document_type, practitioner=ref,
                     certificate=rules.document_metadata(document.document_type, target, request_id,
-                                                        at.astimezone(RIYADH).date()),
+                                                        today_in_riyadh(at)),
                     file=StoredFile(file_id=file_id, filename=document.filename, size=len(document.data),
                                     sha256=sha256, content_type=document.content_type),
                     received_at=at,

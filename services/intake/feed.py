@@ -12,11 +12,12 @@ import ipaddress
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from mumaris.certificates import CertificateRefused, check_certificate
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
     CertificateFeedRecord,
@@ -39,6 +40,9 @@ class RefusalCode(StrEnum):
     DOCUMENT_INVALID = "feed.document_invalid"
     DOCUMENT_AMBIGUOUS = "feed.document_ambiguous"
     DOCUMENT_UNREACHABLE = "feed.document_unreachable"
+    # The certificate's own declaration, refused with the codes an upload of it would get.
+    DATE_IN_FUTURE = "metadata.date_in_future"
+    DATE_IMPLAUSIBLE = "metadata.date_implausible"
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,30 @@ def practitioner_of(account: Mapping[str, Any]) -> PractitionerRef | Refusal:
         email=account["email"],
         locale=locale if locale in ("ar", "en") else "ar",
     )
+
+
+def certificate_refusal(record: CertificateFeedRecord, today: date) -> Refusal | None:
+    """Why the certificate a record declares cannot be true (`today`: the day in Riyadh), if it cannot."""
+    try:
+        check_certificate(record.certificate, today)
+    except CertificateRefused as refused:
+        window = refused.details
+        return Refusal(RefusalCode(refused.code), f"{refused.field} {window['obtained_on']} is outside "
+                                                  f"{window['earliest']}..{window['latest']} (today in Riyadh)")
+    return None
+
+
+def addressee(record: CertificateFeedRecord, account: Mapping[str, Any] | None,
+              today: date) -> PractitionerRef | Refusal:
+    """Whom the record's certificate is for, or why the record is refused before its document is
+    looked at (no URL is fetched for a record that could not be accepted anyway). `account`: the
+    account with the record's ID number, if there is one."""
+    if account is None:
+        return Refusal(RefusalCode.UNKNOWN_PRACTITIONER)
+    practitioner = practitioner_of(account)
+    if isinstance(practitioner, Refusal):
+        return practitioner
+    return certificate_refusal(record, today) or practitioner
 
 
 @dataclass(frozen=True)

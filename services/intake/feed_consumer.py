@@ -33,7 +33,9 @@ from faststream.exceptions import NackMessage
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import ValidationError, WithJsonSchema
 
+from mumaris.clock import today_in_riyadh
 from mumaris.files import FileStore
+from mumaris.http import inline_refs
 from mumaris.identity import candidate_ref
 from mumaris.kafka import NOT_RETRYABLE, backoff_delay, subscribe
 from mumaris.mongo import now
@@ -53,9 +55,9 @@ from services.intake.feed import (
     Refused,
     Triage,
     UrlPolicy,
+    addressee,
     decide_in_order,
     document_source,
-    practitioner_of,
     submission_received,
     triage,
 )
@@ -117,22 +119,9 @@ async def undecoded(message: Any) -> list[Record]:
     return list(message.raw_message)
 
 
-def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
-    definitions = schema.pop("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "$ref" in node:
-                return walk(dict(definitions[node["$ref"].rsplit("/", 1)[1]]))
-            return {key: walk(value) for key, value in node.items()}
-        return [walk(value) for value in node] if isinstance(node, list) else node
-
-    return walk(schema)
-
-
 # The handler takes the raw records, but the AsyncAPI document shows publishers what one record's
 # body is (refs inlined: FastStream cannot resolve the nested models' refs of an override).
-RawFeedBatch = Annotated[list[Any], WithJsonSchema(_inline_refs(CertificateFeedRecord.model_json_schema()))]
+RawFeedBatch = Annotated[list[Any], WithJsonSchema(inline_refs(CertificateFeedRecord.model_json_schema()))]
 
 
 # --- metrics ----------------------------------------------------------------------------------
@@ -226,11 +215,8 @@ class CertificateFeed:
             self.store.accounts_by_id_number({item.record.national_id for item in fresh}),
             self.documents.check_gridfs(s.file_id for s in sources if isinstance(s, GridFsDocument)),
         )
-        practitioners = [
-            practitioner_of(accounts[item.record.national_id]) if item.record.national_id in accounts
-            else Refusal(RefusalCode.UNKNOWN_PRACTITIONER)
-            for item in fresh
-        ]
+        today = today_in_riyadh()
+        practitioners = [addressee(item.record, accounts.get(item.record.national_id), today) for item in fresh]
         fetched: dict[str, str] = {}  # file id → record key, for the files fetched from URLs
         try:
             documents = await self._documents(fresh, practitioners, sources, gridfs, fetched)

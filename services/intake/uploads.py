@@ -4,10 +4,10 @@ type comes from its bytes. Shared by certificate uploads and classification requ
 from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
-from starlette.types import Message
 
 from mumaris.errors import ApiError
 from mumaris.files import DocumentType, sniff_type
+from mumaris.http import allow_larger_body
 
 # Room for the multipart boundaries and the non-file fields around the files themselves.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
@@ -15,35 +15,15 @@ MAX_FIELD_BYTES = 64 * 1024
 ACCEPTED_TYPES = ["application/pdf", "image/jpeg"]
 
 
-def _limit_body(request: Request, limit: int, max_file_bytes: int) -> Request:
-    """The same request, refusing with 413 as soon as more than `limit` bytes have arrived,
-    so an oversized upload is never read (or spooled) in full. The refusal names the per-file
-    limit, the one number a practitioner can act on."""
-    received = 0
-
-    async def receive() -> Message:
-        nonlocal received
-        message = await request.receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise ApiError(413, "file.too_large", {"max_bytes": max_file_bytes})
-        return message
-
-    return Request(request.scope, receive)
-
-
 async def read_form(request: Request, *, max_file_bytes: int, max_files: int, max_fields: int = 4) -> FormData:
     """The multipart form, with at most `max_files` files of `max_file_bytes` each: the whole body
-    may not exceed their sum plus the multipart overhead, checked on the declared length first and
-    then while the body streams in."""
+    may not exceed their sum plus the multipart overhead (RequestBodyLimit checks the declared
+    length first, then counts while the body streams in, so an oversized upload is never read or
+    spooled in full). The refusal names the per-file limit, the one number a practitioner can act on."""
     body_limit = max_file_bytes * max_files + MULTIPART_OVERHEAD_BYTES
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > body_limit:
-        raise ApiError(413, "file.too_large", {"max_bytes": max_file_bytes})
-    limited = _limit_body(request, body_limit, max_file_bytes)
+    allow_larger_body(request, body_limit, ApiError(413, "file.too_large", {"max_bytes": max_file_bytes}))
     try:
-        return await limited.form(max_files=max_files, max_fields=max_fields, max_part_size=MAX_FIELD_BYTES)
+        return await request.form(max_files=max_files, max_fields=max_fields, max_part_size=MAX_FIELD_BYTES)
     except MultiPartException as exc:
         raise ApiError(400, "request.invalid", {"problem": exc.message}) from exc
 

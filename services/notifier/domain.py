@@ -12,11 +12,11 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from mumaris.clock import RIYADH
 from schemas.events import (
     ClassificationChanged,
     ClassificationLapsed,
@@ -498,9 +498,6 @@ def _fee_details(classification: ClassificationRef, amount: Decimal, bill_number
 def money(amount: Decimal) -> str:
     """1500 → '1,500.00' (riyals and halalas, Western digits as on the commission's invoices)."""
     return f"{amount.quantize(Decimal('0.01')):,.2f}"
-
-
-RIYADH = ZoneInfo("Asia/Riyadh")
 
 
 def riyadh_time(at: datetime, language: Language) -> str:

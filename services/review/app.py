@@ -18,10 +18,10 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from mumaris.auth import STAFF_ROLES, principal_from
+from mumaris.auth import OVERSEER_ROLES, STAFF_ROLES, principal_from
 from mumaris.errors import ApiError
 from mumaris.files import FileStore
-from mumaris.http import client_address
+from mumaris.http import client_address, json_body_doc, read_json
 from mumaris.kafka import CloudEvent, subscribe
 from mumaris.mongo import now
 from mumaris.service import ServiceRuntime, create_http_app, create_runtime
@@ -38,7 +38,7 @@ from schemas.events import (
     SubmissionValidated,
 )
 from schemas.review_reasons import REJECTION_REASONS
-from services.review.desk import OVERSEERS, Actor, ReviewDesk
+from services.review.desk import Actor, ReviewDesk
 from services.review.domain import DecisionRequest, ItemStatus, QueueState, queue_state, unique_codes
 from services.review.fee_desk import DocumentResult, FeeDesk
 from services.review.fee_metrics import FeeMetrics
@@ -170,7 +170,7 @@ def _add_fee_routes(app: FastAPI, runtime: ServiceRuntime, requests: Classificat
     settings = runtime.settings
 
     def overseer(request: Request) -> None:
-        principal_from(request, settings, *OVERSEERS)
+        principal_from(request, settings, *OVERSEER_ROLES)
 
     @app.get("/v1/review/payment-issues", tags=["fees"])
     async def payment_issues(
@@ -309,7 +309,7 @@ def _add_review_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
         return Actor.of(principal_from(request, settings, *STAFF_ROLES), client_address(request, settings))
 
     def overseer(request: Request) -> Actor:
-        return Actor.of(principal_from(request, settings, *OVERSEERS), client_address(request, settings))  # type: ignore[arg-type]
+        return Actor.of(principal_from(request, settings, *OVERSEER_ROLES), client_address(request, settings))
 
     @app.get("/v1/review/reasons", tags=["review"])
     async def reasons() -> dict[str, Any]:
@@ -394,9 +394,11 @@ def _add_review_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
     async def release(review_id: str, request: Request) -> dict[str, Any]:
         return item_view(await desk.release(review_id, staff(request)))
 
-    @app.post("/v1/review/{review_id}/decision", tags=["review"])
-    async def decide(review_id: str, body: DecisionBody, request: Request) -> dict[str, Any]:
-        return item_view(await desk.decide(review_id, staff(request), body.request()))
+    @app.post("/v1/review/{review_id}/decision", tags=["review"], openapi_extra=json_body_doc(DecisionBody))
+    async def decide(review_id: str, request: Request) -> dict[str, Any]:
+        actor = staff(request)
+        body = await read_json(request, DecisionBody)  # only once the caller is known
+        return item_view(await desk.decide(review_id, actor, body.request()))
 
     @app.get("/v1/review/{review_id}/document", tags=["review"])
     async def document(review_id: str, request: Request) -> StreamingResponse:

@@ -28,6 +28,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from mumaris.auth import installed_revoked_sessions
 from mumaris.errors import ApiError
 from mumaris.files import FileStore
 from mumaris.http import client_address
@@ -257,7 +258,7 @@ def add_console_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
                        files: FileStore) -> None:
     settings = runtime.settings
     store = desk.store
-    sessions = ConsoleSessions(settings)
+    sessions = ConsoleSessions(settings, installed_revoked_sessions(app))
     pages = Pages(sessions)
     runtime.on_shutdown.append(sessions.aclose)
     router = APIRouter(prefix=PREFIX, route_class=_console_route_class(sessions, pages), include_in_schema=False)

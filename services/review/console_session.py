@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from fastapi import Request, Response
 
-from mumaris.auth import STAFF_ROLES, Principal, verify_token
+from mumaris.auth import Principal, RevokedSessions, authenticate
 from mumaris.errors import MESSAGES, ApiError
 from mumaris.http import client_address
 from mumaris.settings import Settings
@@ -152,8 +152,9 @@ class ConsoleSessions:
     """Reads the session from the cookies (renewing it through intake when the access token has
     expired) and writes the cookies back on the response."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, revoked: RevokedSessions | None) -> None:
         self.settings = settings
+        self.revoked = revoked  # an access token of an ended session is refused here as by the API
         self.intake = IntakeAccounts(settings)
         self.renewals = TokenRenewals(self.intake)
 
@@ -172,16 +173,21 @@ class ConsoleSessions:
                 request.state.console_sign_out = True  # the session is over: clear what is left of it
                 raise SignInRequired(ended=True)
             request.state.console_tokens = renewed  # written back by `finish`
-        if principal.role not in STAFF_ROLES:
+        if not principal.is_staff:
             request.state.console_sign_out = True
             raise SignInRequired(ended=True)
         request.state.console_principal = principal
         return principal
 
     def _verified(self, access_token: str) -> Principal | None:
+        """None for a token that is invalid, expired or of an ended session (the refresh token is
+        tried next, and fails too for an ended session); a 503 (the revocations cannot be read)
+        is raised: the session may be fine, the reviewer is asked to try again later."""
         try:
-            return verify_token(access_token, self.settings)
-        except ApiError:
+            return authenticate(access_token, self.settings, self.revoked)
+        except ApiError as refusal:
+            if refusal.status != 401:
+                raise
             return None
 
     def lang(self, request: Request) -> Lang:
@@ -211,7 +217,7 @@ class ConsoleSessions:
     async def sign_in(self, request: Request, email: str, password: str) -> Principal:
         tokens = await self.intake.login(email, password, client_address(request, self.settings))
         principal = self._verified(tokens.access)
-        if principal is None or principal.role not in STAFF_ROLES:
+        if principal is None or not principal.is_staff:
             await self.intake.logout(tokens.refresh)  # a practitioner's session has no use here
             raise ApiError(403, "console.staff_only")
         request.state.console_tokens = tokens

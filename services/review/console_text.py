@@ -7,14 +7,12 @@ wording in `mumaris.errors.MESSAGES`, the catalogue the JSON API uses too.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
+from mumaris.clock import RIYADH
 from mumaris.errors import MESSAGES
 
 Lang = Literal["ar", "en"]
 LANGS: tuple[Lang, ...] = ("ar", "en")
-# Reviewers work in Riyadh time whatever the server's zone.
-CONSOLE_ZONE = ZoneInfo("Asia/Riyadh")
 
 # key → (Arabic, English). `{name}` placeholders are filled by t("key", name=...).
 TEXT: dict[str, tuple[str, str]] = {
@@ -262,7 +260,7 @@ class Words:
         if value is None:
             return "—"
         at = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return at.astimezone(CONSOLE_ZONE).strftime("%Y-%m-%d %H:%M")
+        return at.astimezone(RIYADH).strftime("%Y-%m-%d %H:%M")  # reviewers work in Riyadh time
 
     def age(self, since: datetime | str, at: datetime) -> str:
         start = datetime.fromisoformat(since) if isinstance(since, str) else since

@@ -12,7 +12,7 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from mumaris.auth import Principal
+from mumaris.auth import OVERSEER_ROLES, Principal
 from mumaris.errors import ApiError
 from mumaris.mongo import UnitOfWork, now
 from mumaris.settings import Settings
@@ -44,9 +44,6 @@ from services.review.fee_store import ClassificationStore
 from services.review.fees import RequestStatus
 from services.review.store import ReviewStore, claim_of
 
-# Roles that see every item and document and may release anyone's claim.
-OVERSEERS = frozenset({"supervisor", "admin"})
-
 # What a decision on a classification item makes of its request.
 REQUEST_AFTER = {
     Decision.APPROVE: RequestStatus.APPROVED,
@@ -70,7 +67,7 @@ class Actor:
 
     @property
     def oversees(self) -> bool:
-        return self.role in OVERSEERS
+        return self.role in OVERSEER_ROLES
 
     def audit_doc(self) -> dict[str, str]:
         return {"id": self.id, "name": self.name, "role": self.role}

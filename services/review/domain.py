@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from enum import IntEnum, StrEnum
 from zoneinfo import ZoneInfo
 
+from mumaris.clock import RIYADH
 from schemas.events import Decision, SubmissionKind
 from schemas.review_reasons import NEEDS_NOTE, REJECTION_REASONS
 
@@ -33,7 +34,6 @@ def priority_of(previous_submission_id: str | None) -> Priority:
 
 # --- service-level deadline -------------------------------------------------------------------
 
-RIYADH = ZoneInfo("Asia/Riyadh")
 # The Saudi working week is Sunday to Thursday (Python: Monday=0 ... Sunday=6).
 SAUDI_WEEKEND = frozenset({4, 5})
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-RIYADH = ZoneInfo("Asia/Riyadh")
+from mumaris.clock import RIYADH
+
 CENTS = Decimal("0.01")
 
 

@@ -132,6 +132,9 @@ async def test_the_code_never_travels_or_rests_in_plain_text(pipeline: Pipeline,
         ({"accept_terms": False}, "account.terms_required"),
         ({"mobile": "0123"}, "account.mobile_invalid"),
         ({"email": "not-an-email"}, "account.email_invalid"),
+        ({"first_name": "\u0640\u0640\u0640"}, "account.name_invalid"),  # tatweel only
+        ({"last_name": "\u064e\u064f\u0650\u0651"}, "account.name_invalid"),  # harakat only
+        ({"first_name": "\u200d\u200f"}, "account.name_invalid"),  # invisible characters only
     ],
 )
 async def test_bad_sign_ups_are_refused_with_a_code_and_write_nothing(
@@ -207,9 +210,101 @@ async def test_refresh_tokens_rotate_and_a_replayed_one_ends_the_session(pipelin
     assert second.status_code == 200 and second.json()["refresh_token"] != first["refresh_token"]
     replay = await http.post(f"{intake}/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert (replay.status_code, replay.json()["error"]["code"]) == (401, "auth.invalid_token")
-    # The replay revoked the whole family, the thief's and the owner's newest token alike.
+    # The replay revoked the whole family, the thief's and the owner's newest token alike,
     after = await http.post(f"{intake}/v1/auth/refresh", json={"refresh_token": second.json()["refresh_token"]})
     assert after.status_code == 401
+    # and the access tokens already handed out: the first one and the one the refresh gave.
+    for tokens in (first, second.json()):
+        await refused_everywhere(pipeline, http, bearer(tokens))
+
+
+# What a practitioner's access token reaches in each service, and the answer while it is valid
+# (review is for staff: a practitioner's valid token is recognised there, and refused its role).
+PRACTITIONER_PROBES = (("intake", "/v1/me", 200), ("notifier", "/v1/inbox", 200),
+                       ("review", "/v1/review/queue", 403))
+PROPAGATION_S = 3.0  # revocations reach every service within about a second (RevokedSessions.poll_s = 1 s)
+
+
+async def refused_everywhere(pipeline: Pipeline, http: httpx.AsyncClient, auth: dict[str, str],
+                             probes: tuple[tuple[str, str, int], ...] = PRACTITIONER_PROBES) -> None:
+    """Every probe answers 401 auth.session_revoked within PROPAGATION_S from now."""
+    deadline = asyncio.get_running_loop().time() + PROPAGATION_S
+    for service, path, _ in probes:
+        async def refused(url: str = f"{pipeline.url(service)}{path}") -> httpx.Response | None:
+            answer = await http.get(url, headers=auth)
+            return answer if answer.status_code == 401 else None
+
+        left = deadline - asyncio.get_running_loop().time()
+        answer = await eventually(refused, timeout=max(left, 0.0), what=f"{service} to refuse the ended session")
+        error = answer.json()["error"]
+        assert error["code"] == "auth.session_revoked" and error["message"]["ar"] and error["message"]["en"]
+
+
+async def accepted_everywhere(pipeline: Pipeline, http: httpx.AsyncClient, auth: dict[str, str],
+                              probes: tuple[tuple[str, str, int], ...] = PRACTITIONER_PROBES) -> None:
+    for service, path, status in probes:
+        answer = await http.get(f"{pipeline.url(service)}{path}", headers=auth)
+        assert answer.status_code == status, (service, answer.text)
+
+
+async def test_after_logout_the_access_token_is_refused_by_every_service(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
+    intake = pipeline.url("intake")
+    body, tokens = await signed_in_practitioner(pipeline, http)
+    auth = bearer(tokens)
+    await accepted_everywhere(pipeline, http, auth)
+
+    logout = await http.post(f"{intake}/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    assert logout.status_code == 204
+    at_once = await http.get(f"{intake}/v1/me", headers=auth)  # intake, which ended the session, knows at once
+    assert (at_once.status_code, at_once.json()["error"]["code"]) == (401, "auth.session_revoked")
+    await refused_everywhere(pipeline, http, auth)
+    refreshed = await http.post(f"{intake}/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 401
+
+    # Signing in again opens a new session, which works.
+    again = (await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": PASSWORD})).json()
+    await accepted_everywhere(pipeline, http, bearer(again))
+
+
+async def test_ending_all_of_an_accounts_sessions_ends_their_access_tokens_everywhere(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
+    """What a password change or reset will call (services/intake/sessions.py: SignInSessions.end_all)."""
+    from mumaris.auth import RevokedSessions
+    from mumaris.mongo import UnitOfWork, make_client
+    from mumaris.staff import create_staff_account
+    from services.intake.account_store import AccountStore
+    from services.intake.sessions import SignInSessions
+
+    email, password = f"{unique('rev')}@scfhs.gov.sa", "Review#2026-desk"
+    account_id = await create_staff_account(
+        pipeline.settings, role="reviewer", email=email, first_name="Khalid", last_name="Al-Dosari",
+        id_number=make_valid_id("1", f"{abs(hash(email)) % 10**8:08d}"), password=password, locale="en")
+    intake = pipeline.url("intake")
+    desk, laptop = [(await http.post(f"{intake}/v1/auth/login", json={"email": email, "password": password})).json()
+                    for _ in range(2)]
+    _, other = await signed_in_practitioner(pipeline, http)  # someone else's session, untouched
+    staff_probes = (("review", "/v1/review/queue", 200), ("intake", "/v1/me", 403), ("notifier", "/v1/inbox", 403))
+    for tokens in (desk, laptop):
+        await accepted_everywhere(pipeline, http, bearer(tokens), staff_probes)
+
+    client = make_client(pipeline.settings)
+    try:
+        db = client[pipeline.settings.mongo_db]
+        revoked = RevokedSessions(db, pipeline.settings)
+        ended = await SignInSessions(UnitOfWork(client, db, "intake"), AccountStore(db), revoked).end_all(
+            account_id, "password_change")
+    finally:
+        await client.close()
+
+    assert len(ended) == 2
+    for tokens in (desk, laptop):
+        await refused_everywhere(pipeline, http, bearer(tokens), staff_probes)
+        refreshed = await http.post(f"{intake}/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+        assert refreshed.status_code == 401
+    await accepted_everywhere(pipeline, http, bearer(other))
 
 
 async def test_a_reviewer_created_by_operations_signs_in_and_only_staff_reach_the_queue(
@@ -273,3 +368,77 @@ async def test_a_change_of_personal_data_takes_effect_only_when_a_reviewer_appro
 
     me = await eventually(applied, what="the approved change to take effect")
     assert me["pending_change"] is None
+
+
+# --- request bodies: capped while they stream, and never read for an anonymous caller -----------------
+
+MIB = 1024 * 1024
+
+
+async def answer_to_partial_body(url: str, method: str, path: str, headers: dict[str, str],
+                                 body: bytes) -> tuple[int, dict[str, Any]]:
+    """Send the head and only `body` (the rest of what the head announces is never sent), then read
+    the answer: a server that wanted the whole body first would never answer."""
+    target = urlparse(url)
+    reader, writer = await asyncio.open_connection(target.hostname, target.port)
+    try:
+        head = "".join(f"{name}: {value}\r\n" for name, value in {"Host": target.netloc, **headers}.items())
+        writer.write(f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode() + body)
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=20)
+        answer_head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=5)
+        length = next(int(line.split(b":", 1)[1]) for line in answer_head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        return int(status_line.split()[1]), json.loads(await asyncio.wait_for(reader.readexactly(length), timeout=5))
+    finally:
+        writer.close()
+
+
+def chunked(data: bytes, size: int = 16 * 1024) -> bytes:
+    parts = [data[i:i + size] for i in range(0, len(data), size)]
+    return b"".join(f"{len(part):x}\r\n".encode() + part + b"\r\n" for part in parts)
+
+
+async def test_a_json_body_over_64_kib_is_refused_with_413_before_it_is_read_or_parsed(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
+    intake = pipeline.url("intake")
+    body = sign_up_body(first_name="R" * MIB)  # 1 MiB of JSON; a sign-up that would be refused if it were parsed
+    answer = await http.post(f"{intake}/v1/accounts", json=body)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (413, "request.too_large")
+    assert answer.json()["error"]["details"] == {"max_bytes": 64 * 1024}
+    assert answer.json()["error"]["message"]["ar"] and answer.json()["error"]["message"]["en"]
+    assert (await http.post(f"{intake}/v1/accounts", json={**body, "first_name": "Reem"})).status_code == 201
+
+    # Content-Length announces 1 MiB and only 64 KiB of it is sent: the refusal does not wait for the rest.
+    json_head = {"Content-Type": "application/json"}
+    status, error = await answer_to_partial_body(intake, "POST", "/v1/accounts",
+                                                 {**json_head, "Content-Length": str(MIB)},
+                                                 b'{"first_name": "' + b"R" * 64 * 1024)
+    assert (status, error["error"]["code"]) == (413, "request.too_large")
+    # Chunked, no Content-Length: 128 KiB sent, the body never ends; refused once 64 KiB were counted.
+    status, error = await answer_to_partial_body(intake, "POST", "/v1/accounts",
+                                                 {**json_head, "Transfer-Encoding": "chunked"},
+                                                 chunked(b'{"first_name": "' + b"R" * 128 * 1024))
+    assert (status, error["error"]["code"]) == (413, "request.too_large")
+
+
+async def test_an_anonymous_megabyte_on_a_protected_route_is_answered_401_without_being_read(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
+    junk = b"{not even json " * (MIB // 15)  # would be a 422 if anything parsed it, a 413 if anything read it
+    for service, method, path in (("intake", "PATCH", "/v1/me"),
+                                  ("review", "POST", f"/v1/review/{unique('item')}/decision")):
+        answer = await http.request(method, f"{pipeline.url(service)}{path}", content=junk,
+                                    headers={"content-type": "application/json"})
+        assert (answer.status_code, answer.json()["error"]["code"]) == (401, "auth.required"), (service, answer.text)
+        # The head alone, announcing a megabyte that never comes: answered all the same.
+        announced = {"Content-Type": "application/json", "Content-Length": str(MIB)}
+        status, error = await answer_to_partial_body(pipeline.url(service), method, path, announced, b"")
+        assert (status, error["error"]["code"]) == (401, "auth.required")
+
+    # Signed in, the same megabyte is refused for its size, still unparsed.
+    _, auth = pipeline.practitioner()
+    refused = await http.patch(f"{pipeline.url('intake')}/v1/me", content=junk,
+                               headers={**auth, "content-type": "application/json"})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (413, "request.too_large")

@@ -458,3 +458,24 @@ async def test_supervisors_see_the_queue_figures_filter_it_and_see_documents_wit
     await rows.first.locator("a").first.click()
     await expect_image_loaded(page, "document-image")  # a supervisor needs no claim to look
     assert page.url.endswith(f"/console/items/{submission_id}")
+
+
+async def test_a_console_session_ended_elsewhere_is_over_in_the_console_too(
+    pipeline: Pipeline, http: httpx.AsyncClient, open_page: OpenPage
+) -> None:
+    reviewer = await staff_account(pipeline, locale="en")
+    page = await open_page()
+    await sign_in(page, reviewer)
+    cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
+    # The session ends outside the console (here: its refresh token is used to log out, as a thief
+    # replaying it would end it too): the access cookie, valid for minutes more, no longer opens anything.
+    ended = await http.post(f"{pipeline.url('intake')}/v1/auth/logout", json={"refresh_token": cookies[REFRESH_COOKIE]})
+    assert ended.status_code == 204
+
+    async def sent_to_sign_in() -> str | None:
+        await page.goto("/console/")
+        return page.url if "/console/login" in page.url else None
+
+    url = await eventually(sent_to_sign_in, timeout=5, what="the console to drop the ended session")
+    assert "done=session_ended" in url
+    assert not {ACCESS_COOKIE, REFRESH_COOKIE} & {c["name"] for c in await page.context.cookies()}

@@ -125,3 +125,23 @@ async def test_a_rejection_names_its_reasons_from_the_catalogue(pipeline: Pipeli
     assert decided.status_code == 200, decided.text
     assert decided.json()["decision"]["reason_codes"] == ["document_illegible"]
     assert decided.json()["state"] == "rejected"
+
+
+async def test_every_staff_role_reads_a_certificate_at_intake_and_other_practitioners_do_not_see_it(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
+    _, owner = pipeline.practitioner()
+    answer = await upload(http, pipeline, owner, jpeg_bytes(seed=75))
+    assert answer.status_code == 202, answer.text
+    certificate = f"{pipeline.url('intake')}/v1/certificates/{answer.json()['submission_id']}"
+    admin = {"Authorization": "Bearer " + issue_token(
+        Principal(id=unique("adm"), role="admin", name="Admin", email="admin@scfhs.local"), pipeline.settings)}
+
+    # Supervisors see all that reviewers see (they were refused here while reviewers were not).
+    for staff in (pipeline.reviewer(), supervisor(pipeline), admin):
+        seen = await http.get(certificate, headers=staff)
+        assert seen.status_code == 200, seen.text
+        assert seen.json()["certificate"] == METADATA
+    _, stranger = pipeline.practitioner()
+    hidden = await http.get(certificate, headers=stranger)
+    assert (hidden.status_code, hidden.json()["error"]["code"]) == (404, "not_found")

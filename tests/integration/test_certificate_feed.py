@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -24,6 +25,7 @@ from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 from pymongo.errors import AutoReconnect
 
+from mumaris.clock import today_in_riyadh
 from mumaris.files import FileStore, sha256_hex
 from mumaris.identity import candidate_ref
 from mumaris.mongo import now
@@ -52,13 +54,15 @@ RawHeaders = dict[str, str | bytes]
 class DocumentServer:
     def __init__(self) -> None:
         self.routes: dict[str, tuple[int, bytes, Headers]] = {}
-        routes = self.routes
+        self.requested: list[str] = []  # every path asked for, in order
+        routes, requested = self.routes, self.requested
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *_: Any) -> None:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+                requested.append(self.path)
                 status, body, headers = routes.get(self.path, (404, b"not found", {}))
                 self.send_response(status)
                 for name, value in {"Content-Length": str(len(body)), **headers}.items():
@@ -327,6 +331,40 @@ async def test_refused_records_are_recorded_and_the_rest_of_the_batch_goes_throu
 
     accepted = {good.account_id, structured_good.account_id, odd_header.account_id}
     assert len(await eventually_received(bench, accepted, 3)) == 3
+
+
+async def test_a_certificate_dated_in_the_future_or_before_1950_is_refused_not_dead_lettered(bench: Bench) -> None:
+    who = await bench.practitioner()
+    scan = await bench.gridfs_file(pdf_bytes())
+    never_fetched = bench.documents.serve(f"/{unique('c')}/future.jpg", jpeg_bytes(900, 700, seed=8),
+                                          **{"Content-Type": "image/jpeg"})
+    today = today_in_riyadh().isoformat()
+    ids = {name: unique(name) for name in ("future", "future_url", "ancient", "today")}
+
+    def dated(name: str, obtained_on: str, document: dict[str, Any]) -> tuple[bytes, Headers]:
+        return binary(feed_record(ids[name], who.id_number, document,
+                                  certificate={**certificate(f"Certificate {name}"), "obtained_on": obtained_on}))
+
+    files_before = await bench.db["files.files"].count_documents({})
+    offsets, metrics = await bench.handle([
+        dated("future", "2099-01-01", {"file_id": scan}),
+        dated("future_url", "2099-01-01", {"url": never_fetched}),
+        dated("ancient", "1949-12-31", {"file_id": scan}),
+        dated("today", today, {"file_id": scan}),  # today in Riyadh is not the future
+    ])
+
+    [accepted] = await bench.submissions_of(who)
+    assert (accepted["origin"]["record_id"], accepted["certificate"]["obtained_on"]) == (ids["today"], today)
+    refusals = await bench.refusals(list(ids.values()))
+    assert {rid: doc["code"] for rid, doc in refusals.items()} == {
+        ids["future"]: "metadata.date_in_future", ids["future_url"]: "metadata.date_in_future",
+        ids["ancient"]: "metadata.date_implausible"}
+    assert "2099-01-01" in refusals[ids["future"]]["detail"]
+    assert await bench.dead_letters(offsets) == {}
+    assert (metrics["metadata.date_in_future"], metrics["metadata.date_implausible"]) == (2, 1)
+    # A record refused for its date is refused before its document is looked at: the URL was never fetched.
+    assert urlsplit(never_fetched).path not in bench.documents.requested
+    assert await bench.db["files.files"].count_documents({}) == files_before
 
 
 async def test_a_document_at_an_allow_listed_url_is_fetched_and_stored(bench: Bench) -> None:

@@ -18,6 +18,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from mumaris.auth import Principal, issue_token
+from mumaris.clock import today_in_riyadh
 from mumaris.kafka import encode_event
 from mumaris.mongo import now
 from mumaris.settings import Settings
@@ -231,3 +232,34 @@ async def test_two_resubmissions_racing_for_one_submission_yield_exactly_one(ser
     finally:
         await client.close()
     assert stored == 2
+
+
+@pytest.mark.parametrize(("obtained_on", "code"), [("2099-01-01", "metadata.date_in_future"),
+                                                   ("1949-12-31", "metadata.date_implausible")])
+async def test_an_impossible_date_is_refused_at_upload_and_at_resubmission_and_stores_nothing(
+    services: Services, obtained_on: str, code: str,
+) -> None:
+    who = services.practitioner()
+    impossible = {**METADATA, "obtained_on": obtained_on}
+    upload = await services.intake.post("/v1/certificates", headers=who.auth, data={"metadata": json.dumps(impossible)},
+                                        files={"file": ("scan.jpg", jpeg_bytes(900, 700, seed=32), "image/jpeg")})
+    window = {"field": "obtained_on", "obtained_on": obtained_on, "earliest": "1950-01-01",
+              "latest": today_in_riyadh().isoformat()}
+    assert error_of(upload) == (422, code, window)
+    assert upload.json()["error"]["message"]["ar"] and upload.json()["error"]["message"]["en"]
+    assert await services.submissions_of(who) == []
+
+    first_id = (await services.upload(who, jpeg_bytes(900, 700, seed=33))).json()["submission_id"]
+    await services.send_back_for_changes(who, first_id)
+    refused = await services.resubmit(who, first_id, jpeg_bytes(900, 700, seed=34), metadata=impossible)
+    assert error_of(refused)[:2] == (422, code)
+    # Nothing changed: no new version, and the submission can still be resubmitted correctly.
+    assert [s["submission_id"] for s in await services.submissions_of(who)] == [first_id]
+    assert (await services.view(who, first_id))["superseded_by"] is None
+    assert (await services.resubmit(who, first_id, jpeg_bytes(900, 700, seed=34))).status_code == 202
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(services.settings.mongo_uri)
+    try:
+        stored = await client[services.settings.mongo_db]["files.files"].count_documents({"metadata.owner": who.ref.id})
+    finally:
+        await client.close()
+    assert stored == 2  # the first upload's and the good resubmission's, none for the refused ones

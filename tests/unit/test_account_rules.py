@@ -157,6 +157,37 @@ def test_bad_names(value: str) -> None:
     assert (error.code, error.field) == ("account.name_invalid", "last_name")
 
 
+TATWEEL, FATHA, SHADDA, SUPERSCRIPT_ALEF = "\u0640", "\u064e", "\u0651", "\u0670"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("مُحَمَّد", "مُحَمَّد"),  # harakat on the letters
+    ("نـــورة", "نـــورة"),  # tatweel stretching a joined letter
+    ("رحمٰن", "رحمٰن"),  # superscript alef
+    ("عبدُ الله", "عبدُ الله"), ("Sara سارة", "Sara سارة"),  # mixed scripts across words, as before
+    ("Jose\u0301", "José"),  # a Latin combining accent composes (NFC) into a letter
+])
+def test_names_with_harakat_tatweel_or_accents_on_real_letters(value: str, expected: str) -> None:
+    assert check_name(value, "first_name") == expected
+
+
+@pytest.mark.parametrize("value", [
+    TATWEEL, TATWEEL * 5, f"{TATWEEL} {TATWEEL}",  # tatweel only
+    FATHA, FATHA + SHADDA, "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652", SUPERSCRIPT_ALEF,  # harakat only
+    TATWEEL + FATHA, FATHA + TATWEEL * 3,  # both, still no letter
+    # a word that does not start with a letter
+    f"نورة {TATWEEL * 3}", f"نورة-{FATHA}", f"{TATWEEL}نورة", f"{FATHA}نورة",
+    f"Sara{FATHA}", f"Sara{TATWEEL}",  # Arabic signs on a Latin letter
+    "\u200d", "\u200c", "\u200e", "\u200f", "\ufeff", "\u200d\u200c",  # invisible / format characters only
+    "Sara\u200dAli", "\ufeffSara",  # ... or inside a name
+    "\u0301", "\u0301\u0301", "a\u0308\u0301",  # combining marks with no letter, or left over after NFC
+    "-", "'", "’", "- ' -", "--", "Sara - -",  # punctuation only, or a word of it
+    "\u00a0", "\u3000",  # a no-break or ideographic space alone: collapsed and trimmed, nothing is left
+])
+def test_names_of_signs_marks_invisible_characters_or_punctuation_alone_are_refused(value: str) -> None:
+    assert refused(check_name, value, "first_name").code == "account.name_invalid"
+
+
 # --- passwords ------------------------------------------------------------------------------------
 
 PERSONAL = {"email": "sara.ali@example.com", "id_number": NATIONAL_ID, "names": ["Sara", "Al Harbi"]}

@@ -1,13 +1,14 @@
 """gov.certificates rules (services/intake/feed.py) and the decoding of one feed record."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from aiokafka import ConsumerRecord
 from pydantic import ValidationError
 
+from mumaris.certificates import CertificateRefused, check_obtained_on
 from mumaris.errors import MESSAGES
 from schemas.cloudevents import CloudEventAttributes, InvalidCloudEvent
 from schemas.events import CertificateFeedRecord, FeedDocument, StoredFile
@@ -21,6 +22,7 @@ from services.intake.feed import (
     Refused,
     UrlDocument,
     UrlPolicy,
+    addressee,
     decide_in_order,
     document_source,
     practitioner_of,
@@ -158,3 +160,39 @@ def test_a_refused_record_is_described_without_its_id_number() -> None:
         decode_record(consumer_record(json.dumps(body(national_id="12345678901")).encode(), binary_headers()))
     text = describe(caught.value)
     assert "national_id" in text and "12345678901" not in text
+
+
+# --- the certificate a record declares ----------------------------------------------------------
+
+ACTIVE_ACCOUNT = {"_id": "acct-1", "status": "active", "first_name": "Reem", "last_name": "Al-Zahrani",
+                  "email": "reem@example.sa", "locale": "en"}
+TODAY = date(2026, 11, 25)
+
+
+def dated(obtained_on: str) -> CertificateFeedRecord:
+    record = body()
+    certificate = {**record["certificate"], "obtained_on": obtained_on}
+    return CertificateFeedRecord.model_validate({**record, "certificate": certificate})
+
+
+def test_a_record_dated_in_the_future_or_before_1950_is_refused_with_the_codes_an_upload_gets() -> None:
+    future = addressee(dated("2099-01-01"), ACTIVE_ACCOUNT, TODAY)
+    assert isinstance(future, Refusal) and future.code is RefusalCode.DATE_IN_FUTURE
+    assert "2099-01-01" in future.detail and ID_NUMBER not in future.detail
+    ancient = addressee(dated("1949-12-31"), ACTIVE_ACCOUNT, TODAY)
+    assert isinstance(ancient, Refusal) and ancient.code is RefusalCode.DATE_IMPLAUSIBLE
+    accepted = addressee(dated(TODAY.isoformat()), ACTIVE_ACCOUNT, TODAY)
+    assert accepted == practitioner_of(ACTIVE_ACCOUNT)
+
+
+def test_who_the_record_is_for_is_judged_before_its_date() -> None:
+    assert addressee(dated("2099-01-01"), None, TODAY) == Refusal(RefusalCode.UNKNOWN_PRACTITIONER)
+    pending = addressee(dated("2099-01-01"), {**ACTIVE_ACCOUNT, "status": "pending_email"}, TODAY)
+    assert pending == Refusal(RefusalCode.PRACTITIONER_NOT_ACTIVE)
+
+
+@pytest.mark.parametrize("obtained_on", [date(2099, 1, 1), date(1900, 1, 1)])
+def test_every_date_refusal_of_the_certificate_rules_is_a_feed_refusal_code(obtained_on: date) -> None:
+    with pytest.raises(CertificateRefused) as refused:
+        check_obtained_on(obtained_on, TODAY)
+    assert RefusalCode(refused.value.code).value in MESSAGES

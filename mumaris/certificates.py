@@ -1,0 +1,44 @@
+"""What may be declared about a certificate, judged alike wherever the declaration enters: a
+practitioner's upload, a resubmission, and a record of the gov.certificates feed (intake refuses
+them at the door with these codes; the validator reports the same codes as findings).
+
+Pure: no clock inside. `today` is the caller's calendar day in Riyadh (`mumaris.clock.today_in_riyadh`),
+the day the practitioner lives in, so a certificate obtained "today" is never "in the future" for a
+server running in UTC three hours behind.
+"""
+
+from datetime import date
+from typing import Any
+
+from mumaris.errors import MESSAGES
+from schemas.events import CertificateMetadata
+
+# Older than this is a typo, not the certificate of a practising professional.
+EARLIEST_OBTAINED_ON = date(1950, 1, 1)
+
+
+class CertificateRefused(ValueError):
+    """A declaration that cannot be true: `.code` (a MESSAGES code), `.field` (the metadata field)
+    and `.details` (what the caller may show: the field, the value and the dates allowed)."""
+
+    def __init__(self, code: str, field: str, details: dict[str, Any]) -> None:
+        assert code in MESSAGES, code
+        super().__init__(code)
+        self.code = code
+        self.field = field
+        self.details = details
+
+
+def check_obtained_on(obtained_on: date, today: date) -> None:
+    """Refuses a date after `today` ("metadata.date_in_future") or before 1950 ("metadata.date_implausible")."""
+    window = {"field": "obtained_on", "obtained_on": obtained_on.isoformat(),
+              "earliest": EARLIEST_OBTAINED_ON.isoformat(), "latest": today.isoformat()}
+    if obtained_on > today:
+        raise CertificateRefused("metadata.date_in_future", "obtained_on", window)
+    if obtained_on < EARLIEST_OBTAINED_ON:
+        raise CertificateRefused("metadata.date_implausible", "obtained_on", window)
+
+
+def check_certificate(certificate: CertificateMetadata, today: date) -> None:
+    """Every rule on a declared certificate that needs nothing but the declaration and the day."""
+    check_obtained_on(certificate.obtained_on, today)
