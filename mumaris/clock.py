@@ -10,6 +10,11 @@ from zoneinfo import ZoneInfo
 RIYADH = ZoneInfo("Asia/Riyadh")
 
 
+def now() -> datetime:
+    """This instant, in UTC (what is stored and sent; shown in Riyadh time)."""
+    return datetime.now(UTC)
+
+
 def today_in_riyadh(at: datetime | None = None) -> date:
     """The calendar day in Riyadh at `at` (now when not given; a naive `at` is read as UTC)."""
     moment = datetime.now(RIYADH) if at is None else at

@@ -15,14 +15,14 @@ from typing import Any
 import httpx
 from PIL import Image, ImageDraw
 
-from mumaris.staff import create_staff_account
-from services.intake.accounts import make_valid_id
 from mumaris.cli import STACK_DIR, stack_is_running
 from mumaris.launcher import SERVICES, ServiceGroup
 from mumaris.settings import PROJECT_ROOT, Settings
 from mumaris.stack import LocalStack, free_port
+from mumaris.staff import create_staff_account
 from mumaris.standins import MailCatcher, SmsGatewayStandIn
 from schemas.topics import all_topic_names
+from services.intake.accounts import make_valid_id
 
 
 def certificate_scan(name: str, issuer: str = "Saudi Commission for Health Specialties",

@@ -19,7 +19,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.datastructures import MutableHeaders

@@ -17,7 +17,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -26,6 +25,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from mumaris.clock import now
 from mumaris.settings import Settings
 from schemas.cloudevents import CloudEventAttributes
 from schemas.topics import Topic
@@ -42,10 +42,6 @@ def make_client(settings: Settings) -> AsyncMongoClient[dict[str, Any]]:
         connectTimeoutMS=settings.mongo_timeout_ms,
         appname="mumaris",
     )
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class AlreadyHandled(Exception):

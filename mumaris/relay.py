@@ -33,8 +33,9 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from mumaris.clock import now
 from mumaris.kafka import HealingProducer
-from mumaris.mongo import Outbox, now
+from mumaris.mongo import Outbox
 from mumaris.settings import Settings
 
 log = logging.getLogger("mumaris.relay")

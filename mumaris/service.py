@@ -50,7 +50,8 @@ class ServiceRuntime:
 
     def provide(self, key: str, value: Any) -> None:
         """Make a use-case object reachable by name from handlers (FastStream's context:
-        `Annotated[T, Context(key)]`) and from routes (`Depends(provided(key))`)."""
+        `Annotated[T, Context(key)]`) and from routes (`Depends(provided(key))`). A plain name:
+        FastStream reads a dot in it as attribute access."""
         self.broker.context.set_global(key, value)
         self.provided[key] = value
 

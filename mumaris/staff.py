@@ -5,7 +5,8 @@ from typing import Literal
 
 from pymongo.errors import DuplicateKeyError
 
-from mumaris.mongo import make_client, now
+from mumaris.clock import now
+from mumaris.mongo import make_client
 from mumaris.settings import Settings
 from services.intake import accounts as rules
 from services.intake.account_store import AccountStore

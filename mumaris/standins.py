@@ -32,9 +32,9 @@ import threading
 import time
 import uuid
 from collections import deque
+from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType

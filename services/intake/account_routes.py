@@ -16,11 +16,16 @@ from pydantic import BaseModel, Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from mumaris.auth import Principal, installed_revoked_sessions, issue_token, principal_from
+from mumaris.auth import (
+    Principal,
+    installed_revoked_sessions,
+    issue_token,
+    principal_from,
+)
+from mumaris.clock import now
 from mumaris.crypto import TokenRefused, read_signed_token, seal, signed_token
 from mumaris.errors import ApiError
 from mumaris.http import client_address, json_body_doc, read_json
-from mumaris.mongo import now
 from mumaris.service import ServiceRuntime
 from schemas import topics
 from schemas.events import (

@@ -23,11 +23,10 @@ from starlette.datastructures import UploadFile
 from mumaris import logs
 from mumaris.auth import STAFF_ROLES, Principal, principal_from
 from mumaris.certificates import CertificateRefused, check_certificate
-from mumaris.clock import today_in_riyadh
+from mumaris.clock import now, today_in_riyadh
 from mumaris.errors import ApiError
 from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex
 from mumaris.kafka import CloudEvent, PermanentEventError, subscribe
-from mumaris.mongo import now
 from mumaris.service import ServiceRuntime, create_http_app, create_runtime
 from mumaris.settings import Settings, get_settings
 from schemas import topics
@@ -53,7 +52,14 @@ from services.intake.classification_routes import (
     subscribe_classification_events,
 )
 from services.intake.classification_store import ClassificationStore
-from services.intake.domain import Lineage, Predecessor, ResubmissionRefused, Status, Step, resubmission_lineage
+from services.intake.domain import (
+    Lineage,
+    Predecessor,
+    ResubmissionRefused,
+    Status,
+    Step,
+    resubmission_lineage,
+)
 from services.intake.feed_consumer import subscribe_certificate_feed
 from services.intake.store import (
     ConcurrentUpdate,
@@ -63,7 +69,12 @@ from services.intake.store import (
     predecessor,
     version_of,
 )
-from services.intake.uploads import document_type_of, read_file, read_form, safe_filename
+from services.intake.uploads import (
+    document_type_of,
+    read_file,
+    read_form,
+    safe_filename,
+)
 
 SERVICE = "intake"
 DECISION_STATUS = {

@@ -23,7 +23,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION, DOCUMENT_TYPES, EXAMS, Classification, allowed_step
+from schemas.classifications import (
+    CLASSIFICATIONS,
+    CONDITIONS_VERSION,
+    DOCUMENT_TYPES,
+    EXAMS,
+    Classification,
+    allowed_step,
+)
 from schemas.events import CertificateMetadata, Localized
 from services.intake.domain import advance
 

@@ -23,12 +23,11 @@ from starlette.datastructures import FormData, UploadFile
 
 from mumaris import logs
 from mumaris.auth import Principal, principal_from
-from mumaris.clock import today_in_riyadh
+from mumaris.clock import now, today_in_riyadh
 from mumaris.errors import ApiError
 from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex
 from mumaris.identity import candidate_ref
 from mumaris.kafka import CloudEvent, PermanentEventError, subscribe
-from mumaris.mongo import now
 from mumaris.service import ServiceRuntime
 from schemas import topics
 from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION, Classification
@@ -48,9 +47,18 @@ from services.intake import accounts as account_rules
 from services.intake import classification as rules
 from services.intake.account_store import AccountStore
 from services.intake.classification import RequestStep, Stage
-from services.intake.classification_store import ClassificationStore, UnknownRequest, new_request_doc
+from services.intake.classification_store import (
+    ClassificationStore,
+    UnknownRequest,
+    new_request_doc,
+)
 from services.intake.store import IntakeStore, new_submission_doc
-from services.intake.uploads import document_type_of, read_file, read_form, safe_filename
+from services.intake.uploads import (
+    document_type_of,
+    read_file,
+    read_form,
+    safe_filename,
+)
 
 SERVICE = "intake"
 REQUEST_FIELD = "request"

@@ -14,7 +14,13 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.intake.classification import RequestProjection, RequestStep, Stage, opened, project_request
+from services.intake.classification import (
+    RequestProjection,
+    RequestStep,
+    Stage,
+    opened,
+    project_request,
+)
 from services.intake.store import ConcurrentUpdate
 
 

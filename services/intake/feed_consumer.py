@@ -33,15 +33,19 @@ from faststream.exceptions import NackMessage
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import ValidationError, WithJsonSchema
 
-from mumaris.clock import today_in_riyadh
+from mumaris.clock import now, today_in_riyadh
 from mumaris.files import FileStore
 from mumaris.http import inline_refs
 from mumaris.identity import candidate_ref
 from mumaris.kafka import NOT_RETRYABLE, backoff_delay, subscribe
-from mumaris.mongo import now
 from mumaris.service import ServiceRuntime
 from schemas import topics
-from schemas.cloudevents import STRUCTURED_CONTENT_TYPE, CloudEventAttributes, InvalidCloudEvent, from_structured
+from schemas.cloudevents import (
+    STRUCTURED_CONTENT_TYPE,
+    CloudEventAttributes,
+    InvalidCloudEvent,
+    from_structured,
+)
 from schemas.events import CertificateFeedRecord, PractitionerRef, StoredFile
 from services.intake.feed import (
     Accepted,

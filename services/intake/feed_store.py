@@ -18,7 +18,8 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from mumaris.mongo import UnitOfWork, now
+from mumaris.clock import now
+from mumaris.mongo import UnitOfWork
 
 Doc = dict[str, Any]
 

@@ -15,7 +15,8 @@ from typing import TypeVar
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from mumaris.auth import RevokedSessions
-from mumaris.mongo import UnitOfWork, now
+from mumaris.clock import now
+from mumaris.mongo import UnitOfWork
 from services.intake.account_store import AccountStore
 
 T = TypeVar("T")

@@ -14,7 +14,16 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schemas.events import SubmissionKind
-from services.intake.domain import FIRST_VERSION, PENDING, Lineage, Predecessor, Projection, Status, Step, project
+from services.intake.domain import (
+    FIRST_VERSION,
+    PENDING,
+    Lineage,
+    Predecessor,
+    Projection,
+    Status,
+    Step,
+    project,
+)
 
 
 def _step_doc(step: Step) -> dict[str, Any]:

@@ -18,9 +18,9 @@ from fastapi import FastAPI, Query, Request
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from mumaris.auth import principal_from
+from mumaris.clock import now
 from mumaris.errors import ApiError
 from mumaris.kafka import CloudEvent, subscribe
-from mumaris.mongo import now
 from mumaris.service import ServiceRuntime, create_http_app, create_runtime
 from mumaris.settings import Settings, get_settings
 from schemas import topics

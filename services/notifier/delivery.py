@@ -19,16 +19,23 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from mumaris.clock import now
 from mumaris.crypto import SealBroken, unseal
 from mumaris.kafka import PermanentEventError
-from mumaris.mongo import UnitOfWork, now
+from mumaris.mongo import UnitOfWork
 from mumaris.settings import Settings
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import DeliveryRequested, PhoneCodeIssued
 from services.notifier.channels import DeliveryError, PermanentDeliveryError
 from services.notifier.channels.email import send_email, stable_message_id
 from services.notifier.channels.sms import send_sms
-from services.notifier.domain import ACCOUNT_PHONE_CODE, CHANNELS, Notification, delivery_key, sms_for_phone_code
+from services.notifier.domain import (
+    ACCOUNT_PHONE_CODE,
+    CHANNELS,
+    Notification,
+    delivery_key,
+    sms_for_phone_code,
+)
 from services.notifier.intents import (
     FINAL_STATUSES,
     SECRET_PLACEHOLDER,

@@ -9,7 +9,14 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.notifier.intents import EXPIRED, FAILED, PENDING, SENDABLE_STATUSES, SENDING, SENT
+from services.notifier.intents import (
+    EXPIRED,
+    FAILED,
+    PENDING,
+    SENDABLE_STATUSES,
+    SENDING,
+    SENT,
+)
 
 
 class NotifierStore:

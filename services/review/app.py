@@ -19,11 +19,11 @@ from pydantic import BaseModel, Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from mumaris.auth import OVERSEER_ROLES, STAFF_ROLES, principal_from
+from mumaris.clock import now
 from mumaris.errors import ApiError
 from mumaris.files import FileStore
 from mumaris.http import client_address, json_body_doc, read_json
 from mumaris.kafka import CloudEvent, subscribe
-from mumaris.mongo import now
 from mumaris.service import ServiceRuntime, create_http_app, create_runtime
 from mumaris.settings import Settings, get_settings
 from schemas import topics
@@ -39,12 +39,18 @@ from schemas.events import (
 )
 from schemas.review_reasons import REJECTION_REASONS
 from services.review.desk import Actor, ReviewDesk
-from services.review.domain import DecisionRequest, ItemStatus, QueueState, queue_state, unique_codes
+from services.review.domain import (
+    DecisionRequest,
+    ItemStatus,
+    QueueState,
+    queue_state,
+    unique_codes,
+)
 from services.review.fee_desk import DocumentResult, FeeDesk
 from services.review.fee_metrics import FeeMetrics
-from services.review.queue_metrics import QueueMetrics
 from services.review.fee_store import ClassificationStore, IssueFilter
 from services.review.fees import ISSUE_KINDS, PaymentVerdict
+from services.review.queue_metrics import QueueMetrics
 from services.review.scheduler import FeeDeadlines
 from services.review.store import QueueFilter, ReviewStore, claim_of
 
@@ -78,7 +84,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.fees = fees  # for tests that drive the fee desk directly
     _add_fee_routes(app, runtime, requests)
     _add_review_routes(app, runtime, desk, fees, files)
-    from services.review.console import add_console_routes  # the console builds on the same desk
+    from services.review.console import (
+        add_console_routes,  # the console builds on the same desk
+    )
 
     add_console_routes(app, runtime, desk, fees, files)
     return app

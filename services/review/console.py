@@ -22,23 +22,33 @@ from urllib.parse import parse_qsl, urlencode
 import pypdfium2 as pdfium
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import (
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from mumaris.auth import installed_revoked_sessions
+from mumaris.clock import now
 from mumaris.errors import ApiError
 from mumaris.files import FileStore
 from mumaris.http import client_address
-from mumaris.mongo import now
 from mumaris.service import ServiceRuntime
 from schemas.classifications import DOCUMENT_TYPES
 from schemas.events import SubmissionKind
 from schemas.review_reasons import NEEDS_NOTE, REJECTION_REASONS
 from services.review.app import DecisionBody, document_response, item_view
-from services.review.console_session import CSRF_FIELD, PREFIX, ConsoleSessions, SignInRequired
+from services.review.console_session import (
+    CSRF_FIELD,
+    PREFIX,
+    ConsoleSessions,
+    SignInRequired,
+)
 from services.review.console_text import Words
 from services.review.desk import Actor, ReviewDesk, may_see_document
 from services.review.domain import QueueState

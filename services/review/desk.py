@@ -13,8 +13,9 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from mumaris.auth import OVERSEER_ROLES, Principal
+from mumaris.clock import now
 from mumaris.errors import ApiError
-from mumaris.mongo import UnitOfWork, now
+from mumaris.mongo import UnitOfWork
 from mumaris.settings import Settings
 from schemas import topics
 from schemas.events import (

@@ -16,9 +16,10 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from mumaris.clock import now
 from mumaris.identity import candidate_ref
 from mumaris.kafka import PermanentEventError
-from mumaris.mongo import UnitOfWork, now
+from mumaris.mongo import UnitOfWork
 from mumaris.settings import Settings
 from schemas import topics
 from schemas.classifications import CLASSIFICATIONS, EXAMS

@@ -5,7 +5,7 @@ import math
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from mumaris.mongo import now
+from mumaris.clock import now
 from services.review.fee_store import ClassificationStore
 from services.review.fees import ISSUE_KINDS, PaymentVerdict
 

@@ -6,7 +6,7 @@ import math
 
 from prometheus_client import CollectorRegistry, Gauge
 
-from mumaris.mongo import now
+from mumaris.clock import now
 from services.review.store import ReviewStore
 
 

@@ -24,7 +24,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from mumaris.mongo import now
+from mumaris.clock import now
 from services.review.fee_desk import FeeDesk
 
 log = logging.getLogger("mumaris.review.deadlines")

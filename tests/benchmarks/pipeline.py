@@ -24,13 +24,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
 from mumaris.auth import Principal, issue_token
-from mumaris.standins import MailCatcher
 from mumaris.launcher import SERVICES, ServiceGroup
 from mumaris.stack import LocalStack, create_topics, free_port
+from mumaris.standins import MailCatcher
 from schemas.topics import all_topic_names
 from tests.documents import jpeg_bytes
 from tests.support import settings_for, unique
-
 
 
 def metadata(i: int) -> str:

@@ -20,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from mumaris.mongo import now
+from mumaris.clock import now
 from mumaris.service import create_runtime
 from mumaris.stack import LocalStack
 from services.review.desk import Actor, ReviewDesk

@@ -19,7 +19,7 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from services.validator.checks import CheckLimits, inspect_document
+from services.validator.inspection.checks import CheckLimits, inspect_document
 from tests.documents import text_certificate_jpeg_bytes, text_certificate_words
 
 RADII = (0.0, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0)

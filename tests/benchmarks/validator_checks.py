@@ -18,7 +18,12 @@ from collections.abc import Callable
 
 from PIL import Image
 
-from services.validator.checks import CheckLimits, _draft_request, inspect_document, passed
+from services.validator.inspection.checks import (
+    CheckLimits,
+    _draft_request,
+    inspect_document,
+    passed,
+)
 from tests import documents
 
 LIMITS = CheckLimits(max_bytes=10 * 1024 * 1024)

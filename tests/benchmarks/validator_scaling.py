@@ -24,7 +24,13 @@ from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex
 from mumaris.launcher import ServiceGroup
 from mumaris.stack import LocalStack, free_port
 from schemas.cloudevents import CloudEventAttributes
-from schemas.events import CertificateMetadata, PractitionerRef, StoredFile, SubmissionKind, SubmissionReceived
+from schemas.events import (
+    CertificateMetadata,
+    PractitionerRef,
+    StoredFile,
+    SubmissionKind,
+    SubmissionReceived,
+)
 from schemas.topics import SUBMISSION_RECEIVED, all_topic_names
 from tests.documents import jpeg_bytes
 

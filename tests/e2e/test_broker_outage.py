@@ -6,12 +6,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mumaris.standins import MailCatcher
 from mumaris.stack import LocalStack
+from mumaris.standins import MailCatcher, SmsGatewayStandIn
 from schemas.topics import all_topic_names
 from tests.documents import jpeg_bytes
 from tests.e2e.conftest import Pipeline, start_pipeline
-from mumaris.standins import SmsGatewayStandIn
 from tests.e2e.test_pipeline import reach, status_of, upload
 
 pytestmark = pytest.mark.e2e

@@ -15,7 +15,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from mumaris.auth import Principal, issue_token
-from mumaris.mongo import now
+from mumaris.clock import now
 from schemas import topics
 from schemas.classifications import CONDITIONS_VERSION
 from services.intake.accounts import make_valid_id, membership_number

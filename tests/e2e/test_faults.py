@@ -31,7 +31,13 @@ from schemas.topics import (
 from tests.documents import jpeg_bytes
 from tests.e2e.conftest import Pipeline, start_pipeline
 from tests.e2e.test_pipeline import reach, upload
-from tests.load import UploadLoad, copies_per_event, distinct_scans, statuses, wait_until_all_reach
+from tests.load import (
+    UploadLoad,
+    copies_per_event,
+    distinct_scans,
+    statuses,
+    wait_until_all_reach,
+)
 from tests.support import committed_offset, eventually, read_all
 
 pytestmark = pytest.mark.e2e

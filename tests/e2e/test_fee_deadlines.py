@@ -18,8 +18,8 @@ import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from mumaris.clock import now
 from mumaris.launcher import ServiceGroup
-from mumaris.mongo import now
 from mumaris.settings import Settings
 from mumaris.stack import LocalStack, StackInfo, free_port
 from schemas import topics

@@ -26,11 +26,34 @@ from mumaris.settings import Settings
 from mumaris.stack import LocalStack, free_port
 from mumaris.standins import MailCatcher, SmsGatewayStandIn
 from schemas.cloudevents import CloudEventAttributes
-from schemas.events import CertificateMetadata, Decision, PhoneCodeIssued, PractitionerRef, ReviewDecided, SubmissionKind
-from schemas.topics import ACCOUNT_PHONE_CODE, NOTIFICATION_EMAIL, NOTIFICATION_SMS, REVIEW_DECIDED, Topic, all_topic_names
+from schemas.events import (
+    CertificateMetadata,
+    Decision,
+    PhoneCodeIssued,
+    PractitionerRef,
+    ReviewDecided,
+    SubmissionKind,
+)
+from schemas.topics import (
+    ACCOUNT_PHONE_CODE,
+    NOTIFICATION_EMAIL,
+    NOTIFICATION_SMS,
+    REVIEW_DECIDED,
+    Topic,
+    all_topic_names,
+)
 from services.notifier.channels.email import stable_message_id
 from services.notifier.domain import delivery_key
-from tests.support import committed_offset, eventually, headers_of, produce, read_all, settings_for, unique, wait_consumed
+from tests.support import (
+    committed_offset,
+    eventually,
+    headers_of,
+    produce,
+    read_all,
+    settings_for,
+    unique,
+    wait_consumed,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -263,7 +286,12 @@ async def test_the_fee_journey_reaches_the_mailbox_the_phone_and_the_inbox_in_th
         FeeReminderDue,
         Localized,
     )
-    from schemas.topics import CLASSIFICATION_CHANGED, CLASSIFICATION_LAPSED, FEE_INVOICED, FEE_REMINDER
+    from schemas.topics import (
+        CLASSIFICATION_CHANGED,
+        CLASSIFICATION_LAPSED,
+        FEE_INVOICED,
+        FEE_REMINDER,
+    )
 
     account, phone = unique("acc"), unique_phone()
     await notifier.send_phone_code(account, phone, "112233")  # how notifier learns the phone number

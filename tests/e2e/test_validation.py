@@ -10,9 +10,9 @@ import pytest
 from PIL import Image, ImageFilter
 
 from mumaris.demo import certificate_scan
+from schemas.topics import REVIEW_DECIDED
 from tests.e2e.conftest import Pipeline
 from tests.e2e.test_pipeline import METADATA, reach, upload
-from schemas.topics import REVIEW_DECIDED
 from tests.support import eventually, read_all, wait_consumed
 
 pytestmark = pytest.mark.e2e

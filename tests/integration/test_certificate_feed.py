@@ -25,10 +25,9 @@ from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 from pymongo.errors import AutoReconnect
 
-from mumaris.clock import today_in_riyadh
+from mumaris.clock import now, today_in_riyadh
 from mumaris.files import FileStore, sha256_hex
 from mumaris.identity import candidate_ref
-from mumaris.mongo import now
 from mumaris.settings import Settings
 from mumaris.stack import StackInfo
 from schemas import topics

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from mumaris.auth import Principal, issue_token
-from mumaris.mongo import now
+from mumaris.clock import now
 from mumaris.settings import Settings
 from mumaris.stack import StackInfo
 from schemas import topics

@@ -21,9 +21,9 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from mumaris.auth import Principal, issue_token
+from mumaris.clock import now
 from mumaris.identity import candidate_ref
 from mumaris.kafka import encode_event
-from mumaris.mongo import now
 from mumaris.settings import Settings
 from mumaris.stack import StackInfo
 from schemas import topics

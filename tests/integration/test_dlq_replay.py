@@ -1,14 +1,13 @@
 """Operations replay dead letters once the cause is fixed: each takes effect once, and a second
 replay sends nothing again."""
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 
 import pytest
-
-import asyncio
 
 from mumaris.dlq import list_dead_letters, replay
 from mumaris.kafka import CloudEvent, subscribe

@@ -16,7 +16,11 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont, features
 
 from schemas.events import Finding
-from services.validator.content import OcrUnavailable, content_findings, ocr_text
+from services.validator.inspection.content import (
+    OcrUnavailable,
+    content_findings,
+    ocr_text,
+)
 
 MARCH_14 = date(2025, 3, 14)
 ISSUER = "King Saud University Medical City"

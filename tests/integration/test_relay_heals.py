@@ -130,6 +130,7 @@ async def drive_through_outage(load: RelayUnderLoad, stack: LocalStack, *, kill:
 def assert_published_once_in_order(load: RelayUnderLoad, records: list[Any]) -> None:
     numbers = [json.loads(record.value)["n"] for record in records]
     copies = sum(count - 1 for count in Counter(numbers).values())
+    print(f"{load.written} events written, {len(records)} records published, {copies} copies")
     assert set(numbers) == set(range(load.written)), "an event written was never published"
     # Copies are sends the broker took whose acknowledgement was lost in the outage: at most what
     # was in flight at that moment, a small fraction of what was sent.

@@ -18,14 +18,20 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from mumaris.auth import Principal, issue_token
-from mumaris.clock import today_in_riyadh
+from mumaris.clock import now, today_in_riyadh
 from mumaris.kafka import encode_event
-from mumaris.mongo import now
 from mumaris.settings import Settings
 from mumaris.stack import StackInfo
 from schemas import topics
 from schemas.cloudevents import CloudEventAttributes
-from schemas.events import Decision, Event, PractitionerRef, ReviewDecided, ReviewQueued, SubmissionKind
+from schemas.events import (
+    Decision,
+    Event,
+    PractitionerRef,
+    ReviewDecided,
+    ReviewQueued,
+    SubmissionKind,
+)
 from schemas.topics import Topic
 from services.intake.app import create_app as create_intake
 from services.validator.app import create_app as create_validator

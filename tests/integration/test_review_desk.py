@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from mumaris.clock import now
 from mumaris.errors import ApiError
-from mumaris.mongo import now
 from mumaris.service import create_runtime
 from mumaris.stack import StackInfo
 from schemas import topics

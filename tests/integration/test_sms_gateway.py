@@ -5,14 +5,13 @@ import socket
 from collections.abc import AsyncIterator
 
 import pytest
-
 from pydantic import SecretStr
 
 from mumaris.settings import Settings
+from mumaris.standins import SmsGatewayStandIn
 from services.notifier.channels import PermanentDeliveryError, TransientDeliveryError
 from services.notifier.channels.sms import send_sms
 from services.notifier.domain import delivery_key, sms_for_phone_code
-from mumaris.standins import SmsGatewayStandIn
 
 API_KEY = "test-sms-key-5f1c"
 PHONE = "+966512345678"

@@ -13,7 +13,12 @@ from pydantic import BaseModel
 from starlette.types import Message
 
 from mumaris.errors import ApiError
-from mumaris.http import allow_larger_body, install_body_limit, install_error_handlers, read_json
+from mumaris.http import (
+    allow_larger_body,
+    install_body_limit,
+    install_error_handlers,
+    read_json,
+)
 
 LIMIT = 1024
 

@@ -5,7 +5,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from mumaris.certificates import EARLIEST_OBTAINED_ON, CertificateRefused, check_certificate, check_obtained_on
+from mumaris.certificates import (
+    EARLIEST_OBTAINED_ON,
+    CertificateRefused,
+    check_certificate,
+    check_obtained_on,
+)
 from mumaris.errors import MESSAGES
 from schemas.events import CertificateMetadata
 

@@ -26,7 +26,7 @@ from services.intake.classification import (
     opened,
     project_request,
 )
-from services.validator.domain import certificate_key, metadata_findings
+from services.validator.inspection.rules import certificate_key, metadata_findings
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -11,8 +11,14 @@ from PIL import Image
 
 from mumaris.errors import MESSAGES, localized
 from schemas.events import Finding
-from services.validator import content
-from services.validator.content import OcrUnavailable, content_findings, match_content, normalize, ocr_text
+from services.validator.inspection import content
+from services.validator.inspection.content import (
+    OcrUnavailable,
+    content_findings,
+    match_content,
+    normalize,
+    ocr_text,
+)
 
 MARCH_14 = date(2025, 3, 14)
 NAME = "Sara Ahmed Al-Qahtani"

@@ -8,7 +8,13 @@ import pytest
 
 from mumaris.crypto import generate_key, seal
 from mumaris.settings import Settings
-from schemas.events import CertificateMetadata, Decision, PractitionerRef, ReviewDecided, SubmissionKind
+from schemas.events import (
+    CertificateMetadata,
+    Decision,
+    PractitionerRef,
+    ReviewDecided,
+    SubmissionKind,
+)
 from services.notifier.channels.email import stable_message_id
 from services.notifier.domain import (
     delivery_key,

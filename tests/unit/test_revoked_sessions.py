@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from fastapi import Request
 
-from mumaris.auth import Principal, RevokedSessions, issue_token, principal_from, verify_token
+from mumaris.auth import (
+    Principal,
+    RevokedSessions,
+    issue_token,
+    principal_from,
+    verify_token,
+)
 from mumaris.errors import ApiError
 from tests.unit.test_auth_tokens import SETTINGS
 

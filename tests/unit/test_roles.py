@@ -8,7 +8,15 @@ from typing import get_args
 
 import pytest
 
-from mumaris.auth import OVERSEER_ROLES, STAFF_LADDER, STAFF_ROLES, Principal, Role, issue_token, principal_from
+from mumaris.auth import (
+    OVERSEER_ROLES,
+    STAFF_LADDER,
+    STAFF_ROLES,
+    Principal,
+    Role,
+    issue_token,
+    principal_from,
+)
 from mumaris.errors import ApiError
 from tests.unit.test_auth_tokens import SETTINGS, request_with
 

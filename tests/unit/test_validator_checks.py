@@ -17,8 +17,8 @@ from mumaris.errors import MESSAGES, localized
 from mumaris.files import sniff_type
 from mumaris.settings import Settings
 from schemas.events import Finding
-from services.validator import checks
-from services.validator.checks import (
+from services.validator.inspection import checks
+from services.validator.inspection.checks import (
     WORKING_SHORT_SIDE,
     CheckLimits,
     DocumentReport,

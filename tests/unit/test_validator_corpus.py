@@ -18,10 +18,16 @@ from typing import Literal
 import pytest
 from PIL import ExifTags, Image
 from pypdf import PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 
 from mumaris.errors import localized
-from services.validator.checks import CheckLimits, inspect_document, passed
+from services.validator.inspection.checks import CheckLimits, inspect_document, passed
 from tests import documents
 from tests.documents import RawStream, raw_pdf_bytes
 

@@ -8,8 +8,8 @@ from PIL import Image, ImageFilter
 
 from mumaris.files import sha256_hex
 from schemas.events import CertificateMetadata
-from services.validator.checks import CheckLimits, inspect_document
-from services.validator.domain import (
+from services.validator.inspection.checks import CheckLimits, inspect_document
+from services.validator.inspection.rules import (
     HASH_SIDE,
     Fingerprint,
     certificate_key,

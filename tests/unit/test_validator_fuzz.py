@@ -16,7 +16,11 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from mumaris.errors import MESSAGES
-from services.validator.checks import CheckLimits, DocumentReport, inspect_document
+from services.validator.inspection.checks import (
+    CheckLimits,
+    DocumentReport,
+    inspect_document,
+)
 from tests import documents
 
 LIMITS = CheckLimits(max_bytes=5_000_000)

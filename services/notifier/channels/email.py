@@ -15,7 +15,11 @@ from typing import Protocol
 import aiosmtplib
 
 from mumaris.settings import Settings
-from services.notifier.channels import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from services.notifier.channels import (
+    DeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 
 CHANNEL = "email"
 FALLBACK_MESSAGE_ID_DOMAIN = "mumaris.local"

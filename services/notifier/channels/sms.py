@@ -11,7 +11,11 @@ from typing import Any
 import httpx
 
 from mumaris.settings import Settings
-from services.notifier.channels import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from services.notifier.channels import (
+    DeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 
 CHANNEL = "sms"
 

@@ -14,11 +14,10 @@ from datetime import date
 import numpy as np
 from PIL import Image
 
+from mumaris.certificates import CertificateRefused, check_obtained_on
 from mumaris.errors import localized
 from schemas.events import CertificateMetadata, Finding
 
-# Older than this is a typo, not a certificate of a practising professional.
-EARLIEST_PLAUSIBLE = date(1950, 1, 1)
 HASH_SIDE = 16  # a 16×16 difference hash: 256 bits, fine enough to tell two certificates of one template apart
 # Neighbouring cells of the hash that differ by at least this many grey levels are a clear
 # difference: re-encoding, resizing or another exposure does not turn it around.
@@ -40,10 +39,10 @@ def _pass(rule: str, evidence: str | None = None) -> Finding:
 def metadata_findings(certificate: CertificateMetadata, today: date) -> list[Finding]:
     """The declared date is possible and the descriptive fields say something."""
     findings: list[Finding] = []
-    if certificate.obtained_on > today:
-        findings.append(_fail("metadata.date", "metadata.date_in_future", certificate.obtained_on.isoformat()))
-    elif certificate.obtained_on < EARLIEST_PLAUSIBLE:
-        findings.append(_fail("metadata.date", "metadata.date_implausible", certificate.obtained_on.isoformat()))
+    try:  # the rule intake applies at the door, for events published before it did
+        check_obtained_on(certificate.obtained_on, today)
+    except CertificateRefused as refusal:
+        findings.append(_fail("metadata.date", refusal.code, certificate.obtained_on.isoformat()))
     else:
         findings.append(_pass("metadata.date"))
     blank = [field for field in ("institution", "specialty", "degree") if not _meaningful(getattr(certificate, field))]

@@ -9,7 +9,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schemas.events import Finding
-from services.validator.domain import Fingerprint
+from services.validator.inspection.rules import Fingerprint
 
 
 class ValidatorStore:

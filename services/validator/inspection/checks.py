@@ -43,7 +43,14 @@ import pypdfium2.raw as pdfium_c
 from PIL import ExifTags, Image
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NullObject, PdfObject
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NullObject,
+    PdfObject,
+)
 
 from mumaris.errors import localized
 from mumaris.files import DocumentType, sniff_type
