@@ -38,7 +38,7 @@ STAFF_LADDER: tuple[Role, ...] = ("reviewer", "supervisor", "admin")
 
 def roles_from(least: Role) -> tuple[Role, ...]:
     """`least` and every staff role above it."""
-    return STAFF_LADDER[STAFF_LADDER.index(least):]
+    return STAFF_LADDER[STAFF_LADDER.index(least) :]
 
 
 STAFF_ROLES = roles_from("reviewer")  # read every submission, work the review queue
@@ -161,8 +161,9 @@ class RevokedSessions:
 
     COLLECTION = "auth.revoked_sessions"
 
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], settings: Settings,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, db: AsyncDatabase[dict[str, Any]], settings: Settings, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.collection = db[self.COLLECTION]
         self.clock = clock  # measures how long ago the revocations were last read
         self.poll_s = settings.session_revocation_poll_s
@@ -190,8 +191,9 @@ class RevokedSessions:
 
     # --- writing (intake: logout, refresh-token reuse, password change) ------------------------
 
-    async def revoke(self, session_ids: Iterable[str], reason: str, at: datetime,
-                     session: AsyncClientSession | None = None) -> None:
+    async def revoke(
+        self, session_ids: Iterable[str], reason: str, at: datetime, session: AsyncClientSession | None = None
+    ) -> None:
         """Record that these sessions ended at `at` (in the caller's transaction, when given).
         Revoking a session twice keeps the first time. Take `at` inside the transaction's attempt
         (a retried transaction gets a fresh one): readers look back only a few seconds past the
@@ -201,7 +203,8 @@ class RevokedSessions:
             await self.collection.update_one(
                 {"_id": session_id},
                 {"$setOnInsert": {"revoked_at": at, "reason": reason, "expires_at": at + self.keep}},
-                upsert=True, session=session,
+                upsert=True,
+                session=session,
             )
 
     # --- reading ----------------------------------------------------------------------------------

@@ -31,8 +31,12 @@ class CertificateRefused(ValueError):
 
 def check_obtained_on(obtained_on: date, today: date) -> None:
     """Refuses a date after `today` ("metadata.date_in_future") or before 1950 ("metadata.date_implausible")."""
-    window = {"field": "obtained_on", "obtained_on": obtained_on.isoformat(),
-              "earliest": EARLIEST_OBTAINED_ON.isoformat(), "latest": today.isoformat()}
+    window = {
+        "field": "obtained_on",
+        "obtained_on": obtained_on.isoformat(),
+        "earliest": EARLIEST_OBTAINED_ON.isoformat(),
+        "latest": today.isoformat(),
+    }
     if obtained_on > today:
         raise CertificateRefused("metadata.date_in_future", "obtained_on", window)
     if obtained_on < EARLIEST_OBTAINED_ON:

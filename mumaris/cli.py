@@ -1,12 +1,12 @@
 """`mumaris`: the command line for developers and operations.
 
-    mumaris stack up|down|status     the embedded local stack (Kafka KRaft + SecantusDB)
-    mumaris topics create            create every catalogue topic and its dead-letter topic
-    mumaris run <service>            run one service (intake, validator, review, notifier)
-    mumaris demo                     the whole pipeline, one certificate from upload to approval
-    mumaris dlq list|show|replay     dead letters for operations
-    mumaris users create             reviewer and admin accounts
-    mumaris token                    mint a development bearer token
+mumaris stack up|down|status     the embedded local stack (Kafka KRaft + SecantusDB)
+mumaris topics create            create every catalogue topic and its dead-letter topic
+mumaris run <service>            run one service (intake, validator, review, notifier)
+mumaris demo                     the whole pipeline, one certificate from upload to approval
+mumaris dlq list|show|replay     dead letters for operations
+mumaris users create             reviewer and admin accounts
+mumaris token                    mint a development bearer token
 """
 
 import asyncio
@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 stack_app = typer.Typer(help="The embedded local stack: a real Kafka broker and a MongoDB-wire server.")
-topics_app = typer.Typer(help="Kafka topics: without a command, their live status (offsets, rates, lag).",
-                         invoke_without_command=True)
+topics_app = typer.Typer(
+    help="Kafka topics: without a command, their live status (offsets, rates, lag).", invoke_without_command=True
+)
 app.add_typer(stack_app, name="stack")
 app.add_typer(topics_app, name="topics")
 
@@ -89,9 +90,11 @@ def _write_env_file(env: dict[str, str]) -> None:
 
 
 @topics_app.callback()
-def topics_status(ctx: typer.Context,
-                  dlq: Annotated[bool, typer.Option(help="include the dead-letter topics")] = True,
-                  topic: Annotated[list[str] | None, typer.Option(help="only these topics (repeatable)")] = None) -> None:
+def topics_status(
+    ctx: typer.Context,
+    dlq: Annotated[bool, typer.Option(help="include the dead-letter topics")] = True,
+    topic: Annotated[list[str] | None, typer.Option(help="only these topics (repeatable)")] = None,
+) -> None:
     """For each topic: partitions, end offsets, messages/s over the last minute, lag per consumer group."""
     if ctx.invoked_subcommand is not None:
         return
@@ -108,8 +111,10 @@ def topics_list() -> None:
     from schemas.topics import CATALOGUE
 
     for topic in CATALOGUE:
-        typer.echo(f"{topic.name:<22} {topic.ce_type:<34} key={topic.key:<14} "
-                   f"{','.join(topic.producers)} → {','.join(topic.consumers)}   (+ {topic.dlq})")
+        typer.echo(
+            f"{topic.name:<22} {topic.ce_type:<34} key={topic.key:<14} "
+            f"{','.join(topic.producers)} → {','.join(topic.consumers)}   (+ {topic.dlq})"
+        )
 
 
 @topics_app.command("create")
@@ -120,7 +125,9 @@ def topics_create() -> None:
 
     settings = get_settings()
     created = asyncio.run(
-        create_topics(settings.kafka_bootstrap, all_topic_names(), settings.kafka_partitions, settings.kafka_replication_factor)
+        create_topics(
+            settings.kafka_bootstrap, all_topic_names(), settings.kafka_partitions, settings.kafka_replication_factor
+        )
     )
     typer.echo(f"created {len(created)} topic(s): {', '.join(created) or '-'}")
 
@@ -188,8 +195,13 @@ def dlq_show(topic: str, partition: int, offset: int) -> None:
 
     for view in asyncio.run(list_dead_letters(get_settings().kafka_bootstrap, topic)):
         if (view.partition, view.offset) == (partition, offset):
-            typer.echo(json.dumps({"headers": view.headers, "key": view.key,
-                                   "body": view.body.decode("utf-8", "replace")}, ensure_ascii=False, indent=2))
+            typer.echo(
+                json.dumps(
+                    {"headers": view.headers, "key": view.key, "body": view.body.decode("utf-8", "replace")},
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
             return
     typer.echo("no such dead letter", err=True)
     raise typer.Exit(1)
@@ -228,10 +240,18 @@ def users_create(
     from mumaris.staff import create_staff_account
 
     try:
-        account_id = asyncio.run(create_staff_account(
-            get_settings(), role=role.value, email=email, first_name=first_name, last_name=last_name,
-            id_number=id_number, password=password, locale="en" if locale == "en" else "ar",
-        ))
+        account_id = asyncio.run(
+            create_staff_account(
+                get_settings(),
+                role=role.value,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                id_number=id_number,
+                password=password,
+                locale="en" if locale == "en" else "ar",
+            )
+        )
     except ValueError as error:
         typer.echo(f"refused: {error}", err=True)
         raise typer.Exit(2) from error

@@ -78,8 +78,9 @@ def unseal(token: str, key: str, *, ttl_s: int | None = None, now: datetime | No
         raise SealBroken("sealed value refused") from exc
 
 
-def signed_token(payload: dict[str, Any], secret: str, ttl_s: int, *, purpose: str = EMAIL_CONFIRM,
-                 now: datetime | None = None) -> str:
+def signed_token(
+    payload: dict[str, Any], secret: str, ttl_s: int, *, purpose: str = EMAIL_CONFIRM, now: datetime | None = None
+) -> str:
     """A signed token carrying `payload` plus purpose, jti (a fresh one unless the payload has one),
     iat and exp."""
     clash = _RESERVED & payload.keys()
@@ -90,13 +91,16 @@ def signed_token(payload: dict[str, Any], secret: str, ttl_s: int, *, purpose: s
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
-def read_signed_token(token: str, secret: str, *, purpose: str = EMAIL_CONFIRM,
-                      now: datetime | None = None) -> dict[str, Any]:
+def read_signed_token(
+    token: str, secret: str, *, purpose: str = EMAIL_CONFIRM, now: datetime | None = None
+) -> dict[str, Any]:
     """The claims (jti included); `TokenRefused("account.link_expired")` when it is past `exp`,
     `TokenRefused("account.link_invalid")` when it is tampered, foreign, malformed or for another purpose."""
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[_ALGORITHM],
+            token,
+            secret,
+            algorithms=[_ALGORITHM],
             options={"require": ["exp", "iat", "jti", "purpose"], "verify_exp": False, "verify_iat": False},
         )
     except (jwt.PyJWTError, TypeError, ValueError):

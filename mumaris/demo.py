@@ -25,8 +25,13 @@ from schemas.topics import all_topic_names
 from services.intake.accounts import make_valid_id
 
 
-def certificate_scan(name: str, issuer: str = "Saudi Commission for Health Specialties",
-                     issued: date | None = None, width: int = 1240, height: int = 1754) -> bytes:
+def certificate_scan(
+    name: str,
+    issuer: str = "Saudi Commission for Health Specialties",
+    issued: date | None = None,
+    width: int = 1240,
+    height: int = 1754,
+) -> bytes:
     """A JPEG that looks like a scanned certificate: paper, a border, the holder's name, the
     issuer and the date in print the validator's OCR can read."""
     image = Image.new("RGB", (width, height), (250, 248, 240))
@@ -71,8 +76,12 @@ def run_demo(keep: bool = False) -> int:
         try:
             ports = {name: free_port() for name in SERVICES}
             group = ServiceGroup(
-                env={**info.env(), "MUMARIS_SMTP_PORT": str(mail.port), "MUMARIS_SMS_GATEWAY_URL": sms.url,
-                     "MUMARIS_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['intake']}"},
+                env={
+                    **info.env(),
+                    "MUMARIS_SMTP_PORT": str(mail.port),
+                    "MUMARIS_SMS_GATEWAY_URL": sms.url,
+                    "MUMARIS_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['intake']}",
+                },
                 log_dir=PROJECT_ROOT / ".mumaris" / "logs",
             )
             for name in SERVICES:
@@ -100,9 +109,17 @@ def _open_an_account(group: ServiceGroup, mail: MailCatcher, sms: SmsGatewayStan
     intake = group.processes["intake"].url
     tag = uuid.uuid4().hex[:8]
     email = f"noura.{tag}@example.sa"
-    body = {"first_name": "Noura", "last_name": "Al-Qahtani", "id_number": make_valid_id("1", f"{int(tag, 16) % 10**8:08d}"),
-            "email": email, "mobile": f"05{int(tag, 16) % 10**8:08d}", "password": PASSWORD,
-            "password_confirmation": PASSWORD, "accept_terms": True, "locale": "ar"}
+    body = {
+        "first_name": "Noura",
+        "last_name": "Al-Qahtani",
+        "id_number": make_valid_id("1", f"{int(tag, 16) % 10**8:08d}"),
+        "email": email,
+        "mobile": f"05{int(tag, 16) % 10**8:08d}",
+        "password": PASSWORD,
+        "password_confirmation": PASSWORD,
+        "accept_terms": True,
+        "locale": "ar",
+    }
     _say(f"\n1. Noura signs up (POST /v1/accounts, {email})")
     created = httpx.post(f"{intake}/v1/accounts", json=body)
     created.raise_for_status()
@@ -112,8 +129,12 @@ def _open_an_account(group: ServiceGroup, mail: MailCatcher, sms: SmsGatewayStan
     code = re.search(r"\b(\d{6})\b", message["text"]).group(1)  # type: ignore[union-attr]
     httpx.post(f"{intake}/v1/accounts/verify-phone", json={"account_id": account_id, "code": code}).raise_for_status()
     _say("2. she confirms her phone with the code; an e-mail link follows")
-    confirmation = wait_for("the confirmation e-mail", lambda: next((m for m in mail.messages if m["To"] == email), None))
-    link = re.search(r"https?://\S+confirm-email\?token=[\w.\-]+", confirmation.get_body(preferencelist=("plain",)).get_content())
+    confirmation = wait_for(
+        "the confirmation e-mail", lambda: next((m for m in mail.messages if m["To"] == email), None)
+    )
+    link = re.search(
+        r"https?://\S+confirm-email\?token=[\w.\-]+", confirmation.get_body(preferencelist=("plain",)).get_content()
+    )
     opened = httpx.get(link.group(0))  # type: ignore[union-attr]
     opened.raise_for_status()
     _say(f"   link opened: account active, membership number {opened.json()['membership_number']}")
@@ -127,27 +148,52 @@ def _staff_sign_in(group: ServiceGroup, settings: Settings) -> dict[str, str]:
     """A reviewer account as operations create it (`mumaris users create`), then a normal login."""
     tag = uuid.uuid4().hex[:8]
     email = f"khalid.{tag}@scfhs.gov.sa"
-    asyncio.run(create_staff_account(settings, role="reviewer", email=email, first_name="Khalid", last_name="Al-Dosari",
-                                     id_number=make_valid_id("1", f"{int(tag, 16) % 10**8 + 1:08d}"),
-                                     password="Review#2026-desk", locale="ar"))
-    tokens = httpx.post(f"{group.processes['intake'].url}/v1/auth/login",
-                        json={"email": email, "password": "Review#2026-desk"})
+    asyncio.run(
+        create_staff_account(
+            settings,
+            role="reviewer",
+            email=email,
+            first_name="Khalid",
+            last_name="Al-Dosari",
+            id_number=make_valid_id("1", f"{int(tag, 16) % 10**8 + 1:08d}"),
+            password="Review#2026-desk",
+            locale="ar",
+        )
+    )
+    tokens = httpx.post(
+        f"{group.processes['intake'].url}/v1/auth/login", json={"email": email, "password": "Review#2026-desk"}
+    )
     tokens.raise_for_status()
     return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
 
 
-def _drive_one_certificate(group: ServiceGroup, mail: MailCatcher, as_practitioner: dict[str, str],
-                           practitioner_email: str, as_reviewer: dict[str, str]) -> None:
+def _drive_one_certificate(
+    group: ServiceGroup,
+    mail: MailCatcher,
+    as_practitioner: dict[str, str],
+    practitioner_email: str,
+    as_reviewer: dict[str, str],
+) -> None:
     intake = group.processes["intake"].url
     review = group.processes["review"].url
 
-    metadata = {"name": "Family Medicine Residency Certificate", "obtained_on": "2025-06-30",
-                "institution": "Saudi Commission for Health Specialties", "specialty": "Family Medicine",
-                "degree": "Saudi Board"}
-    scan = certificate_scan("Dr. Noura Al-Qahtani", metadata["institution"], date.fromisoformat(metadata["obtained_on"]))
+    metadata = {
+        "name": "Family Medicine Residency Certificate",
+        "obtained_on": "2025-06-30",
+        "institution": "Saudi Commission for Health Specialties",
+        "specialty": "Family Medicine",
+        "degree": "Saudi Board",
+    }
+    scan = certificate_scan(
+        "Dr. Noura Al-Qahtani", metadata["institution"], date.fromisoformat(metadata["obtained_on"])
+    )
     _say(f"4. she uploads a certificate scan ({len(scan) // 1024} KiB JPEG)")
-    answer = httpx.post(f"{intake}/v1/certificates", headers=as_practitioner,
-                        data={"metadata": json.dumps(metadata)}, files={"file": ("certificate.jpg", scan, "image/jpeg")})
+    answer = httpx.post(
+        f"{intake}/v1/certificates",
+        headers=as_practitioner,
+        data={"metadata": json.dumps(metadata)},
+        files={"file": ("certificate.jpg", scan, "image/jpeg")},
+    )
     answer.raise_for_status()
     submission_id = answer.json()["submission_id"]
     _say(f"   intake answered {answer.status_code}: {answer.json()}")
@@ -165,10 +211,15 @@ def _drive_one_certificate(group: ServiceGroup, mail: MailCatcher, as_practition
     _say("6. reviewer Khalid claims it (a 30-minute lease nobody else can take) and approves it")
     item = httpx.post(f"{review}/v1/review/{submission_id}/claim", headers=as_reviewer).raise_for_status().json()
     _say(f"   claimed until {item['claim']['expires_at']}; service-level deadline {item['sla_due_at']}")
-    read = {f["rule"]: f.get("evidence") for f in item["findings"] if f["rule"].startswith("content.") and f["outcome"] == "pass"}
+    read = {
+        f["rule"]: f.get("evidence")
+        for f in item["findings"]
+        if f["rule"].startswith("content.") and f["outcome"] == "pass"
+    }
     _say(f"   the reviewer sees what OCR read on the scan: {read}")
-    decided = httpx.post(f"{review}/v1/review/{submission_id}/decision", headers=as_reviewer,
-                         json={"decision": "approve"})
+    decided = httpx.post(
+        f"{review}/v1/review/{submission_id}/decision", headers=as_reviewer, json={"decision": "approve"}
+    )
     decided.raise_for_status()
     history = httpx.get(f"{review}/v1/review/{submission_id}/history", headers=as_reviewer).json()["entries"]
     _say("   audit trail: " + ", ".join(f"{e['action']} by {e['actor']['name']}" for e in history))
@@ -178,8 +229,13 @@ def _drive_one_certificate(group: ServiceGroup, mail: MailCatcher, as_practition
     for step in final["timeline"]:
         _say(f"   {step['at']}  {step['status']}")
 
-    email = wait_for("the e-mail", lambda: next((m for m in mail.messages[::-1] if m["To"] == practitioner_email
-                                                 and "confirm" not in m["Subject"].lower()), None))
+    email = wait_for(
+        "the e-mail",
+        lambda: next(
+            (m for m in mail.messages[::-1] if m["To"] == practitioner_email and "confirm" not in m["Subject"].lower()),
+            None,
+        ),
+    )
     _say("\nThe e-mail the practitioner received:")
     _say(f"   Subject: {email['Subject']}")
     body = email.get_body(preferencelist=("plain",))

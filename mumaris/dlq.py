@@ -39,11 +39,16 @@ def _dlq_name(topic: str) -> str:
 def _view(record: ConsumerRecord[bytes, bytes]) -> DeadLetterView:
     headers = {k: v.decode("utf-8", "replace") for k, v in record.headers}
     return DeadLetterView(
-        partition=record.partition, offset=record.offset,
+        partition=record.partition,
+        offset=record.offset,
         key=record.key.decode("utf-8", "replace") if record.key else None,
-        reason=headers.get("x-dlq-reason", "?"), service=headers.get("x-dlq-service", "?"),
-        attempts=headers.get("x-dlq-attempts", "?"), error=headers.get("x-dlq-error", ""),
-        at=headers.get("x-dlq-at", ""), headers=headers, body=record.value or b"",
+        reason=headers.get("x-dlq-reason", "?"),
+        service=headers.get("x-dlq-service", "?"),
+        attempts=headers.get("x-dlq-attempts", "?"),
+        error=headers.get("x-dlq-error", ""),
+        at=headers.get("x-dlq-at", ""),
+        headers=headers,
+        body=record.value or b"",
     )
 
 
@@ -82,8 +87,9 @@ async def list_dead_letters(bootstrap: str, topic: str) -> list[DeadLetterView]:
 async def replay(bootstrap: str, topic: str) -> list[DeadLetterView]:
     """Republish every dead letter not replayed before to its original topic; returns them."""
     dlq = _dlq_name(topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=REPLAY_GROUP, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=REPLAY_GROUP, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await consumer.start()
     await producer.start()
@@ -103,9 +109,15 @@ async def replay(bootstrap: str, topic: str) -> list[DeadLetterView]:
             view = _view(record)
             original_headers = [(k, v.encode()) for k, v in view.headers.items() if not k.startswith(DLQ_HEADER_PREFIX)]
             original_headers.append(("x-replayed-from", f"{dlq}/{record.partition}/{record.offset}".encode()))
-            await producer.send_and_wait(view.headers.get("x-dlq-topic", dlq.removesuffix(DLQ_SUFFIX)),
-                                         record.value, key=record.key, headers=original_headers)
-            await consumer.commit({TopicPartition(record.topic, record.partition): OffsetAndMetadata(record.offset + 1, "")})
+            await producer.send_and_wait(
+                view.headers.get("x-dlq-topic", dlq.removesuffix(DLQ_SUFFIX)),
+                record.value,
+                key=record.key,
+                headers=original_headers,
+            )
+            await consumer.commit(
+                {TopicPartition(record.topic, record.partition): OffsetAndMetadata(record.offset + 1, "")}
+            )
             replayed.append(view)
         return replayed
     finally:
@@ -114,5 +126,13 @@ async def replay(bootstrap: str, topic: str) -> list[DeadLetterView]:
 
 
 def summary(view: DeadLetterView) -> dict[str, Any]:
-    return {"partition": view.partition, "offset": view.offset, "key": view.key, "reason": view.reason,
-            "service": view.service, "attempts": view.attempts, "at": view.at, "error": view.error[:200]}
+    return {
+        "partition": view.partition,
+        "offset": view.offset,
+        "key": view.key,
+        "reason": view.reason,
+        "service": view.service,
+        "attempts": view.attempts,
+        "at": view.at,
+        "error": view.error[:200],
+    }

@@ -10,109 +10,324 @@ from schemas.events import Localized
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # request
-    "request.invalid": ("الطلب غير مكتمل أو يحتوي على بيانات غير صحيحة.", "The request is incomplete or has invalid data."),
+    "request.invalid": (
+        "الطلب غير مكتمل أو يحتوي على بيانات غير صحيحة.",
+        "The request is incomplete or has invalid data.",
+    ),
     "request.metadata_invalid": ("بيانات الشهادة غير صحيحة.", "The certificate details are not valid."),
     "request.too_large": ("حجم الطلب يتجاوز الحد المسموح.", "The request body is larger than allowed."),
     "auth.required": ("يلزم تسجيل الدخول.", "You need to sign in."),
     "auth.invalid_token": ("رمز الدخول غير صالح أو منتهي.", "The sign-in token is invalid or has expired."),
     "auth.forbidden": ("ليست لديك صلاحية لهذا الإجراء.", "You are not allowed to do this."),
-    "auth.session_revoked": ("انتهت جلسة الدخول هذه؛ سجّل الدخول مرة أخرى.",
-                             "This sign-in session has ended; sign in again."),
+    "auth.session_revoked": (
+        "انتهت جلسة الدخول هذه؛ سجّل الدخول مرة أخرى.",
+        "This sign-in session has ended; sign in again.",
+    ),
     "not_found": ("العنصر المطلوب غير موجود.", "The requested item does not exist."),
-    "service.unavailable": ("الخدمة غير متاحة مؤقتاً، حاول لاحقاً.", "The service is temporarily unavailable; try again later."),
+    "service.unavailable": (
+        "الخدمة غير متاحة مؤقتاً، حاول لاحقاً.",
+        "The service is temporarily unavailable; try again later.",
+    ),
     # files
     "file.missing": ("لم يتم إرفاق ملف.", "No file was attached."),
     "file.empty": ("الملف المرفق فارغ.", "The attached file is empty."),
     "file.too_large": ("حجم الملف يتجاوز الحد المسموح.", "The file is larger than the allowed size."),
-    "file.unsupported_type": ("نوع الملف غير مدعوم؛ أرفق ملف PDF أو JPEG.", "This file type is not accepted; attach a PDF or a JPEG."),
+    "file.unsupported_type": (
+        "نوع الملف غير مدعوم؛ أرفق ملف PDF أو JPEG.",
+        "This file type is not accepted; attach a PDF or a JPEG.",
+    ),
     "file.corrupt": ("الملف تالف أو لا يمكن قراءته.", "The file is damaged or cannot be read."),
-    "file.duplicate_pending": ("أرسلت هذا الملف من قبل وهو قيد المراجعة.", "You already sent this file and it is under review."),
-    "file.image_too_large": ("أبعاد الصورة تتجاوز الحد المسموح؛ أرفق صورة بدقة أقل.", "The image dimensions exceed the allowed limit; attach a lower-resolution image."),
-    "file.pdf_encrypted": ("ملف PDF محمي بكلمة مرور أو مشفر؛ أرفق نسخة غير محمية.", "The PDF is password-protected or encrypted; attach an unprotected copy."),
-    "file.pdf_page_count": ("عدد صفحات ملف PDF غير مقبول؛ يجب ألا يقل عن صفحة واحدة وألا يتجاوز الحد المسموح.", "The PDF has an unacceptable number of pages: it needs at least one page and no more than the allowed maximum."),
-    "file.pdf_active_content": ("يحتوي ملف PDF على نصوص برمجية أو ملفات مضمنة أو إجراءات تلقائية، وهذا غير مسموح.", "The PDF contains scripts, embedded files or automatic actions, which are not allowed."),
+    "file.duplicate_pending": (
+        "أرسلت هذا الملف من قبل وهو قيد المراجعة.",
+        "You already sent this file and it is under review.",
+    ),
+    "file.image_too_large": (
+        "أبعاد الصورة تتجاوز الحد المسموح؛ أرفق صورة بدقة أقل.",
+        "The image dimensions exceed the allowed limit; attach a lower-resolution image.",
+    ),
+    "file.pdf_encrypted": (
+        "ملف PDF محمي بكلمة مرور أو مشفر؛ أرفق نسخة غير محمية.",
+        "The PDF is password-protected or encrypted; attach an unprotected copy.",
+    ),
+    "file.pdf_page_count": (
+        "عدد صفحات ملف PDF غير مقبول؛ يجب ألا يقل عن صفحة واحدة وألا يتجاوز الحد المسموح.",
+        "The PDF has an unacceptable number of pages: it needs at least one page and no more than the allowed maximum.",
+    ),
+    "file.pdf_active_content": (
+        "يحتوي ملف PDF على نصوص برمجية أو ملفات مضمنة أو إجراءات تلقائية، وهذا غير مسموح.",
+        "The PDF contains scripts, embedded files or automatic actions, which are not allowed.",
+    ),
     # image clarity (a JPEG, or the first page of a scanned PDF)
-    "image.too_small": ("دقة الصورة منخفضة جداً؛ أرفق مسحاً ضوئياً أو صورة بدقة أعلى.", "The image resolution is too low; attach a scan or photo with a higher resolution."),
-    "image.too_dark": ("الصورة داكنة جداً؛ أعد تصوير المستند في إضاءة أفضل.", "The image is too dark; photograph the document again in better light."),
-    "image.too_bright": ("الصورة ساطعة جداً أو باهتة؛ أعد تصوير المستند دون وهج أو فلاش.", "The image is too bright or washed out; photograph the document again without glare or flash."),
-    "image.low_contrast": ("تباين الصورة ضعيف فلا يمكن تمييز الكتابة بوضوح؛ أعد مسح المستند أو تصويره.", "The image has too little contrast to make out the writing; scan or photograph the document again."),
-    "image.blurry": ("المسح الضوئي غير واضح؛ أعد مسح المستند أو تصويره بحيث تكون الكتابة واضحة ومقروءة.", "The scan is not clear; scan or photograph the document again so that the writing is sharp and readable."),
+    "image.too_small": (
+        "دقة الصورة منخفضة جداً؛ أرفق مسحاً ضوئياً أو صورة بدقة أعلى.",
+        "The image resolution is too low; attach a scan or photo with a higher resolution.",
+    ),
+    "image.too_dark": (
+        "الصورة داكنة جداً؛ أعد تصوير المستند في إضاءة أفضل.",
+        "The image is too dark; photograph the document again in better light.",
+    ),
+    "image.too_bright": (
+        "الصورة ساطعة جداً أو باهتة؛ أعد تصوير المستند دون وهج أو فلاش.",
+        "The image is too bright or washed out; photograph the document again without glare or flash.",
+    ),
+    "image.low_contrast": (
+        "تباين الصورة ضعيف فلا يمكن تمييز الكتابة بوضوح؛ أعد مسح المستند أو تصويره.",
+        "The image has too little contrast to make out the writing; scan or photograph the document again.",
+    ),
+    "image.blurry": (
+        "المسح الضوئي غير واضح؛ أعد مسح المستند أو تصويره بحيث تكون الكتابة واضحة ومقروءة.",
+        "The scan is not clear; scan or photograph the document again so that the writing is sharp and readable.",
+    ),
     # declared metadata and duplicates (validator)
-    "metadata.date_in_future": ("تاريخ الحصول على الشهادة في المستقبل.", "The date the certificate was obtained is in the future."),
-    "metadata.date_implausible": ("تاريخ الحصول على الشهادة غير منطقي؛ تحقق منه.", "The date the certificate was obtained is not plausible; check it."),
-    "metadata.field_missing": ("بعض بيانات الشهادة فارغة (الجهة المانحة أو التخصص أو الدرجة).", "Some certificate details are empty (issuer, specialty or degree)."),
-    "duplicate.pending_file": ("أرسلت هذا الملف من قبل وما زال قيد المراجعة.", "You already sent this file and it is still under review."),
-    "duplicate.pending_certificate": ("أرسلت هذه الشهادة من قبل وما زالت قيد المراجعة.", "You already submitted this certificate and it is still under review."),
-    "duplicate.pending_page": ("هذا المستند مطابق لمستند أرسلته وما زال قيد المراجعة.", "This document matches one you sent that is still under review."),
+    "metadata.date_in_future": (
+        "تاريخ الحصول على الشهادة في المستقبل.",
+        "The date the certificate was obtained is in the future.",
+    ),
+    "metadata.date_implausible": (
+        "تاريخ الحصول على الشهادة غير منطقي؛ تحقق منه.",
+        "The date the certificate was obtained is not plausible; check it.",
+    ),
+    "metadata.field_missing": (
+        "بعض بيانات الشهادة فارغة (الجهة المانحة أو التخصص أو الدرجة).",
+        "Some certificate details are empty (issuer, specialty or degree).",
+    ),
+    "duplicate.pending_file": (
+        "أرسلت هذا الملف من قبل وما زال قيد المراجعة.",
+        "You already sent this file and it is still under review.",
+    ),
+    "duplicate.pending_certificate": (
+        "أرسلت هذه الشهادة من قبل وما زالت قيد المراجعة.",
+        "You already submitted this certificate and it is still under review.",
+    ),
+    "duplicate.pending_page": (
+        "هذا المستند مطابق لمستند أرسلته وما زال قيد المراجعة.",
+        "This document matches one you sent that is still under review.",
+    ),
     # account journey (intake)
-    "account.terms_required": ("يجب الموافقة على الشروط والأحكام لإنشاء الحساب.", "You must accept the terms and conditions to open an account."),
-    "account.id_taken": ("يوجد حساب مسجّل برقم الهوية أو الإقامة هذا.", "An account with this national ID or iqama number already exists."),
-    "account.email_taken": ("يوجد حساب مسجّل بهذا البريد الإلكتروني.", "An account with this e-mail address already exists."),
-    "account.phone_unconfirmed": ("يلزم تأكيد رقم الجوال أولاً بالرمز المرسل إليك.", "Confirm your mobile number first with the code we sent you."),
-    "account.email_unconfirmed": ("يلزم تأكيد بريدك الإلكتروني قبل استخدام هذه الخدمة.", "Confirm your e-mail address before using this service."),
-    "account.link_used": ("رابط التأكيد مستخدم من قبل أو لم يعد صالحاً.", "This confirmation link has already been used or is no longer valid."),
+    "account.terms_required": (
+        "يجب الموافقة على الشروط والأحكام لإنشاء الحساب.",
+        "You must accept the terms and conditions to open an account.",
+    ),
+    "account.id_taken": (
+        "يوجد حساب مسجّل برقم الهوية أو الإقامة هذا.",
+        "An account with this national ID or iqama number already exists.",
+    ),
+    "account.email_taken": (
+        "يوجد حساب مسجّل بهذا البريد الإلكتروني.",
+        "An account with this e-mail address already exists.",
+    ),
+    "account.phone_unconfirmed": (
+        "يلزم تأكيد رقم الجوال أولاً بالرمز المرسل إليك.",
+        "Confirm your mobile number first with the code we sent you.",
+    ),
+    "account.email_unconfirmed": (
+        "يلزم تأكيد بريدك الإلكتروني قبل استخدام هذه الخدمة.",
+        "Confirm your e-mail address before using this service.",
+    ),
+    "account.link_used": (
+        "رابط التأكيد مستخدم من قبل أو لم يعد صالحاً.",
+        "This confirmation link has already been used or is no longer valid.",
+    ),
     "profile.no_change": ("لا يوجد تغيير في البيانات المرسلة.", "The data sent changes nothing."),
-    "profile.change_pending": ("لديك طلب تعديل بيانات قيد المراجعة.", "You already have a change of personal data under review."),
+    "profile.change_pending": (
+        "لديك طلب تعديل بيانات قيد المراجعة.",
+        "You already have a change of personal data under review.",
+    ),
     # resubmission after a reviewer requested changes (intake)
-    "submission.not_awaiting_changes": ("لا يمكن إعادة تقديم هذا الطلب؛ تُقبل إعادة التقديم فقط بعد أن يطلب المراجع إجراء تعديلات.", "This submission cannot be resubmitted: a resubmission is accepted only after a reviewer has requested changes."),
-    "submission.already_resubmitted": ("سبق أن أعدت تقديم هذا الطلب؛ تابع الطلب الجديد.", "You have already resubmitted this submission; follow the new submission instead."),
+    "submission.not_awaiting_changes": (
+        "لا يمكن إعادة تقديم هذا الطلب؛ تُقبل إعادة التقديم فقط بعد أن يطلب المراجع إجراء تعديلات.",
+        "This submission cannot be resubmitted: a resubmission is accepted only after a reviewer has requested changes.",
+    ),
+    "submission.already_resubmitted": (
+        "سبق أن أعدت تقديم هذا الطلب؛ تابع الطلب الجديد.",
+        "You have already resubmitted this submission; follow the new submission instead.",
+    ),
     # classification change requests (intake)
-    "classification.request_invalid": ("بيانات طلب تغيير التصنيف غير صحيحة.", "The classification change request's details are not valid."),
-    "classification.not_your_membership": ("رقم العضوية المدخل لا يخص حسابك.", "The membership number entered is not your own."),
-    "classification.step_not_allowed": ("لا يمكن طلب هذا التصنيف؛ يُسمح بالانتقال درجة واحدة أعلى في مهنتك، أو إلى أول درجة إن لم يكن لديك تصنيف.", "This classification cannot be requested: you may move one step up your own profession's ladder, or to its first step if you have no classification yet."),
-    "classification.conditions_not_accepted": ("يجب الموافقة على شروط التصنيف المعمول بها حالياً.", "You must accept the classification conditions currently in force."),
-    "classification.incomplete": ("الطلب غير مكتمل؛ أرفق المستندات المطلوبة لهذا التصنيف فقط.", "The request is incomplete: attach the documents this classification requires, and only those."),
-    "classification.request_open": ("لديك طلب تغيير تصنيف مفتوح؛ تابعه حتى يُغلق قبل تقديم طلب جديد.", "You already have an open classification change request; follow it until it closes before sending a new one."),
+    "classification.request_invalid": (
+        "بيانات طلب تغيير التصنيف غير صحيحة.",
+        "The classification change request's details are not valid.",
+    ),
+    "classification.not_your_membership": (
+        "رقم العضوية المدخل لا يخص حسابك.",
+        "The membership number entered is not your own.",
+    ),
+    "classification.step_not_allowed": (
+        "لا يمكن طلب هذا التصنيف؛ يُسمح بالانتقال درجة واحدة أعلى في مهنتك، أو إلى أول درجة إن لم يكن لديك تصنيف.",
+        "This classification cannot be requested: you may move one step up your own profession's ladder, or to its first step if you have no classification yet.",
+    ),
+    "classification.conditions_not_accepted": (
+        "يجب الموافقة على شروط التصنيف المعمول بها حالياً.",
+        "You must accept the classification conditions currently in force.",
+    ),
+    "classification.incomplete": (
+        "الطلب غير مكتمل؛ أرفق المستندات المطلوبة لهذا التصنيف فقط.",
+        "The request is incomplete: attach the documents this classification requires, and only those.",
+    ),
+    "classification.request_open": (
+        "لديك طلب تغيير تصنيف مفتوح؛ تابعه حتى يُغلق قبل تقديم طلب جديد.",
+        "You already have an open classification change request; follow it until it closes before sending a new one.",
+    ),
     # review
     "review.already_decided": ("تم اتخاذ قرار في هذا الطلب مسبقاً.", "This item has already been decided."),
-    "review.reason_required": ("يجب كتابة ملاحظة للممارس عند طلب التعديل أو عند الرفض لسبب آخر.", "A note to the practitioner is required to request changes or to reject for another reason."),
-    "review.reason_codes_required": ("اختر سبباً واحداً على الأقل للرفض من القائمة.", "Choose at least one rejection reason from the catalogue."),
+    "review.reason_required": (
+        "يجب كتابة ملاحظة للممارس عند طلب التعديل أو عند الرفض لسبب آخر.",
+        "A note to the practitioner is required to request changes or to reject for another reason.",
+    ),
+    "review.reason_codes_required": (
+        "اختر سبباً واحداً على الأقل للرفض من القائمة.",
+        "Choose at least one rejection reason from the catalogue.",
+    ),
     "review.reason_code_unknown": ("سبب الرفض غير موجود في القائمة.", "A rejection reason is not in the catalogue."),
-    "review.reason_codes_only_for_reject": ("أسباب الرفض تُذكر مع قرار الرفض فقط.", "Rejection reasons go with a rejection only."),
-    "review.claim_required": ("يجب أن تستلم هذا الطلب قبل اتخاذ القرار أو تمديد الاستلام أو إرجاعه.", "You must hold this item's claim to decide, renew or release it."),
+    "review.reason_codes_only_for_reject": (
+        "أسباب الرفض تُذكر مع قرار الرفض فقط.",
+        "Rejection reasons go with a rejection only.",
+    ),
+    "review.claim_required": (
+        "يجب أن تستلم هذا الطلب قبل اتخاذ القرار أو تمديد الاستلام أو إرجاعه.",
+        "You must hold this item's claim to decide, renew or release it.",
+    ),
     "review.claimed_by_other": ("هذا الطلب مستلم حالياً من مراجع آخر.", "Another reviewer currently holds this item."),
-    "review.reserved": ("هذا الطلب المُعاد تقديمه محجوز مؤقتاً للمراجع الذي طلب التعديل.", "This resubmission is held for a while for the reviewer who requested the changes."),
-    "review.claim_required_to_view": ("لا يُعرض المستند إلا لمن استلم الطلب أو للمشرف.", "The document is shown only to the reviewer holding the item or to a supervisor."),
+    "review.reserved": (
+        "هذا الطلب المُعاد تقديمه محجوز مؤقتاً للمراجع الذي طلب التعديل.",
+        "This resubmission is held for a while for the reviewer who requested the changes.",
+    ),
+    "review.claim_required_to_view": (
+        "لا يُعرض المستند إلا لمن استلم الطلب أو للمشرف.",
+        "The document is shown only to the reviewer holding the item or to a supervisor.",
+    ),
     "review.no_document": ("لا يوجد مستند مرفق بهذا الطلب.", "This item has no document."),
     "review.page_not_found": ("الصفحة المطلوبة غير موجودة في المستند.", "The document has no such page."),
-    "review.exam_missing": ("لا يمكن اعتماد التصنيف قبل اجتياز جميع الاختبارات المطلوبة له.", "The classification cannot be approved until every exam it requires has been passed."),
+    "review.exam_missing": (
+        "لا يمكن اعتماد التصنيف قبل اجتياز جميع الاختبارات المطلوبة له.",
+        "The classification cannot be approved until every exam it requires has been passed.",
+    ),
     # reviewer console (services/review/console.py)
-    "console.staff_only": ("لوحة المراجعة مخصصة لموظفي الهيئة؛ يتابع الممارسون الصحيون طلباتهم من منصة ممارس.", "The review console is for commission staff; practitioners follow their submissions in the Mumaris platform."),
-    "console.form_expired": ("انتهت صلاحية النموذج؛ أعد تحميل الصفحة وحاول مرة أخرى.", "This form has expired; reload the page and try again."),
+    "console.staff_only": (
+        "لوحة المراجعة مخصصة لموظفي الهيئة؛ يتابع الممارسون الصحيون طلباتهم من منصة ممارس.",
+        "The review console is for commission staff; practitioners follow their submissions in the Mumaris platform.",
+    ),
+    "console.form_expired": (
+        "انتهت صلاحية النموذج؛ أعد تحميل الصفحة وحاول مرة أخرى.",
+        "This form has expired; reload the page and try again.",
+    ),
     # content of a document: hints for the reviewer, never a refusal
-    "content.name_not_found": ("لم يُعثر على اسم الممارس الصحي في المستند؛ تحقق منه يدوياً.", "The practitioner's name was not found on the document; check it by eye."),
-    "content.issuer_not_found": ("لم يُعثر على اسم الجهة المانحة في المستند؛ تحقق منه يدوياً.", "The issuing institution was not found on the document; check it by eye."),
-    "content.date_not_found": ("لم يُعثر في المستند على تاريخ الحصول على الشهادة كما أدخله الممارس؛ تحقق منه يدوياً.", "The date the certificate was obtained, as declared, was not found on the document; check it by eye."),
-    "content.unreadable": ("تعذرت قراءة نص المستند آلياً؛ تحقق يدوياً من الاسم والجهة المانحة والتاريخ.", "The document's text could not be read automatically; check the name, issuer and date by eye."),
+    "content.name_not_found": (
+        "لم يُعثر على اسم الممارس الصحي في المستند؛ تحقق منه يدوياً.",
+        "The practitioner's name was not found on the document; check it by eye.",
+    ),
+    "content.issuer_not_found": (
+        "لم يُعثر على اسم الجهة المانحة في المستند؛ تحقق منه يدوياً.",
+        "The issuing institution was not found on the document; check it by eye.",
+    ),
+    "content.date_not_found": (
+        "لم يُعثر في المستند على تاريخ الحصول على الشهادة كما أدخله الممارس؛ تحقق منه يدوياً.",
+        "The date the certificate was obtained, as declared, was not found on the document; check it by eye.",
+    ),
+    "content.unreadable": (
+        "تعذرت قراءة نص المستند آلياً؛ تحقق يدوياً من الاسم والجهة المانحة والتاريخ.",
+        "The document's text could not be read automatically; check the name, issuer and date by eye.",
+    ),
     # accounts (services/intake/accounts.py, mumaris/crypto.py)
-    "account.id_invalid_format": ("رقم الهوية الوطنية أو الإقامة غير صحيح؛ يجب أن يتكون من 10 أرقام ويبدأ بالرقم 1 للهوية الوطنية أو بالرقم 2 للإقامة.", "The national ID or iqama number is not valid: it must be 10 digits, starting with 1 for a national ID or 2 for an iqama."),
-    "account.id_invalid_check_digit": ("رقم الهوية الوطنية أو الإقامة غير صحيح؛ تحقق من الأرقام المدخلة.", "The national ID or iqama number is not valid; check the digits you entered."),
-    "account.id_kind_mismatch": ("الرقم لا يطابق نوع الهوية المختار؛ رقم الهوية الوطنية يبدأ بالرقم 1 ورقم الإقامة يبدأ بالرقم 2.", "The number does not match the chosen ID type: a national ID starts with 1 and an iqama number with 2."),
-    "account.mobile_invalid": ("رقم الجوال غير صحيح؛ أدخل رقم جوال سعودياً مثل 05XXXXXXXX.", "The mobile number is not valid; enter a Saudi mobile number such as 05XXXXXXXX."),
+    "account.id_invalid_format": (
+        "رقم الهوية الوطنية أو الإقامة غير صحيح؛ يجب أن يتكون من 10 أرقام ويبدأ بالرقم 1 للهوية الوطنية أو بالرقم 2 للإقامة.",
+        "The national ID or iqama number is not valid: it must be 10 digits, starting with 1 for a national ID or 2 for an iqama.",
+    ),
+    "account.id_invalid_check_digit": (
+        "رقم الهوية الوطنية أو الإقامة غير صحيح؛ تحقق من الأرقام المدخلة.",
+        "The national ID or iqama number is not valid; check the digits you entered.",
+    ),
+    "account.id_kind_mismatch": (
+        "الرقم لا يطابق نوع الهوية المختار؛ رقم الهوية الوطنية يبدأ بالرقم 1 ورقم الإقامة يبدأ بالرقم 2.",
+        "The number does not match the chosen ID type: a national ID starts with 1 and an iqama number with 2.",
+    ),
+    "account.mobile_invalid": (
+        "رقم الجوال غير صحيح؛ أدخل رقم جوال سعودياً مثل 05XXXXXXXX.",
+        "The mobile number is not valid; enter a Saudi mobile number such as 05XXXXXXXX.",
+    ),
     "account.email_invalid": ("البريد الإلكتروني غير صحيح.", "The e-mail address is not valid."),
-    "account.name_invalid": ("الاسم غير صحيح؛ استخدم من حرف واحد إلى 50 حرفاً من الحروف العربية أو اللاتينية، مع المسافة والشرطة والفاصلة العليا.", "The name is not valid: use 1 to 50 Arabic or Latin letters, with spaces, hyphens and apostrophes."),
-    "account.password_weak": ("كلمة المرور ضعيفة؛ يجب ألا تقل عن 10 خانات وأن تحتوي على حروف وأرقام ورموز.", "The password is too weak: it needs at least 10 characters with letters, digits and symbols."),
-    "account.password_too_long": ("كلمة المرور طويلة جداً؛ يجب ألا تتجاوز 128 خانة.", "The password is too long: it must not exceed 128 characters."),
-    "account.password_mismatch": ("كلمة المرور وتأكيدها غير متطابقتين.", "The password and its confirmation do not match."),
-    "account.password_contains_personal_data": ("يجب ألا تحتوي كلمة المرور على بريدك الإلكتروني أو رقم هويتك أو اسمك.", "The password must not contain your e-mail address, ID number or name."),
-    "account.code_missing": ("لا يوجد رمز تحقق صالح؛ اطلب رمزاً جديداً.", "There is no active verification code; request a new one."),
-    "account.code_expired": ("انتهت صلاحية رمز التحقق؛ اطلب رمزاً جديداً.", "The verification code has expired; request a new one."),
-    "account.code_dead": ("تجاوزت عدد المحاولات المسموح به لهذا الرمز؛ اطلب رمزاً جديداً.", "Too many wrong attempts for this code; request a new one."),
+    "account.name_invalid": (
+        "الاسم غير صحيح؛ استخدم من حرف واحد إلى 50 حرفاً من الحروف العربية أو اللاتينية، مع المسافة والشرطة والفاصلة العليا.",
+        "The name is not valid: use 1 to 50 Arabic or Latin letters, with spaces, hyphens and apostrophes.",
+    ),
+    "account.password_weak": (
+        "كلمة المرور ضعيفة؛ يجب ألا تقل عن 10 خانات وأن تحتوي على حروف وأرقام ورموز.",
+        "The password is too weak: it needs at least 10 characters with letters, digits and symbols.",
+    ),
+    "account.password_too_long": (
+        "كلمة المرور طويلة جداً؛ يجب ألا تتجاوز 128 خانة.",
+        "The password is too long: it must not exceed 128 characters.",
+    ),
+    "account.password_mismatch": (
+        "كلمة المرور وتأكيدها غير متطابقتين.",
+        "The password and its confirmation do not match.",
+    ),
+    "account.password_contains_personal_data": (
+        "يجب ألا تحتوي كلمة المرور على بريدك الإلكتروني أو رقم هويتك أو اسمك.",
+        "The password must not contain your e-mail address, ID number or name.",
+    ),
+    "account.code_missing": (
+        "لا يوجد رمز تحقق صالح؛ اطلب رمزاً جديداً.",
+        "There is no active verification code; request a new one.",
+    ),
+    "account.code_expired": (
+        "انتهت صلاحية رمز التحقق؛ اطلب رمزاً جديداً.",
+        "The verification code has expired; request a new one.",
+    ),
+    "account.code_dead": (
+        "تجاوزت عدد المحاولات المسموح به لهذا الرمز؛ اطلب رمزاً جديداً.",
+        "Too many wrong attempts for this code; request a new one.",
+    ),
     "account.code_wrong": ("رمز التحقق غير صحيح.", "The verification code is incorrect."),
-    "account.code_resend_too_soon": ("لا يمكن إعادة إرسال الرمز الآن؛ انتظر قليلاً ثم حاول مرة أخرى.", "The code cannot be sent again yet; wait a moment and try again."),
-    "account.code_resend_limit": ("تجاوزت الحد المسموح به لإرسال الرموز خلال ساعة؛ حاول لاحقاً.", "You have reached the limit of codes per hour; try again later."),
-    "account.link_invalid": ("رابط التأكيد غير صالح أو سبق استخدامه.", "The confirmation link is invalid or has already been used."),
-    "account.link_expired": ("انتهت صلاحية رابط التأكيد؛ اطلب رابطاً جديداً.", "The confirmation link has expired; request a new one."),
+    "account.code_resend_too_soon": (
+        "لا يمكن إعادة إرسال الرمز الآن؛ انتظر قليلاً ثم حاول مرة أخرى.",
+        "The code cannot be sent again yet; wait a moment and try again.",
+    ),
+    "account.code_resend_limit": (
+        "تجاوزت الحد المسموح به لإرسال الرموز خلال ساعة؛ حاول لاحقاً.",
+        "You have reached the limit of codes per hour; try again later.",
+    ),
+    "account.link_invalid": (
+        "رابط التأكيد غير صالح أو سبق استخدامه.",
+        "The confirmation link is invalid or has already been used.",
+    ),
+    "account.link_expired": (
+        "انتهت صلاحية رابط التأكيد؛ اطلب رابطاً جديداً.",
+        "The confirmation link has expired; request a new one.",
+    ),
     "account.membership_number_invalid": ("رقم العضوية غير صحيح.", "The membership number is not valid."),
-    "account.login_failed": ("البريد الإلكتروني أو كلمة المرور غير صحيحة.", "The e-mail address or password is incorrect."),
-    "account.login_locked": ("أُوقف تسجيل الدخول مؤقتاً بسبب تكرار المحاولات الخاطئة؛ حاول لاحقاً.", "Sign-in is temporarily locked after repeated failed attempts; try again later."),
+    "account.login_failed": (
+        "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
+        "The e-mail address or password is incorrect.",
+    ),
+    "account.login_locked": (
+        "أُوقف تسجيل الدخول مؤقتاً بسبب تكرار المحاولات الخاطئة؛ حاول لاحقاً.",
+        "Sign-in is temporarily locked after repeated failed attempts; try again later.",
+    ),
     # certificate feed (gov.certificates): refusals intake records for the publisher (services/intake/feed.py)
-    "feed.unknown_practitioner": ("لا يوجد حساب ممارس صحي برقم الهوية أو الإقامة المرسل.", "No practitioner account has the national ID or iqama number sent."),
-    "feed.practitioner_not_active": ("حساب الممارس الصحي صاحب رقم الهوية أو الإقامة المرسل لم يُفعَّل بعد.", "The account with the national ID or iqama number sent is not active yet."),
-    "feed.url_not_allowed": ("رابط المستند غير مسموح؛ تُقبل روابط https على الجهات المعتمدة فقط.", "The document URL is not allowed: only https links on the allow-listed hosts are accepted."),
-    "feed.document_invalid": ("المستند غير موجود، أو ليس ملف PDF أو JPEG ضمن الحجم المسموح.", "The document is missing, or is not a PDF or JPEG within the allowed size."),
-    "feed.document_ambiguous": ("يجب أن يحدد السجل مستنده بمعرّف ملف أو برابط، لا بكليهما ولا بدونهما.", "The record must name its document by exactly one of a file id or a URL."),
-    "feed.document_unreachable": ("تعذر تنزيل المستند من الرابط المرسل.", "The document could not be downloaded from the URL sent."),
+    "feed.unknown_practitioner": (
+        "لا يوجد حساب ممارس صحي برقم الهوية أو الإقامة المرسل.",
+        "No practitioner account has the national ID or iqama number sent.",
+    ),
+    "feed.practitioner_not_active": (
+        "حساب الممارس الصحي صاحب رقم الهوية أو الإقامة المرسل لم يُفعَّل بعد.",
+        "The account with the national ID or iqama number sent is not active yet.",
+    ),
+    "feed.url_not_allowed": (
+        "رابط المستند غير مسموح؛ تُقبل روابط https على الجهات المعتمدة فقط.",
+        "The document URL is not allowed: only https links on the allow-listed hosts are accepted.",
+    ),
+    "feed.document_invalid": (
+        "المستند غير موجود، أو ليس ملف PDF أو JPEG ضمن الحجم المسموح.",
+        "The document is missing, or is not a PDF or JPEG within the allowed size.",
+    ),
+    "feed.document_ambiguous": (
+        "يجب أن يحدد السجل مستنده بمعرّف ملف أو برابط، لا بكليهما ولا بدونهما.",
+        "The record must name its document by exactly one of a file id or a URL.",
+    ),
+    "feed.document_unreachable": (
+        "تعذر تنزيل المستند من الرابط المرسل.",
+        "The document could not be downloaded from the URL sent.",
+    ),
 }
 
 

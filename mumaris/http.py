@@ -59,8 +59,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         details = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
-            for e in exc.errors()
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")} for e in exc.errors()
         ]
         return JSONResponse(ApiError(422, "request.invalid", details).body(), status_code=422)
 
@@ -77,8 +76,7 @@ def install_error_handlers(app: FastAPI) -> None:
         request_id: str | None = getattr(request.state, "request_id", None)
         with logs.bind(request_id=request_id, submission_id=_id_in_path(request.path_params)):
             if _is_outage(exc):  # expected while the database is away: one line, no traceback
-                log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
-                            type(exc).__name__)
+                log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
             else:
                 log.exception("unhandled error on %s %s", request.method, request.url.path)
         headers = {"Retry-After": str(RETRY_AFTER_S)}
@@ -95,7 +93,8 @@ RETRY_AFTER_S = 5
 def _is_outage(exc: BaseException) -> bool:
     """A dependency that is away, not a mistake in our code: no traceback is worth a line each time."""
     return isinstance(exc, ConnectionFailure) or (
-        isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError"))
+        isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError")
+    )
 
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -143,8 +142,13 @@ class RequestLogContext:
                 await self.app(scope, receive, send_with_request_id)
             finally:
                 if scope["path"] not in _UNLOGGED_PATHS:
-                    log.info("%s %s %s in %.0f ms", scope["method"], scope["path"],
-                             status if status is not None else "failed", (time.perf_counter() - started) * 1000)
+                    log.info(
+                        "%s %s %s in %.0f ms",
+                        scope["method"],
+                        scope["path"],
+                        status if status is not None else "failed",
+                        (time.perf_counter() - started) * 1000,
+                    )
 
     def _id_in_route(self, scope: Scope) -> str | None:
         """The router only resolves path parameters right before the endpoint, inside the app;
@@ -271,15 +275,21 @@ async def read_json(request: Request, model: type[M]) -> M:
     try:
         return model.model_validate_json(await request.body())
     except ValidationError as exc:
-        raise ApiError(422, "request.invalid", [
-            {"field": ".".join(("body", *map(str, e["loc"]))), "problem": e["msg"]} for e in exc.errors()
-        ]) from exc
+        raise ApiError(
+            422,
+            "request.invalid",
+            [{"field": ".".join(("body", *map(str, e["loc"]))), "problem": e["msg"]} for e in exc.errors()],
+        ) from exc
 
 
 def json_body_doc(model: type[BaseModel]) -> dict[str, Any]:
     """`openapi_extra` documenting the JSON body a route reads with `read_json`."""
-    return {"requestBody": {"required": True,
-                            "content": {"application/json": {"schema": inline_refs(model.model_json_schema())}}}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline_refs(model.model_json_schema())}},
+        }
+    }
 
 
 def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
@@ -299,10 +309,15 @@ def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
 
 def install_http_metrics(app: FastAPI, registry: CollectorRegistry, service: str) -> None:
     """Requests and their durations per route template (never the raw path: ids would explode the series)."""
-    requests = Counter("mumaris_http_requests", "HTTP requests answered", ["service", "method", "route", "status"],
-                       registry=registry)
-    durations = Histogram("mumaris_http_request_duration_seconds", "Time to answer an HTTP request",
-                          ["service", "method", "route"], registry=registry)
+    requests = Counter(
+        "mumaris_http_requests", "HTTP requests answered", ["service", "method", "route", "status"], registry=registry
+    )
+    durations = Histogram(
+        "mumaris_http_request_duration_seconds",
+        "Time to answer an HTTP request",
+        ["service", "method", "route"],
+        registry=registry,
+    )
 
     @app.middleware("http")
     async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

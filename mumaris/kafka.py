@@ -104,14 +104,21 @@ class DeadLetterPolicy:
             }
         )
         try:
-            await (await self.producer.send(record.topic + ".dlq", record.value or b"", key=record.key, headers=headers))
+            await (
+                await self.producer.send(record.topic + ".dlq", record.value or b"", key=record.key, headers=headers)
+            )
         except Exception:
             await self.producer.replace()
             raise
         log.error(
             "%s: %s@%d/%d dead-lettered (%s after %d attempt(s)): %s",
-            self.service, record.topic, record.partition, record.offset,
-            dead.reason, dead.attempts, _one_line(dead.error)[:300],
+            self.service,
+            record.topic,
+            record.partition,
+            record.offset,
+            dead.reason,
+            dead.attempts,
+            _one_line(dead.error)[:300],
             extra={"every": True},  # one line per dead letter, whatever their number (FloodGuard)
         )
 
@@ -169,8 +176,11 @@ def _one_line(error: BaseException) -> str:
 
 def _event_ids(headers: dict[str, str], key: str | None) -> dict[str, str | None]:
     """The log ids of a CloudEvent: its id, its type, and its subject (the Kafka key when absent)."""
-    return {"event_id": headers.get("ce_id"), "event_type": headers.get("ce_type"),
-            "submission_id": headers.get("ce_subject") or key}
+    return {
+        "event_id": headers.get("ce_id"),
+        "event_type": headers.get("ce_type"),
+        "submission_id": headers.get("ce_subject") or key,
+    }
 
 
 def _text(value: bytes | str | None) -> str | None:
@@ -199,15 +209,23 @@ class EventLogContext(BaseMiddleware):
         started = time.perf_counter()
         if isinstance(self.msg, tuple):  # a batch subscriber: no single event to name
             result = await call_next(msg)
-            log.info("handled a batch of %d %s record(s) from %s in %.0f ms", len(self.msg),
-                     msg.headers.get("ce_type", "event"), self.msg[0].topic if self.msg else "?",
-                     (time.perf_counter() - started) * 1000)
+            log.info(
+                "handled a batch of %d %s record(s) from %s in %.0f ms",
+                len(self.msg),
+                msg.headers.get("ce_type", "event"),
+                self.msg[0].topic if self.msg else "?",
+                (time.perf_counter() - started) * 1000,
+            )
             return result
         # Parsed headers: a structured-mode event only reveals its attributes once parsed.
         with logs.bind(**_event_ids(msg.headers, None)):
             result = await call_next(msg)
-            log.info("handled %s from %s in %.0f ms", msg.headers.get("ce_type", "an event"),
-                     getattr(self.msg, "topic", "?"), (time.perf_counter() - started) * 1000)
+            log.info(
+                "handled %s from %s in %.0f ms",
+                msg.headers.get("ce_type", "an event"),
+                getattr(self.msg, "topic", "?"),
+                (time.perf_counter() - started) * 1000,
+            )
             return result
 
     async def after_processed(
@@ -220,7 +238,9 @@ class EventLogContext(BaseMiddleware):
         return False
 
 
-def make_broker(settings: Settings, service: str, *, middlewares: tuple[Any, ...] = ()) -> tuple[KafkaBroker, DeadLetterPolicy]:
+def make_broker(
+    settings: Settings, service: str, *, middlewares: tuple[Any, ...] = ()
+) -> tuple[KafkaBroker, DeadLetterPolicy]:
     policy = DeadLetterPolicy(service, settings)
     broker = KafkaBroker(
         settings.kafka_bootstrap,
@@ -238,7 +258,9 @@ def make_broker(settings: Settings, service: str, *, middlewares: tuple[Any, ...
     return broker, policy
 
 
-def cloudevents_parser(topic: Topic) -> Callable[[ConsumerRecord[Any, Any], Callable[..., Awaitable[Any]]], Awaitable[Any]]:
+def cloudevents_parser(
+    topic: Topic,
+) -> Callable[[ConsumerRecord[Any, Any], Callable[..., Awaitable[Any]]], Awaitable[Any]]:
     """FastStream's parser, plus: a structured-mode CloudEvent (`application/cloudevents+json`) is
     turned into its binary-mode form (ce_* headers + data as the body), and an event whose type is
     not the topic's (another event, or another version) is refused before any handler sees it."""
@@ -261,8 +283,16 @@ def cloudevents_parser(topic: Topic) -> Callable[[ConsumerRecord[Any, Any], Call
 Registrar = KafkaBroker | KafkaRouter
 
 
-def subscribe(registrar: Registrar, topic: Topic, *, service: str, settings: Settings | None = None,
-              batch: bool = False, note: str = "", **options: Any) -> Any:
+def subscribe(
+    registrar: Registrar,
+    topic: Topic,
+    *,
+    service: str,
+    settings: Settings | None = None,
+    batch: bool = False,
+    note: str = "",
+    **options: Any,
+) -> Any:
     """A subscriber in the service's own consumer group, committing after the handler succeeds;
     its partitions are consumed in parallel (each one in order). Events arrive as CloudEvents in
     binary or structured mode. `batch`: the handler receives lists (it then parses and dead-letters
@@ -280,10 +310,12 @@ def subscribe(registrar: Registrar, topic: Topic, *, service: str, settings: Set
         options["batch"] = True
     else:
         options.setdefault("max_workers", settings.kafka_consumers_per_subscriber)
-    description = (f"{topic.description}\n\nCloudEvents 1.0, type `{topic.ce_type}`: binary mode (headers ce_id, "
-                   f"ce_source, ce_type, ce_specversion, ce_time, ce_subject; JSON body) or structured mode "
-                   f"(content-type application/cloudevents+json). Kafka key: `{topic.key}`. ce_id is the "
-                   f"idempotency key. Unusable events go to `{topic.dlq}`.")
+    description = (
+        f"{topic.description}\n\nCloudEvents 1.0, type `{topic.ce_type}`: binary mode (headers ce_id, "
+        f"ce_source, ce_type, ce_specversion, ce_time, ce_subject; JSON body) or structured mode "
+        f"(content-type application/cloudevents+json). Kafka key: `{topic.key}`. ce_id is the "
+        f"idempotency key. Unusable events go to `{topic.dlq}`."
+    )
     return registrar.subscriber(
         topic.name,
         group_id=service,
@@ -302,8 +334,10 @@ def publishes(registrar: Registrar, topic: Topic, *, service: str) -> None:
     registrar.publisher(
         topic.name,
         title=f"{service}:{topic.name}:publish",
-        description=(f"{topic.description}\n\nPublished by {service} through its transactional outbox, as "
-                     f"CloudEvents 1.0 in binary mode, type `{topic.ce_type}`, Kafka key `{topic.key}`."),
+        description=(
+            f"{topic.description}\n\nPublished by {service} through its transactional outbox, as "
+            f"CloudEvents 1.0 in binary mode, type `{topic.ce_type}`, Kafka key `{topic.key}`."
+        ),
         schema=topic.model,
     )
 
@@ -352,7 +386,9 @@ class HealingProducer:
         return AIOKafkaProducer(
             bootstrap_servers=settings.kafka_bootstrap,
             client_id=self.client_id,
-            acks="all" if settings.kafka_idempotent_producer or settings.kafka_acks == "all" else int(settings.kafka_acks),
+            acks="all"
+            if settings.kafka_idempotent_producer or settings.kafka_acks == "all"
+            else int(settings.kafka_acks),
             enable_idempotence=settings.kafka_idempotent_producer,
             request_timeout_ms=settings.kafka_request_timeout_ms,
             linger_ms=settings.kafka_linger_ms,
@@ -372,7 +408,9 @@ class HealingProducer:
                 self._producer = producer
             return self._producer
 
-    async def send(self, topic: str, value: bytes, *, key: bytes | None, headers: Mapping[str, str]) -> "asyncio.Future[RecordMetadata]":
+    async def send(
+        self, topic: str, value: bytes, *, key: bytes | None, headers: Mapping[str, str]
+    ) -> "asyncio.Future[RecordMetadata]":
         """Queue one record; the future settles when the broker acknowledged it or it failed."""
         producer = await self.ready()
         return await producer.send(

@@ -171,8 +171,10 @@ class FloodGuard(logging.Filter):
             repeats = self._kinds.get(kind)
             if repeats is None or at - repeats.window_start >= self.window_s:
                 if repeats is not None and repeats.suppressed:  # the count of the window that ended rides along
-                    record.msg = f"{record.msg} (and {repeats.suppressed:,} more like it in the last " \
-                                 f"{at - repeats.window_start:.0f} s)"
+                    record.msg = (
+                        f"{record.msg} (and {repeats.suppressed:,} more like it in the last "
+                        f"{at - repeats.window_start:.0f} s)"
+                    )
                 self._kinds[kind] = _Repeats(window_start=at)
                 return True
             repeats.suppressed += 1
@@ -195,9 +197,15 @@ class FloodGuard(logging.Filter):
         if not repeats.suppressed:
             return None
         seconds = at - repeats.window_start
-        record = logging.LogRecord(kind[0], repeats.level, __file__, 0,
-                                   "%s (and %s more like it in the last %.0f s)",
-                                   (repeats.last_message, f"{repeats.suppressed:,}", seconds), None)
+        record = logging.LogRecord(
+            kind[0],
+            repeats.level,
+            __file__,
+            0,
+            "%s (and %s more like it in the last %.0f s)",
+            (repeats.last_message, f"{repeats.suppressed:,}", seconds),
+            None,
+        )
         record.summary = True
         return record
 
@@ -252,8 +260,9 @@ class TextFormatter(logging.Formatter):
         return super().format(record)
 
 
-def configure_logging(service: str, *, log_format: LogFormat = "json", level: int = logging.INFO,
-                      stream: TextIO | None = None) -> logging.Handler:
+def configure_logging(
+    service: str, *, log_format: LogFormat = "json", level: int = logging.INFO, stream: TextIO | None = None
+) -> logging.Handler:
     """Replace the root handlers with one that writes `log_format` lines to `stream` (stderr)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter(service) if log_format == "json" else TextFormatter(service))

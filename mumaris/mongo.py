@@ -61,9 +61,7 @@ class EventLedger:
 
     async def mark(self, event_id: str, event_type: str, session: AsyncClientSession) -> None:
         try:
-            await self.collection.insert_one(
-                {"_id": event_id, "type": event_type, "at": now()}, session=session
-            )
+            await self.collection.insert_one({"_id": event_id, "type": event_type, "at": now()}, session=session)
         except DuplicateKeyError as exc:
             raise AlreadyHandled(event_id) from exc
 
@@ -110,7 +108,9 @@ class Outbox:
 class UnitOfWork:
     """One transaction: the event ledger, the service's own writes and its outbox commit together."""
 
-    def __init__(self, client: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]], service: str) -> None:
+    def __init__(
+        self, client: AsyncMongoClient[dict[str, Any]], db: AsyncDatabase[dict[str, Any]], service: str
+    ) -> None:
         self.client = client
         self.ledger = EventLedger(db, service)
         self.outbox = Outbox(db, service)

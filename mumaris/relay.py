@@ -206,36 +206,50 @@ class OutboxRelay:
         trouble = self.trouble
         if trouble is None:
             self.trouble = RelayTrouble(since=time.monotonic(), reason=reason)
-            log.warning("outbox relay (%s) cannot publish: %s; events stay pending and are retried",
-                        self.service, reason)
+            log.warning(
+                "outbox relay (%s) cannot publish: %s; events stay pending and are retried", self.service, reason
+            )
             return
         trouble.attempts += attempt
         trouble.reason = reason
         stuck_for = time.monotonic() - trouble.since
         if stuck_for >= self.stuck_after_s and not trouble.reported_stuck:
             trouble.reported_stuck = True
-            log.error("outbox relay (%s) stuck for %.0f s: %s (%d attempts); it keeps trying, nothing is lost",
-                      self.service, stuck_for, reason, trouble.attempts)
+            log.error(
+                "outbox relay (%s) stuck for %.0f s: %s (%d attempts); it keeps trying, nothing is lost",
+                self.service,
+                stuck_for,
+                reason,
+                trouble.attempts,
+            )
 
     def _recovered(self) -> None:
         trouble, self.trouble = self.trouble, None
         if trouble is not None:
-            log.warning("outbox relay (%s) publishing again after %.0f s (%d attempts, %d producer replacement(s) so far)",
-                        self.service, time.monotonic() - trouble.since, trouble.attempts,
-                        self.producer.replacements)
+            log.warning(
+                "outbox relay (%s) publishing again after %.0f s (%d attempts, %d producer replacement(s) so far)",
+                self.service,
+                time.monotonic() - trouble.since,
+                trouble.attempts,
+                self.producer.replacements,
+            )
 
     # -- health ---------------------------------------------------------------------------------
 
     def problem(self) -> str | None:
         """Why the relay is not publishing right now, or None when it is well."""
         if self.trouble is not None:
-            return f"outbox relay cannot publish for {time.monotonic() - self.trouble.since:.0f} s: {self.trouble.reason}"
+            return (
+                f"outbox relay cannot publish for {time.monotonic() - self.trouble.since:.0f} s: {self.trouble.reason}"
+            )
         if self.awaiting_since is not None and time.monotonic() - self.awaiting_since > self.degraded_after_s:
             return f"outbox relay waiting for the broker for {time.monotonic() - self.awaiting_since:.0f} s"
         return None
 
     async def oldest_pending_age_s(self) -> float:
-        oldest = await self.outbox.collection.find_one({}, sort=[("created_at", ASCENDING)], projection={"created_at": 1})
+        oldest = await self.outbox.collection.find_one(
+            {}, sort=[("created_at", ASCENDING)], projection={"created_at": 1}
+        )
         return max(0.0, (now() - oldest["created_at"]).total_seconds()) if oldest else 0.0
 
 

@@ -66,8 +66,12 @@ def create_runtime(name: str, settings: Settings) -> ServiceRuntime:
     client = make_client(settings)
     db = client[settings.mongo_db]
     uow = UnitOfWork(client, db, name)
-    relay = OutboxRelay(uow.outbox, HealingProducer(settings, f"mumaris-{name}-relay"), settings,
-                        RelayLease(db, name, settings.outbox_relay_lease_s))
+    relay = OutboxRelay(
+        uow.outbox,
+        HealingProducer(settings, f"mumaris-{name}-relay"),
+        settings,
+        RelayLease(db, name, settings.outbox_relay_lease_s),
+    )
     runtime = ServiceRuntime(name, settings, broker, client, db, uow, relay, registry)
     runtime.on_startup.append(uow.outbox.ensure_indexes)
     runtime.on_startup.append(lambda: uow.ledger.ensure_indexes(settings.ledger_retention_s))
@@ -79,15 +83,28 @@ def _outbox_health(runtime: ServiceRuntime) -> Callable[[], Awaitable[dict[str, 
     """The relay's state for /healthz and its gauges, refreshed on every health check and scrape:
     `degraded` with the reason while it cannot publish (or the database cannot be read)."""
     labels = ["service"]
-    pending = Gauge("mumaris_outbox_pending", "Outgoing events written but not yet published", labels,
-                    registry=runtime.registry)
-    oldest = Gauge("mumaris_outbox_oldest_pending_seconds", "Age of the oldest event not yet published", labels,
-                   registry=runtime.registry)
-    healthy = Gauge("mumaris_outbox_relay_healthy", "1 while the outbox relay publishes, 0 while it cannot", labels,
-                    registry=runtime.registry)
+    pending = Gauge(
+        "mumaris_outbox_pending", "Outgoing events written but not yet published", labels, registry=runtime.registry
+    )
+    oldest = Gauge(
+        "mumaris_outbox_oldest_pending_seconds",
+        "Age of the oldest event not yet published",
+        labels,
+        registry=runtime.registry,
+    )
+    healthy = Gauge(
+        "mumaris_outbox_relay_healthy",
+        "1 while the outbox relay publishes, 0 while it cannot",
+        labels,
+        registry=runtime.registry,
+    )
     relay = runtime.relay
-    published = Counter("mumaris_outbox_published", "Events the outbox relay published (acknowledged by the broker)",
-                        ["service", "topic"], registry=runtime.registry)
+    published = Counter(
+        "mumaris_outbox_published",
+        "Events the outbox relay published (acknowledged by the broker)",
+        ["service", "topic"],
+        registry=runtime.registry,
+    )
     relay.on_published = lambda topic, count: published.labels(runtime.name, topic).inc(count)
 
     async def refresh() -> dict[str, Any]:
@@ -101,8 +118,11 @@ def _outbox_health(runtime: ServiceRuntime) -> Callable[[], Awaitable[dict[str, 
         pending.labels(runtime.name).set(count)
         oldest.labels(runtime.name).set(age)
         healthy.labels(runtime.name).set(0 if problem else 1)
-        report: dict[str, Any] = {"outbox_pending": count, "outbox_oldest_pending_s": round(age, 1),
-                                  "outbox_published": relay.published_total}
+        report: dict[str, Any] = {
+            "outbox_pending": count,
+            "outbox_oldest_pending_s": round(age, 1),
+            "outbox_published": relay.published_total,
+        }
         if problem:
             report.update(status="degraded", reason=problem)
         return report
@@ -113,10 +133,15 @@ def _outbox_health(runtime: ServiceRuntime) -> Callable[[], Awaitable[dict[str, 
 def _kafka_metrics(runtime: ServiceRuntime) -> Hook:
     """Consumer lag of this service's group on every topic it consumes, and the size of those
     topics' dead-letter topics, read from the broker at scrape time."""
-    lag = Gauge("mumaris_consumer_lag", "Records not yet consumed by the group", ["topic", "partition", "group"],
-                registry=runtime.registry)
-    dead_letters = Gauge("mumaris_dlq_messages", "Records ever dead-lettered on the topic's DLQ", ["topic"],
-                         registry=runtime.registry)
+    lag = Gauge(
+        "mumaris_consumer_lag",
+        "Records not yet consumed by the group",
+        ["topic", "partition", "group"],
+        registry=runtime.registry,
+    )
+    dead_letters = Gauge(
+        "mumaris_dlq_messages", "Records ever dead-lettered on the topic's DLQ", ["topic"], registry=runtime.registry
+    )
     consumed = [topic for topic in CATALOGUE if runtime.name in topic.consumers]
 
     async def refresh() -> None:

@@ -115,7 +115,9 @@ def _port_is_free(port: int) -> bool:
 
 
 def _ports_from(record: dict[str, Any]) -> _Ports:
-    return _Ports(kafka=int(record["kafka_port"]), controller=int(record["controller_port"]), mongo=int(record["mongo_port"]))
+    return _Ports(
+        kafka=int(record["kafka_port"]), controller=int(record["controller_port"]), mongo=int(record["mongo_port"])
+    )
 
 
 def _mongo_uri(port: int) -> str:
@@ -272,7 +274,9 @@ def _require_executable(name: str, hint: str) -> str:
 def ensure_kafka_jars() -> Path:
     """Resolve the Kafka broker jars from Maven Central into localstack/kafka-libs (once; the
     folder and ~/.m2 are caches) and return that folder."""
-    _require_executable("java", "the local Kafka broker needs a JDK 17 or newer (e.g. apt-get install openjdk-17-jdk-headless).")
+    _require_executable(
+        "java", "the local Kafka broker needs a JDK 17 or newer (e.g. apt-get install openjdk-17-jdk-headless)."
+    )
     if _kafka_jars_present():
         return KAFKA_LIBS
     mvn = _require_executable("mvn", "install Maven to fetch the Kafka jars (e.g. apt-get install maven).")
@@ -741,7 +745,9 @@ class LocalStack:
     @staticmethod
     def _fail_if_late(deadline: float, name: str, log_path: Path) -> None:
         if time.monotonic() > deadline:
-            raise StackError(f"The {name} did not become ready in time. Last lines of {log_path}:\n{_log_tail(log_path)}")
+            raise StackError(
+                f"The {name} did not become ready in time. Last lines of {log_path}:\n{_log_tail(log_path)}"
+            )
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -13,8 +13,15 @@ from services.intake.account_store import AccountStore
 
 
 async def create_staff_account(
-    settings: Settings, *, role: Literal["reviewer", "supervisor", "admin"] | str, email: str, first_name: str, last_name: str,
-    id_number: str, password: str, locale: Literal["ar", "en"],
+    settings: Settings,
+    *,
+    role: Literal["reviewer", "supervisor", "admin"] | str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    id_number: str,
+    password: str,
+    locale: Literal["ar", "en"],
 ) -> str:
     """Returns the new account id; raises ValueError with the refusal's code."""
     first, last = rules.check_name(first_name, "first_name"), rules.check_name(last_name, "last_name")
@@ -27,12 +34,24 @@ async def create_staff_account(
         await store.ensure_indexes()
         at = now()
         account_id = str(uuid.uuid4())
-        await store.accounts.insert_one({
-            "_id": account_id, "first_name": first, "last_name": last, "id_kind": kind, "id_number": number,
-            "email": address, "mobile": None, "locale": locale, "password_hash": rules.Passwords().hash(password),
-            "role": role, "status": "active", "terms": {"version": settings.terms_version, "accepted_at": at},
-            "created_at": at, "email_confirmed_at": at,
-        })
+        await store.accounts.insert_one(
+            {
+                "_id": account_id,
+                "first_name": first,
+                "last_name": last,
+                "id_kind": kind,
+                "id_number": number,
+                "email": address,
+                "mobile": None,
+                "locale": locale,
+                "password_hash": rules.Passwords().hash(password),
+                "role": role,
+                "status": "active",
+                "terms": {"version": settings.terms_version, "accepted_at": at},
+                "created_at": at,
+                "email_confirmed_at": at,
+            }
+        )
         return account_id
     except DuplicateKeyError as error:
         raise ValueError("account.email_taken or account.id_taken") from error

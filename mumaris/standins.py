@@ -114,7 +114,9 @@ class SmsGatewayStandIn:
         server.daemon_threads = True
         server.block_on_close = False  # a stalled answer must not hold up stop()
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="sms-gateway-stand-in", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="sms-gateway-stand-in", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -138,7 +140,9 @@ class SmsGatewayStandIn:
     async def __aenter__(self) -> Self:
         return self.start()
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # --- where it listens ------------------------------------------------------------------
@@ -243,7 +247,9 @@ class SmsGatewayStandIn:
     def requests_to(self, phone: str) -> list[GatewayRequest]:
         return [r for r in self.requests if isinstance(r.body, dict) and r.body.get("to") == phone]
 
-    async def wait_for_messages(self, count: int = 1, *, to: str | None = None, timeout: float = 30.0) -> list[dict[str, Any]]:
+    async def wait_for_messages(
+        self, count: int = 1, *, to: str | None = None, timeout: float = 30.0
+    ) -> list[dict[str, Any]]:
         """Wait until at least `count` messages (to `to`, if given) were accepted; return them."""
         deadline = time.monotonic() + timeout
         while True:
@@ -288,7 +294,11 @@ class _GatewayHandler(BaseHTTPRequestHandler):
                 key = str(headers.get("idempotency-key") or body.get("reference") or "")
                 if key and key in self.state.ids_by_key:
                     self.state.repeats.append(Repeat(key, body))
-                message_id = self.state.ids_by_key.setdefault(key, f"msg-{uuid.uuid4().hex[:12]}") if key else f"msg-{uuid.uuid4().hex[:12]}"
+                message_id = (
+                    self.state.ids_by_key.setdefault(key, f"msg-{uuid.uuid4().hex[:12]}")
+                    if key
+                    else f"msg-{uuid.uuid4().hex[:12]}"
+                )
                 self.state.messages.append(body)
                 answer = {"id": message_id, "status": "queued"}
         self._answer(status, answer, extra)
@@ -305,7 +315,9 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             return 404, {"error": "not_found"}, {}
         if self.api_key is not None and headers.get("authorization") != f"Bearer {self.api_key}":
             return 401, {"error": "unauthorized"}, {}
-        if not isinstance(body, dict) or not all(isinstance(body.get(name), str) and body.get(name) for name in ("to", "from", "text")):
+        if not isinstance(body, dict) or not all(
+            isinstance(body.get(name), str) and body.get(name) for name in ("to", "from", "text")
+        ):
             return 400, {"error": "invalid_request"}, {}
         with self.state.lock:
             refused = self.state.refused_numbers.get(body["to"])
@@ -349,7 +361,9 @@ class MailCatcher:
     def answer(self) -> None:
         self._answering.set()
 
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]) -> list[str]:  # noqa: N802 (aiosmtpd hook)
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:  # noqa: N802 (aiosmtpd hook)
         await self._hang_while_told()
         session.host_name = hostname
         return responses

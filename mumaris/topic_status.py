@@ -46,7 +46,9 @@ async def topic_status(bootstrap: str, topics: list[str]) -> list[TopicStatus]:
         ends = await consumer.end_offsets(all_partitions) if all_partitions else {}
         starts = await consumer.beginning_offsets(all_partitions) if all_partitions else {}
         since = int((time.time() - RATE_WINDOW_S) * 1000)
-        at_window_start = await consumer.offsets_for_times({tp: since for tp in all_partitions}) if all_partitions else {}
+        at_window_start = (
+            await consumer.offsets_for_times({tp: since for tp in all_partitions}) if all_partitions else {}
+        )
 
         statuses: dict[str, TopicStatus] = {}
         for name, ps in partitions.items():
@@ -82,8 +84,9 @@ def render(statuses: list[TopicStatus]) -> str:
     """The terminal view: one line per topic, then one indented line per consumer group."""
     lines = [f"{'topic':<32} {'parts':>5} {'end offsets':>12} {'msg/s (1 min)':>14}"]
     for status in statuses:
-        lines.append(f"{status.name:<32} {status.partitions:>5} {status.end_offset_total:>12} "
-                     f"{status.messages_per_s:>14.2f}")
+        lines.append(
+            f"{status.name:<32} {status.partitions:>5} {status.end_offset_total:>12} {status.messages_per_s:>14.2f}"
+        )
         for group in sorted(status.lag):
             per_partition = " ".join(f"p{p}={lag}" for p, lag in sorted(status.lag[group].items()))
             lines.append(f"    lag {group:<22} {status.total_lag(group):>8}   ({per_partition})")

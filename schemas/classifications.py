@@ -46,16 +46,24 @@ CONDITIONS_VERSION = "2026-01"
 _CONDITIONS = Localized(
     ar="أقر بصحة المستندات المرفقة، وبأن الطلب يُلغى إذا لم تُسدد رسومه خلال 24 ساعة من إصدار الفاتورة.",
     en="I confirm the attached documents are genuine, and that the request lapses if its fee is not paid "
-       "within 24 hours of the invoice.",
+    "within 24 hours of the invoice.",
 )
 
 _LEVELS: tuple[tuple[str, Localized, tuple[str, ...], Decimal], ...] = (
     ("technician", Localized(ar="فني", en="Technician"), ("degree",), Decimal("300")),
     ("specialist", Localized(ar="أخصائي", en="Specialist"), ("degree", "licence"), Decimal("600")),
-    ("senior_specialist", Localized(ar="أخصائي أول", en="Senior Specialist"),
-     ("degree", "licence", "experience_certificate"), Decimal("900")),
-    ("consultant", Localized(ar="استشاري", en="Consultant"),
-     ("degree", "licence", "experience_certificate", "fellowship"), Decimal("1500")),
+    (
+        "senior_specialist",
+        Localized(ar="أخصائي أول", en="Senior Specialist"),
+        ("degree", "licence", "experience_certificate"),
+        Decimal("900"),
+    ),
+    (
+        "consultant",
+        Localized(ar="استشاري", en="Consultant"),
+        ("degree", "licence", "experience_certificate", "fellowship"),
+        Decimal("1500"),
+    ),
 )
 _PROFESSIONS: dict[str, tuple[Localized, str]] = {
     "nursing": (Localized(ar="تمريض", en="Nursing"), "SNLE"),
@@ -72,9 +80,16 @@ def _ladder() -> dict[str, Classification]:
             exams = (licence_exam,) if rank <= 2 else (licence_exam, "PROMOTION")
             code = f"{profession}.{level}"
             catalogue[code] = Classification(
-                code=code, profession=profession, rank=rank,
-                label=Localized(ar=f"{level_label.ar} {profession_label.ar}", en=f"{profession_label.en} {level_label.en}"),
-                required_documents=documents, required_exams=exams, fee=fee, conditions=_CONDITIONS,
+                code=code,
+                profession=profession,
+                rank=rank,
+                label=Localized(
+                    ar=f"{level_label.ar} {profession_label.ar}", en=f"{profession_label.en} {level_label.en}"
+                ),
+                required_documents=documents,
+                required_exams=exams,
+                fee=fee,
+                conditions=_CONDITIONS,
             )
     return catalogue
 

@@ -85,8 +85,11 @@ def from_structured(body: bytes) -> tuple[CloudEventAttributes, bytes]:
     content_type = envelope.get("datacontenttype", CONTENT_TYPE)
     if not str(content_type).startswith(CONTENT_TYPE):
         raise InvalidCloudEvent(f"unsupported datacontenttype {content_type!r}")
-    headers = {f"ce_{name}": str(envelope[name]) for name in ("id", "source", "type", "specversion", "time", "subject")
-               if envelope.get(name) is not None}
+    headers = {
+        f"ce_{name}": str(envelope[name])
+        for name in ("id", "source", "type", "specversion", "time", "subject")
+        if envelope.get(name) is not None
+    }
     return CloudEventAttributes.from_headers(headers), json.dumps(envelope["data"]).encode()
 
 

@@ -43,16 +43,21 @@ def schema_of(topic: Topic) -> dict[str, Any]:
 
 def rendered() -> dict[str, str]:
     """File name → its exact text (stable key order, so a diff shows a real change)."""
-    return {f"{topic.name}.json": json.dumps(schema_of(topic), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-            for topic in CATALOGUE}
+    return {
+        f"{topic.name}.json": json.dumps(schema_of(topic), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        for topic in CATALOGUE
+    }
 
 
 def stale_files(folder: Path = SCHEMA_DIR) -> list[str]:
     """Files that are missing, differ, or no longer belong to a topic."""
     expected = rendered()
     present = {path.name for path in folder.glob("*.json")} if folder.exists() else set()
-    differ = [name for name, text in expected.items()
-              if name not in present or (folder / name).read_text(encoding="utf-8") != text]
+    differ = [
+        name
+        for name, text in expected.items()
+        if name not in present or (folder / name).read_text(encoding="utf-8") != text
+    ]
     return sorted(differ + sorted(present - set(expected)))
 
 

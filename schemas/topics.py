@@ -192,7 +192,7 @@ GOV_CERTIFICATES = Topic(
     producers=("universities and agencies",),
     consumers=("intake",),
     description="Inbound bulk feed: certificates published on behalf of practitioners (by national ID); "
-                "they enter the same pipeline as uploads.",
+    "they enter the same pipeline as uploads.",
 )
 NOTIFICATION_EMAIL = Topic(
     name="notification.email",

@@ -170,8 +170,11 @@ def tagged_pdf_bytes() -> bytes:
     page[NameObject("/Trans")] = DictionaryObject({NameObject("/S"): NameObject("/Dissolve")})
     mask_group = _form_xobject(writer, b"1 g 0 0 595 842 re f", [0.0, 0.0, *A4_POINTS])
     soft_mask = DictionaryObject(
-        {NameObject("/Type"): NameObject("/Mask"), NameObject("/S"): NameObject("/Luminosity"),
-         NameObject("/G"): mask_group}
+        {
+            NameObject("/Type"): NameObject("/Mask"),
+            NameObject("/S"): NameObject("/Luminosity"),
+            NameObject("/G"): mask_group,
+        }
     )
     _resolved(page["/Resources"], DictionaryObject)[NameObject("/ExtGState")] = DictionaryObject(
         {NameObject("/GS0"): DictionaryObject({NameObject("/SMask"): soft_mask})}
@@ -456,7 +459,15 @@ def raw_pdf_bytes(
 
 # What a dictionary's /S may hold besides an action type, in the kinds `odd_s_entry_pdf_bytes` writes.
 ODD_S_ENTRIES = (
-    "stream", "dictionary", "array", "number", "string", "boolean", "null", "dangling_reference", "unknown_name",
+    "stream",
+    "dictionary",
+    "array",
+    "number",
+    "string",
+    "boolean",
+    "null",
+    "dangling_reference",
+    "unknown_name",
 )
 
 
@@ -667,8 +678,9 @@ def _assemble_pdf(bodies: Sequence[bytes | RawStream], cross_reference: CrossRef
             entries.append((1, _append_object(out, number, body), 0))
     xref = len(out)
     entries.append((1, xref, 0))
-    fields = b"".join(kind.to_bytes(1, "big") + two.to_bytes(4, "big") + three.to_bytes(2, "big")
-                      for kind, two, three in entries)
+    fields = b"".join(
+        kind.to_bytes(1, "big") + two.to_bytes(4, "big") + three.to_bytes(2, "big") for kind, two, three in entries
+    )
     xref_entries = b"/Type /XRef /Size %d /Root 1 0 R /W [1 4 2] /Filter /FlateDecode" % (xref_stream + 1)
     _append_object(out, xref_stream, RawStream(xref_entries, zlib.compress(fields)))
     if cross_reference == "stream":
@@ -678,9 +690,7 @@ def _assemble_pdf(bodies: Sequence[bytes | RawStream], cross_reference: CrossRef
     # in its trailer /XRefStm, where newer readers find them.
     table = len(out)
     out += _xref_table([(kind, two) for kind, two, _ in entries[1:]])
-    out += b"trailer\n<< /Size %d /Root 1 0 R /XRefStm %d >>\nstartxref\n%d\n%%%%EOF\n" % (
-        xref_stream + 1, xref, table
-    )
+    out += b"trailer\n<< /Size %d /Root 1 0 R /XRefStm %d >>\nstartxref\n%d\n%%%%EOF\n" % (xref_stream + 1, xref, table)
     return bytes(out)
 
 
@@ -732,7 +742,10 @@ def _glyphless_font(writer: PdfWriter) -> IndirectObject:
     names = {
         **{ord(letter): letter for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"},
         **{ord(digit): name for digit, name in zip("0123456789", _DIGIT_NAMES, strict=True)},
-        32: "space", 44: "comma", 45: "hyphen", 46: "period",
+        32: "space",
+        44: "comma",
+        45: "hyphen",
+        46: "period",
     }
     nothing = writer._add_object(_decoded_stream(b"500 0 d0"))
     procedures = DictionaryObject({NameObject(f"/{name}"): nothing for name in names.values()})
@@ -742,8 +755,16 @@ def _glyphless_font(writer: PdfWriter) -> IndirectObject:
                 NameObject("/Type"): NameObject("/Font"),
                 NameObject("/Subtype"): NameObject("/Type3"),
                 NameObject("/FontBBox"): ArrayObject([NumberObject(0)] * 4),
-                NameObject("/FontMatrix"): ArrayObject([FloatObject(0.001), NumberObject(0), NumberObject(0),
-                                                        FloatObject(0.001), NumberObject(0), NumberObject(0)]),
+                NameObject("/FontMatrix"): ArrayObject(
+                    [
+                        FloatObject(0.001),
+                        NumberObject(0),
+                        NumberObject(0),
+                        FloatObject(0.001),
+                        NumberObject(0),
+                        NumberObject(0),
+                    ]
+                ),
                 NameObject("/CharProcs"): procedures,
                 NameObject("/Encoding"): DictionaryObject(
                     {

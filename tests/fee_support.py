@@ -43,15 +43,17 @@ class Published:
     offset: int
 
 
-async def publish(bootstrap: str, topic: Topic, event: Event, *, source: str = "/test",
-                  event_id: str | None = None) -> Published:
+async def publish(
+    bootstrap: str, topic: Topic, event: Event, *, source: str = "/test", event_id: str | None = None
+) -> Published:
     """One event the way its producer sends it: binary-mode CloudEvents headers, keyed."""
     subject = str(getattr(event, topic.key))
     attrs = CloudEventAttributes.new(source=source, type=topic.ce_type, subject=subject)
     if event_id is not None:
         attrs = attrs.model_copy(update={"id": event_id})
-    partition, offset = await produce(bootstrap, topic.name, encode_event(event), key=subject.encode(),
-                                      headers=attrs.to_headers())
+    partition, offset = await produce(
+        bootstrap, topic.name, encode_event(event), key=subject.encode(), headers=attrs.to_headers()
+    )
     return Published(topic.name, partition, offset)
 
 
@@ -64,8 +66,14 @@ async def bodies(bootstrap: str, topic: Topic, key: str) -> list[dict[str, Any]]
     for record in sorted(await read_all(bootstrap, topic.name), key=lambda r: r.timestamp):
         if record.key == key.encode():
             headers = headers_of(record)
-            found.setdefault(headers["ce_id"], {**json.loads(record.value), "_ce_id": headers["ce_id"],
-                                                "_ce_time": datetime.fromisoformat(headers["ce_time"])})
+            found.setdefault(
+                headers["ce_id"],
+                {
+                    **json.loads(record.value),
+                    "_ce_id": headers["ce_id"],
+                    "_ce_time": datetime.fromisoformat(headers["ce_time"]),
+                },
+            )
     return list(found.values())
 
 
@@ -83,8 +91,11 @@ class ClassificationCase:
     current: str | None = "nursing.technician"
     request_id: str = field(default_factory=lambda: unique("req"))
     id_number: str = field(default_factory=id_number)
-    practitioner: PractitionerRef = field(default_factory=lambda: PractitionerRef(
-        id=unique("prac"), name="Dr. Reem Al-Shehri", email=f"{unique('reem')}@example.sa", locale="en"))
+    practitioner: PractitionerRef = field(
+        default_factory=lambda: PractitionerRef(
+            id=unique("prac"), name="Dr. Reem Al-Shehri", email=f"{unique('reem')}@example.sa", locale="en"
+        )
+    )
     documents: dict[str, str] = field(default_factory=dict)  # document type → submission id
 
     def __post_init__(self) -> None:
@@ -98,46 +109,80 @@ class ClassificationCase:
     def requested(self) -> ClassificationRequested:
         wanted = CLASSIFICATIONS[self.target]
         return ClassificationRequested(
-            request_id=self.request_id, practitioner=self.practitioner, membership_number="MP-00000042",
-            current=CLASSIFICATIONS[self.current].ref() if self.current else None, target=wanted.ref(),
+            request_id=self.request_id,
+            practitioner=self.practitioner,
+            membership_number="MP-00000042",
+            current=CLASSIFICATIONS[self.current].ref() if self.current else None,
+            target=wanted.ref(),
             documents=[RequestDocument(document_type=t, submission_id=s) for t, s in self.documents.items()],
-            required_exams=list(wanted.required_exams), fee=wanted.fee, conditions_version=CONDITIONS_VERSION,
-            candidate_ref=candidate_ref(self.id_number, self.settings), requested_at=datetime.now(UTC),
+            required_exams=list(wanted.required_exams),
+            fee=wanted.fee,
+            conditions_version=CONDITIONS_VERSION,
+            candidate_ref=candidate_ref(self.id_number, self.settings),
+            requested_at=datetime.now(UTC),
         )
 
     def validated(self, document_type: str) -> SubmissionValidated:
         submission_id = self.documents[document_type]
         return SubmissionValidated(
-            submission_id=submission_id, kind=SubmissionKind.CLASSIFICATION_DOCUMENT, request_id=self.request_id,
-            document_type=document_type, practitioner=self.practitioner,
-            certificate=CertificateMetadata(name=f"{document_type} of Reem", obtained_on=date(2024, 6, 1),
-                                            institution="King Saud University", specialty="Nursing", degree="Bachelor"),
-            file=StoredFile(file_id=uuid.uuid4().hex, filename="scan.pdf", size=1234, sha256="0" * 64,
-                            content_type="application/pdf"),
+            submission_id=submission_id,
+            kind=SubmissionKind.CLASSIFICATION_DOCUMENT,
+            request_id=self.request_id,
+            document_type=document_type,
+            practitioner=self.practitioner,
+            certificate=CertificateMetadata(
+                name=f"{document_type} of Reem",
+                obtained_on=date(2024, 6, 1),
+                institution="King Saud University",
+                specialty="Nursing",
+                degree="Bachelor",
+            ),
+            file=StoredFile(
+                file_id=uuid.uuid4().hex,
+                filename="scan.pdf",
+                size=1234,
+                sha256="0" * 64,
+                content_type="application/pdf",
+            ),
             findings=[Finding(rule="file.type", outcome="pass"), Finding(rule="content.name", outcome="warn")],
             validated_at=datetime.now(UTC),
         )
 
     def rejected(self, document_type: str) -> SubmissionRejected:
         return SubmissionRejected(
-            submission_id=self.documents[document_type], kind=SubmissionKind.CLASSIFICATION_DOCUMENT,
-            request_id=self.request_id, document_type=document_type, practitioner=self.practitioner,
+            submission_id=self.documents[document_type],
+            kind=SubmissionKind.CLASSIFICATION_DOCUMENT,
+            request_id=self.request_id,
+            document_type=document_type,
+            practitioner=self.practitioner,
             findings=[Finding(rule="image.sharpness", outcome="fail", code="image.blurry")],
             rejected_at=datetime.now(UTC),
         )
 
     def exam(self, exam: str, passed: bool, score: float = 71.5) -> ExamResultPublished:
-        return ExamResultPublished(result_id=unique("R"), candidate_id_number=self.id_number, exam=exam, score=score,
-                                   passed=passed, taken_on=date(2026, 10, 1))
+        return ExamResultPublished(
+            result_id=unique("R"),
+            candidate_id_number=self.id_number,
+            exam=exam,
+            score=score,
+            passed=passed,
+            taken_on=date(2026, 10, 1),
+        )
 
     async def send_request_and_documents(self, bootstrap: str) -> None:
         await publish(bootstrap, topics.CLASSIFICATION_REQUESTED, self.requested(), source="/mumaris/intake")
         for document_type in self.documents:
-            await publish(bootstrap, topics.SUBMISSION_VALIDATED, self.validated(document_type),
-                          source="/mumaris/validator")
+            await publish(
+                bootstrap, topics.SUBMISSION_VALIDATED, self.validated(document_type), source="/mumaris/validator"
+            )
 
 
-def payment(bill: str, amount: Decimal | str, *, paid_at: datetime | None = None,
-            reference: str | None = None) -> PaymentReceived:
-    return PaymentReceived(bill_number=bill, amount=Decimal(str(amount)), paid_at=paid_at or datetime.now(UTC),
-                           payment_reference=reference or unique("SADAD"))
+def payment(
+    bill: str, amount: Decimal | str, *, paid_at: datetime | None = None, reference: str | None = None
+) -> PaymentReceived:
+    return PaymentReceived(
+        bill_number=bill,
+        amount=Decimal(str(amount)),
+        paid_at=paid_at or datetime.now(UTC),
+        payment_reference=reference or unique("SADAD"),
+    )

@@ -18,8 +18,13 @@ from mumaris.settings import Settings
 from tests.documents import jpeg_bytes
 from tests.support import read_all, unique
 
-METADATA = {"name": "Basic Life Support (BLS)", "obtained_on": "2025-03-14",
-            "institution": "Saudi Heart Association", "specialty": "Nursing", "degree": "Training certificate"}
+METADATA = {
+    "name": "Basic Life Support (BLS)",
+    "obtained_on": "2025-03-14",
+    "institution": "Saudi Heart Association",
+    "specialty": "Nursing",
+    "degree": "Training certificate",
+}
 
 
 def distinct_scans(count: int, first_seed: int = 10_000) -> list[bytes]:
@@ -44,8 +49,9 @@ class UploadLoad:
     _next: int = 0
 
     def _token(self) -> str:
-        who = Principal(id=unique("load"), role="practitioner", name="Dr. Load Test",
-                        email=f"{unique('load')}@example.sa")
+        who = Principal(
+            id=unique("load"), role="practitioner", name="Dr. Load Test", email=f"{unique('load')}@example.sa"
+        )
         return issue_token(who, self.settings, ttl_s=3600)
 
     async def upload_one(self, http: httpx.AsyncClient) -> None:
@@ -53,8 +59,10 @@ class UploadLoad:
         self._next += 1
         try:
             answer = await http.post(
-                f"{self.intake_url}/v1/certificates", headers={"Authorization": f"Bearer {self._token()}"},
-                data={"metadata": json.dumps(METADATA)}, files={"file": ("scan.jpg", scan, "image/jpeg")},
+                f"{self.intake_url}/v1/certificates",
+                headers={"Authorization": f"Bearer {self._token()}"},
+                data={"metadata": json.dumps(METADATA)},
+                files={"file": ("scan.jpg", scan, "image/jpeg")},
             )
         except httpx.HTTPError:
             self.transport_errors += 1
@@ -64,8 +72,11 @@ class UploadLoad:
             self.accepted.append(submission_id)
             self.accepted_at[submission_id] = time.time()
             return
-        code = answer.json().get("error", {}).get("code", "?") if answer.headers.get(
-            "content-type", "").startswith("application/json") else "?"
+        code = (
+            answer.json().get("error", {}).get("code", "?")
+            if answer.headers.get("content-type", "").startswith("application/json")
+            else "?"
+        )
         self.refused[f"{answer.status_code} {code}"] += 1
         if "retry-after" in answer.headers:
             self.retry_after.add(answer.headers["retry-after"])
@@ -93,7 +104,8 @@ async def statuses(mongo_uri: str, db_name: str, submission_ids: Iterable[str]) 
         found: Counter[str] = Counter()
         for start in range(0, len(ids), 500):
             cursor = client[db_name]["intake.submissions"].find(
-                {"_id": {"$in": ids[start:start + 500]}}, projection={"status": 1})
+                {"_id": {"$in": ids[start : start + 500]}}, projection={"status": 1}
+            )
             found.update(doc["status"] for doc in await cursor.to_list())
         found["missing"] = len(ids) - sum(found.values())
         return found
@@ -101,8 +113,9 @@ async def statuses(mongo_uri: str, db_name: str, submission_ids: Iterable[str]) 
         await client.close()
 
 
-async def wait_until_all_reach(mongo_uri: str, db_name: str, submission_ids: list[str], status: str,
-                               timeout: float) -> float:
+async def wait_until_all_reach(
+    mongo_uri: str, db_name: str, submission_ids: list[str], status: str, timeout: float
+) -> float:
     """Seconds until every submission is at `status`; raises with the counts when they are not."""
     started = time.monotonic()
     while True:

@@ -43,8 +43,9 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float
         await asyncio.sleep(0.1)
 
 
-async def produce(bootstrap: str, topic: str, value: bytes, *, key: bytes | None = None,
-                  headers: dict[str, str] | None = None) -> tuple[int, int]:
+async def produce(
+    bootstrap: str, topic: str, value: bytes, *, key: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, int]:
     """Write one raw record; returns (partition, offset)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
@@ -70,6 +71,7 @@ async def read_all(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, byt
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
         records: list[ConsumerRecord[bytes, bytes]] = []
+
         async def behind() -> bool:
             return any([await consumer.position(tp) < end[tp] for tp in partitions])
 
@@ -97,7 +99,9 @@ async def committed_offset(bootstrap: str, group: str, topic: str, partition: in
         await admin.close()
 
 
-async def wait_consumed(bootstrap: str, group: str, topic: str, partition: int, offset: int, timeout: float = 30) -> None:
+async def wait_consumed(
+    bootstrap: str, group: str, topic: str, partition: int, offset: int, timeout: float = 30
+) -> None:
     """Wait until `group` has committed past `offset`: the record at `offset` has been handled."""
 
     async def past() -> bool:

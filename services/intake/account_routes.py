@@ -93,8 +93,13 @@ def refused(error: rules.AccountRuleError, status: int = 422) -> ApiError:
     return ApiError(status, error.code, details or None, headers)
 
 
-def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStore, submissions: IntakeStore,
-                       classification_requests: ClassificationStore) -> None:
+def add_account_routes(
+    app: FastAPI,
+    runtime: ServiceRuntime,
+    store: AccountStore,
+    submissions: IntakeStore,
+    classification_requests: ClassificationStore,
+) -> None:
     settings = runtime.settings
     passwords = rules.Passwords()
     sessions = SignInSessions(runtime.uow, store, installed_revoked_sessions(app))
@@ -104,19 +109,28 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
     async def issue_phone_code(account: dict[str, Any], at: datetime, session: AsyncClientSession) -> dict[str, Any]:
         code = rules.new_code()
         state = {"digest": rules.code_digest(code, pepper), "issued_at": at, "attempts": 0, "dead": False}
-        event = PhoneCodeIssued(account_id=account["_id"], phone=account["mobile"], sealed_code=seal(code, sealing_key),
-                                locale=account["locale"], expires_at=at + timedelta(seconds=settings.otp_ttl_s))
+        event = PhoneCodeIssued(
+            account_id=account["_id"],
+            phone=account["mobile"],
+            sealed_code=seal(code, sealing_key),
+            locale=account["locale"],
+            expires_at=at + timedelta(seconds=settings.otp_ttl_s),
+        )
         await runtime.uow.outbox.add(topics.ACCOUNT_PHONE_CODE, event, session)
         return state
 
     async def request_email_confirmation(account: dict[str, Any], at: datetime, session: AsyncClientSession) -> str:
         jti = uuid.uuid4().hex
-        token = signed_token({"sub": account["_id"], "jti": jti}, settings.jwt_secret.get_secret_value(),
-                             settings.email_link_ttl_s)
+        token = signed_token(
+            {"sub": account["_id"], "jti": jti}, settings.jwt_secret.get_secret_value(), settings.email_link_ttl_s
+        )
         link = f"{settings.public_base_url}/v1/accounts/confirm-email?token={token}"
         event = EmailConfirmationRequested(
-            account_id=account["_id"], name=f"{account['first_name']} {account['last_name']}", email=account["email"],
-            locale=account["locale"], sealed_link=seal(link, sealing_key),
+            account_id=account["_id"],
+            name=f"{account['first_name']} {account['last_name']}",
+            email=account["email"],
+            locale=account["locale"],
+            sealed_link=seal(link, sealing_key),
             expires_at=at + timedelta(seconds=settings.email_link_ttl_s),
         )
         await runtime.uow.outbox.add(topics.ACCOUNT_EMAIL_CONFIRMATION, event, session)
@@ -130,27 +144,44 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
             id_number, id_kind = rules.parse_id_number(body.id_number, expected=body.id_kind)
             email = rules.normalize_email(body.email)
             mobile = rules.normalize_mobile(body.mobile)
-            rules.check_password(body.password, body.password_confirmation, email=email, id_number=id_number,
-                                 names=[first, last])
+            rules.check_password(
+                body.password, body.password_confirmation, email=email, id_number=id_number, names=[first, last]
+            )
         except rules.AccountRuleError as error:
             raise refused(error) from error
         if not body.accept_terms:
             raise ApiError(422, "account.terms_required", {"field": "accept_terms"})
         at = now()
         account: dict[str, Any] = {
-            "_id": str(uuid.uuid4()), "first_name": first, "last_name": last, "id_kind": id_kind,
-            "id_number": id_number, "email": email, "mobile": mobile, "locale": body.locale,
-            "password_hash": passwords.hash(body.password), "role": "practitioner", "status": "pending_phone",
-            "terms": {"version": settings.terms_version, "accepted_at": at}, "code_sends": [at], "created_at": at,
+            "_id": str(uuid.uuid4()),
+            "first_name": first,
+            "last_name": last,
+            "id_kind": id_kind,
+            "id_number": id_number,
+            "email": email,
+            "mobile": mobile,
+            "locale": body.locale,
+            "password_hash": passwords.hash(body.password),
+            "role": "practitioner",
+            "status": "pending_phone",
+            "terms": {"version": settings.terms_version, "accepted_at": at},
+            "code_sends": [at],
+            "created_at": at,
             "classification": None,  # a practitioner enters a ladder only through an approved request
         }
 
         async def work(session: AsyncClientSession) -> None:
             account["phone_code"] = await issue_phone_code(account, at, session)
             await store.insert(account, session)
-            registered = AccountRegistered(account_id=account["_id"], name=f"{first} {last}", email=email,
-                                           locale=body.locale, id_kind=id_kind, terms_version=settings.terms_version,
-                                           registered_at=at)
+            registered = AccountRegistered(
+                account_id=account["_id"],
+                name=f"{first} {last}",
+                email=email,
+                locale=body.locale,
+                id_kind=id_kind,
+                terms_version=settings.terms_version,
+                registered_at=at,
+            )
             await runtime.uow.outbox.add(topics.ACCOUNT_REGISTERED, registered, session)
 
         try:
@@ -170,8 +201,14 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
                 raise ApiError(404, "not_found")
             current = rules.PhoneCode(**account["phone_code"]) if account.get("phone_code") else None
             try:
-                ok, state = rules.verify_code(current, body.code.strip(), pepper=pepper, now=at,
-                                              ttl_s=settings.otp_ttl_s, max_attempts=settings.otp_max_attempts)
+                ok, state = rules.verify_code(
+                    current,
+                    body.code.strip(),
+                    pepper=pepper,
+                    now=at,
+                    ttl_s=settings.otp_ttl_s,
+                    max_attempts=settings.otp_max_attempts,
+                )
             except rules.AccountRuleError as error:
                 raise refused(error) from error
             if not ok:
@@ -179,8 +216,11 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
                 await store.update(account["_id"], {"phone_code": _code_doc(state)}, session)
                 return {"ok": False}
             jti = await request_email_confirmation(account, at, session)
-            await store.update(account["_id"], {"status": "pending_email", "phone_code": None,
-                                                "phone_confirmed_at": at, "email_link_jti": jti}, session)
+            await store.update(
+                account["_id"],
+                {"status": "pending_email", "phone_code": None, "phone_confirmed_at": at, "email_link_jti": jti},
+                session,
+            )
             return {"ok": True}
 
         outcome = await runtime.uow.run(work)
@@ -197,9 +237,12 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
             if account is None or account["status"] != "pending_phone":
                 raise ApiError(404, "not_found")
             try:
-                rules.check_resend(account.get("code_sends", []), now=at,
-                                   min_interval_s=settings.otp_resend_min_interval_s,
-                                   per_hour=settings.otp_resends_per_hour)
+                rules.check_resend(
+                    account.get("code_sends", []),
+                    now=at,
+                    min_interval_s=settings.otp_resend_min_interval_s,
+                    per_hour=settings.otp_resends_per_hour,
+                )
             except rules.AccountRuleError as error:
                 raise refused(error, 429) from error
             state = await issue_phone_code(account, at, session)
@@ -223,7 +266,8 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
             done = await store.update(
                 claims["sub"],
                 {"status": "active", "email_confirmed_at": at, "email_link_jti": None, "membership_number": number},
-                session, expect={"email_link_jti": claims["jti"], "status": "pending_email"},
+                session,
+                expect={"email_link_jti": claims["jti"], "status": "pending_email"},
             )
             if not done:
                 raise ApiError(400, "account.link_used")
@@ -237,18 +281,25 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
         at = now()
         email = body.email.strip().lower()
         client = client_address(request, settings) or "unknown"
-        limits = {f"account:{email}": settings.login_max_failures,
-                  f"address:{client}": settings.login_max_failures_per_address}
+        limits = {
+            f"account:{email}": settings.login_max_failures,
+            f"address:{client}": settings.login_max_failures_per_address,
+        }
         keys = list(limits)
         since = at - timedelta(seconds=2 * settings.login_lock_s)  # a lock can start up to lock_s back
         for key, max_failures in limits.items():
-            locked = rules.login_lock_remaining(await store.failures(key, since), now=at,
-                                                max_failures=max_failures, lock_s=settings.login_lock_s)
+            locked = rules.login_lock_remaining(
+                await store.failures(key, since), now=at, max_failures=max_failures, lock_s=settings.login_lock_s
+            )
             if locked:
                 raise ApiError(429, "account.login_locked", {"retry_after_s": locked}, {"Retry-After": str(locked)})
         account = await store.by_email(email)
         # An unknown e-mail costs the same hashing time as a wrong password: no account probing.
-        valid = passwords.verify(account["password_hash"], body.password) if account else passwords.verify_dummy(body.password)
+        valid = (
+            passwords.verify(account["password_hash"], body.password)
+            if account
+            else passwords.verify_dummy(body.password)
+        )
         if account is None or not valid:
             for key in keys:
                 await store.record_failure(key, at, keep=limits[key] * 2)
@@ -262,14 +313,22 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
 
     async def _tokens(account: dict[str, Any], family: str, at: datetime) -> dict[str, Any]:
         principal = Principal(
-            id=account["_id"], role=account["role"], name=f"{account['first_name']} {account['last_name']}",
-            email=account["email"], locale=account["locale"], email_verified=account["status"] == "active",
+            id=account["_id"],
+            role=account["role"],
+            name=f"{account['first_name']} {account['last_name']}",
+            email=account["email"],
+            locale=account["locale"],
+            email_verified=account["status"] == "active",
             session_id=family,  # ending the session (logout, reuse) ends this access token too
         )
         refresh = secrets.token_urlsafe(32)
         await store.store_refresh(refresh, account["_id"], family, at, settings.refresh_ttl_s)
-        return {"access_token": issue_token(principal, settings), "token_type": "Bearer",
-                "expires_in": settings.jwt_ttl_s, "refresh_token": refresh}
+        return {
+            "access_token": issue_token(principal, settings),
+            "token_type": "Bearer",
+            "expires_in": settings.jwt_ttl_s,
+            "refresh_token": refresh,
+        }
 
     @app.post("/v1/auth/refresh", tags=["auth"])
     async def refresh(body: RefreshToken) -> dict[str, Any]:
@@ -300,9 +359,14 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
             raise ApiError(404, "not_found")
         approved = [d for d in await submissions.list_for(who.id, limit=200) if d["status"] == "approved"]
         return {
-            "account_id": account["_id"], "first_name": account["first_name"], "last_name": account["last_name"],
-            "email": account["email"], "mobile": account["mobile"], "locale": account["locale"],
-            "status": account["status"], "membership_number": account.get("membership_number"),
+            "account_id": account["_id"],
+            "first_name": account["first_name"],
+            "last_name": account["last_name"],
+            "email": account["email"],
+            "mobile": account["mobile"],
+            "locale": account["locale"],
+            "status": account["status"],
+            "membership_number": account.get("membership_number"),
             "email_confirmed": account["status"] == "active",
             "classification": classification_view(account.get("classification")),
             "classification_request_id": await classification_requests.open_request_id(who.id),
@@ -339,15 +403,29 @@ def add_account_routes(app: FastAPI, runtime: ServiceRuntime, store: AccountStor
         at = now()
         change_id = str(uuid.uuid4())
         event = ProfileChangeRequested(
-            change_id=change_id, changes=changes, requested_at=at,
-            practitioner=PractitionerRef(id=who.id, name=f"{account['first_name']} {account['last_name']}",
-                                         email=account["email"], locale=body.locale or account["locale"]),
+            change_id=change_id,
+            changes=changes,
+            requested_at=at,
+            practitioner=PractitionerRef(
+                id=who.id,
+                name=f"{account['first_name']} {account['last_name']}",
+                email=account["email"],
+                locale=body.locale or account["locale"],
+            ),
         )
 
         async def work(session: AsyncClientSession) -> None:
-            await store.add_change({"_id": change_id, "account_id": who.id, "open": True, "status": "requested",
-                                    "changes": {k: c.model_dump() for k, c in changes.items()},
-                                    "requested_at": at}, session)
+            await store.add_change(
+                {
+                    "_id": change_id,
+                    "account_id": who.id,
+                    "open": True,
+                    "status": "requested",
+                    "changes": {k: c.model_dump() for k, c in changes.items()},
+                    "requested_at": at,
+                },
+                session,
+            )
             await runtime.uow.outbox.add(topics.PROFILE_CHANGE_REQUESTED, event, session)
 
         await runtime.uow.run(work)

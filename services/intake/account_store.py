@@ -46,16 +46,26 @@ class AccountStore:
     async def by_email(self, email: str) -> dict[str, Any] | None:
         return await self.accounts.find_one({"email": email})
 
-    async def update(self, account_id: str, changes: dict[str, Any], session: AsyncClientSession | None = None,
-                     expect: dict[str, Any] | None = None) -> bool:
+    async def update(
+        self,
+        account_id: str,
+        changes: dict[str, Any],
+        session: AsyncClientSession | None = None,
+        expect: dict[str, Any] | None = None,
+    ) -> bool:
         """Conditional update: only when the account still matches `expect`."""
-        result = await self.accounts.update_one({"_id": account_id, **(expect or {})}, {"$set": changes}, session=session)
+        result = await self.accounts.update_one(
+            {"_id": account_id, **(expect or {})}, {"$set": changes}, session=session
+        )
         return result.modified_count == 1
 
     async def next_membership_number(self, session: AsyncClientSession) -> int:
         counter = await self.counters.find_one_and_update(
-            {"_id": "membership"}, {"$inc": {"value": 1}}, upsert=True,
-            return_document=ReturnDocument.AFTER, session=session,
+            {"_id": "membership"},
+            {"$inc": {"value": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            session=session,
         )
         return int(counter["value"])
 
@@ -77,14 +87,22 @@ class AccountStore:
 
     async def store_refresh(self, token: str, account_id: str, family: str, now: datetime, ttl_s: int) -> None:
         await self.refresh_tokens.insert_one(
-            {"_id": token_digest(token), "account_id": account_id, "family": family, "issued_at": now,
-             "expires_at": now + timedelta(seconds=ttl_s), "used": False, "revoked": False}
+            {
+                "_id": token_digest(token),
+                "account_id": account_id,
+                "family": family,
+                "issued_at": now,
+                "expires_at": now + timedelta(seconds=ttl_s),
+                "used": False,
+                "revoked": False,
+            }
         )
 
     async def use_refresh(self, token: str) -> tuple[dict[str, Any] | None, bool]:
         """Mark the token used; returns (its record, whether this call was the first use)."""
         record = await self.refresh_tokens.find_one_and_update(
-            {"_id": token_digest(token), "used": False, "revoked": False}, {"$set": {"used": True}},
+            {"_id": token_digest(token), "used": False, "revoked": False},
+            {"$set": {"used": True}},
         )
         if record is not None:
             return record, True
@@ -96,7 +114,9 @@ class AccountStore:
     async def live_families(self, account_id: str, at: datetime, session: AsyncClientSession | None = None) -> set[str]:
         """The account's sign-in sessions that can still be refreshed."""
         docs = await self.refresh_tokens.find(
-            {"account_id": account_id, "revoked": False, "expires_at": {"$gt": at}}, {"family": 1}, session=session,
+            {"account_id": account_id, "revoked": False, "expires_at": {"$gt": at}},
+            {"family": 1},
+            session=session,
         ).to_list()
         return {doc["family"] for doc in docs}
 
@@ -108,9 +128,12 @@ class AccountStore:
     async def add_change(self, change: dict[str, Any], session: AsyncClientSession) -> None:
         await self.profile_changes.insert_one(change, session=session)
 
-    async def set_change_status(self, change_id: str, status: str, session: AsyncClientSession,
-                                **fields: Any) -> dict[str, Any] | None:
+    async def set_change_status(
+        self, change_id: str, status: str, session: AsyncClientSession, **fields: Any
+    ) -> dict[str, Any] | None:
         return await self.profile_changes.find_one_and_update(
-            {"_id": change_id, "open": True}, {"$set": {"status": status, **fields}},
-            return_document=ReturnDocument.AFTER, session=session,
+            {"_id": change_id, "open": True},
+            {"$set": {"status": status, **fields}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
         )

@@ -55,8 +55,9 @@ class AccountRuleError(ValueError):
 # --- digits ---------------------------------------------------------------------------------------
 
 # Arabic-Indic (U+0660..0669) and Extended/Eastern Arabic-Indic (U+06F0..06F9) digits -> ASCII.
-_DIGITS = str.maketrans({**{chr(0x0660 + i): str(i) for i in range(10)},
-                         **{chr(0x06F0 + i): str(i) for i in range(10)}})
+_DIGITS = str.maketrans(
+    {**{chr(0x0660 + i): str(i) for i in range(10)}, **{chr(0x06F0 + i): str(i) for i in range(10)}}
+)
 
 
 def normalize_digits(value: str) -> str:
@@ -129,7 +130,7 @@ _MOBILE_RE = re.compile(r"(?:\+966|00966|966|0)?(5[0-9]{8})")
 
 
 def normalize_mobile(value: str, *, field: str = "mobile") -> str:
-    """"+9665XXXXXXXX" from +9665…, 009665…, 9665…, 05…, 5… (spaces, dashes, brackets, Arabic-Indic digits allowed)."""
+    """ "+9665XXXXXXXX" from +9665…, 009665…, 9665…, 05…, 5… (spaces, dashes, brackets, Arabic-Indic digits allowed)."""
     compact = _MOBILE_SEPARATORS.sub("", normalize_digits(value)) if isinstance(value, str) else ""
     match = _MOBILE_RE.fullmatch(compact)
     if not match:
@@ -184,8 +185,16 @@ PASSWORD_MAX = 128  # argon2 copes with more, but there is no reason to hash meg
 _PERSONAL_MIN = 3  # shorter fragments (e.g. a two-letter name) would refuse too much
 
 
-def check_password(password: str, confirmation: str, *, email: str, id_number: str, names: Sequence[str],
-                   field: str = "password", confirmation_field: str = "password_confirmation") -> None:
+def check_password(
+    password: str,
+    confirmation: str,
+    *,
+    email: str,
+    id_number: str,
+    names: Sequence[str],
+    field: str = "password",
+    confirmation_field: str = "password_confirmation",
+) -> None:
     """Refusals, in this order: too long ("account.password_too_long"), weak ("account.password_weak":
     under 10 characters, or without letters, digits and symbols), personal data inside it, case-insensitively
     ("account.password_contains_personal_data": the e-mail's local part, the ID number, a name or a word of
@@ -222,8 +231,9 @@ class Passwords:
     p=4); change them here and `needs_rehash` turns true for older hashes, to be rehashed at the next
     successful login."""
 
-    def __init__(self, *, time_cost: int | None = None, memory_cost: int | None = None,
-                 parallelism: int | None = None) -> None:
+    def __init__(
+        self, *, time_cost: int | None = None, memory_cost: int | None = None, parallelism: int | None = None
+    ) -> None:
         defaults = PasswordHasher()
         self._hasher = PasswordHasher(
             time_cost=time_cost or defaults.time_cost,
@@ -281,8 +291,16 @@ class PhoneCode:
     dead: bool = False
 
 
-def verify_code(current: PhoneCode | None, submitted: str, *, pepper: str, now: datetime, ttl_s: int,
-                max_attempts: int, field: str = "code") -> tuple[bool, PhoneCode | None]:
+def verify_code(
+    current: PhoneCode | None,
+    submitted: str,
+    *,
+    pepper: str,
+    now: datetime,
+    ttl_s: int,
+    max_attempts: int,
+    field: str = "code",
+) -> tuple[bool, PhoneCode | None]:
     """(ok, state to store). On success the state is None: the code is consumed, and storing None is
     what makes a replay answer "account.code_missing". A wrong (or malformed) code returns False and
     the state with one more attempt, dead when attempts reach `max_attempts`; the caller answers
@@ -302,8 +320,9 @@ def verify_code(current: PhoneCode | None, submitted: str, *, pepper: str, now: 
     return False, replace(current, attempts=attempts, dead=attempts >= max_attempts)
 
 
-def check_resend(sent_at: Sequence[datetime], *, now: datetime, min_interval_s: int, per_hour: int,
-                 field: str = "mobile") -> None:
+def check_resend(
+    sent_at: Sequence[datetime], *, now: datetime, min_interval_s: int, per_hour: int, field: str = "mobile"
+) -> None:
     """May another code be sent now? `sent_at`: every code sent to this account so far (the first one
     included). Over the hourly limit -> "account.code_resend_limit"; within `min_interval_s` of the
     last send -> "account.code_resend_too_soon"; both with `.retry_after_s`."""
@@ -317,13 +336,13 @@ def check_resend(sent_at: Sequence[datetime], *, now: datetime, min_interval_s: 
     if len(in_hour) >= per_hour:
         # the send that frees a slot is the one `per_hour` places before the end of the window
         wait_hour = in_hour[-per_hour] + timedelta(hours=1) - now
-        raise AccountRuleError("account.code_resend_limit", field,
-                               retry_after_s=_ceil_s(max(wait_hour, wait_interval)))
+        raise AccountRuleError("account.code_resend_limit", field, retry_after_s=_ceil_s(max(wait_hour, wait_interval)))
     if wait_interval > timedelta(0):
         raise AccountRuleError("account.code_resend_too_soon", field, retry_after_s=_ceil_s(wait_interval))
 
 
 # --- login throttling -----------------------------------------------------------------------------
+
 
 def login_lock_remaining(failures: Sequence[datetime], *, now: datetime, max_failures: int, lock_s: int) -> int:
     """Seconds the key (an account or a client address) stays locked; 0 when it is not.
@@ -352,7 +371,7 @@ _MEMBERSHIP_RE = re.compile(r"MP-([0-9]{8})")
 
 
 def membership_number(sequence: int) -> str:
-    """"MP-" + the sequence (1..9,999,999) zero-padded to 7 digits + a Luhn check digit (8 digits), so
+    """ "MP-" + the sequence (1..9,999,999) zero-padded to 7 digits + a Luhn check digit (8 digits), so
     a mistyped digit or two swapped neighbours are caught before any look-up."""
     if not 1 <= sequence <= 9_999_999:
         raise ValueError("membership sequence out of range")

@@ -109,19 +109,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 # --- status projection -------------------------------------------------------------------------
 
 
-def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore, accounts: AccountStore,
-                             requests: ClassificationStore) -> None:
+def _subscribe_status_events(
+    runtime: ServiceRuntime, store: IntakeStore, accounts: AccountStore, requests: ClassificationStore
+) -> None:
     sub = dict(service=SERVICE, settings=runtime.settings)
 
-    async def record_submission_step(submission_id: str, step: Step, session: AsyncClientSession,
-                                     extra: dict[str, Any] | None = None) -> bool:
+    async def record_submission_step(
+        submission_id: str, step: Step, session: AsyncClientSession, extra: dict[str, Any] | None = None
+    ) -> bool:
         try:
             return await store.record_step(submission_id, step, session, extra)
         except UnknownSubmission as exc:
             raise PermanentEventError(f"unknown submission {submission_id}") from exc
 
-    async def record(ce: CloudEventAttributes, submission_id: str, status: Status, at: datetime,
-                     note: str | None = None, extra: dict[str, Any] | None = None) -> None:
+    async def record(
+        ce: CloudEventAttributes,
+        submission_id: str,
+        status: Status,
+        at: datetime,
+        note: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         step = Step(status, at, ce.id, note)
 
         async def work(session: AsyncClientSession) -> bool:
@@ -129,8 +137,9 @@ def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore, accoun
 
         await runtime.uow.apply_once(ce.id, ce.type, work)
 
-    async def record_for_request(ce: CloudEventAttributes, request_id: str, step: RequestStep,
-                                 extra: dict[str, Any] | None = None) -> None:
+    async def record_for_request(
+        ce: CloudEventAttributes, request_id: str, step: RequestStep, extra: dict[str, Any] | None = None
+    ) -> None:
         async def work(session: AsyncClientSession) -> bool:
             return await record_request_step(requests, request_id, step, session, extra)
 
@@ -138,8 +147,13 @@ def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore, accoun
 
     @subscribe(runtime.broker, topics.SUBMISSION_VALIDATED, **sub)
     async def on_validated(event: SubmissionValidated, ce: CloudEvent) -> None:
-        await record(ce, event.submission_id, Status.VALIDATED, event.validated_at,
-                     extra={"findings": [f.model_dump(mode="json") for f in event.findings]})
+        await record(
+            ce,
+            event.submission_id,
+            Status.VALIDATED,
+            event.validated_at,
+            extra={"findings": [f.model_dump(mode="json") for f in event.findings]},
+        )
 
     @subscribe(runtime.broker, topics.SUBMISSION_REJECTED, **sub)
     async def on_rejected(event: SubmissionRejected, ce: CloudEvent) -> None:
@@ -150,14 +164,16 @@ def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore, accoun
             await record_submission_step(event.submission_id, step, session, findings)
             if event.kind is SubmissionKind.CLASSIFICATION_DOCUMENT and event.request_id:
                 # One failed document fails its request, which closes: a corrected request may follow.
-                await record_request_step(requests, event.request_id,
-                                          RequestStep(Stage.VALIDATION_FAILED, event.rejected_at, ce.id), session)
+                await record_request_step(
+                    requests, event.request_id, RequestStep(Stage.VALIDATION_FAILED, event.rejected_at, ce.id), session
+                )
 
         await runtime.uow.apply_once(ce.id, ce.type, work)
 
     @subscribe(runtime.broker, topics.REVIEW_QUEUED, **sub)
     async def on_queued(event: ReviewQueued, ce: CloudEvent) -> None:
         if event.kind is SubmissionKind.PROFILE_CHANGE:
+
             async def in_review(session: AsyncClientSession) -> None:
                 await accounts.set_change_status(event.submission_id, "in_review", session)
 
@@ -171,24 +187,34 @@ def _subscribe_status_events(runtime: ServiceRuntime, store: IntakeStore, accoun
     @subscribe(runtime.broker, topics.REVIEW_DECIDED, **sub)
     async def on_decided(event: ReviewDecided, ce: CloudEvent) -> None:
         if event.kind is SubmissionKind.PROFILE_CHANGE:
-            await runtime.uow.apply_once(ce.id, ce.type, lambda session: _apply_profile_decision(accounts, event, session))
+            await runtime.uow.apply_once(
+                ce.id, ce.type, lambda session: _apply_profile_decision(accounts, event, session)
+            )
             return
-        decision = {"decision": {"decision": event.decision.value, "reason_codes": event.reason_codes,
-                                 "reason": event.reason}}
+        decision = {
+            "decision": {"decision": event.decision.value, "reason_codes": event.reason_codes, "reason": event.reason}
+        }
         if event.kind is SubmissionKind.CLASSIFICATION:
             # The account's classification changes on classification.changed, not here.
             step = RequestStep(REQUEST_DECISION_STAGE[event.decision], event.decided_at, ce.id, event.reason or None)
             await record_for_request(ce, event.submission_id, step, decision)
             return
-        await record(ce, event.submission_id, DECISION_STATUS[event.decision], event.decided_at, event.reason or None,
-                     extra=decision)
+        await record(
+            ce,
+            event.submission_id,
+            DECISION_STATUS[event.decision],
+            event.decided_at,
+            event.reason or None,
+            extra=decision,
+        )
 
 
 async def _apply_profile_decision(accounts: AccountStore, event: ReviewDecided, session: AsyncClientSession) -> None:
     """The reviewer's decision on a personal-data change: approved values replace the old ones."""
     status = DECISION_STATUS[event.decision].value
-    change = await accounts.set_change_status(event.submission_id, status, session, open=False,
-                                              decided_at=event.decided_at, reason=event.reason)
+    change = await accounts.set_change_status(
+        event.submission_id, status, session, open=False, decided_at=event.decided_at, reason=event.reason
+    )
     if change is not None and event.decision is Decision.APPROVE:
         await accounts.update(change["account_id"], {k: c["new"] for k, c in change["changes"].items()}, session)
 
@@ -252,7 +278,11 @@ def _public_view(doc: dict[str, Any]) -> dict[str, Any]:
         "previous_submission_id": doc.get("previous_submission_id"),
         "superseded_by": doc.get("superseded_by"),
         # A document of a classification request: which request, which of its documents.
-        **({"request_id": doc["request_id"], "document_type": doc.get("document_type")} if doc.get("request_id") else {}),
+        **(
+            {"request_id": doc["request_id"], "document_type": doc.get("document_type")}
+            if doc.get("request_id")
+            else {}
+        ),
         "certificate": doc["certificate"],
         "file": {k: doc["file"][k] for k in ("filename", "size", "content_type", "sha256")},
         "timeline": [
@@ -294,7 +324,10 @@ def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: Intake
         raise ConcurrentUpdate(previous_id)
 
     async def accept_certificate(
-        request: Request, who: Principal, *, lineage: Lineage = Lineage(),
+        request: Request,
+        who: Principal,
+        *,
+        lineage: Lineage = Lineage(),
         default_metadata: CertificateMetadata | None = None,
     ) -> JSONResponse:
         """Read and check the upload, store the file, then write the record and its
@@ -349,8 +382,11 @@ def _add_certificate_routes(app: FastAPI, runtime: ServiceRuntime, store: Intake
                 await files.delete(file_id)
             raise
         return JSONResponse(
-            {"submission_id": submission_id, "status": Status.RECEIVED.value,
-             "links": {"self": f"/v1/certificates/{submission_id}"}},
+            {
+                "submission_id": submission_id,
+                "status": Status.RECEIVED.value,
+                "links": {"self": f"/v1/certificates/{submission_id}"},
+            },
             status_code=202,
             headers={"Location": f"/v1/certificates/{submission_id}"},
         )

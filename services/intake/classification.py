@@ -61,7 +61,9 @@ def check_membership(own: str | None, given: str) -> None:
 def check_step(current: str | None, target: str) -> Classification:
     """The target classification, when it is one step up the practitioner's own ladder."""
     if not allowed_step(current, target):
-        raise RequestRefused("classification.step_not_allowed", {"current": current, "allowed": allowed_targets(current)})
+        raise RequestRefused(
+            "classification.step_not_allowed", {"current": current, "allowed": allowed_targets(current)}
+        )
     return CLASSIFICATIONS[target]
 
 
@@ -81,7 +83,9 @@ def check_documents(target: Classification, sent: Iterable[str]) -> None:
         raise RequestRefused("classification.incomplete", {"missing_documents": missing, "unknown_documents": unknown})
 
 
-def document_metadata(document_type: str, target: Classification, request_id: str, received_on: date) -> CertificateMetadata:
+def document_metadata(
+    document_type: str, target: Classification, request_id: str, received_on: date
+) -> CertificateMetadata:
     """What a document of a request says about itself where a certificate's would be declared by the
     practitioner (the validator's duplicate and date rules read it). The request id in the name
     keeps two requests' documents of one type from counting as "the same certificate"; the date is
@@ -120,10 +124,14 @@ def catalogue_view() -> dict[str, Any]:
         "conditions_version": CONDITIONS_VERSION,
         "items": [
             {
-                "code": c.code, "profession": c.profession, "rank": c.rank, "label": c.label.model_dump(),
+                "code": c.code,
+                "profession": c.profession,
+                "rank": c.rank,
+                "label": c.label.model_dump(),
                 "required_documents": [_labelled(d, DOCUMENT_TYPES, "type") for d in c.required_documents],
                 "required_exams": [_labelled(e, EXAMS, "code") for e in c.required_exams],
-                "fee": money(c.fee), "currency": "SAR",
+                "fee": money(c.fee),
+                "currency": "SAR",
                 "conditions": {"version": CONDITIONS_VERSION, "text": c.conditions.model_dump()},
             }
             for c in CLASSIFICATIONS.values()
@@ -198,8 +206,9 @@ def opened(at: datetime) -> RequestProjection:
 
 def project_request(current: RequestProjection, step: RequestStep) -> RequestProjection | None:
     """The projection after `step`, or None when the step was already recorded."""
-    advanced = advance(current.status, current.timeline, step, stage_of=lambda s: s.stage, rank=RANK, final=FINAL,
-                       step_only=STEP_ONLY)
+    advanced = advance(
+        current.status, current.timeline, step, stage_of=lambda s: s.stage, rank=RANK, final=FINAL, step_only=STEP_ONLY
+    )
     return None if advanced is None else RequestProjection(*advanced)
 
 

@@ -95,15 +95,22 @@ class ReadDocument:
 # --- the status projection ---------------------------------------------------------------------
 
 
-async def record_request_step(requests: ClassificationStore, request_id: str, step: RequestStep,
-                              session: AsyncClientSession, extra: dict[str, Any] | None = None) -> bool:
+async def record_request_step(
+    requests: ClassificationStore,
+    request_id: str,
+    step: RequestStep,
+    session: AsyncClientSession,
+    extra: dict[str, Any] | None = None,
+) -> bool:
     try:
         return await requests.record_step(request_id, step, session, extra)
     except UnknownRequest as exc:
         raise PermanentEventError(f"unknown classification request {request_id}") from exc
 
 
-def subscribe_classification_events(runtime: ServiceRuntime, requests: ClassificationStore, accounts: AccountStore) -> None:
+def subscribe_classification_events(
+    runtime: ServiceRuntime, requests: ClassificationStore, accounts: AccountStore
+) -> None:
     sub = dict(service=SERVICE, settings=runtime.settings)
 
     async def record(ce: CloudEvent, request_id: str, step: RequestStep, extra: dict[str, Any] | None = None) -> None:
@@ -114,9 +121,17 @@ def subscribe_classification_events(runtime: ServiceRuntime, requests: Classific
 
     @subscribe(runtime.broker, topics.FEE_INVOICED, **sub)
     async def on_fee_invoiced(event: FeeInvoiced, ce: CloudEvent) -> None:
-        invoice = {"invoice_id": event.invoice_id, "bill_number": event.bill_number, "amount": rules.money(event.amount),
-                   "currency": event.currency, "issued_at": event.issued_at, "due_at": event.due_at}
-        await record(ce, event.request_id, RequestStep(Stage.AWAITING_PAYMENT, event.issued_at, ce.id), {"invoice": invoice})
+        invoice = {
+            "invoice_id": event.invoice_id,
+            "bill_number": event.bill_number,
+            "amount": rules.money(event.amount),
+            "currency": event.currency,
+            "issued_at": event.issued_at,
+            "due_at": event.due_at,
+        }
+        await record(
+            ce, event.request_id, RequestStep(Stage.AWAITING_PAYMENT, event.issued_at, ce.id), {"invoice": invoice}
+        )
 
     @subscribe(runtime.broker, topics.FEE_EXPIRED, **sub)
     async def on_fee_expired(event: FeeExpired, ce: CloudEvent) -> None:
@@ -124,7 +139,9 @@ def subscribe_classification_events(runtime: ServiceRuntime, requests: Classific
 
     @subscribe(runtime.broker, topics.CLASSIFICATION_LAPSED, **sub)
     async def on_lapsed(event: ClassificationLapsed, ce: CloudEvent) -> None:
-        await record(ce, event.request_id, RequestStep(Stage.LAPSED, event.lapsed_at, ce.id), {"lapse_reason": event.reason})
+        await record(
+            ce, event.request_id, RequestStep(Stage.LAPSED, event.lapsed_at, ce.id), {"lapse_reason": event.reason}
+        )
 
     @subscribe(runtime.broker, topics.CLASSIFICATION_CHANGED, **sub)
     async def on_classification_changed(event: ClassificationChanged, ce: CloudEvent) -> None:
@@ -136,9 +153,13 @@ def subscribe_classification_events(runtime: ServiceRuntime, requests: Classific
             if rules.newer_classification(stored_at, event.changed_at):
                 changed = await accounts.update(
                     account["_id"],
-                    {"classification": event.classification.code, "classification_changed_at": event.changed_at,
-                     "classification_request_id": event.request_id},
-                    session, expect={"classification_changed_at": stored_at},
+                    {
+                        "classification": event.classification.code,
+                        "classification_changed_at": event.changed_at,
+                        "classification_request_id": event.request_id,
+                    },
+                    session,
+                    expect={"classification_changed_at": stored_at},
                 )
                 if not changed:
                     raise RuntimeError("account changed concurrently")  # retried by the delivery policy
@@ -155,7 +176,9 @@ def _parse_request_field(raw: str | UploadFile | None) -> RequestForm:
     try:
         return RequestForm.model_validate(json.loads(raw))
     except json.JSONDecodeError as exc:
-        raise ApiError(422, "classification.request_invalid", [{"field": REQUEST_FIELD, "problem": "not JSON"}]) from exc
+        raise ApiError(
+            422, "classification.request_invalid", [{"field": REQUEST_FIELD, "problem": "not JSON"}]
+        ) from exc
     except ValidationError as exc:
         details = [{"field": ".".join(map(str, e["loc"])), "problem": e["msg"]} for e in exc.errors()]
         raise ApiError(422, "classification.request_invalid", details) from exc
@@ -197,17 +220,26 @@ async def _read_document(document_type: str, upload: UploadFile, max_bytes: int)
     except ApiError as error:
         details = error.details if isinstance(error.details, dict) else {}
         raise ApiError(error.status, error.code, {**details, "document_type": document_type}) from error
-    return ReadDocument(document_type=document_type, filename=safe_filename(upload.filename), data=data,
-                        content_type=CONTENT_TYPES[doc_type])
+    return ReadDocument(
+        document_type=document_type,
+        filename=safe_filename(upload.filename),
+        data=data,
+        content_type=CONTENT_TYPES[doc_type],
+    )
 
 
 def _request_view(doc: dict[str, Any], submissions: dict[str, dict[str, Any]]) -> dict[str, Any]:
     def document(document_type: str, submission_id: str) -> dict[str, Any]:
         submission = submissions.get(submission_id, {})
         failed = [f for f in submission.get("findings", []) if f.get("outcome") == "fail"]
-        return {"document_type": document_type, "label": rules.document_label(document_type),
-                "submission_id": submission_id, "status": submission.get("status"), "problems": failed,
-                "links": {"self": f"/v1/certificates/{submission_id}"}}
+        return {
+            "document_type": document_type,
+            "label": rules.document_label(document_type),
+            "submission_id": submission_id,
+            "status": submission.get("status"),
+            "problems": failed,
+            "links": {"self": f"/v1/certificates/{submission_id}"},
+        }
 
     invoice = doc.get("invoice")
     return {
@@ -221,8 +253,9 @@ def _request_view(doc: dict[str, Any], submissions: dict[str, dict[str, Any]]) -
         "fee": doc["fee"],
         "currency": "SAR",
         "conditions_version": doc["conditions"]["version"],
-        "invoice": None if invoice is None else {
-            **invoice, "issued_at": invoice["issued_at"].isoformat(), "due_at": invoice["due_at"].isoformat()},
+        "invoice": None
+        if invoice is None
+        else {**invoice, "issued_at": invoice["issued_at"].isoformat(), "due_at": invoice["due_at"].isoformat()},
         "decision": doc.get("decision"),
         "timeline": [
             {"status": s["status"], "at": s["at"].isoformat(), **({"note": s["note"]} if s.get("note") else {})}
@@ -234,8 +267,14 @@ def _request_view(doc: dict[str, Any], submissions: dict[str, dict[str, Any]]) -
     }
 
 
-def add_classification_routes(app: FastAPI, runtime: ServiceRuntime, requests: ClassificationStore,
-                              submissions: IntakeStore, accounts: AccountStore, files: FileStore) -> None:
+def add_classification_routes(
+    app: FastAPI,
+    runtime: ServiceRuntime,
+    requests: ClassificationStore,
+    submissions: IntakeStore,
+    accounts: AccountStore,
+    files: FileStore,
+) -> None:
     settings = runtime.settings
 
     def requester(request: Request) -> Principal:
@@ -269,13 +308,16 @@ def add_classification_routes(app: FastAPI, runtime: ServiceRuntime, requests: C
             if account is None:  # a development token without an account owns no membership number
                 raise ApiError(403, "classification.not_your_membership")
             target = _checked_target(account, wanted, list(uploads))
-            documents = [await _read_document(t, uploads[t], settings.max_upload_bytes) for t in target.required_documents]
+            documents = [
+                await _read_document(t, uploads[t], settings.max_upload_bytes) for t in target.required_documents
+            ]
             return await accept_request(who, account, target, documents)
         finally:
             await form.close()
 
-    async def accept_request(who: Principal, account: dict[str, Any], target: Classification,
-                             documents: list[ReadDocument]) -> JSONResponse:
+    async def accept_request(
+        who: Principal, account: dict[str, Any], target: Classification, documents: list[ReadDocument]
+    ) -> JSONResponse:
         """Store the files, then write the request, its open marker, one submission per document
         and all their events in one transaction."""
         request_id = str(uuid.uuid4())
@@ -289,52 +331,90 @@ def add_classification_routes(app: FastAPI, runtime: ServiceRuntime, requests: C
             submission_of: dict[str, str] = {}  # document type -> its submission id
             for document in documents:
                 sha256 = sha256_hex(document.data)
-                file_id = await files.put(document.filename, document.data, metadata={
-                    "sha256": sha256, "content_type": document.content_type, "owner": who.id, "request_id": request_id})
+                file_id = await files.put(
+                    document.filename,
+                    document.data,
+                    metadata={
+                        "sha256": sha256,
+                        "content_type": document.content_type,
+                        "owner": who.id,
+                        "request_id": request_id,
+                    },
+                )
                 file_ids.append(file_id)
                 submission_of[document.document_type] = str(uuid.uuid4())
-                received.append(SubmissionReceived(
-                    submission_id=submission_of[document.document_type], kind=SubmissionKind.CLASSIFICATION_DOCUMENT,
-                    request_id=request_id, document_type=document.document_type, practitioner=ref,
-                    certificate=rules.document_metadata(document.document_type, target, request_id,
-                                                        today_in_riyadh(at)),
-                    file=StoredFile(file_id=file_id, filename=document.filename, size=len(document.data),
-                                    sha256=sha256, content_type=document.content_type),
-                    received_at=at,
-                ))
+                received.append(
+                    SubmissionReceived(
+                        submission_id=submission_of[document.document_type],
+                        kind=SubmissionKind.CLASSIFICATION_DOCUMENT,
+                        request_id=request_id,
+                        document_type=document.document_type,
+                        practitioner=ref,
+                        certificate=rules.document_metadata(
+                            document.document_type, target, request_id, today_in_riyadh(at)
+                        ),
+                        file=StoredFile(
+                            file_id=file_id,
+                            filename=document.filename,
+                            size=len(document.data),
+                            sha256=sha256,
+                            content_type=document.content_type,
+                        ),
+                        received_at=at,
+                    )
+                )
             requested = ClassificationRequested(
-                request_id=request_id, practitioner=ref, membership_number=account["membership_number"],
-                current=CLASSIFICATIONS[current].ref() if current else None, target=target.ref(),
+                request_id=request_id,
+                practitioner=ref,
+                membership_number=account["membership_number"],
+                current=CLASSIFICATIONS[current].ref() if current else None,
+                target=target.ref(),
                 documents=[RequestDocument(document_type=t, submission_id=s) for t, s in submission_of.items()],
-                required_exams=list(target.required_exams), fee=target.fee, conditions_version=CONDITIONS_VERSION,
+                required_exams=list(target.required_exams),
+                fee=target.fee,
+                conditions_version=CONDITIONS_VERSION,
                 # The ID number itself never leaves intake: review matches exam results by this HMAC.
-                candidate_ref=candidate_ref(account["id_number"], settings), requested_at=at,
+                candidate_ref=candidate_ref(account["id_number"], settings),
+                requested_at=at,
             )
             record = new_request_doc(
-                request_id=request_id, practitioner=ref.model_dump(mode="json"),
-                membership_number=account["membership_number"], current=current, target=target.code,
+                request_id=request_id,
+                practitioner=ref.model_dump(mode="json"),
+                membership_number=account["membership_number"],
+                current=current,
+                target=target.code,
                 documents=submission_of,
-                required_exams=list(target.required_exams), fee=rules.money(target.fee),
-                conditions_version=CONDITIONS_VERSION, requested_at=at,
+                required_exams=list(target.required_exams),
+                fee=rules.money(target.fee),
+                conditions_version=CONDITIONS_VERSION,
+                requested_at=at,
             )
 
             async def work(session: AsyncClientSession) -> None:
                 await requests.insert(record, session)  # the open marker first: a second request stops here
                 for event in received:
-                    await submissions.insert(new_submission_doc(
-                        submission_id=event.submission_id, practitioner=ref.model_dump(mode="json"),
-                        certificate=event.certificate.model_dump(mode="json"), file=event.file.model_dump(mode="json"),
-                        received_at=at, kind=SubmissionKind.CLASSIFICATION_DOCUMENT, request_id=request_id,
-                        document_type=event.document_type,
-                    ), session)
+                    await submissions.insert(
+                        new_submission_doc(
+                            submission_id=event.submission_id,
+                            practitioner=ref.model_dump(mode="json"),
+                            certificate=event.certificate.model_dump(mode="json"),
+                            file=event.file.model_dump(mode="json"),
+                            received_at=at,
+                            kind=SubmissionKind.CLASSIFICATION_DOCUMENT,
+                            request_id=request_id,
+                            document_type=event.document_type,
+                        ),
+                        session,
+                    )
                     await runtime.uow.outbox.add(topics.SUBMISSION_RECEIVED, event, session)
                 await runtime.uow.outbox.add(topics.CLASSIFICATION_REQUESTED, requested, session)
 
             try:
                 await runtime.uow.run(work)
             except DuplicateKeyError as exc:
-                raise ApiError(409, "classification.request_open",
-                               {"request_id": await requests.open_request_id(who.id)}) from exc
+                raise ApiError(
+                    409, "classification.request_open", {"request_id": await requests.open_request_id(who.id)}
+                ) from exc
         except BaseException:
             # No orphan files without their request (unless the commit did land and only its answer was lost).
             if await requests.get(request_id) is None:
@@ -343,10 +423,14 @@ def add_classification_routes(app: FastAPI, runtime: ServiceRuntime, requests: C
             raise
         location = f"/v1/classification-requests/{request_id}"
         return JSONResponse(
-            {"request_id": request_id, "status": Stage.VALIDATING.value,
-             "documents": [{"document_type": t, "submission_id": s} for t, s in submission_of.items()],
-             "links": {"self": location}},
-            status_code=202, headers={"Location": location},
+            {
+                "request_id": request_id,
+                "status": Stage.VALIDATING.value,
+                "documents": [{"document_type": t, "submission_id": s} for t, s in submission_of.items()],
+                "links": {"self": location},
+            },
+            status_code=202,
+            headers={"Location": location},
         )
 
     async def view(doc: dict[str, Any]) -> dict[str, Any]:

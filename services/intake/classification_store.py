@@ -35,13 +35,25 @@ def _step_doc(step: RequestStep) -> dict[str, Any]:
 def _projection(doc: dict[str, Any]) -> RequestProjection:
     return RequestProjection(
         status=Stage(doc["status"]),
-        timeline=tuple(RequestStep(Stage(s["status"]), s["at"], s.get("event_id"), s.get("note")) for s in doc["timeline"]),
+        timeline=tuple(
+            RequestStep(Stage(s["status"]), s["at"], s.get("event_id"), s.get("note")) for s in doc["timeline"]
+        ),
     )
 
 
-def new_request_doc(*, request_id: str, practitioner: dict[str, Any], membership_number: str, current: str | None,
-                    target: str, documents: dict[str, str], required_exams: list[str], fee: str,
-                    conditions_version: str, requested_at: datetime) -> dict[str, Any]:
+def new_request_doc(
+    *,
+    request_id: str,
+    practitioner: dict[str, Any],
+    membership_number: str,
+    current: str | None,
+    target: str,
+    documents: dict[str, str],
+    required_exams: list[str],
+    fee: str,
+    conditions_version: str,
+    requested_at: datetime,
+) -> dict[str, Any]:
     start = opened(requested_at)
     return {
         "_id": request_id,
@@ -90,8 +102,9 @@ class ClassificationStore:
         cursor = self.requests.find({"practitioner_id": practitioner_id}).sort("created_at", DESCENDING)
         return await cursor.limit(limit).to_list()
 
-    async def record_step(self, request_id: str, step: RequestStep, session: AsyncClientSession,
-                          extra: dict[str, Any] | None = None) -> bool:
+    async def record_step(
+        self, request_id: str, step: RequestStep, session: AsyncClientSession, extra: dict[str, Any] | None = None
+    ) -> bool:
         """Apply one step to the request's projection (False when it was already there); the step
         that closes the request also frees the practitioner to open another."""
         doc = await self.requests.find_one({"_id": request_id}, session=session)
@@ -108,10 +121,14 @@ class ClassificationStore:
             **(extra or {}),
         }
         result = await self.requests.update_one(
-            {"_id": request_id, "revision": doc["revision"]}, {"$set": changes, "$inc": {"revision": 1}}, session=session
+            {"_id": request_id, "revision": doc["revision"]},
+            {"$set": changes, "$inc": {"revision": 1}},
+            session=session,
         )
         if result.modified_count != 1:
             raise ConcurrentUpdate(request_id)  # someone else moved it: the handler retries
         if after.closed and not before.closed:
-            await self.open_markers.delete_one({"_id": doc["practitioner_id"], "request_id": request_id}, session=session)
+            await self.open_markers.delete_one(
+                {"_id": doc["practitioner_id"], "request_id": request_id}, session=session
+            )
         return True

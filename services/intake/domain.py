@@ -60,8 +60,16 @@ S = TypeVar("S")
 T = TypeVar("T", bound=TimelineStep)
 
 
-def advance(status: S, timeline: tuple[T, ...], step: T, *, stage_of: Callable[[T], S], rank: Mapping[S, int],
-            final: frozenset[S], step_only: frozenset[S] = frozenset()) -> tuple[S, tuple[T, ...]] | None:
+def advance(
+    status: S,
+    timeline: tuple[T, ...],
+    step: T,
+    *,
+    stage_of: Callable[[T], S],
+    rank: Mapping[S, int],
+    final: frozenset[S],
+    step_only: frozenset[S] = frozenset(),
+) -> tuple[S, tuple[T, ...]] | None:
     """The rule every status projection follows: each event once (None when it was recorded),
     steps in time order, and the status only moves forward, never out of a final one. A
     `step_only` stage is recorded on the timeline without moving the status."""

@@ -136,13 +136,17 @@ def certificate_refusal(record: CertificateFeedRecord, today: date) -> Refusal |
         check_certificate(record.certificate, today)
     except CertificateRefused as refused:
         window = refused.details
-        return Refusal(RefusalCode(refused.code), f"{refused.field} {window['obtained_on']} is outside "
-                                                  f"{window['earliest']}..{window['latest']} (today in Riyadh)")
+        return Refusal(
+            RefusalCode(refused.code),
+            f"{refused.field} {window['obtained_on']} is outside "
+            f"{window['earliest']}..{window['latest']} (today in Riyadh)",
+        )
     return None
 
 
-def addressee(record: CertificateFeedRecord, account: Mapping[str, Any] | None,
-              today: date) -> PractitionerRef | Refusal:
+def addressee(
+    record: CertificateFeedRecord, account: Mapping[str, Any] | None, today: date
+) -> PractitionerRef | Refusal:
     """Whom the record's certificate is for, or why the record is refused before its document is
     looked at (no URL is fetched for a record that could not be accepted anyway). `account`: the
     account with the record's ID number, if there is one."""
@@ -215,7 +219,9 @@ class AlreadyReceived:
 Decision = Accepted | Refused | AlreadyReceived
 
 
-def decide_in_order(candidates: Iterable[tuple[FeedItem, PractitionerRef | Refusal, StoredFile | Refusal | None]]) -> list[Decision]:
+def decide_in_order(
+    candidates: Iterable[tuple[FeedItem, PractitionerRef | Refusal, StoredFile | Refusal | None]],
+) -> list[Decision]:
     """Each fresh record's fate, in batch order, from its practitioner and its document (None when
     it was not looked at because the record was refused before): the first acceptable record of a
     key wins, later ones with the same key are already received."""

@@ -97,8 +97,10 @@ def describe(error: BaseException) -> str:
     if isinstance(error, BaseExceptionGroup) and error.exceptions:  # from the batch's task group
         return describe(error.exceptions[0])
     if isinstance(error, ValidationError):
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(body)'}: {e['msg']}"
-                             for e in error.errors(include_input=False, include_url=False))
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '(body)'}: {e['msg']}"
+            for e in error.errors(include_input=False, include_url=False)
+        )
         return f"ValidationError: {problems}"[:1000]
     return f"{type(error).__name__}: {error}".replace("\n", " ")[:1000]
 
@@ -135,10 +137,12 @@ class FeedMetrics:
     OUTCOMES = ("accepted", "refused", "already_received", "repeated_event", "dead_lettered")
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.records = Counter("mumaris_feed_records", "gov.certificates records handled, by outcome", ["outcome"],
-                               registry=registry)
-        self.refusals = Counter("mumaris_feed_refusals", "gov.certificates records refused, by code", ["code"],
-                                registry=registry)
+        self.records = Counter(
+            "mumaris_feed_records", "gov.certificates records handled, by outcome", ["outcome"], registry=registry
+        )
+        self.refusals = Counter(
+            "mumaris_feed_refusals", "gov.certificates records refused, by code", ["code"], registry=registry
+        )
         for outcome in self.OUTCOMES:  # every series shows from the start, at 0
             self.records.labels(outcome)
         for code in RefusalCode:
@@ -163,7 +167,9 @@ class BatchOutcome:
 
 
 class CertificateFeed:
-    def __init__(self, runtime: ServiceRuntime, store: FeedStore, documents: FeedDocuments, metrics: FeedMetrics) -> None:
+    def __init__(
+        self, runtime: ServiceRuntime, store: FeedStore, documents: FeedDocuments, metrics: FeedMetrics
+    ) -> None:
         settings = runtime.settings
         self.service = runtime.name
         self.settings = settings
@@ -184,7 +190,9 @@ class CertificateFeed:
             try:
                 decoded.append((record, decode_record(record)))
             except Exception as exc:  # noqa: BLE001 (whatever is wrong with one record is its own problem)
-                dead.append(DeadRecord(record, "invalid_event" if isinstance(exc, NOT_RETRYABLE) else "unparseable", exc, 1))
+                dead.append(
+                    DeadRecord(record, "invalid_event" if isinstance(exc, NOT_RETRYABLE) else "unparseable", exc, 1)
+                )
         outcome = None
         attempt = 0
         while decoded:
@@ -197,8 +205,14 @@ class CertificateFeed:
                     dead += [DeadRecord(record, "retries_exhausted", exc, attempt) for record, _ in decoded]
                     break
                 delay = backoff_delay(attempt, self.settings.retry_backoff_s, self.settings.retry_backoff_max_s)
-                log.warning("%s: batch of %d attempt %d failed (%s); retrying in %.2fs",
-                            TOPIC.name, len(decoded), attempt, describe(exc)[:300], delay)
+                log.warning(
+                    "%s: batch of %d attempt %d failed (%s); retrying in %.2fs",
+                    TOPIC.name,
+                    len(decoded),
+                    attempt,
+                    describe(exc)[:300],
+                    delay,
+                )
                 await asyncio.sleep(delay)
         await self.dead_letter(dead)
         self.count(outcome, len(dead))
@@ -233,14 +247,20 @@ class CertificateFeed:
         await self.documents.discard(file_id for file_id in fetched if file_id not in used)
         return BatchOutcome(decisions, sorted_out)
 
-    async def _documents(self, fresh: list[FeedItem], practitioners: list[PractitionerRef | Refusal],
-                         sources: list[DocumentSource | Refusal], gridfs: dict[str, StoredFile | Refusal],
-                         fetched: dict[str, str]) -> list[StoredFile | Refusal | None]:
+    async def _documents(
+        self,
+        fresh: list[FeedItem],
+        practitioners: list[PractitionerRef | Refusal],
+        sources: list[DocumentSource | Refusal],
+        gridfs: dict[str, StoredFile | Refusal],
+        fetched: dict[str, str],
+    ) -> list[StoredFile | Refusal | None]:
         """Each record's document (None for a record already refused), URLs fetched concurrently
         (bounded by `feed_url_fetch_concurrency`)."""
 
-        async def document_of(item: FeedItem, who: PractitionerRef | Refusal,
-                              source: DocumentSource | Refusal) -> StoredFile | Refusal | None:
+        async def document_of(
+            item: FeedItem, who: PractitionerRef | Refusal, source: DocumentSource | Refusal
+        ) -> StoredFile | Refusal | None:
             if isinstance(who, Refusal):
                 return None
             if isinstance(source, Refusal):
@@ -252,15 +272,20 @@ class CertificateFeed:
                     return checked.model_copy(update={"filename": safe_filename(named)})
                 return checked
             stored = await self.documents.fetch_and_store(
-                source.url, named, {"owner": who.id, "feed": {"publisher": item.ce.source, "record_id": item.record.record_id}})
+                source.url,
+                named,
+                {"owner": who.id, "feed": {"publisher": item.ce.source, "record_id": item.record.record_id}},
+            )
             if isinstance(stored, StoredFile):
                 fetched[stored.file_id] = item.key
             return stored
 
         # A task group: if one fetch fails, the others stop before the batch is retried.
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(document_of(item, who, source))
-                     for item, who, source in zip(fresh, practitioners, sources, strict=True)]
+            tasks = [
+                group.create_task(document_of(item, who, source))
+                for item, who, source in zip(fresh, practitioners, sources, strict=True)
+            ]
         return [task.result() for task in tasks]
 
     def _writes(self, sorted_out: Triage, decisions: list[Decision]) -> BatchWrites:
@@ -282,18 +307,38 @@ class CertificateFeed:
                     received_at=received_at,
                 )
                 # Where it came from, for the reviewer and operations (never the ID number).
-                submission["origin"] = {"feed": TOPIC.name, "publisher": item.ce.source, "event_id": item.ce.id,
-                                        "record_id": item.record.record_id, "issuer": item.record.issuer}
+                submission["origin"] = {
+                    "feed": TOPIC.name,
+                    "publisher": item.ce.source,
+                    "event_id": item.ce.id,
+                    "record_id": item.record.record_id,
+                    "issuer": item.record.issuer,
+                }
                 writes.submissions.append(submission)
                 writes.outbox.append(self.outbox.record(topics.SUBMISSION_RECEIVED, event))
-                writes.received.append({"_id": item.key, "publisher": item.ce.source, "record_id": item.record.record_id,
-                                        "submission_id": submission_id, "event_id": item.ce.id, "at": received_at})
+                writes.received.append(
+                    {
+                        "_id": item.key,
+                        "publisher": item.ce.source,
+                        "record_id": item.record.record_id,
+                        "submission_id": submission_id,
+                        "event_id": item.ce.id,
+                        "at": received_at,
+                    }
+                )
             elif isinstance(decision, Refused):
-                writes.refusals.append({
-                    "_id": item.ce.id, "publisher": item.ce.source, "record_id": item.record.record_id,
-                    "issuer": item.record.issuer, "code": decision.refusal.code.value, "detail": decision.refusal.detail,
-                    "candidate_ref": candidate_ref(item.record.national_id, self.settings), "at": received_at,
-                })
+                writes.refusals.append(
+                    {
+                        "_id": item.ce.id,
+                        "publisher": item.ce.source,
+                        "record_id": item.record.record_id,
+                        "issuer": item.record.issuer,
+                        "code": decision.refusal.code.value,
+                        "detail": decision.refusal.detail,
+                        "candidate_ref": candidate_ref(item.record.national_id, self.settings),
+                        "at": received_at,
+                    }
+                )
         return writes
 
     async def _discard_unless_received(self, fetched: dict[str, str]) -> None:
@@ -313,8 +358,13 @@ class CertificateFeed:
             return
         try:
             futures = [
-                await self.broker.publish(d.record.value or b"", topic=TOPIC.dlq, key=d.record.key,
-                                          headers=self._dead_letter_headers(d), no_confirm=True)
+                await self.broker.publish(
+                    d.record.value or b"",
+                    topic=TOPIC.dlq,
+                    key=d.record.key,
+                    headers=self._dead_letter_headers(d),
+                    no_confirm=True,
+                )
                 for d in dead
             ]
             await asyncio.gather(*futures)
@@ -322,23 +372,33 @@ class CertificateFeed:
             log.exception("%s: could not dead-letter %d record(s); the batch stays uncommitted", TOPIC.name, len(dead))
             raise NackMessage() from exc
         for d in dead:
-            log.error("%s: %s@%d/%d dead-lettered (%s after %d attempt(s)): %s", self.service, d.record.topic,
-                      d.record.partition, d.record.offset, d.reason, d.attempts, describe(d.error)[:300],
-                      extra={"every": True})
+            log.error(
+                "%s: %s@%d/%d dead-lettered (%s after %d attempt(s)): %s",
+                self.service,
+                d.record.topic,
+                d.record.partition,
+                d.record.offset,
+                d.reason,
+                d.attempts,
+                describe(d.error)[:300],
+                extra={"every": True},
+            )
 
     def _dead_letter_headers(self, dead: DeadRecord) -> dict[str, str]:
         record = dead.record
         headers = {key: value.decode("utf-8", "replace") for key, value in record.headers or ()}
-        headers.update({
-            "x-dlq-reason": dead.reason,
-            "x-dlq-error": describe(dead.error),
-            "x-dlq-service": self.service,
-            "x-dlq-attempts": str(dead.attempts),
-            "x-dlq-topic": record.topic,
-            "x-dlq-partition": str(record.partition),
-            "x-dlq-offset": str(record.offset),
-            "x-dlq-at": datetime.now(UTC).isoformat(),
-        })
+        headers.update(
+            {
+                "x-dlq-reason": dead.reason,
+                "x-dlq-error": describe(dead.error),
+                "x-dlq-service": self.service,
+                "x-dlq-attempts": str(dead.attempts),
+                "x-dlq-topic": record.topic,
+                "x-dlq-partition": str(record.partition),
+                "x-dlq-offset": str(record.offset),
+                "x-dlq-at": datetime.now(UTC).isoformat(),
+            }
+        )
         return headers
 
     def count(self, outcome: BatchOutcome | None, dead_lettered: int) -> None:
@@ -358,8 +418,12 @@ class CertificateFeed:
                     self.metrics.refusals.labels(decision.refusal.code.value).inc()
         for name, value in tally.items():
             self.metrics.records.labels(name).inc(value)
-        log.info("%s: batch of %d: %s", TOPIC.name, sum(tally.values()),
-                 ", ".join(f"{value} {name}" for name, value in tally.items() if value))
+        log.info(
+            "%s: batch of %d: %s",
+            TOPIC.name,
+            sum(tally.values()),
+            ", ".join(f"{value} {name}" for name, value in tally.items() if value),
+        )
 
 
 # --- wiring -----------------------------------------------------------------------------------
@@ -374,10 +438,18 @@ def subscribe_certificate_feed(runtime: ServiceRuntime, files: FileStore) -> Cer
     runtime.on_shutdown.append(documents.close)
 
     @subscribe(
-        runtime.broker, TOPIC, service=runtime.name, settings=settings, batch=True,
-        max_records=settings.feed_batch_max_records, parser=lenient_batch_parser, decoder=undecoded,
-        note=(f"Consumed in batches of up to {settings.feed_batch_max_records} records; a record_id is received "
-              f"once per ce_source; refused records are kept in intake.feed_refusals."),
+        runtime.broker,
+        TOPIC,
+        service=runtime.name,
+        settings=settings,
+        batch=True,
+        max_records=settings.feed_batch_max_records,
+        parser=lenient_batch_parser,
+        decoder=undecoded,
+        note=(
+            f"Consumed in batches of up to {settings.feed_batch_max_records} records; a record_id is received "
+            f"once per ce_source; refused records are kept in intake.feed_refusals."
+        ),
     )
     async def on_certificates(records: RawFeedBatch) -> None:
         await feed.handle(records)

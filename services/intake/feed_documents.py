@@ -27,8 +27,13 @@ def stored_file(file_id: str, filename: str, data: bytes) -> StoredFile | Refusa
     document_type = sniff_type(data[:16])
     if document_type is None:
         return Refusal(RefusalCode.DOCUMENT_INVALID, "not a PDF or JPEG")
-    return StoredFile(file_id=file_id, filename=filename, size=len(data), sha256=sha256_hex(data),
-                      content_type=CONTENT_TYPES[document_type])
+    return StoredFile(
+        file_id=file_id,
+        filename=filename,
+        size=len(data),
+        sha256=sha256_hex(data),
+        content_type=CONTENT_TYPES[document_type],
+    )
 
 
 class FeedDocuments:
@@ -57,10 +62,14 @@ class FeedDocuments:
                 object_ids[ObjectId(file_id)] = file_id
             except (InvalidId, TypeError):
                 results[file_id] = Refusal(RefusalCode.DOCUMENT_INVALID, "not a GridFS file id")
-        found = {
-            doc["_id"]: doc
-            async for doc in self.files_meta.find({"_id": {"$in": list(object_ids)}}, {"length": 1, "filename": 1})
-        } if object_ids else {}
+        found = (
+            {
+                doc["_id"]: doc
+                async for doc in self.files_meta.find({"_id": {"$in": list(object_ids)}}, {"length": 1, "filename": 1})
+            }
+            if object_ids
+            else {}
+        )
         for object_id, file_id in object_ids.items():
             meta = found.get(object_id)
             if meta is None:
@@ -117,8 +126,9 @@ class FeedDocuments:
         checked = stored_file("", name, data)
         if isinstance(checked, Refusal):
             return checked
-        file_id = await self.files.put(name, data, metadata={**metadata, "sha256": checked.sha256,
-                                                             "content_type": checked.content_type})
+        file_id = await self.files.put(
+            name, data, metadata={**metadata, "sha256": checked.sha256, "content_type": checked.content_type}
+        )
         return checked.model_copy(update={"file_id": file_id})
 
     async def discard(self, file_ids: Iterable[str]) -> None:

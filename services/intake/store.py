@@ -33,9 +33,7 @@ def _step_doc(step: Step) -> dict[str, Any]:
 def _projection(doc: dict[str, Any]) -> Projection:
     return Projection(
         status=Status(doc["status"]),
-        timeline=tuple(
-            Step(Status(s["status"]), s["at"], s.get("event_id"), s.get("note")) for s in doc["timeline"]
-        ),
+        timeline=tuple(Step(Status(s["status"]), s["at"], s.get("event_id"), s.get("note")) for s in doc["timeline"]),
     )
 
 
@@ -103,7 +101,9 @@ class IntakeStore:
 
     async def list_for(self, practitioner_id: str, limit: int = 50) -> list[dict[str, Any]]:
         """The practitioner's certificates, newest first."""
-        cursor = self.submissions.find({"practitioner_id": practitioner_id, **CERTIFICATES}).sort("created_at", DESCENDING)
+        cursor = self.submissions.find({"practitioner_id": practitioner_id, **CERTIFICATES}).sort(
+            "created_at", DESCENDING
+        )
         return await cursor.limit(limit).to_list()
 
     async def get_many(self, submission_ids: list[str]) -> dict[str, dict[str, Any]]:

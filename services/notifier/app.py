@@ -104,7 +104,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def on_email_confirmation(event: EmailConfirmationRequested, ce: CloudEvent) -> None:
         # The link stays sealed: the e-mail is composed around a placeholder, filled when sent.
         note = notification_for_email_confirmation(
-            recipient_id=event.account_id, name=event.name, email=event.email, locale=event.locale,
+            recipient_id=event.account_id,
+            name=event.name,
+            email=event.email,
+            locale=event.locale,
             link=SECRET_PLACEHOLDER,
         )
         await notify(ce, note, SealedSecret(event.sealed_link, event.expires_at))
@@ -137,12 +140,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _add_inbox_routes(app: FastAPI, runtime: ServiceRuntime, store: NotifierStore) -> None:
     def _view(m: dict[str, Any]) -> dict[str, Any]:
-        return {"id": m["_id"], "kind": m["kind"], "title": m["title"], "body": m["body"],
-                "created_at": m["created_at"].isoformat(), "read": m["read_at"] is not None}
+        return {
+            "id": m["_id"],
+            "kind": m["kind"],
+            "title": m["title"],
+            "body": m["body"],
+            "created_at": m["created_at"].isoformat(),
+            "read": m["read_at"] is not None,
+        }
 
     @app.get("/v1/inbox", tags=["inbox"])
-    async def inbox(request: Request, page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-                    size: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+    async def inbox(
+        request: Request,
+        page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+        size: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> dict[str, Any]:
         """The practitioner's own messages, newest first, with the unread count."""
         who = principal_from(request, runtime.settings, "practitioner")
         items, total, unread = await store.inbox_page(who.id, page=page, size=size)

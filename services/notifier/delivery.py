@@ -64,7 +64,9 @@ class Recorder:
         self.uow = uow
         self.store = store
 
-    async def notify(self, ce: CloudEventAttributes, note: Notification | None, secret: SealedSecret | None = None) -> None:
+    async def notify(
+        self, ce: CloudEventAttributes, note: Notification | None, secret: SealedSecret | None = None
+    ) -> None:
         """Record `note` on the channels of its kind, once per event. None: nothing to tell."""
         if note is None:
             return
@@ -106,9 +108,16 @@ class Recorder:
 
 
 def inbox_message(event_id: str, note: Notification, at: datetime) -> dict[str, Any]:
-    return {"_id": delivery_key(event_id, "inbox", note.recipient_id), "recipient_id": note.recipient_id,
-            "event_id": event_id, "kind": note.kind, "title": note.inbox_title, "body": note.inbox_body,
-            "created_at": at, "read_at": None}
+    return {
+        "_id": delivery_key(event_id, "inbox", note.recipient_id),
+        "recipient_id": note.recipient_id,
+        "event_id": event_id,
+        "kind": note.kind,
+        "title": note.inbox_title,
+        "body": note.inbox_body,
+        "created_at": at,
+        "read_at": None,
+    }
 
 
 class Dispatcher:
@@ -183,8 +192,13 @@ class StoredEmail:
 
 def channel_senders(settings: Settings) -> dict[str, Sender]:
     async def email(delivery_id: str, message: dict[str, str]) -> str:
-        content = StoredEmail(email=message["to"], locale=message["locale"], subject=message["subject"],
-                              text=message["text"], html=message["html"])
+        content = StoredEmail(
+            email=message["to"],
+            locale=message["locale"],
+            subject=message["subject"],
+            text=message["text"],
+            html=message["html"],
+        )
         return await send_email(content, settings, message_id=stable_message_id(delivery_id, settings))
 
     async def sms(delivery_id: str, message: dict[str, str]) -> str:

@@ -343,20 +343,34 @@ PHONE_CODE_SMS: dict[Language, str] = {
 # The SMS short notice of a kind, both languages, primary first: it points to the platform and
 # the e-mail for the details. Placeholders as in the kind's wording.
 SMS_NOTICE: dict[str, dict[Language, str]] = {
-    REVIEW_APPROVED: {"ar": "ممارس: تم اعتماد طلبك «{certificate}». التفاصيل في المنصة.",
-                      "en": "Mumaris: your submission “{certificate}” was approved. Details on the platform."},
-    REVIEW_REJECTED: {"ar": "ممارس: لم تتم الموافقة على طلبك «{certificate}». السبب في المنصة وبريدك.",
-                      "en": "Mumaris: your submission “{certificate}” was not approved. See the platform or your e-mail."},
-    REVIEW_CHANGES_REQUESTED: {"ar": "ممارس: طُلب تعديل على طلبك «{certificate}». التفاصيل في المنصة.",
-                               "en": "Mumaris: changes were requested on “{certificate}”. Details on the platform."},
-    FEE_INVOICED: {"ar": "ممارس: سدّد {amount} ريال بالفاتورة {bill} قبل {deadline} وإلا أُلغي طلب التصنيف.",
-                   "en": "Mumaris: pay SAR {amount}, bill {bill}, before {deadline} or your request lapses."},
-    FEE_REMINDER: {"ar": "ممارس: تذكير: تبقّى {remaining} لسداد {amount} ريال بالفاتورة {bill}.",
-                   "en": "Mumaris: reminder: {remaining} left to pay SAR {amount}, bill {bill}."},
-    CLASSIFICATION_LAPSED: {"ar": "ممارس: أُلغي طلب تغيير التصنيف لعدم سداد الرسوم في المهلة.",
-                            "en": "Mumaris: your classification request lapsed; the fee was not paid in time."},
-    CLASSIFICATION_CHANGED: {"ar": "ممارس: أصبح تصنيفك المهني «{classification}».",
-                             "en": "Mumaris: your professional classification is now “{classification}”."},
+    REVIEW_APPROVED: {
+        "ar": "ممارس: تم اعتماد طلبك «{certificate}». التفاصيل في المنصة.",
+        "en": "Mumaris: your submission “{certificate}” was approved. Details on the platform.",
+    },
+    REVIEW_REJECTED: {
+        "ar": "ممارس: لم تتم الموافقة على طلبك «{certificate}». السبب في المنصة وبريدك.",
+        "en": "Mumaris: your submission “{certificate}” was not approved. See the platform or your e-mail.",
+    },
+    REVIEW_CHANGES_REQUESTED: {
+        "ar": "ممارس: طُلب تعديل على طلبك «{certificate}». التفاصيل في المنصة.",
+        "en": "Mumaris: changes were requested on “{certificate}”. Details on the platform.",
+    },
+    FEE_INVOICED: {
+        "ar": "ممارس: سدّد {amount} ريال بالفاتورة {bill} قبل {deadline} وإلا أُلغي طلب التصنيف.",
+        "en": "Mumaris: pay SAR {amount}, bill {bill}, before {deadline} or your request lapses.",
+    },
+    FEE_REMINDER: {
+        "ar": "ممارس: تذكير: تبقّى {remaining} لسداد {amount} ريال بالفاتورة {bill}.",
+        "en": "Mumaris: reminder: {remaining} left to pay SAR {amount}, bill {bill}.",
+    },
+    CLASSIFICATION_LAPSED: {
+        "ar": "ممارس: أُلغي طلب تغيير التصنيف لعدم سداد الرسوم في المهلة.",
+        "en": "Mumaris: your classification request lapsed; the fee was not paid in time.",
+    },
+    CLASSIFICATION_CHANGED: {
+        "ar": "ممارس: أصبح تصنيفك المهني «{classification}».",
+        "en": "Mumaris: your professional classification is now “{classification}”.",
+    },
 }
 
 COMMON_WORDING: dict[Language, CommonWording] = {
@@ -425,7 +439,7 @@ def notification_for_received(event: SubmissionReceived) -> Notification | None:
 
 
 def notification_for_queued(event: ReviewQueued) -> Notification | None:
-    """"In review" is news for a certificate; a change of personal data shows it on the profile."""
+    """ "In review" is news for a certificate; a change of personal data shows it on the profile."""
     if event.kind is not SubmissionKind.CERTIFICATE:
         return None
     return compose(REVIEW_QUEUED, event.practitioner, event.submission_id)
@@ -465,12 +479,16 @@ def notification_for_fee_reminder(event: FeeReminderDue) -> Notification:
 
 
 def notification_for_lapsed(event: ClassificationLapsed) -> Notification:
-    values = {language: {"classification": getattr(event.classification.label, language)} for language in TEXT_DIRECTION}
+    values = {
+        language: {"classification": getattr(event.classification.label, language)} for language in TEXT_DIRECTION
+    }
     return compose(CLASSIFICATION_LAPSED, event.practitioner, event.request_id, values=values)
 
 
 def notification_for_classification_changed(event: ClassificationChanged) -> Notification:
-    values = {language: {"classification": getattr(event.classification.label, language)} for language in TEXT_DIRECTION}
+    values = {
+        language: {"classification": getattr(event.classification.label, language)} for language in TEXT_DIRECTION
+    }
     return compose(CLASSIFICATION_CHANGED, event.practitioner, event.request_id, values=values)
 
 
@@ -481,17 +499,25 @@ FEE_FACT_LABELS: dict[Language, tuple[str, str, str]] = {
 CURRENCY: dict[Language, str] = {"ar": "{amount} ريال سعودي", "en": "SAR {amount}"}
 
 
-def _fee_details(classification: ClassificationRef, amount: Decimal, bill_number: str, due_at: datetime
-                 ) -> tuple[dict[Language, dict[str, str]], dict[Language, tuple[tuple[str, str], ...]]]:
+def _fee_details(
+    classification: ClassificationRef, amount: Decimal, bill_number: str, due_at: datetime
+) -> tuple[dict[Language, dict[str, str]], dict[Language, tuple[tuple[str, str], ...]]]:
     values: dict[Language, dict[str, str]] = {}
     facts: dict[Language, tuple[tuple[str, str], ...]] = {}
     for language in TEXT_DIRECTION:
         deadline = riyadh_time(due_at, language)
-        values[language] = {"classification": getattr(classification.label, language), "amount": money(amount),
-                            "bill": bill_number, "deadline": deadline}
+        values[language] = {
+            "classification": getattr(classification.label, language),
+            "amount": money(amount),
+            "bill": bill_number,
+            "deadline": deadline,
+        }
         amount_label, bill_label, deadline_label = FEE_FACT_LABELS[language]
-        facts[language] = ((amount_label, CURRENCY[language].format(amount=money(amount))),
-                           (bill_label, bill_number), (deadline_label, deadline))
+        facts[language] = (
+            (amount_label, CURRENCY[language].format(amount=money(amount))),
+            (bill_label, bill_number),
+            (deadline_label, deadline),
+        )
     return values, facts
 
 
@@ -556,8 +582,15 @@ def compose(
     kind's {placeholders}; `facts` are label/value lines shown under the reference."""
     order = languages_for(practitioner.locale)
     sections = [
-        section_for(kind, language, practitioner.name, (fixes or {}).get(language, ()), reason,
-                    (values or {}).get(language, {}), (facts or {}).get(language, ()))
+        section_for(
+            kind,
+            language,
+            practitioner.name,
+            (fixes or {}).get(language, ()),
+            reason,
+            (values or {}).get(language, {}),
+            (facts or {}).get(language, ()),
+        )
         for language in order
     ]
     context = {"sections": sections, "primary": sections[0], "submission_id": reference}
@@ -579,8 +612,15 @@ def compose(
     )
 
 
-def section_for(kind: str, language: Language, name: str, fixes: tuple[str, ...], reason: str,
-                values: dict[str, str] | None = None, facts: tuple[tuple[str, str], ...] = ()) -> Section:
+def section_for(
+    kind: str,
+    language: Language,
+    name: str,
+    fixes: tuple[str, ...],
+    reason: str,
+    values: dict[str, str] | None = None,
+    facts: tuple[tuple[str, str], ...] = (),
+) -> Section:
     wording = WORDING[kind][language]
     common = COMMON_WORDING[language]
     name = name.strip()
@@ -634,9 +674,7 @@ def notification_for_email_confirmation(
         # Escaping keeps markup out, not a `javascript:` or `data:` URL: accept only web links.
         raise ValueError("the confirmation link must be an http(s) URL")
     validity = {language: duration(ttl_hours, "hour", language) for language in TEXT_DIRECTION}
-    sections = [
-        confirmation_section(language, name, validity[language]) for language in languages_for(locale)
-    ]
+    sections = [confirmation_section(language, name, validity[language]) for language in languages_for(locale)]
     subject = " | ".join(section.title for section in sections)
     text_context = {"sections": sections, "primary": sections[0], "submission_id": link}
     # Markup.format escapes `link`, so a quote or "<" in it can neither end the attribute nor add markup.

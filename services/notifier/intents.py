@@ -66,8 +66,15 @@ def email_intent(event_id: str, note: Notification, at: datetime, secret: Sealed
     return _intent(event_id, "email", note.kind, note.recipient_id, message, at, secret)
 
 
-def sms_intent(event_id: str, kind: str, recipient_id: str, phone: str | None, text: str, at: datetime,
-               secret: SealedSecret | None = None) -> dict[str, Any]:
+def sms_intent(
+    event_id: str,
+    kind: str,
+    recipient_id: str,
+    phone: str | None,
+    text: str,
+    at: datetime,
+    secret: SealedSecret | None = None,
+) -> dict[str, Any]:
     """An SMS intent; recorded as already failed when there is nowhere or nothing to send."""
     intent = _intent(event_id, "sms", kind, recipient_id, {"to": phone or "", "text": text}, at, secret)
     if not phone:
@@ -77,12 +84,27 @@ def sms_intent(event_id: str, kind: str, recipient_id: str, phone: str | None, t
     return intent
 
 
-def _intent(event_id: str, channel: Channel, kind: str, recipient_id: str, message: dict[str, str],
-            at: datetime, secret: SealedSecret | None) -> dict[str, Any]:
+def _intent(
+    event_id: str,
+    channel: Channel,
+    kind: str,
+    recipient_id: str,
+    message: dict[str, str],
+    at: datetime,
+    secret: SealedSecret | None,
+) -> dict[str, Any]:
     intent: dict[str, Any] = {
-        "_id": delivery_key(event_id, channel, recipient_id), "event_id": event_id, "channel": channel,
-        "kind": kind, "recipient_id": recipient_id, "status": PENDING, "created_at": at, "updated_at": at,
-        "tries": 0, "message": message, "secret": secret is not None,
+        "_id": delivery_key(event_id, channel, recipient_id),
+        "event_id": event_id,
+        "channel": channel,
+        "kind": kind,
+        "recipient_id": recipient_id,
+        "status": PENDING,
+        "created_at": at,
+        "updated_at": at,
+        "tries": 0,
+        "message": message,
+        "secret": secret is not None,
     }
     if secret is not None:
         if not any(SECRET_PLACEHOLDER in message.get(part, "") for part in ("text", "html")):
@@ -104,8 +126,13 @@ def needs_sending(intent: dict[str, Any]) -> bool:
 
 
 def delivery_request(intent: dict[str, Any]) -> DeliveryRequested:
-    return DeliveryRequested(delivery_id=intent["_id"], channel=intent["channel"], kind=intent["kind"],
-                             recipient_id=intent["recipient_id"], event_id=intent["event_id"])
+    return DeliveryRequested(
+        delivery_id=intent["_id"],
+        channel=intent["channel"],
+        kind=intent["kind"],
+        recipient_id=intent["recipient_id"],
+        event_id=intent["event_id"],
+    )
 
 
 def is_expired(intent: dict[str, Any], at: datetime) -> bool:

@@ -44,58 +44,146 @@ from services.notifier.domain import (
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 SARA = PractitionerRef(id="prac-1", name="سارة الحربي", email="sara@example.sa", locale="ar")
-CERTIFICATE = CertificateMetadata(name="Basic Life Support (BLS)", obtained_on="2025-03-14",
-                                  institution="Saudi Heart Association", specialty="Nursing", degree="Course")
+CERTIFICATE = CertificateMetadata(
+    name="Basic Life Support (BLS)",
+    obtained_on="2025-03-14",
+    institution="Saudi Heart Association",
+    specialty="Nursing",
+    degree="Course",
+)
 SPECIALIST = ClassificationRef(code="nursing.specialist", label=Localized(ar="أخصائي تمريض", en="Nursing Specialist"))
 SUBMISSION = "7d1c2a4e-5b9f-4f0e-8a51-3c2f9e6b1d20"
 REQUEST = "c41f0b7a-93d2-4c8e-b1a5-0e7d6f2a9b34"
 
 
 def samples() -> list[tuple[str, Notification]]:
-    blurry = Finding(rule="image.sharpness", outcome="fail", code="image.blurry",
-                     message=Localized(ar="المسح غير واضح؛ أعد المسح بدقة أعلى ودون اهتزاز.",
-                                       en="The scan is not clear; scan it again at a higher resolution, holding it still."))
+    blurry = Finding(
+        rule="image.sharpness",
+        outcome="fail",
+        code="image.blurry",
+        message=Localized(
+            ar="المسح غير واضح؛ أعد المسح بدقة أعلى ودون اهتزاز.",
+            en="The scan is not clear; scan it again at a higher resolution, holding it still.",
+        ),
+    )
 
-    def decided(decision: Decision, reason: str = "", codes: tuple[str, ...] = (),
-                kind: SubmissionKind = SubmissionKind.CERTIFICATE) -> ReviewDecided:
-        return ReviewDecided(submission_id=SUBMISSION, review_id=SUBMISSION, kind=kind, practitioner=SARA,
-                             decision=decision, reason=reason, reason_codes=list(codes), reviewer_id="r-1",
-                             decided_at=AT, certificate=CERTIFICATE if kind is SubmissionKind.CERTIFICATE else None)
+    def decided(
+        decision: Decision,
+        reason: str = "",
+        codes: tuple[str, ...] = (),
+        kind: SubmissionKind = SubmissionKind.CERTIFICATE,
+    ) -> ReviewDecided:
+        return ReviewDecided(
+            submission_id=SUBMISSION,
+            review_id=SUBMISSION,
+            kind=kind,
+            practitioner=SARA,
+            decision=decision,
+            reason=reason,
+            reason_codes=list(codes),
+            reviewer_id="r-1",
+            decided_at=AT,
+            certificate=CERTIFICATE if kind is SubmissionKind.CERTIFICATE else None,
+        )
 
-    fee = {"invoice_id": "inv-1", "bill_number": "SC-2026-000123", "request_id": REQUEST, "practitioner": SARA,
-           "classification": SPECIALIST, "amount": Decimal("1500")}
+    fee = {
+        "invoice_id": "inv-1",
+        "bill_number": "SC-2026-000123",
+        "request_id": REQUEST,
+        "practitioner": SARA,
+        "classification": SPECIALIST,
+        "amount": Decimal("1500"),
+    }
     due = datetime(2026, 11, 26, 11, 5, tzinfo=UTC)
-    queued = notification_for_queued(ReviewQueued(submission_id=SUBMISSION, review_id=SUBMISSION, practitioner=SARA,
-                                                  queued_at=AT))
+    queued = notification_for_queued(
+        ReviewQueued(submission_id=SUBMISSION, review_id=SUBMISSION, practitioner=SARA, queued_at=AT)
+    )
     assert queued is not None
     return [
-        ("Submission received", notification_for_received(SubmissionReceived(
-            submission_id=SUBMISSION, kind=SubmissionKind.CERTIFICATE, practitioner=SARA, certificate=CERTIFICATE,
-            file=StoredFile(file_id="f", filename="scan.jpg", size=1, sha256="0" * 64, content_type="image/jpeg"),
-            received_at=AT))),
-        ("Rejected by validation", notification_for_rejection(SubmissionRejected(
-            submission_id=SUBMISSION, kind=SubmissionKind.CERTIFICATE, practitioner=SARA, findings=[blurry],
-            rejected_at=AT))),
+        (
+            "Submission received",
+            notification_for_received(
+                SubmissionReceived(
+                    submission_id=SUBMISSION,
+                    kind=SubmissionKind.CERTIFICATE,
+                    practitioner=SARA,
+                    certificate=CERTIFICATE,
+                    file=StoredFile(
+                        file_id="f", filename="scan.jpg", size=1, sha256="0" * 64, content_type="image/jpeg"
+                    ),
+                    received_at=AT,
+                )
+            ),
+        ),
+        (
+            "Rejected by validation",
+            notification_for_rejection(
+                SubmissionRejected(
+                    submission_id=SUBMISSION,
+                    kind=SubmissionKind.CERTIFICATE,
+                    practitioner=SARA,
+                    findings=[blurry],
+                    rejected_at=AT,
+                )
+            ),
+        ),
         ("In review", queued),
         ("Approved", notification_for_decision(decided(Decision.APPROVE))),
-        ("Rejected by the reviewer", notification_for_decision(decided(
-            Decision.REJECT, "The stamp of the issuing hospital is missing.", ("incomplete_document",)))),
-        ("Changes requested", notification_for_decision(decided(
-            Decision.REQUEST_CHANGES, "Please attach the second page with the course hours."))),
-        ("Change of personal data approved", notification_for_decision(decided(
-            Decision.APPROVE, kind=SubmissionKind.PROFILE_CHANGE))),
-        ("Change of personal data not approved", notification_for_decision(decided(
-            Decision.REJECT, "The new surname needs the civil-status record.", kind=SubmissionKind.PROFILE_CHANGE))),
+        (
+            "Rejected by the reviewer",
+            notification_for_decision(
+                decided(Decision.REJECT, "The stamp of the issuing hospital is missing.", ("incomplete_document",))
+            ),
+        ),
+        (
+            "Changes requested",
+            notification_for_decision(
+                decided(Decision.REQUEST_CHANGES, "Please attach the second page with the course hours.")
+            ),
+        ),
+        (
+            "Change of personal data approved",
+            notification_for_decision(decided(Decision.APPROVE, kind=SubmissionKind.PROFILE_CHANGE)),
+        ),
+        (
+            "Change of personal data not approved",
+            notification_for_decision(
+                decided(
+                    Decision.REJECT,
+                    "The new surname needs the civil-status record.",
+                    kind=SubmissionKind.PROFILE_CHANGE,
+                )
+            ),
+        ),
         ("Fee invoiced", notification_for_fee_invoiced(FeeInvoiced(**fee, issued_at=AT, due_at=due))),
-        ("Fee reminder (12 h and 1 h before)", notification_for_fee_reminder(FeeReminderDue(
-            **fee, due_at=due, hours_before=12))),
-        ("Request lapsed", notification_for_lapsed(ClassificationLapsed(
-            request_id=REQUEST, practitioner=SARA, classification=SPECIALIST, lapsed_at=due))),
-        ("Classification changed", notification_for_classification_changed(ClassificationChanged(
-            request_id=REQUEST, practitioner=SARA, previous=None, classification=SPECIALIST, changed_at=AT))),
-        ("E-mail confirmation link", notification_for_email_confirmation(
-            recipient_id="prac-1", name=SARA.name, email=SARA.email, locale="ar",
-            link="https://mumaris.example/v1/accounts/confirm-email?token=…")),
+        (
+            "Fee reminder (12 h and 1 h before)",
+            notification_for_fee_reminder(FeeReminderDue(**fee, due_at=due, hours_before=12)),
+        ),
+        (
+            "Request lapsed",
+            notification_for_lapsed(
+                ClassificationLapsed(request_id=REQUEST, practitioner=SARA, classification=SPECIALIST, lapsed_at=due)
+            ),
+        ),
+        (
+            "Classification changed",
+            notification_for_classification_changed(
+                ClassificationChanged(
+                    request_id=REQUEST, practitioner=SARA, previous=None, classification=SPECIALIST, changed_at=AT
+                )
+            ),
+        ),
+        (
+            "E-mail confirmation link",
+            notification_for_email_confirmation(
+                recipient_id="prac-1",
+                name=SARA.name,
+                email=SARA.email,
+                locale="ar",
+                link="https://mumaris.example/v1/accounts/confirm-email?token=…",
+            ),
+        ),
     ]
 
 

@@ -70,10 +70,15 @@ class NotifierStore:
             {"$set": {"status": status, "updated_at": at, **fields}},
         )
 
-    async def save_contact(self, account_id: str, name: str, email: str, locale: str, session: AsyncClientSession) -> None:
+    async def save_contact(
+        self, account_id: str, name: str, email: str, locale: str, session: AsyncClientSession
+    ) -> None:
         # $set, not replace: the phone may have arrived first (account.phone_code is another topic).
         await self.contacts.update_one(
-            {"_id": account_id}, {"$set": {"name": name, "email": email, "locale": locale}}, upsert=True, session=session
+            {"_id": account_id},
+            {"$set": {"name": name, "email": email, "locale": locale}},
+            upsert=True,
+            session=session,
         )
 
     async def save_phone(self, account_id: str, phone: str, session: AsyncClientSession) -> None:

@@ -99,7 +99,9 @@ def _subscribe_queue_events(runtime: ServiceRuntime, desk: ReviewDesk, fees: Fee
     async def on_submission_validated(event: SubmissionValidated, ce: CloudEvent) -> None:
         if event.kind is SubmissionKind.CLASSIFICATION_DOCUMENT:  # reviewed with its request, once paid
             result = DocumentResult.of(event)
-            invoice = await runtime.uow.apply_once(ce.id, ce.type, lambda session: fees.record_document(result, session))
+            invoice = await runtime.uow.apply_once(
+                ce.id, ce.type, lambda session: fees.record_document(result, session)
+            )
             if invoice is not None:
                 deadlines.plan(invoice)
             return
@@ -159,7 +161,9 @@ def _subscribe_fee_events(runtime: ServiceRuntime, fees: FeeDesk, deadlines: Fee
     async def on_payment(event: PaymentReceived, ce: CloudEvent) -> None:
         # A refused payment is a recorded business outcome (a payment issue), not a failure: the
         # handler returns normally and the record is committed.
-        outcome = await runtime.uow.apply_once(ce.id, ce.type, lambda session: fees.apply_payment(event, ce.id, session))
+        outcome = await runtime.uow.apply_once(
+            ce.id, ce.type, lambda session: fees.apply_payment(event, ce.id, session)
+        )
         if outcome is None:
             return
         if outcome.issue_recorded:
@@ -192,8 +196,9 @@ def _add_fee_routes(app: FastAPI, runtime: ServiceRuntime, requests: Classificat
         overseer(request)
         if kind is not None and kind not in {k.value for k in ISSUE_KINDS}:
             raise ApiError(422, "request.invalid", {"kind": [k.value for k in ISSUE_KINDS]})
-        filters = IssueFilter(kind=PaymentVerdict(kind) if kind else None, bill_number=bill_number, limit=limit,
-                              offset=offset)
+        filters = IssueFilter(
+            kind=PaymentVerdict(kind) if kind else None, bill_number=bill_number, limit=limit, offset=offset
+        )
         issues, total = await requests.issues(filters)
         return {"total": total, "limit": limit, "offset": offset, "items": [_issue_view(i) for i in issues]}
 
@@ -214,10 +219,16 @@ def _iso(value: Any) -> Any:
 def _invoice_view(doc: dict[str, Any]) -> dict[str, Any]:
     payment = doc.get("payment")
     return {
-        "invoice_id": doc["_id"], "bill_number": doc["bill_number"], "request_id": doc["request_id"],
+        "invoice_id": doc["_id"],
+        "bill_number": doc["bill_number"],
+        "request_id": doc["request_id"],
         "practitioner": {"id": doc["practitioner"]["id"], "name": doc["practitioner"]["name"]},
-        "classification": doc["classification"], "amount": doc["amount"], "currency": doc["currency"],
-        "status": doc["status"], "issued_at": _iso(doc["issued_at"]), "due_at": _iso(doc["due_at"]),
+        "classification": doc["classification"],
+        "amount": doc["amount"],
+        "currency": doc["currency"],
+        "status": doc["status"],
+        "issued_at": _iso(doc["issued_at"]),
+        "due_at": _iso(doc["due_at"]),
         "reminders_sent": sorted(doc.get("reminders_sent", []), reverse=True),
         "payment": None if payment is None else {k: _iso(v) for k, v in payment.items()},
         "expired_at": _iso(doc.get("expired_at")),
@@ -226,9 +237,12 @@ def _invoice_view(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _issue_view(doc: dict[str, Any]) -> dict[str, Any]:
     return {
-        "issue_id": doc["_id"], "kind": doc["kind"], "bill_number": doc["bill_number"],
+        "issue_id": doc["_id"],
+        "kind": doc["kind"],
+        "bill_number": doc["bill_number"],
         "payment": {k: _iso(v) for k, v in doc["payment"].items()},
-        "invoice_id": doc.get("invoice_id"), "request_id": doc.get("request_id"),
+        "invoice_id": doc.get("invoice_id"),
+        "request_id": doc.get("request_id"),
         "invoice_status": doc.get("invoice_status"),
         "details": {k: _iso(v) for k, v in doc.get("details", {}).items()},
         "recorded_at": _iso(doc["recorded_at"]),
@@ -248,8 +262,9 @@ def item_view(doc: dict[str, Any], exams: list[dict[str, Any]] | None = None) ->
         "version": doc.get("version", 1),
         "previous_submission_id": doc.get("previous_submission_id"),
         "status": doc["status"],
-        "state": queue_state(ItemStatus(doc["status"]), claim, Decision(decision["decision"]) if decision else None,
-                             at).value,
+        "state": queue_state(
+            ItemStatus(doc["status"]), claim, Decision(decision["decision"]) if decision else None, at
+        ).value,
         "priority": doc.get("priority"),
         "practitioner": {"id": doc["practitioner"]["id"], "name": doc["practitioner"]["name"]},
         "specialty": doc.get("specialty"),
@@ -259,10 +274,17 @@ def item_view(doc: dict[str, Any], exams: list[dict[str, Any]] | None = None) ->
         "findings": doc["findings"],
         "queued_at": doc["queued_at"].isoformat(),
         "sla_due_at": doc["sla_due_at"].isoformat() if doc.get("sla_due_at") else None,
-        "claim": None if claim is None or not claim.live(at) else {
-            "reviewer_id": claim.reviewer_id, "reviewer_name": claim.reviewer_name,
-            "claimed_at": claim.claimed_at.isoformat(), "expires_at": claim.expires_at.isoformat()},
-        "reserved_for": doc.get("preferred_reviewer_id") if doc.get("reserved_until") and at < doc["reserved_until"] else None,
+        "claim": None
+        if claim is None or not claim.live(at)
+        else {
+            "reviewer_id": claim.reviewer_id,
+            "reviewer_name": claim.reviewer_name,
+            "claimed_at": claim.claimed_at.isoformat(),
+            "expires_at": claim.expires_at.isoformat(),
+        },
+        "reserved_for": doc.get("preferred_reviewer_id")
+        if doc.get("reserved_until") and at < doc["reserved_until"]
+        else None,
         "decision": decision,
         "decided_at": doc["decided_at"].isoformat() if doc.get("decided_at") else None,
         **(_classification_view(doc, exams) if doc["kind"] == SubmissionKind.CLASSIFICATION.value else {}),
@@ -274,9 +296,16 @@ def _classification_view(doc: dict[str, Any], exams: list[dict[str, Any]] | None
     return {
         "classification": doc.get("classification"),
         "membership_number": doc.get("membership_number"),
-        "documents": [{"document_type": d["document_type"], "submission_id": d["submission_id"],
-                       "certificate": d.get("certificate"), "file": d.get("file"), "findings": d.get("findings", [])}
-                      for d in doc.get("documents") or []],
+        "documents": [
+            {
+                "document_type": d["document_type"],
+                "submission_id": d["submission_id"],
+                "certificate": d.get("certificate"),
+                "file": d.get("file"),
+                "findings": d.get("findings", []),
+            }
+            for d in doc.get("documents") or []
+        ],
         "required_exams": doc.get("required_exams", []),
         "exams": exams,
         "invoice": {k: _iso(v) for k, v in invoice.items()},
@@ -284,15 +313,23 @@ def _classification_view(doc: dict[str, Any], exams: list[dict[str, Any]] | None
 
 
 def _audit_view(entry: dict[str, Any]) -> dict[str, Any]:
-    return {"at": entry["at"].isoformat(), "action": entry["action"], "actor": entry["actor"],
-            "address": entry.get("address"), "details": entry.get("details", {})}
+    return {
+        "at": entry["at"].isoformat(),
+        "action": entry["action"],
+        "actor": entry["actor"],
+        "address": entry.get("address"),
+        "details": entry.get("details", {}),
+    }
 
 
 def document_response(item: dict[str, Any], files: FileStore) -> StreamingResponse:
     """The document streamed from GridFS, never cached, shown inline as the type it was proven to be."""
     stored = item["file"]
-    content_type = stored["content_type"] if stored["content_type"] in ("application/pdf", "image/jpeg") \
+    content_type = (
+        stored["content_type"]
+        if stored["content_type"] in ("application/pdf", "image/jpeg")
         else "application/octet-stream"
+    )
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg"}.get(content_type, "bin")
     return StreamingResponse(
         files.stream(stored["file_id"]),
@@ -308,8 +345,9 @@ def document_response(item: dict[str, Any], files: FileStore) -> StreamingRespon
     )
 
 
-def _add_review_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, fees: FeeDesk,
-                       files: FileStore) -> None:
+def _add_review_routes(
+    app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, fees: FeeDesk, files: FileStore
+) -> None:
     settings = runtime.settings
     store = desk.store
 
@@ -354,9 +392,16 @@ def _add_review_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
     ) -> dict[str, Any]:
         """Supervisors: filter the whole queue (waiting, claimed and decided items)."""
         overseer(request)
-        filters = QueueFilter(kind=kind, state=state, reviewer_id=reviewer, specialty=specialty,
-                              waiting_longer_than=None if waiting_hours is None else timedelta(hours=waiting_hours),
-                              text=q, limit=limit, offset=offset)
+        filters = QueueFilter(
+            kind=kind,
+            state=state,
+            reviewer_id=reviewer,
+            specialty=specialty,
+            waiting_longer_than=None if waiting_hours is None else timedelta(hours=waiting_hours),
+            text=q,
+            limit=limit,
+            offset=offset,
+        )
         items, total = await store.search(filters, now())
         return {"total": total, "limit": limit, "offset": offset, "items": [item_view(d) for d in items]}
 
@@ -369,9 +414,13 @@ def _add_review_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
         return {
             "counts": await store.counts(at),
             "past_sla": await store.count_past_sla(at),
-            "oldest_waiting": None if oldest is None else {
-                "review_id": oldest["_id"], "queued_at": oldest["queued_at"].isoformat(),
-                "age_s": round((at - oldest["queued_at"]).total_seconds(), 1)},
+            "oldest_waiting": None
+            if oldest is None
+            else {
+                "review_id": oldest["_id"],
+                "queued_at": oldest["queued_at"].isoformat(),
+                "age_s": round((at - oldest["queued_at"]).total_seconds(), 1),
+            },
         }
 
     @app.get("/v1/review/{review_id}", tags=["review"])

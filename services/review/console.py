@@ -67,7 +67,10 @@ _PDFIUM_LOCK = threading.Lock()
 
 # Findings shown together, in this order; rules not listed fall into "file".
 FINDING_GROUPS: tuple[tuple[str, str], ...] = (
-    ("content", "content."), ("clarity", "image."), ("duplicates", "duplicate"), ("metadata", "metadata."),
+    ("content", "content."),
+    ("clarity", "image."),
+    ("duplicates", "duplicate"),
+    ("metadata", "metadata."),
 )
 # What `?done=` may announce after an action (the value names a text, never carries one).
 NOTICES = frozenset({"claimed", "renewed", "released", "decided", "nothing_waiting", "signed_out", "session_ended"})
@@ -76,7 +79,7 @@ SEARCH_PAGE_SIZE = 50
 # The console's own pages: scripts and styles only from our static folder, no framing.
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-                               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -163,9 +166,16 @@ class SupervisionQuery(BaseModel):
         return None if isinstance(value, str) and not value.strip() else value
 
     def filters(self) -> QueueFilter:
-        return QueueFilter(kind=self.kind, state=self.state, reviewer_id=self.reviewer, specialty=self.specialty,
-                           waiting_longer_than=None if self.waiting_hours is None else timedelta(hours=self.waiting_hours),
-                           text=self.q, limit=SEARCH_PAGE_SIZE, offset=self.offset)
+        return QueueFilter(
+            kind=self.kind,
+            state=self.state,
+            reviewer_id=self.reviewer,
+            specialty=self.specialty,
+            waiting_longer_than=None if self.waiting_hours is None else timedelta(hours=self.waiting_hours),
+            text=self.q,
+            limit=SEARCH_PAGE_SIZE,
+            offset=self.offset,
+        )
 
     def link(self, offset: int) -> str:
         values = {k: v for k, v in self.model_dump(mode="json").items() if v not in (None, "") and k != "offset"}
@@ -176,7 +186,9 @@ class SupervisionQuery(BaseModel):
 
 
 def _details_text(details: Mapping[str, Any]) -> str:
-    return "; ".join(f"{k}: {v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}" for k, v in details.items())
+    return "; ".join(
+        f"{k}: {v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}" for k, v in details.items()
+    )
 
 
 def _number(value: float | None) -> str:
@@ -188,33 +200,56 @@ def _number(value: float | None) -> str:
 class Pages:
     def __init__(self, sessions: ConsoleSessions) -> None:
         self.sessions = sessions
-        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                               trim_blocks=True, lstrip_blocks=True)
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         self.env.filters["number"] = _number
         self.env.filters["details"] = _details_text
 
-    def render(self, request: Request, template: str, *, status: int = 200, error: str | None = None,
-               here: str | None = None, **context: Any) -> HTMLResponse:
+    def render(
+        self,
+        request: Request,
+        template: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        here: str | None = None,
+        **context: Any,
+    ) -> HTMLResponse:
         """`here`: the page's own address for the language switch (a page shown in answer to a POST)."""
         words = Words(self.sessions.lang(request))
         done = request.query_params.get("done")
         at = now()
         reasons = [(code, label.ar if words.lang == "ar" else label.en) for code, label in REJECTION_REASONS.items()]
         html = self.env.get_template(f"console/{template}").render(
-            t=words, lang=words.lang, dir=words.dir, at=at,
+            t=words,
+            lang=words.lang,
+            dir=words.dir,
+            at=at,
             past=lambda iso: iso is not None and datetime.fromisoformat(iso) <= at,
             principal=getattr(request.state, "console_principal", None),
-            csrf_field=CSRF_FIELD, csrf=self.sessions.csrf_for(request),
+            csrf_field=CSRF_FIELD,
+            csrf=self.sessions.csrf_for(request),
             switch_url=self._switch_url(request, here, "en" if words.lang == "ar" else "ar"),
-            notice=f"done.{done}" if done in NOTICES else None, error=error,
-            reasons=reasons, reason_labels=dict(reasons), reasons_needing_note=NEEDS_NOTE, prefix=PREFIX,
+            notice=f"done.{done}" if done in NOTICES else None,
+            error=error,
+            reasons=reasons,
+            reason_labels=dict(reasons),
+            reasons_needing_note=NEEDS_NOTE,
+            prefix=PREFIX,
             **context,
         )
         return HTMLResponse(html, status_code=status)
 
     @staticmethod
     def _switch_url(request: Request, here: str | None, lang: str) -> str:
-        path, _, query = (here or str(request.url.path) + ("?" + request.url.query if request.url.query else "")).partition("?")
+        path, _, query = (
+            here or str(request.url.path) + ("?" + request.url.query if request.url.query else "")
+        ).partition("?")
         params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in ("lang", "done")]
         return f"{path}?{urlencode([*params, ('lang', lang)])}"
 
@@ -233,11 +268,17 @@ def _console_route_class(sessions: ConsoleSessions, pages: Pages) -> type[APIRou
                 except SignInRequired as missing:
                     response = see_other(_sign_in_url(request, missing.ended))
                 except ApiError as refusal:
-                    response = pages.render(request, "error.html", status=refusal.status, error=refusal.code,
-                                            here=_here_after_refusal(request))
+                    response = pages.render(
+                        request,
+                        "error.html",
+                        status=refusal.status,
+                        error=refusal.code,
+                        here=_here_after_refusal(request),
+                    )
                 except (RequestValidationError, ValidationError):
-                    response = pages.render(request, "error.html", status=422, error="request.invalid",
-                                            here=_here_after_refusal(request))
+                    response = pages.render(
+                        request, "error.html", status=422, error="request.invalid", here=_here_after_refusal(request)
+                    )
                 sessions.finish(request, response)
                 for name, value in PAGE_HEADERS.items():
                     response.headers.setdefault(name, value)  # a document keeps its own stricter policy
@@ -264,8 +305,9 @@ def _sign_in_url(request: Request, ended: bool) -> str:
 # --- the routes ---------------------------------------------------------------------------------------
 
 
-def add_console_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, fees: FeeDesk,
-                       files: FileStore) -> None:
+def add_console_routes(
+    app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, fees: FeeDesk, files: FileStore
+) -> None:
     settings = runtime.settings
     store = desk.store
     sessions = ConsoleSessions(settings, installed_revoked_sessions(app))
@@ -298,8 +340,15 @@ def add_console_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
             return {"type": "pdf", "pages": pages_in_pdf}
         return {"type": "jpeg" if stored["content_type"] == "image/jpeg" else "other"}
 
-    async def item_page(request: Request, actor: Actor, review_id: str, *, status: int = 200,
-                        error: str | None = None, form: Mapping[str, Any] | None = None) -> HTMLResponse:
+    async def item_page(
+        request: Request,
+        actor: Actor,
+        review_id: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        form: Mapping[str, Any] | None = None,
+    ) -> HTMLResponse:
         doc = await store.get(review_id)
         if doc is None:
             raise ApiError(404, "not_found")
@@ -308,9 +357,16 @@ def add_console_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
         previous = await store.get(previous_id) if previous_id else None
         earlier = await store.for_practitioner(doc["practitioner"]["id"], exclude=review_id)
         return pages.render(
-            request, "item.html", status=status, error=error, here=item_url(review_id),
-            item=item_view(doc, await fees.exams_of(doc)), actor=actor, may_see_document=visible,
-            reserved_until=doc.get("reserved_until"), document_types=DOCUMENT_TYPES,
+            request,
+            "item.html",
+            status=status,
+            error=error,
+            here=item_url(review_id),
+            item=item_view(doc, await fees.exams_of(doc)),
+            actor=actor,
+            may_see_document=visible,
+            reserved_until=doc.get("reserved_until"),
+            document_types=DOCUMENT_TYPES,
             document=await document_view(doc) if visible else None,
             groups=finding_groups(doc["findings"]),
             previous=item_view(previous) if previous else None,
@@ -336,8 +392,15 @@ def add_console_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
         try:
             await sessions.sign_in(request, email, password)
         except ApiError as refusal:  # intake's refusal (wrong password, locked) or not staff
-            return pages.render(request, "login.html", status=refusal.status, error=refusal.code, email=email,
-                                next=form.get("next") or "", here=f"{PREFIX}/login")
+            return pages.render(
+                request,
+                "login.html",
+                status=refusal.status,
+                error=refusal.code,
+                email=email,
+                next=form.get("next") or "",
+                here=f"{PREFIX}/login",
+            )
         return see_other(local_next(form.get("next"), f"{PREFIX}/"))
 
     @router.post("/logout")
@@ -351,7 +414,9 @@ def add_console_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
     async def my_queue(request: Request, actor: Staff) -> Response:
         at = now()
         return pages.render(
-            request, "queue.html", actor=actor,
+            request,
+            "queue.html",
+            actor=actor,
             held=[item_view(d) for d in await store.held_by(actor.id, at)],
             waiting=[item_view(d) for d in await store.waiting(actor.id, at)],
         )
@@ -367,8 +432,9 @@ def add_console_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
     async def item(review_id: str, request: Request, actor: Staff) -> Response:
         return await item_page(request, actor, review_id)
 
-    async def claim_step(request: Request, actor: Actor, review_id: str,
-                         step: Callable[[str, Actor], Awaitable[Any]], done: str) -> Response:
+    async def claim_step(
+        request: Request, actor: Actor, review_id: str, step: Callable[[str, Actor], Awaitable[Any]], done: str
+    ) -> Response:
         try:
             await step(review_id, actor)
         except ApiError as refusal:
@@ -391,8 +457,11 @@ def add_console_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
     @router.post("/items/{review_id}/decision")
     async def decide(review_id: str, request: Request, actor: Acting) -> Response:
         form = await request.form()
-        entered = {"decision": form.get("decision"), "reason": form.get("reason") or "",
-                   "reason_codes": form.getlist("reason_codes")}
+        entered = {
+            "decision": form.get("decision"),
+            "reason": form.get("reason") or "",
+            "reason_codes": form.getlist("reason_codes"),
+        }
         try:
             await desk.decide(review_id, actor, DecisionBody.model_validate(entered).request())
         except ValidationError:
@@ -422,11 +491,15 @@ def add_console_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
         png = await asyncio.to_thread(pdf_page_png, await files.get(opened["file"]["file_id"]), page)
         if png is None:
             raise ApiError(404, "review.page_not_found")
-        return Response(png, media_type="image/png", headers={
-            "Content-Disposition": f'inline; filename="{review_id}-page-{page}.png"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        })
+        return Response(
+            png,
+            media_type="image/png",
+            headers={
+                "Content-Disposition": f'inline; filename="{review_id}-page-{page}.png"',
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "private, no-store",
+            },
+        )
 
     @router.get("/items/{review_id}/history")
     async def history(review_id: str, request: Request, actor: Staff) -> Response:
@@ -446,14 +519,19 @@ def add_console_routes(app: FastAPI, runtime: ServiceRuntime, desk: ReviewDesk, 
         items, total = await store.search(query.filters(), at)
         oldest = await store.oldest_waiting(at)
         return pages.render(
-            request, "supervise.html", query=query, items=[item_view(d) for d in items], total=total,
-            counts=await store.counts(at), past_sla=await store.count_past_sla(at),
+            request,
+            "supervise.html",
+            query=query,
+            items=[item_view(d) for d in items],
+            total=total,
+            counts=await store.counts(at),
+            past_sla=await store.count_past_sla(at),
             oldest=item_view(oldest) if oldest else None,
-            kinds=list(SubmissionKind), states=list(QueueState),
+            kinds=list(SubmissionKind),
+            states=list(QueueState),
             previous_link=query.link(max(0, query.offset - SEARCH_PAGE_SIZE)) if query.offset else None,
             next_link=query.link(query.offset + SEARCH_PAGE_SIZE) if query.offset + len(items) < total else None,
         )
 
     app.include_router(router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
-

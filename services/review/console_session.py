@@ -208,8 +208,12 @@ class ConsoleSessions:
     def check_csrf(self, request: Request, presented: Any) -> None:
         principal: Principal | None = getattr(request.state, "console_principal", None)
         subject = principal.id if principal else SIGN_IN_SUBJECT
-        if not csrf_valid(self.settings, request.cookies.get(CSRF_SEED_COOKIE), subject,
-                          presented if isinstance(presented, str) else None):
+        if not csrf_valid(
+            self.settings,
+            request.cookies.get(CSRF_SEED_COOKIE),
+            subject,
+            presented if isinstance(presented, str) else None,
+        ):
             raise ApiError(403, "console.form_expired")
 
     # --- signing in and out ---------------------------------------------------------------
@@ -240,8 +244,9 @@ class ConsoleSessions:
         secure = is_https(request, self.settings)
 
         def put(name: str, value: str, max_age: int | None = None) -> None:
-            response.set_cookie(name, value, max_age=max_age, path=PREFIX, secure=secure, httponly=True,
-                                samesite="strict")
+            response.set_cookie(
+                name, value, max_age=max_age, path=PREFIX, secure=secure, httponly=True, samesite="strict"
+            )
 
         if getattr(request.state, "console_sign_out", False):
             # The CSRF seed stays: it names the browser, not the session, and is replaced at sign-in.

@@ -81,8 +81,9 @@ def may_see_document(item: dict[str, Any], actor: Actor) -> bool:
 
 
 class ReviewDesk:
-    def __init__(self, store: ReviewStore, uow: UnitOfWork, settings: Settings,
-                 requests: ClassificationStore | None = None) -> None:
+    def __init__(
+        self, store: ReviewStore, uow: UnitOfWork, settings: Settings, requests: ClassificationStore | None = None
+    ) -> None:
         self.store = store
         self.uow = uow
         self.settings = settings
@@ -112,9 +113,13 @@ class ReviewDesk:
             item["reserved_until"] = at + timedelta(seconds=self.settings.review_resubmission_hold_s)
         if await self.store.enqueue(item, session):
             queued = ReviewQueued(
-                submission_id=item["submission_id"], review_id=item["_id"], kind=SubmissionKind(item["kind"]),
-                version=item["version"], previous_submission_id=previous,
-                practitioner=PractitionerRef.model_validate(item["practitioner"]), queued_at=at,
+                submission_id=item["submission_id"],
+                review_id=item["_id"],
+                kind=SubmissionKind(item["kind"]),
+                version=item["version"],
+                previous_submission_id=previous,
+                practitioner=PractitionerRef.model_validate(item["practitioner"]),
+                queued_at=at,
             )
             await self.uow.outbox.add(topics.REVIEW_QUEUED, queued, session)
 
@@ -177,8 +182,15 @@ class ReviewDesk:
             at = now()
             renewed = await self.store.renew(review_id, actor.id, at + self.lease, at, session)
             if renewed is not None:
-                await self.store.append_audit(review_id, "renewed", actor.audit_doc(), actor.address, at,
-                                              {"expires_at": renewed["claim"]["expires_at"].isoformat()}, session)
+                await self.store.append_audit(
+                    review_id,
+                    "renewed",
+                    actor.audit_doc(),
+                    actor.address,
+                    at,
+                    {"expires_at": renewed["claim"]["expires_at"].isoformat()},
+                    session,
+                )
             return renewed
 
         if renewed := await self.uow.run(work):
@@ -188,14 +200,16 @@ class ReviewDesk:
 
     async def release(self, review_id: str, actor: Actor) -> dict[str, Any]:
         """Give the item back. A supervisor may release another reviewer's claim (reassignment)."""
+
         async def work(session: AsyncClientSession) -> dict[str, Any] | None:
             at = now()
             before = await self.store.release(review_id, None if actor.oversees else actor.id, at, session)
             if before is not None:
                 holder = claim_of(before)
                 details = {"held_by": {"id": holder.reviewer_id, "name": holder.reviewer_name}} if holder else {}
-                await self.store.append_audit(review_id, "released", actor.audit_doc(), actor.address, at, details,
-                                              session)
+                await self.store.append_audit(
+                    review_id, "released", actor.audit_doc(), actor.address, at, details, session
+                )
             return before
 
         if released := await self.uow.run(work):
@@ -207,6 +221,7 @@ class ReviewDesk:
 
     async def decide(self, review_id: str, actor: Actor, request: DecisionRequest) -> dict[str, Any]:
         """Record the decision, its audit entry and `review.decided` together, or refuse."""
+
         async def work(session: AsyncClientSession) -> dict[str, Any]:
             at = now()
             item = await self._get(review_id, session)
@@ -217,19 +232,39 @@ class ReviewDesk:
                 check_decision(state, actor.id, request, at)
             except DecisionRefused as refused:
                 raise ApiError(409 if refused.code in CONFLICTS else 422, refused.code, refused.details) from refused
-            decision = {"decision": request.decision.value, "reason_codes": list(request.reason_codes),
-                        "reason": request.reason.strip(), "reviewer_id": actor.id, "reviewer_name": actor.name}
+            decision = {
+                "decision": request.decision.value,
+                "reason_codes": list(request.reason_codes),
+                "reason": request.reason.strip(),
+                "reviewer_id": actor.id,
+                "reviewer_name": actor.name,
+            }
             decided = await self.store.record_decision(review_id, actor.id, decision, at, session)
             if decided is None:  # another request of the same reviewer won the race
                 raise ApiError(409, "review.already_decided")
-            await self.store.append_audit(review_id, "decided", actor.audit_doc(), actor.address, at,
-                                          {k: decision[k] for k in ("decision", "reason_codes", "reason")}, session)
+            await self.store.append_audit(
+                review_id,
+                "decided",
+                actor.audit_doc(),
+                actor.address,
+                at,
+                {k: decision[k] for k in ("decision", "reason_codes", "reason")},
+                session,
+            )
             event = ReviewDecided(
-                submission_id=decided["submission_id"], review_id=review_id, kind=SubmissionKind(decided["kind"]),
-                version=decided.get("version", 1), practitioner=PractitionerRef.model_validate(decided["practitioner"]),
-                decision=request.decision, reason_codes=list(request.reason_codes), reason=request.reason.strip(),
-                reviewer_id=actor.id, decided_at=at,
-                certificate=CertificateMetadata.model_validate(decided["certificate"]) if decided.get("certificate") else None,
+                submission_id=decided["submission_id"],
+                review_id=review_id,
+                kind=SubmissionKind(decided["kind"]),
+                version=decided.get("version", 1),
+                practitioner=PractitionerRef.model_validate(decided["practitioner"]),
+                decision=request.decision,
+                reason_codes=list(request.reason_codes),
+                reason=request.reason.strip(),
+                reviewer_id=actor.id,
+                decided_at=at,
+                certificate=CertificateMetadata.model_validate(decided["certificate"])
+                if decided.get("certificate")
+                else None,
             )
             await self.uow.outbox.add(topics.REVIEW_DECIDED, event, session)
             if kind is SubmissionKind.CLASSIFICATION:
@@ -243,24 +278,30 @@ class ReviewDesk:
         results = await self.requests.exam_outcomes(item["candidate_ref"], required, session) if required else []
         return missing_exams(required, results)
 
-    async def _settle_classification(self, item: dict[str, Any], decision: Decision, at: datetime,
-                                     session: AsyncClientSession) -> None:
+    async def _settle_classification(
+        self, item: dict[str, Any], decision: Decision, at: datetime, session: AsyncClientSession
+    ) -> None:
         """The request follows the decision; an approval changes the practitioner's classification,
         announced on classification.changed (intake keeps the profile; other systems listen too)."""
         await self.requests.move_request(item["_id"], RequestStatus.IN_REVIEW, REQUEST_AFTER[decision], at, session)
         if decision is Decision.APPROVE:
             classification = item["classification"]
             changed = ClassificationChanged(
-                request_id=item["_id"], practitioner=PractitionerRef.model_validate(item["practitioner"]),
-                previous=ClassificationRef.model_validate(classification["current"]) if classification.get("current") else None,
-                classification=ClassificationRef.model_validate(classification["target"]), changed_at=at,
+                request_id=item["_id"],
+                practitioner=PractitionerRef.model_validate(item["practitioner"]),
+                previous=ClassificationRef.model_validate(classification["current"])
+                if classification.get("current")
+                else None,
+                classification=ClassificationRef.model_validate(classification["target"]),
+                changed_at=at,
             )
             await self.uow.outbox.add(topics.CLASSIFICATION_CHANGED, changed, session)
 
     # --- documents -------------------------------------------------------------------------------
 
-    async def open_document(self, review_id: str, actor: Actor, what: dict[str, Any],
-                            submission_id: str | None = None) -> dict[str, Any]:
+    async def open_document(
+        self, review_id: str, actor: Actor, what: dict[str, Any], submission_id: str | None = None
+    ) -> dict[str, Any]:
         """The item whose document `actor` may see now (holder of the claim, or a supervisor);
         the view is in the audit trail before a byte is sent. A classification item has several
         documents: `submission_id` names one, and the answer is that document as an item
@@ -276,8 +317,11 @@ class ReviewDesk:
             raise ApiError(404, "review.no_document")
         if not may_see_document(item, actor):
             claim = claim_of(item)
-            raise ApiError(403, "review.claim_required_to_view",
-                           {"held_by": claim.reviewer_name if claim and claim.live(now()) else None})
+            raise ApiError(
+                403,
+                "review.claim_required_to_view",
+                {"held_by": claim.reviewer_name if claim and claim.live(now()) else None},
+            )
         await self.store.append_audit(review_id, "document_viewed", actor.audit_doc(), actor.address, now(), what)
         return item
 

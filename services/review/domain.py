@@ -87,11 +87,16 @@ def new_claim(reviewer_id: str, reviewer_name: str, at: datetime, lease: timedel
     return Claim(reviewer_id, reviewer_name, at, at + lease)
 
 
-def reserved_for_other(preferred_reviewer_id: str | None, reserved_until: datetime | None,
-                       reviewer_id: str, at: datetime) -> bool:
+def reserved_for_other(
+    preferred_reviewer_id: str | None, reserved_until: datetime | None, reviewer_id: str, at: datetime
+) -> bool:
     """A resubmission waits a while for the reviewer who asked for the changes."""
-    return (preferred_reviewer_id is not None and preferred_reviewer_id != reviewer_id
-            and reserved_until is not None and at < reserved_until)
+    return (
+        preferred_reviewer_id is not None
+        and preferred_reviewer_id != reviewer_id
+        and reserved_until is not None
+        and at < reserved_until
+    )
 
 
 # --- decisions ----------------------------------------------------------------------------------
@@ -145,7 +150,9 @@ def check_decision_request(request: DecisionRequest) -> None:
             raise DecisionRefused("review.reason_codes_required", {"catalogue": sorted(REJECTION_REASONS)})
         unknown = [code for code in request.reason_codes if code not in REJECTION_REASONS]
         if unknown:
-            raise DecisionRefused("review.reason_code_unknown", {"unknown": unknown, "catalogue": sorted(REJECTION_REASONS)})
+            raise DecisionRefused(
+                "review.reason_code_unknown", {"unknown": unknown, "catalogue": sorted(REJECTION_REASONS)}
+            )
         if NEEDS_NOTE.intersection(request.reason_codes) and not request.reason.strip():
             raise DecisionRefused("review.reason_required")
     elif request.decision is Decision.REQUEST_CHANGES:
@@ -183,13 +190,17 @@ def exam_standing(required: Sequence[str], results: Iterable[ExamResult]) -> dic
     taken: dict[str, bool] = {}
     for result in results:
         taken[result.exam] = taken.get(result.exam, False) or result.passed
-    return {exam: ExamStanding.MISSING if exam not in taken else ExamStanding.PASSED if taken[exam]
-            else ExamStanding.FAILED for exam in required}
+    return {
+        exam: ExamStanding.MISSING if exam not in taken else ExamStanding.PASSED if taken[exam] else ExamStanding.FAILED
+        for exam in required
+    }
 
 
 def missing_exams(required: Sequence[str], results: Iterable[ExamResult]) -> tuple[str, ...]:
     """Required exams without a passed result: while there is one, a classification is not approved."""
-    return tuple(exam for exam, standing in exam_standing(required, results).items() if standing is not ExamStanding.PASSED)
+    return tuple(
+        exam for exam, standing in exam_standing(required, results).items() if standing is not ExamStanding.PASSED
+    )
 
 
 # --- what supervisors see -------------------------------------------------------------------------

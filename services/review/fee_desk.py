@@ -74,7 +74,9 @@ class DocumentResult:
     @classmethod
     def of(cls, event: SubmissionValidated | SubmissionRejected) -> "DocumentResult":
         if event.kind is not SubmissionKind.CLASSIFICATION_DOCUMENT or not event.request_id:
-            raise PermanentEventError(f"submission {event.submission_id}: a classification document needs its request_id")
+            raise PermanentEventError(
+                f"submission {event.submission_id}: a classification document needs its request_id"
+            )
         if "." in event.submission_id or event.submission_id.startswith("$"):
             raise PermanentEventError(f"submission id {event.submission_id!r} cannot name a field")  # it is a key below
         passed = isinstance(event, SubmissionValidated)
@@ -104,8 +106,12 @@ def _utc(at: datetime) -> datetime:
 
 
 def invoice_facts(invoice: Doc) -> InvoiceFacts:
-    return InvoiceFacts(status=InvoiceStatus(invoice["status"]), amount=Decimal(invoice["amount"]),
-                        due_at=invoice["due_at"], payment_reference=(invoice.get("payment") or {}).get("payment_reference"))
+    return InvoiceFacts(
+        status=InvoiceStatus(invoice["status"]),
+        amount=Decimal(invoice["amount"]),
+        due_at=invoice["due_at"],
+        payment_reference=(invoice.get("payment") or {}).get("payment_reference"),
+    )
 
 
 class FeeDesk:
@@ -124,8 +130,12 @@ class FeeDesk:
         if classification is None:
             raise PermanentEventError(f"request {event.request_id}: unknown classification {event.target.code!r}")
         if money(event.fee) != money(classification.fee):
-            log.warning("request %s states a fee of %s; the catalogue's %s is invoiced",
-                        event.request_id, event.fee, classification.fee)
+            log.warning(
+                "request %s states a fee of %s; the catalogue's %s is invoiced",
+                event.request_id,
+                event.fee,
+                classification.fee,
+            )
         request = {
             "_id": event.request_id,
             "status": RequestStatus.AWAITING_DOCUMENTS.value,
@@ -159,13 +169,18 @@ class FeeDesk:
         at = now()
         if progress is DocumentsProgress.FAILED:
             # The practitioner hears of the failed check from the validator's submission.rejected.
-            await self.store.move_request(request["_id"], RequestStatus.AWAITING_DOCUMENTS,
-                                          RequestStatus.VALIDATION_FAILED, at, session)
+            await self.store.move_request(
+                request["_id"], RequestStatus.AWAITING_DOCUMENTS, RequestStatus.VALIDATION_FAILED, at, session
+            )
             return None
         if progress is DocumentsProgress.WAITING:
             return None
-        if await self.store.move_request(request["_id"], RequestStatus.AWAITING_DOCUMENTS,
-                                         RequestStatus.AWAITING_PAYMENT, at, session) is None:
+        if (
+            await self.store.move_request(
+                request["_id"], RequestStatus.AWAITING_DOCUMENTS, RequestStatus.AWAITING_PAYMENT, at, session
+            )
+            is None
+        ):
             return None
         return await self._issue_invoice(request, to_millis(at), session)
 
@@ -192,10 +207,14 @@ class FeeDesk:
         }
         await self.store.insert_invoice(invoice, session)
         event = FeeInvoiced(
-            invoice_id=invoice["_id"], bill_number=invoice["bill_number"], request_id=request["_id"],
+            invoice_id=invoice["_id"],
+            bill_number=invoice["bill_number"],
+            request_id=request["_id"],
             practitioner=PractitionerRef.model_validate(request["practitioner"]),
             classification=ClassificationRef.model_validate(request["target"]),
-            amount=Decimal(invoice["amount"]), issued_at=issued_at, due_at=due,
+            amount=Decimal(invoice["amount"]),
+            issued_at=issued_at,
+            due_at=due,
         )
         await self.uow.outbox.add(topics.FEE_INVOICED, event, session)
         return invoice
@@ -206,28 +225,53 @@ class FeeDesk:
         """Expire the invoice if it is unpaid and due, and lapse its request. True only for the
         one caller (of all replicas, and against a racing payment) whose conditional update won:
         only that one publishes fee.expired and classification.lapsed."""
+
         async def work(session: AsyncClientSession) -> Doc | None:
             at = now()
             invoice = await self.store.expire(invoice_id, at, session)
             if invoice is None:
                 return None
-            if await self.store.move_request(invoice["request_id"], RequestStatus.AWAITING_PAYMENT,
-                                             RequestStatus.LAPSED, at, session) is None:
-                log.warning("invoice %s expired but its request %s was not awaiting payment",
-                            invoice_id, invoice["request_id"])
+            if (
+                await self.store.move_request(
+                    invoice["request_id"], RequestStatus.AWAITING_PAYMENT, RequestStatus.LAPSED, at, session
+                )
+                is None
+            ):
+                log.warning(
+                    "invoice %s expired but its request %s was not awaiting payment", invoice_id, invoice["request_id"]
+                )
             practitioner = PractitionerRef.model_validate(invoice["practitioner"])
-            await self.uow.outbox.add(topics.FEE_EXPIRED, FeeExpired(
-                invoice_id=invoice_id, bill_number=invoice["bill_number"], request_id=invoice["request_id"],
-                practitioner=practitioner, expired_at=at), session)
-            await self.uow.outbox.add(topics.CLASSIFICATION_LAPSED, ClassificationLapsed(
-                request_id=invoice["request_id"], practitioner=practitioner,
-                classification=ClassificationRef.model_validate(invoice["classification"]), lapsed_at=at), session)
+            await self.uow.outbox.add(
+                topics.FEE_EXPIRED,
+                FeeExpired(
+                    invoice_id=invoice_id,
+                    bill_number=invoice["bill_number"],
+                    request_id=invoice["request_id"],
+                    practitioner=practitioner,
+                    expired_at=at,
+                ),
+                session,
+            )
+            await self.uow.outbox.add(
+                topics.CLASSIFICATION_LAPSED,
+                ClassificationLapsed(
+                    request_id=invoice["request_id"],
+                    practitioner=practitioner,
+                    classification=ClassificationRef.model_validate(invoice["classification"]),
+                    lapsed_at=at,
+                ),
+                session,
+            )
             return invoice
 
         expired = await self.uow.run(work)
         if expired is not None:
-            log.info("invoice %s expired unpaid (due %s); request %s lapsed", expired["bill_number"],
-                     expired["due_at"].isoformat(), expired["request_id"])
+            log.info(
+                "invoice %s expired unpaid (due %s); request %s lapsed",
+                expired["bill_number"],
+                expired["due_at"].isoformat(),
+                expired["request_id"],
+            )
         return expired is not None
 
     async def expire_due(self) -> int:
@@ -238,24 +282,38 @@ class FeeDesk:
         return expired
 
     def reminder_moments_of(self, invoice: Doc) -> dict[int, datetime]:
-        return reminder_moments(invoice["issued_at"], invoice["due_at"], invoice.get("reminder_hours", []),
-                                self.reminder_hour)
+        return reminder_moments(
+            invoice["issued_at"], invoice["due_at"], invoice.get("reminder_hours", []), self.reminder_hour
+        )
 
     async def remind(self, invoice_id: str) -> int | None:
         """Send the reminder due now for this invoice, once across all replicas; returns its hours."""
+
         async def work(session: AsyncClientSession) -> int | None:
             at = now()
             invoice = await self.store.get_invoice(invoice_id, session)
             if invoice is None or invoice["status"] != InvoiceStatus.UNPAID.value:
                 return None
             due = reminder_due(self.reminder_moments_of(invoice), invoice["reminders_sent"], invoice["due_at"], at)
-            if due is None or await self.store.mark_reminded(invoice_id, due.hours_before, due.settles, session) is None:
+            if (
+                due is None
+                or await self.store.mark_reminded(invoice_id, due.hours_before, due.settles, session) is None
+            ):
                 return None
-            await self.uow.outbox.add(topics.FEE_REMINDER, FeeReminderDue(
-                invoice_id=invoice_id, bill_number=invoice["bill_number"], request_id=invoice["request_id"],
-                practitioner=PractitionerRef.model_validate(invoice["practitioner"]),
-                classification=ClassificationRef.model_validate(invoice["classification"]),
-                amount=Decimal(invoice["amount"]), due_at=invoice["due_at"], hours_before=due.hours_before), session)
+            await self.uow.outbox.add(
+                topics.FEE_REMINDER,
+                FeeReminderDue(
+                    invoice_id=invoice_id,
+                    bill_number=invoice["bill_number"],
+                    request_id=invoice["request_id"],
+                    practitioner=PractitionerRef.model_validate(invoice["practitioner"]),
+                    classification=ClassificationRef.model_validate(invoice["classification"]),
+                    amount=Decimal(invoice["amount"]),
+                    due_at=invoice["due_at"],
+                    hours_before=due.hours_before,
+                ),
+                session,
+            )
             return due.hours_before
 
         return await self.uow.run(work)
@@ -273,12 +331,20 @@ class FeeDesk:
 
     # --- payments ---------------------------------------------------------------------------------
 
-    async def apply_payment(self, payment: PaymentReceived, event_id: str, session: AsyncClientSession) -> PaymentOutcome:
+    async def apply_payment(
+        self, payment: PaymentReceived, event_id: str, session: AsyncClientSession
+    ) -> PaymentOutcome:
         """Accept the payment (invoice paid, request into the review queue) or record why not."""
         at = now()
         facts = PaymentFacts(payment.amount, _utc(payment.paid_at), payment.payment_reference)
-        record = {"amount": str(payment.amount), "currency": payment.currency, "paid_at": facts.paid_at,
-                  "payment_reference": payment.payment_reference, "event_id": event_id, "received_at": at}
+        record = {
+            "amount": str(payment.amount),
+            "currency": payment.currency,
+            "paid_at": facts.paid_at,
+            "payment_reference": payment.payment_reference,
+            "event_id": event_id,
+            "received_at": at,
+        }
         invoice = await self.store.invoice_by_bill(payment.bill_number, session)
         verdict = judge_payment(None if invoice is None else invoice_facts(invoice), facts)
         if verdict is PaymentVerdict.ACCEPT:
@@ -290,7 +356,8 @@ class FeeDesk:
             else:
                 await self._send_to_review(paid, at, session)
         recorded = verdict.is_issue and await self.store.record_issue(
-            self._issue(verdict, payment.bill_number, record, invoice, at), session)
+            self._issue(verdict, payment.bill_number, record, invoice, at), session
+        )
         return PaymentOutcome(verdict, None if invoice is None else invoice["_id"], recorded)
 
     @staticmethod
@@ -319,25 +386,31 @@ class FeeDesk:
         }
 
     async def _send_to_review(self, invoice: Doc, at: datetime, session: AsyncClientSession) -> None:
-        request = await self.store.move_request(invoice["request_id"], RequestStatus.AWAITING_PAYMENT,
-                                                RequestStatus.IN_REVIEW, at, session)
+        request = await self.store.move_request(
+            invoice["request_id"], RequestStatus.AWAITING_PAYMENT, RequestStatus.IN_REVIEW, at, session
+        )
         if request is None:
-            log.warning("invoice %s paid but its request %s was not awaiting payment", invoice["_id"], invoice["request_id"])
+            log.warning(
+                "invoice %s paid but its request %s was not awaiting payment", invoice["_id"], invoice["request_id"]
+            )
             return
         await self.desk.enqueue(review_item(request, invoice, at), session)
 
     # --- exam results -----------------------------------------------------------------------------
 
     async def record_exam_result(self, event: ExamResultPublished, session: AsyncClientSession) -> None:
-        await self.store.save_exam_result({
-            "_id": event.result_id,
-            "candidate_ref": candidate_ref(event.candidate_id_number, self.settings),  # never the number itself
-            "exam": event.exam,
-            "score": event.score,
-            "passed": event.passed,
-            "taken_on": datetime.combine(event.taken_on, time(), UTC),  # BSON has no date-only type
-            "received_at": now(),
-        }, session)
+        await self.store.save_exam_result(
+            {
+                "_id": event.result_id,
+                "candidate_ref": candidate_ref(event.candidate_id_number, self.settings),  # never the number itself
+                "exam": event.exam,
+                "score": event.score,
+                "passed": event.passed,
+                "taken_on": datetime.combine(event.taken_on, time(), UTC),  # BSON has no date-only type
+                "received_at": now(),
+            },
+            session,
+        )
 
     async def exams_of(self, item: Doc) -> list[Doc]:
         """Each exam a classification item requires: passed / failed / missing, with the result shown."""
@@ -351,9 +424,15 @@ class FeeDesk:
             mine = [r for r in results if r["exam"] == exam]
             shown = next((r for r in mine if r["passed"]), mine[0] if mine else None)  # newest first
             label = EXAMS[exam].model_dump() if exam in EXAMS else {"ar": exam, "en": exam}
-            panel.append({"exam": exam, "label": label, "standing": state.value,
-                          "score": None if shown is None else shown["score"],
-                          "taken_on": None if shown is None else shown["taken_on"].date().isoformat()})
+            panel.append(
+                {
+                    "exam": exam,
+                    "label": label,
+                    "standing": state.value,
+                    "score": None if shown is None else shown["score"],
+                    "taken_on": None if shown is None else shown["taken_on"].date().isoformat(),
+                }
+            )
         return panel
 
 
@@ -361,9 +440,12 @@ def review_item(request: Doc, invoice: Doc, at: datetime) -> dict[str, Any]:
     """The review queue's item for a paid request: its id is the request id (queued once)."""
     checked = request.get("checked", {})
     documents = [
-        {"document_type": d["document_type"], "submission_id": d["submission_id"],
-         **{k: checked.get(d["submission_id"], {}).get(k) for k in ("file", "certificate")},
-         "findings": checked.get(d["submission_id"], {}).get("findings", [])}
+        {
+            "document_type": d["document_type"],
+            "submission_id": d["submission_id"],
+            **{k: checked.get(d["submission_id"], {}).get(k) for k in ("file", "certificate")},
+            "findings": checked.get(d["submission_id"], {}).get("findings", []),
+        }
         for d in request["documents"]
     ]
     return {

@@ -13,13 +13,22 @@ from services.review.fees import ISSUE_KINDS, PaymentVerdict
 class FeeMetrics:
     def __init__(self, registry: CollectorRegistry, store: ClassificationStore) -> None:
         self.store = store
-        self.awaiting = Gauge("mumaris_fee_invoices_awaiting_payment", "Classification invoices issued and not yet paid",
-                              registry=registry)
-        self.next_deadline = Gauge("mumaris_fee_next_deadline_seconds",
-                                   "Seconds until the nearest unpaid invoice's deadline (NaN when none waits)",
-                                   registry=registry)
-        self.issues = Counter("mumaris_fee_payment_issues", "Payments refused and flagged for operations, by kind",
-                              ["kind"], registry=registry)
+        self.awaiting = Gauge(
+            "mumaris_fee_invoices_awaiting_payment",
+            "Classification invoices issued and not yet paid",
+            registry=registry,
+        )
+        self.next_deadline = Gauge(
+            "mumaris_fee_next_deadline_seconds",
+            "Seconds until the nearest unpaid invoice's deadline (NaN when none waits)",
+            registry=registry,
+        )
+        self.issues = Counter(
+            "mumaris_fee_payment_issues",
+            "Payments refused and flagged for operations, by kind",
+            ["kind"],
+            registry=registry,
+        )
         for kind in ISSUE_KINDS:  # every kind shows from the start, at 0
             self.issues.labels(kind.value)
 

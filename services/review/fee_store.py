@@ -76,37 +76,54 @@ class ClassificationStore:
             return None
         fields = {k: v for k, v in request.items() if k != "_id"}
         return await self.requests.find_one_and_update(
-            {"_id": request["_id"]}, {"$set": fields}, upsert=True, return_document=ReturnDocument.AFTER,
+            {"_id": request["_id"]},
+            {"$set": fields},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
             session=session,
         )
 
-    async def record_document(self, request_id: str, submission_id: str, result: Doc,
-                              session: AsyncClientSession) -> Doc:
+    async def record_document(
+        self, request_id: str, submission_id: str, result: Doc, session: AsyncClientSession
+    ) -> Doc:
         """Keep a document's validation result with its request (creating the request's document
         when the result arrives first); returns the request as it is now."""
         doc = await self.requests.find_one_and_update(
-            {"_id": request_id}, {"$set": {f"checked.{submission_id}": result}}, upsert=True,
-            return_document=ReturnDocument.AFTER, session=session,
+            {"_id": request_id},
+            {"$set": {f"checked.{submission_id}": result}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            session=session,
         )
         assert doc is not None  # upserted
         return doc
 
-    async def move_request(self, request_id: str, from_status: RequestStatus | tuple[RequestStatus, ...],
-                           to_status: RequestStatus, at: datetime, session: AsyncClientSession) -> Doc | None:
+    async def move_request(
+        self,
+        request_id: str,
+        from_status: RequestStatus | tuple[RequestStatus, ...],
+        to_status: RequestStatus,
+        at: datetime,
+        session: AsyncClientSession,
+    ) -> Doc | None:
         """The conditional step of a request's life; None when it was not in `from_status`."""
         allowed = [s.value for s in (from_status if isinstance(from_status, tuple) else (from_status,))]
         return await self.requests.find_one_and_update(
             {"_id": request_id, "status": {"$in": allowed}},
             {"$set": {"status": to_status.value, f"{to_status.value}_at": at}},
-            return_document=ReturnDocument.AFTER, session=session,
+            return_document=ReturnDocument.AFTER,
+            session=session,
         )
 
     # --- invoices ------------------------------------------------------------------------------
 
     async def next_bill_sequence(self, year: int, session: AsyncClientSession) -> int:
         counter = await self.counters.find_one_and_update(
-            {"_id": f"bill-{year}"}, {"$inc": {"sequence": 1}}, upsert=True,
-            return_document=ReturnDocument.AFTER, session=session,
+            {"_id": f"bill-{year}"},
+            {"$inc": {"sequence": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            session=session,
         )
         assert counter is not None
         return int(counter["sequence"])
@@ -125,26 +142,36 @@ class ClassificationStore:
         return await self.invoices.find_one_and_update(
             {"_id": invoice_id, "status": InvoiceStatus.UNPAID.value, "due_at": {"$lte": at}},
             {"$set": {"status": InvoiceStatus.EXPIRED.value, "expired_at": at}},
-            return_document=ReturnDocument.AFTER, session=session,
+            return_document=ReturnDocument.AFTER,
+            session=session,
         )
 
     async def mark_paid(self, invoice_id: str, payment: Doc, at: datetime, session: AsyncClientSession) -> Doc | None:
         """Unpaid → paid by this payment; None when the invoice is no longer unpaid."""
         return await self.invoices.find_one_and_update(
             {"_id": invoice_id, "status": InvoiceStatus.UNPAID.value},
-            {"$set": {"status": InvoiceStatus.PAID.value, "payment": payment, "paid_at": payment["paid_at"],
-                      "payment_recorded_at": at}},
-            return_document=ReturnDocument.AFTER, session=session,
+            {
+                "$set": {
+                    "status": InvoiceStatus.PAID.value,
+                    "payment": payment,
+                    "paid_at": payment["paid_at"],
+                    "payment_recorded_at": at,
+                }
+            },
+            return_document=ReturnDocument.AFTER,
+            session=session,
         )
 
-    async def mark_reminded(self, invoice_id: str, hours_before: int, settles: tuple[int, ...],
-                            session: AsyncClientSession) -> Doc | None:
+    async def mark_reminded(
+        self, invoice_id: str, hours_before: int, settles: tuple[int, ...], session: AsyncClientSession
+    ) -> Doc | None:
         """Note that the `hours_before` reminder went out; None when someone already sent it
         (another replica) or the invoice is no longer unpaid."""
         return await self.invoices.find_one_and_update(
             {"_id": invoice_id, "status": InvoiceStatus.UNPAID.value, "reminders_sent": {"$ne": hours_before}},
             {"$addToSet": {"reminders_sent": {"$each": list(settles)}}},
-            return_document=ReturnDocument.AFTER, session=session,
+            return_document=ReturnDocument.AFTER,
+            session=session,
         )
 
     async def due_unpaid(self, at: datetime) -> list[str]:
@@ -188,10 +215,12 @@ class ClassificationStore:
         """A result the provider sends again under the same id (a correction) replaces the first."""
         await self.exam_results.replace_one({"_id": result["_id"]}, result, upsert=True, session=session)
 
-    async def exam_outcomes(self, candidate_ref: str, exams: list[str],
-                           session: AsyncClientSession | None = None) -> list[ExamResult]:
-        cursor = self.exam_results.find({"candidate_ref": candidate_ref, "exam": {"$in": exams}},
-                                        {"exam": 1, "passed": 1}, session=session)
+    async def exam_outcomes(
+        self, candidate_ref: str, exams: list[str], session: AsyncClientSession | None = None
+    ) -> list[ExamResult]:
+        cursor = self.exam_results.find(
+            {"candidate_ref": candidate_ref, "exam": {"$in": exams}}, {"exam": 1, "passed": 1}, session=session
+        )
         return [ExamResult(d["exam"], bool(d["passed"])) for d in await cursor.to_list()]
 
     async def exam_details(self, candidate_ref: str, exams: list[str]) -> list[Doc]:

@@ -101,7 +101,7 @@ def luhn_check_digit(digits: str) -> int:
 
 
 def bill_number(year: int, sequence: int) -> str:
-    """"SC-<year>-<sequence, at least six digits><check digit>", e.g. SC-2026-0001234."""
+    """ "SC-<year>-<sequence, at least six digits><check digit>", e.g. SC-2026-0001234."""
     body = f"{sequence:0{SEQUENCE_DIGITS}d}"
     return f"{BILL_PREFIX}-{year:04d}-{body}{luhn_check_digit(f'{year:04d}{body}')}"
 
@@ -119,8 +119,9 @@ def bill_year(issued_at: datetime) -> int:
 # --- reminders -------------------------------------------------------------------------------------
 
 
-def reminder_moments(issued_at: datetime, due: datetime, reminder_hours: Iterable[int],
-                     hour: timedelta) -> dict[int, datetime]:
+def reminder_moments(
+    issued_at: datetime, due: datetime, reminder_hours: Iterable[int], hour: timedelta
+) -> dict[int, datetime]:
     """When each reminder ("N hours before the deadline") falls, for those that fall after the
     invoice was issued: a 12-hour reminder makes no sense for an invoice due in 6 hours."""
     moments = {h: to_millis(due - h * hour) for h in sorted(set(reminder_hours), reverse=True) if h > 0}
@@ -133,8 +134,9 @@ class DueReminder:
     settles: tuple[int, ...]  # every reminder this one makes pointless (those whose moment has passed too)
 
 
-def reminder_due(moments: Mapping[int, datetime], sent: Collection[int], due: datetime,
-                 at: datetime) -> DueReminder | None:
+def reminder_due(
+    moments: Mapping[int, datetime], sent: Collection[int], due: datetime, at: datetime
+) -> DueReminder | None:
     """The reminder to send now, if any. After an outage several may have come due together: only
     the most urgent one is sent ("1 hour left", not also "12 hours left"), and it settles the rest."""
     if at >= due:

@@ -14,10 +14,14 @@ class QueueMetrics:
     def __init__(self, registry: CollectorRegistry, store: ReviewStore) -> None:
         self.store = store
         self.items = Gauge("mumaris_review_queue_items", "Review items by state", ["state"], registry=registry)
-        self.oldest = Gauge("mumaris_review_oldest_waiting_seconds",
-                            "Age of the oldest item nobody is working on (NaN when none waits)", registry=registry)
-        self.past_sla = Gauge("mumaris_review_past_sla_items", "Open items past their service-level deadline",
-                              registry=registry)
+        self.oldest = Gauge(
+            "mumaris_review_oldest_waiting_seconds",
+            "Age of the oldest item nobody is working on (NaN when none waits)",
+            registry=registry,
+        )
+        self.past_sla = Gauge(
+            "mumaris_review_past_sla_items", "Open items past their service-level deadline", registry=registry
+        )
 
     async def refresh(self) -> None:
         at = now()

@@ -33,8 +33,12 @@ def claim_of(doc: dict[str, Any]) -> Claim | None:
 
 
 def _claim_doc(claim: Claim) -> dict[str, Any]:
-    return {"reviewer_id": claim.reviewer_id, "reviewer_name": claim.reviewer_name,
-            "claimed_at": claim.claimed_at, "expires_at": claim.expires_at}
+    return {
+        "reviewer_id": claim.reviewer_id,
+        "reviewer_name": claim.reviewer_name,
+        "claimed_at": claim.claimed_at,
+        "expires_at": claim.expires_at,
+    }
 
 
 def _free(at: datetime) -> dict[str, Any]:
@@ -68,11 +72,16 @@ class QueueFilter:
         elif self.state is QueueState.CLAIMED:
             clauses += [{"status": ItemStatus.QUEUED.value}, _live_claim(at)]
         elif self.state is not None:
-            decision = {QueueState.APPROVED: "approve", QueueState.REJECTED: "reject",
-                        QueueState.CHANGES_REQUESTED: "request_changes"}[self.state]
+            decision = {
+                QueueState.APPROVED: "approve",
+                QueueState.REJECTED: "reject",
+                QueueState.CHANGES_REQUESTED: "request_changes",
+            }[self.state]
             clauses += [{"status": ItemStatus.DECIDED.value}, {"decision.decision": decision}]
         if self.reviewer_id:
-            clauses.append({"$or": [{"claim.reviewer_id": self.reviewer_id}, {"decision.reviewer_id": self.reviewer_id}]})
+            clauses.append(
+                {"$or": [{"claim.reviewer_id": self.reviewer_id}, {"decision.reviewer_id": self.reviewer_id}]}
+            )
         if self.specialty:
             clauses.append({"specialty": self.specialty})
         if self.waiting_longer_than is not None:
@@ -111,19 +120,30 @@ class ReviewStore:
         return (doc or {}).get("decision", {}).get("reviewer_id")
 
     def _claimable(self, reviewer_id: str, at: datetime) -> dict[str, Any]:
-        return {"$and": [
-            {"status": ItemStatus.QUEUED.value},
-            _free(at),
-            {"$or": [{"preferred_reviewer_id": None}, {"preferred_reviewer_id": reviewer_id},
-                     {"reserved_until": {"$lte": at}}]},
-        ]}
+        return {
+            "$and": [
+                {"status": ItemStatus.QUEUED.value},
+                _free(at),
+                {
+                    "$or": [
+                        {"preferred_reviewer_id": None},
+                        {"preferred_reviewer_id": reviewer_id},
+                        {"reserved_until": {"$lte": at}},
+                    ]
+                },
+            ]
+        }
 
     async def claim_candidates(self, reviewer_id: str, at: datetime, limit: int = 20) -> list[str]:
         """Ids claim-next will try, best first: resubmissions held for this reviewer, then the rest
         in claim order (resubmissions sort first anyway, so one query finds both). Reading them
         takes no lock; the claim itself is conditional."""
-        found = await self.items.find(self._claimable(reviewer_id, at), {"_id": 1, "preferred_reviewer_id": 1}) \
-            .sort(CLAIM_ORDER).limit(limit).to_list()
+        found = (
+            await self.items.find(self._claimable(reviewer_id, at), {"_id": 1, "preferred_reviewer_id": 1})
+            .sort(CLAIM_ORDER)
+            .limit(limit)
+            .to_list()
+        )
         return [d["_id"] for d in sorted(found, key=lambda d: d.get("preferred_reviewer_id") != reviewer_id)]
 
     async def waiting(self, reviewer_id: str, at: datetime, limit: int = 50) -> list[dict[str, Any]]:
@@ -134,8 +154,9 @@ class ReviewStore:
         query = {"status": ItemStatus.QUEUED.value, "claim.reviewer_id": reviewer_id, **_live_claim(at)}
         return await self.items.find(query).sort(CLAIM_ORDER).to_list()
 
-    async def try_claim(self, review_id: str, claim: Claim, at: datetime,
-                        session: AsyncClientSession) -> dict[str, Any] | None:
+    async def try_claim(
+        self, review_id: str, claim: Claim, at: datetime, session: AsyncClientSession
+    ) -> dict[str, Any] | None:
         """Take the item if this reviewer may: the single conditional update that makes a claim
         exclusive. Returns the item as it was before (to see whose expired lease was taken over)."""
         return await self.items.find_one_and_update(
@@ -145,8 +166,9 @@ class ReviewStore:
             session=session,
         )
 
-    async def renew(self, review_id: str, reviewer_id: str, expires_at: datetime, at: datetime,
-                    session: AsyncClientSession) -> dict[str, Any] | None:
+    async def renew(
+        self, review_id: str, reviewer_id: str, expires_at: datetime, at: datetime, session: AsyncClientSession
+    ) -> dict[str, Any] | None:
         """Extend this reviewer's lease; also after it lapsed, as long as nobody else took the item."""
         return await self.items.find_one_and_update(
             {"_id": review_id, "status": ItemStatus.QUEUED.value, "claim.reviewer_id": reviewer_id},
@@ -155,8 +177,9 @@ class ReviewStore:
             session=session,
         )
 
-    async def release(self, review_id: str, holder_id: str | None, at: datetime,
-                      session: AsyncClientSession) -> dict[str, Any] | None:
+    async def release(
+        self, review_id: str, holder_id: str | None, at: datetime, session: AsyncClientSession
+    ) -> dict[str, Any] | None:
         """Give the item back to the queue. `holder_id` None: whoever holds it (a supervisor)."""
         query: dict[str, Any] = {"_id": review_id, "status": ItemStatus.QUEUED.value, **_live_claim(at)}
         if holder_id is not None:
@@ -165,8 +188,9 @@ class ReviewStore:
             query, {"$set": {"claim": None}}, return_document=ReturnDocument.BEFORE, session=session
         )
 
-    async def record_decision(self, review_id: str, reviewer_id: str, decision: dict[str, Any], at: datetime,
-                              session: AsyncClientSession) -> dict[str, Any] | None:
+    async def record_decision(
+        self, review_id: str, reviewer_id: str, decision: dict[str, Any], at: datetime, session: AsyncClientSession
+    ) -> dict[str, Any] | None:
         """The conditional update that makes a decision final: only the holder of a live claim on
         a queued item can take one, so of two racing decisions exactly one lands."""
         return await self.items.find_one_and_update(
@@ -185,7 +209,9 @@ class ReviewStore:
         return await cursor.to_list(), total
 
     async def counts(self, at: datetime) -> dict[str, int]:
-        return {state.value: await self.items.count_documents(QueueFilter(state=state).query(at)) for state in QueueState}
+        return {
+            state.value: await self.items.count_documents(QueueFilter(state=state).query(at)) for state in QueueState
+        }
 
     async def oldest_waiting(self, at: datetime) -> dict[str, Any] | None:
         """The item queued longest ago that nobody is working on."""
@@ -201,15 +227,29 @@ class ReviewStore:
 
     # --- the audit trail -------------------------------------------------------------------------
 
-    async def append_audit(self, review_id: str, action: str, actor: dict[str, str], address: str | None,
-                           at: datetime, details: dict[str, Any] | None = None,
-                           session: AsyncClientSession | None = None) -> None:
+    async def append_audit(
+        self,
+        review_id: str,
+        action: str,
+        actor: dict[str, str],
+        address: str | None,
+        at: datetime,
+        details: dict[str, Any] | None = None,
+        session: AsyncClientSession | None = None,
+    ) -> None:
         await self.audit.insert_one(
-            {"_id": str(uuid.uuid4()), "review_id": review_id, "at": at, "action": action, "actor": actor,
-             "address": address, "details": details or {},
-             # MongoDB keeps `at` to the millisecond: two steps in the same millisecond would come
-             # back in random (_id) order without the microseconds.
-             "at_us": (at - EPOCH) // timedelta(microseconds=1)},
+            {
+                "_id": str(uuid.uuid4()),
+                "review_id": review_id,
+                "at": at,
+                "action": action,
+                "actor": actor,
+                "address": address,
+                "details": details or {},
+                # MongoDB keeps `at` to the millisecond: two steps in the same millisecond would come
+                # back in random (_id) order without the microseconds.
+                "at_us": (at - EPOCH) // timedelta(microseconds=1),
+            },
             session=session,
         )
 

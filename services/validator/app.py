@@ -17,7 +17,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = create_runtime(SERVICE, settings or get_settings())
     store = ValidatorStore(runtime.db)
     runtime.on_startup.append(store.ensure_indexes)
-    runtime.provide("inspection", Inspection(
-        runtime.uow, store, FileStore(runtime.db), CheckLimits.from_settings(runtime.settings), runtime.settings))
+    runtime.provide(
+        "inspection",
+        Inspection(
+            runtime.uow, store, FileStore(runtime.db), CheckLimits.from_settings(runtime.settings), runtime.settings
+        ),
+    )
     runtime.broker.include_router(inspection.router)
     return create_http_app(runtime, title="Mumaris validator")

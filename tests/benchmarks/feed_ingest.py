@@ -44,17 +44,34 @@ def id_number(i: int) -> str:
 
 
 def account(i: int) -> Doc:
-    return {"_id": f"bench-{i}", "id_number": id_number(i), "first_name": "Reem", "last_name": f"Bench{i}",
-            "email": f"bench{i}@example.sa", "status": "active", "locale": "ar"}
+    return {
+        "_id": f"bench-{i}",
+        "id_number": id_number(i),
+        "first_name": "Reem",
+        "last_name": f"Bench{i}",
+        "email": f"bench{i}@example.sa",
+        "status": "active",
+        "locale": "ar",
+    }
 
 
 def feed_record(i: int, file_id: str) -> bytes:
-    return json.dumps({
-        "record_id": f"BENCH-{i}", "issuer": "King Saud University", "national_id": id_number(i),
-        "certificate": {"name": f"Bachelor of Nursing {i}", "obtained_on": "2024-06-30",
-                        "institution": "King Saud University", "specialty": "Nursing", "degree": "Bachelor"},
-        "document": {"file_id": file_id}, "issued_at": "2024-07-01T09:00:00+03:00",
-    }).encode()
+    return json.dumps(
+        {
+            "record_id": f"BENCH-{i}",
+            "issuer": "King Saud University",
+            "national_id": id_number(i),
+            "certificate": {
+                "name": f"Bachelor of Nursing {i}",
+                "obtained_on": "2024-06-30",
+                "institution": "King Saud University",
+                "specialty": "Nursing",
+                "degree": "Bachelor",
+            },
+            "document": {"file_id": file_id},
+            "issued_at": "2024-07-01T09:00:00+03:00",
+        }
+    ).encode()
 
 
 def ce_headers(i: int) -> list[tuple[str, bytes]]:
@@ -74,22 +91,28 @@ async def prepare(info: StackInfo, records: int, files: int) -> list[str]:
         store = FileStore(db)
         await store.ensure_indexes()
         documents = [pdf_bytes() if n % 2 else jpeg_bytes(900, 700, seed=n) for n in range(files)]
-        return [await store.put(f"certificate-{n}", data, metadata={"publisher": PUBLISHER})
-                for n, data in enumerate(documents)]
+        return [
+            await store.put(f"certificate-{n}", data, metadata={"publisher": PUBLISHER})
+            for n, data in enumerate(documents)
+        ]
     finally:
         await client.close()
 
 
-async def publish(bootstrap: str, topic: str, values: list[bytes], headers: list[list[tuple[str, bytes]]] | None,
-                  keys: list[bytes]) -> float:
+async def publish(
+    bootstrap: str, topic: str, values: list[bytes], headers: list[list[tuple[str, bytes]]] | None, keys: list[bytes]
+) -> float:
     """Send every record as fast as the producer goes (acks=all, idempotent); returns the seconds."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=20,
-                                max_batch_size=256 * 1024)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=20, max_batch_size=256 * 1024
+    )
     await producer.start()
     try:
         started = time.perf_counter()
-        futures = [await producer.send(topic, value, key=key, headers=headers[i] if headers else None)
-                   for i, (value, key) in enumerate(zip(values, keys, strict=True))]
+        futures = [
+            await producer.send(topic, value, key=key, headers=headers[i] if headers else None)
+            for i, (value, key) in enumerate(zip(values, keys, strict=True))
+        ]
         await asyncio.gather(*futures)
         return time.perf_counter() - started
     finally:
@@ -127,7 +150,9 @@ async def run_feed(info: StackInfo, intake: str, records: int, file_ids: list[st
     try:
         async with httpx.AsyncClient(timeout=10) as http:
             started = time.perf_counter()
-            publishing = asyncio.create_task(publish(info.kafka_bootstrap, topics.GOV_CERTIFICATES.name, values, headers, keys))
+            publishing = asyncio.create_task(
+                publish(info.kafka_bootstrap, topics.GOV_CERTIFICATES.name, values, headers, keys)
+            )
             last_report = started
             while "queued_s" not in result:
                 await asyncio.sleep(0.25)
@@ -156,8 +181,13 @@ async def raw_consume_rate(bootstrap: str, records: int, size: int) -> float:
     await create_topics(bootstrap, [topic], partitions=3)
     payload = b"x" * size
     await publish(bootstrap, topic, [payload] * records, None, [str(i).encode() for i in range(records)])
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=unique("bench"),
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=unique("bench"),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     try:
         started, seen = time.perf_counter(), 0
@@ -176,15 +206,33 @@ async def raw_insert_many_rate(uri: str, documents: int, per_call: int) -> float
     at = datetime.now(UTC)
 
     def submission() -> Doc:
-        return {"_id": str(uuid.uuid4()), "kind": "certificate", "version": 1, "previous_submission_id": None,
-                "practitioner_id": "bench-1", "practitioner": {"id": "bench-1", "name": "Reem Bench", "email": "b@example.sa",
-                                                               "locale": "ar"},
-                "certificate": {"name": "Bachelor of Nursing", "obtained_on": "2024-06-30", "institution": "King Saud University",
-                                "specialty": "Nursing", "degree": "Bachelor"},
-                "file": {"file_id": "0" * 24, "filename": "certificate.pdf", "size": 1234, "sha256": "0" * 64,
-                         "content_type": "application/pdf"},
-                "status": "received", "timeline": [{"status": "received", "at": at}], "created_at": at, "updated_at": at,
-                "revision": 0}
+        return {
+            "_id": str(uuid.uuid4()),
+            "kind": "certificate",
+            "version": 1,
+            "previous_submission_id": None,
+            "practitioner_id": "bench-1",
+            "practitioner": {"id": "bench-1", "name": "Reem Bench", "email": "b@example.sa", "locale": "ar"},
+            "certificate": {
+                "name": "Bachelor of Nursing",
+                "obtained_on": "2024-06-30",
+                "institution": "King Saud University",
+                "specialty": "Nursing",
+                "degree": "Bachelor",
+            },
+            "file": {
+                "file_id": "0" * 24,
+                "filename": "certificate.pdf",
+                "size": 1234,
+                "sha256": "0" * 64,
+                "content_type": "application/pdf",
+            },
+            "status": "received",
+            "timeline": [{"status": "received", "at": at}],
+            "created_at": at,
+            "updated_at": at,
+            "revision": 0,
+        }
 
     try:
         started = time.perf_counter()
@@ -212,10 +260,16 @@ async def measure(args: argparse.Namespace, stack: LocalStack, group: ServiceGro
     accepted_rate = feed["accepted"] / feed["accepted_s"]
     print()
     print(f"feed of {args.records} records (~{size} bytes each, binary mode), intake batches of up to {args.batch}")
-    print(f"  published by aiokafka in        {feed['published_s']:8.1f} s   ({args.records / feed['published_s']:8.0f} records/s)")
-    print(f"  accepted (submissions written)  {feed['accepted_s']:8.1f} s   ({accepted_rate:8.0f} records/s)"
-          f"   [{feed['accepted']:.0f} accepted, {feed['not_accepted']:.0f} otherwise]")
-    print(f"  all submission.received queued  {feed['queued_s']:8.1f} s   ({args.records / feed['queued_s']:8.0f} records/s)")
+    print(
+        f"  published by aiokafka in        {feed['published_s']:8.1f} s   ({args.records / feed['published_s']:8.0f} records/s)"
+    )
+    print(
+        f"  accepted (submissions written)  {feed['accepted_s']:8.1f} s   ({accepted_rate:8.0f} records/s)"
+        f"   [{feed['accepted']:.0f} accepted, {feed['not_accepted']:.0f} otherwise]"
+    )
+    print(
+        f"  all submission.received queued  {feed['queued_s']:8.1f} s   ({args.records / feed['queued_s']:8.0f} records/s)"
+    )
     print("raw parts, same broker and database")
     print(f"  aiokafka consume, {args.records} records of {size} B      {consume_rate:10.0f} records/s")
     print(f"  MongoDB insert_many ({args.batch} per call)     {insert_rate:10.0f} docs/s")

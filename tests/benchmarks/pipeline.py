@@ -34,8 +34,15 @@ from tests.support import settings_for, unique
 
 def metadata(i: int) -> str:
     # Each upload a different certificate: the validator refuses one already under review.
-    return json.dumps({"name": f"Infection Control Course {i}", "obtained_on": "2025-09-01",
-                       "institution": "King Saud University", "specialty": "Nursing", "degree": "CPD"})
+    return json.dumps(
+        {
+            "name": f"Infection Control Course {i}",
+            "obtained_on": "2025-09-01",
+            "institution": "King Saud University",
+            "specialty": "Nursing",
+            "degree": "CPD",
+        }
+    )
 
 
 async def raw_kafka_rate(bootstrap: str, messages: int, size: int = 1024) -> tuple[float, float]:
@@ -44,8 +51,13 @@ async def raw_kafka_rate(bootstrap: str, messages: int, size: int = 1024) -> tup
     await create_topics(bootstrap, [topic], partitions=3)
     payload = b"x" * size
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=unique("bench"),
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=unique("bench"),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await producer.start()
     await consumer.start()
     try:
@@ -68,8 +80,13 @@ async def raw_mongo_rates(uri: str, documents: int, concurrency: int) -> tuple[f
     """(insert_one/s with `concurrency` writers, insert_many docs/s) for submission-sized documents."""
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
     collection = client["bench"][unique("raw")]
-    doc = {"kind": "certificate", "status": "received", "certificate": json.loads(metadata(0)),
-           "timeline": [{"status": "received", "at": datetime.now(UTC)}], "padding": "x" * 512}
+    doc = {
+        "kind": "certificate",
+        "status": "received",
+        "certificate": json.loads(metadata(0)),
+        "timeline": [{"status": "received", "at": datetime.now(UTC)}],
+        "padding": "x" * 512,
+    }
     queue = list(range(documents))
 
     async def writer() -> None:
@@ -88,8 +105,9 @@ async def raw_mongo_rates(uri: str, documents: int, concurrency: int) -> tuple[f
     return one_rate, many_rate
 
 
-async def drive(intake: str, token: str, scans: list[bytes], concurrency: int,
-                rate: float | None) -> tuple[dict[str, float], float]:
+async def drive(
+    intake: str, token: str, scans: list[bytes], concurrency: int, rate: float | None
+) -> tuple[dict[str, float], float]:
     """Upload every scan, as fast as `concurrency` allows or at a steady `rate` per second;
     returns {submission_id: upload start (epoch s)} and the upload phase length."""
     sent: dict[str, float] = {}
@@ -106,8 +124,12 @@ async def drive(intake: str, token: str, scans: list[bytes], concurrency: int,
                 if rate:  # open loop: submission i is due at i/rate seconds
                     await asyncio.sleep(max(0.0, started + (len(scans) - 1 - i) / rate - time.perf_counter()))
                 began = time.time()
-                answer = await http.post(f"{intake}/v1/certificates", headers=headers, data={"metadata": metadata(i)},
-                                         files={"file": (f"scan-{i}.jpg", scan, "image/jpeg")})
+                answer = await http.post(
+                    f"{intake}/v1/certificates",
+                    headers=headers,
+                    data={"metadata": metadata(i)},
+                    files={"file": (f"scan-{i}.jpg", scan, "image/jpeg")},
+                )
                 if answer.status_code == 202:
                     sent[answer.json()["submission_id"]] = began
                 else:
@@ -120,7 +142,9 @@ async def drive(intake: str, token: str, scans: list[bytes], concurrency: int,
     return sent, phase
 
 
-async def wait_in_review(uri: str, practitioner_id: str, sent: dict[str, float], timeout: float) -> tuple[list[float], float]:
+async def wait_in_review(
+    uri: str, practitioner_id: str, sent: dict[str, float], timeout: float
+) -> tuple[list[float], float]:
     """Latencies (s) from upload start to the in_review step, and the time the last one got there."""
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
     submissions = client["mumaris"]["intake.submissions"]
@@ -185,8 +209,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--submissions", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--rate", type=float, default=None,
-                        help="offer uploads at this steady rate (open loop) to see latency below saturation")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="offer uploads at this steady rate (open loop) to see latency below saturation",
+    )
     parser.add_argument("--width", type=int, default=800)
     parser.add_argument("--height", type=int, default=600)
     parser.add_argument("--raw-messages", type=int, default=20_000)
@@ -201,8 +229,9 @@ def main() -> None:
         try:
             with MailCatcher() as mail:
                 settings = settings_for(stack.info, smtp_port=mail.port)
-                group = ServiceGroup(env={**stack.info.env(), "MUMARIS_SMTP_PORT": str(mail.port)},
-                                     log_dir=Path(tmp) / "logs")
+                group = ServiceGroup(
+                    env={**stack.info.env(), "MUMARIS_SMTP_PORT": str(mail.port)}, log_dir=Path(tmp) / "logs"
+                )
                 try:
                     for name in SERVICES:
                         group.start(name, free_port())

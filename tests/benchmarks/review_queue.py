@@ -32,12 +32,23 @@ from tests.support import settings_for, unique
 def item(n: int, queued_at: Any) -> dict[str, Any]:
     review_id = str(uuid.uuid4())
     return {
-        "_id": review_id, "submission_id": review_id, "kind": "certificate", "version": 1,
+        "_id": review_id,
+        "submission_id": review_id,
+        "kind": "certificate",
+        "version": 1,
         "practitioner": {"id": f"p-{n % 500}", "name": f"Practitioner {n}", "email": "p@example.sa", "locale": "ar"},
         "specialty": ("Nursing", "Radiology", "Pharmacy")[n % 3],
-        "certificate": {"name": f"Course {n}", "obtained_on": "2025-01-01", "institution": "KSU",
-                        "specialty": "Nursing", "degree": "CPD"},
-        "file": None, "findings": [], "status": "queued", "queued_at": queued_at,
+        "certificate": {
+            "name": f"Course {n}",
+            "obtained_on": "2025-01-01",
+            "institution": "KSU",
+            "specialty": "Nursing",
+            "degree": "CPD",
+        },
+        "file": None,
+        "findings": [],
+        "status": "queued",
+        "queued_at": queued_at,
         "previous_submission_id": None,
     }
 
@@ -70,13 +81,18 @@ async def run(items: int, reviewer_counts: list[int], stack_dir: Path) -> None:
             if reviewers == reviewer_counts[0]:
                 viewer = Actor("bench-viewer", "Viewer", "supervisor", None)
                 page = await timed(lambda: store.waiting(viewer.id, now(), 50))
-                search = await timed(lambda: store.search(QueueFilter(specialty="Radiology", state=QueueState.WAITING,
-                                                                      text="course 1"), now()))
+                search = await timed(
+                    lambda: store.search(
+                        QueueFilter(specialty="Radiology", state=QueueState.WAITING, text="course 1"), now()
+                    )
+                )
                 counts = await timed(lambda: store.counts(now()), repeat=5)
                 scan = await timed(lambda: store.items.find({}, {"_id": 1}).to_list(), repeat=5)
-                print(f"full queue of {items}: queue page (50) p50 {page[0]:.1f} ms, max {page[1]:.1f}; "
-                      f"supervisor search p50 {search[0]:.1f} ms; counts p50 {counts[0]:.1f} ms; "
-                      f"raw scan of all ids p50 {scan[0]:.1f} ms")
+                print(
+                    f"full queue of {items}: queue page (50) p50 {page[0]:.1f} ms, max {page[1]:.1f}; "
+                    f"supervisor search p50 {search[0]:.1f} ms; counts p50 {counts[0]:.1f} ms; "
+                    f"raw scan of all ids p50 {scan[0]:.1f} ms"
+                )
 
             latencies: list[float] = []
 
@@ -92,9 +108,11 @@ async def run(items: int, reviewer_counts: list[int], stack_dir: Path) -> None:
             await asyncio.gather(*(work(Actor(f"r-{n}", f"R{n}", "reviewer", None)) for n in range(reviewers)))
             elapsed = time.perf_counter() - started
             latencies.sort()
-            print(f"{reviewers:>3} reviewers: {len(latencies)} claims in {elapsed:.1f} s = {len(latencies) / elapsed:.0f}/s; "
-                  f"claim-next p50 {statistics.median(latencies):.1f} ms, "
-                  f"p95 {latencies[int(len(latencies) * 0.95)]:.1f} ms, max {latencies[-1]:.1f} ms")
+            print(
+                f"{reviewers:>3} reviewers: {len(latencies)} claims in {elapsed:.1f} s = {len(latencies) / elapsed:.0f}/s; "
+                f"claim-next p50 {statistics.median(latencies):.1f} ms, "
+                f"p95 {latencies[int(len(latencies) * 0.95)]:.1f} ms, max {latencies[-1]:.1f} ms"
+            )
 
             raw = runtime.db[unique("raw")]
             await raw.insert_many([{"_id": n, "free": True} for n in range(500)])

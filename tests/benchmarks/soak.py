@@ -48,6 +48,7 @@ class Fault:
 
 def schedule(stack: LocalStack, group: ServiceGroup, minutes: float) -> list[Fault]:
     """The faults, spread over the run; every one is over before the last minute."""
+
     def kill(service: str) -> Callable[[], None]:
         return lambda: group.stop(service, kill=True)
 
@@ -55,6 +56,7 @@ def schedule(stack: LocalStack, group: ServiceGroup, minutes: float) -> list[Fau
         def start() -> None:
             group.start(service, port)
             group.wait_healthy()
+
         return start
 
     ports = {name: process.port for name, process in group.processes.items()}
@@ -151,8 +153,10 @@ async def account(args: argparse.Namespace, stack: LocalStack, load: UploadLoad,
     print()
     print(f"soak, {args.minutes:g} minutes at {args.rate:g} uploads/s offered, {len(faults)} faults")
     print(f"  offered     {load._next:8d}")
-    print(f"  accepted    {len(ids):8d}   (refused: {dict(load.refused) or 'none'}; "
-          f"no answer while intake was down: {load.transport_errors})")
+    print(
+        f"  accepted    {len(ids):8d}   (refused: {dict(load.refused) or 'none'}; "
+        f"no answer while intake was down: {load.transport_errors})"
+    )
     print(f"  completed   {found['in_review']:8d}   (in review)")
     print(f"  lost        {found['missing']:8d}")
     print(f"  doubled     {twice:8d}")
@@ -183,10 +187,15 @@ def main() -> None:
         try:
             with MailCatcher() as mail, SmsGatewayStandIn() as sms:
                 settings = settings_for(stack.info, smtp_port=mail.port)
-                group = ServiceGroup(env={**stack.info.env(), "MUMARIS_SMTP_PORT": str(mail.port),
-                                          "MUMARIS_SMS_GATEWAY_URL": sms.url,
-                                          "MUMARIS_OCR_ENABLED": "true" if args.ocr else "false"},
-                                     log_dir=Path(tmp) / "logs")
+                group = ServiceGroup(
+                    env={
+                        **stack.info.env(),
+                        "MUMARIS_SMTP_PORT": str(mail.port),
+                        "MUMARIS_SMS_GATEWAY_URL": sms.url,
+                        "MUMARIS_OCR_ENABLED": "true" if args.ocr else "false",
+                    },
+                    log_dir=Path(tmp) / "logs",
+                )
                 try:
                     for name in SERVICES:
                         group.start(name, free_port())

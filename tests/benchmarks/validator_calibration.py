@@ -62,7 +62,9 @@ def ocr(page) -> list[str]:
     page.save(buffer, "PNG")
     result = subprocess.run(
         ["tesseract", "stdin", "stdout", "-l", "eng", "--psm", "6"],
-        input=buffer.getvalue(), capture_output=True, check=True,
+        input=buffer.getvalue(),
+        capture_output=True,
+        check=True,
     )
     return [word.strip(".,;:").lower() for word in result.stdout.decode(errors="replace").split()]
 

@@ -47,17 +47,34 @@ async def seed(info_mongo: str, bootstrap: str, scans: list[bytes]) -> None:
         for i, scan in enumerate(scans):
             file_id = await files.put(f"scan-{i}.jpg", scan, {})
             event = SubmissionReceived(
-                submission_id=str(uuid.uuid4()), kind=SubmissionKind.CERTIFICATE,
+                submission_id=str(uuid.uuid4()),
+                kind=SubmissionKind.CERTIFICATE,
                 practitioner=PractitionerRef(id=f"p-{i}", name="Bench Practitioner", email=f"p{i}@example.sa"),
-                certificate=CertificateMetadata(name=f"Course {i}", obtained_on=date(2025, 1, 1),
-                                                institution="King Saud University", specialty="Nursing", degree="CPD"),
-                file=StoredFile(file_id=file_id, filename=f"scan-{i}.jpg", size=len(scan), sha256=sha256_hex(scan),
-                                content_type=CONTENT_TYPES["jpeg"]),
+                certificate=CertificateMetadata(
+                    name=f"Course {i}",
+                    obtained_on=date(2025, 1, 1),
+                    institution="King Saud University",
+                    specialty="Nursing",
+                    degree="CPD",
+                ),
+                file=StoredFile(
+                    file_id=file_id,
+                    filename=f"scan-{i}.jpg",
+                    size=len(scan),
+                    sha256=sha256_hex(scan),
+                    content_type=CONTENT_TYPES["jpeg"],
+                ),
                 received_at=datetime.now(UTC),
             )
-            attrs = CloudEventAttributes.new(source="/bench", type=SUBMISSION_RECEIVED.ce_type, subject=event.submission_id)
-            await producer.send(SUBMISSION_RECEIVED.name, event.model_dump_json().encode(), key=event.submission_id.encode(),
-                                headers=[(k, v.encode()) for k, v in attrs.to_headers().items()])
+            attrs = CloudEventAttributes.new(
+                source="/bench", type=SUBMISSION_RECEIVED.ce_type, subject=event.submission_id
+            )
+            await producer.send(
+                SUBMISSION_RECEIVED.name,
+                event.model_dump_json().encode(),
+                key=event.submission_id.encode(),
+                headers=[(k, v.encode()) for k, v in attrs.to_headers().items()],
+            )
         await producer.flush()
     finally:
         await producer.stop()
@@ -84,8 +101,9 @@ def run_once(replicas: int, scans: list[bytes], consumers: int, timeout: float) 
         try:
             info = stack.info
             asyncio.run(seed(info.mongo_uri, info.kafka_bootstrap, scans))
-            group = ServiceGroup(env={**info.env(), "MUMARIS_KAFKA_CONSUMERS_PER_SUBSCRIBER": str(consumers)},
-                                 log_dir=Path(tmp) / "logs")
+            group = ServiceGroup(
+                env={**info.env(), "MUMARIS_KAFKA_CONSUMERS_PER_SUBSCRIBER": str(consumers)}, log_dir=Path(tmp) / "logs"
+            )
             try:
                 for replica in range(replicas):
                     group.start("validator", free_port(), replica=replica)

@@ -33,41 +33,63 @@ class Pipeline:
 
     def practitioner(self, locale: str = "ar") -> tuple[Principal, dict[str, str]]:
         """A fresh practitioner (so tests never see each other's submissions) and their auth header."""
-        who = Principal(id=unique("prac"), role="practitioner", name="Dr. Sara Al-Harbi",
-                        email=f"{unique('sara')}@example.sa", locale="en" if locale == "en" else "ar")
+        who = Principal(
+            id=unique("prac"),
+            role="practitioner",
+            name="Dr. Sara Al-Harbi",
+            email=f"{unique('sara')}@example.sa",
+            locale="en" if locale == "en" else "ar",
+        )
         return who, {"Authorization": f"Bearer {issue_token(who, self.settings)}"}
 
     def reviewer(self) -> dict[str, str]:
         who = Principal(id=unique("rev"), role="reviewer", name="Reviewer", email="reviewer@scfhs.local")
         return {"Authorization": f"Bearer {issue_token(who, self.settings)}"}
 
-    async def decide(self, http: httpx.AsyncClient, review_id: str, decision: dict[str, Any],
-                     as_reviewer: dict[str, str] | None = None) -> httpx.Response:
+    async def decide(
+        self,
+        http: httpx.AsyncClient,
+        review_id: str,
+        decision: dict[str, Any],
+        as_reviewer: dict[str, str] | None = None,
+    ) -> httpx.Response:
         """A reviewer claims the item, then decides (only the holder of the claim may)."""
         as_reviewer = as_reviewer or self.reviewer()
         claimed = await http.post(f"{self.url('review')}/v1/review/{review_id}/claim", headers=as_reviewer)
         assert claimed.status_code == 200, claimed.text
-        return await http.post(f"{self.url('review')}/v1/review/{review_id}/decision", headers=as_reviewer,
-                               json=decision)
+        return await http.post(
+            f"{self.url('review')}/v1/review/{review_id}/decision", headers=as_reviewer, json=decision
+        )
 
     def mails_to(self, address: str) -> list:
         return [m for m in self.mail.messages if m["To"] == address]
 
 
-def start_pipeline(stack: StackInfo, mail: MailCatcher, sms: SmsGatewayStandIn,
-                   log_dir: Path, env: dict[str, str] | None = None) -> tuple[Settings, ServiceGroup]:
+def start_pipeline(
+    stack: StackInfo, mail: MailCatcher, sms: SmsGatewayStandIn, log_dir: Path, env: dict[str, str] | None = None
+) -> tuple[Settings, ServiceGroup]:
     ports = {name: free_port() for name in SERVICES}
-    settings = settings_for(stack, smtp_port=mail.port, retry_backoff_s=0.1, sms_gateway_url=sms.url,
-                            public_base_url=f"http://127.0.0.1:{ports['intake']}")
+    settings = settings_for(
+        stack,
+        smtp_port=mail.port,
+        retry_backoff_s=0.1,
+        sms_gateway_url=sms.url,
+        public_base_url=f"http://127.0.0.1:{ports['intake']}",
+    )
     group = ServiceGroup(
-        env={**stack.env(), "MUMARIS_SMTP_PORT": str(mail.port),
-             "MUMARIS_JWT_SECRET": settings.jwt_secret.get_secret_value(),
-             "MUMARIS_RETRY_BACKOFF_S": "0.1", "MUMARIS_SMS_GATEWAY_URL": sms.url,
-             "MUMARIS_PUBLIC_BASE_URL": settings.public_base_url,
-             # The review console signs reviewers in through intake, passing on the browser's
-             # address; intake believes X-Forwarded-For only from a trusted proxy (review, here).
-             "MUMARIS_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
-             "MUMARIS_TRUSTED_PROXIES": '["127.0.0.1"]', **(env or {})},
+        env={
+            **stack.env(),
+            "MUMARIS_SMTP_PORT": str(mail.port),
+            "MUMARIS_JWT_SECRET": settings.jwt_secret.get_secret_value(),
+            "MUMARIS_RETRY_BACKOFF_S": "0.1",
+            "MUMARIS_SMS_GATEWAY_URL": sms.url,
+            "MUMARIS_PUBLIC_BASE_URL": settings.public_base_url,
+            # The review console signs reviewers in through intake, passing on the browser's
+            # address; intake believes X-Forwarded-For only from a trusted proxy (review, here).
+            "MUMARIS_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
+            "MUMARIS_TRUSTED_PROXIES": '["127.0.0.1"]',
+            **(env or {}),
+        },
         log_dir=log_dir,
     )
     try:

@@ -34,11 +34,24 @@ async def an_active_account(pipeline: Pipeline, classification: str) -> tuple[di
     number = membership_number(random.randrange(1, 10**7))
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(pipeline.stack.mongo_uri, tz_aware=True)
     try:
-        await client[pipeline.settings.mongo_db]["intake.accounts"].insert_one({
-            "_id": account_id, "first_name": "Huda", "last_name": "Al-Otaibi", "id_kind": "national_id",
-            "id_number": id_number, "email": email, "mobile": "+966551234567", "locale": "en", "password_hash": "-",
-            "role": "practitioner", "status": "active", "membership_number": number,
-            "classification": classification, "created_at": now()})
+        await client[pipeline.settings.mongo_db]["intake.accounts"].insert_one(
+            {
+                "_id": account_id,
+                "first_name": "Huda",
+                "last_name": "Al-Otaibi",
+                "id_kind": "national_id",
+                "id_number": id_number,
+                "email": email,
+                "mobile": "+966551234567",
+                "locale": "en",
+                "password_hash": "-",
+                "role": "practitioner",
+                "status": "active",
+                "membership_number": number,
+                "classification": classification,
+                "created_at": now(),
+            }
+        )
     finally:
         await client.close()
     who = Principal(id=account_id, role="practitioner", name="Huda Al-Otaibi", email=email, locale="en")
@@ -51,12 +64,19 @@ async def test_a_classification_change_from_request_to_new_classification(
     intake, review, notifier = pipeline.url("intake"), pipeline.url("review"), pipeline.url("notifier")
     auth, _, number, id_number = await an_active_account(pipeline, "nursing.technician")
 
-    request = {"membership_number": number, "target": "nursing.specialist", "accept_conditions": True,
-               "conditions_version": CONDITIONS_VERSION}
-    files = {kind: (f"{kind}.jpg", jpeg_bytes(900, 700, seed=random.randrange(10**6)), "image/jpeg")
-             for kind in ("degree", "licence")}
-    answer = await http.post(f"{intake}/v1/classification-requests", headers=auth,
-                             data={"request": json.dumps(request)}, files=files)
+    request = {
+        "membership_number": number,
+        "target": "nursing.specialist",
+        "accept_conditions": True,
+        "conditions_version": CONDITIONS_VERSION,
+    }
+    files = {
+        kind: (f"{kind}.jpg", jpeg_bytes(900, 700, seed=random.randrange(10**6)), "image/jpeg")
+        for kind in ("degree", "licence")
+    }
+    answer = await http.post(
+        f"{intake}/v1/classification-requests", headers=auth, data={"request": json.dumps(request)}, files=files
+    )
     assert answer.status_code == 202, answer.text
     request_id = answer.json()["request_id"]
 
@@ -83,22 +103,41 @@ async def test_a_classification_change_from_request_to_new_classification(
     reviewer = pipeline.reviewer()
     claimed = await http.post(f"{review}/v1/review/{request_id}/claim", headers=reviewer)
     assert claimed.status_code == 200, claimed.text
-    refused = await http.post(f"{review}/v1/review/{request_id}/decision", headers=reviewer,
-                              json={"decision": "approve"})
+    refused = await http.post(
+        f"{review}/v1/review/{request_id}/decision", headers=reviewer, json={"decision": "approve"}
+    )
     assert (refused.status_code, refused.json()["error"]["code"]) == (422, "review.exam_missing")
     assert refused.json()["error"]["details"]["missing"] == ["SNLE"]
 
     # The testing provider publishes the result (structured-mode CloudEvent on gov.exams).
-    exam = {"specversion": "1.0", "id": unique("exam"), "source": "/gov/exams", "type": topics.GOV_EXAMS.ce_type,
-            "time": datetime.now(UTC).isoformat(), "datacontenttype": "application/json",
-            "data": {"result_id": unique("R"), "candidate_id_number": id_number, "exam": "SNLE", "score": 81,
-                     "passed": True, "taken_on": "2026-11-20"}}
-    await produce(pipeline.stack.kafka_bootstrap, topics.GOV_EXAMS.name, json.dumps(exam).encode(),
-                  key=exam["data"]["result_id"].encode(), headers={"content-type": "application/cloudevents+json"})
+    exam = {
+        "specversion": "1.0",
+        "id": unique("exam"),
+        "source": "/gov/exams",
+        "type": topics.GOV_EXAMS.ce_type,
+        "time": datetime.now(UTC).isoformat(),
+        "datacontenttype": "application/json",
+        "data": {
+            "result_id": unique("R"),
+            "candidate_id_number": id_number,
+            "exam": "SNLE",
+            "score": 81,
+            "passed": True,
+            "taken_on": "2026-11-20",
+        },
+    }
+    await produce(
+        pipeline.stack.kafka_bootstrap,
+        topics.GOV_EXAMS.name,
+        json.dumps(exam).encode(),
+        key=exam["data"]["result_id"].encode(),
+        headers={"content-type": "application/cloudevents+json"},
+    )
 
     async def approved() -> httpx.Response | None:
-        answer = await http.post(f"{review}/v1/review/{request_id}/decision", headers=reviewer,
-                                 json={"decision": "approve"})
+        answer = await http.post(
+            f"{review}/v1/review/{request_id}/decision", headers=reviewer, json={"decision": "approve"}
+        )
         return answer if answer.status_code == 200 else None
 
     await eventually(approved, what="the approval once the exam result is in")
@@ -118,6 +157,9 @@ async def _has(kinds: Any, kind: str) -> bool:
 
 
 async def _mails(pipeline: Pipeline, view: dict[str, Any], subject: str) -> list[Any] | None:
-    found = [m for m in pipeline.mail.messages if subject in m["Subject"] and view["request_id"] in
-             m.get_body(preferencelist=("plain",)).get_content()]
+    found = [
+        m
+        for m in pipeline.mail.messages
+        if subject in m["Subject"] and view["request_id"] in m.get_body(preferencelist=("plain",)).get_content()
+    ]
     return found or None

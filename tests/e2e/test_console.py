@@ -52,21 +52,33 @@ class Staff:
     locale: str
 
 
-async def staff_account(pipeline: Pipeline, role: str = "reviewer", first_name: str = "Khalid",
-                        locale: str = "ar") -> Staff:
+async def staff_account(
+    pipeline: Pipeline, role: str = "reviewer", first_name: str = "Khalid", locale: str = "ar"
+) -> Staff:
     """A staff account as operations create it (`mumaris users create`), unique to the test."""
     tag = uuid.uuid4().hex[:10]
     email = f"{role}.{tag}@scfhs.gov.sa"
     account_id = await create_staff_account(
-        pipeline.settings, role=role, email=email, first_name=first_name, last_name="Al-Dosari",
-        id_number=make_valid_id("1", f"{int(tag, 16) % 10**8:08d}"), password=STAFF_PASSWORD, locale=locale,  # type: ignore[arg-type]
+        pipeline.settings,
+        role=role,
+        email=email,
+        first_name=first_name,
+        last_name="Al-Dosari",
+        id_number=make_valid_id("1", f"{int(tag, 16) % 10**8:08d}"),
+        password=STAFF_PASSWORD,
+        locale=locale,  # type: ignore[arg-type]
     )
     return Staff(account_id, email, first_name, role, locale)
 
 
-async def queued_submission(pipeline: Pipeline, http: httpx.AsyncClient, *, scan: bytes | None = None,
-                            filename: str = "scan.jpg", metadata: dict[str, Any] | None = None,
-                            ) -> tuple[Principal, dict[str, str], str]:
+async def queued_submission(
+    pipeline: Pipeline,
+    http: httpx.AsyncClient,
+    *,
+    scan: bytes | None = None,
+    filename: str = "scan.jpg",
+    metadata: dict[str, Any] | None = None,
+) -> tuple[Principal, dict[str, str], str]:
     """A practitioner's upload through intake, waited for until it is in the review queue. The
     default scan carries the practitioner's name, the issuer and the date for the validator's OCR."""
     who, auth = pipeline.practitioner(locale="en")
@@ -120,7 +132,8 @@ async def direction(page: Page) -> tuple[str | None, str | None]:
 
 async def assert_no_horizontal_scroll(page: Page) -> None:
     scroll, client = await page.evaluate(
-        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
     assert scroll <= client, f"{page.url}: the page is {scroll} px wide in a {client} px window"
 
 
@@ -181,7 +194,8 @@ async def test_a_certificate_uploaded_through_intake_is_approved_in_the_browser_
 
     await page.get_by_test_id("history-link").click()
     actions = await page.locator("[data-testid=audit] tr[data-action]").evaluate_all(
-        "rows => rows.map(row => row.dataset.action)")
+        "rows => rows.map(row => row.dataset.action)"
+    )
     assert actions[0] == "claimed" and actions[-1] == "decided" and "document_viewed" in actions
 
     assert SCREENSHOT.stat().st_size > 10_000
@@ -209,9 +223,14 @@ async def test_changes_requested_in_the_browser_come_back_as_a_resubmission_to_t
     [decided] = [r for r in await read_all(bootstrap, REVIEW_DECIDED.name) if r.key == first_id.encode()]
     await wait_consumed(bootstrap, "validator", REVIEW_DECIDED.name, decided.partition, decided.offset)
 
-    rescan = certificate_scan(who.name, METADATA["institution"], date.fromisoformat(METADATA["obtained_on"]), width=1300, height=1800)
-    answer = await http.post(f"{pipeline.url('intake')}/v1/certificates/{first_id}/resubmissions", headers=auth,
-                             files={"file": ("scan.jpg", rescan, "image/jpeg")})
+    rescan = certificate_scan(
+        who.name, METADATA["institution"], date.fromisoformat(METADATA["obtained_on"]), width=1300, height=1800
+    )
+    answer = await http.post(
+        f"{pipeline.url('intake')}/v1/certificates/{first_id}/resubmissions",
+        headers=auth,
+        files={"file": ("scan.jpg", rescan, "image/jpeg")},
+    )
     assert answer.status_code == 202, answer.text
     second_id = answer.json()["submission_id"]
     await reach(http, pipeline, auth, second_id, "in_review")
@@ -394,7 +413,8 @@ async def test_a_form_posted_without_its_csrf_token_changes_nothing(
 
     await page.goto("/console/")
     await page.get_by_test_id("claim-next").evaluate(
-        "button => { button.form.querySelector('input[name=csrf]').value = 'f'.repeat(64); }")
+        "button => { button.form.querySelector('input[name=csrf]').value = 'f'.repeat(64); }"
+    )
     await page.get_by_test_id("claim-next").click()
     await expect(page.get_by_test_id("refusal")).to_have_attribute("data-code", "console.form_expired")
 
@@ -410,11 +430,26 @@ async def test_an_expired_access_token_is_renewed_through_intake_without_asking_
     await sign_in(page, reviewer)
     before = {c["name"]: c["value"] for c in await page.context.cookies()}
 
-    who = Principal(id=reviewer.account_id, role="reviewer", name=f"{reviewer.first_name} Al-Dosari",
-                    email=reviewer.email, locale="en")
+    who = Principal(
+        id=reviewer.account_id,
+        role="reviewer",
+        name=f"{reviewer.first_name} Al-Dosari",
+        email=reviewer.email,
+        locale="en",
+    )
     expired = issue_token(who, pipeline.settings, ttl_s=-60)
-    await page.context.add_cookies([{"name": ACCESS_COOKIE, "value": expired, "domain": "127.0.0.1",
-                                     "path": "/console", "httpOnly": True, "sameSite": "Strict"}])
+    await page.context.add_cookies(
+        [
+            {
+                "name": ACCESS_COOKIE,
+                "value": expired,
+                "domain": "127.0.0.1",
+                "path": "/console",
+                "httpOnly": True,
+                "sameSite": "Strict",
+            }
+        ]
+    )
     await page.goto("/console/")
     assert page.url.endswith("/console/")
     await expect(page.get_by_test_id("claim-next")).to_be_visible()

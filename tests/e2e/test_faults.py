@@ -54,8 +54,12 @@ def fault_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[P
         stack.start(all_topic_names())
         with MailCatcher() as mail, SmsGatewayStandIn() as sms:
             settings, group = start_pipeline(
-                stack.info, mail, sms, tmp_path_factory.mktemp("fault-logs"),
-                env={"MUMARIS_OCR_ENABLED": "false", "MUMARIS_OUTBOX_STUCK_AFTER_S": "20"})
+                stack.info,
+                mail,
+                sms,
+                tmp_path_factory.mktemp("fault-logs"),
+                env={"MUMARIS_OCR_ENABLED": "false", "MUMARIS_OUTBOX_STUCK_AFTER_S": "20"},
+            )
             try:
                 yield Pipeline(stack.info, settings, group, mail, sms), stack
             finally:
@@ -70,8 +74,11 @@ def scans() -> list[bytes]:
 
 
 def pids(pipeline: Pipeline) -> dict[str, int]:
-    return {name: service.process.pid for name, service in pipeline.group.processes.items()
-            if service.process.poll() is None}
+    return {
+        name: service.process.pid
+        for name, service in pipeline.group.processes.items()
+        if service.process.poll() is None
+    }
 
 
 async def health(http: httpx.AsyncClient, pipeline: Pipeline, service: str) -> dict[str, object]:
@@ -81,8 +88,9 @@ async def health(http: httpx.AsyncClient, pipeline: Pipeline, service: str) -> d
         return {"status": "unreachable", "reason": repr(exc)}
 
 
-async def watch_health(http: httpx.AsyncClient, pipeline: Pipeline, seen: dict[str, set[str]],
-                       stop: asyncio.Event) -> None:
+async def watch_health(
+    http: httpx.AsyncClient, pipeline: Pipeline, seen: dict[str, set[str]], stop: asyncio.Event
+) -> None:
     while not stop.is_set():
         for service in RELAYS:
             report = await health(http, pipeline, service)
@@ -92,8 +100,11 @@ async def watch_health(http: httpx.AsyncClient, pipeline: Pipeline, seen: dict[s
 
 async def total_lag(pipeline: Pipeline) -> int:
     consumed = [topic.name for topic in CATALOGUE if topic.consumers]
-    return sum(status.total_lag(group) for status in await topic_status(pipeline.stack.kafka_bootstrap, consumed)
-               for group in SERVICES)
+    return sum(
+        status.total_lag(group)
+        for status in await topic_status(pipeline.stack.kafka_bootstrap, consumed)
+        for group in SERVICES
+    )
 
 
 async def wait_for_no_lag(pipeline: Pipeline, timeout: float = 60) -> None:
@@ -129,8 +140,9 @@ async def test_uploads_through_a_broker_outage_all_reach_review_and_every_relay_
         stack.start_kafka()  # on the main thread: the broker dies with the thread that started it
         back = time.monotonic()
         await load.run(http, 5)
-        elapsed = await wait_until_all_reach(pipeline.stack.mongo_uri, pipeline.settings.mongo_db, load.accepted,
-                                             "in_review", timeout=120)
+        elapsed = await wait_until_all_reach(
+            pipeline.stack.mongo_uri, pipeline.settings.mongo_db, load.accepted, "in_review", timeout=120
+        )
         recovered_s = time.monotonic() - back
         await wait_for_no_lag(pipeline)
         final = {service: await health(http, pipeline, service) for service in RELAYS}
@@ -159,8 +171,9 @@ async def test_uploads_during_a_database_outage_are_refused_with_retry_after_and
         await load.run(http, 12)
         stack.start_mongo()
         await load.run(http, 5)
-        await wait_until_all_reach(pipeline.stack.mongo_uri, pipeline.settings.mongo_db, load.accepted,
-                                   "in_review", timeout=120)
+        await wait_until_all_reach(
+            pipeline.stack.mongo_uri, pipeline.settings.mongo_db, load.accepted, "in_review", timeout=120
+        )
         await wait_for_no_lag(pipeline)
 
     assert accepted_before >= RATE * 5 * 0.8
@@ -183,12 +196,17 @@ class Storm:
     topic: Topic  # an event of the submission on this topic is redelivered over and over
 
 
-STORMS = [Storm("validator", SUBMISSION_RECEIVED), Storm("review", SUBMISSION_VALIDATED),
-          Storm("intake", REVIEW_QUEUED), Storm("notifier", REVIEW_QUEUED)]
+STORMS = [
+    Storm("validator", SUBMISSION_RECEIVED),
+    Storm("review", SUBMISSION_VALIDATED),
+    Storm("intake", REVIEW_QUEUED),
+    Storm("notifier", REVIEW_QUEUED),
+]
 
 
-async def effects(pipeline: Pipeline, http: httpx.AsyncClient, auth: dict[str, str], who: str,
-                  submission_id: str) -> dict[str, object]:
+async def effects(
+    pipeline: Pipeline, http: httpx.AsyncClient, auth: dict[str, str], who: str, submission_id: str
+) -> dict[str, object]:
     """What the submission has caused anywhere: events per output topic, timeline, inbox, deliveries."""
     bootstrap = pipeline.stack.kafka_bootstrap
     caused: dict[str, object] = {}
@@ -262,8 +280,12 @@ async def produce_copies(bootstrap: str, record: ConsumerRecord[bytes, bytes], c
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     await producer.start()
     try:
-        sends = [await producer.send(record.topic, record.value, key=record.key, headers=list(record.headers),
-                                     partition=record.partition) for _ in range(copies)]
+        sends = [
+            await producer.send(
+                record.topic, record.value, key=record.key, headers=list(record.headers), partition=record.partition
+            )
+            for _ in range(copies)
+        ]
         await asyncio.gather(*sends)
     finally:
         await producer.stop()

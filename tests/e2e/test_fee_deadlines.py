@@ -50,11 +50,15 @@ class Deadlines:
         self.group.wait_healthy()
 
     async def invoice_of(self, case: ClassificationCase) -> dict[str, Any]:
-        return await eventually(lambda: self.db["review.invoices"].find_one({"request_id": case.request_id}),
-                                timeout=30, what=f"an invoice for {case.request_id}")
+        return await eventually(
+            lambda: self.db["review.invoices"].find_one({"request_id": case.request_id}),
+            timeout=30,
+            what=f"an invoice for {case.request_id}",
+        )
 
-    async def on_topic(self, topic: topics.Topic, case: ClassificationCase, count: int = 1,
-                       timeout: float = 30) -> list[dict[str, Any]]:
+    async def on_topic(
+        self, topic: topics.Topic, case: ClassificationCase, count: int = 1, timeout: float = 30
+    ) -> list[dict[str, Any]]:
         async def probe() -> list[dict[str, Any]] | None:
             found = await bodies(self.stack.kafka_bootstrap, topic, case.request_id)
             return found if len(found) >= count else None
@@ -63,6 +67,7 @@ class Deadlines:
 
     async def settled(self) -> None:
         """Everything written has been published, and every replica has swept at least twice since."""
+
         async def outbox_empty() -> bool:
             return await self.db["review.outbox"].count_documents({}) == 0
 
@@ -85,11 +90,18 @@ def deadline_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackIn
 async def deadlines(deadline_stack: StackInfo, tmp_path: Path) -> AsyncIterator[Deadlines]:
     database = unique("deadlines")
     settings = settings_for(deadline_stack, mongo_db=database)
-    group = ServiceGroup(env={
-        **deadline_stack.env(), "MUMARIS_MONGO_DB": database, "MUMARIS_FEE_DEADLINE_S": str(DEADLINE_S),
-        "MUMARIS_FEE_REMINDER_HOUR_S": str(REMINDER_HOUR_S), "MUMARIS_FEE_SWEEP_S": str(SWEEP_S),
-        "MUMARIS_OUTBOX_POLL_S": "0.1", "MUMARIS_RETRY_BACKOFF_S": "0.1",
-    }, log_dir=tmp_path / "logs")
+    group = ServiceGroup(
+        env={
+            **deadline_stack.env(),
+            "MUMARIS_MONGO_DB": database,
+            "MUMARIS_FEE_DEADLINE_S": str(DEADLINE_S),
+            "MUMARIS_FEE_REMINDER_HOUR_S": str(REMINDER_HOUR_S),
+            "MUMARIS_FEE_SWEEP_S": str(SWEEP_S),
+            "MUMARIS_OUTBOX_POLL_S": "0.1",
+            "MUMARIS_RETRY_BACKOFF_S": "0.1",
+        },
+        log_dir=tmp_path / "logs",
+    )
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(deadline_stack.mongo_uri, tz_aware=True)
     try:
         yield Deadlines(deadline_stack, settings, group, client[database])

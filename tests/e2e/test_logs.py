@@ -34,11 +34,16 @@ def log_lines(path: Path) -> list[dict[str, Any]]:
 
 def handled(lines: list[dict[str, Any]], submission_id: str) -> dict[str, dict[str, Any]]:
     """This submission's "handled <type>" lines, by event type."""
-    return {line["event_type"]: line for line in lines
-            if line.get("submission_id") == submission_id and line["message"].startswith("handled ")}
+    return {
+        line["event_type"]: line
+        for line in lines
+        if line.get("submission_id") == submission_id and line["message"].startswith("handled ")
+    }
 
 
-async def signed_up_and_confirmed(pipeline: Pipeline, http: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+async def signed_up_and_confirmed(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> tuple[dict[str, Any], dict[str, str], list[str]]:
     """A practitioner through the whole sign-up: (sign-up body, auth header, the secrets she was sent)."""
     intake = pipeline.url("intake")
     body = sign_up_body()
@@ -51,7 +56,9 @@ async def signed_up_and_confirmed(pipeline: Pipeline, http: httpx.AsyncClient) -
         return pipeline.mails_to(body["email"])
 
     [mail] = await eventually(confirmation_mail, what="the confirmation e-mail")
-    link = re.search(r"https?://\S+confirm-email\?token=([\w.\-]+)", mail.get_body(preferencelist=("plain",)).get_content())
+    link = re.search(
+        r"https?://\S+confirm-email\?token=([\w.\-]+)", mail.get_body(preferencelist=("plain",)).get_content()
+    )
     assert link, "no confirmation link in the e-mail"
     target = urlparse(link.group(0))
     assert (await http.get(f"{intake}{target.path}?{target.query}")).status_code == 200
@@ -63,9 +70,12 @@ async def test_one_submission_is_followed_across_the_services_and_no_line_holds_
     pipeline: Pipeline, http: httpx.AsyncClient
 ) -> None:
     body, auth, secrets = await signed_up_and_confirmed(pipeline, http)
-    answer = await http.post(f"{pipeline.url('intake')}/v1/certificates", headers=auth,
-                             data={"metadata": json.dumps(METADATA)},
-                             files={"file": ("scan.jpg", jpeg_bytes(seed=71), "image/jpeg")})
+    answer = await http.post(
+        f"{pipeline.url('intake')}/v1/certificates",
+        headers=auth,
+        data={"metadata": json.dumps(METADATA)},
+        files={"file": ("scan.jpg", jpeg_bytes(seed=71), "image/jpeg")},
+    )
     assert answer.status_code == 202, answer.text
     submission_id = answer.json()["submission_id"]
     await reach(http, pipeline, auth, submission_id, "in_review")
@@ -76,8 +86,9 @@ async def test_one_submission_is_followed_across_the_services_and_no_line_holds_
     bootstrap = pipeline.stack.kafka_bootstrap
     headers = CloudEventAttributes.new(source="/tests", type=SUBMISSION_RECEIVED.ce_type, subject=probe).to_headers()
     for leak in ({"m": body["mobile"], "i": body["id_number"]}, {"e": body["email"]}):
-        partition, offset = await produce(bootstrap, SUBMISSION_RECEIVED.name, json.dumps(leak).encode(),
-                                          key=probe.encode(), headers=headers)
+        partition, offset = await produce(
+            bootstrap, SUBMISSION_RECEIVED.name, json.dumps(leak).encode(), key=probe.encode(), headers=headers
+        )
     for group in SUBMISSION_RECEIVED.consumers:
         await wait_consumed(bootstrap, group, SUBMISSION_RECEIVED.name, partition, offset)
 
@@ -101,12 +112,18 @@ async def test_one_submission_is_followed_across_the_services_and_no_line_holds_
             assert line["service"] == name and line["level"] == "INFO" and line["event_id"]
             assert re.fullmatch(rf"handled {re.escape(event_type)} from \S+ in \d+ ms", line["message"]), line
     # The same event under the same id in each service that handled it: the thread to pull on.
-    assert found["validator"]["mumaris.submission.received.v1"]["event_id"] == \
-        found["notifier"]["mumaris.submission.received.v1"]["event_id"]
-    assert found["review"]["mumaris.submission.validated.v1"]["event_id"] == \
-        found["intake"]["mumaris.submission.validated.v1"]["event_id"]
-    assert found["intake"]["mumaris.review.queued.v1"]["event_id"] == \
-        found["notifier"]["mumaris.review.queued.v1"]["event_id"]
+    assert (
+        found["validator"]["mumaris.submission.received.v1"]["event_id"]
+        == found["notifier"]["mumaris.submission.received.v1"]["event_id"]
+    )
+    assert (
+        found["review"]["mumaris.submission.validated.v1"]["event_id"]
+        == found["intake"]["mumaris.submission.validated.v1"]["event_id"]
+    )
+    assert (
+        found["intake"]["mumaris.review.queued.v1"]["event_id"]
+        == found["notifier"]["mumaris.review.queued.v1"]["event_id"]
+    )
 
     every = {name: log_lines(path) for name, path in paths.items()}  # each line parses: valid JSON
     for name, lines in every.items():
@@ -115,8 +132,12 @@ async def test_one_submission_is_followed_across_the_services_and_no_line_holds_
     assert upload_line["message"].startswith("POST /v1/certificates 202 in ")
     assert upload_line["submission_id"] == submission_id
 
-    dead_letters = [line for name in ("validator", "notifier") for line in every[name]
-                    if line.get("submission_id") == probe and "dead-lettered" in line["message"]]
+    dead_letters = [
+        line
+        for name in ("validator", "notifier")
+        for line in every[name]
+        if line.get("submission_id") == probe and "dead-lettered" in line["message"]
+    ]
     assert len(dead_letters) == 4, dead_letters  # two events, two consumer groups
     masked_id = body["id_number"][0] + "******" + body["id_number"][-3:]
     assert any(masked_id in line["message"] for line in dead_letters)
@@ -126,5 +147,6 @@ async def test_one_submission_is_followed_across_the_services_and_no_line_holds_
     for name, path in paths.items():
         text = path.read_text(encoding="utf-8")
         # Standing alone: the six digits of a code occur by chance inside the hex of some id.
-        assert not [value for value in personal if re.search(rf"(?<![0-9A-Za-z]){re.escape(value)}(?![0-9A-Za-z])", text)], \
-            f"personal data in {name}'s log"
+        assert not [
+            value for value in personal if re.search(rf"(?<![0-9A-Za-z]){re.escape(value)}(?![0-9A-Za-z])", text)
+        ], f"personal data in {name}'s log"

@@ -29,25 +29,36 @@ async def test_metrics_expose_messages_lag_dead_letters_and_http_requests_after_
     _, auth = pipeline.practitioner()
     submission_id = (await upload(http, pipeline, auth, jpeg_bytes(seed=91))).json()["submission_id"]
     await reach(http, pipeline, auth, submission_id, "in_review")
-    assert (await http.get(f"{pipeline.url('review')}/v1/review/{submission_id}", headers=pipeline.reviewer())).status_code == 200
+    assert (
+        await http.get(f"{pipeline.url('review')}/v1/review/{submission_id}", headers=pipeline.reviewer())
+    ).status_code == 200
 
     review = await scrape(http, pipeline.url("review"))
-    received = [v for labels, v in review["faststream_received_messages_total"]
-                if labels.get("handler") == "submission.validated"]
+    received = [
+        v
+        for labels, v in review["faststream_received_messages_total"]
+        if labels.get("handler") == "submission.validated"
+    ]
     assert received and sum(received) >= 1
     lag = [(labels, v) for labels, v in review["mumaris_consumer_lag"] if labels["topic"] == "submission.validated"]
     assert {labels["group"] for labels, _ in lag} == {"review"}
     assert {labels["partition"] for labels, _ in lag} == {"0", "1", "2"}
     assert all(v >= 0 for _, v in lag)
     assert {labels["topic"] for labels, _ in review["mumaris_dlq_messages"]} >= {"submission.validated"}
-    answered = [(labels, v) for labels, v in review["mumaris_http_requests_total"]
-                if labels["route"] == "/v1/review/{review_id}" and labels["status"] == "200"]
+    answered = [
+        (labels, v)
+        for labels, v in review["mumaris_http_requests_total"]
+        if labels["route"] == "/v1/review/{review_id}" and labels["status"] == "200"
+    ]
     assert answered and answered[0][1] >= 1  # the route template, never the id itself
     assert not any(submission_id in labels["route"] for labels, _ in review["mumaris_http_requests_total"])
 
     intake = await scrape(http, pipeline.url("intake"))
-    uploads = [v for labels, v in intake["mumaris_http_requests_total"]
-               if labels["route"] == "/v1/certificates" and labels["method"] == "POST"]
+    uploads = [
+        v
+        for labels, v in intake["mumaris_http_requests_total"]
+        if labels["route"] == "/v1/certificates" and labels["method"] == "POST"
+    ]
     assert uploads and uploads[0] >= 1
     assert any(re.fullmatch(r"mumaris_http_request_duration_seconds_(bucket|count|sum)", name) for name in intake)
 

@@ -106,15 +106,24 @@ class Notifier:
     async def send_event(self, topic: Topic, event: Any, subject: str) -> str:
         """Produce `event` as its producer would (CloudEvents headers, keyed); returns its id."""
         attrs = CloudEventAttributes.new(source="/test", type=topic.ce_type, subject=subject)
-        await produce(self.bootstrap, topic.name, encode_event(event), key=str(getattr(event, topic.key)).encode(),
-                      headers=attrs.to_headers())
+        await produce(
+            self.bootstrap,
+            topic.name,
+            encode_event(event),
+            key=str(getattr(event, topic.key)).encode(),
+            headers=attrs.to_headers(),
+        )
         return attrs.id
 
     async def send_phone_code(self, account_id: str, phone: str, code: str) -> str:
         """An `account.phone_code` event; returns the SMS delivery's id."""
-        event = PhoneCodeIssued(account_id=account_id, phone=phone, locale="en",
-                                sealed_code=seal(code, self.settings.field_encryption_key.get_secret_value()),
-                                expires_at=datetime.now(UTC) + timedelta(minutes=5))
+        event = PhoneCodeIssued(
+            account_id=account_id,
+            phone=phone,
+            locale="en",
+            sealed_code=seal(code, self.settings.field_encryption_key.get_secret_value()),
+            expires_at=datetime.now(UTC) + timedelta(minutes=5),
+        )
         event_id = await self.send_event(ACCOUNT_PHONE_CODE, event, account_id)
         return delivery_key(event_id, "sms", account_id)
 
@@ -137,14 +146,26 @@ async def notifier(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[No
     try:
         stack.start(all_topic_names())
         with MailCatcher() as mail, SmsGatewayStandIn() as sms:
-            settings = settings_for(stack.info, field_encryption_key=key, smtp_port=mail.port,
-                                    smtp_timeout_s=SMTP_TIMEOUT_S, sms_gateway_url=sms.url)
-            env = {**stack.info.env(), "MUMARIS_FIELD_ENCRYPTION_KEY": key, "MUMARIS_RETRY_BACKOFF_S": "0.1",
-                   "MUMARIS_SMTP_PORT": str(mail.port), "MUMARIS_SMTP_TIMEOUT_S": str(SMTP_TIMEOUT_S),
-                   "MUMARIS_SMS_GATEWAY_URL": sms.url, "MUMARIS_JWT_SECRET": settings.jwt_secret.get_secret_value()}
+            settings = settings_for(
+                stack.info,
+                field_encryption_key=key,
+                smtp_port=mail.port,
+                smtp_timeout_s=SMTP_TIMEOUT_S,
+                sms_gateway_url=sms.url,
+            )
+            env = {
+                **stack.info.env(),
+                "MUMARIS_FIELD_ENCRYPTION_KEY": key,
+                "MUMARIS_RETRY_BACKOFF_S": "0.1",
+                "MUMARIS_SMTP_PORT": str(mail.port),
+                "MUMARIS_SMTP_TIMEOUT_S": str(SMTP_TIMEOUT_S),
+                "MUMARIS_SMS_GATEWAY_URL": sms.url,
+                "MUMARIS_JWT_SECRET": settings.jwt_secret.get_secret_value(),
+            }
             client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.info.mongo_uri, tz_aware=True)
-            deployment = Notifier(stack, settings, env, tmp_path_factory.mktemp("notifier-logs"), mail, sms,
-                                  client[settings.mongo_db])
+            deployment = Notifier(
+                stack, settings, env, tmp_path_factory.mktemp("notifier-logs"), mail, sms, client[settings.mongo_db]
+            )
             deployment.start()
             try:
                 yield deployment
@@ -212,10 +233,20 @@ async def test_a_hanging_mail_server_holds_up_neither_sms_nor_inbox_and_the_e_ma
     await notifier.delivery_reaches(sign_up_sms, "sent")
     practitioner = PractitionerRef(id=account, name="Sara Al-Harbi", email=f"{account}@example.sa", locale="en")
     decided = ReviewDecided(
-        submission_id=unique("sub"), review_id="rev-1", kind=SubmissionKind.CERTIFICATE, practitioner=practitioner,
-        decision=Decision.APPROVE, reviewer_id="rev-9", decided_at=datetime.now(UTC),
-        certificate=CertificateMetadata(name="Basic Life Support (BLS)", obtained_on="2025-03-14",
-                                        institution="Saudi Heart Association", specialty="Nursing", degree="Course"),
+        submission_id=unique("sub"),
+        review_id="rev-1",
+        kind=SubmissionKind.CERTIFICATE,
+        practitioner=practitioner,
+        decision=Decision.APPROVE,
+        reviewer_id="rev-9",
+        decided_at=datetime.now(UTC),
+        certificate=CertificateMetadata(
+            name="Basic Life Support (BLS)",
+            obtained_on="2025-03-14",
+            institution="Saudi Heart Association",
+            specialty="Nursing",
+            degree="Course",
+        ),
     )
     notifier.mail.hang()
     hung_before = notifier.mail.hung_sessions
@@ -223,26 +254,38 @@ async def test_a_hanging_mail_server_holds_up_neither_sms_nor_inbox_and_the_e_ma
     email_id = delivery_key(event_id, "email", account)
 
     sms_notice = await notifier.delivery_reaches(delivery_key(event_id, "sms", account), "sent")
-    token = issue_token(Principal(id=account, role="practitioner", name="Sara", email=practitioner.email), notifier.settings)
+    token = issue_token(
+        Principal(id=account, role="practitioner", name="Sara", email=practitioner.email), notifier.settings
+    )
     async with httpx.AsyncClient(timeout=10) as http:
         inbox = (await http.get(f"{notifier.url}/v1/inbox", headers={"Authorization": f"Bearer {token}"})).json()
     assert [m["kind"] for m in inbox["items"]] == ["review.approved"]
     assert "approved" in notifier.sms.delivered_to(phone)[-1]["text"]
     # The e-mail of the same event is still trying (not even dead-lettered yet): it held up nothing.
     email_now = await notifier.delivery(email_id)
-    assert email_now is not None and email_now["status"] != "sent" and email_now["tries"] < notifier.settings.retry_attempts
+    assert (
+        email_now is not None
+        and email_now["status"] != "sent"
+        and email_now["tries"] < notifier.settings.retry_attempts
+    )
     assert sms_notice["tries"] == 1
 
     async def dead_letter() -> list[Any]:
-        return [r for r in await read_all(notifier.bootstrap, NOTIFICATION_EMAIL.dlq)
-                if json.loads(r.value)["delivery_id"] == email_id]
+        return [
+            r
+            for r in await read_all(notifier.bootstrap, NOTIFICATION_EMAIL.dlq)
+            if json.loads(r.value)["delivery_id"] == email_id
+        ]
 
     [dead] = await eventually(dead_letter, timeout=60, what="the e-mail in notification.email.dlq")
     headers = headers_of(dead)
     assert (headers["x-dlq-service"], headers["x-dlq-reason"]) == ("notifier", "retries_exhausted")
     assert notifier.mail.hung_sessions - hung_before == notifier.settings.retry_attempts  # each try reached it
     retried = await notifier.delivery(email_id)
-    assert retried is not None and (retried["status"], retried["tries"]) == ("pending", notifier.settings.retry_attempts)
+    assert retried is not None and (retried["status"], retried["tries"]) == (
+        "pending",
+        notifier.settings.retry_attempts,
+    )
     assert "email" in retried["last_error"]
     assert not [m for m in notifier.mail.messages if m["To"] == practitioner.email]
 
@@ -266,8 +309,11 @@ async def test_a_number_the_gateway_refuses_is_recorded_as_failed_once_without_d
 
     assert "400" in failed["error"] and "invalid_number" in failed["error"]
     assert failed["tries"] == 1 and len(notifier.sms.requests_to(phone)) == 1
-    dead = [r for r in await read_all(notifier.bootstrap, NOTIFICATION_SMS.dlq)
-            if json.loads(r.value)["delivery_id"] == delivery_id]
+    dead = [
+        r
+        for r in await read_all(notifier.bootstrap, NOTIFICATION_SMS.dlq)
+        if json.loads(r.value)["delivery_id"] == delivery_id
+    ]
     assert dead == []
 
 
@@ -299,16 +345,36 @@ async def test_the_fee_journey_reaches_the_mailbox_the_phone_and_the_inbox_in_th
     who = PractitionerRef(id=account, name="هدى العتيبي", email=f"{account}@example.sa", locale="ar")
     target = ClassificationRef(code="nursing.specialist", label=Localized(ar="أخصائي تمريض", en="Nursing Specialist"))
     due = datetime(2026, 11, 26, 11, 5, tzinfo=UTC)
-    fee = dict(invoice_id=unique("inv"), bill_number="SC-2026-0001233", request_id=unique("req"), practitioner=who,
-               classification=target, amount=Decimal("600"))
+    fee = dict(
+        invoice_id=unique("inv"),
+        bill_number="SC-2026-0001233",
+        request_id=unique("req"),
+        practitioner=who,
+        classification=target,
+        amount=Decimal("600"),
+    )
     events = [
-        (FEE_INVOICED, FeeInvoiced(**fee, issued_at=due - timedelta(hours=24), due_at=due),
-         "فاتورة رسوم", "SC-2026-0001233"),
+        (
+            FEE_INVOICED,
+            FeeInvoiced(**fee, issued_at=due - timedelta(hours=24), due_at=due),
+            "فاتورة رسوم",
+            "SC-2026-0001233",
+        ),
         (FEE_REMINDER, FeeReminderDue(**fee, due_at=due, hours_before=12), "تذكير", "12 ساعة"),
-        (CLASSIFICATION_LAPSED, ClassificationLapsed(request_id=fee["request_id"], practitioner=who,
-                                                     classification=target, lapsed_at=due), "أُلغي", "أخصائي تمريض"),
-        (CLASSIFICATION_CHANGED, ClassificationChanged(request_id=fee["request_id"], practitioner=who, previous=None,
-                                                       classification=target, changed_at=due), "تم تغيير", "أخصائي تمريض"),
+        (
+            CLASSIFICATION_LAPSED,
+            ClassificationLapsed(request_id=fee["request_id"], practitioner=who, classification=target, lapsed_at=due),
+            "أُلغي",
+            "أخصائي تمريض",
+        ),
+        (
+            CLASSIFICATION_CHANGED,
+            ClassificationChanged(
+                request_id=fee["request_id"], practitioner=who, previous=None, classification=target, changed_at=due
+            ),
+            "تم تغيير",
+            "أخصائي تمريض",
+        ),
     ]
     for topic, event, subject_ar, detail in events:
         await notifier.send_event(topic, event, fee["request_id"])
@@ -320,8 +386,12 @@ async def test_the_fee_journey_reaches_the_mailbox_the_phone_and_the_inbox_in_th
         assert message["Subject"].index(subject_ar) < message["Subject"].index("|")  # Arabic first
         text = message.get_body(preferencelist=("plain",)).get_content()
         assert detail in text
-    assert "14:05 بتوقيت الرياض" in [m for m in notifier.mail.messages if m["To"] == who.email][0] \
-        .get_body(preferencelist=("plain",)).get_content()
+    assert (
+        "14:05 بتوقيت الرياض"
+        in [m for m in notifier.mail.messages if m["To"] == who.email][0]
+        .get_body(preferencelist=("plain",))
+        .get_content()
+    )
 
     texts = await eventually(lambda: _texts(notifier.sms.delivered_to(phone), 5), what="four SMS notices")
     notices = texts[1:]  # after the sign-up code, in the order of the events
@@ -333,7 +403,11 @@ async def test_the_fee_journey_reaches_the_mailbox_the_phone_and_the_inbox_in_th
     async with httpx.AsyncClient(timeout=30) as http:
         inbox = (await http.get(f"{notifier.url}/v1/inbox", headers={"Authorization": f"Bearer {token}"})).json()
     # Reminders go by e-mail and SMS only; the other three are also in the inbox.
-    assert sorted(m["kind"] for m in inbox["items"]) == ["classification.changed", "classification.lapsed", "fee.invoiced"]
+    assert sorted(m["kind"] for m in inbox["items"]) == [
+        "classification.changed",
+        "classification.lapsed",
+        "fee.invoiced",
+    ]
 
 
 async def _count(items: list[Any], n: int) -> bool:

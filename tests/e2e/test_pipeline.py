@@ -16,26 +16,47 @@ from tests.support import eventually, headers_of, produce, read_all, wait_consum
 
 pytestmark = pytest.mark.e2e
 
-METADATA = {"name": "Basic Life Support (BLS)", "obtained_on": "2025-03-14",
-            "institution": "Saudi Heart Association", "specialty": "Nursing", "degree": "Training certificate"}
+METADATA = {
+    "name": "Basic Life Support (BLS)",
+    "obtained_on": "2025-03-14",
+    "institution": "Saudi Heart Association",
+    "specialty": "Nursing",
+    "degree": "Training certificate",
+}
 
 
-async def upload(http: httpx.AsyncClient, pipeline: Pipeline, auth: dict[str, str], data: bytes,
-                 filename: str = "scan.jpg", metadata: dict[str, Any] | None = None) -> httpx.Response:
+async def upload(
+    http: httpx.AsyncClient,
+    pipeline: Pipeline,
+    auth: dict[str, str],
+    data: bytes,
+    filename: str = "scan.jpg",
+    metadata: dict[str, Any] | None = None,
+) -> httpx.Response:
     return await http.post(
-        f"{pipeline.url('intake')}/v1/certificates", headers=auth,
-        data={"metadata": json.dumps(metadata or METADATA)}, files={"file": (filename, data, "image/jpeg")},
+        f"{pipeline.url('intake')}/v1/certificates",
+        headers=auth,
+        data={"metadata": json.dumps(metadata or METADATA)},
+        files={"file": (filename, data, "image/jpeg")},
     )
 
 
-async def status_of(http: httpx.AsyncClient, pipeline: Pipeline, auth: dict[str, str], submission_id: str) -> dict[str, Any]:
+async def status_of(
+    http: httpx.AsyncClient, pipeline: Pipeline, auth: dict[str, str], submission_id: str
+) -> dict[str, Any]:
     answer = await http.get(f"{pipeline.url('intake')}/v1/certificates/{submission_id}", headers=auth)
     answer.raise_for_status()
     return answer.json()
 
 
-async def reach(http: httpx.AsyncClient, pipeline: Pipeline, auth: dict[str, str], submission_id: str,
-                status: str, timeout: float = 60) -> dict[str, Any]:
+async def reach(
+    http: httpx.AsyncClient,
+    pipeline: Pipeline,
+    auth: dict[str, str],
+    submission_id: str,
+    status: str,
+    timeout: float = 60,
+) -> dict[str, Any]:
     async def probe() -> dict[str, Any] | None:
         view = await status_of(http, pipeline, auth, submission_id)
         return view if view["status"] == status else None
@@ -130,7 +151,10 @@ async def test_a_file_that_is_not_a_pdf_or_jpeg_is_refused_with_a_code_and_chang
 
 @pytest.mark.parametrize(
     ("metadata", "field"),
-    [({**METADATA, "obtained_on": "yesterday"}, "obtained_on"), ({k: v for k, v in METADATA.items() if k != "institution"}, "institution")],
+    [
+        ({**METADATA, "obtained_on": "yesterday"}, "obtained_on"),
+        ({k: v for k, v in METADATA.items() if k != "institution"}, "institution"),
+    ],
 )
 async def test_bad_metadata_is_refused_with_the_field_named(
     pipeline: Pipeline, http: httpx.AsyncClient, metadata: dict[str, Any], field: str
@@ -170,7 +194,9 @@ async def test_a_practitioner_cannot_read_another_practitioners_submission(
     assert answer.status_code == 404
 
 
-async def test_the_same_file_cannot_be_sent_again_while_it_is_pending(pipeline: Pipeline, http: httpx.AsyncClient) -> None:
+async def test_the_same_file_cannot_be_sent_again_while_it_is_pending(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
     _, auth = pipeline.practitioner()
     scan = jpeg_bytes(seed=11)
     first = await upload(http, pipeline, auth, scan)
@@ -183,13 +209,17 @@ async def test_a_malformed_event_is_dead_lettered_and_the_validator_keeps_going(
     pipeline: Pipeline, http: httpx.AsyncClient
 ) -> None:
     bootstrap = pipeline.stack.kafka_bootstrap
-    partition, offset = await produce(bootstrap, SUBMISSION_RECEIVED.name, b'{"submission_id": 42',
-                                      key=b"broken", headers={"ce_id": "broken-1"})
+    partition, offset = await produce(
+        bootstrap, SUBMISSION_RECEIVED.name, b'{"submission_id": 42', key=b"broken", headers={"ce_id": "broken-1"}
+    )
     await wait_consumed(bootstrap, "validator", SUBMISSION_RECEIVED.name, partition, offset)
 
     # Each consumer group of the topic dead-letters its own copy (the notifier reads it too).
-    dead = [r for r in await read_all(bootstrap, SUBMISSION_RECEIVED.dlq)
-            if r.key == b"broken" and headers_of(r)["x-dlq-service"] == "validator"]
+    dead = [
+        r
+        for r in await read_all(bootstrap, SUBMISSION_RECEIVED.dlq)
+        if r.key == b"broken" and headers_of(r)["x-dlq-service"] == "validator"
+    ]
     assert len(dead) == 1
     assert dead[0].value == b'{"submission_id": 42'
 
@@ -202,14 +232,18 @@ async def test_a_decision_delivered_twice_takes_effect_once(pipeline: Pipeline, 
     who, auth = pipeline.practitioner()
     submission_id = (await upload(http, pipeline, auth, jpeg_bytes(seed=4))).json()["submission_id"]
     await reach(http, pipeline, auth, submission_id, "in_review")
-    await pipeline.decide(http, submission_id, {"decision": "reject", "reason_codes": ["incomplete_document"],
-                                                "reason": "The scan is cut off."})
+    await pipeline.decide(
+        http,
+        submission_id,
+        {"decision": "reject", "reason_codes": ["incomplete_document"], "reason": "The scan is cut off."},
+    )
     await reach(http, pipeline, auth, submission_id, "rejected")
 
     bootstrap = pipeline.stack.kafka_bootstrap
     [original] = [r for r in await read_all(bootstrap, REVIEW_DECIDED.name) if r.key == submission_id.encode()]
-    partition, offset = await produce(bootstrap, REVIEW_DECIDED.name, original.value, key=original.key,
-                                      headers=headers_of(original))
+    partition, offset = await produce(
+        bootstrap, REVIEW_DECIDED.name, original.value, key=original.key, headers=headers_of(original)
+    )
     for group in REVIEW_DECIDED.consumers:
         await wait_consumed(bootstrap, group, REVIEW_DECIDED.name, partition, offset)
 
@@ -228,8 +262,9 @@ async def test_two_reviewers_claiming_at_once_yield_one_holder_and_one_decision(
     await reach(http, pipeline, auth, submission_id, "in_review")
     review = f"{pipeline.url('review')}/v1/review/{submission_id}"
     first, second = pipeline.reviewer(), pipeline.reviewer()
-    claims = await asyncio.gather(http.post(f"{review}/claim", headers=first),
-                                  http.post(f"{review}/claim", headers=second))
+    claims = await asyncio.gather(
+        http.post(f"{review}/claim", headers=first), http.post(f"{review}/claim", headers=second)
+    )
     assert sorted(c.status_code for c in claims) == [200, 409]
     holder = first if claims[0].status_code == 200 else second
     loser = second if holder is first else first
@@ -239,8 +274,9 @@ async def test_two_reviewers_claiming_at_once_yield_one_holder_and_one_decision(
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "review.claim_required")
     answers = await asyncio.gather(
         http.post(f"{review}/decision", headers=holder, json={"decision": "approve"}),
-        http.post(f"{review}/decision", headers=holder,
-                  json={"decision": "reject", "reason_codes": ["document_illegible"]}),
+        http.post(
+            f"{review}/decision", headers=holder, json={"decision": "reject", "reason_codes": ["document_illegible"]}
+        ),
     )
     assert sorted(a.status_code for a in answers) == [200, 409]
     assert next(a for a in answers if a.status_code == 409).json()["error"]["code"] == "review.already_decided"
@@ -271,7 +307,9 @@ async def test_the_inbox_pages_newest_first_and_only_its_owner_can_mark_a_messag
 
     assert (await http.post(f"{notifier}/v1/inbox/{newest['id']}/read", headers=stranger)).status_code == 404
     assert (await http.post(f"{notifier}/v1/inbox/{newest['id']}/read", headers=auth)).status_code == 204
-    assert (await http.post(f"{notifier}/v1/inbox/{newest['id']}/read", headers=auth)).status_code == 204  # twice is fine
+    assert (
+        await http.post(f"{notifier}/v1/inbox/{newest['id']}/read", headers=auth)
+    ).status_code == 204  # twice is fine
     after = (await http.get(f"{notifier}/v1/inbox", headers=auth)).json()
     assert after["unread"] == 3
     assert [m["read"] for m in after["items"]] == [True, False, False, False]

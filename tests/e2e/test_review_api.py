@@ -24,8 +24,9 @@ def supervisor(pipeline: Pipeline) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(who, pipeline.settings)}"}
 
 
-async def in_review(http: httpx.AsyncClient, pipeline: Pipeline, seed: int,
-                    metadata: dict[str, Any] | None = None) -> tuple[str, bytes]:
+async def in_review(
+    http: httpx.AsyncClient, pipeline: Pipeline, seed: int, metadata: dict[str, Any] | None = None
+) -> tuple[str, bytes]:
     _, auth = pipeline.practitioner()
     scan = jpeg_bytes(seed=seed)
     answer = await upload(http, pipeline, auth, scan, metadata=metadata)
@@ -96,8 +97,13 @@ async def test_supervisors_filter_the_queue_and_read_counts_but_reviewers_may_no
         refused = await http.get(f"{review}{path}", headers=pipeline.reviewer())
         assert (refused.status_code, refused.json()["error"]["code"]) == (403, "auth.forbidden")
 
-    found = (await http.get(f"{review}/v1/review/items", headers=boss,
-                            params={"q": marker.lower(), "state": "waiting", "kind": "certificate"})).json()
+    found = (
+        await http.get(
+            f"{review}/v1/review/items",
+            headers=boss,
+            params={"q": marker.lower(), "state": "waiting", "kind": "certificate"},
+        )
+    ).json()
     assert [i["review_id"] for i in found["items"]] == [review_id]
     assert found["total"] == 1 and found["items"][0]["state"] == "waiting"
     assert found["items"][0]["sla_due_at"] > found["items"][0]["queued_at"]
@@ -120,8 +126,12 @@ async def test_a_rejection_names_its_reasons_from_the_catalogue(pipeline: Pipeli
     reviewer = pipeline.reviewer()
     unknown = await pipeline.decide(http, review_id, {"decision": "reject", "reason_codes": ["vibes"]}, reviewer)
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (422, "review.reason_code_unknown")
-    decided = await pipeline.decide(http, review_id, {"decision": "reject", "reason_codes": ["document_illegible"],
-                                                      "reason": "The stamp is unreadable."}, reviewer)
+    decided = await pipeline.decide(
+        http,
+        review_id,
+        {"decision": "reject", "reason_codes": ["document_illegible"], "reason": "The stamp is unreadable."},
+        reviewer,
+    )
     assert decided.status_code == 200, decided.text
     assert decided.json()["decision"]["reason_codes"] == ["document_illegible"]
     assert decided.json()["state"] == "rejected"
@@ -134,8 +144,12 @@ async def test_every_staff_role_reads_a_certificate_at_intake_and_other_practiti
     answer = await upload(http, pipeline, owner, jpeg_bytes(seed=75))
     assert answer.status_code == 202, answer.text
     certificate = f"{pipeline.url('intake')}/v1/certificates/{answer.json()['submission_id']}"
-    admin = {"Authorization": "Bearer " + issue_token(
-        Principal(id=unique("adm"), role="admin", name="Admin", email="admin@scfhs.local"), pipeline.settings)}
+    admin = {
+        "Authorization": "Bearer "
+        + issue_token(
+            Principal(id=unique("adm"), role="admin", name="Admin", email="admin@scfhs.local"), pipeline.settings
+        )
+    }
 
     # Supervisors see all that reviewers see (they were refused here while reviewers were not).
     for staff in (pipeline.reviewer(), supervisor(pipeline), admin):

@@ -32,8 +32,15 @@ async def test_an_oversized_chunked_upload_gets_413_before_the_body_is_read(
     )
     preamble = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n'
-        + json.dumps({"name": "X-ray course", "obtained_on": "2025-01-01", "institution": "KSU",
-                      "specialty": "Radiology", "degree": "Course"})
+        + json.dumps(
+            {
+                "name": "X-ray course",
+                "obtained_on": "2025-01-01",
+                "institution": "KSU",
+                "specialty": "Radiology",
+                "degree": "Course",
+            }
+        )
         + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n'
         "Content-Type: image/jpeg\r\n\r\n"
     ).encode() + b"\xff\xd8\xff"
@@ -58,8 +65,9 @@ async def test_an_oversized_chunked_upload_gets_413_before_the_body_is_read(
         status_line = await asyncio.wait_for(reader.readline(), timeout=60)
         sent_when_refused = sent
         rest = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)
-        length = next(int(line.split(b":", 1)[1]) for line in rest.split(b"\r\n")
-                      if line.lower().startswith(b"content-length:"))
+        length = next(
+            int(line.split(b":", 1)[1]) for line in rest.split(b"\r\n") if line.lower().startswith(b"content-length:")
+        )
         rest += await asyncio.wait_for(reader.readexactly(length), timeout=10)
     except (ConnectionResetError, asyncio.IncompleteReadError):
         # The server answered and closed with our unread bytes still in its buffer; the kernel then
@@ -70,7 +78,9 @@ async def test_an_oversized_chunked_upload_gets_413_before_the_body_is_read(
         sender.cancel()
         writer.close()
 
-    assert sent_when_refused is not None and sent_when_refused < TOTAL / 4, f"{sent_when_refused} bytes were sent before the refusal"
+    assert sent_when_refused is not None and sent_when_refused < TOTAL / 4, (
+        f"{sent_when_refused} bytes were sent before the refusal"
+    )
     if status_line:
         assert status_line.startswith(b"HTTP/1.1 413"), status_line
     if b"\r\n\r\n" in rest and rest.split(b"\r\n\r\n", 1)[1]:  # the body, when the reset spared it

@@ -87,7 +87,9 @@ async def test_the_same_certificate_is_refused_while_under_review_and_accepted_a
     pipeline: Pipeline, http: httpx.AsyncClient
 ) -> None:
     who, auth = pipeline.practitioner()
-    first_id = (await upload(http, pipeline, auth, certificate_scan(who.name, METADATA["institution"], ISSUED))).json()["submission_id"]
+    first_id = (await upload(http, pipeline, auth, certificate_scan(who.name, METADATA["institution"], ISSUED))).json()[
+        "submission_id"
+    ]
     await reach(http, pipeline, auth, first_id, "in_review")
 
     # Another scan of the same certificate (a new photo: other bytes, same name, issuer and date).

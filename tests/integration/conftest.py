@@ -15,8 +15,15 @@ from tests.support import unique
 async def topic(stack: StackInfo) -> Topic:
     name = unique("policy")
     await create_topics(stack.kafka_bootstrap, [name, name + ".dlq"], partitions=1)
-    return Topic(name=name, model=Ping, ce_type="test.ping.v1", key="ping_id",
-                 producers=("test",), consumers=("test",), description="test topic")
+    return Topic(
+        name=name,
+        model=Ping,
+        ce_type="test.ping.v1",
+        key="ping_id",
+        producers=("test",),
+        consumers=("test",),
+        description="test topic",
+    )
 
 
 @pytest.fixture

@@ -97,14 +97,25 @@ class Practitioner:
 
 
 def certificate(name: str = "Bachelor of Nursing") -> dict[str, Any]:
-    return {"name": name, "obtained_on": "2024-06-30", "institution": "King Saud University",
-            "specialty": "Nursing", "degree": "Bachelor"}
+    return {
+        "name": name,
+        "obtained_on": "2024-06-30",
+        "institution": "King Saud University",
+        "specialty": "Nursing",
+        "degree": "Bachelor",
+    }
 
 
 def feed_record(record_id: str, national_id: str, document: dict[str, Any], **overrides: Any) -> dict[str, Any]:
-    return {"record_id": record_id, "issuer": "King Saud University", "national_id": national_id,
-            "certificate": certificate(f"Certificate {record_id}"), "document": document,
-            "issued_at": "2024-07-01T09:00:00+03:00", **overrides}
+    return {
+        "record_id": record_id,
+        "issuer": "King Saud University",
+        "national_id": national_id,
+        "certificate": certificate(f"Certificate {record_id}"),
+        "document": document,
+        "issued_at": "2024-07-01T09:00:00+03:00",
+        **overrides,
+    }
 
 
 def binary(body: dict[str, Any] | bytes, event_id: str | None = None) -> tuple[bytes, Headers]:
@@ -115,8 +126,15 @@ def binary(body: dict[str, Any] | bytes, event_id: str | None = None) -> tuple[b
 
 
 def structured(body: dict[str, Any], event_id: str) -> tuple[bytes, Headers]:
-    envelope = {"specversion": "1.0", "id": event_id, "source": PUBLISHER, "type": TOPIC.ce_type,
-                "time": datetime.now(UTC).isoformat(), "datacontenttype": "application/json", "data": body}
+    envelope = {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": PUBLISHER,
+        "type": TOPIC.ce_type,
+        "time": datetime.now(UTC).isoformat(),
+        "datacontenttype": "application/json",
+        "data": body,
+    }
     return json.dumps(envelope).encode(), {"content-type": "application/cloudevents+json"}
 
 
@@ -130,12 +148,25 @@ class Bench:
 
     async def practitioner(self, status: str = "active") -> Practitioner:
         """An account as sign-up leaves it, with its ID number (what feeds name practitioners by)."""
-        who = Practitioner(unique("acct"), make_valid_id("1", f"{random.randrange(10**8):08d}"), f"{unique('reem')}@example.sa")
-        await self.db["intake.accounts"].insert_one({
-            "_id": who.account_id, "first_name": "Reem", "last_name": "Al-Zahrani", "id_kind": "national_id",
-            "id_number": who.id_number, "email": who.email, "mobile": "+966551234567", "locale": "en",
-            "password_hash": "-", "role": "practitioner", "status": status, "created_at": now(),
-        })
+        who = Practitioner(
+            unique("acct"), make_valid_id("1", f"{random.randrange(10**8):08d}"), f"{unique('reem')}@example.sa"
+        )
+        await self.db["intake.accounts"].insert_one(
+            {
+                "_id": who.account_id,
+                "first_name": "Reem",
+                "last_name": "Al-Zahrani",
+                "id_kind": "national_id",
+                "id_number": who.id_number,
+                "email": who.email,
+                "mobile": "+966551234567",
+                "locale": "en",
+                "password_hash": "-",
+                "role": "practitioner",
+                "status": status,
+                "created_at": now(),
+            }
+        )
         return who
 
     async def gridfs_file(self, data: bytes, filename: str = "certificate.pdf") -> str:
@@ -147,10 +178,15 @@ class Bench:
         producer = AIOKafkaProducer(bootstrap_servers=self.stack.kafka_bootstrap, acks="all")
         await producer.start()
         try:
-            futures = [await producer.send(TOPIC.name, value, key=b"bulk-file",
-                                           headers=[(k, v if isinstance(v, bytes) else v.encode())
-                                                    for k, v in headers.items()])
-                       for value, headers in records]
+            futures = [
+                await producer.send(
+                    TOPIC.name,
+                    value,
+                    key=b"bulk-file",
+                    headers=[(k, v if isinstance(v, bytes) else v.encode()) for k, v in headers.items()],
+                )
+                for value, headers in records
+            ]
             sent = [await future for future in futures]
         finally:
             await producer.stop()
@@ -163,7 +199,9 @@ class Bench:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as http:
                 yield http
 
-    async def handle(self, records: list[tuple[bytes, RawHeaders]], settings: Settings | None = None) -> tuple[list[int], dict[str, float]]:
+    async def handle(
+        self, records: list[tuple[bytes, RawHeaders]], settings: Settings | None = None
+    ) -> tuple[list[int], dict[str, float]]:
         """Publish, run intake until it has committed past them all; the offsets and the feed metrics."""
         partition, offsets = await self.publish(records)
         async with self.intake(settings) as http:
@@ -178,8 +216,11 @@ class Bench:
         return {doc["record_id"]: doc for doc in docs}
 
     async def dead_letters(self, offsets: list[int]) -> dict[int, Headers]:
-        return {int(h["x-dlq-offset"]): h for h in map(headers_of, await read_all(self.stack.kafka_bootstrap, TOPIC.dlq))
-                if int(h["x-dlq-offset"]) in offsets}
+        return {
+            int(h["x-dlq-offset"]): h
+            for h in map(headers_of, await read_all(self.stack.kafka_bootstrap, TOPIC.dlq))
+            if int(h["x-dlq-offset"]) in offsets
+        }
 
 
 def feed_metrics(text: str) -> dict[str, float]:
@@ -194,8 +235,13 @@ def feed_metrics(text: str) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 async def bench(own_stack: StackInfo) -> AsyncIterator[Bench]:
-    settings = settings_for(own_stack, max_upload_bytes=MAX_UPLOAD, feed_url_timeout_s=5.0,
-                            feed_url_allowlist=["127.0.0.1", "certs.ksu.edu.sa"], feed_url_allow_loopback_http=True)
+    settings = settings_for(
+        own_stack,
+        max_upload_bytes=MAX_UPLOAD,
+        feed_url_timeout_s=5.0,
+        feed_url_allowlist=["127.0.0.1", "certs.ksu.edu.sa"],
+        feed_url_allow_loopback_http=True,
+    )
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_uri, tz_aware=True)
     files = FileStore(client[settings.mongo_db])
     await files.ensure_indexes()
@@ -215,7 +261,9 @@ async def received_events(bench: Bench, practitioner_ids: set[str]) -> list[tupl
     ]
 
 
-async def eventually_received(bench: Bench, practitioner_ids: set[str], count: int) -> list[tuple[dict[str, Any], bytes]]:
+async def eventually_received(
+    bench: Bench, practitioner_ids: set[str], count: int
+) -> list[tuple[dict[str, Any], bytes]]:
     """The outbox relay publishes after the commit: wait for `count` events."""
     for _ in range(300):
         events = await received_events(bench, practitioner_ids)
@@ -239,15 +287,27 @@ async def test_records_for_known_practitioners_become_submissions_once(bench: Be
     first = [binary(body) for body in bodies]
     _, metrics = await bench.handle(first)
 
-    for who, rid, scan, filename in zip(people, record_ids, [scan_pdf, scan_jpeg, scan_pdf],
-                                        ["certificate.pdf", "transcript.jpg", "certificate.pdf"], strict=True):
+    for who, rid, scan, filename in zip(
+        people,
+        record_ids,
+        [scan_pdf, scan_jpeg, scan_pdf],
+        ["certificate.pdf", "transcript.jpg", "certificate.pdf"],
+        strict=True,
+    ):
         [submission] = await bench.submissions_of(who)
         assert (submission["kind"], submission["status"], submission["version"]) == ("certificate", "received", 1)
-        assert submission["practitioner"] == {"id": who.account_id, "name": "Reem Al-Zahrani", "email": who.email,
-                                              "locale": "en"}
+        assert submission["practitioner"] == {
+            "id": who.account_id,
+            "name": "Reem Al-Zahrani",
+            "email": who.email,
+            "locale": "en",
+        }
         assert submission["certificate"]["name"] == f"Certificate {rid}"
         assert (submission["file"]["sha256"], submission["file"]["size"], submission["file"]["filename"]) == (
-            sha256_hex(scan), len(scan), filename)
+            sha256_hex(scan),
+            len(scan),
+            filename,
+        )
         assert submission["origin"]["record_id"] == rid
         assert who.id_number not in json.dumps(submission, default=str)
     assert metrics["accepted"] == 3 and metrics["refused"] == 0
@@ -269,15 +329,36 @@ async def test_records_for_known_practitioners_become_submissions_once(bench: Be
 
 
 async def test_refused_records_are_recorded_and_the_rest_of_the_batch_goes_through(bench: Bench) -> None:
-    good, structured_good, odd_header = await bench.practitioner(), await bench.practitioner(), await bench.practitioner()
+    good, structured_good, odd_header = (
+        await bench.practitioner(),
+        await bench.practitioner(),
+        await bench.practitioner(),
+    )
     inactive = await bench.practitioner("pending_phone")
     unknown_id = make_valid_id("2", f"{random.randrange(10**8):08d}")
     scan = await bench.gridfs_file(pdf_bytes())
     png = await bench.gridfs_file(png_bytes(), "scan.png")
-    ids = {name: unique(name) for name in ("good", "unknown", "inactive", "foreign_url", "plain_http", "png", "missing",
-                                           "both", "neither", "structured", "odd_header")}
+    ids = {
+        name: unique(name)
+        for name in (
+            "good",
+            "unknown",
+            "inactive",
+            "foreign_url",
+            "plain_http",
+            "png",
+            "missing",
+            "both",
+            "neither",
+            "structured",
+            "odd_header",
+        )
+    }
     body, headers = binary(feed_record(ids["odd_header"], odd_header.id_number, {"file_id": scan}))
-    not_utf8: tuple[bytes, RawHeaders] = (body, {**headers, "x-trace": b"\xff\xfe"})  # FastStream decodes headers strictly
+    not_utf8: tuple[bytes, RawHeaders] = (
+        body,
+        {**headers, "x-trace": b"\xff\xfe"},
+    )  # FastStream decodes headers strictly
     records = [
         binary(feed_record(ids["good"], good.id_number, {"file_id": scan})),
         binary(feed_record(ids["unknown"], unknown_id, {"file_id": scan})),
@@ -300,30 +381,44 @@ async def test_refused_records_are_recorded_and_the_rest_of_the_batch_goes_throu
     assert len(await bench.submissions_of(odd_header)) == 1
     assert await bench.submissions_of(inactive) == []
     expected = {
-        ids["unknown"]: "feed.unknown_practitioner", ids["inactive"]: "feed.practitioner_not_active",
-        ids["foreign_url"]: "feed.url_not_allowed", ids["plain_http"]: "feed.url_not_allowed",
-        ids["png"]: "feed.document_invalid", ids["missing"]: "feed.document_invalid",
-        ids["both"]: "feed.document_ambiguous", ids["neither"]: "feed.document_ambiguous",
+        ids["unknown"]: "feed.unknown_practitioner",
+        ids["inactive"]: "feed.practitioner_not_active",
+        ids["foreign_url"]: "feed.url_not_allowed",
+        ids["plain_http"]: "feed.url_not_allowed",
+        ids["png"]: "feed.document_invalid",
+        ids["missing"]: "feed.document_invalid",
+        ids["both"]: "feed.document_ambiguous",
+        ids["neither"]: "feed.document_ambiguous",
     }
     refusals = await bench.refusals(list(ids.values()))
     assert {rid: doc["code"] for rid, doc in refusals.items()} == expected
     for rid, doc in refusals.items():
         assert doc["issuer"] == "King Saud University" and doc["publisher"] == PUBLISHER and doc["at"]
-        number = unknown_id if rid == ids["unknown"] else inactive.id_number if rid == ids["inactive"] else good.id_number
+        number = (
+            unknown_id if rid == ids["unknown"] else inactive.id_number if rid == ids["inactive"] else good.id_number
+        )
         assert doc["candidate_ref"] == candidate_ref(number, bench.settings)
         assert number not in json.dumps(doc, default=str)
     assert await bench.db["intake.submissions"].count_documents({"origin.record_id": {"$in": list(expected)}}) == 0
     assert {k: metrics[k] for k in set(expected.values())} == {
-        "feed.unknown_practitioner": 1, "feed.practitioner_not_active": 1, "feed.url_not_allowed": 2,
-        "feed.document_invalid": 2, "feed.document_ambiguous": 2}
+        "feed.unknown_practitioner": 1,
+        "feed.practitioner_not_active": 1,
+        "feed.url_not_allowed": 2,
+        "feed.document_invalid": 2,
+        "feed.document_ambiguous": 2,
+    }
     assert (metrics["accepted"], metrics["refused"], metrics["dead_lettered"]) == (3, 8, 2)
 
     # The two unreadable records went to the dead-letter topic alone, with the reason.
     dead = await bench.dead_letters(offsets)
     assert sorted(dead) == [offsets[9], offsets[10]]
     for offset, headers in dead.items():
-        assert (headers["x-dlq-reason"], headers["x-dlq-service"], headers["x-dlq-topic"], headers["x-dlq-attempts"]) == (
-            "invalid_event", "intake", TOPIC.name, "1")
+        assert (
+            headers["x-dlq-reason"],
+            headers["x-dlq-service"],
+            headers["x-dlq-topic"],
+            headers["x-dlq-attempts"],
+        ) == ("invalid_event", "intake", TOPIC.name, "1")
         assert headers["x-dlq-partition"] and headers["x-dlq-at"] and headers["ce_id"]
     assert "certificate" in dead[offsets[10]]["x-dlq-error"]
     assert good.id_number not in dead[offsets[10]]["x-dlq-error"]
@@ -335,29 +430,40 @@ async def test_refused_records_are_recorded_and_the_rest_of_the_batch_goes_throu
 async def test_a_certificate_dated_in_the_future_or_before_1950_is_refused_not_dead_lettered(bench: Bench) -> None:
     who = await bench.practitioner()
     scan = await bench.gridfs_file(pdf_bytes())
-    never_fetched = bench.documents.serve(f"/{unique('c')}/future.jpg", jpeg_bytes(900, 700, seed=8),
-                                          **{"Content-Type": "image/jpeg"})
+    never_fetched = bench.documents.serve(
+        f"/{unique('c')}/future.jpg", jpeg_bytes(900, 700, seed=8), **{"Content-Type": "image/jpeg"}
+    )
     today = today_in_riyadh().isoformat()
     ids = {name: unique(name) for name in ("future", "future_url", "ancient", "today")}
 
     def dated(name: str, obtained_on: str, document: dict[str, Any]) -> tuple[bytes, Headers]:
-        return binary(feed_record(ids[name], who.id_number, document,
-                                  certificate={**certificate(f"Certificate {name}"), "obtained_on": obtained_on}))
+        return binary(
+            feed_record(
+                ids[name],
+                who.id_number,
+                document,
+                certificate={**certificate(f"Certificate {name}"), "obtained_on": obtained_on},
+            )
+        )
 
     files_before = await bench.db["files.files"].count_documents({})
-    offsets, metrics = await bench.handle([
-        dated("future", "2099-01-01", {"file_id": scan}),
-        dated("future_url", "2099-01-01", {"url": never_fetched}),
-        dated("ancient", "1949-12-31", {"file_id": scan}),
-        dated("today", today, {"file_id": scan}),  # today in Riyadh is not the future
-    ])
+    offsets, metrics = await bench.handle(
+        [
+            dated("future", "2099-01-01", {"file_id": scan}),
+            dated("future_url", "2099-01-01", {"url": never_fetched}),
+            dated("ancient", "1949-12-31", {"file_id": scan}),
+            dated("today", today, {"file_id": scan}),  # today in Riyadh is not the future
+        ]
+    )
 
     [accepted] = await bench.submissions_of(who)
     assert (accepted["origin"]["record_id"], accepted["certificate"]["obtained_on"]) == (ids["today"], today)
     refusals = await bench.refusals(list(ids.values()))
     assert {rid: doc["code"] for rid, doc in refusals.items()} == {
-        ids["future"]: "metadata.date_in_future", ids["future_url"]: "metadata.date_in_future",
-        ids["ancient"]: "metadata.date_implausible"}
+        ids["future"]: "metadata.date_in_future",
+        ids["future_url"]: "metadata.date_in_future",
+        ids["ancient"]: "metadata.date_implausible",
+    }
     assert "2099-01-01" in refusals[ids["future"]]["detail"]
     assert await bench.dead_letters(offsets) == {}
     assert (metrics["metadata.date_in_future"], metrics["metadata.date_implausible"]) == (2, 1)
@@ -374,9 +480,15 @@ async def test_a_document_at_an_allow_listed_url_is_fetched_and_stored(bench: Be
     elsewhere = bench.documents.serve(f"/{unique('c')}/moved.pdf", b"", 302, Location="https://files.example.com/c.pdf")
     not_there = bench.documents.serve(f"/{unique('c')}/gone.pdf", b"gone", 404)
     ids = {name: unique(name) for name in ("fetched", "too_large", "elsewhere", "not_there")}
-    records = [binary(feed_record(ids[name], who.id_number, {"url": url}))
-               for name, url in (("fetched", fetched), ("too_large", too_large), ("elsewhere", elsewhere),
-                                 ("not_there", not_there))]
+    records = [
+        binary(feed_record(ids[name], who.id_number, {"url": url}))
+        for name, url in (
+            ("fetched", fetched),
+            ("too_large", too_large),
+            ("elsewhere", elsewhere),
+            ("not_there", not_there),
+        )
+    ]
     files_before = await bench.db["files.files"].count_documents({})
 
     await bench.handle(records)
@@ -385,17 +497,25 @@ async def test_a_document_at_an_allow_listed_url_is_fetched_and_stored(bench: Be
     assert submission["origin"]["record_id"] == ids["fetched"]
     stored = submission["file"]
     assert (stored["filename"], stored["content_type"], stored["size"], stored["sha256"]) == (
-        "degree.jpg", "image/jpeg", len(scan), sha256_hex(scan))
+        "degree.jpg",
+        "image/jpeg",
+        len(scan),
+        sha256_hex(scan),
+    )
     assert await bench.files.get(stored["file_id"]) == scan
     # Only the accepted document was kept; the refused ones were never stored.
     assert await bench.db["files.files"].count_documents({}) == files_before + 1
     refusals = await bench.refusals(list(ids.values()))
     assert {rid: doc["code"] for rid, doc in refusals.items()} == {
-        ids["too_large"]: "feed.document_invalid", ids["elsewhere"]: "feed.document_unreachable",
-        ids["not_there"]: "feed.document_unreachable"}
+        ids["too_large"]: "feed.document_invalid",
+        ids["elsewhere"]: "feed.document_unreachable",
+        ids["not_there"]: "feed.document_unreachable",
+    }
 
 
-async def test_a_database_failure_retries_the_batch_and_applies_it_once(bench: Bench, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_database_failure_retries_the_batch_and_applies_it_once(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
     people = [await bench.practitioner() for _ in range(2)]
     scan = await bench.gridfs_file(pdf_bytes())
     write = FeedStore.write
@@ -408,8 +528,9 @@ async def test_a_database_failure_retries_the_batch_and_applies_it_once(bench: B
         await write(self, writes)
 
     monkeypatch.setattr(FeedStore, "write", flaky_write)
-    offsets, metrics = await bench.handle([binary(feed_record(unique("KSU"), who.id_number, {"file_id": scan}))
-                                           for who in people])
+    offsets, metrics = await bench.handle(
+        [binary(feed_record(unique("KSU"), who.id_number, {"file_id": scan})) for who in people]
+    )
 
     assert attempts == [2, 2, 2]
     for who in people:
@@ -418,7 +539,9 @@ async def test_a_database_failure_retries_the_batch_and_applies_it_once(bench: B
     assert metrics["accepted"] == 2
 
 
-async def test_a_batch_the_database_keeps_refusing_is_dead_lettered_for_replay(bench: Bench, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_batch_the_database_keeps_refusing_is_dead_lettered_for_replay(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
     who = await bench.practitioner()
     scan = await bench.gridfs_file(pdf_bytes())
 

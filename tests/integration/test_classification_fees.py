@@ -58,8 +58,11 @@ class Review:
         return {"Authorization": f"Bearer {issue_token(who, self.settings)}"}
 
     async def invoice_of(self, case: ClassificationCase) -> dict[str, Any]:
-        return await eventually(lambda: self.fees.store.invoices.find_one({"request_id": case.request_id}),
-                                timeout=20, what=f"an invoice for {case.request_id}")
+        return await eventually(
+            lambda: self.fees.store.invoices.find_one({"request_id": case.request_id}),
+            timeout=20,
+            what=f"an invoice for {case.request_id}",
+        )
 
     async def request_of(self, case: ClassificationCase) -> dict[str, Any]:
         found = await self.fees.store.get_request(case.request_id)
@@ -73,8 +76,9 @@ class Review:
 
         return await eventually(probe, timeout=timeout, what=f"{case.request_id} to be {status}")
 
-    async def events(self, topic: topics.Topic, about: ClassificationCase | str, count: int = 1,
-                     timeout: float = 20) -> list[dict[str, Any]]:
+    async def events(
+        self, topic: topics.Topic, about: ClassificationCase | str, count: int = 1, timeout: float = 20
+    ) -> list[dict[str, Any]]:
         """Wait until `count` events about the request (a case or its id) are on the topic; then
         they are returned."""
         request_id = about if isinstance(about, str) else about.request_id
@@ -90,12 +94,18 @@ class Review:
 
     async def pay(self, bill: str, amount: Decimal | str, **options: Any) -> Published:
         event_id = options.pop("event_id", None)
-        return await publish(self.bootstrap, topics.GOV_PAYMENTS, payment(bill, amount, **options),
-                             source="/gov/sadad", event_id=event_id)
+        return await publish(
+            self.bootstrap,
+            topics.GOV_PAYMENTS,
+            payment(bill, amount, **options),
+            source="/gov/sadad",
+            event_id=event_id,
+        )
 
     async def issues(self, bill: str) -> list[dict[str, Any]]:
-        answer = await self.http.get("/v1/review/payment-issues", params={"bill_number": bill},
-                                     headers=self.auth("supervisor"))
+        answer = await self.http.get(
+            "/v1/review/payment-issues", params={"bill_number": bill}, headers=self.auth("supervisor")
+        )
         assert answer.status_code == 200, answer.text
         return answer.json()["items"]
 
@@ -103,8 +113,9 @@ class Review:
         await case.send_request_and_documents(self.bootstrap)
         return await self.invoice_of(case)
 
-    async def decide(self, review_id: str, decision: dict[str, Any],
-                     reviewer: dict[str, str] | None = None) -> httpx.Response:
+    async def decide(
+        self, review_id: str, decision: dict[str, Any], reviewer: dict[str, str] | None = None
+    ) -> httpx.Response:
         """Claim the item (again, for the same reviewer: no error) and decide."""
         reviewer = reviewer or self.auth()
         claimed = await self.http.post(f"/v1/review/{review_id}/claim", headers=reviewer)
@@ -121,8 +132,14 @@ class Review:
 
 @pytest.fixture(scope="module")
 async def review(own_stack: StackInfo) -> AsyncIterator[Review]:
-    settings = settings_for(own_stack, mongo_db=unique("fees"), fee_deadline_s=DEADLINE_S,
-                            fee_reminder_hour_s=REMINDER_HOUR_S, fee_sweep_s=0.5, outbox_poll_s=0.1)
+    settings = settings_for(
+        own_stack,
+        mongo_db=unique("fees"),
+        fee_deadline_s=DEADLINE_S,
+        fee_reminder_hour_s=REMINDER_HOUR_S,
+        fee_sweep_s=0.5,
+        outbox_poll_s=0.1,
+    )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -204,13 +221,20 @@ async def test_approval_is_refused_while_a_required_exam_is_missing_or_failed(re
     assert {**after, "claim": None} == {**before, "claim": None}  # type: ignore[dict-item]  # nothing but the claim
     assert (await review.request_of(case))["status"] == "in_review"
     outbox = review.fees.uow.outbox.collection
-    assert await outbox.count_documents({"key": case.request_id, "topic": {"$in": [
-        topics.REVIEW_DECIDED.name, topics.CLASSIFICATION_CHANGED.name]}}) == 0
+    assert (
+        await outbox.count_documents(
+            {"key": case.request_id, "topic": {"$in": [topics.REVIEW_DECIDED.name, topics.CLASSIFICATION_CHANGED.name]}}
+        )
+        == 0
+    )
     assert await bodies(review.bootstrap, topics.CLASSIFICATION_CHANGED, case.request_id) == []
 
     # Rejecting needs no exams.
-    rejected = await review.decide(case.request_id, {"decision": "reject", "reason_codes": ["other"],
-                                                     "reason": "The promotion exam is not passed."}, reviewer)
+    rejected = await review.decide(
+        case.request_id,
+        {"decision": "reject", "reason_codes": ["other"], "reason": "The promotion exam is not passed."},
+        reviewer,
+    )
     assert rejected.status_code == 200, rejected.text
     await review.reach(case, "rejected")
     [decided] = await review.events(topics.REVIEW_DECIDED, case)
@@ -248,11 +272,13 @@ async def test_a_payment_one_second_after_the_expiry_is_refused_and_flagged(revi
     expired = await review.fees.store.get_invoice(invoice["_id"])
     assert expired is not None
 
-    await review.consumed(await review.pay(bill, "300.00", paid_at=expired["expired_at"] + timedelta(seconds=1),
-                                           reference="SADAD-LATE"))
+    await review.consumed(
+        await review.pay(bill, "300.00", paid_at=expired["expired_at"] + timedelta(seconds=1), reference="SADAD-LATE")
+    )
     # Made in time, but it reached us after the expiry: refused too, and marked so for operations.
-    await review.consumed(await review.pay(bill, "300.00", paid_at=invoice["due_at"] - timedelta(seconds=1),
-                                           reference="SADAD-SLOW"))
+    await review.consumed(
+        await review.pay(bill, "300.00", paid_at=invoice["due_at"] - timedelta(seconds=1), reference="SADAD-SLOW")
+    )
 
     issues = {i["payment"]["payment_reference"]: i for i in await review.issues(bill)}
     assert {i["kind"] for i in issues.values()} == {"late_payment"}
@@ -274,7 +300,10 @@ async def test_a_wrong_amount_is_flagged_and_leaves_the_invoice_open(review: Rev
 
     [issue] = await review.issues(bill)
     assert (issue["kind"], issue["payment"]["amount"], issue["details"]["expected_amount"]) == (
-        "wrong_amount", "599.99", "600.00")
+        "wrong_amount",
+        "599.99",
+        "600.00",
+    )
     assert (await review.fees.store.get_invoice(invoice["_id"]))["status"] == "unpaid"  # type: ignore[index]
 
     await review.pay(bill, "600", reference="SADAD-RIGHT")  # the right amount still settles it
@@ -287,13 +316,20 @@ async def test_a_payment_for_an_unknown_bill_is_recorded_for_operations_and_coun
     await review.consumed(await review.pay(bill, "600.00", reference="SADAD-STRAY"))
 
     [issue] = await review.issues(bill)
-    assert (issue["kind"], issue["invoice_id"], issue["details"]) == ("unknown_bill", None, {"bill_number_well_formed": False})
-    by_kind = await review.http.get("/v1/review/payment-issues", params={"kind": "unknown_bill"},
-                                    headers=review.auth("supervisor"))
+    assert (issue["kind"], issue["invoice_id"], issue["details"]) == (
+        "unknown_bill",
+        None,
+        {"bill_number_well_formed": False},
+    )
+    by_kind = await review.http.get(
+        "/v1/review/payment-issues", params={"kind": "unknown_bill"}, headers=review.auth("supervisor")
+    )
     assert bill in [i["bill_number"] for i in by_kind.json()["items"]]
     assert (await review.http.get(f"/v1/review/invoices/{bill}", headers=review.auth("supervisor"))).status_code == 404
     assert (await review.http.get("/v1/review/payment-issues", headers=review.auth())).status_code == 403
-    bad = await review.http.get("/v1/review/payment-issues", params={"kind": "nonsense"}, headers=review.auth("supervisor"))
+    bad = await review.http.get(
+        "/v1/review/payment-issues", params={"kind": "nonsense"}, headers=review.auth("supervisor")
+    )
     assert (bad.status_code, bad.json()["error"]["code"]) == (422, "request.invalid")
     # Nothing was dead-lettered: a refused payment is a business outcome, not a broken record.
     assert [r for r in await read_all(review.bootstrap, topics.GOV_PAYMENTS.dlq) if r.key == bill.encode()] == []
@@ -312,15 +348,19 @@ async def test_a_duplicate_payment_event_takes_effect_once_and_a_second_payment_
     await review.reach(case, "in_review")
 
     # The same CloudEvent again, the same payment under a new event id, then another payment.
-    await review.consumed(await review.pay(bill, "600.00", reference="SADAD-ONE", paid_at=paid_at,
-                                           event_id="pay-" + case.request_id))
+    await review.consumed(
+        await review.pay(bill, "600.00", reference="SADAD-ONE", paid_at=paid_at, event_id="pay-" + case.request_id)
+    )
     await review.consumed(await review.pay(bill, "600.00", reference="SADAD-ONE", paid_at=paid_at))
     assert await review.issues(bill) == []
     await review.consumed(await review.pay(bill, "600.00", reference="SADAD-TWO"))
 
     [issue] = await review.issues(bill)
     assert (issue["kind"], issue["payment"]["payment_reference"], issue["details"]["settled_by"]) == (
-        "duplicate_payment", "SADAD-TWO", "SADAD-ONE")
+        "duplicate_payment",
+        "SADAD-TWO",
+        "SADAD-ONE",
+    )
     assert len(await review.events(topics.REVIEW_QUEUED, case)) == 1
     assert (await review.fees.store.get_invoice(invoice["_id"]))["payment"]["payment_reference"] == "SADAD-ONE"  # type: ignore[index]
 
@@ -353,12 +393,14 @@ async def test_a_payment_racing_the_deadline_ends_in_exactly_one_outcome(review:
         """Paid at the last permitted moment, applied as the consumer applies gov.payments."""
         event = payment(invoice["bill_number"], invoice["amount"], paid_at=invoice["due_at"], reference=unique("SADAD"))
         event_id = unique("race")
-        return await review.fees.uow.apply_once(event_id, topics.GOV_PAYMENTS.ce_type,
-                                                lambda session: review.fees.apply_payment(event, event_id, session))
+        return await review.fees.uow.apply_once(
+            event_id, topics.GOV_PAYMENTS.ce_type, lambda session: review.fees.apply_payment(event, event_id, session)
+        )
 
     results = await asyncio.gather(*(x for i in invoices for x in (review.fees.expire(i["_id"]), pay_now(i))))
-    for case, invoice, (expired_here, paid) in zip(cases, invoices, zip(results[::2], results[1::2], strict=True),
-                                                   strict=True):
+    for case, invoice, (expired_here, paid) in zip(
+        cases, invoices, zip(results[::2], results[1::2], strict=True), strict=True
+    ):
         final = await review.fees.store.get_invoice(invoice["_id"])
         assert final is not None
         issues = await review.issues(invoice["bill_number"])
@@ -381,15 +423,27 @@ async def test_concurrent_reminders_and_expiries_each_take_effect_once(review: R
     """Many replicas' worth of callers at once on the same invoices (each call its own transaction,
     the service's own jobs and sweep joining in): one reminder per moment, one expiry per invoice."""
     at = now()
-    invoices = [{
-        "_id": unique("inv"), "bill_number": unique("SC-TEST"), "request_id": unique("req"),
-        "practitioner": {"id": unique("prac"), "name": "Dr. Test", "email": "t@example.sa", "locale": "en"},
-        "classification": {"code": "nursing.technician", "label": {"ar": "فني تمريض", "en": "Nursing Technician"}},
-        "amount": "300.00", "currency": "SAR", "issued_at": at - timedelta(seconds=10),
-        # the 12 h reminder (3.6 s before) has come, the 1 h one (0.3 s before) not yet
-        "due_at": at + timedelta(seconds=3), "status": "unpaid", "reminder_hours": [12, 1], "reminders_sent": [],
-        "payment": None, "paid_at": None, "expired_at": None,
-    } for _ in range(8)]
+    invoices = [
+        {
+            "_id": unique("inv"),
+            "bill_number": unique("SC-TEST"),
+            "request_id": unique("req"),
+            "practitioner": {"id": unique("prac"), "name": "Dr. Test", "email": "t@example.sa", "locale": "en"},
+            "classification": {"code": "nursing.technician", "label": {"ar": "فني تمريض", "en": "Nursing Technician"}},
+            "amount": "300.00",
+            "currency": "SAR",
+            "issued_at": at - timedelta(seconds=10),
+            # the 12 h reminder (3.6 s before) has come, the 1 h one (0.3 s before) not yet
+            "due_at": at + timedelta(seconds=3),
+            "status": "unpaid",
+            "reminder_hours": [12, 1],
+            "reminders_sent": [],
+            "payment": None,
+            "paid_at": None,
+            "expired_at": None,
+        }
+        for _ in range(8)
+    ]
     await review.fees.store.invoices.insert_many(invoices)
     ids = [i["_id"] for i in invoices]
 

@@ -79,30 +79,55 @@ class Services:
         id_number = make_valid_id("1", f"{random.randrange(10**8):08d}")
         number = membership_number(random.randrange(1, 10**7))
         email = f"{unique('reem')}@example.sa"
-        await self.db["intake.accounts"].insert_one({
-            "_id": account_id, "first_name": "Reem", "last_name": "Al-Zahrani", "id_kind": "national_id",
-            "id_number": id_number, "email": email, "mobile": "+966551234567", "locale": "en",
-            "password_hash": "-", "role": "practitioner", "status": "active", "membership_number": number,
-            "classification": classification, "created_at": now(),
-        })
+        await self.db["intake.accounts"].insert_one(
+            {
+                "_id": account_id,
+                "first_name": "Reem",
+                "last_name": "Al-Zahrani",
+                "id_kind": "national_id",
+                "id_number": id_number,
+                "email": email,
+                "mobile": "+966551234567",
+                "locale": "en",
+                "password_hash": "-",
+                "role": "practitioner",
+                "status": "active",
+                "membership_number": number,
+                "classification": classification,
+                "created_at": now(),
+            }
+        )
         who = Principal(id=account_id, role="practitioner", name="Reem Al-Zahrani", email=email, locale="en")
         ref = PractitionerRef(id=who.id, name=who.name, email=who.email, locale=who.locale)
         return Practitioner(ref, {"Authorization": f"Bearer {issue_token(who, self.settings)}"}, id_number, number)
 
-    async def send(self, who: Practitioner, target: str, documents: dict[str, bytes], *,
-                   membership: str | None = None, accept: bool = True,
-                   version: str = CONDITIONS_VERSION) -> httpx.Response:
-        request = {"membership_number": membership or who.membership_number, "target": target,
-                   "accept_conditions": accept, "conditions_version": version}
+    async def send(
+        self,
+        who: Practitioner,
+        target: str,
+        documents: dict[str, bytes],
+        *,
+        membership: str | None = None,
+        accept: bool = True,
+        version: str = CONDITIONS_VERSION,
+    ) -> httpx.Response:
+        request = {
+            "membership_number": membership or who.membership_number,
+            "target": target,
+            "accept_conditions": accept,
+            "conditions_version": version,
+        }
         files = {name: (f"{name}.jpg", data, "image/jpeg") for name, data in documents.items()}
-        return await self.intake.post("/v1/classification-requests", headers=who.auth,
-                                      data={"request": json.dumps(request)}, files=files)
+        return await self.intake.post(
+            "/v1/classification-requests", headers=who.auth, data={"request": json.dumps(request)}, files=files
+        )
 
     async def view(self, who: Practitioner, request_id: str) -> httpx.Response:
         return await self.intake.get(f"/v1/classification-requests/{request_id}", headers=who.auth)
 
-    async def reach(self, who: Practitioner, request_id: str, status: str,
-                    probe_documents: str | None = None) -> dict[str, Any]:
+    async def reach(
+        self, who: Practitioner, request_id: str, status: str, probe_documents: str | None = None
+    ) -> dict[str, Any]:
         async def probe() -> dict[str, Any] | None:
             view = (await self.view(who, request_id)).json()
             if view["status"] != status:
@@ -121,13 +146,20 @@ class Services:
     async def publish(self, topic: Topic, event: Event, subject: str) -> None:
         """Put an event on a topic the way the review service does (CloudEvents headers, keyed)."""
         attrs = CloudEventAttributes.new(source="/mumaris/review", type=topic.ce_type, subject=subject)
-        await produce(self.stack.kafka_bootstrap, topic.name, encode_event(event), key=subject.encode(),
-                      headers=attrs.to_headers())
+        await produce(
+            self.stack.kafka_bootstrap,
+            topic.name,
+            encode_event(event),
+            key=subject.encode(),
+            headers=attrs.to_headers(),
+        )
 
     async def stored_for(self, who: Practitioner) -> dict[str, int]:
         """What the database holds for the practitioner: requests, documents, files, open marker."""
         return {
-            "requests": await self.db["intake.classification_requests"].count_documents({"practitioner_id": who.ref.id}),
+            "requests": await self.db["intake.classification_requests"].count_documents(
+                {"practitioner_id": who.ref.id}
+            ),
             "submissions": await self.db["intake.submissions"].count_documents({"practitioner_id": who.ref.id}),
             "files": await self.db["files.files"].count_documents({"metadata.owner": who.ref.id}),
             "open": await self.db["intake.classification_open"].count_documents({"_id": who.ref.id}),
@@ -187,10 +219,16 @@ async def test_a_complete_request_travels_to_approval_and_changes_the_classifica
     [(requested, raw)] = await records_on(services.stack, topics.CLASSIFICATION_REQUESTED, {request_id})
     assert requested["candidate_ref"] == candidate_ref(who.id_number, services.settings)
     assert (requested["membership_number"], requested["current"]["code"], requested["target"]["code"]) == (
-        who.membership_number, "nursing.technician", "nursing.specialist")
+        who.membership_number,
+        "nursing.technician",
+        "nursing.specialist",
+    )
     assert {(d["document_type"], d["submission_id"]) for d in requested["documents"]} == set(submission_of.items())
     assert (requested["required_exams"], Decimal(requested["fee"]), requested["conditions_version"]) == (
-        ["SNLE"], Decimal("600"), CONDITIONS_VERSION)
+        ["SNLE"],
+        Decimal("600"),
+        CONDITIONS_VERSION,
+    )
     for _, record in [*received, (requested, raw)]:
         assert who.id_number.encode() not in record
 
@@ -198,35 +236,76 @@ async def test_a_complete_request_travels_to_approval_and_changes_the_classifica
     view = await services.reach(who, request_id, "validating", probe_documents="validated")
     validated = await records_on(services.stack, topics.SUBMISSION_VALIDATED, set(submission_of.values()))
     assert {(body["request_id"], body["document_type"]) for body, _ in validated} == {
-        (request_id, "degree"), (request_id, "licence")}
+        (request_id, "degree"),
+        (request_id, "licence"),
+    }
     assert [d["label"]["en"] for d in view["documents"]] == ["Degree certificate", "Professional licence"]
     document = (await services.intake.get(f"/v1/certificates/{submission_of['degree']}", headers=who.auth)).json()
     assert (document["kind"], document["request_id"], document["document_type"]) == (
-        "classification_document", request_id, "degree")
+        "classification_document",
+        request_id,
+        "degree",
+    )
     assert (await services.intake.get("/v1/certificates", headers=who.auth)).json()["items"] == []
 
     # What review publishes next: the invoice, the queue, the decision and the change.
     target = CLASSIFICATIONS["nursing.specialist"]
     issued = now()
-    await services.publish(topics.FEE_INVOICED, FeeInvoiced(
-        invoice_id=unique("inv"), bill_number="100200300", request_id=request_id, practitioner=who.ref,
-        classification=target.ref(), amount=Decimal("600.00"), issued_at=issued,
-        due_at=issued + timedelta(hours=24)), request_id)
+    await services.publish(
+        topics.FEE_INVOICED,
+        FeeInvoiced(
+            invoice_id=unique("inv"),
+            bill_number="100200300",
+            request_id=request_id,
+            practitioner=who.ref,
+            classification=target.ref(),
+            amount=Decimal("600.00"),
+            issued_at=issued,
+            due_at=issued + timedelta(hours=24),
+        ),
+        request_id,
+    )
     view = await services.reach(who, request_id, "awaiting_payment")
     assert (view["invoice"]["amount"], view["invoice"]["bill_number"]) == ("600.00", "100200300")
     assert view["invoice"]["due_at"].startswith((issued + timedelta(hours=24)).date().isoformat())
 
-    await services.publish(topics.REVIEW_QUEUED, ReviewQueued(
-        submission_id=request_id, review_id=request_id, kind=SubmissionKind.CLASSIFICATION, practitioner=who.ref,
-        queued_at=now()), request_id)
+    await services.publish(
+        topics.REVIEW_QUEUED,
+        ReviewQueued(
+            submission_id=request_id,
+            review_id=request_id,
+            kind=SubmissionKind.CLASSIFICATION,
+            practitioner=who.ref,
+            queued_at=now(),
+        ),
+        request_id,
+    )
     await services.reach(who, request_id, "in_review")
 
-    await services.publish(topics.REVIEW_DECIDED, ReviewDecided(
-        submission_id=request_id, review_id=request_id, kind=SubmissionKind.CLASSIFICATION, practitioner=who.ref,
-        decision=Decision.APPROVE, reviewer_id="rev-test", decided_at=now()), request_id)
-    await services.publish(topics.CLASSIFICATION_CHANGED, ClassificationChanged(
-        request_id=request_id, practitioner=who.ref, previous=CLASSIFICATIONS["nursing.technician"].ref(),
-        classification=target.ref(), changed_at=now()), request_id)
+    await services.publish(
+        topics.REVIEW_DECIDED,
+        ReviewDecided(
+            submission_id=request_id,
+            review_id=request_id,
+            kind=SubmissionKind.CLASSIFICATION,
+            practitioner=who.ref,
+            decision=Decision.APPROVE,
+            reviewer_id="rev-test",
+            decided_at=now(),
+        ),
+        request_id,
+    )
+    await services.publish(
+        topics.CLASSIFICATION_CHANGED,
+        ClassificationChanged(
+            request_id=request_id,
+            practitioner=who.ref,
+            previous=CLASSIFICATIONS["nursing.technician"].ref(),
+            classification=target.ref(),
+            changed_at=now(),
+        ),
+        request_id,
+    )
     view = await services.reach(who, request_id, "approved")
     assert [s["status"] for s in view["timeline"]] == ["validating", "awaiting_payment", "in_review", "approved"]
 
@@ -237,26 +316,39 @@ async def test_a_complete_request_travels_to_approval_and_changes_the_classifica
     me = await eventually(changed, what="the classification in /v1/me")
     assert me["classification"]["label"] == {"ar": "أخصائي تمريض", "en": "Nursing Specialist"}
     assert me["classification_request_id"] is None
-    assert [r["request_id"] for r in (await services.intake.get(
-        "/v1/classification-requests", headers=who.auth)).json()["items"]] == [request_id]
+    assert [
+        r["request_id"]
+        for r in (await services.intake.get("/v1/classification-requests", headers=who.auth)).json()["items"]
+    ] == [request_id]
 
     # Closed: the next step up may be asked for.
-    again = await services.send(who, "nursing.senior_specialist",
-                                {"degree": scan(), "licence": scan(), "experience_certificate": scan()})
+    again = await services.send(
+        who, "nursing.senior_specialist", {"degree": scan(), "licence": scan(), "experience_certificate": scan()}
+    )
     assert again.status_code == 202, again.text
 
 
 async def test_incomplete_requests_are_refused_with_what_is_missing_and_store_nothing(services: Services) -> None:
     who = await services.practitioner(classification="pharmacy.specialist")
     answer = await services.send(who, "pharmacy.senior_specialist", {"licence": scan(), "selfie": scan()})
-    assert error_of(answer) == (422, "classification.incomplete", {
-        "missing_documents": ["degree", "experience_certificate"], "unknown_documents": ["selfie"]})
+    assert error_of(answer) == (
+        422,
+        "classification.incomplete",
+        {"missing_documents": ["degree", "experience_certificate"], "unknown_documents": ["selfie"]},
+    )
 
     not_a_step = await services.send(who, "pharmacy.consultant", {"degree": scan()})
-    assert error_of(not_a_step) == (422, "classification.step_not_allowed",
-                                    {"current": "pharmacy.specialist", "allowed": ["pharmacy.senior_specialist"]})
+    assert error_of(not_a_step) == (
+        422,
+        "classification.step_not_allowed",
+        {"current": "pharmacy.specialist", "allowed": ["pharmacy.senior_specialist"]},
+    )
     stale = await services.send(who, "pharmacy.senior_specialist", {}, version="2020-01")
-    assert error_of(stale) == (422, "classification.conditions_not_accepted", {"conditions_version": CONDITIONS_VERSION})
+    assert error_of(stale) == (
+        422,
+        "classification.conditions_not_accepted",
+        {"conditions_version": CONDITIONS_VERSION},
+    )
     declined = await services.send(who, "pharmacy.senior_specialist", {}, accept=False)
     assert error_of(declined)[:2] == (422, "classification.conditions_not_accepted")
 
@@ -265,9 +357,14 @@ async def test_incomplete_requests_are_refused_with_what_is_missing_and_store_no
     assert error_of(empty) == (400, "file.empty", {"document_type": "experience_certificate"})
     text = await services.send(who, "pharmacy.senior_specialist", {**required, "experience_certificate": b"%!PS-Adobe"})
     assert error_of(text)[:2] == (415, "file.unsupported_type")
-    too_large = await services.send(who, "pharmacy.senior_specialist",
-                                    {**required, "experience_certificate": b"\xff\xd8\xff" + bytes(MAX_UPLOAD)})
-    assert error_of(too_large) == (413, "file.too_large", {"max_bytes": MAX_UPLOAD, "document_type": "experience_certificate"})
+    too_large = await services.send(
+        who, "pharmacy.senior_specialist", {**required, "experience_certificate": b"\xff\xd8\xff" + bytes(MAX_UPLOAD)}
+    )
+    assert error_of(too_large) == (
+        413,
+        "file.too_large",
+        {"max_bytes": MAX_UPLOAD, "document_type": "experience_certificate"},
+    )
 
     assert await services.stored_for(who) == NO_FILES
     assert (await services.me(who))["classification_request_id"] is None
@@ -333,17 +430,37 @@ async def test_an_unpaid_fee_lapses_the_request(services: Services) -> None:
     await services.reach(who, request_id, "validating", probe_documents="validated")
     target = CLASSIFICATIONS["pharmacy.technician"]
     issued = now()
-    invoice = FeeInvoiced(invoice_id=unique("inv"), bill_number="100200301", request_id=request_id,
-                          practitioner=who.ref, classification=target.ref(), amount=target.fee, issued_at=issued,
-                          due_at=issued + timedelta(hours=24))
+    invoice = FeeInvoiced(
+        invoice_id=unique("inv"),
+        bill_number="100200301",
+        request_id=request_id,
+        practitioner=who.ref,
+        classification=target.ref(),
+        amount=target.fee,
+        issued_at=issued,
+        due_at=issued + timedelta(hours=24),
+    )
     await services.publish(topics.FEE_INVOICED, invoice, request_id)
     await services.reach(who, request_id, "awaiting_payment")
     expired_at = issued + timedelta(hours=24, seconds=1)
-    await services.publish(topics.FEE_EXPIRED, FeeExpired(
-        invoice_id=invoice.invoice_id, bill_number=invoice.bill_number, request_id=request_id, practitioner=who.ref,
-        expired_at=expired_at), request_id)
-    await services.publish(topics.CLASSIFICATION_LAPSED, ClassificationLapsed(
-        request_id=request_id, practitioner=who.ref, classification=target.ref(), lapsed_at=expired_at), request_id)
+    await services.publish(
+        topics.FEE_EXPIRED,
+        FeeExpired(
+            invoice_id=invoice.invoice_id,
+            bill_number=invoice.bill_number,
+            request_id=request_id,
+            practitioner=who.ref,
+            expired_at=expired_at,
+        ),
+        request_id,
+    )
+    await services.publish(
+        topics.CLASSIFICATION_LAPSED,
+        ClassificationLapsed(
+            request_id=request_id, practitioner=who.ref, classification=target.ref(), lapsed_at=expired_at
+        ),
+        request_id,
+    )
 
     view = await services.reach(who, request_id, "lapsed")
     assert [s["status"] for s in view["timeline"]] == ["validating", "awaiting_payment", "fee_expired", "lapsed"]

@@ -14,8 +14,13 @@ pytestmark = pytest.mark.integration
 
 
 def mumaris(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mumaris.cli", *args], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mumaris.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_stack_up_status_down_round_trip(tmp_path: Path) -> None:

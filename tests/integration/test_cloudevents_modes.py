@@ -17,9 +17,18 @@ pytestmark = pytest.mark.integration
 
 
 def structured(data: object, *, type_: str = "test.ping.v1", event_id: str | None = None) -> bytes:
-    return json.dumps({"specversion": "1.0", "id": event_id or unique("evt"), "source": "/gov/payments",
-                       "type": type_, "time": datetime.now(UTC).isoformat(), "subject": "p",
-                       "datacontenttype": "application/json", "data": data}).encode()
+    return json.dumps(
+        {
+            "specversion": "1.0",
+            "id": event_id or unique("evt"),
+            "source": "/gov/payments",
+            "type": type_,
+            "time": datetime.now(UTC).isoformat(),
+            "subject": "p",
+            "datacontenttype": "application/json",
+            "data": data,
+        }
+    ).encode()
 
 
 STRUCTURED = {"content-type": "application/cloudevents+json"}
@@ -83,7 +92,9 @@ async def _at_least(records, n: int):  # type: ignore[no-untyped-def]
     return found if len(found) >= n else None
 
 
-async def test_an_event_sent_with_the_real_kcat_binary_is_handled(stack: StackInfo, topic: Topic, harness: Harness) -> None:
+async def test_an_event_sent_with_the_real_kcat_binary_is_handled(
+    stack: StackInfo, topic: Topic, harness: Harness
+) -> None:
     """What the README's consumer guide tells other teams to run, run for real."""
     import asyncio
     import shutil
@@ -92,11 +103,23 @@ async def test_an_event_sent_with_the_real_kcat_binary_is_handled(stack: StackIn
     assert kcat, "kcat is installed by `make install` (Debian package kcat)"
     headers = ce_headers()
     binary = [arg for name, value in headers.items() for arg in ("-H", f"{name}={value}")]
-    for extra, body in ((binary, json.dumps({"ping_id": "p", "n": 11})),
-                        (["-H", "content-type=application/cloudevents+json"], structured({"ping_id": "p", "n": 12}).decode())):
+    for extra, body in (
+        (binary, json.dumps({"ping_id": "p", "n": 11})),
+        (["-H", "content-type=application/cloudevents+json"], structured({"ping_id": "p", "n": 12}).decode()),
+    ):
         process = await asyncio.create_subprocess_exec(
-            kcat, "-P", "-b", stack.kafka_bootstrap, "-t", topic.name, "-k", "p", *extra,
-            stdin=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            kcat,
+            "-P",
+            "-b",
+            stack.kafka_bootstrap,
+            "-t",
+            topic.name,
+            "-k",
+            "p",
+            *extra,
+            stdin=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         _, stderr = await process.communicate(body.encode())
         assert process.returncode == 0, stderr.decode()
 

@@ -2,7 +2,6 @@
 broken records go to the dead-letter topic and the consumer keeps going; transient failures are
 retried; a crash in the middle of a handler leaves nothing behind and the redelivery applies once."""
 
-
 from typing import Any
 
 import pytest
@@ -134,8 +133,9 @@ async def _at_least(pending: Any, n: int) -> list[Any] | None:
     return records if len(records) >= n else None
 
 
-
-async def test_the_dead_letter_error_header_masks_personal_data(stack: StackInfo, topic: Topic, harness: Harness) -> None:
+async def test_the_dead_letter_error_header_masks_personal_data(
+    stack: StackInfo, topic: Topic, harness: Harness
+) -> None:
     # A validation error quotes the bad input; operators read it in `mumaris dlq list`.
     await send(stack, topic, {"ping_id": "p", "n": "sara.alharbi@example.sa 0551234567 1000000008"}, ce_headers())
     dead = await eventually(lambda: _at_least(read_all(stack.kafka_bootstrap, topic.dlq), 1), what="the dead letter")

@@ -53,8 +53,13 @@ async def test_a_dead_letter_replayed_after_the_fix_takes_effect_once(stack: Sta
 
 
 def mumaris(stack: StackInfo, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mumaris.cli", *args], env={**os.environ, **stack.env()},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "mumaris.cli", *args],
+        env={**os.environ, **stack.env()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 async def test_the_cli_lists_and_shows_dead_letters(stack: StackInfo, topic: Topic, harness: Harness) -> None:
@@ -67,5 +72,7 @@ async def test_the_cli_lists_and_shows_dead_letters(stack: StackInfo, topic: Top
     listed = await asyncio.to_thread(mumaris, stack, "dlq", "list", topic.name)
     [line] = [json.loads(line) for line in listed.stdout.splitlines()]
     assert (line["reason"], line["service"]) == ("invalid_event", harness.service)
-    shown = await asyncio.to_thread(mumaris, stack, "dlq", "show", topic.name, str(line["partition"]), str(line["offset"]))
+    shown = await asyncio.to_thread(
+        mumaris, stack, "dlq", "show", topic.name, str(line["partition"]), str(line["offset"])
+    )
     assert json.loads(shown.stdout)["body"] == "{broken"

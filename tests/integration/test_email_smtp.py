@@ -70,7 +70,9 @@ def inbox(smtp_server: tuple[RecordingHandler, int]) -> RecordingHandler:
 @pytest.fixture
 def settings(smtp_server: tuple[RecordingHandler, int]) -> Settings:
     _, port = smtp_server
-    return Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_timeout_s=5.0, mail_from="Mumaris <no-reply@mumaris.test>")
+    return Settings(
+        smtp_host="127.0.0.1", smtp_port=port, smtp_timeout_s=5.0, mail_from="Mumaris <no-reply@mumaris.test>"
+    )
 
 
 @pytest.fixture
@@ -148,7 +150,9 @@ async def test_message_arrives_with_subject_both_parts_and_arabic_intact(
 
 
 async def test_retry_can_reuse_the_message_id(inbox: RecordingHandler, settings: Settings) -> None:
-    message_id = await send_email(request_changes_for("sara@example.org"), settings, message_id="<fixed.1@mumaris.test>")
+    message_id = await send_email(
+        request_changes_for("sara@example.org"), settings, message_id="<fixed.1@mumaris.test>"
+    )
 
     _, message = received(inbox)
     assert message_id == "<fixed.1@mumaris.test>"

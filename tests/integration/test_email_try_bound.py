@@ -26,7 +26,9 @@ class Sluggish:
     async def _pause(self) -> None:
         await asyncio.sleep(STEP_S)
 
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]) -> list[str]:  # noqa: N802
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:  # noqa: N802
         await self._pause()
         session.host_name = hostname
         return responses
@@ -71,10 +73,14 @@ async def test_a_server_slow_at_every_step_costs_one_timeout_not_one_per_step(sl
     assert handler.delivered == 0
 
 
-async def test_the_same_server_is_fine_when_the_bound_allows_the_whole_conversation(sluggish: tuple[Sluggish, int]) -> None:
+async def test_the_same_server_is_fine_when_the_bound_allows_the_whole_conversation(
+    sluggish: tuple[Sluggish, int],
+) -> None:
     handler, port = sluggish
     settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_timeout_s=5.0)
 
-    await send_email(StoredEmail(email="sara@example.sa", locale="en", subject="s", text="t", html="<p>h</p>"), settings)
+    await send_email(
+        StoredEmail(email="sara@example.sa", locale="en", subject="s", text="t", html="<p>h</p>"), settings
+    )
 
     assert handler.delivered == 1

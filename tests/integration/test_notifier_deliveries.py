@@ -69,8 +69,13 @@ class Notifier:
         return found
 
     def request(self, delivery: dict[str, Any]) -> DeliveryRequested:
-        return DeliveryRequested(delivery_id=delivery["_id"], channel=delivery["channel"], kind=delivery["kind"],
-                                 recipient_id=delivery["recipient_id"], event_id=delivery["event_id"])
+        return DeliveryRequested(
+            delivery_id=delivery["_id"],
+            channel=delivery["channel"],
+            kind=delivery["kind"],
+            recipient_id=delivery["recipient_id"],
+            event_id=delivery["event_id"],
+        )
 
 
 @pytest.fixture
@@ -96,23 +101,40 @@ def ce_for(topic_type: str, subject: str) -> CloudEventAttributes:
 
 def decision(practitioner_id: str) -> ReviewDecided:
     return ReviewDecided(
-        submission_id=unique("sub"), review_id="rev", kind=SubmissionKind.CERTIFICATE, decision=Decision.APPROVE,
+        submission_id=unique("sub"),
+        review_id="rev",
+        kind=SubmissionKind.CERTIFICATE,
+        decision=Decision.APPROVE,
         practitioner=PractitionerRef(id=practitioner_id, name="Sara", email="sara@example.sa", locale="en"),
-        reviewer_id="r-1", decided_at=datetime.now(UTC),
-        certificate=CertificateMetadata(name="BLS", obtained_on="2025-03-14", institution="Saudi Heart Association",
-                                        specialty="Nursing", degree="Course"),
+        reviewer_id="r-1",
+        decided_at=datetime.now(UTC),
+        certificate=CertificateMetadata(
+            name="BLS",
+            obtained_on="2025-03-14",
+            institution="Saudi Heart Association",
+            specialty="Nursing",
+            degree="Course",
+        ),
     )
 
 
-def phone_code(account_id: str, settings: Settings, code: str = "482913", valid_for: timedelta = timedelta(minutes=5)) -> PhoneCodeIssued:
-    return PhoneCodeIssued(account_id=account_id, phone=PHONE, locale="en",
-                           sealed_code=seal(code, settings.field_encryption_key.get_secret_value()),
-                           expires_at=datetime.now(UTC) + valid_for)
+def phone_code(
+    account_id: str, settings: Settings, code: str = "482913", valid_for: timedelta = timedelta(minutes=5)
+) -> PhoneCodeIssued:
+    return PhoneCodeIssued(
+        account_id=account_id,
+        phone=PHONE,
+        locale="en",
+        sealed_code=seal(code, settings.field_encryption_key.get_secret_value()),
+        expires_at=datetime.now(UTC) + valid_for,
+    )
 
 
 async def test_a_decision_is_recorded_once_with_inbox_email_and_sms_queued(notifier: Notifier) -> None:
     account = unique("acc")
-    await notifier.recorder.phone_code(ce_for(ACCOUNT_PHONE_CODE.ce_type, account), phone_code(account, notifier.settings))
+    await notifier.recorder.phone_code(
+        ce_for(ACCOUNT_PHONE_CODE.ce_type, account), phone_code(account, notifier.settings)
+    )
     ce = ce_for(REVIEW_DECIDED.ce_type, account)
     note = notification_for_decision(decision(account))
 
@@ -126,7 +148,8 @@ async def test_a_decision_is_recorded_once_with_inbox_email_and_sms_queued(notif
     assert sms["message"] == {"to": PHONE, "text": note.sms}  # the number the sign-up code went to
     queued = [doc for doc in await notifier.outbox() if doc["body"]["event_id"] == ce.id]
     assert sorted((doc["topic"], doc["body"]["delivery_id"]) for doc in queued) == sorted(
-        [("notification.email", email["_id"]), ("notification.sms", sms["_id"])])
+        [("notification.email", email["_id"]), ("notification.sms", sms["_id"])]
+    )
 
 
 async def test_an_sms_for_a_practitioner_without_a_phone_is_failed_not_queued(notifier: Notifier) -> None:
@@ -135,7 +158,9 @@ async def test_an_sms_for_a_practitioner_without_a_phone_is_failed_not_queued(no
 
     [sms] = await notifier.store.deliveries.find({"event_id": ce.id, "channel": "sms"}).to_list()
     assert (sms["status"], sms["error"]) == ("failed", NO_PHONE)
-    assert [doc["topic"] for doc in await notifier.outbox() if doc["body"]["event_id"] == ce.id] == ["notification.email"]
+    assert [doc["topic"] for doc in await notifier.outbox() if doc["body"]["event_id"] == ce.id] == [
+        "notification.email"
+    ]
 
 
 async def test_a_code_is_stored_sealed_and_opened_only_when_sent_once(notifier: Notifier) -> None:

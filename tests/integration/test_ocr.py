@@ -88,7 +88,13 @@ def latin_certificate(name: str) -> Image.Image:
 def arabic_certificate(font: Font, name: str, issuer: str) -> Image.Image:
     page = Image.new("RGB", PAGE_SIZE, PAPER)
     draw = ImageDraw.Draw(page)
-    lines = ["شهادة إتمام دورة", f"تشهد {issuer} بأن", f"الدكتورة {name}", "أتمت دورة دعم الحياة الأساسي", "بتاريخ 14/03/2025"]
+    lines = [
+        "شهادة إتمام دورة",
+        f"تشهد {issuer} بأن",
+        f"الدكتورة {name}",
+        "أتمت دورة دعم الحياة الأساسي",
+        "بتاريخ 14/03/2025",
+    ]
     y = 220
     for text in lines:
         # Right-aligned, shaped right-to-left (needs libraqm): how Arabic is printed.
@@ -135,9 +141,7 @@ def test_ocr_of_a_scan_finds_the_name_the_issuer_and_the_date() -> None:
 
 def test_ocr_of_a_scan_without_the_name_warns_the_reviewer() -> None:
     page = latin_certificate("Nora Khalid Al-Harbi")
-    findings = by_rule(
-        content_findings(page, None, name="Sara Ahmed Al-Qahtani", issuer=ISSUER, obtained_on=MARCH_14)
-    )
+    findings = by_rule(content_findings(page, None, name="Sara Ahmed Al-Qahtani", issuer=ISSUER, obtained_on=MARCH_14))
     assert findings["content.name"].outcome == "warn"
     assert findings["content.name"].code == "content.name_not_found"
     assert findings["content.name"].message is not None

@@ -1,7 +1,6 @@
 """The outbox relay with several replicas: one publishes at a time (nothing twice, one key's
 events in order), and when it dies another takes over once its lease lapses."""
 
-
 import pytest
 
 from mumaris.kafka import HealingProducer

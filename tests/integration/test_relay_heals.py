@@ -45,14 +45,22 @@ class RelayUnderLoad:
     def __init__(self, stack: LocalStack, topic: Topic) -> None:
         self.topic = topic
         self.settings: Settings = settings_for(
-            stack.info, mongo_db=unique("relay-heal"), outbox_poll_s=0.05, outbox_stuck_after_s=10.0,
-            outbox_degraded_after_s=2.0, kafka_request_timeout_ms=5_000,
+            stack.info,
+            mongo_db=unique("relay-heal"),
+            outbox_poll_s=0.05,
+            outbox_stuck_after_s=10.0,
+            outbox_degraded_after_s=2.0,
+            kafka_request_timeout_ms=5_000,
         )
         self.service = unique("svc")
         self.client = make_client(self.settings)
         self.uow = UnitOfWork(self.client, self.client[self.settings.mongo_db], self.service)
-        self.relay = OutboxRelay(self.uow.outbox, HealingProducer(self.settings, self.service), self.settings,
-                                 RelayLease(self.uow.outbox.collection.database, self.service, lease_s=5.0))
+        self.relay = OutboxRelay(
+            self.uow.outbox,
+            HealingProducer(self.settings, self.service),
+            self.settings,
+            RelayLease(self.uow.outbox.collection.database, self.service, lease_s=5.0),
+        )
         self.written = 0
         self.write_failures = 0
         self.written_during_outage = 0
@@ -88,8 +96,15 @@ class RelayUnderLoad:
 async def relay_under_load(outage_stack: LocalStack) -> AsyncIterator[RelayUnderLoad]:
     name = unique("relay-heal")
     await create_topics(outage_stack.info.kafka_bootstrap, [name], partitions=3)
-    topic = Topic(name=name, model=Ping, ce_type="test.ping.v1", key="ping_id", producers=("test",),
-                  consumers=("test",), description="test topic")
+    topic = Topic(
+        name=name,
+        model=Ping,
+        ce_type="test.ping.v1",
+        key="ping_id",
+        producers=("test",),
+        consumers=("test",),
+        description="test topic",
+    )
     load = RelayUnderLoad(outage_stack, topic)
     load.relay.start()
     try:
@@ -123,8 +138,10 @@ async def drive_through_outage(load: RelayUnderLoad, stack: LocalStack, *, kill:
         if await load.uow.outbox.pending_count() == 0:
             return time.monotonic() - back
         await asyncio.sleep(0.5)
-    raise AssertionError(f"the relay did not drain its outbox within 60 s of the broker's return "
-                         f"({await load.uow.outbox.pending_count()} pending, health: {load.relay.problem()})")
+    raise AssertionError(
+        f"the relay did not drain its outbox within 60 s of the broker's return "
+        f"({await load.uow.outbox.pending_count()} pending, health: {load.relay.problem()})"
+    )
 
 
 def assert_published_once_in_order(load: RelayUnderLoad, records: list[Any]) -> None:

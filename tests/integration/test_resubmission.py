@@ -40,8 +40,13 @@ from tests.support import eventually, produce, read_all, settings_for, unique
 
 pytestmark = pytest.mark.integration
 
-METADATA = {"name": "Advanced Cardiac Life Support", "obtained_on": "2025-05-20",
-            "institution": "Saudi Heart Association", "specialty": "Emergency Medicine", "degree": "Course"}
+METADATA = {
+    "name": "Advanced Cardiac Life Support",
+    "obtained_on": "2025-05-20",
+    "institution": "Saudi Heart Association",
+    "specialty": "Emergency Medicine",
+    "degree": "Course",
+}
 # The validator has passed a submission (or review has already queued it).
 CHECKED = {"validated", "in_review"}
 
@@ -59,21 +64,34 @@ class Services:
     intake: httpx.AsyncClient
 
     def practitioner(self) -> Practitioner:
-        who = Principal(id=unique("prac"), role="practitioner", name="Dr. Huda Al-Otaibi",
-                        email=f"{unique('huda')}@example.sa", locale="en")
+        who = Principal(
+            id=unique("prac"),
+            role="practitioner",
+            name="Dr. Huda Al-Otaibi",
+            email=f"{unique('huda')}@example.sa",
+            locale="en",
+        )
         ref = PractitionerRef(id=who.id, name=who.name, email=who.email, locale=who.locale)
         return Practitioner(ref, {"Authorization": f"Bearer {issue_token(who, self.settings)}"})
 
     async def upload(self, who: Practitioner, scan: bytes) -> httpx.Response:
-        return await self.intake.post("/v1/certificates", headers=who.auth,
-                                      data={"metadata": json.dumps(METADATA)},
-                                      files={"file": ("scan.jpg", scan, "image/jpeg")})
+        return await self.intake.post(
+            "/v1/certificates",
+            headers=who.auth,
+            data={"metadata": json.dumps(METADATA)},
+            files={"file": ("scan.jpg", scan, "image/jpeg")},
+        )
 
-    async def resubmit(self, who: Practitioner, submission_id: str, scan: bytes,
-                       metadata: dict[str, Any] | None = None) -> httpx.Response:
+    async def resubmit(
+        self, who: Practitioner, submission_id: str, scan: bytes, metadata: dict[str, Any] | None = None
+    ) -> httpx.Response:
         form = {"metadata": json.dumps(metadata)} if metadata else {}
-        return await self.intake.post(f"/v1/certificates/{submission_id}/resubmissions", headers=who.auth,
-                                      data=form, files={"file": ("scan.jpg", scan, "image/jpeg")})
+        return await self.intake.post(
+            f"/v1/certificates/{submission_id}/resubmissions",
+            headers=who.auth,
+            data=form,
+            files={"file": ("scan.jpg", scan, "image/jpeg")},
+        )
 
     async def view(self, who: Practitioner, submission_id: str) -> dict[str, Any]:
         answer = await self.intake.get(f"/v1/certificates/{submission_id}", headers=who.auth)
@@ -90,13 +108,25 @@ class Services:
     async def publish(self, topic: Topic, event: Event, subject: str) -> None:
         """Put an event on a topic the way its producing service does (CloudEvents headers, keyed)."""
         attrs = CloudEventAttributes.new(source="/mumaris/review", type=topic.ce_type, subject=subject)
-        await produce(self.stack.kafka_bootstrap, topic.name, encode_event(event), key=subject.encode(),
-                      headers=attrs.to_headers())
+        await produce(
+            self.stack.kafka_bootstrap,
+            topic.name,
+            encode_event(event),
+            key=subject.encode(),
+            headers=attrs.to_headers(),
+        )
 
     async def decide(self, who: Practitioner, submission_id: str, decision: Decision, reason: str = "") -> None:
-        event = ReviewDecided(submission_id=submission_id, review_id=submission_id, kind=SubmissionKind.CERTIFICATE,
-                              practitioner=who.ref, decision=decision, reason=reason, reviewer_id="rev-test",
-                              decided_at=now())
+        event = ReviewDecided(
+            submission_id=submission_id,
+            review_id=submission_id,
+            kind=SubmissionKind.CERTIFICATE,
+            practitioner=who.ref,
+            decision=decision,
+            reason=reason,
+            reviewer_id="rev-test",
+            decided_at=now(),
+        )
         await self.publish(topics.REVIEW_DECIDED, event, submission_id)
 
     async def send_back_for_changes(self, who: Practitioner, submission_id: str) -> None:
@@ -121,8 +151,11 @@ async def services(own_stack: StackInfo) -> AsyncIterator[Services]:
 
 
 async def received_events(stack: StackInfo, topic: Topic, submission_id: str) -> list[dict[str, Any]]:
-    return [json.loads(r.value) for r in await read_all(stack.kafka_bootstrap, topic.name)
-            if r.key == submission_id.encode()]
+    return [
+        json.loads(r.value)
+        for r in await read_all(stack.kafka_bootstrap, topic.name)
+        if r.key == submission_id.encode()
+    ]
 
 
 def error_of(answer: httpx.Response) -> tuple[int, str, Any]:
@@ -240,17 +273,28 @@ async def test_two_resubmissions_racing_for_one_submission_yield_exactly_one(ser
     assert stored == 2
 
 
-@pytest.mark.parametrize(("obtained_on", "code"), [("2099-01-01", "metadata.date_in_future"),
-                                                   ("1949-12-31", "metadata.date_implausible")])
+@pytest.mark.parametrize(
+    ("obtained_on", "code"), [("2099-01-01", "metadata.date_in_future"), ("1949-12-31", "metadata.date_implausible")]
+)
 async def test_an_impossible_date_is_refused_at_upload_and_at_resubmission_and_stores_nothing(
-    services: Services, obtained_on: str, code: str,
+    services: Services,
+    obtained_on: str,
+    code: str,
 ) -> None:
     who = services.practitioner()
     impossible = {**METADATA, "obtained_on": obtained_on}
-    upload = await services.intake.post("/v1/certificates", headers=who.auth, data={"metadata": json.dumps(impossible)},
-                                        files={"file": ("scan.jpg", jpeg_bytes(900, 700, seed=32), "image/jpeg")})
-    window = {"field": "obtained_on", "obtained_on": obtained_on, "earliest": "1950-01-01",
-              "latest": today_in_riyadh().isoformat()}
+    upload = await services.intake.post(
+        "/v1/certificates",
+        headers=who.auth,
+        data={"metadata": json.dumps(impossible)},
+        files={"file": ("scan.jpg", jpeg_bytes(900, 700, seed=32), "image/jpeg")},
+    )
+    window = {
+        "field": "obtained_on",
+        "obtained_on": obtained_on,
+        "earliest": "1950-01-01",
+        "latest": today_in_riyadh().isoformat(),
+    }
     assert error_of(upload) == (422, code, window)
     assert upload.json()["error"]["message"]["ar"] and upload.json()["error"]["message"]["en"]
     assert await services.submissions_of(who) == []

@@ -36,13 +36,26 @@ class Desk:
         for n in range(count):
             review_id = str(uuid.uuid4())
             item = {
-                "_id": review_id, "submission_id": review_id, "kind": "certificate",
-                "practitioner": {"id": fields.get("practitioner_id", unique("prac")), "name": f"Dr. Test {n}",
-                                 "email": "t@example.sa", "locale": "ar"},
+                "_id": review_id,
+                "submission_id": review_id,
+                "kind": "certificate",
+                "practitioner": {
+                    "id": fields.get("practitioner_id", unique("prac")),
+                    "name": f"Dr. Test {n}",
+                    "email": "t@example.sa",
+                    "locale": "ar",
+                },
                 "specialty": fields.get("specialty", "Nursing"),
-                "certificate": {"name": fields.get("certificate_name", f"BLS {n}"), "obtained_on": "2025-01-01",
-                                "institution": "SHA", "specialty": "Nursing", "degree": "Course"},
-                "file": None, "findings": [], "status": "queued",
+                "certificate": {
+                    "name": fields.get("certificate_name", f"BLS {n}"),
+                    "obtained_on": "2025-01-01",
+                    "institution": "SHA",
+                    "specialty": "Nursing",
+                    "degree": "Course",
+                },
+                "file": None,
+                "findings": [],
+                "status": "queued",
                 "queued_at": fields.get("queued_at", now()),
                 "previous_submission_id": fields.get("previous_submission_id"),
             }
@@ -194,8 +207,11 @@ async def test_the_audit_trail_records_who_did_what_when_and_from_where_in_order
     assert all(e["actor"] == {"id": actor.id, "name": "Khalid", "role": "reviewer"} for e in entries)
     assert all(e["address"] == "10.0.0.7" for e in entries)
     assert [e["at"] for e in entries] == sorted(e["at"] for e in entries)
-    assert entries[-1]["details"] == {"decision": "reject", "reason_codes": ["incomplete_document"],
-                                      "reason": "Stamp missing"}
+    assert entries[-1]["details"] == {
+        "decision": "reject",
+        "reason_codes": ["incomplete_document"],
+        "reason": "Stamp missing",
+    }
 
 
 async def test_a_resubmission_waits_for_the_reviewer_who_asked_for_changes(review: Desk) -> None:
@@ -226,8 +242,9 @@ async def test_the_same_submission_is_queued_once(review: Desk) -> None:
 
 async def test_supervisors_filter_the_queue_and_see_counts_and_the_oldest_wait(review: Desk) -> None:
     at = now()
-    [oldest] = await review.seed(1, queued_at=at - timedelta(hours=30), specialty="Radiology",
-                                 certificate_name="Radiation safety")
+    [oldest] = await review.seed(
+        1, queued_at=at - timedelta(hours=30), specialty="Radiology", certificate_name="Radiation safety"
+    )
     claimed, decided, _waiting = await review.seed(3, queued_at=at - timedelta(hours=1))
     actor = reviewer("Huda")
     await review.desk.claim(claimed, actor)

@@ -40,7 +40,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_gateway_receives_body_credentials_and_idempotency_key(gateway: SmsGatewayStandIn, settings: Settings) -> None:
+async def test_gateway_receives_body_credentials_and_idempotency_key(
+    gateway: SmsGatewayStandIn, settings: Settings
+) -> None:
     text = sms_for_phone_code("482913", "ar", 5)
     key = delivery_key("evt-1", "sms", PHONE)
 
@@ -115,7 +117,9 @@ async def test_closed_port_is_a_transient_failure() -> None:
         await send_sms(PHONE, "hello", settings, idempotency_key="k-closed")
 
 
-async def test_gateway_that_does_not_answer_in_time_is_a_transient_failure(gateway: SmsGatewayStandIn, settings: Settings) -> None:
+async def test_gateway_that_does_not_answer_in_time_is_a_transient_failure(
+    gateway: SmsGatewayStandIn, settings: Settings
+) -> None:
     gateway.stall_next(1, seconds=5)
     hasty = settings.model_copy(update={"sms_timeout_s": 0.3})
 

@@ -16,8 +16,14 @@ pytestmark = pytest.mark.integration
 
 async def consume(bootstrap: str, topic: str, group: str, count: int) -> None:
     """Read `count` records as `group` and commit them, like a service that then stops."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-                                auto_offset_reset="earliest", max_poll_records=count)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=count,
+    )
     await consumer.start()
     try:
         seen = 0

@@ -72,14 +72,19 @@ def test_a_swapped_pair_of_digits_is_caught() -> None:
     assert refused(check_id_number, swapped).code == "account.id_invalid_check_digit"
 
 
-@pytest.mark.parametrize("value", [
-    "3" + NATIONAL_ID[1:],  # starts with 3
-    "0" + NATIONAL_ID[1:],
-    NATIONAL_ID[:9],  # 9 digits
-    NATIONAL_ID + "0",  # 11 digits
-    NATIONAL_ID[:5] + "a" + NATIONAL_ID[6:],
-    "", "1234 56789", "١٢٣",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "3" + NATIONAL_ID[1:],  # starts with 3
+        "0" + NATIONAL_ID[1:],
+        NATIONAL_ID[:9],  # 9 digits
+        NATIONAL_ID + "0",  # 11 digits
+        NATIONAL_ID[:5] + "a" + NATIONAL_ID[6:],
+        "",
+        "1234 56789",
+        "١٢٣",
+    ],
+)
 def test_malformed_id_numbers(value: str) -> None:
     assert refused(check_id_number, value).code == "account.id_invalid_format"
 
@@ -88,6 +93,7 @@ def test_a_valid_looking_number_starting_with_3_is_a_format_error() -> None:
     payload = "300000000"
     # even with a right Luhn digit
     from services.intake.accounts import _luhn_check_digit
+
     assert refused(check_id_number, payload + _luhn_check_digit(payload)).code == "account.id_invalid_format"
 
 
@@ -111,18 +117,41 @@ def test_make_valid_id_needs_nine_digits() -> None:
 
 # --- mobile ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [
-    "0512345678", "512345678", "966512345678", "+966512345678", "00966512345678",
-    "+966 51 234 5678", "051-234-5678", "(051) 234 5678", " 0512345678 ", "٠٥١٢٣٤٥٦٧٨",
-])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0512345678",
+        "512345678",
+        "966512345678",
+        "+966512345678",
+        "00966512345678",
+        "+966 51 234 5678",
+        "051-234-5678",
+        "(051) 234 5678",
+        " 0512345678 ",
+        "٠٥١٢٣٤٥٦٧٨",
+    ],
+)
 def test_mobile_forms_normalise(value: str) -> None:
     assert normalize_mobile(value) == "+966512345678"
 
 
-@pytest.mark.parametrize("value", [
-    "", "0412345678", "051234567", "05123456789", "+971512345678", "+96605123456", "966412345678",
-    "05123x5678", "+9665123456789", "phone",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "0412345678",
+        "051234567",
+        "05123456789",
+        "+971512345678",
+        "+96605123456",
+        "966412345678",
+        "05123x5678",
+        "+9665123456789",
+        "phone",
+    ],
+)
 def test_bad_mobiles(value: str) -> None:
     error = refused(normalize_mobile, value)
     assert (error.code, error.field) == ("account.mobile_invalid", "mobile")
@@ -130,28 +159,53 @@ def test_bad_mobiles(value: str) -> None:
 
 # --- e-mail ---------------------------------------------------------------------------------------
 
+
 def test_email_is_normalised() -> None:
     assert normalize_email("  Sara.Ali@Example.COM ") == "sara.ali@example.com"
 
 
-@pytest.mark.parametrize("value", ["", "sara", "sara@", "@example.com", "sara@@example.com", "sara@exa mple.com",
-                                   "sara@localhost", "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "com"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "sara",
+        "sara@",
+        "@example.com",
+        "sara@@example.com",
+        "sara@exa mple.com",
+        "sara@localhost",
+        "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "com",
+    ],
+)
 def test_bad_emails(value: str) -> None:
     assert refused(normalize_email, value).code == "account.email_invalid"
 
 
 # --- names ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, expected", [
-    ("Sara", "Sara"), ("  Al-Harbi ", "Al-Harbi"), ("O'Neil", "O'Neil"), ("عبد   الله", "عبد الله"),
-    ("محمد", "محمد"), ("آل سعود", "آل سعود"), ("José", "José"), ("A", "A"), ("x" * 50, "x" * 50),
-])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("Sara", "Sara"),
+        ("  Al-Harbi ", "Al-Harbi"),
+        ("O'Neil", "O'Neil"),
+        ("عبد   الله", "عبد الله"),
+        ("محمد", "محمد"),
+        ("آل سعود", "آل سعود"),
+        ("José", "José"),
+        ("A", "A"),
+        ("x" * 50, "x" * 50),
+    ],
+)
 def test_good_names(value: str, expected: str) -> None:
     assert check_name(value, "first_name") == expected
 
 
-@pytest.mark.parametrize("value", ["", "   ", "x" * 51, "Sara2", "Sara!", "<script>", "-Sara", "Sara'", "名前",
-                                   "Sara\nAli", "Sara\u200fAli", "١٢٣"])
+@pytest.mark.parametrize(
+    "value",
+    ["", "   ", "x" * 51, "Sara2", "Sara!", "<script>", "-Sara", "Sara'", "名前", "Sara\nAli", "Sara\u200fAli", "١٢٣"],
+)
 def test_bad_names(value: str) -> None:
     error = refused(check_name, value, "last_name")
     assert (error.code, error.field) == ("account.name_invalid", "last_name")
@@ -160,30 +214,61 @@ def test_bad_names(value: str) -> None:
 TATWEEL, FATHA, SHADDA, SUPERSCRIPT_ALEF = "\u0640", "\u064e", "\u0651", "\u0670"
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("مُحَمَّد", "مُحَمَّد"),  # harakat on the letters
-    ("نـــورة", "نـــورة"),  # tatweel stretching a joined letter
-    ("رحمٰن", "رحمٰن"),  # superscript alef
-    ("عبدُ الله", "عبدُ الله"), ("Sara سارة", "Sara سارة"),  # mixed scripts across words, as before
-    ("Jose\u0301", "José"),  # a Latin combining accent composes (NFC) into a letter
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("مُحَمَّد", "مُحَمَّد"),  # harakat on the letters
+        ("نـــورة", "نـــورة"),  # tatweel stretching a joined letter
+        ("رحمٰن", "رحمٰن"),  # superscript alef
+        ("عبدُ الله", "عبدُ الله"),
+        ("Sara سارة", "Sara سارة"),  # mixed scripts across words, as before
+        ("Jose\u0301", "José"),  # a Latin combining accent composes (NFC) into a letter
+    ],
+)
 def test_names_with_harakat_tatweel_or_accents_on_real_letters(value: str, expected: str) -> None:
     assert check_name(value, "first_name") == expected
 
 
-@pytest.mark.parametrize("value", [
-    TATWEEL, TATWEEL * 5, f"{TATWEEL} {TATWEEL}",  # tatweel only
-    FATHA, FATHA + SHADDA, "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652", SUPERSCRIPT_ALEF,  # harakat only
-    TATWEEL + FATHA, FATHA + TATWEEL * 3,  # both, still no letter
-    # a word that does not start with a letter
-    f"نورة {TATWEEL * 3}", f"نورة-{FATHA}", f"{TATWEEL}نورة", f"{FATHA}نورة",
-    f"Sara{FATHA}", f"Sara{TATWEEL}",  # Arabic signs on a Latin letter
-    "\u200d", "\u200c", "\u200e", "\u200f", "\ufeff", "\u200d\u200c",  # invisible / format characters only
-    "Sara\u200dAli", "\ufeffSara",  # ... or inside a name
-    "\u0301", "\u0301\u0301", "a\u0308\u0301",  # combining marks with no letter, or left over after NFC
-    "-", "'", "’", "- ' -", "--", "Sara - -",  # punctuation only, or a word of it
-    "\u00a0", "\u3000",  # a no-break or ideographic space alone: collapsed and trimmed, nothing is left
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        TATWEEL,
+        TATWEEL * 5,
+        f"{TATWEEL} {TATWEEL}",  # tatweel only
+        FATHA,
+        FATHA + SHADDA,
+        "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652",
+        SUPERSCRIPT_ALEF,  # harakat only
+        TATWEEL + FATHA,
+        FATHA + TATWEEL * 3,  # both, still no letter
+        # a word that does not start with a letter
+        f"نورة {TATWEEL * 3}",
+        f"نورة-{FATHA}",
+        f"{TATWEEL}نورة",
+        f"{FATHA}نورة",
+        f"Sara{FATHA}",
+        f"Sara{TATWEEL}",  # Arabic signs on a Latin letter
+        "\u200d",
+        "\u200c",
+        "\u200e",
+        "\u200f",
+        "\ufeff",
+        "\u200d\u200c",  # invisible / format characters only
+        "Sara\u200dAli",
+        "\ufeffSara",  # ... or inside a name
+        "\u0301",
+        "\u0301\u0301",
+        "a\u0308\u0301",  # combining marks with no letter, or left over after NFC
+        "-",
+        "'",
+        "’",
+        "- ' -",
+        "--",
+        "Sara - -",  # punctuation only, or a word of it
+        "\u00a0",
+        "\u3000",  # a no-break or ideographic space alone: collapsed and trimmed, nothing is left
+    ],
+)
 def test_names_of_signs_marks_invisible_characters_or_punctuation_alone_are_refused(value: str) -> None:
     assert refused(check_name, value, "first_name").code == "account.name_invalid"
 
@@ -199,14 +284,17 @@ def test_a_strong_password_passes() -> None:
     check_password("كلمة-سر-قوية-2026", "كلمة-سر-قوية-2026", **PERSONAL)
 
 
-@pytest.mark.parametrize("password", [
-    "Sh0rt!pw",  # 8 characters
-    "abcdefghijk!",  # no digit
-    "1234567890!!",  # no letter
-    "abcdefgh1234",  # no symbol
-    "abcd 1234 efgh",  # a space is not a symbol
-    "",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Sh0rt!pw",  # 8 characters
+        "abcdefghijk!",  # no digit
+        "1234567890!!",  # no letter
+        "abcdefgh1234",  # no symbol
+        "abcd 1234 efgh",  # a space is not a symbol
+        "",
+    ],
+)
 def test_weak_passwords(password: str) -> None:
     error = refused(check_password, password, password, **PERSONAL)
     assert (error.code, error.field) == ("account.password_weak", "password")
@@ -217,14 +305,17 @@ def test_a_very_long_password_is_refused() -> None:
     assert refused(check_password, password, password, **PERSONAL).code == "account.password_too_long"
 
 
-@pytest.mark.parametrize("password", [
-    "SARA.ALI#2026x",  # e-mail local part, other case
-    f"x!{NATIONAL_ID}",  # ID number
-    f"x!{_arabic_indic(NATIONAL_ID)}",  # ID number in Arabic-Indic digits
-    "my-sara-2026!",  # first name
-    "harbi#1234567",  # word of the last name
-    "AlHarbi#12345",  # last name without its space
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "SARA.ALI#2026x",  # e-mail local part, other case
+        f"x!{NATIONAL_ID}",  # ID number
+        f"x!{_arabic_indic(NATIONAL_ID)}",  # ID number in Arabic-Indic digits
+        "my-sara-2026!",  # first name
+        "harbi#1234567",  # word of the last name
+        "AlHarbi#12345",  # last name without its space
+    ],
+)
 def test_personal_data_inside_the_password(password: str) -> None:
     error = refused(check_password, password, password, **PERSONAL)
     assert error.code == "account.password_contains_personal_data"
@@ -276,6 +367,7 @@ def test_dummy_verification_is_always_false() -> None:
 
 
 # --- SMS codes ------------------------------------------------------------------------------------
+
 
 def _code(code: str = "123456", **kwargs) -> PhoneCode:
     return PhoneCode(digest=code_digest(code, PEPPER), issued_at=NOW, **kwargs)
@@ -346,6 +438,7 @@ def test_a_dead_code_stays_dead() -> None:
 
 # --- resend ---------------------------------------------------------------------------------------
 
+
 def resend(sent: list[datetime], at: datetime) -> None:
     check_resend(sent, now=at, min_interval_s=60, per_hour=5)
 
@@ -380,6 +473,7 @@ def test_resend_limit_wait_covers_the_interval_too() -> None:
 
 # --- login throttling -----------------------------------------------------------------------------
 
+
 def lock(failures: list[datetime], at: datetime) -> int:
     return login_lock_remaining(failures, now=at, max_failures=5, lock_s=15 * 60)
 
@@ -411,6 +505,7 @@ def test_failures_spread_over_more_than_the_window_do_not_lock() -> None:
 
 
 # --- membership numbers ---------------------------------------------------------------------------
+
 
 def test_membership_numbers() -> None:
     assert membership_number(1) == "MP-00000018"

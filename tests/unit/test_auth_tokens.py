@@ -9,8 +9,9 @@ from mumaris.errors import ApiError
 from mumaris.settings import Settings
 
 SETTINGS = Settings(jwt_secret="unit-test-secret-0123456789abcdef0123456789")
-PRACTITIONER = Principal(id="p-1", role="practitioner", name="Sara", email="sara@example.sa", locale="en",
-                         email_verified=False)
+PRACTITIONER = Principal(
+    id="p-1", role="practitioner", name="Sara", email="sara@example.sa", locale="en", email_verified=False
+)
 
 
 def request_with(header: str | None) -> Request:
@@ -27,8 +28,12 @@ def test_a_token_carries_the_principal_back() -> None:
     [
         issue_token(PRACTITIONER, SETTINGS, ttl_s=-1),  # expired
         issue_token(PRACTITIONER, Settings(jwt_secret="another-secret-0123456789abcdef0123456789")),  # forged
-        jwt.encode({"sub": "p-1", "role": "admin", "iss": "mumaris"}, "unit-test-secret-0123456789abcdef0123456789"),  # no exp
-        jwt.encode({"sub": "p-1", "role": "admin", "exp": 9999999999, "iss": "mumaris"}, "", algorithm="none"),  # unsigned
+        jwt.encode(
+            {"sub": "p-1", "role": "admin", "iss": "mumaris"}, "unit-test-secret-0123456789abcdef0123456789"
+        ),  # no exp
+        jwt.encode(
+            {"sub": "p-1", "role": "admin", "exp": 9999999999, "iss": "mumaris"}, "", algorithm="none"
+        ),  # unsigned
     ],
     ids=["expired", "other-secret", "no-expiry", "alg-none"],
 )

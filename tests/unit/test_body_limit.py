@@ -62,7 +62,7 @@ def note(size: int) -> bytes:
 
 async def chunks(data: bytes, size: int = 256) -> AsyncIterator[bytes]:
     for start in range(0, len(data), size):
-        yield data[start:start + size]
+        yield data[start : start + size]
 
 
 def code_of(answer: httpx.Response) -> tuple[int, str]:
@@ -128,10 +128,20 @@ async def call(path: str, headers: dict[str, str], messages: list[Message]) -> t
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-             "client": ("127.0.0.1", 1), "server": ("t", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 1),
+        "server": ("t", 80),
+    }
     await app_with_limit()(scope, receive, send)
     return sent, len(messages) - len(pending)
 
@@ -141,20 +151,29 @@ def body_part(data: bytes, more: bool = True) -> Message:
 
 
 async def test_a_declared_length_over_the_limit_is_refused_without_reading_a_byte() -> None:
-    sent, read = await call("/declared", {"content-type": "application/json", "content-length": str(1024 * 1024)},
-                            [body_part(b"{" * LIMIT) for _ in range(1024)])
+    sent, read = await call(
+        "/declared",
+        {"content-type": "application/json", "content-length": str(1024 * 1024)},
+        [body_part(b"{" * LIMIT) for _ in range(1024)],
+    )
     assert (sent[0]["status"], read) == (413, 0)
     assert json.loads(sent[1]["body"])["error"]["code"] == "request.too_large"
 
 
 async def test_a_lying_content_length_does_not_get_around_the_count() -> None:
-    sent, read = await call("/declared", {"content-type": "application/json", "content-length": "10"},
-                            [body_part(b" " * 512) for _ in range(8)] + [body_part(b"{}", more=False)])
+    sent, read = await call(
+        "/declared",
+        {"content-type": "application/json", "content-length": "10"},
+        [body_part(b" " * 512) for _ in range(8)] + [body_part(b"{}", more=False)],
+    )
     assert sent[0]["status"] == 413
     assert read == 3  # refused on the message that crossed the limit (1,536 bytes); the rest was never read
 
 
 async def test_an_anonymous_caller_on_a_protected_route_is_answered_before_any_body_is_read() -> None:
-    sent, read = await call("/protected", {"content-type": "application/json", "content-length": str(1024 * 1024)},
-                            [body_part(b"x" * LIMIT) for _ in range(1024)])
+    sent, read = await call(
+        "/protected",
+        {"content-type": "application/json", "content-length": str(1024 * 1024)},
+        [body_part(b"x" * LIMIT) for _ in range(1024)],
+    )
     assert (sent[0]["status"], read) == (401, 0)

@@ -56,8 +56,13 @@ def test_without_a_classification_only_the_first_step_of_a_ladder_may_be_asked_f
 def test_one_step_up_the_own_ladder_and_nothing_else() -> None:
     assert check_step("nursing.specialist", "nursing.senior_specialist").rank == 3
     assert allowed_targets("nursing.specialist") == ["nursing.senior_specialist"]
-    for target in ("nursing.consultant", "nursing.technician", "pharmacy.senior_specialist", "nursing.specialist",
-                   "nursing.astronaut"):
+    for target in (
+        "nursing.consultant",
+        "nursing.technician",
+        "pharmacy.senior_specialist",
+        "nursing.specialist",
+        "nursing.astronaut",
+    ):
         refused = refusal(check_step, "nursing.specialist", target)
         assert refused.details == {"current": "nursing.specialist", "allowed": ["nursing.senior_specialist"]}
     assert allowed_targets("medicine.consultant") == []  # the top of a ladder
@@ -67,8 +72,10 @@ def test_the_conditions_in_force_must_be_accepted() -> None:
     check_conditions(True, CONDITIONS_VERSION)
     for accepted, version in ((False, CONDITIONS_VERSION), (True, "2020-01"), (True, "")):
         refused = refusal(check_conditions, accepted, version)
-        assert (refused.code, refused.details) == ("classification.conditions_not_accepted",
-                                                   {"conditions_version": CONDITIONS_VERSION})
+        assert (refused.code, refused.details) == (
+            "classification.conditions_not_accepted",
+            {"conditions_version": CONDITIONS_VERSION},
+        )
 
 
 def test_exactly_the_required_documents_and_the_refusal_lists_what_is_missing_and_what_is_not_wanted() -> None:
@@ -76,8 +83,10 @@ def test_exactly_the_required_documents_and_the_refusal_lists_what_is_missing_an
     check_documents(consultant, ["fellowship", "degree", "experience_certificate", "licence"])
     refused = refusal(check_documents, consultant, ["licence", "exam_result", "selfie"])
     assert refused.code == "classification.incomplete"
-    assert refused.details == {"missing_documents": ["degree", "experience_certificate", "fellowship"],
-                               "unknown_documents": ["exam_result", "selfie"]}
+    assert refused.details == {
+        "missing_documents": ["degree", "experience_certificate", "fellowship"],
+        "unknown_documents": ["exam_result", "selfie"],
+    }
     assert refusal(check_documents, consultant, []).details["missing_documents"] == list(consultant.required_documents)
 
 
@@ -104,8 +113,9 @@ def test_the_catalogue_shows_labels_fees_with_two_decimals_and_the_conditions_ve
     assert specialist["fee"] == "600.00" and specialist["rank"] == 2 and specialist["profession"] == "nursing"
     assert [d["type"] for d in specialist["required_documents"]] == ["degree", "licence"]
     assert specialist["required_documents"][1]["label"]["en"] == "Professional licence"
-    assert specialist["required_exams"] == [{"code": "SNLE", "label": {
-        "ar": "اختبار الترخيص السعودي للتمريض", "en": "Saudi Nursing Licensure Exam"}}]
+    assert specialist["required_exams"] == [
+        {"code": "SNLE", "label": {"ar": "اختبار الترخيص السعودي للتمريض", "en": "Saudi Nursing Licensure Exam"}}
+    ]
     assert specialist["conditions"]["version"] == CONDITIONS_VERSION and specialist["conditions"]["text"]["ar"]
     assert money(CLASSIFICATIONS["medicine.consultant"].fee) == "1500.00"
 
@@ -113,7 +123,9 @@ def test_the_catalogue_shows_labels_fees_with_two_decimals_and_the_conditions_ve
 def test_a_classification_is_shown_with_its_label_or_as_none() -> None:
     assert classification_view(None) is None
     assert classification_view("nursing.specialist") == {
-        "code": "nursing.specialist", "label": {"ar": "أخصائي تمريض", "en": "Nursing Specialist"}}
+        "code": "nursing.specialist",
+        "label": {"ar": "أخصائي تمريض", "en": "Nursing Specialist"},
+    }
     assert classification_view("retired.code") == {"code": "retired.code", "label": None}
 
 
@@ -130,8 +142,11 @@ def walk(*steps: RequestStep) -> RequestProjection:
 
 
 def test_the_road_of_an_approved_request() -> None:
-    p = walk(RequestStep(Stage.AWAITING_PAYMENT, at(1), "invoiced"), RequestStep(Stage.IN_REVIEW, at(2), "queued"),
-             RequestStep(Stage.APPROVED, at(3), "decided"))
+    p = walk(
+        RequestStep(Stage.AWAITING_PAYMENT, at(1), "invoiced"),
+        RequestStep(Stage.IN_REVIEW, at(2), "queued"),
+        RequestStep(Stage.APPROVED, at(3), "decided"),
+    )
     assert p.status is Stage.APPROVED and p.closed
     assert [s.stage for s in p.timeline] == [Stage.VALIDATING, Stage.AWAITING_PAYMENT, Stage.IN_REVIEW, Stage.APPROVED]
 
@@ -151,9 +166,11 @@ def test_a_failed_document_closes_the_request_and_nothing_reopens_it() -> None:
     p = walk(RequestStep(Stage.VALIDATION_FAILED, at(1), "rejected-degree"))
     assert p.status is Stage.VALIDATION_FAILED and p.closed
     # A second failed document is one more step; a stray later event moves nothing.
-    p = walk(RequestStep(Stage.VALIDATION_FAILED, at(1), "rejected-degree"),
-             RequestStep(Stage.VALIDATION_FAILED, at(2), "rejected-licence"),
-             RequestStep(Stage.IN_REVIEW, at(3), "stray"))
+    p = walk(
+        RequestStep(Stage.VALIDATION_FAILED, at(1), "rejected-degree"),
+        RequestStep(Stage.VALIDATION_FAILED, at(2), "rejected-licence"),
+        RequestStep(Stage.IN_REVIEW, at(3), "stray"),
+    )
     assert p.status is Stage.VALIDATION_FAILED and len(p.timeline) == 4
 
 

@@ -19,37 +19,80 @@ AT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 def classification_item() -> dict:
     return {
-        "_id": "req-1", "submission_id": "req-1", "kind": "classification", "version": 1,
+        "_id": "req-1",
+        "submission_id": "req-1",
+        "kind": "classification",
+        "version": 1,
         "practitioner": {"id": "p-1", "name": "Dr. Reem", "email": "r@example.sa", "locale": "ar"},
-        "specialty": None, "membership_number": "MP-00000042",
-        "classification": {"current": CLASSIFICATIONS["nursing.specialist"].ref().model_dump(mode="json"),
-                           "target": CLASSIFICATIONS["nursing.senior_specialist"].ref().model_dump(mode="json")},
-        "documents": [{"document_type": t, "submission_id": f"sub-{t}", "file": None, "certificate": None,
-                       "findings": [{"rule": "file.type", "outcome": "pass"}]}
-                      for t in ("degree", "licence", "experience_certificate")],
-        "required_exams": ["SNLE", "PROMOTION"], "candidate_ref": "x" * 64,
+        "specialty": None,
+        "membership_number": "MP-00000042",
+        "classification": {
+            "current": CLASSIFICATIONS["nursing.specialist"].ref().model_dump(mode="json"),
+            "target": CLASSIFICATIONS["nursing.senior_specialist"].ref().model_dump(mode="json"),
+        },
+        "documents": [
+            {
+                "document_type": t,
+                "submission_id": f"sub-{t}",
+                "file": None,
+                "certificate": None,
+                "findings": [{"rule": "file.type", "outcome": "pass"}],
+            }
+            for t in ("degree", "licence", "experience_certificate")
+        ],
+        "required_exams": ["SNLE", "PROMOTION"],
+        "candidate_ref": "x" * 64,
         "invoice": {"bill_number": "SC-2026-0001233", "amount": "900.00", "paid_at": AT},
-        "file": None, "findings": [], "status": "queued", "queued_at": AT, "sla_due_at": AT + timedelta(days=7),
+        "file": None,
+        "findings": [],
+        "status": "queued",
+        "queued_at": AT,
+        "sla_due_at": AT + timedelta(days=7),
         "claim": None,
     }
 
 
 EXAMS = [
-    {"exam": "SNLE", "label": {"ar": "اختبار التمريض", "en": "Saudi Nursing Licensure Exam"}, "standing": "passed",
-     "score": 81.0, "taken_on": "2026-10-01"},
-    {"exam": "PROMOTION", "label": {"ar": "اختبار الترقية", "en": "Professional promotion exam"}, "standing": "missing",
-     "score": None, "taken_on": None},
+    {
+        "exam": "SNLE",
+        "label": {"ar": "اختبار التمريض", "en": "Saudi Nursing Licensure Exam"},
+        "standing": "passed",
+        "score": 81.0,
+        "taken_on": "2026-10-01",
+    },
+    {
+        "exam": "PROMOTION",
+        "label": {"ar": "اختبار الترقية", "en": "Professional promotion exam"},
+        "standing": "missing",
+        "score": None,
+        "taken_on": None,
+    },
 ]
 
 
 def render(lang: str) -> str:
     pages = Pages(ConsoleSessions(Settings(), None))  # renders pages only: no token is checked
-    request = Request({"type": "http", "method": "GET", "path": "/console/items/req-1", "headers": [],
-                       "query_string": f"lang={lang}".encode()})
+    request = Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "path": "/console/items/req-1",
+            "headers": [],
+            "query_string": f"lang={lang}".encode(),
+        }
+    )
     response = pages.render(
-        request, "item.html", item=item_view(classification_item(), EXAMS),
-        actor=Actor("rev-1", "Khalid", "reviewer", None), may_see_document=False, reserved_until=None,
-        document_types=DOCUMENT_TYPES, document=None, groups=[], previous=None, earlier=[],
+        request,
+        "item.html",
+        item=item_view(classification_item(), EXAMS),
+        actor=Actor("rev-1", "Khalid", "reviewer", None),
+        may_see_document=False,
+        reserved_until=None,
+        document_types=DOCUMENT_TYPES,
+        document=None,
+        groups=[],
+        previous=None,
+        earlier=[],
         form={"decision": None, "reason": "", "reason_codes": []},
     )
     return response.body.decode()
@@ -70,7 +113,15 @@ def test_the_item_page_shows_the_requested_classification_and_each_required_exam
 
 
 def test_every_console_word_for_classifications_exists_in_both_languages() -> None:
-    for key in ("kind.classification", "kind.classification_document", "exams", "exam.passed", "exam.failed",
-                "exam.missing", "classification_title", "exams_block_approval"):
+    for key in (
+        "kind.classification",
+        "kind.classification_document",
+        "exams",
+        "exam.passed",
+        "exam.failed",
+        "exam.missing",
+        "classification_title",
+        "exams_block_approval",
+    ):
         ar, en = TEXT[key]
         assert ar and en and ar != en

@@ -26,8 +26,13 @@ def test_an_event_without_a_required_attribute_is_refused(missing: str) -> None:
 
 
 def test_an_unknown_specversion_is_refused() -> None:
-    headers = {"ce_id": "1", "ce_source": "/x", "ce_type": "t", "ce_specversion": "0.3",
-               "ce_time": datetime.now(UTC).isoformat()}
+    headers = {
+        "ce_id": "1",
+        "ce_source": "/x",
+        "ce_type": "t",
+        "ce_specversion": "0.3",
+        "ce_time": datetime.now(UTC).isoformat(),
+    }
     with pytest.raises(InvalidCloudEvent, match="specversion"):
         CloudEventAttributes.from_headers(headers)
 
@@ -46,10 +51,17 @@ def test_every_topic_has_a_versioned_type_a_producer_a_consumer_and_a_dlq() -> N
 def test_consumers_ignore_fields_they_do_not_know() -> None:
     topic = CATALOGUE[0]
     sample = {
-        "submission_id": "s", "kind": "certificate", "received_at": "2026-11-25T09:00:00Z",
+        "submission_id": "s",
+        "kind": "certificate",
+        "received_at": "2026-11-25T09:00:00Z",
         "practitioner": {"id": "p", "name": "n", "email": "e@x.sa"},
-        "certificate": {"name": "Cert", "obtained_on": "2025-01-01", "institution": "Uni",
-                        "specialty": "Nursing", "degree": "BSc"},
+        "certificate": {
+            "name": "Cert",
+            "obtained_on": "2025-01-01",
+            "institution": "Uni",
+            "specialty": "Nursing",
+            "degree": "BSc",
+        },
         "file": {"file_id": "f", "filename": "a.pdf", "size": 1, "sha256": "0" * 64, "content_type": "application/pdf"},
         "added_in_a_later_version": {"anything": True},
     }
@@ -63,7 +75,6 @@ def test_every_error_code_speaks_arabic_and_english() -> None:
     body = ApiError(415, "file.unsupported_type").body()
     assert body["error"]["code"] == "file.unsupported_type"
     assert set(body["error"]["message"]) == {"ar", "en"}
-
 
 
 def test_the_readme_topic_table_lists_every_topic_with_its_producers_and_consumers() -> None:

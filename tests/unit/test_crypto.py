@@ -25,6 +25,7 @@ NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 # --- seal / unseal --------------------------------------------------------------------------------
 
+
 def test_seal_round_trip_and_no_plain_text() -> None:
     token = seal("123456", KEY)
     assert "123456" not in token
@@ -76,6 +77,7 @@ def test_a_bad_key_is_a_configuration_error() -> None:
 
 
 # --- signed links ---------------------------------------------------------------------------------
+
 
 def refused(token: str, **kwargs) -> str:
     with pytest.raises(TokenRefused) as caught:
@@ -137,8 +139,9 @@ def test_an_access_token_is_not_a_link() -> None:
 
 
 def test_unsigned_token_is_refused() -> None:
-    token = jwt.encode({"sub": "acc-1", "purpose": EMAIL_CONFIRM, "jti": "j", "iat": 0, "exp": 10**10},
-                       key=None, algorithm="none")
+    token = jwt.encode(
+        {"sub": "acc-1", "purpose": EMAIL_CONFIRM, "jti": "j", "iat": 0, "exp": 10**10}, key=None, algorithm="none"
+    )
     assert refused(token) == "account.link_invalid"
 
 

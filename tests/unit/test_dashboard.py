@@ -9,7 +9,8 @@ METRIC = re.compile(r"\b((?:mumaris|faststream)_[a-z_]+)")
 
 def test_the_provisioned_dashboard_is_the_generated_one() -> None:
     assert CHECKED_IN.read_text(encoding="utf-8") == rendered(), (
-        "stale dashboard: python -m mumaris.dashboard > " + str(CHECKED_IN.relative_to(PROJECT_ROOT)))
+        "stale dashboard: python -m mumaris.dashboard > " + str(CHECKED_IN.relative_to(PROJECT_ROOT))
+    )
 
 
 def test_every_plotted_series_is_one_the_services_export_and_each_stage_has_a_row() -> None:

@@ -118,7 +118,9 @@ def test_after_an_outage_only_the_most_urgent_reminder_goes_out_and_settles_the_
 def test_a_shorter_hour_scales_the_reminders_for_tests() -> None:
     due = deadline_of(ISSUED, 6)
     assert reminder_moments(ISSUED, due, [12, 1], timedelta(seconds=0.25)) == {
-        12: due - timedelta(seconds=3), 1: due - timedelta(seconds=0.25)}
+        12: due - timedelta(seconds=3),
+        1: due - timedelta(seconds=0.25),
+    }
 
 
 # --- payments --------------------------------------------------------------------------------------
@@ -134,39 +136,73 @@ def payment(amount: str = "600", paid_at: datetime = DUE - HOUR, reference: str 
     return PaymentFacts(Decimal(amount), paid_at, reference)
 
 
-@pytest.mark.parametrize(("facts", "paid", "verdict"), [
-    pytest.param(invoice(), payment(), PaymentVerdict.ACCEPT, id="in-time-exact-amount"),
-    pytest.param(invoice(), payment(paid_at=DUE), PaymentVerdict.ACCEPT, id="at-the-deadline-itself"),
-    pytest.param(None, payment(), PaymentVerdict.UNKNOWN_BILL, id="unknown-bill"),
-    pytest.param(invoice(), payment("599.99"), PaymentVerdict.WRONG_AMOUNT, id="a-cent-short"),
-    pytest.param(invoice(), payment("600.001"), PaymentVerdict.WRONG_AMOUNT, id="a-fraction-over"),
-    pytest.param(invoice(), payment(paid_at=DUE + timedelta(seconds=1)), PaymentVerdict.LATE_PAYMENT,
-                 id="a-second-late-before-the-expiry-ran"),
-    pytest.param(invoice(InvoiceStatus.EXPIRED), payment(), PaymentVerdict.LATE_PAYMENT,
-                 id="in-time-but-arrived-after-the-expiry"),
-    pytest.param(invoice(InvoiceStatus.PAID, "SADAD-1"), payment(), PaymentVerdict.ALREADY_APPLIED,
-                 id="the-same-payment-again"),
-    pytest.param(invoice(InvoiceStatus.PAID, "SADAD-1"), payment(reference="SADAD-2"),
-                 PaymentVerdict.DUPLICATE_PAYMENT, id="a-second-payment"),
-])
+@pytest.mark.parametrize(
+    ("facts", "paid", "verdict"),
+    [
+        pytest.param(invoice(), payment(), PaymentVerdict.ACCEPT, id="in-time-exact-amount"),
+        pytest.param(invoice(), payment(paid_at=DUE), PaymentVerdict.ACCEPT, id="at-the-deadline-itself"),
+        pytest.param(None, payment(), PaymentVerdict.UNKNOWN_BILL, id="unknown-bill"),
+        pytest.param(invoice(), payment("599.99"), PaymentVerdict.WRONG_AMOUNT, id="a-cent-short"),
+        pytest.param(invoice(), payment("600.001"), PaymentVerdict.WRONG_AMOUNT, id="a-fraction-over"),
+        pytest.param(
+            invoice(),
+            payment(paid_at=DUE + timedelta(seconds=1)),
+            PaymentVerdict.LATE_PAYMENT,
+            id="a-second-late-before-the-expiry-ran",
+        ),
+        pytest.param(
+            invoice(InvoiceStatus.EXPIRED),
+            payment(),
+            PaymentVerdict.LATE_PAYMENT,
+            id="in-time-but-arrived-after-the-expiry",
+        ),
+        pytest.param(
+            invoice(InvoiceStatus.PAID, "SADAD-1"),
+            payment(),
+            PaymentVerdict.ALREADY_APPLIED,
+            id="the-same-payment-again",
+        ),
+        pytest.param(
+            invoice(InvoiceStatus.PAID, "SADAD-1"),
+            payment(reference="SADAD-2"),
+            PaymentVerdict.DUPLICATE_PAYMENT,
+            id="a-second-payment",
+        ),
+    ],
+)
 def test_payment_verdicts(facts: InvoiceFacts | None, paid: PaymentFacts, verdict: PaymentVerdict) -> None:
     assert judge_payment(facts, paid) is verdict
 
 
 def test_only_refusals_are_payment_issues() -> None:
     assert not PaymentVerdict.ACCEPT.is_issue and not PaymentVerdict.ALREADY_APPLIED.is_issue
-    assert all(v.is_issue for v in (PaymentVerdict.UNKNOWN_BILL, PaymentVerdict.WRONG_AMOUNT,
-                                    PaymentVerdict.LATE_PAYMENT, PaymentVerdict.DUPLICATE_PAYMENT))
+    assert all(
+        v.is_issue
+        for v in (
+            PaymentVerdict.UNKNOWN_BILL,
+            PaymentVerdict.WRONG_AMOUNT,
+            PaymentVerdict.LATE_PAYMENT,
+            PaymentVerdict.DUPLICATE_PAYMENT,
+        )
+    )
 
 
 # --- exams ----------------------------------------------------------------------------------------
 
 
 def test_exam_standing_is_passed_failed_or_missing_and_a_later_failure_does_not_undo_a_pass() -> None:
-    results = [ExamResult("SNLE", False), ExamResult("SNLE", True), ExamResult("SNLE", False),
-               ExamResult("PROMOTION", False), ExamResult("SMLE", True)]
+    results = [
+        ExamResult("SNLE", False),
+        ExamResult("SNLE", True),
+        ExamResult("SNLE", False),
+        ExamResult("PROMOTION", False),
+        ExamResult("SMLE", True),
+    ]
     assert exam_standing(["SNLE", "PROMOTION", "SPLE"], results) == {
-        "SNLE": ExamStanding.PASSED, "PROMOTION": ExamStanding.FAILED, "SPLE": ExamStanding.MISSING}
+        "SNLE": ExamStanding.PASSED,
+        "PROMOTION": ExamStanding.FAILED,
+        "SPLE": ExamStanding.MISSING,
+    }
     assert missing_exams(["SNLE", "PROMOTION", "SPLE"], results) == ("PROMOTION", "SPLE")
     assert missing_exams([], results) == ()
 
@@ -175,8 +211,9 @@ T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 def classification(missing: tuple[str, ...]) -> ItemState:
-    return ItemState(ItemStatus.QUEUED, SubmissionKind.CLASSIFICATION,
-                     new_claim("r-1", "Khalid", T0, timedelta(minutes=30)), missing)
+    return ItemState(
+        ItemStatus.QUEUED, SubmissionKind.CLASSIFICATION, new_claim("r-1", "Khalid", T0, timedelta(minutes=30)), missing
+    )
 
 
 def test_approving_a_classification_needs_every_required_exam_passed() -> None:

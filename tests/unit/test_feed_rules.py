@@ -35,10 +35,21 @@ ID_NUMBER = "1000000008"
 
 
 def body(record_id: str = "KSU-1", **overrides: Any) -> dict[str, Any]:
-    return {"record_id": record_id, "issuer": "King Saud University", "national_id": ID_NUMBER,
-            "certificate": {"name": "Bachelor of Nursing", "obtained_on": "2024-06-30", "institution": "King Saud University",
-                            "specialty": "Nursing", "degree": "Bachelor"},
-            "document": {"file_id": "65f0c0ffee0000000000abcd"}, "issued_at": "2024-07-01T09:00:00+03:00", **overrides}
+    return {
+        "record_id": record_id,
+        "issuer": "King Saud University",
+        "national_id": ID_NUMBER,
+        "certificate": {
+            "name": "Bachelor of Nursing",
+            "obtained_on": "2024-06-30",
+            "institution": "King Saud University",
+            "specialty": "Nursing",
+            "degree": "Bachelor",
+        },
+        "document": {"file_id": "65f0c0ffee0000000000abcd"},
+        "issued_at": "2024-07-01T09:00:00+03:00",
+        **overrides,
+    }
 
 
 def item(record_id: str = "KSU-1", event_id: str | None = None, source: str = "/universities/ksu") -> FeedItem:
@@ -55,23 +66,28 @@ def refusal_of(document: dict[str, Any], policy: UrlPolicy = POLICY) -> RefusalC
 
 def test_a_record_names_its_document_by_exactly_one_of_file_id_and_url() -> None:
     assert document_source(FeedDocument(file_id="abc"), POLICY) == GridFsDocument("abc")
-    assert document_source(FeedDocument(url="https://certs.ksu.edu.sa/c/1.pdf"), POLICY) == UrlDocument("https://certs.ksu.edu.sa/c/1.pdf")
+    assert document_source(FeedDocument(url="https://certs.ksu.edu.sa/c/1.pdf"), POLICY) == UrlDocument(
+        "https://certs.ksu.edu.sa/c/1.pdf"
+    )
     assert refusal_of({"file_id": "abc", "url": "https://certs.ksu.edu.sa/c/1.pdf"}) is RefusalCode.DOCUMENT_AMBIGUOUS
     assert refusal_of({}) is RefusalCode.DOCUMENT_AMBIGUOUS
     assert refusal_of({"file_id": " ", "url": ""}) is RefusalCode.DOCUMENT_AMBIGUOUS
 
 
-@pytest.mark.parametrize("url", [
-    "https://evil.example/c/1.pdf",  # not on the allow-list
-    "https://certs.ksu.edu.sa.evil.example/c/1.pdf",  # a suffix is not the host
-    "https://evil.example/certs.ksu.edu.sa/1.pdf",
-    "http://certs.ksu.edu.sa/c/1.pdf",  # allow-listed host, but not https
-    "ftp://certs.ksu.edu.sa/c/1.pdf",
-    "https://user:secret@certs.ksu.edu.sa/c/1.pdf",  # credentials in the URL
-    "http://127.0.0.1:8080/c/1.pdf",  # loopback over http only when a test allows it
-    "certs.ksu.edu.sa/c/1.pdf",
-    "https://certs.ksu.edu.sa:99999/c/1.pdf",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/c/1.pdf",  # not on the allow-list
+        "https://certs.ksu.edu.sa.evil.example/c/1.pdf",  # a suffix is not the host
+        "https://evil.example/certs.ksu.edu.sa/1.pdf",
+        "http://certs.ksu.edu.sa/c/1.pdf",  # allow-listed host, but not https
+        "ftp://certs.ksu.edu.sa/c/1.pdf",
+        "https://user:secret@certs.ksu.edu.sa/c/1.pdf",  # credentials in the URL
+        "http://127.0.0.1:8080/c/1.pdf",  # loopback over http only when a test allows it
+        "certs.ksu.edu.sa/c/1.pdf",
+        "https://certs.ksu.edu.sa:99999/c/1.pdf",
+    ],
+)
 def test_document_urls_are_https_to_allow_listed_hosts_only(url: str) -> None:
     assert refusal_of({"url": url}) is RefusalCode.URL_NOT_ALLOWED
 
@@ -89,8 +105,15 @@ def test_plain_http_is_accepted_only_to_loopback_and_only_when_a_test_allows_it(
 
 
 def test_the_practitioner_is_an_active_account_and_carries_no_id_number() -> None:
-    account = {"_id": "acct-1", "id_number": ID_NUMBER, "first_name": "Reem", "last_name": "Al-Zahrani",
-               "email": "reem@example.sa", "locale": "en", "status": "active"}
+    account = {
+        "_id": "acct-1",
+        "id_number": ID_NUMBER,
+        "first_name": "Reem",
+        "last_name": "Al-Zahrani",
+        "email": "reem@example.sa",
+        "locale": "en",
+        "status": "active",
+    }
     ref = practitioner_of(account)
     assert not isinstance(ref, Refusal)
     assert (ref.id, ref.name, ref.email, ref.locale) == ("acct-1", "Reem Al-Zahrani", "reem@example.sa", "en")
@@ -111,13 +134,20 @@ def test_the_same_record_id_from_two_publishers_is_two_records() -> None:
 
 
 def test_within_a_batch_the_first_acceptable_record_of_a_key_wins() -> None:
-    who = practitioner_of({"_id": "a", "first_name": "R", "last_name": "Z", "email": "r@example.sa", "status": "active"})
+    who = practitioner_of(
+        {"_id": "a", "first_name": "R", "last_name": "Z", "email": "r@example.sa", "status": "active"}
+    )
     assert not isinstance(who, Refusal)
     scan = StoredFile(file_id="f", filename="c.pdf", size=10, sha256="0" * 64, content_type="application/pdf")
     bad = Refusal(RefusalCode.DOCUMENT_INVALID)
     first, corrected, repeated, other = item("K", "e-1"), item("K", "e-2"), item("K", "e-3"), item("L", "e-4")
     decisions = decide_in_order([(first, who, bad), (corrected, who, scan), (repeated, who, scan), (other, bad, None)])
-    assert decisions == [Refused(first, bad), Accepted(corrected, who, scan), AlreadyReceived(repeated), Refused(other, bad)]
+    assert decisions == [
+        Refused(first, bad),
+        Accepted(corrected, who, scan),
+        AlreadyReceived(repeated),
+        Refused(other, bad),
+    ]
 
 
 def test_every_refusal_code_has_arabic_and_english_messages() -> None:
@@ -127,9 +157,19 @@ def test_every_refusal_code_has_arabic_and_english_messages() -> None:
 
 
 def consumer_record(value: bytes, headers: dict[str, str]) -> ConsumerRecord[bytes, bytes]:
-    return ConsumerRecord(topic="gov.certificates", partition=0, offset=7, timestamp=0, timestamp_type=0,
-                          key=b"KSU-1", value=value, checksum=None, serialized_key_size=5,
-                          serialized_value_size=len(value), headers=[(k, v.encode()) for k, v in headers.items()])
+    return ConsumerRecord(
+        topic="gov.certificates",
+        partition=0,
+        offset=7,
+        timestamp=0,
+        timestamp_type=0,
+        key=b"KSU-1",
+        value=value,
+        checksum=None,
+        serialized_key_size=5,
+        serialized_value_size=len(value),
+        headers=[(k, v.encode()) for k, v in headers.items()],
+    )
 
 
 def binary_headers(event_type: str = "mumaris.gov.certificates.v1") -> dict[str, str]:
@@ -138,10 +178,18 @@ def binary_headers(event_type: str = "mumaris.gov.certificates.v1") -> dict[str,
 
 def test_a_record_is_read_in_binary_and_in_structured_mode() -> None:
     binary = decode_record(consumer_record(json.dumps(body()).encode(), binary_headers()))
-    envelope = {"specversion": "1.0", "id": "ksu-1", "source": "/universities/ksu", "type": "mumaris.gov.certificates.v1",
-                "time": datetime.now(UTC).isoformat(), "datacontenttype": "application/json", "data": body()}
-    structured = decode_record(consumer_record(json.dumps(envelope).encode(),
-                                               {"content-type": "application/cloudevents+json"}))
+    envelope = {
+        "specversion": "1.0",
+        "id": "ksu-1",
+        "source": "/universities/ksu",
+        "type": "mumaris.gov.certificates.v1",
+        "time": datetime.now(UTC).isoformat(),
+        "datacontenttype": "application/json",
+        "data": body(),
+    }
+    structured = decode_record(
+        consumer_record(json.dumps(envelope).encode(), {"content-type": "application/cloudevents+json"})
+    )
     assert binary.record == structured.record
     assert (structured.ce.id, structured.ce.source) == ("ksu-1", "/universities/ksu")
 
@@ -164,8 +212,14 @@ def test_a_refused_record_is_described_without_its_id_number() -> None:
 
 # --- the certificate a record declares ----------------------------------------------------------
 
-ACTIVE_ACCOUNT = {"_id": "acct-1", "status": "active", "first_name": "Reem", "last_name": "Al-Zahrani",
-                  "email": "reem@example.sa", "locale": "en"}
+ACTIVE_ACCOUNT = {
+    "_id": "acct-1",
+    "status": "active",
+    "first_name": "Reem",
+    "last_name": "Al-Zahrani",
+    "email": "reem@example.sa",
+    "locale": "en",
+}
 TODAY = date(2026, 11, 25)
 
 

@@ -151,7 +151,9 @@ class RecordingProducer:
     def __init__(self) -> None:
         self.sent: list[tuple[str, bytes]] = []
 
-    async def send(self, topic: str, value: bytes, *, key: bytes | None, headers: dict[str, str]) -> "asyncio.Future[None]":
+    async def send(
+        self, topic: str, value: bytes, *, key: bytes | None, headers: dict[str, str]
+    ) -> "asyncio.Future[None]":
         self.sent.append((topic, value))
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         done.set_result(None)
@@ -162,7 +164,9 @@ class RecordingProducer:
     async def stop(self) -> None: ...
 
 
-async def test_every_handled_event_leaves_one_line_with_its_ids_and_failures_keep_them(service_log: io.StringIO) -> None:
+async def test_every_handled_event_leaves_one_line_with_its_ids_and_failures_keep_them(
+    service_log: io.StringIO,
+) -> None:
     settings = Settings(retry_attempts=2, retry_backoff_s=0.001)
     broker, dead_letters = make_broker(settings, "validator")
     dead_letters.producer = RecordingProducer()  # type: ignore[assignment]  # no broker in a unit test
@@ -189,7 +193,9 @@ async def test_every_handled_event_leaves_one_line_with_its_ids_and_failures_kee
     handled = [line for line in written if line["message"].startswith("handled ")]
     assert [(h["submission_id"], h["event_id"]) for h in handled] == [("s-1", steady["ce_id"]), ("s-2", flaky["ce_id"])]
     assert all(h["event_type"] == SUBMISSION_RECEIVED.ce_type for h in handled)
-    assert handled[0]["message"].startswith(f"handled {SUBMISSION_RECEIVED.ce_type} from {SUBMISSION_RECEIVED.name} in ")
+    assert handled[0]["message"].startswith(
+        f"handled {SUBMISSION_RECEIVED.ce_type} from {SUBMISSION_RECEIVED.name} in "
+    )
     retried = next(line for line in written if line["level"] == "WARNING")
     dead = next(line for line in written if line["level"] == "ERROR")
     assert (retried["submission_id"], dead["submission_id"], dead["event_id"]) == ("s-2", "s-3", broken["ce_id"])
@@ -274,7 +280,10 @@ def test_a_flood_of_one_warning_leaves_its_first_line_and_one_count(service_log:
     assert floods[1]["level"] == "ERROR"
     assert "(and 4,999 more like it in the last 0 s)" in floods[1]["message"]
     assert [line["message"] for line in written if line["logger"] != "aiokafka"] == [
-        "an upload", "dead-lettered 1", "dead-lettered 2"]
+        "an upload",
+        "dead-lettered 1",
+        "dead-lettered 2",
+    ]
 
 
 def test_a_kind_that_comes_back_after_its_window_passes_again_carrying_the_count_of_the_window_before(

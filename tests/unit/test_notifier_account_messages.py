@@ -52,7 +52,12 @@ def test_code_sms_english_first_for_an_english_reader() -> None:
 
 @pytest.mark.parametrize(
     ("minutes", "arabic", "english"),
-    [(1, "دقيقة واحدة", "1 minute"), (2, "دقيقتين", "2 minutes"), (10, "10 دقائق", "10 minutes"), (15, "15 دقيقة", "15 minutes")],
+    [
+        (1, "دقيقة واحدة", "1 minute"),
+        (2, "دقيقتين", "2 minutes"),
+        (10, "10 دقائق", "10 minutes"),
+        (15, "15 دقيقة", "15 minutes"),
+    ],
 )
 def test_code_sms_states_its_validity_in_both_languages(minutes: int, arabic: str, english: str) -> None:
     sms = sms_for_phone_code("123456", "ar", minutes)

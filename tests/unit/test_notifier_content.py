@@ -32,7 +32,9 @@ from services.notifier.domain import (
 )
 
 HOSTILE = "<script>alert('x')</script>"
-WRONG_TYPE = Localized(ar="نوع الملف غير مدعوم؛ أرفق ملف PDF أو JPEG.", en="This file type is not accepted; attach a PDF or a JPEG.")
+WRONG_TYPE = Localized(
+    ar="نوع الملف غير مدعوم؛ أرفق ملف PDF أو JPEG.", en="This file type is not accepted; attach a PDF or a JPEG."
+)
 NAME_MISSING = Localized(ar="لا يظهر اسمك في المستند.", en="Your name does not appear on the document.")
 ONLY_A_WARNING = Localized(ar="جودة المسح منخفضة.", en="The scan quality is low.")
 
@@ -58,8 +60,13 @@ def rejection(locale: str = "ar", findings: list[Finding] | None = None) -> Subm
     )
 
 
-def decision(kind: Decision, reason: str = "", locale: str = "ar", name: str = "سارة القحطاني",
-             reason_codes: list[str] | None = None) -> ReviewDecided:
+def decision(
+    kind: Decision,
+    reason: str = "",
+    locale: str = "ar",
+    name: str = "سارة القحطاني",
+    reason_codes: list[str] | None = None,
+) -> ReviewDecided:
     return ReviewDecided(
         submission_id="sub-7f3a",
         review_id="rev-1",

@@ -45,17 +45,27 @@ PHONE = "+966512345678"
 
 def approval() -> ReviewDecided:
     return ReviewDecided(
-        submission_id="sub-1", review_id="rev-1", kind=SubmissionKind.CERTIFICATE,
+        submission_id="sub-1",
+        review_id="rev-1",
+        kind=SubmissionKind.CERTIFICATE,
         practitioner=PractitionerRef(id="prac-1", name="Sara", email="sara@example.sa", locale="en"),
-        decision=Decision.APPROVE, reviewer_id="r-1", decided_at=AT,
-        certificate=CertificateMetadata(name="BLS", obtained_on="2025-03-14", institution="Saudi Heart Association",
-                                        specialty="Nursing", degree="Course"),
+        decision=Decision.APPROVE,
+        reviewer_id="r-1",
+        decided_at=AT,
+        certificate=CertificateMetadata(
+            name="BLS",
+            obtained_on="2025-03-14",
+            institution="Saudi Heart Association",
+            specialty="Nursing",
+            degree="Course",
+        ),
     )
 
 
 def confirmation(link: str):  # type: ignore[no-untyped-def]
-    return notification_for_email_confirmation(recipient_id="acc-1", name="Reem", email="reem@example.sa",
-                                               locale="ar", link=link)
+    return notification_for_email_confirmation(
+        recipient_id="acc-1", name="Reem", email="reem@example.sa", locale="ar", link=link
+    )
 
 
 def test_an_email_intent_holds_what_the_channel_needs_and_is_keyed_by_event_channel_and_recipient() -> None:
@@ -65,12 +75,21 @@ def test_an_email_intent_holds_what_the_channel_needs_and_is_keyed_by_event_chan
 
     assert intent["_id"] == delivery_key("evt-1", "email", "prac-1")
     assert (intent["status"], intent["tries"], intent["secret"], intent["channel"]) == (PENDING, 0, False, "email")
-    assert intent["message"] == {"to": "sara@example.sa", "locale": "en", "subject": note.subject,
-                                 "text": note.text, "html": note.html}
+    assert intent["message"] == {
+        "to": "sara@example.sa",
+        "locale": "en",
+        "subject": note.subject,
+        "text": note.text,
+        "html": note.html,
+    }
     assert needs_sending(intent)
     request = delivery_request(intent)
     assert (request.delivery_id, request.channel, request.recipient_id, request.event_id) == (
-        intent["_id"], "email", "prac-1", "evt-1")
+        intent["_id"],
+        "email",
+        "prac-1",
+        "evt-1",
+    )
 
 
 def test_an_sms_without_a_known_phone_is_recorded_as_failed_and_not_queued() -> None:
@@ -106,8 +125,15 @@ def test_a_sealed_link_is_stored_sealed_and_revealing_gives_the_message_composed
 
 def test_a_sealed_code_is_revealed_only_into_the_text() -> None:
     text = sms_for_phone_code(SECRET_PLACEHOLDER, "ar", 5)
-    intent = sms_intent("evt-3", "account.phone_code", "acc-1", PHONE, text, AT,
-                        SealedSecret(seal("482913", KEY), AT + timedelta(minutes=5)))
+    intent = sms_intent(
+        "evt-3",
+        "account.phone_code",
+        "acc-1",
+        PHONE,
+        text,
+        AT,
+        SealedSecret(seal("482913", KEY), AT + timedelta(minutes=5)),
+    )
 
     assert "482913" not in json.dumps(intent, default=str)
     assert reveal(intent["message"], "482913")["text"] == sms_for_phone_code("482913", "ar", 5)
@@ -124,8 +150,15 @@ def test_a_code_that_expired_before_it_was_recorded_is_not_queued() -> None:
 
 def test_a_secret_message_without_the_placeholder_is_refused_rather_than_sent_without_its_secret() -> None:
     with pytest.raises(ValueError):
-        sms_intent("evt-5", "account.phone_code", "acc-1", PHONE, "no code here", AT,
-                   SealedSecret("x", AT + timedelta(minutes=5)))
+        sms_intent(
+            "evt-5",
+            "account.phone_code",
+            "acc-1",
+            PHONE,
+            "no code here",
+            AT,
+            SealedSecret("x", AT + timedelta(minutes=5)),
+        )
 
 
 def test_the_message_id_of_a_delivery_is_the_same_on_every_try() -> None:

@@ -38,8 +38,13 @@ from services.notifier.domain import (
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 DUE = datetime(2026, 11, 26, 11, 5, tzinfo=UTC)  # 14:05 in Riyadh
 SPECIALIST = ClassificationRef(code="nursing.specialist", label=Localized(ar="أخصائي تمريض", en="Nursing Specialist"))
-CERTIFICATE = CertificateMetadata(name="Basic Life Support", obtained_on="2025-03-14", institution="Saudi Heart Association",
-                                  specialty="Nursing", degree="Course")
+CERTIFICATE = CertificateMetadata(
+    name="Basic Life Support",
+    obtained_on="2025-03-14",
+    institution="Saudi Heart Association",
+    specialty="Nursing",
+    degree="Course",
+)
 
 
 def practitioner(locale: str = "ar") -> PractitionerRef:
@@ -47,16 +52,30 @@ def practitioner(locale: str = "ar") -> PractitionerRef:
 
 
 def invoice(locale: str = "ar", amount: str = "1500", label: Localized = SPECIALIST.label) -> FeeInvoiced:
-    return FeeInvoiced(invoice_id="inv-1", bill_number="SC-2026-000123", request_id="req-9", practitioner=practitioner(locale),
-                       classification=ClassificationRef(code="nursing.specialist", label=label),
-                       amount=Decimal(amount), issued_at=AT, due_at=DUE)
+    return FeeInvoiced(
+        invoice_id="inv-1",
+        bill_number="SC-2026-000123",
+        request_id="req-9",
+        practitioner=practitioner(locale),
+        classification=ClassificationRef(code="nursing.specialist", label=label),
+        amount=Decimal(amount),
+        issued_at=AT,
+        due_at=DUE,
+    )
 
 
 def test_the_invoice_states_amount_bill_number_and_deadline_in_riyadh_time_in_both_languages() -> None:
     note = notification_for_fee_invoiced(invoice())
-    for expected in ("1,500.00 ريال سعودي", "SAR 1,500.00", "SC-2026-000123", "req-9",
-                     "2026-11-26 الساعة 14:05 بتوقيت الرياض", "26 Nov 2026, 14:05 Riyadh time",
-                     "أخصائي تمريض", "Nursing Specialist"):
+    for expected in (
+        "1,500.00 ريال سعودي",
+        "SAR 1,500.00",
+        "SC-2026-000123",
+        "req-9",
+        "2026-11-26 الساعة 14:05 بتوقيت الرياض",
+        "26 Nov 2026, 14:05 Riyadh time",
+        "أخصائي تمريض",
+        "Nursing Specialist",
+    ):
         assert expected in note.text, expected
         assert expected in note.html, expected
     assert note.text.index("فاتورة") < note.text.index("Fee invoice")  # Arabic first for an Arabic reader
@@ -76,33 +95,59 @@ def test_a_hostile_classification_label_cannot_add_markup_to_the_invoice() -> No
 
 
 def test_reminders_say_how_long_is_left() -> None:
-    reminder = FeeReminderDue(invoice_id="inv-1", bill_number="SC-1", request_id="req-9", practitioner=practitioner(),
-                              classification=SPECIALIST, amount=Decimal("250.5"), due_at=DUE, hours_before=12)
+    reminder = FeeReminderDue(
+        invoice_id="inv-1",
+        bill_number="SC-1",
+        request_id="req-9",
+        practitioner=practitioner(),
+        classification=SPECIALIST,
+        amount=Decimal("250.5"),
+        due_at=DUE,
+        hours_before=12,
+    )
     note = notification_for_fee_reminder(reminder)
     assert "12 ساعة" in note.text and "12 hours remain" in note.text
     assert "250.50" in note.sms and "12 hours left" in note.sms
 
 
 def test_one_hour_left_reads_naturally_in_arabic() -> None:
-    reminder = FeeReminderDue(invoice_id="inv-1", bill_number="SC-1", request_id="req-9", practitioner=practitioner(),
-                              classification=SPECIALIST, amount=Decimal("250"), due_at=DUE, hours_before=1)
+    reminder = FeeReminderDue(
+        invoice_id="inv-1",
+        bill_number="SC-1",
+        request_id="req-9",
+        practitioner=practitioner(),
+        classification=SPECIALIST,
+        amount=Decimal("250"),
+        due_at=DUE,
+        hours_before=1,
+    )
     assert "ساعة واحدة" in notification_for_fee_reminder(reminder).text
 
 
 def test_lapse_and_change_name_the_classification() -> None:
-    lapsed = notification_for_lapsed(ClassificationLapsed(request_id="req-9", practitioner=practitioner(),
-                                                          classification=SPECIALIST, lapsed_at=AT))
-    changed = notification_for_classification_changed(ClassificationChanged(
-        request_id="req-9", practitioner=practitioner(), previous=None, classification=SPECIALIST, changed_at=AT))
+    lapsed = notification_for_lapsed(
+        ClassificationLapsed(request_id="req-9", practitioner=practitioner(), classification=SPECIALIST, lapsed_at=AT)
+    )
+    changed = notification_for_classification_changed(
+        ClassificationChanged(
+            request_id="req-9", practitioner=practitioner(), previous=None, classification=SPECIALIST, changed_at=AT
+        )
+    )
     assert "أخصائي تمريض" in lapsed.text and "lapsed" in lapsed.subject
     assert "Nursing Specialist" in changed.sms and "أخصائي تمريض" in changed.sms
 
 
 def test_received_names_the_certificate_and_in_review_is_only_for_certificates() -> None:
-    received = notification_for_received(SubmissionReceived(
-        submission_id="sub-1", kind=SubmissionKind.CERTIFICATE, practitioner=practitioner(), certificate=CERTIFICATE,
-        file=StoredFile(file_id="f", filename="a.jpg", size=1, sha256="0" * 64, content_type="image/jpeg"),
-        received_at=AT))
+    received = notification_for_received(
+        SubmissionReceived(
+            submission_id="sub-1",
+            kind=SubmissionKind.CERTIFICATE,
+            practitioner=practitioner(),
+            certificate=CERTIFICATE,
+            file=StoredFile(file_id="f", filename="a.jpg", size=1, sha256="0" * 64, content_type="image/jpeg"),
+            received_at=AT,
+        )
+    )
     assert "Basic Life Support" in received.inbox_body
     queued = ReviewQueued(submission_id="sub-1", review_id="sub-1", practitioner=practitioner(), queued_at=AT)
     assert "under review" in notification_for_queued(queued).subject  # type: ignore[union-attr]
@@ -110,22 +155,36 @@ def test_received_names_the_certificate_and_in_review_is_only_for_certificates()
 
 
 def decided(kind: SubmissionKind, decision: Decision, reason: str = "") -> ReviewDecided:
-    return ReviewDecided(submission_id="sub-1", review_id="sub-1", kind=kind, practitioner=practitioner("en"),
-                         decision=decision, reason=reason, reviewer_id="r-1", decided_at=AT,
-                         certificate=CERTIFICATE if kind is SubmissionKind.CERTIFICATE else None)
+    return ReviewDecided(
+        submission_id="sub-1",
+        review_id="sub-1",
+        kind=kind,
+        practitioner=practitioner("en"),
+        decision=decision,
+        reason=reason,
+        reviewer_id="r-1",
+        decided_at=AT,
+        certificate=CERTIFICATE if kind is SubmissionKind.CERTIFICATE else None,
+    )
 
 
 def test_a_decision_texts_a_short_notice_naming_the_certificate() -> None:
     note = notification_for_decision(decided(SubmissionKind.CERTIFICATE, Decision.APPROVE))
     assert note.kind == REVIEW_APPROVED
-    assert note.sms.splitlines()[0] == "Mumaris: your submission “Basic Life Support” was approved. Details on the platform."
+    assert (
+        note.sms.splitlines()[0]
+        == "Mumaris: your submission “Basic Life Support” was approved. Details on the platform."
+    )
     assert len(note.sms) < 300  # a notice, not the letter
 
 
 def test_decisions_on_personal_data_speak_of_personal_data_and_show_the_note() -> None:
     approved = notification_for_decision(decided(SubmissionKind.PROFILE_CHANGE, Decision.APPROVE))
-    returned = notification_for_decision(decided(SubmissionKind.PROFILE_CHANGE, Decision.REQUEST_CHANGES,
-                                                 "The new surname needs the civil-status document."))
+    returned = notification_for_decision(
+        decided(
+            SubmissionKind.PROFILE_CHANGE, Decision.REQUEST_CHANGES, "The new surname needs the civil-status document."
+        )
+    )
     assert approved.kind == PROFILE_CHANGE_APPROVED and "personal data" in approved.subject
     assert returned.kind == PROFILE_CHANGE_REJECTED
     assert "civil-status document" in returned.text and "submission" not in returned.subject.lower()

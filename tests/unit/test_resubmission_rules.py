@@ -19,16 +19,20 @@ from services.intake.store import new_submission_doc, predecessor
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
-def sent_back(version: int = 1, superseded_by: str | None = None, status: Status = Status.CHANGES_REQUESTED) -> Predecessor:
+def sent_back(
+    version: int = 1, superseded_by: str | None = None, status: Status = Status.CHANGES_REQUESTED
+) -> Predecessor:
     return Predecessor(submission_id="sub-1", status=status, version=version, superseded_by=superseded_by)
 
 
 def stored(lineage: Lineage = Lineage()) -> dict[str, object]:
     return new_submission_doc(
-        submission_id="sub-2", practitioner={"id": "prac-1", "name": "Sara", "email": "s@example.sa", "locale": "ar"},
-        certificate={"name": "BLS"}, file={"filename": "a.jpg", "size": 1, "content_type": "image/jpeg", "sha256": "x",
-                                           "file_id": "f"},
-        received_at=AT, lineage=lineage,
+        submission_id="sub-2",
+        practitioner={"id": "prac-1", "name": "Sara", "email": "s@example.sa", "locale": "ar"},
+        certificate={"name": "BLS"},
+        file={"filename": "a.jpg", "size": 1, "content_type": "image/jpeg", "sha256": "x", "file_id": "f"},
+        received_at=AT,
+        lineage=lineage,
     )
 
 

@@ -98,7 +98,9 @@ def test_an_approval_carries_no_reason_codes() -> None:
 
 def test_reason_codes_are_kept_once_each_in_order() -> None:
     assert unique_codes([" name_mismatch", "document_illegible", "name_mismatch", " "]) == (
-        "name_mismatch", "document_illegible")
+        "name_mismatch",
+        "document_illegible",
+    )
 
 
 # --- claims and reservations ---------------------------------------------------------------------
@@ -133,8 +135,9 @@ def test_resubmissions_are_served_before_new_work() -> None:
         (Claim("r", "R", T0, T0 + LEASE), None, T0 + LEASE, QueueState.WAITING),
     ],
 )
-def test_queue_state_of_an_open_item(claim: Claim | None, decision: Decision | None, at: datetime,
-                                     state: QueueState) -> None:
+def test_queue_state_of_an_open_item(
+    claim: Claim | None, decision: Decision | None, at: datetime, state: QueueState
+) -> None:
     assert queue_state(ItemStatus.QUEUED, claim, decision, at) is state
 
 

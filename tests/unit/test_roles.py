@@ -55,23 +55,30 @@ def _role_decisions(tree: ast.AST) -> list[ast.Constant]:
         if isinstance(node, ast.Compare):
             suspects += [node.left, *node.comparators]
         elif isinstance(node, ast.Tuple | ast.List | ast.Set) and all(
-                isinstance(e, ast.Starred) or (isinstance(e, ast.Constant) and e.value in ROLES) for e in node.elts):
+            isinstance(e, ast.Starred) or (isinstance(e, ast.Constant) and e.value in ROLES) for e in node.elts
+        ):
             suspects += node.elts  # a list of roles (not, say, a pair of words in two languages)
-        elif isinstance(node, ast.Call) and "principal_from" in (getattr(node.func, "id", None),
-                                                                  getattr(node.func, "attr", None)):
+        elif isinstance(node, ast.Call) and "principal_from" in (
+            getattr(node.func, "id", None),
+            getattr(node.func, "attr", None),
+        ):
             suspects += node.args
     return [n for n in suspects if isinstance(n, ast.Constant) and n.value in STAFF_LADDER]
 
 
 def test_no_service_decides_on_a_staff_role_list_of_its_own() -> None:
     """Routes take `*STAFF_ROLES` / `*OVERSEER_ROLES`; code and templates ask `.is_staff` / `.oversees`."""
-    found = [f"{path.relative_to(SERVICES)}:{node.lineno} {node.value!r}"
-             for path in SERVICES.rglob("*.py")
-             for node in _role_decisions(ast.parse(path.read_text(encoding="utf-8")))]
-    found += [f"{path.relative_to(SERVICES)}:{number}"
-              for path in SERVICES.rglob("*.html")
-              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-              if re.search(r"\brole\s*(?:==|!=|in\b|not\s+in\b)", line)]
+    found = [
+        f"{path.relative_to(SERVICES)}:{node.lineno} {node.value!r}"
+        for path in SERVICES.rglob("*.py")
+        for node in _role_decisions(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    found += [
+        f"{path.relative_to(SERVICES)}:{number}"
+        for path in SERVICES.rglob("*.html")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\brole\s*(?:==|!=|in\b|not\s+in\b)", line)
+    ]
     assert found == []
 
 

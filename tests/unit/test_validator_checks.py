@@ -142,8 +142,17 @@ def test_check_limits_defaults_are_the_settings_defaults() -> None:
 def test_check_limits_read_every_threshold_from_the_settings() -> None:
     defaults = {name: field.default for name, field in Settings.model_fields.items()}
     settings = Settings.model_construct(
-        **{**defaults, "max_upload_bytes": 1, "max_pdf_pages": 2, "max_image_pixels": 3, "min_short_side_px": 4,
-           "min_brightness": 5.0, "max_brightness": 6.0, "min_contrast": 7.0, "min_sharpness": 8.0}
+        **{
+            **defaults,
+            "max_upload_bytes": 1,
+            "max_pdf_pages": 2,
+            "max_image_pixels": 3,
+            "min_short_side_px": 4,
+            "min_brightness": 5.0,
+            "max_brightness": 6.0,
+            "min_contrast": 7.0,
+            "min_sharpness": 8.0,
+        }
     )
     assert dataclasses.astuple(CheckLimits.from_settings(settings)) == (1, 2, 3, 4, 5.0, 6.0, 7.0, 8.0)
 
@@ -210,7 +219,9 @@ def test_clarity_findings_carry_the_measurement_and_what_was_found() -> None:
 
 # What a blank white page is told.
 BLANK = {
-    "image_exposure": "image.too_bright", "image_contrast": "image.low_contrast", "image_sharpness": "image.blurry",
+    "image_exposure": "image.too_bright",
+    "image_contrast": "image.low_contrast",
+    "image_sharpness": "image.blurry",
 }
 
 CLARITY_CASES: dict[str, tuple[Callable[[], bytes], Outcomes]] = {
@@ -334,7 +345,9 @@ def test_a_clarity_failure_does_not_hide_the_others() -> None:
     report = inspect_with(documents.jpeg_bytes(), min_short_side=10_000, min_contrast=1_000, min_sharpness=1e9)
 
     assert outcomes(report) == expect(
-        SCAN_RULES, image_resolution="image.too_small", image_contrast="image.low_contrast",
+        SCAN_RULES,
+        image_resolution="image.too_small",
+        image_contrast="image.low_contrast",
         image_sharpness="image.blurry",
     )
 
@@ -607,8 +620,14 @@ def test_the_type_comes_from_the_bytes_and_nothing_else() -> None:
     # No parameter lets a caller declare a name or a content type that could override the bytes.
     assert set(inspect.signature(inspect_document).parameters) == {"data", "limits"}
     assert {field.name for field in dataclasses.fields(CheckLimits)} == {
-        "max_bytes", "max_pdf_pages", "max_pixels", "min_short_side",
-        "min_brightness", "max_brightness", "min_contrast", "min_sharpness",
+        "max_bytes",
+        "max_pdf_pages",
+        "max_pixels",
+        "min_short_side",
+        "min_brightness",
+        "max_brightness",
+        "min_contrast",
+        "min_sharpness",
     }
 
 
@@ -685,9 +704,7 @@ def test_a_header_that_lies_under_the_pixel_limit_is_judged_on_what_decodes() ->
     # (and the reduced-scale decode), and the flat page is refused as unclear.
     report = inspect_document(documents.jpeg_bomb_bytes(6_000, 5_000), LIMITS)
 
-    assert outcomes(report) == expect(
-        SCAN_RULES, image_contrast="image.low_contrast", image_sharpness="image.blurry"
-    )
+    assert outcomes(report) == expect(SCAN_RULES, image_contrast="image.low_contrast", image_sharpness="image.blurry")
 
 
 # --- file.parse: PDF --------------------------------------------------------------------------
@@ -750,8 +767,11 @@ def test_an_action_type_outside_an_action_is_not_an_action() -> None:
         pytest.param(
             b"/Names << /EmbeddedFiles << /Names [] >> /JavaScript << /Kids [] >> >>", b"", id="empty-name-trees"
         ),
-        pytest.param(b"/OpenAction << /S /GoToR /F << /Type /Filespec /F (b.pdf) /EF << >> >> /D [0 /Fit] >>", b"",
-                     id="file-specification-with-no-embedded-file"),
+        pytest.param(
+            b"/OpenAction << /S /GoToR /F << /Type /Filespec /F (b.pdf) /EF << >> >> /D [0 /Fit] >>",
+            b"",
+            id="file-specification-with-no-embedded-file",
+        ),
     ],
 )
 def test_an_empty_container_of_active_content_does_nothing(catalog: bytes, page: bytes) -> None:
@@ -855,7 +875,9 @@ def test_measure_page_of_a_uniform_page_has_no_contrast_and_no_sharpness() -> No
     report = inspect_document(documents.jpeg_bytes(1, 1), LIMITS)
 
     assert outcomes(report) == expect(
-        SCAN_RULES, image_resolution="image.too_small", image_contrast="image.low_contrast",
+        SCAN_RULES,
+        image_resolution="image.too_small",
+        image_contrast="image.low_contrast",
         image_sharpness="image.blurry",
     )
 

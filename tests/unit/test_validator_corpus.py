@@ -61,8 +61,11 @@ def unclear(rules: list[str], **codes: str) -> Verdict:
     return Verdict("fail", tuple((rule, failing.get(rule)) for rule in rules))
 
 
-BLANK_PAGE = {"image_exposure": "image.too_bright", "image_contrast": "image.low_contrast",
-              "image_sharpness": "image.blurry"}
+BLANK_PAGE = {
+    "image_exposure": "image.too_bright",
+    "image_contrast": "image.low_contrast",
+    "image_sharpness": "image.blurry",
+}
 ACTIVE = refused("file.pdf_active_content")
 CORRUPT = refused("file.corrupt")
 ENCRYPTED = refused("file.pdf_encrypted")
@@ -195,17 +198,25 @@ CORPUS: dict[str, tuple[Callable[[], bytes], Verdict]] = {
     "jpeg-signature-only": (lambda: b"\xff\xd8\xff", CORRUPT),
     "jpeg-decompression-bomb": (documents.jpeg_bomb_bytes, refused("file.image_too_large")),
     "jpeg-out-of-focus": (lambda: documents.blurred_jpeg_bytes(4), unclear(SCAN, image_sharpness="image.blurry")),
-    "jpeg-one-pixel": (lambda: documents.jpeg_bytes(1, 1), unclear(
-        SCAN, image_resolution="image.too_small", image_contrast="image.low_contrast", image_sharpness="image.blurry"
-    )),
+    "jpeg-one-pixel": (
+        lambda: documents.jpeg_bytes(1, 1),
+        unclear(
+            SCAN,
+            image_resolution="image.too_small",
+            image_contrast="image.low_contrast",
+            image_sharpness="image.blurry",
+        ),
+    ),
     # --- PDF: broken ----------------------------------------------------------------------------
     "pdf-header-only": (lambda: b"%PDF-1.7\n", CORRUPT),
     "pdf-header-then-garbage": (documents.garbage_pdf_bytes, CORRUPT),
     "pdf-truncated-at-10-percent": (lambda: documents.truncated_pdf_bytes(0.1), CORRUPT),
     "pdf-truncated-at-90-percent": (lambda: documents.truncated_pdf_bytes(0.9), CORRUPT),
     "pdf-object-streams-truncated": (lambda: raw_pdf_bytes(cross_reference="stream")[:-60], CORRUPT),
-    "pdf-nested-deeper-than-any-reader-goes": (lambda: raw_pdf_bytes(b"/PieceInfo " + b"[" * 5000 + b"]" * 5000),
-                                               CORRUPT),
+    "pdf-nested-deeper-than-any-reader-goes": (
+        lambda: raw_pdf_bytes(b"/PieceInfo " + b"[" * 5000 + b"]" * 5000),
+        CORRUPT,
+    ),
     "pdf-with-wrong-xref-offsets": (wrong_xref_offsets, accepted(TEXT)),
     "pdf-without-pages": (documents.empty_pdf_bytes, refused("file.pdf_page_count")),
     "pdf-with-21-pages": (lambda: documents.pdf_bytes(21), refused("file.pdf_page_count")),
@@ -226,14 +237,17 @@ CORPUS: dict[str, tuple[Callable[[], bytes], Verdict]] = {
     "pdf-filled-form-checkbox-state-s": (documents.form_pdf_bytes, accepted(TEXT)),
     "pdf-navigation-only": (documents.pdf_with_navigation_bytes, accepted(TEXT)),
     "pdf-goto-actions-in-a-cycle": (
-        lambda: raw_pdf_bytes(b"/OpenAction 6 0 R", objects=[
-            b"<< /S /GoTo /D [3 0 R /Fit] /Next 7 0 R >>", b"<< /S /GoTo /D [3 0 R /Fit] /Next [6 0 R] >>"
-        ]),
+        lambda: raw_pdf_bytes(
+            b"/OpenAction 6 0 R",
+            objects=[b"<< /S /GoTo /D [3 0 R /Fit] /Next 7 0 R >>", b"<< /S /GoTo /D [3 0 R /Fit] /Next [6 0 R] >>"],
+        ),
         accepted(TEXT),
     ),
     "pdf-references-to-missing-objects": (lambda: raw_pdf_bytes(b"/Names 97 0 R /AcroForm 98 0 R"), accepted(TEXT)),
-    "pdf-incremental-update-adding-a-comment": (lambda: incremental_update(documents.pdf_bytes(), add_comment),
-                                                accepted(TEXT)),
+    "pdf-incremental-update-adding-a-comment": (
+        lambda: incremental_update(documents.pdf_bytes(), add_comment),
+        accepted(TEXT),
+    ),
     "pdf-incremental-update-removing-a-script": (
         lambda: incremental_update(documents.scripted_pdf_bytes("open_action_javascript"), remove_open_action),
         accepted(TEXT),
@@ -247,20 +261,32 @@ CORPUS: dict[str, tuple[Callable[[], bytes], Verdict]] = {
     "pdf-scan-black-and-white-ccitt": (lambda: scan_as_pdf("1"), accepted(SCAN)),
     "pdf-scan-greyscale": (lambda: scan_as_pdf("L"), accepted(SCAN)),
     "pdf-scan-out-of-focus": (documents.blurred_scanned_pdf_bytes, unclear(SCAN, image_sharpness="image.blurry")),
-    "pdf-scan-too-small": (lambda: documents.scanned_pdf_bytes(500, 707, dpi=60),
-                           unclear(SCAN, image_resolution="image.too_small")),
-    "pdf-scan-too-small-with-ocr-text": (lambda: documents.ocr_scanned_pdf_bytes(500, 707, dpi=60),
-                                         unclear(TEXT, image_resolution="image.too_small")),
+    "pdf-scan-too-small": (
+        lambda: documents.scanned_pdf_bytes(500, 707, dpi=60),
+        unclear(SCAN, image_resolution="image.too_small"),
+    ),
+    "pdf-scan-too-small-with-ocr-text": (
+        lambda: documents.ocr_scanned_pdf_bytes(500, 707, dpi=60),
+        unclear(TEXT, image_resolution="image.too_small"),
+    ),
     # --- PDF: a text layer over a page that shows nothing ---------------------------------------
     "pdf-blank-page": (documents.blank_pdf_bytes, unclear(SCAN, **BLANK_PAGE)),
-    "pdf-invisible-text-render-mode-3": (lambda: documents.invisible_text_pdf_bytes("render_mode_3"),
-                                         unclear(TEXT, **BLANK_PAGE)),
-    "pdf-invisible-text-clipping-only": (lambda: documents.invisible_text_pdf_bytes("clipping_only"),
-                                         unclear(TEXT, **BLANK_PAGE)),
-    "pdf-white-text-on-white": (lambda: documents.invisible_text_pdf_bytes("white_on_white"),
-                                unclear(TEXT, **BLANK_PAGE)),
-    "pdf-font-without-glyphs": (lambda: documents.invisible_text_pdf_bytes("font_without_glyphs"),
-                                unclear(TEXT, **BLANK_PAGE)),
+    "pdf-invisible-text-render-mode-3": (
+        lambda: documents.invisible_text_pdf_bytes("render_mode_3"),
+        unclear(TEXT, **BLANK_PAGE),
+    ),
+    "pdf-invisible-text-clipping-only": (
+        lambda: documents.invisible_text_pdf_bytes("clipping_only"),
+        unclear(TEXT, **BLANK_PAGE),
+    ),
+    "pdf-white-text-on-white": (
+        lambda: documents.invisible_text_pdf_bytes("white_on_white"),
+        unclear(TEXT, **BLANK_PAGE),
+    ),
+    "pdf-font-without-glyphs": (
+        lambda: documents.invisible_text_pdf_bytes("font_without_glyphs"),
+        unclear(TEXT, **BLANK_PAGE),
+    ),
     "pdf-text-off-the-page": (lambda: documents.invisible_text_pdf_bytes("off_the_page"), unclear(SCAN, **BLANK_PAGE)),
     # --- PDF: scripts, launches, files carried --------------------------------------------------
     **{
@@ -270,41 +296,59 @@ CORPUS: dict[str, tuple[Callable[[], bytes], Verdict]] = {
     "pdf-filled-form-with-embedded-file": (lambda: documents.form_pdf_bytes("embedded_file"), ACTIVE),
     "pdf-filled-form-with-field-script": (lambda: documents.form_pdf_bytes("form_field_javascript"), ACTIVE),
     "pdf-script-in-an-object-stream": (
-        lambda: raw_pdf_bytes(b"/OpenAction 6 0 R", objects=[SCRIPT_ACTION], cross_reference="stream"), ACTIVE
+        lambda: raw_pdf_bytes(b"/OpenAction 6 0 R", objects=[SCRIPT_ACTION], cross_reference="stream"),
+        ACTIVE,
     ),
     "pdf-script-added-by-incremental-update": (
-        lambda: incremental_update(documents.pdf_bytes(), add_open_action_script), ACTIVE
+        lambda: incremental_update(documents.pdf_bytes(), add_open_action_script),
+        ACTIVE,
     ),
     "pdf-script-at-the-end-of-an-action-cycle": (
-        lambda: raw_pdf_bytes(b"/OpenAction 6 0 R", objects=[
-            b"<< /S /GoTo /D [3 0 R /Fit] /Next 7 0 R >>", b"<< /S /GoTo /D [3 0 R /Fit] /Next [6 0 R 8 0 R] >>",
-            SCRIPT_ACTION,
-        ]),
+        lambda: raw_pdf_bytes(
+            b"/OpenAction 6 0 R",
+            objects=[
+                b"<< /S /GoTo /D [3 0 R /Fit] /Next 7 0 R >>",
+                b"<< /S /GoTo /D [3 0 R /Fit] /Next [6 0 R 8 0 R] >>",
+                SCRIPT_ACTION,
+            ],
+        ),
         ACTIVE,
     ),
     "pdf-script-as-a-stream": (
         lambda: raw_pdf_bytes(b"/OpenAction << /S /JavaScript /JS 6 0 R >>", objects=[RawStream(b"", b"app.alert(1)")]),
         ACTIVE,
     ),
-    "pdf-launch-spelled-with-name-escapes": (lambda: raw_pdf_bytes(b"/OpenAction << /S /L#61unch /F (cmd.exe) >>"),
-                                             ACTIVE),
-    "pdf-document-will-close-script": (lambda: raw_pdf_bytes(b"/AA << /WC " + SCRIPT_ACTION + b" >>"), ACTIVE),
-    "pdf-annotation-triggers": (
-        lambda: raw_pdf_bytes(page=b"/Annots [6 0 R]", objects=[
-            b"<< /Type /Annot /Subtype /Widget /Rect [0 0 10 10] /AA << /E << /S /URI /URI (https://x.test) >> >> >>"
-        ]),
+    "pdf-launch-spelled-with-name-escapes": (
+        lambda: raw_pdf_bytes(b"/OpenAction << /S /L#61unch /F (cmd.exe) >>"),
         ACTIVE,
     ),
-    "pdf-go-to-embedded-document": (lambda: raw_pdf_bytes(b"/OpenAction << /S /GoToE /T << /R /C /N (a) >> >>"),
-                                    ACTIVE),
+    "pdf-document-will-close-script": (lambda: raw_pdf_bytes(b"/AA << /WC " + SCRIPT_ACTION + b" >>"), ACTIVE),
+    "pdf-annotation-triggers": (
+        lambda: raw_pdf_bytes(
+            page=b"/Annots [6 0 R]",
+            objects=[
+                b"<< /Type /Annot /Subtype /Widget /Rect [0 0 10 10] /AA << /E << /S /URI /URI (https://x.test) >> >> >>"
+            ],
+        ),
+        ACTIVE,
+    ),
+    "pdf-go-to-embedded-document": (
+        lambda: raw_pdf_bytes(b"/OpenAction << /S /GoToE /T << /R /C /N (a) >> >>"),
+        ACTIVE,
+    ),
     "pdf-import-data": (lambda: raw_pdf_bytes(b"/OpenAction << /S /ImportData /F (data.fdf) >>"), ACTIVE),
-    "pdf-xfa-form": (lambda: raw_pdf_bytes(b"/AcroForm << /Fields [] /XFA 6 0 R >>",
-                                           objects=[RawStream(b"", b"<xdp:xdp/>")]), ACTIVE),
+    "pdf-xfa-form": (
+        lambda: raw_pdf_bytes(b"/AcroForm << /Fields [] /XFA 6 0 R >>", objects=[RawStream(b"", b"<xdp:xdp/>")]),
+        ACTIVE,
+    ),
     "pdf-associated-file": (
-        lambda: raw_pdf_bytes(b"/AF [6 0 R]", objects=[
-            b"<< /Type /Filespec /F (data.exe) /EF << /F 7 0 R >> /AFRelationship /Data >>",
-            RawStream(b"/Type /EmbeddedFile", b"MZ"),
-        ]),
+        lambda: raw_pdf_bytes(
+            b"/AF [6 0 R]",
+            objects=[
+                b"<< /Type /Filespec /F (data.exe) /EF << /F 7 0 R >> /AFRelationship /Data >>",
+                RawStream(b"/Type /EmbeddedFile", b"MZ"),
+            ],
+        ),
         ACTIVE,
     ),
 }

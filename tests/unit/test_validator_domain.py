@@ -25,8 +25,13 @@ TODAY = date(2026, 11, 25)
 
 
 def cert(**changes: object) -> CertificateMetadata:
-    base = {"name": "Basic Life Support", "obtained_on": date(2025, 3, 14), "institution": "Saudi Heart Association",
-            "specialty": "Nursing", "degree": "Course"}
+    base = {
+        "name": "Basic Life Support",
+        "obtained_on": date(2025, 3, 14),
+        "institution": "Saudi Heart Association",
+        "specialty": "Nursing",
+        "degree": "Course",
+    }
     return CertificateMetadata.model_validate({**base, **changes})
 
 
@@ -39,12 +44,18 @@ def test_sound_metadata_passes() -> None:
 
 
 def test_a_date_in_the_future_is_refused_today_is_not() -> None:
-    assert outcomes(metadata_findings(cert(obtained_on=date(2026, 11, 26)), TODAY))["metadata.date"] == "metadata.date_in_future"
+    assert (
+        outcomes(metadata_findings(cert(obtained_on=date(2026, 11, 26)), TODAY))["metadata.date"]
+        == "metadata.date_in_future"
+    )
     assert outcomes(metadata_findings(cert(obtained_on=TODAY), TODAY))["metadata.date"] is None
 
 
 def test_an_implausibly_old_date_is_refused() -> None:
-    assert outcomes(metadata_findings(cert(obtained_on=date(1921, 1, 1)), TODAY))["metadata.date"] == "metadata.date_implausible"
+    assert (
+        outcomes(metadata_findings(cert(obtained_on=date(1921, 1, 1)), TODAY))["metadata.date"]
+        == "metadata.date_implausible"
+    )
 
 
 def test_fields_made_only_of_punctuation_count_as_missing() -> None:
@@ -106,8 +117,15 @@ def test_a_page_with_detail_has_a_page_hash(make) -> None:
 
 def test_two_different_sparse_pages_are_not_duplicates() -> None:
     # Their difference hashes lie within the default distance of each other (mostly zeros).
-    first, second = (fingerprint(f"s{seed}", sha=f"{seed}" * 64, key=f"cert {seed}|issuer|2025-01-01",
-                                 hashed=page_hash(shown(sparse_scan(seed)))) for seed in (1, 2))
+    first, second = (
+        fingerprint(
+            f"s{seed}",
+            sha=f"{seed}" * 64,
+            key=f"cert {seed}|issuer|2025-01-01",
+            hashed=page_hash(shown(sparse_scan(seed))),
+        )
+        for seed in (1, 2)
+    )
     assert duplicate_findings(second, [first], max_hash_distance=6)[0].outcome == "pass"
 
 
@@ -131,7 +149,9 @@ def test_the_same_scan_as_a_jpeg_and_inside_a_pdf_is_the_same_page() -> None:
     assert (finding.code, finding.evidence) == ("duplicate.pending_page", "old")
 
 
-def fingerprint(submission_id: str, sha: str = "a" * 64, key: str | None = None, hashed: str | None = None) -> Fingerprint:
+def fingerprint(
+    submission_id: str, sha: str = "a" * 64, key: str | None = None, hashed: str | None = None
+) -> Fingerprint:
     return Fingerprint(submission_id, sha, key or certificate_key(cert()), hashed)
 
 

@@ -130,8 +130,23 @@ def test_the_fuzz_corpus_is_valid(index: int) -> None:
 
 # Names and keys that make nothing happen by themselves (the active ones are left out).
 HARMLESS_NAMES = [
-    "/GoTo", "/URI", "/Named", "/GoToR", "/P", "/S", "/Off", "/Yes", "/Transparency", "/D", "/Link", "/Widget",
-    "/Annot", "/Action", "/StructElem", "/Luminosity", "/Frobnicate",
+    "/GoTo",
+    "/URI",
+    "/Named",
+    "/GoToR",
+    "/P",
+    "/S",
+    "/Off",
+    "/Yes",
+    "/Transparency",
+    "/D",
+    "/Link",
+    "/Widget",
+    "/Annot",
+    "/Action",
+    "/StructElem",
+    "/Luminosity",
+    "/Frobnicate",
 ]
 KEYS = ["/S", "/A", "/Next", "/PA", "/AP", "/N", "/D", "/Type", "/Subtype", "/K", "/P", "/BS", "/Names", "/Kids", "/F"]
 FIRST_EXTRA = 6  # raw_pdf_bytes numbers the objects it is given from 6
@@ -229,5 +244,7 @@ def test_an_action_that_runs_something_is_found_wherever_an_action_belongs(graph
     report = inspect_document(graph_pdf(graph), LIMITS)
 
     assert [(finding.rule, finding.code) for finding in report.findings] == [
-        ("file.size", None), ("file.type", None), ("file.parse", "file.pdf_active_content")
+        ("file.size", None),
+        ("file.type", None),
+        ("file.parse", "file.pdf_active_content"),
     ]

@@ -52,8 +52,9 @@ class FakeValidatorStore:
             who, fingerprint, _ = self.fingerprints[submission_id]
             self.fingerprints[submission_id] = (who, fingerprint, False)
 
-    async def save_result(self, submission_id: str, findings: list[Any], passed: bool, at: datetime,
-                          session: Any) -> None:
+    async def save_result(
+        self, submission_id: str, findings: list[Any], passed: bool, at: datetime, session: Any
+    ) -> None:
         self.results[submission_id] = (findings, passed)
 
 
@@ -69,22 +70,44 @@ class FakeFiles:
 
 @pytest.fixture
 def inspection() -> Inspection:
-    return Inspection(FakeUnitOfWork(), FakeValidatorStore(), FakeFiles(), CheckLimits.from_settings(SETTINGS),  # type: ignore[arg-type]
-                      SETTINGS)
+    return Inspection(
+        FakeUnitOfWork(),
+        FakeValidatorStore(),
+        FakeFiles(),
+        CheckLimits.from_settings(SETTINGS),  # type: ignore[arg-type]
+        SETTINGS,
+    )
 
 
-def received(inspection: Inspection, submission_id: str, data: bytes | None, *, practitioner: str = "p-1",
-             kind: SubmissionKind = SubmissionKind.CERTIFICATE) -> SubmissionReceived:
+def received(
+    inspection: Inspection,
+    submission_id: str,
+    data: bytes | None,
+    *,
+    practitioner: str = "p-1",
+    kind: SubmissionKind = SubmissionKind.CERTIFICATE,
+) -> SubmissionReceived:
     file_id = f"file-{submission_id}"
     if data is not None:
         inspection.files.files[file_id] = data  # type: ignore[attr-defined]
     return SubmissionReceived(
-        submission_id=submission_id, kind=kind,
+        submission_id=submission_id,
+        kind=kind,
         practitioner=PractitionerRef(id=practitioner, name="Sara Al-Harbi", email="sara@example.sa"),
-        certificate=CertificateMetadata(name="BLS", obtained_on=date(2025, 3, 14), institution="Saudi Heart Association",
-                                        specialty="Nursing", degree="Course"),
-        file=StoredFile(file_id=file_id, filename="scan.jpg", size=len(data or b""),
-                        sha256=hashlib.sha256(data or b"").hexdigest(), content_type="image/jpeg"),
+        certificate=CertificateMetadata(
+            name="BLS",
+            obtained_on=date(2025, 3, 14),
+            institution="Saudi Heart Association",
+            specialty="Nursing",
+            degree="Course",
+        ),
+        file=StoredFile(
+            file_id=file_id,
+            filename="scan.jpg",
+            size=len(data or b""),
+            sha256=hashlib.sha256(data or b"").hexdigest(),
+            content_type="image/jpeg",
+        ),
         received_at=AT,
     )
 
@@ -112,7 +135,9 @@ async def test_a_broken_scan_and_a_missing_file_are_rejected_with_their_codes(in
     await inspection.check(received(inspection, "s-2", None), ce(topics.SUBMISSION_RECEIVED))
     rejected = inspection.uow.outbox.of(topics.SUBMISSION_REJECTED)  # type: ignore[attr-defined]
     assert [(r.submission_id, {f.code for f in r.findings if f.outcome == "fail"}) for r in rejected] == [
-        ("s-1", {"file.corrupt"}), ("s-2", {"file.missing"})]
+        ("s-1", {"file.corrupt"}),
+        ("s-2", {"file.missing"}),
+    ]
 
 
 async def test_the_same_file_is_refused_while_one_is_pending_and_accepted_once_it_is_decided(
@@ -121,16 +146,27 @@ async def test_the_same_file_is_refused_while_one_is_pending_and_accepted_once_i
     scan = jpeg_bytes(seed=2)
     await inspection.check(received(inspection, "s-1", scan), ce(topics.SUBMISSION_RECEIVED))
     await inspection.check(received(inspection, "s-2", scan), ce(topics.SUBMISSION_RECEIVED))
-    decided = ReviewDecided(submission_id="s-1", review_id="s-1", kind=SubmissionKind.CERTIFICATE,
-                            practitioner=received(inspection, "s-1", scan).practitioner, decision=Decision.APPROVE,
-                            reviewer_id="r-1", decided_at=AT)
+    decided = ReviewDecided(
+        submission_id="s-1",
+        review_id="s-1",
+        kind=SubmissionKind.CERTIFICATE,
+        practitioner=received(inspection, "s-1", scan).practitioner,
+        decision=Decision.APPROVE,
+        reviewer_id="r-1",
+        decided_at=AT,
+    )
     await inspection.close(decided, ce(topics.REVIEW_DECIDED))
     await inspection.check(received(inspection, "s-3", scan), ce(topics.SUBMISSION_RECEIVED))
 
-    assert outcomes(inspection) == [("submission.validated", "s-1"), ("submission.rejected", "s-2"),
-                                    ("submission.validated", "s-3")]
+    assert outcomes(inspection) == [
+        ("submission.validated", "s-1"),
+        ("submission.rejected", "s-2"),
+        ("submission.validated", "s-3"),
+    ]
     refusal = inspection.uow.outbox.of(topics.SUBMISSION_REJECTED)[0]  # type: ignore[attr-defined]
-    assert [(f.code, f.evidence) for f in refusal.findings if f.outcome == "fail"] == [("duplicate.pending_file", "s-1")]
+    assert [(f.code, f.evidence) for f in refusal.findings if f.outcome == "fail"] == [
+        ("duplicate.pending_file", "s-1")
+    ]
 
 
 async def test_documents_of_a_classification_request_take_no_part_in_the_duplicate_rule(
@@ -138,8 +174,9 @@ async def test_documents_of_a_classification_request_take_no_part_in_the_duplica
 ) -> None:
     scan = jpeg_bytes(seed=3)
     await inspection.check(received(inspection, "s-1", scan), ce(topics.SUBMISSION_RECEIVED))
-    await inspection.check(received(inspection, "d-1", scan, kind=SubmissionKind.CLASSIFICATION_DOCUMENT),
-                           ce(topics.SUBMISSION_RECEIVED))
+    await inspection.check(
+        received(inspection, "d-1", scan, kind=SubmissionKind.CLASSIFICATION_DOCUMENT), ce(topics.SUBMISSION_RECEIVED)
+    )
     assert outcomes(inspection) == [("submission.validated", "s-1"), ("submission.validated", "d-1")]
     assert set(inspection.store.fingerprints) == {"s-1"}  # type: ignore[attr-defined]
 
@@ -151,7 +188,11 @@ async def test_the_subscriber_hands_a_received_event_to_the_inspection(inspectio
     broker.context.set_global("inspection", inspection)
     event = received(inspection, "s-9", jpeg_bytes(seed=9))
     async with TestKafkaBroker(broker) as test_broker:
-        await test_broker.publish(event.model_dump(mode="json"), topic=topics.SUBMISSION_RECEIVED.name,
-                                  key=b"s-9", headers=ce(topics.SUBMISSION_RECEIVED).to_headers())
+        await test_broker.publish(
+            event.model_dump(mode="json"),
+            topic=topics.SUBMISSION_RECEIVED.name,
+            key=b"s-9",
+            headers=ce(topics.SUBMISSION_RECEIVED).to_headers(),
+        )
         handlers.on_submission_received.mock.assert_called_once_with(event.model_dump(mode="json"))
     assert outcomes(inspection) == [("submission.validated", "s-9")]

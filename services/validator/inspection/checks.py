@@ -103,9 +103,7 @@ _ACTIVE_PDF_KEYS = frozenset({"/JS", "/XFA", "/RichMediaContent"})
 _ACTIVE_PDF_CONTAINERS = frozenset({"/AA", "/JavaScript", "/EmbeddedFiles", "/EF"})
 # Action types (the /S entry of an action) that run code, start programs or send data out of the
 # document. Plain navigation (/GoTo, /URI, a destination array as /OpenAction) stays allowed.
-_ACTIVE_PDF_ACTIONS = frozenset(
-    {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/RichMediaExecute"}
-)
+_ACTIVE_PDF_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/RichMediaExecute"})
 # Where a PDF keeps actions: the value of these keys is an action, or for /Next an array of them.
 # Only in an action is /S its type; elsewhere /S is a structure type (/S /P), a page-label style,
 # a transparency group or border style, or a checkbox's appearance state named "S" (a stream).
@@ -288,9 +286,7 @@ def _carries_zip_archive(data: bytes) -> bool:
 # --- file.parse -------------------------------------------------------------------------------
 
 
-def _read(
-    data: bytes, document_type: DocumentType | None, limits: CheckLimits
-) -> tuple[str | None, _FirstPage | None]:
+def _read(data: bytes, document_type: DocumentType | None, limits: CheckLimits) -> tuple[str | None, _FirstPage | None]:
     """(refusal code, None) or (None, the first page, measured)."""
     match document_type:
         case "jpeg":

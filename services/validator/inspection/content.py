@@ -65,7 +65,11 @@ def ocr_text(page: Image.Image, *, languages: str = "ara+eng", timeout_s: float 
     command = [binary, "stdin", "stdout", "-l", languages, "--psm", "3"]
     try:
         completed = subprocess.run(
-            command, input=_png_for_ocr(page), capture_output=True, timeout=timeout_s, env=_ocr_environment(),
+            command,
+            input=_png_for_ocr(page),
+            capture_output=True,
+            timeout=timeout_s,
+            env=_ocr_environment(),
             check=False,
         )
     except subprocess.TimeoutExpired as error:
@@ -128,14 +132,16 @@ def _resized_for_ocr(image: Image.Image) -> Image.Image:
 _TATWEEL = "\u0640"
 # Letters written several ways in Arabic (and by OCR): one spelling each. Hamza carriers (أ إ آ ؤ ئ)
 # need no entry: decomposition splits off their hamza/madda mark, which is then dropped.
-_LETTER_VARIANTS = str.maketrans({
-    "\u0671": "\u0627",  # alef wasla -> alef
-    "\u0649": "\u064a",  # alef maksura -> yeh
-    "\u0629": "\u0647",  # teh marbuta -> heh
-    "\u06cc": "\u064a",  # Farsi yeh -> Arabic yeh (Tesseract's ara model emits both)
-    "\u06a9": "\u0643",  # keheh -> kaf
-    "\u06d5": "\u0647",  # ae -> heh (what heh-with-yeh-above leaves after decomposition)
-})
+_LETTER_VARIANTS = str.maketrans(
+    {
+        "\u0671": "\u0627",  # alef wasla -> alef
+        "\u0649": "\u064a",  # alef maksura -> yeh
+        "\u0629": "\u0647",  # teh marbuta -> heh
+        "\u06cc": "\u064a",  # Farsi yeh -> Arabic yeh (Tesseract's ara model emits both)
+        "\u06a9": "\u0643",  # keheh -> kaf
+        "\u06d5": "\u0647",  # ae -> heh (what heh-with-yeh-above leaves after decomposition)
+    }
+)
 
 
 def normalize(text: str) -> str:
@@ -211,7 +217,7 @@ class _ReadableText:
     def evidence(self, start: int, end: int) -> str:
         """The original text behind normalized offsets [start, end), on one line, at most
         MAX_EVIDENCE_CHARS characters."""
-        snippet = self.original[self._origins[start]: self._origins[end - 1] + 1]
+        snippet = self.original[self._origins[start] : self._origins[end - 1] + 1]
         snippet = " ".join(snippet.split())
         if len(snippet) > MAX_EVIDENCE_CHARS:
             snippet = snippet[: MAX_EVIDENCE_CHARS - 1].rstrip() + "…"
@@ -317,11 +323,17 @@ def _weighted_score(weights: Sequence[float], matches: Sequence[_PartMatch | Non
 # --- the practitioner's name ------------------------------------------------------------------
 
 # Titles are not part of the name: "Dr. Sara" is declared, "Sara" is printed (or the reverse).
-_TITLES = frozenset(normalize(" ".join((
-    "dr doctor prof professor mr mrs ms miss eng sir dame md phd",
-    "دكتور الدكتور دكتورة الدكتورة طبيب الطبيب طبيبة الطبيبة أستاذ الأستاذ أستاذة الأستاذة",
-    "مهندس المهندس السيد السيدة",
-))).split())
+_TITLES = frozenset(
+    normalize(
+        " ".join(
+            (
+                "dr doctor prof professor mr mrs ms miss eng sir dame md phd",
+                "دكتور الدكتور دكتورة الدكتورة طبيب الطبيب طبيبة الطبيبة أستاذ الأستاذ أستاذة الأستاذة",
+                "مهندس المهندس السيد السيدة",
+            )
+        )
+    ).split()
+)
 # Particles written joined to the next part or apart ("Al-Qahtani", "AlQahtani", "Al Qahtani"):
 # glued to it so both spellings meet the joined-token comparison.
 _NAME_PARTICLES = frozenset(normalize("al el bin ibn bint abu abd abdul abdel ben بن ابن بنت أبو عبد ال").split())
@@ -366,21 +378,33 @@ def _match_name(text: _ReadableText, name: str) -> Finding:
 
 # --- the issuer -------------------------------------------------------------------------------
 
-_STOPWORDS = frozenset(normalize(" ".join((
-    "of the for and in at de des du la le les of for und der die das",
-    "في من و ل على عن",
-))).split())
+_STOPWORDS = frozenset(
+    normalize(
+        " ".join(
+            (
+                "of the for and in at de des du la le les of for und der die das",
+                "في من و ل على عن",
+            )
+        )
+    ).split()
+)
 # Words in almost every institution's name: finding only these does not show it is this issuer
 # ("King Fahad Medical City" is not "King Saud University Medical City").
-_GENERIC_INSTITUTION_WORDS = frozenset(normalize(" ".join((
-    "university college hospital hospitals medical medicine health healthcare city center centre "
-    "institute academy school ministry king saudi arabia kingdom national association society council "
-    "commission board faculty international general specialist specialized clinic clinics "
-    "sciences science training program programme department",
-    "جامعة كلية مستشفى مستشفيات مدينة طبية الطبية طب الطب صحة الصحة الصحية مركز معهد أكاديمية مدرسة وزارة "
-    "الملك الملكة المملكة العربية السعودية جمعية مجلس هيئة الهيئة الوطنية الدولية العامة التخصصي "
-    "التخصصية عيادة عيادات العلوم علوم تدريب التدريب برنامج قسم",
-))).split())
+_GENERIC_INSTITUTION_WORDS = frozenset(
+    normalize(
+        " ".join(
+            (
+                "university college hospital hospitals medical medicine health healthcare city center centre "
+                "institute academy school ministry king saudi arabia kingdom national association society council "
+                "commission board faculty international general specialist specialized clinic clinics "
+                "sciences science training program programme department",
+                "جامعة كلية مستشفى مستشفيات مدينة طبية الطبية طب الطب صحة الصحة الصحية مركز معهد أكاديمية مدرسة وزارة "
+                "الملك الملكة المملكة العربية السعودية جمعية مجلس هيئة الهيئة الوطنية الدولية العامة التخصصي "
+                "التخصصية عيادة عيادات العلوم علوم تدريب التدريب برنامج قسم",
+            )
+        )
+    ).split()
+)
 _GENERIC_WEIGHT = 0.25  # a generic word counts a quarter of a distinctive one of the same length
 _ISSUER_COVERAGE = 0.6
 
@@ -478,7 +502,7 @@ def _match_date(text: _ReadableText, declared: date) -> Finding:
 
 
 def _part_of_another_date(normalized: str, start: int, end: int) -> bool:
-    """"March 2025" inside "15 March 2025" (or "2025 03" inside "2025-03-15") is a different day,
+    """ "March 2025" inside "15 March 2025" (or "2025 03" inside "2025-03-15") is a different day,
     not a month-only statement of the declared one."""
     before = normalized[:start].split()[-2:]
     after = normalized[end:].split()[:1]

@@ -98,8 +98,9 @@ class Fingerprint:
     page_hash: str | None
 
 
-def duplicate_findings(candidate: Fingerprint, pending: Iterable[Fingerprint], max_hash_distance: int,
-                       replaces: str | None = None) -> list[Finding]:
+def duplicate_findings(
+    candidate: Fingerprint, pending: Iterable[Fingerprint], max_hash_distance: int, replaces: str | None = None
+) -> list[Finding]:
     """One finding: refused with the pending submission's id when the same file, the same
     certificate or a near-identical first page is already under review for this practitioner.
     A resubmission may look like the version it `replaces`: the reviewer's "request changes"

@@ -45,8 +45,9 @@ from services.validator.inspection.rules import (
 from services.validator.inspection.store import ValidatorStore
 
 
-def examine(data: bytes, event: SubmissionReceived, limits: CheckLimits,
-            settings: Settings) -> tuple[list[Finding], str | None]:
+def examine(
+    data: bytes, event: SubmissionReceived, limits: CheckLimits, settings: Settings
+) -> tuple[list[Finding], str | None]:
     """The CPU-bound part (decode, clarity, OCR): the findings and the page's perceptual hash."""
     report: DocumentReport = inspect_document(data, limits)
     findings = list(report.findings)
@@ -54,28 +55,45 @@ def examine(data: bytes, event: SubmissionReceived, limits: CheckLimits,
     findings += metadata_findings(event.certificate, today_in_riyadh())
     if passed(report.findings):
         findings += content_findings(
-            report.page, report.text_layer,
-            name=event.practitioner.name, issuer=event.certificate.institution,
-            obtained_on=event.certificate.obtained_on, languages=settings.ocr_languages,
-            timeout_s=settings.ocr_timeout_s, ocr_enabled=settings.ocr_enabled,
+            report.page,
+            report.text_layer,
+            name=event.practitioner.name,
+            issuer=event.certificate.institution,
+            obtained_on=event.certificate.obtained_on,
+            languages=settings.ocr_languages,
+            timeout_s=settings.ocr_timeout_s,
+            ocr_enabled=settings.ocr_enabled,
         )
     return findings, page_hash(report.page) if report.page is not None else None
 
 
-def outcome_of(event: SubmissionReceived, verdict: list[Finding],
-               at: datetime) -> SubmissionValidated | SubmissionRejected:
+def outcome_of(
+    event: SubmissionReceived, verdict: list[Finding], at: datetime
+) -> SubmissionValidated | SubmissionRejected:
     if passed(verdict):
         return SubmissionValidated(
-            submission_id=event.submission_id, kind=event.kind, practitioner=event.practitioner,
+            submission_id=event.submission_id,
+            kind=event.kind,
+            practitioner=event.practitioner,
             # A resubmission stays linked to the version the reviewer sent back.
-            version=event.version, previous_submission_id=event.previous_submission_id,
+            version=event.version,
+            previous_submission_id=event.previous_submission_id,
             # A classification document stays tied to its request and its place in it.
-            request_id=event.request_id, document_type=event.document_type,
-            certificate=event.certificate, file=event.file, findings=verdict, validated_at=at,
+            request_id=event.request_id,
+            document_type=event.document_type,
+            certificate=event.certificate,
+            file=event.file,
+            findings=verdict,
+            validated_at=at,
         )
     return SubmissionRejected(
-        submission_id=event.submission_id, kind=event.kind, practitioner=event.practitioner,
-        request_id=event.request_id, document_type=event.document_type, findings=verdict, rejected_at=at,
+        submission_id=event.submission_id,
+        kind=event.kind,
+        practitioner=event.practitioner,
+        request_id=event.request_id,
+        document_type=event.document_type,
+        findings=verdict,
+        rejected_at=at,
     )
 
 
@@ -92,8 +110,9 @@ class Inspection:
         try:
             data = await self.files.get(event.file.file_id)
         except NoFile:
-            findings = [Finding(rule="file.present", outcome="fail", code="file.missing",
-                                message=localized("file.missing"))]
+            findings = [
+                Finding(rule="file.present", outcome="fail", code="file.missing", message=localized("file.missing"))
+            ]
             hashed = None
         else:
             findings, hashed = await asyncio.to_thread(examine, data, event, self.limits, self.settings)
@@ -108,8 +127,12 @@ class Inspection:
             verdict = findings
             if checks_duplicates:
                 pending = await self.store.pending_fingerprints(event.practitioner.id, session)
-                verdict = findings + duplicate_findings(fingerprint, pending, self.settings.duplicate_max_hash_distance,
-                                                        replaces=event.previous_submission_id)
+                verdict = findings + duplicate_findings(
+                    fingerprint,
+                    pending,
+                    self.settings.duplicate_max_hash_distance,
+                    replaces=event.previous_submission_id,
+                )
             at = now()
             outcome = outcome_of(event, verdict, at)
             validated = isinstance(outcome, SubmissionValidated)

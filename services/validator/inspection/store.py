@@ -33,15 +33,18 @@ class ValidatorStore:
         docs = await self.fingerprints.find(
             {"practitioner_id": practitioner_id, "pending": True}, session=session
         ).to_list()
-        return [
-            Fingerprint(d["_id"], d["sha256"], d["certificate_key"], d.get("page_hash")) for d in docs
-        ]
+        return [Fingerprint(d["_id"], d["sha256"], d["certificate_key"], d.get("page_hash")) for d in docs]
 
     async def add_pending(self, practitioner_id: str, fingerprint: Fingerprint, session: AsyncClientSession) -> None:
         await self.fingerprints.replace_one(
             {"_id": fingerprint.submission_id},
-            {"practitioner_id": practitioner_id, "sha256": fingerprint.sha256,
-             "certificate_key": fingerprint.certificate_key, "page_hash": fingerprint.page_hash, "pending": True},
+            {
+                "practitioner_id": practitioner_id,
+                "sha256": fingerprint.sha256,
+                "certificate_key": fingerprint.certificate_key,
+                "page_hash": fingerprint.page_hash,
+                "pending": True,
+            },
             upsert=True,
             session=session,
         )
