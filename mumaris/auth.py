@@ -237,7 +237,7 @@ class RevokedSessions:
             await asyncio.sleep(self.poll_s)
             try:
                 await self.refresh()
-            except Exception as exc:  # noqa: BLE001 (the database away: keep trying; check() fails closed)
+            except Exception as exc:
                 if not failing:  # one line per outage, not one a second
                     log.warning("revoked sessions cannot be read (%r); retrying every %.1fs", exc, self.poll_s)
                 failing = True

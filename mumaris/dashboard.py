@@ -72,8 +72,8 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
                 "HTTP p95 by route",
                 (
                     (
-                        f"histogram_quantile(0.95, sum by (le, route) (rate(mumaris_http_request_duration_seconds_bucket"
-                        f'{{service="intake"}}{RATE})))',
+                        "histogram_quantile(0.95, sum by (le, route) (rate("
+                        f'mumaris_http_request_duration_seconds_bucket{{service="intake"}}{RATE})))',
                         "{{route}}",
                     ),
                 ),

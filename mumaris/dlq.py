@@ -66,7 +66,7 @@ async def _read(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) ->
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    await consumer._client.force_metadata_update()  # noqa: SLF001 (a fresh client may lack the topic's metadata)
+    await consumer._client.force_metadata_update()
     return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
 
 

@@ -12,6 +12,7 @@ Delivery policy, for every subscriber:
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -430,10 +431,8 @@ class HealingProducer:
         producer, self._producer = self._producer, None
         if producer is None:
             return
-        try:
+        with contextlib.suppress(Exception):  # the broker is away: what is queued stays with its callers
             await asyncio.wait_for(producer.flush(), 5.0)
-        except Exception:  # noqa: BLE001 - the broker is away: what is queued stays with its callers
-            pass
         await _discard(producer)
 
 
@@ -441,8 +440,8 @@ async def _discard(producer: AIOKafkaProducer) -> None:
     """Stop a producer without waiting on a broker that is gone. aiokafka's `stop()` flushes first,
     which never ends while the broker is away, so its queued and in-flight batches are failed
     beforehand (the accumulator's own `fail_all`, what aiokafka itself does when its sender dies)."""
-    producer._message_accumulator.fail_all(KafkaError("producer discarded"))  # noqa: SLF001
+    producer._message_accumulator.fail_all(KafkaError("producer discarded"))
     try:
         await asyncio.wait_for(producer.stop(), 5.0)
-    except Exception:  # noqa: BLE001 - a producer being discarded may fail in any way
+    except Exception:
         log.debug("a discarded producer did not stop cleanly", exc_info=True)

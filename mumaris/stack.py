@@ -727,7 +727,7 @@ class LocalStack:
                     with _quiet_aiokafka():
                         if _run_blocking(lambda: _kafka_broker_count(bootstrap)) > 0:
                             return
-                except (KafkaError, OSError, asyncio.TimeoutError):
+                except (TimeoutError, KafkaError, OSError):
                     pass  # listening, but not serving metadata yet
             self._fail_if_late(deadline, "Kafka broker", self.kafka_log)
             time.sleep(0.2)

@@ -266,10 +266,10 @@ class _GatewayHandler(BaseHTTPRequestHandler):
     api_key: str | None
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet, and the bodies carry OTP codes anyway
 
-    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
@@ -363,12 +363,12 @@ class MailCatcher:
 
     async def handle_EHLO(
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
-    ) -> list[str]:  # noqa: N802 (aiosmtpd hook)
+    ) -> list[str]:
         await self._hang_while_told()
         session.host_name = hostname
         return responses
 
-    async def handle_HELO(self, server: Any, session: Any, envelope: Any, hostname: str) -> str:  # noqa: N802 (aiosmtpd hook)
+    async def handle_HELO(self, server: Any, session: Any, envelope: Any, hostname: str) -> str:
         await self._hang_while_told()
         session.host_name = hostname
         return f"250 {server.hostname}"
@@ -377,10 +377,10 @@ class MailCatcher:
         if self._answering.is_set():
             return
         self.hung_sessions += 1
-        while not self._answering.is_set():
+        while not self._answering.is_set():  # noqa: ASYNC110 - a threading.Event, set from the test's thread
             await asyncio.sleep(0.05)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         return "250 OK"
 

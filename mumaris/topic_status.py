@@ -40,7 +40,7 @@ async def topic_status(bootstrap: str, topics: list[str]) -> list[TopicStatus]:
         wanted = [name for name in topics if name in existing]
         partitions = {name: sorted(consumer.partitions_for_topic(name) or ()) for name in wanted}
         if any(not p for p in partitions.values()):  # metadata not loaded yet for some topic
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - aiokafka has no public refresh
+            await consumer._client.force_metadata_update()
             partitions = {name: sorted(consumer.partitions_for_topic(name) or ()) for name in wanted}
         all_partitions = [TopicPartition(name, p) for name, ps in partitions.items() for p in ps]
         ends = await consumer.end_offsets(all_partitions) if all_partitions else {}

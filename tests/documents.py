@@ -549,11 +549,38 @@ def _tone(image: Image.Image, *, pivot: int, gain: float) -> Image.Image:
     return image.point(lambda level: round(pivot + (level - pivot) * gain))
 
 
-_CERTIFICATE_WORDS = (
-    "certificate attendance practitioner infection control course university riyadh nursing specialty"
-    " commission health hours credit program completed successfully training professional education"
-    " registration classification hospital medical clinical department director signature date issued"
-).split()
+_CERTIFICATE_WORDS = [
+    "certificate",
+    "attendance",
+    "practitioner",
+    "infection",
+    "control",
+    "course",
+    "university",
+    "riyadh",
+    "nursing",
+    "specialty",
+    "commission",
+    "health",
+    "hours",
+    "credit",
+    "program",
+    "completed",
+    "successfully",
+    "training",
+    "professional",
+    "education",
+    "registration",
+    "classification",
+    "hospital",
+    "medical",
+    "clinical",
+    "department",
+    "director",
+    "signature",
+    "date",
+    "issued",
+]
 
 
 def _text_certificate_lines(lines: int, seed: int) -> list[str]:

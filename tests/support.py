@@ -65,7 +65,7 @@ async def read_all(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, byt
     try:
         partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or set())]
         if not partitions:
-            await consumer._client.force_metadata_update()  # noqa: SLF001 (first call may lack metadata)
+            await consumer._client.force_metadata_update()
             partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or set())]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)

@@ -189,7 +189,7 @@ class CertificateFeed:
         for record in records:
             try:
                 decoded.append((record, decode_record(record)))
-            except Exception as exc:  # noqa: BLE001 (whatever is wrong with one record is its own problem)
+            except Exception as exc:
                 dead.append(
                     DeadRecord(record, "invalid_event" if isinstance(exc, NOT_RETRYABLE) else "unparseable", exc, 1)
                 )
@@ -200,7 +200,7 @@ class CertificateFeed:
             try:
                 outcome = await self.apply([item for _, item in decoded])
                 break
-            except Exception as exc:  # noqa: BLE001 (database or GridFS away, a race lost: try the batch again)
+            except Exception as exc:
                 if attempt >= self.attempts:
                     dead += [DeadRecord(record, "retries_exhausted", exc, attempt) for record, _ in decoded]
                     break
@@ -348,7 +348,7 @@ class CertificateFeed:
             return
         try:
             landed = await self.store.received_keys(list(set(fetched.values())))
-        except Exception:  # noqa: BLE001 (the database is away: keep the files rather than guess)
+        except Exception:
             return
         await self.documents.discard(file_id for file_id, key in fetched.items() if key not in landed)
 

@@ -136,5 +136,5 @@ class FeedDocuments:
         for file_id in file_ids:
             try:
                 await self.files.delete(file_id)
-            except Exception:  # noqa: BLE001 (an orphan file is harmless; the batch must go on)
+            except Exception:
                 log.warning("could not delete unused feed file %s", file_id)

@@ -144,7 +144,7 @@ async def run_feed(info: StackInfo, intake: str, records: int, file_ids: list[st
     received = topics.SUBMISSION_RECEIVED.name
     watcher = AIOKafkaConsumer(bootstrap_servers=info.kafka_bootstrap)
     await watcher.start()
-    await watcher._client.force_metadata_update()  # noqa: SLF001 (partitions of topics it does not subscribe to)
+    await watcher._client.force_metadata_update()
     before = await end_offsets_total(watcher, received)
     result: dict[str, float] = {"record_bytes": sum(map(len, values)) / records}
     try:

@@ -374,7 +374,8 @@ async def test_a_reviewer_created_by_operations_signs_in_and_only_staff_reach_th
     import sys
 
     email = f"{unique('rev')}@scfhs.gov.sa"
-    created = subprocess.run(
+    created = await asyncio.to_thread(
+        subprocess.run,
         [
             sys.executable,
             "-m",

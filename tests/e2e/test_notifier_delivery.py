@@ -388,7 +388,7 @@ async def test_the_fee_journey_reaches_the_mailbox_the_phone_and_the_inbox_in_th
         assert detail in text
     assert (
         "14:05 بتوقيت الرياض"
-        in [m for m in notifier.mail.messages if m["To"] == who.email][0]
+        in next(m for m in notifier.mail.messages if m["To"] == who.email)
         .get_body(preferencelist=("plain",))
         .get_content()
     )

@@ -60,7 +60,7 @@ class DocumentServer:
             def log_message(self, *_: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            def do_GET(self) -> None:
                 requested.append(self.path)
                 status, body, headers = routes.get(self.path, (404, b"not found", {}))
                 self.send_response(status)
@@ -195,9 +195,11 @@ class Bench:
     @asynccontextmanager
     async def intake(self, settings: Settings | None = None) -> AsyncIterator[httpx.AsyncClient]:
         app = create_intake(settings or self.settings)
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as http:
-                yield http
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as http,
+        ):
+            yield http
 
     async def handle(
         self, records: list[tuple[bytes, RawHeaders]], settings: Settings | None = None
@@ -412,7 +414,7 @@ async def test_refused_records_are_recorded_and_the_rest_of_the_batch_goes_throu
     # The two unreadable records went to the dead-letter topic alone, with the reason.
     dead = await bench.dead_letters(offsets)
     assert sorted(dead) == [offsets[9], offsets[10]]
-    for offset, headers in dead.items():
+    for headers in dead.values():
         assert (
             headers["x-dlq-reason"],
             headers["x-dlq-service"],

@@ -194,7 +194,7 @@ def test_stop_leaves_no_processes_and_restart_reuses_data(tmp_path: Path) -> Non
 def test_broker_that_dies_at_start_up_reports_its_log(tmp_path: Path) -> None:
     # A heap far too small makes the JVM exit at once, after Mongo already started.
     broken = LocalStack(tmp_path, kafka_heap="1k")
-    with pytest.raises(StackError, match="(?s)Kafka broker exited.*heap"):
+    with pytest.raises(StackError, match=r"(?s)Kafka broker exited.*heap"):
         broken.start(["stack-test.never"])
     status = broken.status()
     assert not status["kafka"]["alive"] and not status["mongo"]["alive"]

@@ -487,5 +487,5 @@ def test_a_slow_ocr_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(content.shutil, "which", lambda _: "/usr/bin/tesseract")
     monkeypatch.setattr(content.subprocess, "run", too_slow)
-    with pytest.raises(OcrUnavailable, match="longer than 0.5 s"):
+    with pytest.raises(OcrUnavailable, match=r"longer than 0\.5 s"):
         ocr_text(blank_page(), timeout_s=0.5)

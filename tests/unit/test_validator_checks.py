@@ -31,8 +31,8 @@ from tests import documents
 LIMITS = CheckLimits(max_bytes=5_000_000)
 GATES = ["file.size", "file.type", "file.parse"]
 IMAGE_RULES = ["image.resolution", "image.exposure", "image.contrast", "image.sharpness"]
-SCAN_RULES = GATES + IMAGE_RULES
-TEXT_PDF_RULES = SCAN_RULES + ["pdf.text_layer"]
+SCAN_RULES = [*GATES, *IMAGE_RULES]
+TEXT_PDF_RULES = [*SCAN_RULES, "pdf.text_layer"]
 
 Outcomes = list[tuple[str, str | None]]
 

@@ -29,7 +29,7 @@ SIGNATURES = [b"%PDF-1.7\n", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", b"\xff\xd8\xff\xe
 GATES = ["file.size", "file.type", "file.parse"]
 # Every report runs a prefix of these rules: the gates up to the first failure, then all the
 # clarity rules, then the text layer's for a PDF that has one.
-ORDER = GATES + ["image.resolution", "image.exposure", "image.contrast", "image.sharpness", "pdf.text_layer"]
+ORDER = [*GATES, "image.resolution", "image.exposure", "image.contrast", "image.sharpness", "pdf.text_layer"]
 FUZZ = settings(
     max_examples=200,
     deadline=None,

@@ -180,7 +180,7 @@ def inspect_document(data: bytes, limits: CheckLimits) -> DocumentReport:
     findings: list[Finding] = []
     try:
         return _inspect(data, limits, findings)
-    except Exception:  # noqa: BLE001
+    except Exception:
         # Unreachable by design (every parser and measure has its own guard); should our own code
         # fail anyway, the upload is refused at the parse gate with a stable code rather than
         # stopping the consumer.
@@ -279,7 +279,7 @@ def _carries_zip_archive(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return bool(archive.infolist())
-    except Exception:  # noqa: BLE001 - anything zipfile cannot read is not an archive
+    except Exception:
         return False
 
 
@@ -299,7 +299,7 @@ def _read(data: bytes, document_type: DocumentType | None, limits: CheckLimits) 
         return code, None
     try:
         return None, dataclasses.replace(first_page, measures=measure_page(first_page.image))
-    except Exception:  # noqa: BLE001 - e.g. no memory left for a huge page: refuse, never raise
+    except Exception:
         return "file.corrupt", None
 
 
@@ -331,7 +331,7 @@ def _read_jpeg(data: bytes, max_pixels: int) -> tuple[str | None, _FirstPage | N
         # Pillow's global guard fired while opening, before ours could (the warning only
         # arrives here when warnings are turned into errors).
         return "file.image_too_large", None
-    except Exception:  # noqa: BLE001 - a hostile file must become a finding, never an exception
+    except Exception:
         return "file.corrupt", None
     first_page = _FirstPage(image=page, scan_short_side=min(width, height), text_layer=None, text_characters=0)
     return None, first_page
@@ -340,7 +340,7 @@ def _read_jpeg(data: bytes, max_pixels: int) -> tuple[str | None, _FirstPage | N
 def _exif_orientation(image: Image.Image) -> int:
     try:
         return int(image.getexif().get(ExifTags.Base.Orientation, 1))
-    except Exception:  # noqa: BLE001 - broken EXIF is common camera noise; the pixels still count
+    except Exception:
         return 1
 
 
@@ -378,7 +378,7 @@ def _read_pdf(data: bytes, max_pages: int) -> tuple[str | None, _FirstPage | Non
     try:
         with _PDFIUM_LOCK:
             return None, _read_first_pdf_page(data)
-    except Exception:  # noqa: BLE001 - pdfium cannot show the page a reviewer would have to read
+    except Exception:
         return "file.corrupt", None
 
 
@@ -388,7 +388,7 @@ def _pdf_structure_problem(data: bytes, max_pages: int) -> str | None:
     except (DependencyError, FileNotDecryptedError):
         # While opening, pypdf only needs a crypto library (AES) or a password for an encrypted file.
         return "file.pdf_encrypted"
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "file.corrupt"
     try:
         if reader.is_encrypted:
@@ -397,7 +397,7 @@ def _pdf_structure_problem(data: bytes, max_pages: int) -> str | None:
             return "file.pdf_page_count"
         if _has_active_content(reader.root_object):
             return "file.pdf_active_content"
-    except Exception:  # noqa: BLE001 - pypdf resolves objects lazily, so errors surface here too
+    except Exception:
         return "file.corrupt"
     return None
 
