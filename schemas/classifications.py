@@ -11,6 +11,15 @@ from decimal import Decimal
 
 from schemas.events import ClassificationRef, Localized
 
+CENTS = Decimal("0.01")
+
+
+def money(amount: Decimal) -> Decimal:
+    """An amount in riyals with exactly two decimals, as invoices and our JSON carry it
+    (`str(money(x))` is "600.00"; `f"{money(x):,}"` is "1,500.00", as the commission prints it)."""
+    return amount.quantize(CENTS)
+
+
 DOCUMENT_TYPES: dict[str, Localized] = {
     "degree": Localized(ar="المؤهل العلمي", en="Degree certificate"),
     "experience_certificate": Localized(ar="شهادة الخبرة", en="Experience certificate"),

@@ -19,7 +19,6 @@ is a step of the timeline that moves no status (the lapse that follows does).
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -30,6 +29,7 @@ from schemas.classifications import (
     EXAMS,
     Classification,
     allowed_step,
+    money,
 )
 from schemas.events import CertificateMetadata, Localized
 from services.intake.domain import advance
@@ -100,11 +100,6 @@ def document_metadata(
     )
 
 
-def money(amount: Decimal) -> str:
-    """Riyals as the catalogue and our JSON carry them: a string with two decimals."""
-    return f"{amount:.2f}"
-
-
 def _labelled(code: str, labels: dict[str, Localized], key: str) -> dict[str, Any]:
     label = labels.get(code)
     return {key: code, "label": label.model_dump() if label else None}
@@ -130,7 +125,7 @@ def catalogue_view() -> dict[str, Any]:
                 "label": c.label.model_dump(),
                 "required_documents": [_labelled(d, DOCUMENT_TYPES, "type") for d in c.required_documents],
                 "required_exams": [_labelled(e, EXAMS, "code") for e in c.required_exams],
-                "fee": money(c.fee),
+                "fee": str(money(c.fee)),
                 "currency": "SAR",
                 "conditions": {"version": CONDITIONS_VERSION, "text": c.conditions.model_dump()},
             }

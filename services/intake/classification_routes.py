@@ -30,7 +30,7 @@ from mumaris.identity import candidate_ref
 from mumaris.kafka import CloudEvent, PermanentEventError, subscribe
 from mumaris.service import ServiceRuntime
 from schemas import topics
-from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION, Classification
+from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION, Classification, money
 from schemas.events import (
     ClassificationChanged,
     ClassificationLapsed,
@@ -124,7 +124,7 @@ def subscribe_classification_events(
         invoice = {
             "invoice_id": event.invoice_id,
             "bill_number": event.bill_number,
-            "amount": rules.money(event.amount),
+            "amount": str(money(event.amount)),
             "currency": event.currency,
             "issued_at": event.issued_at,
             "due_at": event.due_at,
@@ -385,7 +385,7 @@ def add_classification_routes(
                 target=target.code,
                 documents=submission_of,
                 required_exams=list(target.required_exams),
-                fee=rules.money(target.fee),
+                fee=str(money(target.fee)),
                 conditions_version=CONDITIONS_VERSION,
                 requested_at=at,
             )

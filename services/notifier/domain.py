@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from mumaris.clock import RIYADH
+from schemas.classifications import money
 from schemas.events import (
     ClassificationChanged,
     ClassificationLapsed,
@@ -508,22 +509,17 @@ def _fee_details(
         deadline = riyadh_time(due_at, language)
         values[language] = {
             "classification": getattr(classification.label, language),
-            "amount": money(amount),
+            "amount": f"{money(amount):,}",
             "bill": bill_number,
             "deadline": deadline,
         }
         amount_label, bill_label, deadline_label = FEE_FACT_LABELS[language]
         facts[language] = (
-            (amount_label, CURRENCY[language].format(amount=money(amount))),
+            (amount_label, CURRENCY[language].format(amount=f"{money(amount):,}")),
             (bill_label, bill_number),
             (deadline_label, deadline),
         )
     return values, facts
-
-
-def money(amount: Decimal) -> str:
-    """1500 → '1,500.00' (riyals and halalas, Western digits as on the commission's invoices)."""
-    return f"{amount.quantize(Decimal('0.01')):,.2f}"
 
 
 def riyadh_time(at: datetime, language: Language) -> str:

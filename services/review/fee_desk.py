@@ -22,7 +22,7 @@ from mumaris.kafka import PermanentEventError
 from mumaris.mongo import UnitOfWork
 from mumaris.settings import Settings
 from schemas import topics
-from schemas.classifications import CLASSIFICATIONS, EXAMS
+from schemas.classifications import CLASSIFICATIONS, EXAMS, money
 from schemas.events import (
     ClassificationLapsed,
     ClassificationRef,
@@ -54,7 +54,6 @@ from services.review.fees import (
     deadline_of,
     documents_progress,
     judge_payment,
-    money,
     reminder_due,
     reminder_moments,
     to_millis,

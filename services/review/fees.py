@@ -20,8 +20,6 @@ from enum import StrEnum
 
 from mumaris.clock import RIYADH
 
-CENTS = Decimal("0.01")
-
 
 class RequestStatus(StrEnum):
     AWAITING_DOCUMENTS = "awaiting_documents"
@@ -63,11 +61,6 @@ def documents_progress(expected: Iterable[str], outcomes: Mapping[str, DocumentO
 
 
 # --- money and deadlines ---------------------------------------------------------------------------
-
-
-def money(amount: Decimal) -> Decimal:
-    """An amount in riyals with two decimals, as invoices show it."""
-    return amount.quantize(CENTS)
 
 
 def to_millis(at: datetime) -> datetime:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from mumaris.errors import MESSAGES
-from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION
+from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION, money
 from services.intake.classification import (
     FINAL,
     RequestProjection,
@@ -21,7 +21,6 @@ from services.intake.classification import (
     check_step,
     classification_view,
     document_metadata,
-    money,
     newer_classification,
     opened,
     project_request,
@@ -117,7 +116,7 @@ def test_the_catalogue_shows_labels_fees_with_two_decimals_and_the_conditions_ve
         {"code": "SNLE", "label": {"ar": "اختبار الترخيص السعودي للتمريض", "en": "Saudi Nursing Licensure Exam"}}
     ]
     assert specialist["conditions"]["version"] == CONDITIONS_VERSION and specialist["conditions"]["text"]["ar"]
-    assert money(CLASSIFICATIONS["medicine.consultant"].fee) == "1500.00"
+    assert str(money(CLASSIFICATIONS["medicine.consultant"].fee)) == "1500.00"
 
 
 def test_a_classification_is_shown_with_its_label_or_as_none() -> None:

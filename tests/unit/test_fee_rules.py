@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from schemas.classifications import money
 from schemas.events import Decision, SubmissionKind
 from services.review.domain import (
     DecisionRefused,
@@ -32,7 +33,6 @@ from services.review.fees import (
     documents_progress,
     judge_payment,
     luhn_check_digit,
-    money,
     reminder_due,
     reminder_moments,
 )

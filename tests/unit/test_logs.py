@@ -4,7 +4,6 @@ import asyncio
 import io
 import json
 import logging
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -263,14 +262,14 @@ def guard_of(handler_owner: logging.Logger) -> logs.FloodGuard:
 
 def test_a_flood_of_one_warning_leaves_its_first_line_and_one_count(service_log: io.StringIO) -> None:
     guard = guard_of(logging.getLogger())
-    guard.window_s = 0.2
+    guard.window_s = 600  # one window for the whole flood, however slow the machine
     kafka_log = logging.getLogger("aiokafka")
     for attempt in range(5000):  # what aiokafka writes per connection attempt while the broker is away
         kafka_log.error('Unable connect to "%s:%s": %s', "127.0.0.1", 40000 + attempt % 7, "[Errno 111] refused")
     logging.getLogger("mumaris.intake").info("an upload")  # the trail is never held back
     logging.getLogger("mumaris.kafka").error("dead-lettered %d", 1, extra={"every": True})
     logging.getLogger("mumaris.kafka").error("dead-lettered %d", 2, extra={"every": True})
-    time.sleep(0.25)
+    guard.window_s = 0  # the window ends
     guard.flush()
 
     written = lines(service_log)
@@ -278,7 +277,7 @@ def test_a_flood_of_one_warning_leaves_its_first_line_and_one_count(service_log:
     assert len(floods) == 2
     assert floods[0]["message"].startswith('Unable connect to "127.0.0.1:40000"')
     assert floods[1]["level"] == "ERROR"
-    assert "(and 4,999 more like it in the last 0 s)" in floods[1]["message"]
+    assert "(and 4,999 more like it in the last " in floods[1]["message"]
     assert [line["message"] for line in written if line["logger"] != "aiokafka"] == [
         "an upload",
         "dead-lettered 1",
@@ -290,24 +289,24 @@ def test_a_kind_that_comes_back_after_its_window_passes_again_carrying_the_count
     service_log: io.StringIO,
 ) -> None:
     guard = guard_of(logging.getLogger())
-    guard.window_s = 0.1
+    guard.window_s = 600
     log = logging.getLogger("pymongo.test")
     for _ in range(3):
         log.warning("server 127.0.0.1:27017 unreachable (code 6)")
-    time.sleep(0.15)
+    guard.window_s = 0  # the window ends
     log.warning("server 127.0.0.1:27017 unreachable (code 6)")
     messages = [line["message"] for line in lines(service_log)]
-    assert messages == [
-        "server 127.0.0.1:27017 unreachable (code 6)",
-        "server 127.0.0.1:27017 unreachable (code 6) (and 2 more like it in the last 0 s)",
-    ]
+    assert messages[0] == "server 127.0.0.1:27017 unreachable (code 6)"
+    assert messages[1].startswith("server 127.0.0.1:27017 unreachable (code 6) (and 2 more like it in the last ")
+    assert len(messages) == 2
 
 
 def test_a_summary_masks_personal_data_like_every_line(service_log: io.StringIO) -> None:
     guard = guard_of(logging.getLogger())
-    guard.window_s = 0.1
+    guard.window_s = 600
     for _ in range(3):
         logging.getLogger("mumaris.test").warning("could not text %s", "+966592481510")
-    time.sleep(0.15)
+    guard.window_s = 0
     guard.flush()
+    assert "more like it" in lines(service_log)[-1]["message"]
     assert all("592481" not in line["message"] for line in lines(service_log))

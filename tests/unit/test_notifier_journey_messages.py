@@ -4,6 +4,7 @@ changes of personal data, and the classification fee (invoice, reminders, lapse,
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from schemas.classifications import money
 from schemas.events import (
     CertificateMetadata,
     ClassificationChanged,
@@ -24,7 +25,6 @@ from services.notifier.domain import (
     PROFILE_CHANGE_APPROVED,
     PROFILE_CHANGE_REJECTED,
     REVIEW_APPROVED,
-    money,
     notification_for_classification_changed,
     notification_for_decision,
     notification_for_fee_invoiced,
@@ -191,5 +191,5 @@ def test_decisions_on_personal_data_speak_of_personal_data_and_show_the_note() -
 
 
 def test_money_and_time_formats() -> None:
-    assert money(Decimal("1234567.5")) == "1,234,567.50"
+    assert f"{money(Decimal('1234567.5')):,}" == "1,234,567.50"
     assert riyadh_time(datetime(2026, 1, 1, 21, 30, tzinfo=UTC), "en") == "02 Jan 2026, 00:30 Riyadh time"

@@ -7,6 +7,7 @@ Plain Python plus the `tesseract` binary; no Kafka, no MongoDB.
 """
 
 import io
+import itertools
 import logging
 import os
 import re
@@ -250,7 +251,7 @@ def _similarities(parts: Sequence[str], tokens: Sequence[_Token]) -> list[list[t
     or to tokens j and j+1 written together (documents write "Abdul Rahman" / "Abdulrahman",
     "عبد الله" / "عبدالله"), and how many tokens that used."""
     words = [token.text for token in tokens]
-    joined = [a + b for a, b in zip(words, words[1:])]
+    joined = [a + b for a, b in itertools.pairwise(words)]
     single = process.cdist(parts, words, scorer=fuzz.ratio) if words else None
     pairs = process.cdist(parts, joined, scorer=fuzz.ratio) if joined else None
     table: list[list[tuple[float, int]]] = []
@@ -280,7 +281,7 @@ def _best_window(
     best_weight = 0.0
     for anchor in anchors:  # the best stretch starts on a found part; no other start can do better
         matches = _assign_parts(table, thresholds, range(anchor, min(anchor + window, len(tokens))))
-        weight = sum(w * m.similarity for w, m in zip(weights, matches) if m is not None)
+        weight = sum(w * m.similarity for w, m in zip(weights, matches, strict=True) if m is not None)
         if weight > best_weight:
             best, best_weight = matches, weight
     return best
@@ -316,7 +317,7 @@ def _evidence_of(text: _ReadableText, matches: Sequence[_PartMatch | None]) -> s
 def _weighted_score(weights: Sequence[float], matches: Sequence[_PartMatch | None]) -> float:
     """0..1: how much of the declared text was found, and how exactly (missing parts count 0)."""
     total = sum(weights)
-    found = sum(w * m.similarity for w, m in zip(weights, matches) if m is not None)
+    found = sum(w * m.similarity for w, m in zip(weights, matches, strict=True) if m is not None)
     return round(found / total / 100, 3) if total else 0.0
 
 
@@ -422,11 +423,13 @@ def _is_generic(word: str) -> bool:
 def _match_issuer(text: _ReadableText, issuer: str) -> Finding:
     parts = _issuer_parts(issuer)
     generic = [_is_generic(part) for part in parts]
-    weights = [len(part) * (_GENERIC_WEIGHT if is_generic else 1.0) for part, is_generic in zip(parts, generic)]
+    weights = [
+        len(part) * (_GENERIC_WEIGHT if is_generic else 1.0) for part, is_generic in zip(parts, generic, strict=True)
+    ]
     matches = _best_window(parts, weights, text.tokens, window=2 * len(parts) + 2)
     found = [m is not None for m in matches]
-    coverage = sum(w for w, f in zip(weights, found) if f) / sum(weights) if parts else 0.0
-    distinctive_found = all(generic) or any(f and not g for f, g in zip(found, generic))
+    coverage = sum(w for w, f in zip(weights, found, strict=True) if f) / sum(weights) if parts else 0.0
+    distinctive_found = all(generic) or any(f and not g for f, g in zip(found, generic, strict=True))
     if coverage < _ISSUER_COVERAGE or not distinctive_found:
         return _miss(ISSUER_RULE, "content.issuer_not_found")
     return Finding(
@@ -570,7 +573,7 @@ def content_findings(
         return [_unreadable(reason or "no readable text on the page")]
     if from_layer is None or from_ocr is None:
         return from_layer or from_ocr or []
-    return [layer if layer.outcome == "pass" else seen for layer, seen in zip(from_layer, from_ocr)]
+    return [layer if layer.outcome == "pass" else seen for layer, seen in zip(from_layer, from_ocr, strict=True)]
 
 
 def _try_ocr(
