@@ -10,23 +10,20 @@ server running in UTC three hours behind.
 from datetime import date
 from typing import Any
 
-from mumaris.errors import MESSAGES
+from mumaris.errors import Refusal
 from schemas.events import CertificateMetadata
 
 # Older than this is a typo, not the certificate of a practising professional.
 EARLIEST_OBTAINED_ON = date(1950, 1, 1)
 
 
-class CertificateRefused(ValueError):
-    """A declaration that cannot be true: `.code` (a MESSAGES code), `.field` (the metadata field)
-    and `.details` (what the caller may show: the field, the value and the dates allowed)."""
+class CertificateRefused(Refusal):
+    """A declaration that cannot be true: `.field` (the metadata field) and `.details` (what the
+    caller may show: the field, the value and the dates allowed)."""
 
     def __init__(self, code: str, field: str, details: dict[str, Any]) -> None:
-        assert code in MESSAGES, code
-        super().__init__(code)
-        self.code = code
+        super().__init__(code, details)
         self.field = field
-        self.details = details
 
 
 def check_obtained_on(obtained_on: date, today: date) -> None:

@@ -336,6 +336,19 @@ def localized(code: str) -> Localized:
     return Localized(ar=ar, en=en)
 
 
+class Refusal(Exception):
+    """The rules said no: a stable `code` (a MESSAGES key) and what the caller may be shown
+    (`details`). Each area's rules raise their own subclass; a route turns it into an ApiError with
+    the status its API documents (`ApiError.of`), a handler into a dead letter. Nothing deeper
+    knows about HTTP."""
+
+    def __init__(self, code: str, details: Any = None) -> None:
+        assert code in MESSAGES, code
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
 @dataclass
 class ApiError(Exception):
     """A refusal a client can act on: HTTP status, stable code, Arabic + English message."""
@@ -344,6 +357,10 @@ class ApiError(Exception):
     code: str
     details: Any = None
     headers: dict[str, str] | None = None
+
+    @classmethod
+    def of(cls, refusal: Refusal, status: int, headers: dict[str, str] | None = None) -> "ApiError":
+        return cls(status, refusal.code, refusal.details, headers)
 
     def body(self) -> dict[str, Any]:
         message = localized(self.code)

@@ -35,19 +35,17 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 
-from mumaris.errors import MESSAGES
+from mumaris.errors import Refusal
 
 IdKind = Literal["national_id", "iqama"]
 
 
-class AccountRuleError(ValueError):
-    """A refused account input: `.code` (a MESSAGES code), `.field` (the request field), and for
-    rate limits `.retry_after_s` (whole seconds, at least 1)."""
+class AccountRuleError(Refusal):
+    """A refused account input: `.field` (the request field), and for rate limits
+    `.retry_after_s` (whole seconds, at least 1)."""
 
     def __init__(self, code: str, field: str | None = None, *, retry_after_s: int | None = None) -> None:
-        assert code in MESSAGES, code
         super().__init__(code)
-        self.code = code
         self.field = field
         self.retry_after_s = retry_after_s
 

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from mumaris.errors import Refusal
 from schemas.classifications import (
     CLASSIFICATIONS,
     CONDITIONS_VERSION,
@@ -35,13 +36,8 @@ from schemas.events import CertificateMetadata, Localized
 from services.intake.domain import advance
 
 
-class RequestRefused(Exception):
-    """The request cannot be accepted: `.code` (a mumaris.errors code) and `.details`."""
-
-    def __init__(self, code: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(code)
-        self.code = code
-        self.details = details
+class RequestRefused(Refusal):
+    """The classification request cannot be accepted."""
 
 
 # --- what a request must contain -----------------------------------------------------------------

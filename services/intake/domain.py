@@ -11,6 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
+from mumaris.errors import Refusal
+
 
 class Status(StrEnum):
     RECEIVED = "received"
@@ -111,13 +113,8 @@ class Predecessor:
     superseded_by: str | None
 
 
-class ResubmissionRefused(Exception):
-    """The submission cannot be resubmitted: `.code` (a MESSAGES code) and `.details`."""
-
-    def __init__(self, code: str, details: dict[str, str]) -> None:
-        super().__init__(code)
-        self.code = code
-        self.details = details
+class ResubmissionRefused(Refusal):
+    """The submission cannot be resubmitted."""
 
 
 def resubmission_lineage(previous: Predecessor) -> Lineage:

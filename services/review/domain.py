@@ -12,6 +12,7 @@ from enum import IntEnum, StrEnum
 from zoneinfo import ZoneInfo
 
 from mumaris.clock import RIYADH
+from mumaris.errors import Refusal
 from schemas.events import Decision, SubmissionKind
 from schemas.review_reasons import NEEDS_NOTE, REJECTION_REASONS
 
@@ -119,11 +120,8 @@ class ItemState:
     missing_exams: tuple[str, ...] = ()  # a classification's required exams without a passed result
 
 
-class DecisionRefused(Exception):
-    def __init__(self, code: str, details: object = None) -> None:
-        super().__init__(code)
-        self.code = code
-        self.details = details
+class DecisionRefused(Refusal):
+    """The reviewer may not take this decision now."""
 
 
 # Codes that describe a conflict with the item's state rather than a malformed request.
