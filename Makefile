@@ -10,6 +10,7 @@ SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng chromium kc
 .PHONY: install system-deps demo test test-fast bench stack-up stack-down clean
 
 install: system-deps $(VENV)/.installed
+	@$(VENV)/bin/mumaris stack build
 
 system-deps:
 	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx ara \
@@ -21,7 +22,9 @@ system-deps:
 	  fi; \
 	fi
 
-# Re-install whenever the pinned dependencies change.
+# Re-install whenever the pinned dependencies change. `install` then builds the embedded database
+# server once (secantusd-rs from crates.io, ~5 min on 2 cores, cached per version outside the
+# checkout; a no-op check after that).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

@@ -1,6 +1,7 @@
 """`mumaris`: the command line for developers and operations.
 
 mumaris stack up|down|status     the embedded local stack (Kafka KRaft + SecantusDB)
+    mumaris stack build              build the embedded database server once (secantusd-rs, pinned)
 mumaris topics create            create every catalogue topic and its dead-letter topic
 mumaris run <service>            run one service (intake, validator, review, notifier)
 mumaris demo                     the whole pipeline, one certificate from upload to approval
@@ -72,6 +73,17 @@ def stack_down() -> None:
     LocalStack.attach(STACK_DIR).stop()
     STACK_ENV_FILE.unlink(missing_ok=True)
     typer.echo("stopped")
+
+
+@stack_app.command("build")
+def stack_build() -> None:
+    """Build the embedded database server (secantusd-rs, pinned) once; nothing to do when it is built."""
+    from mumaris.stack import SECANTUS_MDB_VERSION, build_secantusd_rs, embedded_db
+
+    if embedded_db() == "python":
+        typer.echo("MUMARIS_EMBEDDED_DB=python: the Python server from PyPI is used, nothing to build")
+        return
+    typer.echo(f"secantusd-rs {SECANTUS_MDB_VERSION}: {build_secantusd_rs()}")
 
 
 @stack_app.command("status")

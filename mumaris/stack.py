@@ -409,12 +409,86 @@ def _mongo_answers(uri: str) -> bool:
         client.close()
 
 
-def _secantusd_executable() -> Path:
-    # The server ships as a console script of the secantusdb package in this same environment.
-    executable = Path(sys.executable).parent / "secantusd-py"
-    if not executable.exists():
-        raise StackError(f"{executable} not found; install the project with `pip install -e .[dev]`.")
+# The embedded database. SecantusDB's Rust server (crate secantus-mdb, daemon secantusd-rs) is the
+# default: one native process, several times faster than its Python server and steady under
+# concurrent claims (the Python one crashed there). It is built once from crates.io by `make
+# install` (`mumaris stack build`, ~5 minutes on 2 cores) into a cache shared by every checkout; the
+# crate declares rust-version 1.98 and builds with the machine's 1.95, hence --ignore-rust-version.
+# MUMARIS_EMBEDDED_DB=python selects the Python server (from PyPI) on machines without cargo.
+SECANTUS_MDB_VERSION = "0.5.3-beta.196"
+
+
+def secantusd_rs_path() -> Path:
+    """Where the Rust server lives: MUMARIS_SECANTUSD_RS, or the per-version build cache."""
+    if configured := os.environ.get("MUMARIS_SECANTUSD_RS"):
+        return Path(configured)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "mumaris" / f"secantus-mdb-{SECANTUS_MDB_VERSION}" / "bin" / "secantusd-rs"
+
+
+def _built_version(executable: Path) -> str | None:
+    try:
+        answer = subprocess.run([str(executable), "--version"], capture_output=True, text=True, timeout=10, check=False)
+    except OSError:
+        return None
+    words = answer.stdout.split()
+    return words[1] if len(words) >= 2 and words[0] == "secantusd-rs" else None
+
+
+def build_secantusd_rs() -> Path:
+    """Build the pinned Rust server once (cargo install into the cache); checked by its --version."""
+    executable = secantusd_rs_path()
+    if _built_version(executable) == SECANTUS_MDB_VERSION:
+        return executable
+    rustup_cargo = Path.home() / ".cargo" / "bin" / "cargo"  # where rustup puts it, on PATH or not
+    cargo = (
+        str(rustup_cargo)
+        if rustup_cargo.exists()
+        else _require_executable("cargo", "install Rust (rustup) or set MUMARIS_EMBEDDED_DB=python")
+    )
+    root = executable.parent.parent
+    with _exclusive_lock(root.parent / f".secantus-mdb-{SECANTUS_MDB_VERSION}.lock"):
+        if _built_version(executable) != SECANTUS_MDB_VERSION:
+            result = subprocess.run(
+                [cargo, "install", "secantus-mdb", "--version", SECANTUS_MDB_VERSION, "--ignore-rust-version",
+                 "--root", str(root), "--force"],
+                check=False,
+            )  # fmt: skip
+            if result.returncode != 0:
+                raise StackError(
+                    f"Building secantusd-rs {SECANTUS_MDB_VERSION} failed (cargo exit {result.returncode})."
+                )
+    built = _built_version(executable)
+    if built != SECANTUS_MDB_VERSION:
+        raise StackError(f"{executable} reports version {built!r}, not {SECANTUS_MDB_VERSION}.")
     return executable
+
+
+def embedded_db() -> str:
+    engine = os.environ.get("MUMARIS_EMBEDDED_DB", "rust")
+    if engine not in ("rust", "python"):
+        raise StackError(f"MUMARIS_EMBEDDED_DB must be 'rust' or 'python', not {engine!r}.")
+    return engine
+
+
+def _database_command(port: int, data_dir: Path) -> list[str]:
+    if embedded_db() == "python":
+        # The Python server ships as a console script of the secantusdb package in this environment.
+        executable = Path(sys.executable).parent / "secantusd-py"
+        if not executable.exists():
+            raise StackError(f"{executable} not found; install the project with `pip install -e .[dev]`.")
+        return [str(executable), "--host", LOOPBACK, "--port", str(port), "--storage-path", str(data_dir),
+                "--cache-size", "256M"]  # fmt: skip
+    executable = secantusd_rs_path()
+    if _built_version(executable) != SECANTUS_MDB_VERSION:
+        raise StackError(
+            f"secantusd-rs {SECANTUS_MDB_VERSION} is not built at {executable}: run `make install` "
+            "(or `mumaris stack build`; needs cargo), or set MUMARIS_EMBEDDED_DB=python."
+        )
+    # Its defaults suit a server, not a test stack: a 4 GB cache and a 128 MB log file allocated in
+    # full per store. A test stack holds a few hundred MB at most.
+    return [str(executable), "--host", LOOPBACK, "--port", str(port), "--storage-path", str(data_dir),
+            "--cache-size", "256M", "--log-file-max", "16MB", "--log-level", "WARNING"]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -662,13 +736,7 @@ class LocalStack:
         ports = self._require_ports()
         data_dir = self.mongo_dir / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
-        command = [
-            str(_secantusd_executable()),
-            "--host", LOOPBACK,
-            "--port", str(ports.mongo),
-            "--storage-path", str(data_dir),
-            "--cache-size", "256M",
-        ]  # fmt: skip
+        command = _database_command(ports.mongo, data_dir)
         # cwd is the stack's own folder so the server does not pick up a ./secantusd.toml.
         self._mongo = _spawn(command, self.mongo_log, self.mongo_dir, self.die_with_parent)
         self._mongo_pid = self._mongo.pid

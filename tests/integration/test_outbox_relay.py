@@ -43,7 +43,7 @@ async def test_two_replicas_publish_each_record_once_in_order_and_a_dead_holder_
         assert await eventually(lambda: published(30), what="30 records") == list(range(30))
 
         # The holder dies without a word (no release): the other takes over when the lease lapses.
-        lease = await relays[0][1].lease.collection.find_one({"_id": "relay"})
+        lease = await relays[0].lease.collection.find_one({"_id": "relay"})
         holder = next(relay for relay in relays if relay.lease.holder == lease["holder"])  # type: ignore[index]
         assert holder._task is not None
         holder._task.cancel()

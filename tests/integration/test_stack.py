@@ -228,3 +228,42 @@ def test_servers_die_with_a_killed_parent(tmp_path: Path) -> None:
 def test_stack_info_env_names() -> None:
     info = StackInfo("127.0.0.1:1", "mongodb://127.0.0.1:2/", Path("/tmp"), None, None)
     assert info.env() == {"MUMARIS_KAFKA_BOOTSTRAP": "127.0.0.1:1", "MUMARIS_MONGO_URI": "mongodb://127.0.0.1:2/"}
+
+
+def test_the_rust_server_is_the_embedded_default_and_answers_transactions(stack: LocalStack) -> None:
+    from mumaris.stack import SECANTUS_MDB_VERSION, secantusd_rs_path
+
+    command_line = Path(f"/proc/{stack.info.mongo_pid}/cmdline").read_bytes().split(b"\0")
+    assert command_line[0].decode() == str(secantusd_rs_path())
+    assert b"--log-file-max" in command_line  # not its 128 MB default per store
+    assert SECANTUS_MDB_VERSION in subprocess.run([command_line[0], "--version"], capture_output=True, text=True).stdout
+
+    async def transaction() -> list[str]:
+        client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(stack.info.mongo_uri)
+        try:
+            things = client["stack_test"]["tx"]
+            async with client.start_session() as session, await session.start_transaction():
+                await things.insert_one({"_id": "t1"}, session=session)
+                await things.insert_one({"_id": "t2"}, session=session)
+            return sorted(str(d["_id"]) for d in await things.find({}).to_list())
+        finally:
+            await client.close()
+
+    assert asyncio.run(transaction()) == ["t1", "t2"]
+
+
+def test_the_python_server_remains_a_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MUMARIS_EMBEDDED_DB", "python")
+    local = LocalStack(tmp_path / "py-stack", die_with_parent=True)
+    local.start(["stack-test.python"], partitions=1)
+    try:
+        command_line = Path(f"/proc/{local.info.mongo_pid}/cmdline").read_text()
+        assert "secantusd-py" in command_line
+    finally:
+        local.stop()
+
+
+def test_a_missing_rust_server_says_how_to_build_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MUMARIS_SECANTUSD_RS", str(tmp_path / "nowhere" / "secantusd-rs"))
+    with pytest.raises(StackError, match=r"make install.*MUMARIS_EMBEDDED_DB=python"):
+        LocalStack(tmp_path / "no-db").start(["stack-test.none"], partitions=1)
