@@ -38,8 +38,8 @@ from schemas.events import (
     SubmissionReceived,
     SubmissionRejected,
 )
-from services.notifier.delivery import Dispatcher, Recorder, channel_senders
-from services.notifier.domain import (
+from services.notifier.delivery.service import Dispatcher, Recorder, channel_senders
+from services.notifier.messages.rules import (
     notification_for_classification_changed,
     notification_for_decision,
     notification_for_email_confirmation,
@@ -50,8 +50,8 @@ from services.notifier.domain import (
     notification_for_received,
     notification_for_rejection,
 )
-from services.notifier.intents import SECRET_PLACEHOLDER, SealedSecret
-from services.notifier.store import NotifierStore
+from services.notifier.delivery.rules import SECRET_PLACEHOLDER, SealedSecret
+from services.notifier.delivery.store import NotifierStore
 
 SERVICE = "notifier"
 

@@ -4,7 +4,7 @@ link unable to inject markup."""
 
 import pytest
 
-from services.notifier.domain import (
+from services.notifier.messages.rules import (
     ACCOUNT_EMAIL_CONFIRMATION,
     ACCOUNT_PHONE_CODE,
     CHANNELS,

@@ -15,7 +15,7 @@ from schemas.events import (
     SubmissionRejected,
 )
 from schemas.review_reasons import REJECTION_REASONS
-from services.notifier.domain import (
+from services.notifier.messages.rules import (
     ACCOUNT_EMAIL_CONFIRMATION,
     ACCOUNT_PHONE_CODE,
     CHANNELS,

@@ -15,14 +15,14 @@ from schemas.events import (
     ReviewDecided,
     SubmissionKind,
 )
-from services.notifier.channels.email import stable_message_id
-from services.notifier.domain import (
+from services.notifier.delivery.channels.email import stable_message_id
+from services.notifier.messages.rules import (
     delivery_key,
     notification_for_decision,
     notification_for_email_confirmation,
     sms_for_phone_code,
 )
-from services.notifier.intents import (
+from services.notifier.delivery.rules import (
     EXPIRED,
     FAILED,
     NO_PHONE,

@@ -21,7 +21,7 @@ from schemas.events import (
     SubmissionKind,
     SubmissionReceived,
 )
-from services.notifier.domain import (
+from services.notifier.messages.rules import (
     PROFILE_CHANGE_APPROVED,
     PROFILE_CHANGE_REJECTED,
     REVIEW_APPROVED,

@@ -26,17 +26,17 @@ from mumaris.mongo import UnitOfWork
 from mumaris.settings import Settings
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import DeliveryRequested, PhoneCodeIssued
-from services.notifier.channels import DeliveryError, PermanentDeliveryError
-from services.notifier.channels.email import send_email, stable_message_id
-from services.notifier.channels.sms import send_sms
-from services.notifier.domain import (
+from services.notifier.delivery.channels import DeliveryError, PermanentDeliveryError
+from services.notifier.delivery.channels.email import send_email, stable_message_id
+from services.notifier.delivery.channels.sms import send_sms
+from services.notifier.messages.rules import (
     ACCOUNT_PHONE_CODE,
     CHANNELS,
     Notification,
     delivery_key,
     sms_for_phone_code,
 )
-from services.notifier.intents import (
+from services.notifier.delivery.rules import (
     FINAL_STATUSES,
     SECRET_PLACEHOLDER,
     TOPIC_OF_CHANNEL,
@@ -48,7 +48,7 @@ from services.notifier.intents import (
     reveal,
     sms_intent,
 )
-from services.notifier.store import NotifierStore
+from services.notifier.delivery.store import NotifierStore
 
 log = logging.getLogger("mumaris.notifier.delivery")
 

@@ -15,7 +15,7 @@ from typing import Protocol
 import aiosmtplib
 
 from mumaris.settings import Settings
-from services.notifier.channels import (
+from services.notifier.delivery.channels import (
     DeliveryError,
     PermanentDeliveryError,
     TransientDeliveryError,

@@ -9,7 +9,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.notifier.intents import (
+from services.notifier.delivery.rules import (
     EXPIRED,
     FAILED,
     PENDING,

@@ -28,7 +28,7 @@ from markupsafe import escape
 
 from schemas.events import DeliveryRequested
 from schemas.topics import NOTIFICATION_EMAIL, NOTIFICATION_SMS, Topic
-from services.notifier.domain import Notification, delivery_key
+from services.notifier.messages.rules import Notification, delivery_key
 
 Channel = Literal["email", "sms"]
 
