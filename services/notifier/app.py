@@ -38,7 +38,9 @@ from schemas.events import (
     SubmissionReceived,
     SubmissionRejected,
 )
+from services.notifier.delivery.rules import SECRET_PLACEHOLDER, SealedSecret
 from services.notifier.delivery.service import Dispatcher, Recorder, channel_senders
+from services.notifier.delivery.store import NotifierStore
 from services.notifier.messages.rules import (
     notification_for_classification_changed,
     notification_for_decision,
@@ -50,8 +52,6 @@ from services.notifier.messages.rules import (
     notification_for_received,
     notification_for_rejection,
 )
-from services.notifier.delivery.rules import SECRET_PLACEHOLDER, SealedSecret
-from services.notifier.delivery.store import NotifierStore
 
 SERVICE = "notifier"
 

@@ -43,7 +43,7 @@ from schemas.topics import (
     all_topic_names,
 )
 from services.notifier.delivery.channels.email import stable_message_id
-from services.notifier.messages.rules import delivery_key
+from services.notifier.delivery.rules import delivery_key
 from tests.support import (
     committed_offset,
     eventually,

@@ -25,10 +25,10 @@ from schemas.events import (
 )
 from schemas.topics import ACCOUNT_PHONE_CODE, REVIEW_DECIDED
 from services.notifier.delivery.channels import PermanentDeliveryError, TransientDeliveryError
+from services.notifier.delivery.rules import NO_PHONE, SECRET_PLACEHOLDER, delivery_key
 from services.notifier.delivery.service import Dispatcher, Recorder
-from services.notifier.messages.rules import delivery_key, notification_for_decision
-from services.notifier.delivery.rules import NO_PHONE, SECRET_PLACEHOLDER
 from services.notifier.delivery.store import NotifierStore
+from services.notifier.messages.rules import notification_for_decision
 from tests.support import settings_for, unique
 
 pytestmark = pytest.mark.integration

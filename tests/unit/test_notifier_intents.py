@@ -16,12 +16,6 @@ from schemas.events import (
     SubmissionKind,
 )
 from services.notifier.delivery.channels.email import stable_message_id
-from services.notifier.messages.rules import (
-    delivery_key,
-    notification_for_decision,
-    notification_for_email_confirmation,
-    sms_for_phone_code,
-)
 from services.notifier.delivery.rules import (
     EXPIRED,
     FAILED,
@@ -29,12 +23,18 @@ from services.notifier.delivery.rules import (
     PENDING,
     SECRET_PLACEHOLDER,
     SealedSecret,
+    delivery_key,
     delivery_request,
     email_intent,
     is_expired,
     needs_sending,
     reveal,
     sms_intent,
+)
+from services.notifier.messages.rules import (
+    notification_for_decision,
+    notification_for_email_confirmation,
+    sms_for_phone_code,
 )
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

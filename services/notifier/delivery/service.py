@@ -29,18 +29,12 @@ from schemas.events import DeliveryRequested, PhoneCodeIssued
 from services.notifier.delivery.channels import DeliveryError, PermanentDeliveryError
 from services.notifier.delivery.channels.email import send_email, stable_message_id
 from services.notifier.delivery.channels.sms import send_sms
-from services.notifier.messages.rules import (
-    ACCOUNT_PHONE_CODE,
-    CHANNELS,
-    Notification,
-    delivery_key,
-    sms_for_phone_code,
-)
 from services.notifier.delivery.rules import (
     FINAL_STATUSES,
     SECRET_PLACEHOLDER,
     TOPIC_OF_CHANNEL,
     SealedSecret,
+    delivery_key,
     delivery_request,
     email_intent,
     is_expired,
@@ -49,6 +43,8 @@ from services.notifier.delivery.rules import (
     sms_intent,
 )
 from services.notifier.delivery.store import NotifierStore
+from services.notifier.messages.kinds import ACCOUNT_PHONE_CODE
+from services.notifier.messages.rules import CHANNELS, Notification, sms_for_phone_code
 
 log = logging.getLogger("mumaris.notifier.delivery")
 

@@ -1,19 +1,17 @@
-"""What the notifier tells a practitioner, and through which channels: plain Python, no Kafka, no MongoDB.
+"""What the notifier tells a practitioner for each event, and through which channels: plain Python,
+no Kafka, no MongoDB.
 
 Every message carries both languages: the practitioner's own first, the other one after it, so a
 message forwarded to someone else (or read with the wrong locale on file) is still understood.
-The words live in `WORDING` below; the templates only lay them out.
+The words live in wording.py and the layout in templates/ (rendering.py); this module picks the
+words for an event, fills them in and decides the channels.
 """
 
-import hashlib
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Literal
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from mumaris.clock import RIYADH
@@ -34,23 +32,34 @@ from schemas.events import (
     SubmissionRejected,
 )
 from schemas.review_reasons import reason_label
-
-Language = Literal["ar", "en"]
-
-SUBMISSION_RECEIVED = "submission.received"
-SUBMISSION_REJECTED = "submission.rejected"
-REVIEW_QUEUED = "review.queued"
-REVIEW_APPROVED = "review.approved"
-REVIEW_REJECTED = "review.rejected"
-REVIEW_CHANGES_REQUESTED = "review.changes_requested"
-PROFILE_CHANGE_APPROVED = "profile.approved"
-PROFILE_CHANGE_REJECTED = "profile.rejected"
-FEE_INVOICED = "fee.invoiced"
-FEE_REMINDER = "fee.reminder"
-CLASSIFICATION_LAPSED = "classification.lapsed"
-CLASSIFICATION_CHANGED = "classification.changed"
-ACCOUNT_PHONE_CODE = "account.phone_code"
-ACCOUNT_EMAIL_CONFIRMATION = "account.email_confirmation"
+from services.notifier.messages.kinds import (
+    ACCOUNT_EMAIL_CONFIRMATION,
+    ACCOUNT_PHONE_CODE,
+    CLASSIFICATION_CHANGED,
+    CLASSIFICATION_LAPSED,
+    FEE_INVOICED,
+    FEE_REMINDER,
+    PROFILE_CHANGE_APPROVED,
+    PROFILE_CHANGE_REJECTED,
+    REVIEW_APPROVED,
+    REVIEW_CHANGES_REQUESTED,
+    REVIEW_QUEUED,
+    REVIEW_REJECTED,
+    SUBMISSION_RECEIVED,
+    SUBMISSION_REJECTED,
+    TEXT_DIRECTION,
+    Language,
+)
+from services.notifier.messages.rendering import Section, render_message
+from services.notifier.messages.wording import (
+    ARABIC_UNITS,
+    COMMON_WORDING,
+    CURRENCY,
+    FEE_FACT_LABELS,
+    PHONE_CODE_SMS,
+    SMS_NOTICE,
+    WORDING,
+)
 
 # Which channels each kind of notification goes out on: the one table to change.
 # - Steps the practitioner only needs to be able to look up (received, in review) stay in the inbox.
@@ -92,8 +101,6 @@ KIND_OF_PROFILE_DECISION: dict[Decision, str] = {
     Decision.REQUEST_CHANGES: PROFILE_CHANGE_REJECTED,  # the practitioner sends a corrected change
 }
 
-TEXT_DIRECTION: dict[Language, str] = {"ar": "rtl", "en": "ltr"}
-
 
 @dataclass(frozen=True)
 class Notification:
@@ -107,327 +114,6 @@ class Notification:
     inbox_title: str  # short line for the in-platform inbox
     inbox_body: str
     sms: str = ""  # the short notice, for kinds whose channels include "sms"
-
-
-@dataclass(frozen=True)
-class Wording:
-    """The sentences of one kind of notification in one language."""
-
-    title: str
-    lead: str
-    next_step: str
-    details_heading: str = ""
-    # Heads the reviewer's note when it follows a list (the rejection reasons) under details_heading.
-    note_heading: str = ""
-    reference_label: str = ""  # instead of the common "Submission ID:" (e.g. "Request ID:")
-
-
-@dataclass(frozen=True)
-class CommonWording:
-    """The sentences every notification shares in one language."""
-
-    greeting: str  # takes {name}
-    greeting_without_name: str
-    reference_label: str
-    sign_off: str
-    signature: str
-    automated_notice: str
-    unexplained_finding: str  # takes {rule}; for a failed check that carries no message
-    unexplained_rejection: str  # for a rejection that names no failed check at all
-
-
-WORDING: dict[str, dict[Language, Wording]] = {
-    SUBMISSION_REJECTED: {
-        "ar": Wording(
-            title="طلبك يحتاج إلى تصحيح",
-            lead="تعذّر قبول طلبك في مرحلة التحقق الآلي من المستندات، ولذلك لم يُحَل إلى المراجعة.",
-            details_heading="المطلوب تصحيحه:",
-            next_step="يُرجى تصحيح الملاحظات أعلاه وإعادة تقديم الطلب عبر المنصة.",
-        ),
-        "en": Wording(
-            title="Your submission needs corrections",
-            lead="Your submission did not pass the automated document checks, so it has not been sent for review.",
-            details_heading="What to fix:",
-            next_step="Please correct the points above and submit again through the platform.",
-        ),
-    },
-    REVIEW_APPROVED: {
-        "ar": Wording(
-            title="تم اعتماد طلبك",
-            lead="يسرّنا إبلاغك بأنه تمت مراجعة طلبك واعتماده.",
-            next_step="ستظهر الشهادة المعتمدة في ملفك المهني على المنصة.",
-        ),
-        "en": Wording(
-            title="Your submission has been approved",
-            lead="We are pleased to let you know that your submission has been reviewed and approved.",
-            next_step="The approved certificate now appears in your professional profile on the platform.",
-        ),
-    },
-    REVIEW_REJECTED: {
-        "ar": Wording(
-            title="لم تتم الموافقة على طلبك",
-            lead="نأسف لإبلاغك بأنه بعد مراجعة طلبك لم تتم الموافقة عليه.",
-            details_heading="سبب القرار:",
-            note_heading="ملاحظة المراجع:",
-            next_step="يمكنك تقديم طلب جديد متى استوفيت المتطلبات.",
-        ),
-        "en": Wording(
-            title="Your submission was not approved",
-            lead="We regret to inform you that, after review, your submission was not approved.",
-            details_heading="Reason for the decision:",
-            note_heading="Reviewer’s note:",
-            next_step="You may submit a new request once you meet the requirements.",
-        ),
-    },
-    REVIEW_CHANGES_REQUESTED: {
-        "ar": Wording(
-            title="مطلوب إجراء تعديلات على طلبك",
-            lead="تمت مراجعة طلبك، ويلزم إجراء بعض التعديلات عليه قبل استكمال دراسته.",
-            details_heading="التعديلات المطلوبة:",
-            next_step=(
-                "يُرجى إجراء التعديلات المطلوبة ثم إعادة التقديم من صفحة هذا الطلب على المنصة؛ "
-                "وستُراجَع النسخة المعدّلة مرتبطةً بهذا الطلب."
-            ),
-        ),
-        "en": Wording(
-            title="Changes requested on your submission",
-            lead="Your submission has been reviewed and needs some changes before the review can be completed.",
-            details_heading="Requested changes:",
-            next_step=(
-                "Please make the requested changes, then resubmit from this submission’s page on the platform; "
-                "the corrected version will be reviewed linked to this submission."
-            ),
-        ),
-    },
-    SUBMISSION_RECEIVED: {
-        "ar": Wording(
-            title="استلمنا طلبك",
-            lead="استلمنا شهادتك «{certificate}»، وهي الآن قيد التحقق الآلي من المستند.",
-            next_step="سنبلغك بنتيجة التحقق، ويمكنك متابعة حالة الطلب من المنصة في أي وقت.",
-        ),
-        "en": Wording(
-            title="We received your submission",
-            lead="We received your certificate “{certificate}”; its document is now being checked automatically.",
-            next_step="We will let you know the outcome; you can follow the submission’s status on the platform at any time.",
-        ),
-    },
-    REVIEW_QUEUED: {
-        "ar": Wording(
-            title="طلبك قيد المراجعة",
-            lead="اجتاز مستندك التحقق الآلي، وأُحيل طلبك إلى لجنة المراجعة.",
-            next_step="ستصلك رسالة عند صدور القرار.",
-        ),
-        "en": Wording(
-            title="Your submission is under review",
-            lead="Your document passed the automated checks and your submission is now with the review committee.",
-            next_step="You will hear from us when a decision is made.",
-        ),
-    },
-    PROFILE_CHANGE_APPROVED: {
-        "ar": Wording(
-            title="تم اعتماد تعديل بياناتك",
-            lead="تمت مراجعة طلب تعديل بياناتك الشخصية واعتماده، وأصبحت البيانات الجديدة سارية.",
-            reference_label="رقم طلب التعديل:",
-            next_step="يمكنك الاطلاع على بياناتك المحدّثة في ملفك على المنصة.",
-        ),
-        "en": Wording(
-            title="Your change of personal data was approved",
-            lead="Your request to change your personal data was reviewed and approved; the new details now apply.",
-            reference_label="Change request ID:",
-            next_step="You can see your updated details in your profile on the platform.",
-        ),
-    },
-    PROFILE_CHANGE_REJECTED: {
-        "ar": Wording(
-            title="لم يُعتمد تعديل بياناتك",
-            lead="تمت مراجعة طلب تعديل بياناتك الشخصية ولم يُعتمد، وتبقى بياناتك السابقة سارية.",
-            reference_label="رقم طلب التعديل:",
-            details_heading="ملاحظة المراجع:",
-            next_step="يمكنك تقديم طلب تعديل جديد بعد مراعاة الملاحظة أعلاه.",
-        ),
-        "en": Wording(
-            title="Your change of personal data was not approved",
-            lead="Your request to change your personal data was reviewed and not approved; your previous details still apply.",
-            reference_label="Change request ID:",
-            details_heading="Reviewer’s note:",
-            next_step="You may send a new change request that takes the note above into account.",
-        ),
-    },
-    FEE_INVOICED: {
-        "ar": Wording(
-            title="فاتورة رسوم طلب تغيير التصنيف",
-            lead="اجتازت مستندات طلبك لتغيير التصنيف المهني إلى «{classification}» التحقق، وصدرت فاتورة رسومه.",
-            reference_label="رقم الطلب:",
-            next_step="يجب سداد الرسوم برقم الفاتورة قبل الموعد المحدد أعلاه، وإلا أُلغي الطلب تلقائياً. بعد السداد يُحال طلبك إلى المراجعة.",
-        ),
-        "en": Wording(
-            title="Fee invoice for your classification change",
-            lead="The documents of your request to change your professional classification to “{classification}” passed the checks, and its fee has been invoiced.",
-            reference_label="Request ID:",
-            next_step="Pay the fee with the bill number before the deadline above, or the request lapses automatically. Once paid, your request goes to review.",
-        ),
-    },
-    FEE_REMINDER: {
-        "ar": Wording(
-            title="تذكير: رسوم طلب تغيير التصنيف لم تُسدد",
-            lead="لم نستلم بعدُ سداد رسوم طلبك لتغيير التصنيف إلى «{classification}»، وتبقّى على انتهاء المهلة {remaining}.",
-            reference_label="رقم الطلب:",
-            next_step="سدّد الرسوم برقم الفاتورة قبل الموعد أعلاه حتى لا يُلغى الطلب. إن كنت قد سددت فتجاهل هذه الرسالة.",
-        ),
-        "en": Wording(
-            title="Reminder: your classification fee is unpaid",
-            lead="We have not yet received the fee for your request to change your classification to “{classification}”; {remaining} remain before the deadline.",
-            reference_label="Request ID:",
-            next_step="Pay with the bill number before the deadline above so that the request does not lapse. If you have already paid, please ignore this message.",
-        ),
-    },
-    CLASSIFICATION_LAPSED: {
-        "ar": Wording(
-            title="أُلغي طلب تغيير التصنيف",
-            lead="انتهت مهلة سداد رسوم طلبك لتغيير التصنيف إلى «{classification}» دون سداد، فأُلغي الطلب.",
-            reference_label="رقم الطلب:",
-            next_step="يمكنك تقديم طلب جديد متى شئت، وستصدر له فاتورة جديدة.",
-        ),
-        "en": Wording(
-            title="Your classification change request lapsed",
-            lead="The fee for your request to change your classification to “{classification}” was not paid by the deadline, so the request has lapsed.",
-            reference_label="Request ID:",
-            next_step="You may file a new request at any time; it will receive a new invoice.",
-        ),
-    },
-    CLASSIFICATION_CHANGED: {
-        "ar": Wording(
-            title="تم تغيير تصنيفك المهني",
-            lead="تمت الموافقة على طلبك، وأصبح تصنيفك المهني «{classification}».",
-            reference_label="رقم الطلب:",
-            next_step="يظهر تصنيفك الجديد في ملفك المهني على المنصة، وأُبلغت به الجهات المرتبطة.",
-        ),
-        "en": Wording(
-            title="Your professional classification has changed",
-            lead="Your request was approved: your professional classification is now “{classification}”.",
-            reference_label="Request ID:",
-            next_step="Your new classification appears in your professional profile on the platform and has been shared with connected agencies.",
-        ),
-    },
-    # The confirmation link takes the place of the submission reference (see
-    # notification_for_email_confirmation); `next_step` takes {validity}.
-    ACCOUNT_EMAIL_CONFIRMATION: {
-        "ar": Wording(
-            title="تأكيد بريدك الإلكتروني",
-            lead="لإكمال تسجيل حسابك في منصة ممارس، يُرجى تأكيد بريدك الإلكتروني بفتح الرابط التالي.",
-            details_heading="رابط التأكيد:",
-            next_step=(
-                "الرابط صالح لمدة {validity} ويُستخدم مرة واحدة فقط. "
-                "إذا لم تطلب إنشاء حساب في منصة ممارس فتجاهل هذه الرسالة."
-            ),
-        ),
-        "en": Wording(
-            title="Confirm your e-mail address",
-            lead="To finish setting up your Mumaris account, please confirm your e-mail address by opening the link below.",
-            details_heading="Confirmation link:",
-            next_step=(
-                "The link is valid for {validity} and can be used only once. "
-                "If you did not sign up for Mumaris, you can ignore this message."
-            ),
-        ),
-    },
-}
-
-# One SMS, both languages, primary first. Short on purpose: Arabic text goes out as UCS-2, where a
-# segment holds 70 characters (67 when concatenated); both languages together fit in two segments.
-# Each line takes {code} and {validity}.
-PHONE_CODE_SMS: dict[Language, str] = {
-    "ar": "رمز التحقق لمنصة ممارس: {code} (صالح {validity}). لا تشاركه مع أحد.",
-    "en": "Mumaris verification code: {code} (valid {validity}). Do not share it.",
-}
-
-# The SMS short notice of a kind, both languages, primary first: it points to the platform and
-# the e-mail for the details. Placeholders as in the kind's wording.
-SMS_NOTICE: dict[str, dict[Language, str]] = {
-    REVIEW_APPROVED: {
-        "ar": "ممارس: تم اعتماد طلبك «{certificate}». التفاصيل في المنصة.",
-        "en": "Mumaris: your submission “{certificate}” was approved. Details on the platform.",
-    },
-    REVIEW_REJECTED: {
-        "ar": "ممارس: لم تتم الموافقة على طلبك «{certificate}». السبب في المنصة وبريدك.",
-        "en": "Mumaris: your submission “{certificate}” was not approved. See the platform or your e-mail.",
-    },
-    REVIEW_CHANGES_REQUESTED: {
-        "ar": "ممارس: طُلب تعديل على طلبك «{certificate}». التفاصيل في المنصة.",
-        "en": "Mumaris: changes were requested on “{certificate}”. Details on the platform.",
-    },
-    FEE_INVOICED: {
-        "ar": "ممارس: سدّد {amount} ريال بالفاتورة {bill} قبل {deadline} وإلا أُلغي طلب التصنيف.",
-        "en": "Mumaris: pay SAR {amount}, bill {bill}, before {deadline} or your request lapses.",
-    },
-    FEE_REMINDER: {
-        "ar": "ممارس: تذكير: تبقّى {remaining} لسداد {amount} ريال بالفاتورة {bill}.",
-        "en": "Mumaris: reminder: {remaining} left to pay SAR {amount}, bill {bill}.",
-    },
-    CLASSIFICATION_LAPSED: {
-        "ar": "ممارس: أُلغي طلب تغيير التصنيف لعدم سداد الرسوم في المهلة.",
-        "en": "Mumaris: your classification request lapsed; the fee was not paid in time.",
-    },
-    CLASSIFICATION_CHANGED: {
-        "ar": "ممارس: أصبح تصنيفك المهني «{classification}».",
-        "en": "Mumaris: your professional classification is now “{classification}”.",
-    },
-}
-
-COMMON_WORDING: dict[Language, CommonWording] = {
-    "ar": CommonWording(
-        greeting="حضرة الممارس الصحي {name}،",
-        greeting_without_name="حضرة الممارس الصحي،",
-        reference_label="رقم الطلب:",
-        sign_off="مع أطيب التحيات،",
-        signature="فريق منصة ممارس",
-        automated_notice="هذه رسالة آلية، يُرجى عدم الرد عليها.",
-        unexplained_finding="لم يجتز المستند فحص «{rule}».",
-        unexplained_rejection="لم يستوفِ المستند متطلبات التحقق الآلي.",
-    ),
-    "en": CommonWording(
-        greeting="Dear {name},",
-        greeting_without_name="Dear practitioner,",
-        reference_label="Submission ID:",
-        sign_off="Kind regards,",
-        signature="The Mumaris team",
-        automated_notice="This is an automated message; please do not reply to it.",
-        unexplained_finding="The document did not pass the “{rule}” check.",
-        unexplained_rejection="The document did not meet the automated checks.",
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Section:
-    """One language's full version of a message, ready for a template."""
-
-    lang: Language
-    direction: str
-    title: str
-    greeting: str
-    lead: str
-    reference_label: str
-    facts: tuple[tuple[str, str], ...]  # label and value lines: amount, bill number, deadline...
-    details_heading: str
-    fixes: tuple[str, ...]
-    reason_heading: str
-    reason: str
-    next_step: str
-    sign_off: str
-    signature: str
-    automated_notice: str
-
-
-# Text templates must not be HTML-escaped; only *.html.j2 is.
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
 
 
 def notification_for_received(event: SubmissionReceived) -> Notification | None:
@@ -493,13 +179,6 @@ def notification_for_classification_changed(event: ClassificationChanged) -> Not
     return compose(CLASSIFICATION_CHANGED, event.practitioner, event.request_id, values=values)
 
 
-FEE_FACT_LABELS: dict[Language, tuple[str, str, str]] = {
-    "ar": ("المبلغ:", "رقم الفاتورة:", "آخر موعد للسداد:"),
-    "en": ("Amount:", "Bill number:", "Pay by:"),
-}
-CURRENCY: dict[Language, str] = {"ar": "{amount} ريال سعودي", "en": "SAR {amount}"}
-
-
 def _fee_details(
     classification: ClassificationRef, amount: Decimal, bill_number: str, due_at: datetime
 ) -> tuple[dict[Language, dict[str, str]], dict[Language, tuple[tuple[str, str], ...]]]:
@@ -533,15 +212,6 @@ def riyadh_time(at: datetime, language: Language) -> str:
 def reason_labels(codes: list[str], language: Language) -> tuple[str, ...]:
     """The catalogue's label of each rejection reason in one language, each once, in the reviewer's order."""
     return tuple(dict.fromkeys(reason_label(code, language) for code in codes))
-
-
-def delivery_key(event_id: str, channel: str, recipient: str) -> str:
-    """The same event, channel and recipient always give the same key, so a redelivered event
-    finds its earlier delivery. Hashed so the key bounds its length and keeps e-mail addresses
-    and phone numbers out of logs and indexes; JSON-encoded so no separator inside a part can
-    make two different triples collide."""
-    parts = json.dumps([event_id, channel, recipient], ensure_ascii=False)
-    return hashlib.sha256(parts.encode("utf-8")).hexdigest()
 
 
 def languages_for(locale: str) -> tuple[Language, Language]:
@@ -589,8 +259,8 @@ def compose(
         )
         for language in order
     ]
-    context = {"sections": sections, "primary": sections[0], "submission_id": reference}
     subject = " | ".join(section.title for section in sections)
+    rendered = render_message(sections, reference, subject)
     sms = ""
     if kind in SMS_NOTICE:
         sms = "\n".join(SMS_NOTICE[kind][language].format(**(values or {}).get(language, {})) for language in order)
@@ -600,10 +270,10 @@ def compose(
         email=practitioner.email,
         locale=practitioner.locale,
         subject=subject,
-        text=render("message.txt.j2", context).rstrip() + "\n",
-        html=render("message.html.j2", {**context, "subject": subject}),
+        text=rendered.text,
+        html=rendered.html,
         inbox_title=subject,
-        inbox_body=render("inbox.txt.j2", context).strip(),
+        inbox_body=rendered.inbox_body,
         sms=sms,
     )
 
@@ -641,10 +311,6 @@ def section_for(
     )
 
 
-def render(template_name: str, context: dict[str, object]) -> str:
-    return _templates.get_template(template_name).render(context)
-
-
 # --- account messages (sign-up code by SMS, e-mail confirmation link) ---------------------------
 
 
@@ -672,20 +338,19 @@ def notification_for_email_confirmation(
     validity = {language: duration(ttl_hours, "hour", language) for language in TEXT_DIRECTION}
     sections = [confirmation_section(language, name, validity[language]) for language in languages_for(locale)]
     subject = " | ".join(section.title for section in sections)
-    text_context = {"sections": sections, "primary": sections[0], "submission_id": link}
     # Markup.format escapes `link`, so a quote or "<" in it can neither end the attribute nor add markup.
     anchor = Markup('<a href="{0}" style="color:#0b5e55;word-break:break-all;">{0}</a>').format(link)
-    html_context = {**text_context, "submission_id": anchor, "subject": subject}
+    rendered = render_message(sections, link, subject, html_reference=anchor)
     return Notification(
         kind=ACCOUNT_EMAIL_CONFIRMATION,
         recipient_id=recipient_id,
         email=email,
         locale=locale,
         subject=subject,
-        text=render("message.txt.j2", text_context).rstrip() + "\n",
-        html=render("message.html.j2", html_context),
+        text=rendered.text,
+        html=rendered.html,
         inbox_title=subject,
-        inbox_body=render("inbox.txt.j2", text_context).strip(),
+        inbox_body=rendered.inbox_body,
     )
 
 
@@ -713,10 +378,3 @@ def duration(count: int, unit: Literal["minute", "hour"], language: Language) ->
     if 3 <= count <= 10:
         return f"{count} {few}"
     return f"{count} {one}"
-
-
-# singular, dual, plural (3 to 10); 11 and above take the singular.
-ARABIC_UNITS: dict[str, tuple[str, str, str]] = {
-    "minute": ("دقيقة", "دقيقتين", "دقائق"),
-    "hour": ("ساعة", "ساعتين", "ساعات"),
-}
