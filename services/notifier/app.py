@@ -15,7 +15,6 @@ A new kind of notification is one subscriber: `await notify(ce, notification_for
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
-from pymongo.asynchronous.client_session import AsyncClientSession
 
 from mumaris.auth import principal_from
 from mumaris.clock import now
@@ -38,13 +37,13 @@ from schemas.events import (
     SubmissionReceived,
     SubmissionRejected,
 )
-from services.notifier.delivery.rules import SECRET_PLACEHOLDER, SealedSecret
-from services.notifier.delivery.service import Dispatcher, Recorder, channel_senders
-from services.notifier.delivery.store import NotifierStore
+from services.notifier.delivery.senders import channel_senders
+from services.notifier.delivery.service import Dispatcher
+from services.notifier.delivery.store import DeliveryStore
+from services.notifier.inbox.store import InboxStore
 from services.notifier.messages.rules import (
     notification_for_classification_changed,
     notification_for_decision,
-    notification_for_email_confirmation,
     notification_for_fee_invoiced,
     notification_for_fee_reminder,
     notification_for_lapsed,
@@ -52,6 +51,8 @@ from services.notifier.messages.rules import (
     notification_for_received,
     notification_for_rejection,
 )
+from services.notifier.messages.service import Recorder
+from services.notifier.messages.store import ContactStore
 
 SERVICE = "notifier"
 
@@ -59,11 +60,11 @@ SERVICE = "notifier"
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = create_runtime(SERVICE, settings or get_settings())
     settings = runtime.settings
-    store = NotifierStore(runtime.db)
-    runtime.on_startup.append(store.ensure_indexes)
-    recorder = Recorder(runtime.uow, store)
+    inbox, deliveries = InboxStore(runtime.db), DeliveryStore(runtime.db)
+    runtime.on_startup += [inbox.ensure_indexes, deliveries.ensure_indexes]
+    recorder = Recorder(runtime.uow, ContactStore(runtime.db), inbox, deliveries)
     notify = recorder.notify
-    dispatcher = Dispatcher(store, settings.field_encryption_key.get_secret_value(), channel_senders(settings))
+    dispatcher = Dispatcher(deliveries, settings.field_encryption_key.get_secret_value(), channel_senders(settings))
     sub = dict(service=SERVICE, settings=settings)
 
     # --- events → recorded notifications (never waits for a mail server or the gateway) -------
@@ -102,15 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @subscribe(runtime.broker, topics.ACCOUNT_EMAIL_CONFIRMATION, **sub)
     async def on_email_confirmation(event: EmailConfirmationRequested, ce: CloudEvent) -> None:
-        # The link stays sealed: the e-mail is composed around a placeholder, filled when sent.
-        note = notification_for_email_confirmation(
-            recipient_id=event.account_id,
-            name=event.name,
-            email=event.email,
-            locale=event.locale,
-            link=SECRET_PLACEHOLDER,
-        )
-        await notify(ce, note, SealedSecret(event.sealed_link, event.expires_at))
+        await recorder.email_confirmation(ce, event)
 
     @subscribe(runtime.broker, topics.ACCOUNT_PHONE_CODE, **sub)
     async def on_phone_code(event: PhoneCodeIssued, ce: CloudEvent) -> None:
@@ -118,10 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @subscribe(runtime.broker, topics.ACCOUNT_REGISTERED, **sub)
     async def on_registered(event: AccountRegistered, ce: CloudEvent) -> None:
-        async def work(session: AsyncClientSession) -> None:
-            await store.save_contact(event.account_id, event.name, event.email, event.locale, session)
-
-        await runtime.uow.apply_once(ce.id, ce.type, work)
+        await recorder.contact(ce, event)
 
     # --- the channels' own queues: one consumer each, so a dead mail server only delays e-mail -
 
@@ -134,11 +124,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await dispatcher.dispatch(request)
 
     app = create_http_app(runtime, title="Mumaris notifier")
-    _add_inbox_routes(app, runtime, store)
+    _add_inbox_routes(app, runtime, inbox)
     return app
 
 
-def _add_inbox_routes(app: FastAPI, runtime: ServiceRuntime, store: NotifierStore) -> None:
+def _add_inbox_routes(app: FastAPI, runtime: ServiceRuntime, store: InboxStore) -> None:
     def _view(m: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": m["_id"],
@@ -157,7 +147,7 @@ def _add_inbox_routes(app: FastAPI, runtime: ServiceRuntime, store: NotifierStor
     ) -> dict[str, Any]:
         """The practitioner's own messages, newest first, with the unread count."""
         who = principal_from(request, runtime.settings, "practitioner")
-        items, total, unread = await store.inbox_page(who.id, page=page, size=size)
+        items, total, unread = await store.page(who.id, page=page, size=size)
         return {"items": [_view(m) for m in items], "page": page, "size": size, "total": total, "unread": unread}
 
     @app.post("/v1/inbox/{message_id}/read", status_code=204, tags=["inbox"])

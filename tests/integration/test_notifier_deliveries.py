@@ -26,9 +26,12 @@ from schemas.events import (
 from schemas.topics import ACCOUNT_PHONE_CODE, REVIEW_DECIDED
 from services.notifier.delivery.channels import PermanentDeliveryError, TransientDeliveryError
 from services.notifier.delivery.rules import NO_PHONE, SECRET_PLACEHOLDER, delivery_key
-from services.notifier.delivery.service import Dispatcher, Recorder
-from services.notifier.delivery.store import NotifierStore
+from services.notifier.delivery.service import Dispatcher
+from services.notifier.delivery.store import DeliveryStore
+from services.notifier.inbox.store import InboxStore
 from services.notifier.messages.rules import notification_for_decision
+from services.notifier.messages.service import Recorder
+from services.notifier.messages.store import ContactStore
 from tests.support import settings_for, unique
 
 pytestmark = pytest.mark.integration
@@ -54,7 +57,8 @@ class FakeSender:
 class Notifier:
     settings: Settings
     uow: UnitOfWork
-    store: NotifierStore
+    store: DeliveryStore
+    inbox: InboxStore
     recorder: Recorder
     email: FakeSender
     sms: FakeSender
@@ -84,12 +88,14 @@ async def notifier(stack: StackInfo) -> AsyncIterator[Notifier]:
     client = make_client(settings)
     db = client[settings.mongo_db]
     uow = UnitOfWork(client, db, "notifier")
-    store = NotifierStore(db)
+    store, inbox = DeliveryStore(db), InboxStore(db)
     await store.ensure_indexes()
+    await inbox.ensure_indexes()
     email, sms = FakeSender(), FakeSender()
     dispatcher = Dispatcher(store, settings.field_encryption_key.get_secret_value(), {"email": email, "sms": sms})
+    recorder = Recorder(uow, ContactStore(db), inbox, store)
     try:
-        yield Notifier(settings, uow, store, Recorder(uow, store), email, sms, dispatcher)
+        yield Notifier(settings, uow, store, inbox, recorder, email, sms, dispatcher)
     finally:
         await client.drop_database(settings.mongo_db)
         await client.close()
@@ -141,7 +147,7 @@ async def test_a_decision_is_recorded_once_with_inbox_email_and_sms_queued(notif
     await notifier.recorder.notify(ce, note)
     await notifier.recorder.notify(ce, note)  # redelivered
 
-    assert await notifier.store.inbox.count_documents({"event_id": ce.id}) == 1
+    assert await notifier.inbox.messages.count_documents({"event_id": ce.id}) == 1
     email = await notifier.delivery(delivery_key(ce.id, "email", account))
     sms = await notifier.delivery(delivery_key(ce.id, "sms", account))
     assert (email["status"], sms["status"]) == ("pending", "pending")

@@ -1,126 +1,34 @@
-"""The two halves of every notification.
+"""The Dispatcher: what a channel consumer does with one `DeliveryRequested`.
 
-- `Recorder`: what an event handler does. In one transaction with the event's ledger entry it
-  writes the inbox message, one intent per other channel and, per intent to send, a
-  `DeliveryRequested` in the outbox (topic `notification.email` / `notification.sms`). It never
-  talks to a mail server or the SMS gateway, so a slow one cannot hold up the event topics.
-- `Dispatcher`: what a channel consumer does with one `DeliveryRequested`: skip what is already
-  done, record the try, open the sealed secret, send, record the outcome. Each channel has its own
-  consumer (and retries, and dead letters), so a dead mail server only delays e-mails.
-
-Logs name deliveries by id only: never a code, a phone number or a message body.
+Skip what is already done, record the try, open the sealed secret, send, record the outcome.
+Each channel has its own consumer (and retries, and dead letters), so a dead mail server only
+delays e-mails. Logs name deliveries by id only: never a code, a phone number or a message body.
 """
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-
-from pymongo.asynchronous.client_session import AsyncClientSession
 
 from mumaris.clock import now
 from mumaris.crypto import SealBroken, unseal
 from mumaris.kafka import PermanentEventError
-from mumaris.mongo import UnitOfWork
-from mumaris.settings import Settings
-from schemas.cloudevents import CloudEventAttributes
-from schemas.events import DeliveryRequested, PhoneCodeIssued
+from schemas.events import DeliveryRequested
 from services.notifier.delivery.channels import DeliveryError, PermanentDeliveryError
-from services.notifier.delivery.channels.email import send_email, stable_message_id
-from services.notifier.delivery.channels.sms import send_sms
-from services.notifier.delivery.rules import (
-    FINAL_STATUSES,
-    SECRET_PLACEHOLDER,
-    TOPIC_OF_CHANNEL,
-    SealedSecret,
-    delivery_key,
-    delivery_request,
-    email_intent,
-    is_expired,
-    needs_sending,
-    reveal,
-    sms_intent,
-)
-from services.notifier.delivery.store import NotifierStore
-from services.notifier.messages.kinds import ACCOUNT_PHONE_CODE
-from services.notifier.messages.rules import CHANNELS, Notification, sms_for_phone_code
+from services.notifier.delivery.rules import FINAL_STATUSES, is_expired, reveal
+from services.notifier.delivery.senders import Sender
+from services.notifier.delivery.store import DeliveryStore
 
 log = logging.getLogger("mumaris.notifier.delivery")
-
-# Sends one revealed message; returns the provider's message id. Gets the delivery id, which is
-# also the idempotency key (SMS) and the base of the stable Message-ID (e-mail).
-Sender = Callable[[str, dict[str, str]], Awaitable[str]]
 
 ERROR_LIMIT = 500
 
 
-class Recorder:
-    def __init__(self, uow: UnitOfWork, store: NotifierStore) -> None:
-        self.uow = uow
-        self.store = store
-
-    async def notify(
-        self, ce: CloudEventAttributes, note: Notification | None, secret: SealedSecret | None = None
-    ) -> None:
-        """Record `note` on the channels of its kind, once per event. None: nothing to tell."""
-        if note is None:
-            return
-        channels = CHANNELS[note.kind]
-
-        async def record(session: AsyncClientSession) -> None:
-            at = now()
-            if "inbox" in channels:
-                await self.store.add_inbox_message(inbox_message(ce.id, note, at), session)
-            intents = []
-            if "email" in channels:
-                intents.append(email_intent(ce.id, note, at, secret))
-            if "sms" in channels:
-                phone = await self.store.phone_of(note.recipient_id, session)
-                intents.append(sms_intent(ce.id, note.kind, note.recipient_id, phone, note.sms, at, secret))
-            await self._add(intents, session)
-
-        await self.uow.apply_once(ce.id, ce.type, record)
-
-    async def phone_code(self, ce: CloudEventAttributes, event: PhoneCodeIssued) -> None:
-        """The sign-up code by SMS; its number becomes the account's number for later notices."""
-        minutes = max(1, round((event.expires_at - now()).total_seconds() / 60))
-        # The code stays sealed: the text is composed around the placeholder.
-        text = sms_for_phone_code(SECRET_PLACEHOLDER, event.locale, minutes)
-        secret = SealedSecret(event.sealed_code, event.expires_at)
-
-        async def record(session: AsyncClientSession) -> None:
-            await self.store.save_phone(event.account_id, event.phone, session)
-            intent = sms_intent(ce.id, ACCOUNT_PHONE_CODE, event.account_id, event.phone, text, now(), secret)
-            await self._add([intent], session)
-
-        await self.uow.apply_once(ce.id, ce.type, record)
-
-    async def _add(self, intents: list[dict[str, Any]], session: AsyncClientSession) -> None:
-        for intent in intents:
-            await self.store.add_delivery_intent(intent, session)
-            if needs_sending(intent):
-                await self.uow.outbox.add(TOPIC_OF_CHANNEL[intent["channel"]], delivery_request(intent), session)
-
-
-def inbox_message(event_id: str, note: Notification, at: datetime) -> dict[str, Any]:
-    return {
-        "_id": delivery_key(event_id, "inbox", note.recipient_id),
-        "recipient_id": note.recipient_id,
-        "event_id": event_id,
-        "kind": note.kind,
-        "title": note.inbox_title,
-        "body": note.inbox_body,
-        "created_at": at,
-        "read_at": None,
-    }
-
-
+@dataclass(frozen=True)
 class Dispatcher:
-    def __init__(self, store: NotifierStore, sealing_key: str, senders: Mapping[str, Sender]) -> None:
-        self.store = store
-        self.sealing_key = sealing_key
-        self.senders = senders
+    store: DeliveryStore
+    sealing_key: str
+    senders: Mapping[str, Sender]
 
     async def dispatch(self, request: DeliveryRequested) -> None:
         """Send one recorded delivery at most once per try, and never again once it is done.
@@ -173,33 +81,3 @@ def describe(error: BaseException) -> str:
     if isinstance(error, DeliveryError):
         return str(error)[:ERROR_LIMIT]
     return type(error).__name__
-
-
-@dataclass(frozen=True)
-class StoredEmail:
-    """A recorded e-mail's content, in the shape the e-mail channel sends."""
-
-    email: str
-    locale: str
-    subject: str
-    text: str
-    html: str
-
-
-def channel_senders(settings: Settings) -> dict[str, Sender]:
-    async def email(delivery_id: str, message: dict[str, str]) -> str:
-        content = StoredEmail(
-            email=message["to"],
-            locale=message["locale"],
-            subject=message["subject"],
-            text=message["text"],
-            html=message["html"],
-        )
-        return await send_email(content, settings, message_id=stable_message_id(delivery_id, settings))
-
-    async def sms(delivery_id: str, message: dict[str, str]) -> str:
-        # The delivery id is the gateway's idempotency key: a try that reached it before a crash
-        # or a timeout is dropped as a repeat, so the phone gets the message once.
-        return await send_sms(message["to"], message["text"], settings, idempotency_key=delivery_id)
-
-    return {"email": email, "sms": sms}

@@ -10,7 +10,7 @@ words for an event, fills them in and decides the channels.
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from markupsafe import Markup
 
@@ -32,6 +32,7 @@ from schemas.events import (
     SubmissionRejected,
 )
 from schemas.review_reasons import reason_label
+from services.notifier.delivery.rules import delivery_key
 from services.notifier.messages.kinds import (
     ACCOUNT_EMAIL_CONFIRMATION,
     ACCOUNT_PHONE_CODE,
@@ -114,6 +115,20 @@ class Notification:
     inbox_title: str  # short line for the in-platform inbox
     inbox_body: str
     sms: str = ""  # the short notice, for kinds whose channels include "sms"
+
+
+def inbox_message(event_id: str, note: Notification, at: datetime) -> dict[str, Any]:
+    """The inbox entry of `note`: one per event and recipient, unread."""
+    return {
+        "_id": delivery_key(event_id, "inbox", note.recipient_id),
+        "recipient_id": note.recipient_id,
+        "event_id": event_id,
+        "kind": note.kind,
+        "title": note.inbox_title,
+        "body": note.inbox_body,
+        "created_at": at,
+        "read_at": None,
+    }
 
 
 def notification_for_received(event: SubmissionReceived) -> Notification | None:
