@@ -56,114 +56,108 @@ SUBMISSION = "7d1c2a4e-5b9f-4f0e-8a51-3c2f9e6b1d20"
 REQUEST = "c41f0b7a-93d2-4c8e-b1a5-0e7d6f2a9b34"
 
 
+BLURRY = Finding(
+    rule="image.sharpness",
+    outcome="fail",
+    code="image.blurry",
+    message=Localized(
+        ar="المسح غير واضح؛ أعد المسح بدقة أعلى ودون اهتزاز.",
+        en="The scan is not clear; scan it again at a higher resolution, holding it still.",
+    ),
+)
+RECEIVED = SubmissionReceived(
+    submission_id=SUBMISSION,
+    kind=SubmissionKind.CERTIFICATE,
+    practitioner=SARA,
+    certificate=CERTIFICATE,
+    file=StoredFile(file_id="f", filename="scan.jpg", size=1, sha256="0" * 64, content_type="image/jpeg"),
+    received_at=AT,
+)
+REJECTED = SubmissionRejected(
+    submission_id=SUBMISSION, kind=SubmissionKind.CERTIFICATE, practitioner=SARA, findings=[BLURRY], rejected_at=AT
+)
+QUEUED = ReviewQueued(submission_id=SUBMISSION, review_id=SUBMISSION, practitioner=SARA, queued_at=AT)
+DUE = datetime(2026, 11, 26, 11, 5, tzinfo=UTC)
+FEE = {
+    "invoice_id": "inv-1",
+    "bill_number": "SC-2026-000123",
+    "request_id": REQUEST,
+    "practitioner": SARA,
+    "classification": SPECIALIST,
+    "amount": Decimal("1500"),
+}
+
+
+def decided(
+    decision: Decision,
+    reason: str = "",
+    codes: tuple[str, ...] = (),
+    kind: SubmissionKind = SubmissionKind.CERTIFICATE,
+) -> ReviewDecided:
+    return ReviewDecided(
+        submission_id=SUBMISSION,
+        review_id=SUBMISSION,
+        kind=kind,
+        practitioner=SARA,
+        decision=decision,
+        reason=reason,
+        reason_codes=list(codes),
+        reviewer_id="r-1",
+        decided_at=AT,
+        certificate=CERTIFICATE if kind is SubmissionKind.CERTIFICATE else None,
+    )
+
+
+def told(note: Notification | None) -> Notification:
+    """A sample is of something the practitioner is told."""
+    assert note is not None
+    return note
+
+
 def samples() -> list[tuple[str, Notification]]:
-    blurry = Finding(
-        rule="image.sharpness",
-        outcome="fail",
-        code="image.blurry",
-        message=Localized(
-            ar="المسح غير واضح؛ أعد المسح بدقة أعلى ودون اهتزاز.",
-            en="The scan is not clear; scan it again at a higher resolution, holding it still.",
-        ),
-    )
-
-    def decided(
-        decision: Decision,
-        reason: str = "",
-        codes: tuple[str, ...] = (),
-        kind: SubmissionKind = SubmissionKind.CERTIFICATE,
-    ) -> ReviewDecided:
-        return ReviewDecided(
-            submission_id=SUBMISSION,
-            review_id=SUBMISSION,
-            kind=kind,
-            practitioner=SARA,
-            decision=decision,
-            reason=reason,
-            reason_codes=list(codes),
-            reviewer_id="r-1",
-            decided_at=AT,
-            certificate=CERTIFICATE if kind is SubmissionKind.CERTIFICATE else None,
-        )
-
-    fee = {
-        "invoice_id": "inv-1",
-        "bill_number": "SC-2026-000123",
-        "request_id": REQUEST,
-        "practitioner": SARA,
-        "classification": SPECIALIST,
-        "amount": Decimal("1500"),
-    }
-    due = datetime(2026, 11, 26, 11, 5, tzinfo=UTC)
-    queued = notification_for_queued(
-        ReviewQueued(submission_id=SUBMISSION, review_id=SUBMISSION, practitioner=SARA, queued_at=AT)
-    )
-    assert queued is not None
+    profile = SubmissionKind.PROFILE_CHANGE
     return [
-        (
-            "Submission received",
-            notification_for_received(
-                SubmissionReceived(
-                    submission_id=SUBMISSION,
-                    kind=SubmissionKind.CERTIFICATE,
-                    practitioner=SARA,
-                    certificate=CERTIFICATE,
-                    file=StoredFile(
-                        file_id="f", filename="scan.jpg", size=1, sha256="0" * 64, content_type="image/jpeg"
-                    ),
-                    received_at=AT,
-                )
-            ),
-        ),
-        (
-            "Rejected by validation",
-            notification_for_rejection(
-                SubmissionRejected(
-                    submission_id=SUBMISSION,
-                    kind=SubmissionKind.CERTIFICATE,
-                    practitioner=SARA,
-                    findings=[blurry],
-                    rejected_at=AT,
-                )
-            ),
-        ),
-        ("In review", queued),
-        ("Approved", notification_for_decision(decided(Decision.APPROVE))),
+        ("Submission received", told(notification_for_received(RECEIVED))),
+        ("Rejected by validation", notification_for_rejection(REJECTED)),
+        ("In review", told(notification_for_queued(QUEUED))),
+        ("Approved", told(notification_for_decision(decided(Decision.APPROVE)))),
         (
             "Rejected by the reviewer",
-            notification_for_decision(
-                decided(Decision.REJECT, "The stamp of the issuing hospital is missing.", ("incomplete_document",))
+            told(
+                notification_for_decision(
+                    decided(Decision.REJECT, "The stamp of the issuing hospital is missing.", ("incomplete_document",))
+                )
             ),
         ),
         (
             "Changes requested",
-            notification_for_decision(
-                decided(Decision.REQUEST_CHANGES, "Please attach the second page with the course hours.")
+            told(
+                notification_for_decision(
+                    decided(Decision.REQUEST_CHANGES, "Please attach the second page with the course hours.")
+                )
             ),
         ),
         (
             "Change of personal data approved",
-            notification_for_decision(decided(Decision.APPROVE, kind=SubmissionKind.PROFILE_CHANGE)),
+            told(notification_for_decision(decided(Decision.APPROVE, kind=profile))),
         ),
         (
             "Change of personal data not approved",
-            notification_for_decision(
-                decided(
-                    Decision.REJECT,
-                    "The new surname needs the civil-status record.",
-                    kind=SubmissionKind.PROFILE_CHANGE,
+            told(
+                notification_for_decision(
+                    decided(Decision.REJECT, "The new surname needs the civil-status record.", kind=profile)
                 )
             ),
         ),
-        ("Fee invoiced", notification_for_fee_invoiced(FeeInvoiced(**fee, issued_at=AT, due_at=due))),
+        ("Fee invoiced", notification_for_fee_invoiced(FeeInvoiced(**FEE, issued_at=AT, due_at=DUE))),
         (
             "Fee reminder (12 h and 1 h before)",
-            notification_for_fee_reminder(FeeReminderDue(**fee, due_at=due, hours_before=12)),
+            notification_for_fee_reminder(FeeReminderDue(**FEE, due_at=DUE, hours_before=12)),
         ),
         (
             "Request lapsed",
             notification_for_lapsed(
-                ClassificationLapsed(request_id=REQUEST, practitioner=SARA, classification=SPECIALIST, lapsed_at=due)
+                ClassificationLapsed(request_id=REQUEST, practitioner=SARA, classification=SPECIALIST, lapsed_at=DUE)
             ),
         ),
         (
