@@ -2,7 +2,7 @@
 what is recorded once per event, and how a delivery moves from intent to sent, failed or expired."""
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,25 +32,12 @@ from services.notifier.inbox.store import InboxStore
 from services.notifier.messages.rules import notification_for_decision
 from services.notifier.messages.service import Recorder
 from services.notifier.messages.store import ContactStore
+from tests.fakes import FakeSender
 from tests.support import settings_for, unique
 
 pytestmark = pytest.mark.integration
 
 PHONE = "+966512345678"
-
-
-@dataclass
-class FakeSender:
-    """Records what it was asked to send; fails as told first."""
-
-    outcomes: list[Exception] = field(default_factory=list)
-    sent: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-
-    async def __call__(self, delivery_id: str, message: dict[str, str]) -> str:
-        self.sent.append((delivery_id, message))
-        if self.outcomes:
-            raise self.outcomes.pop(0)
-        return f"provider-{len(self.sent)}"
 
 
 @dataclass
