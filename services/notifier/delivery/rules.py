@@ -54,13 +54,9 @@ SECRET_PLACEHOLDER = "https://sealed.invalid/secret"
 TOPIC_OF_CHANNEL: dict[Channel, Topic] = {"email": NOTIFICATION_EMAIL, "sms": NOTIFICATION_SMS}
 
 
-class EmailNote(Protocol):
-    """What an e-mail intent is made from (a composed `Notification` is one)."""
+class EmailContent(Protocol):
+    """What an e-mail is made of (a `Notification` is one; so is a stored delivery's content)."""
 
-    @property
-    def kind(self) -> str: ...
-    @property
-    def recipient_id(self) -> str: ...
     @property
     def email(self) -> str: ...
     @property
@@ -71,6 +67,15 @@ class EmailNote(Protocol):
     def text(self) -> str: ...
     @property
     def html(self) -> str: ...
+
+
+class EmailNote(EmailContent, Protocol):
+    """What an e-mail intent is made from: the content, its kind and recipient (a `Notification`)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def recipient_id(self) -> str: ...
 
 
 def delivery_key(event_id: str, channel: str, recipient: str) -> str:

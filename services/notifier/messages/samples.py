@@ -27,20 +27,8 @@ from schemas.events import (
     SubmissionReceived,
     SubmissionRejected,
 )
-from services.notifier.messages.rules import (
-    CHANNELS,
-    Notification,
-    notification_for_classification_changed,
-    notification_for_decision,
-    notification_for_email_confirmation,
-    notification_for_fee_invoiced,
-    notification_for_fee_reminder,
-    notification_for_lapsed,
-    notification_for_queued,
-    notification_for_received,
-    notification_for_rejection,
-    sms_for_phone_code,
-)
+from services.notifier.messages import rules
+from services.notifier.messages.rules import Notification
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 SARA = PractitionerRef(id="prac-1", name="سارة الحربي", email="sara@example.sa", locale="ar")
@@ -117,14 +105,14 @@ def told(note: Notification | None) -> Notification:
 def samples() -> list[tuple[str, Notification]]:
     profile = SubmissionKind.PROFILE_CHANGE
     return [
-        ("Submission received", told(notification_for_received(RECEIVED))),
-        ("Rejected by validation", notification_for_rejection(REJECTED)),
-        ("In review", told(notification_for_queued(QUEUED))),
-        ("Approved", told(notification_for_decision(decided(Decision.APPROVE)))),
+        ("Submission received", told(rules.notification_for_received(RECEIVED))),
+        ("Rejected by validation", rules.notification_for_rejection(REJECTED)),
+        ("In review", told(rules.notification_for_queued(QUEUED))),
+        ("Approved", told(rules.notification_for_decision(decided(Decision.APPROVE)))),
         (
             "Rejected by the reviewer",
             told(
-                notification_for_decision(
+                rules.notification_for_decision(
                     decided(Decision.REJECT, "The stamp of the issuing hospital is missing.", ("incomplete_document",))
                 )
             ),
@@ -132,37 +120,37 @@ def samples() -> list[tuple[str, Notification]]:
         (
             "Changes requested",
             told(
-                notification_for_decision(
+                rules.notification_for_decision(
                     decided(Decision.REQUEST_CHANGES, "Please attach the second page with the course hours.")
                 )
             ),
         ),
         (
             "Change of personal data approved",
-            told(notification_for_decision(decided(Decision.APPROVE, kind=profile))),
+            told(rules.notification_for_decision(decided(Decision.APPROVE, kind=profile))),
         ),
         (
             "Change of personal data not approved",
             told(
-                notification_for_decision(
+                rules.notification_for_decision(
                     decided(Decision.REJECT, "The new surname needs the civil-status record.", kind=profile)
                 )
             ),
         ),
-        ("Fee invoiced", notification_for_fee_invoiced(FeeInvoiced(**FEE, issued_at=AT, due_at=DUE))),
+        ("Fee invoiced", rules.notification_for_fee_invoiced(FeeInvoiced(**FEE, issued_at=AT, due_at=DUE))),
         (
             "Fee reminder (12 h and 1 h before)",
-            notification_for_fee_reminder(FeeReminderDue(**FEE, due_at=DUE, hours_before=12)),
+            rules.notification_for_fee_reminder(FeeReminderDue(**FEE, due_at=DUE, hours_before=12)),
         ),
         (
             "Request lapsed",
-            notification_for_lapsed(
+            rules.notification_for_lapsed(
                 ClassificationLapsed(request_id=REQUEST, practitioner=SARA, classification=SPECIALIST, lapsed_at=DUE)
             ),
         ),
         (
             "Classification changed",
-            notification_for_classification_changed(
+            rules.notification_for_classification_changed(
                 ClassificationChanged(
                     request_id=REQUEST, practitioner=SARA, previous=None, classification=SPECIALIST, changed_at=AT
                 )
@@ -170,7 +158,7 @@ def samples() -> list[tuple[str, Notification]]:
         ),
         (
             "E-mail confirmation link",
-            notification_for_email_confirmation(
+            rules.notification_for_email_confirmation(
                 recipient_id="prac-1",
                 name=SARA.name,
                 email=SARA.email,
@@ -193,11 +181,17 @@ def document() -> str:
         "## Sign-up code (SMS only)",
         "",
         "```",
-        sms_for_phone_code("470895", "ar", 5),
+        rules.sms_for_phone_code("470895", "ar", 5),
         "```",
     ]
     for title, note in samples():
-        lines += ["", f"## {title}", "", f"Channels: {', '.join(CHANNELS[note.kind])}. Subject: {note.subject}", ""]
+        lines += [
+            "",
+            f"## {title}",
+            "",
+            f"Channels: {', '.join(rules.CHANNELS[note.kind])}. Subject: {note.subject}",
+            "",
+        ]
         lines += ["```", note.text.rstrip(), "```"]
         if note.sms:
             lines += ["", "SMS:", "", "```", note.sms, "```"]

@@ -6,22 +6,8 @@ out. Lines are kept whole, however long: a message reads better whole than cut a
 
 from dataclasses import dataclass
 
-from services.notifier.messages.kinds import (
-    ACCOUNT_EMAIL_CONFIRMATION,
-    CLASSIFICATION_CHANGED,
-    CLASSIFICATION_LAPSED,
-    FEE_INVOICED,
-    FEE_REMINDER,
-    PROFILE_CHANGE_APPROVED,
-    PROFILE_CHANGE_REJECTED,
-    REVIEW_APPROVED,
-    REVIEW_CHANGES_REQUESTED,
-    REVIEW_QUEUED,
-    REVIEW_REJECTED,
-    SUBMISSION_RECEIVED,
-    SUBMISSION_REJECTED,
-    Language,
-)
+from services.notifier.messages import kinds
+from services.notifier.messages.kinds import Language
 
 
 @dataclass(frozen=True)
@@ -52,7 +38,7 @@ class CommonWording:
 
 
 WORDING: dict[str, dict[Language, Wording]] = {
-    SUBMISSION_REJECTED: {
+    kinds.SUBMISSION_REJECTED: {
         "ar": Wording(
             title="طلبك يحتاج إلى تصحيح",
             lead="تعذّر قبول طلبك في مرحلة التحقق الآلي من المستندات، ولذلك لم يُحَل إلى المراجعة.",
@@ -66,7 +52,7 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="Please correct the points above and submit again through the platform.",
         ),
     },
-    REVIEW_APPROVED: {
+    kinds.REVIEW_APPROVED: {
         "ar": Wording(
             title="تم اعتماد طلبك",
             lead="يسرّنا إبلاغك بأنه تمت مراجعة طلبك واعتماده.",
@@ -78,7 +64,7 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="The approved certificate now appears in your professional profile on the platform.",
         ),
     },
-    REVIEW_REJECTED: {
+    kinds.REVIEW_REJECTED: {
         "ar": Wording(
             title="لم تتم الموافقة على طلبك",
             lead="نأسف لإبلاغك بأنه بعد مراجعة طلبك لم تتم الموافقة عليه.",
@@ -94,7 +80,7 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="You may submit a new request once you meet the requirements.",
         ),
     },
-    REVIEW_CHANGES_REQUESTED: {
+    kinds.REVIEW_CHANGES_REQUESTED: {
         "ar": Wording(
             title="مطلوب إجراء تعديلات على طلبك",
             lead="تمت مراجعة طلبك، ويلزم إجراء بعض التعديلات عليه قبل استكمال دراسته.",
@@ -114,7 +100,7 @@ WORDING: dict[str, dict[Language, Wording]] = {
             ),
         ),
     },
-    SUBMISSION_RECEIVED: {
+    kinds.SUBMISSION_RECEIVED: {
         "ar": Wording(
             title="استلمنا طلبك",
             lead="استلمنا شهادتك «{certificate}»، وهي الآن قيد التحقق الآلي من المستند.",
@@ -126,7 +112,7 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="We will let you know the outcome; you can follow the submission’s status on the platform at any time.",
         ),
     },
-    REVIEW_QUEUED: {
+    kinds.REVIEW_QUEUED: {
         "ar": Wording(
             title="طلبك قيد المراجعة",
             lead="اجتاز مستندك التحقق الآلي، وأُحيل طلبك إلى لجنة المراجعة.",
@@ -138,7 +124,7 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="You will hear from us when a decision is made.",
         ),
     },
-    PROFILE_CHANGE_APPROVED: {
+    kinds.PROFILE_CHANGE_APPROVED: {
         "ar": Wording(
             title="تم اعتماد تعديل بياناتك",
             lead="تمت مراجعة طلب تعديل بياناتك الشخصية واعتماده، وأصبحت البيانات الجديدة سارية.",
@@ -152,7 +138,7 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="You can see your updated details in your profile on the platform.",
         ),
     },
-    PROFILE_CHANGE_REJECTED: {
+    kinds.PROFILE_CHANGE_REJECTED: {
         "ar": Wording(
             title="لم يُعتمد تعديل بياناتك",
             lead="تمت مراجعة طلب تعديل بياناتك الشخصية ولم يُعتمد، وتبقى بياناتك السابقة سارية.",
@@ -168,7 +154,7 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="You may send a new change request that takes the note above into account.",
         ),
     },
-    FEE_INVOICED: {
+    kinds.FEE_INVOICED: {
         "ar": Wording(
             title="فاتورة رسوم طلب تغيير التصنيف",
             lead="اجتازت مستندات طلبك لتغيير التصنيف المهني إلى «{classification}» التحقق، وصدرت فاتورة رسومه.",
@@ -182,7 +168,7 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="Pay the fee with the bill number before the deadline above, or the request lapses automatically. Once paid, your request goes to review.",
         ),
     },
-    FEE_REMINDER: {
+    kinds.FEE_REMINDER: {
         "ar": Wording(
             title="تذكير: رسوم طلب تغيير التصنيف لم تُسدد",
             lead="لم نستلم بعدُ سداد رسوم طلبك لتغيير التصنيف إلى «{classification}»، وتبقّى على انتهاء المهلة {remaining}.",
@@ -196,7 +182,7 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="Pay with the bill number before the deadline above so that the request does not lapse. If you have already paid, please ignore this message.",
         ),
     },
-    CLASSIFICATION_LAPSED: {
+    kinds.CLASSIFICATION_LAPSED: {
         "ar": Wording(
             title="أُلغي طلب تغيير التصنيف",
             lead="انتهت مهلة سداد رسوم طلبك لتغيير التصنيف إلى «{classification}» دون سداد، فأُلغي الطلب.",
@@ -210,7 +196,7 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="You may file a new request at any time; it will receive a new invoice.",
         ),
     },
-    CLASSIFICATION_CHANGED: {
+    kinds.CLASSIFICATION_CHANGED: {
         "ar": Wording(
             title="تم تغيير تصنيفك المهني",
             lead="تمت الموافقة على طلبك، وأصبح تصنيفك المهني «{classification}».",
@@ -226,7 +212,7 @@ WORDING: dict[str, dict[Language, Wording]] = {
     },
     # The confirmation link takes the place of the submission reference (see
     # notification_for_email_confirmation); `next_step` takes {validity}.
-    ACCOUNT_EMAIL_CONFIRMATION: {
+    kinds.ACCOUNT_EMAIL_CONFIRMATION: {
         "ar": Wording(
             title="تأكيد بريدك الإلكتروني",
             lead="لإكمال تسجيل حسابك في منصة ممارس، يُرجى تأكيد بريدك الإلكتروني بفتح الرابط التالي.",
@@ -259,31 +245,31 @@ PHONE_CODE_SMS: dict[Language, str] = {
 # The SMS short notice of a kind, both languages, primary first: it points to the platform and
 # the e-mail for the details. Placeholders as in the kind's wording.
 SMS_NOTICE: dict[str, dict[Language, str]] = {
-    REVIEW_APPROVED: {
+    kinds.REVIEW_APPROVED: {
         "ar": "ممارس: تم اعتماد طلبك «{certificate}». التفاصيل في المنصة.",
         "en": "Mumaris: your submission “{certificate}” was approved. Details on the platform.",
     },
-    REVIEW_REJECTED: {
+    kinds.REVIEW_REJECTED: {
         "ar": "ممارس: لم تتم الموافقة على طلبك «{certificate}». السبب في المنصة وبريدك.",
         "en": "Mumaris: your submission “{certificate}” was not approved. See the platform or your e-mail.",
     },
-    REVIEW_CHANGES_REQUESTED: {
+    kinds.REVIEW_CHANGES_REQUESTED: {
         "ar": "ممارس: طُلب تعديل على طلبك «{certificate}». التفاصيل في المنصة.",
         "en": "Mumaris: changes were requested on “{certificate}”. Details on the platform.",
     },
-    FEE_INVOICED: {
+    kinds.FEE_INVOICED: {
         "ar": "ممارس: سدّد {amount} ريال بالفاتورة {bill} قبل {deadline} وإلا أُلغي طلب التصنيف.",
         "en": "Mumaris: pay SAR {amount}, bill {bill}, before {deadline} or your request lapses.",
     },
-    FEE_REMINDER: {
+    kinds.FEE_REMINDER: {
         "ar": "ممارس: تذكير: تبقّى {remaining} لسداد {amount} ريال بالفاتورة {bill}.",
         "en": "Mumaris: reminder: {remaining} left to pay SAR {amount}, bill {bill}.",
     },
-    CLASSIFICATION_LAPSED: {
+    kinds.CLASSIFICATION_LAPSED: {
         "ar": "ممارس: أُلغي طلب تغيير التصنيف لعدم سداد الرسوم في المهلة.",
         "en": "Mumaris: your classification request lapsed; the fee was not paid in time.",
     },
-    CLASSIFICATION_CHANGED: {
+    kinds.CLASSIFICATION_CHANGED: {
         "ar": "ممارس: أصبح تصنيفك المهني «{classification}».",
         "en": "Mumaris: your professional classification is now “{classification}”.",
     },
