@@ -47,8 +47,8 @@ NO_PHONE = "no phone number"
 NO_SMS_TEXT = "no SMS text for this kind of notification"
 
 # Stands where the secret goes while the message is composed and stored. An address under the
-# reserved .invalid domain (RFC 2606): it passes the domain's "must be a web link" check for
-# confirmation links and can never be a real link or code.
+# reserved .invalid domain (RFC 2606): it passes the messages rules' "must be a web link" check
+# for confirmation links and can never be a real link or code.
 SECRET_PLACEHOLDER = "https://sealed.invalid/secret"
 
 TOPIC_OF_CHANNEL: dict[Channel, Topic] = {"email": NOTIFICATION_EMAIL, "sms": NOTIFICATION_SMS}
