@@ -31,6 +31,7 @@ from services.notifier.delivery.rules import (
     SENDABLE_STATUSES,
     SENDING,
     delivery_key,
+    delivery_request,
 )
 from services.notifier.delivery.service import Dispatcher
 from services.notifier.inbox.rules import InboxRefused
@@ -153,14 +154,8 @@ class Notifier:
         return [(topic.name, event.delivery_id) for topic, event in self.uow.outbox.events]  # type: ignore[attr-defined]
 
     def request(self, delivery_id: str) -> DeliveryRequested:
-        delivery = self.deliveries.deliveries[delivery_id]
-        return DeliveryRequested(
-            delivery_id=delivery_id,
-            channel=delivery["channel"],
-            kind=delivery["kind"],
-            recipient_id=delivery["recipient_id"],
-            event_id=delivery["event_id"],
-        )
+        """The request the Recorder queued for this delivery."""
+        return delivery_request(self.deliveries.deliveries[delivery_id])
 
 
 @pytest.fixture
