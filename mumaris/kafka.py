@@ -293,7 +293,7 @@ def subscribe(
     batch: bool = False,
     note: str = "",
     **options: Any,
-) -> Any:
+) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
     """A subscriber in the service's own consumer group, committing after the handler succeeds;
     its partitions are consumed in parallel (each one in order). Events arrive as CloudEvents in
     binary or structured mode. `batch`: the handler receives lists (it then parses and dead-letters
@@ -317,7 +317,8 @@ def subscribe(
         f"(content-type application/cloudevents+json). Kafka key: `{topic.key}`. ce_id is the "
         f"idempotency key. Unusable events go to `{topic.dlq}`."
     )
-    return registrar.subscriber(
+    # Typed as the decorator it is, so a decorated handler stays typed code for mypy.
+    decorator: Callable[[Callable[..., Awaitable[Any]]], Any] = registrar.subscriber(
         topic.name,
         group_id=service,
         auto_offset_reset=settings.kafka_auto_offset_reset,
@@ -326,6 +327,7 @@ def subscribe(
         description=f"{description} {note}".strip(),
         **options,
     )
+    return decorator
 
 
 def publishes(registrar: Registrar, topic: Topic, *, service: str) -> None:

@@ -1,4 +1,5 @@
-"""In-memory stand-ins for the unit of work, for unit tests of use cases (no broker, no database).
+"""In-memory stand-ins for the unit of work and a notifier channel's sender, for tests of use cases
+(no broker, no database, no mail server).
 
 `FakeUnitOfWork` keeps the real one's promises that a use case relies on: the work runs with a
 session (None here), the events it adds to the outbox are kept only if the work returns, and
@@ -7,6 +8,7 @@ the work fails; failures in the middle of a transaction are proven on the real s
 """
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -64,3 +66,17 @@ class FakeUnitOfWork:
         result = await self.run(work)
         self.handled.append(event_id)
         return result
+
+
+@dataclass
+class FakeSender:
+    """A notifier channel's sender: records what it was asked to send; fails as told first."""
+
+    outcomes: list[Exception] = field(default_factory=list)
+    sent: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    async def __call__(self, delivery_id: str, message: dict[str, str]) -> str:
+        self.sent.append((delivery_id, message))
+        if self.outcomes:
+            raise self.outcomes.pop(0)
+        return f"provider-{len(self.sent)}"

@@ -42,8 +42,8 @@ from schemas.topics import (
     Topic,
     all_topic_names,
 )
-from services.notifier.channels.email import stable_message_id
-from services.notifier.domain import delivery_key
+from services.notifier.delivery.channels.email import stable_message_id
+from services.notifier.delivery.rules import delivery_key
 from tests.support import (
     committed_offset,
     eventually,

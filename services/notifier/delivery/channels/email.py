@@ -10,34 +10,19 @@ import asyncio
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime, make_msgid, parseaddr
-from typing import Protocol
 
 import aiosmtplib
 
 from mumaris.settings import Settings
-from services.notifier.channels import (
+from services.notifier.delivery.channels import (
     DeliveryError,
     PermanentDeliveryError,
     TransientDeliveryError,
 )
+from services.notifier.delivery.rules import EmailContent
 
 CHANNEL = "email"
 FALLBACK_MESSAGE_ID_DOMAIN = "mumaris.local"
-
-
-class EmailContent(Protocol):
-    """What an e-mail is made of (a `Notification` is one; so is a stored delivery's content)."""
-
-    @property
-    def email(self) -> str: ...
-    @property
-    def locale(self) -> str: ...
-    @property
-    def subject(self) -> str: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def html(self) -> str: ...
 
 
 async def send_email(notification: EmailContent, settings: Settings, *, message_id: str | None = None) -> str:

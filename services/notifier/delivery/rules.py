@@ -20,15 +20,16 @@ composed around `SECRET_PLACEHOLDER`, the intent keeps the secret as it arrived 
 the placeholder right before sending.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from markupsafe import escape
 
 from schemas.events import DeliveryRequested
 from schemas.topics import NOTIFICATION_EMAIL, NOTIFICATION_SMS, Topic
-from services.notifier.domain import Notification, delivery_key
 
 Channel = Literal["email", "sms"]
 
@@ -46,11 +47,44 @@ NO_PHONE = "no phone number"
 NO_SMS_TEXT = "no SMS text for this kind of notification"
 
 # Stands where the secret goes while the message is composed and stored. An address under the
-# reserved .invalid domain (RFC 2606): it passes the domain's "must be a web link" check for
-# confirmation links and can never be a real link or code.
+# reserved .invalid domain (RFC 2606): it passes the messages rules' "must be a web link" check
+# for confirmation links and can never be a real link or code.
 SECRET_PLACEHOLDER = "https://sealed.invalid/secret"
 
 TOPIC_OF_CHANNEL: dict[Channel, Topic] = {"email": NOTIFICATION_EMAIL, "sms": NOTIFICATION_SMS}
+
+
+class EmailContent(Protocol):
+    """What an e-mail is made of (a `Notification` is one; so is a stored delivery's content)."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def locale(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def html(self) -> str: ...
+
+
+class EmailNote(EmailContent, Protocol):
+    """What an e-mail intent is made from: the content, its kind and recipient (a `Notification`)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def recipient_id(self) -> str: ...
+
+
+def delivery_key(event_id: str, channel: str, recipient: str) -> str:
+    """The same event, channel and recipient always give the same key, so a redelivered event
+    finds its earlier delivery. Hashed so the key bounds its length and keeps e-mail addresses
+    and phone numbers out of logs and indexes; JSON-encoded so no separator inside a part can
+    make two different triples collide."""
+    parts = json.dumps([event_id, channel, recipient], ensure_ascii=False)
+    return hashlib.sha256(parts.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -61,7 +95,7 @@ class SealedSecret:
     expires_at: datetime
 
 
-def email_intent(event_id: str, note: Notification, at: datetime, secret: SealedSecret | None = None) -> dict[str, Any]:
+def email_intent(event_id: str, note: EmailNote, at: datetime, secret: SealedSecret | None = None) -> dict[str, Any]:
     message = {"to": note.email, "locale": note.locale, "subject": note.subject, "text": note.text, "html": note.html}
     return _intent(event_id, "email", note.kind, note.recipient_id, message, at, secret)
 
@@ -122,7 +156,7 @@ def _failed(intent: dict[str, Any], reason: str) -> dict[str, Any]:
 
 
 def needs_sending(intent: dict[str, Any]) -> bool:
-    return intent["status"] == PENDING
+    return bool(intent["status"] == PENDING)
 
 
 def delivery_request(intent: dict[str, Any]) -> DeliveryRequested:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from mumaris.settings import Settings
-from services.notifier.channels import (
+from services.notifier.delivery.channels import (
     DeliveryError,
     PermanentDeliveryError,
     TransientDeliveryError,
