@@ -38,21 +38,21 @@ from schemas.events import (
     SubmissionValidated,
 )
 from schemas.review_reasons import REJECTION_REASONS
-from services.review.desk import Actor, ReviewDesk
-from services.review.domain import (
+from services.review.fees.metrics import FeeMetrics
+from services.review.fees.rules import ISSUE_KINDS, PaymentVerdict
+from services.review.fees.scheduler import FeeDeadlines
+from services.review.fees.service import DocumentResult, FeeDesk
+from services.review.fees.store import ClassificationStore, IssueFilter
+from services.review.queue.metrics import QueueMetrics
+from services.review.queue.rules import (
     DecisionRequest,
     ItemStatus,
     QueueState,
     queue_state,
     unique_codes,
 )
-from services.review.fee_desk import DocumentResult, FeeDesk
-from services.review.fee_metrics import FeeMetrics
-from services.review.fee_store import ClassificationStore, IssueFilter
-from services.review.fees import ISSUE_KINDS, PaymentVerdict
-from services.review.queue_metrics import QueueMetrics
-from services.review.scheduler import FeeDeadlines
-from services.review.store import QueueFilter, ReviewStore, claim_of
+from services.review.queue.service import Actor, ReviewDesk
+from services.review.queue.store import QueueFilter, ReviewStore, claim_of
 
 SERVICE = "review"
 
@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.fees = fees  # for tests that drive the fee desk directly
     _add_fee_routes(app, runtime, requests)
     _add_review_routes(app, runtime, desk, fees, files)
-    from services.review.console import (
+    from services.review.console.routes import (
         add_console_routes,  # the console builds on the same desk
     )
 

@@ -23,9 +23,9 @@ from typing import Any
 from mumaris.clock import now
 from mumaris.service import create_runtime
 from mumaris.stack import LocalStack
-from services.review.desk import Actor, ReviewDesk
-from services.review.domain import QueueState
-from services.review.store import QueueFilter, ReviewStore
+from services.review.queue.rules import QueueState
+from services.review.queue.service import Actor, ReviewDesk
+from services.review.queue.store import QueueFilter, ReviewStore
 from tests.support import settings_for, unique
 
 

@@ -28,8 +28,8 @@ from mumaris.settings import Settings
 from mumaris.stack import StackInfo
 from schemas import topics
 from services.review.app import create_app
-from services.review.fee_desk import FeeDesk
-from services.review.fees import bill_number_well_formed
+from services.review.fees.rules import bill_number_well_formed
+from services.review.fees.service import FeeDesk
 from tests.fee_support import ClassificationCase, Published, bodies, payment, publish
 from tests.support import eventually, read_all, settings_for, unique, wait_consumed
 

@@ -20,9 +20,9 @@ from mumaris.service import create_runtime
 from mumaris.stack import StackInfo
 from schemas import topics
 from schemas.events import Decision
-from services.review.desk import Actor, ReviewDesk
-from services.review.domain import DecisionRequest, QueueState
-from services.review.store import QueueFilter, ReviewStore
+from services.review.queue.rules import DecisionRequest, QueueState
+from services.review.queue.service import Actor, ReviewDesk
+from services.review.queue.store import QueueFilter, ReviewStore
 from tests.support import eventually, settings_for, unique
 
 

@@ -7,19 +7,7 @@ import pytest
 
 from schemas.classifications import money
 from schemas.events import Decision, SubmissionKind
-from services.review.domain import (
-    DecisionRefused,
-    DecisionRequest,
-    ExamResult,
-    ExamStanding,
-    ItemState,
-    ItemStatus,
-    check_decision,
-    exam_standing,
-    missing_exams,
-    new_claim,
-)
-from services.review.fees import (
+from services.review.fees.rules import (
     DocumentOutcome,
     DocumentsProgress,
     InvoiceFacts,
@@ -35,6 +23,18 @@ from services.review.fees import (
     luhn_check_digit,
     reminder_due,
     reminder_moments,
+)
+from services.review.queue.rules import (
+    DecisionRefused,
+    DecisionRequest,
+    ExamResult,
+    ExamStanding,
+    ItemState,
+    ItemStatus,
+    check_decision,
+    exam_standing,
+    missing_exams,
+    new_claim,
 )
 
 ISSUED = datetime(2026, 11, 24, 9, 0, 0, 123456, tzinfo=UTC)

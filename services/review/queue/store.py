@@ -17,7 +17,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schemas.events import SubmissionKind
-from services.review.domain import Claim, ItemStatus, QueueState
+from services.review.queue.rules import Claim, ItemStatus, QueueState
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

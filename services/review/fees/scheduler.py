@@ -25,7 +25,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from mumaris.clock import now
-from services.review.fee_desk import FeeDesk
+from services.review.fees.service import FeeDesk
 
 log = logging.getLogger("mumaris.review.deadlines")
 # APScheduler logs every run of every job at INFO: with a sweep every 30 s that is noise. Failures

@@ -37,10 +37,7 @@ from schemas.events import (
     SubmissionRejected,
     SubmissionValidated,
 )
-from services.review.desk import ReviewDesk
-from services.review.domain import ExamResult, ItemStatus, exam_standing
-from services.review.fee_store import ClassificationStore, Doc
-from services.review.fees import (
+from services.review.fees.rules import (
     DocumentOutcome,
     DocumentsProgress,
     InvoiceFacts,
@@ -58,6 +55,9 @@ from services.review.fees import (
     reminder_moments,
     to_millis,
 )
+from services.review.fees.store import ClassificationStore, Doc
+from services.review.queue.rules import ExamResult, ItemStatus, exam_standing
+from services.review.queue.service import ReviewDesk
 
 log = logging.getLogger("mumaris.review.fees")
 

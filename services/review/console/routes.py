@@ -30,7 +30,7 @@ from fastapi.responses import (
 )
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from mumaris.auth import installed_revoked_sessions
@@ -43,17 +43,17 @@ from schemas.classifications import DOCUMENT_TYPES
 from schemas.events import SubmissionKind
 from schemas.review_reasons import NEEDS_NOTE, REJECTION_REASONS
 from services.review.app import DecisionBody, document_response, item_view
-from services.review.console_session import (
+from services.review.console.session import (
     CSRF_FIELD,
     PREFIX,
     ConsoleSessions,
     SignInRequired,
 )
-from services.review.console_text import Words
-from services.review.desk import Actor, ReviewDesk, may_see_document
-from services.review.domain import QueueState
-from services.review.fee_desk import FeeDesk
-from services.review.store import QueueFilter
+from services.review.console.text import Words
+from services.review.fees.service import FeeDesk
+from services.review.queue.rules import QueueState
+from services.review.queue.service import Actor, ReviewDesk, may_see_document
+from services.review.queue.store import QueueFilter
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -201,7 +201,8 @@ class Pages:
     def __init__(self, sessions: ConsoleSessions) -> None:
         self.sessions = sessions
         self.env = Environment(
-            loader=FileSystemLoader(TEMPLATES),
+            # Templates name each other "console/<page>.html".
+            loader=PrefixLoader({"console": FileSystemLoader(TEMPLATES)}),
             autoescape=True,
             undefined=StrictUndefined,
             trim_blocks=True,

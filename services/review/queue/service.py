@@ -28,7 +28,9 @@ from schemas.events import (
     ReviewQueued,
     SubmissionKind,
 )
-from services.review.domain import (
+from services.review.fees.rules import RequestStatus
+from services.review.fees.store import ClassificationStore
+from services.review.queue.rules import (
     CONFLICTS,
     DecisionRefused,
     DecisionRequest,
@@ -41,9 +43,7 @@ from services.review.domain import (
     priority_of,
     reserved_for_other,
 )
-from services.review.fee_store import ClassificationStore
-from services.review.fees import RequestStatus
-from services.review.store import ReviewStore, claim_of
+from services.review.queue.store import ReviewStore, claim_of
 
 # What a decision on a classification item makes of its request.
 REQUEST_AFTER = {

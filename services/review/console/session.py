@@ -21,7 +21,7 @@ from mumaris.auth import Principal, RevokedSessions, authenticate
 from mumaris.errors import MESSAGES, ApiError
 from mumaris.http import client_address
 from mumaris.settings import Settings
-from services.review.console_text import LANGS, Lang
+from services.review.console.text import LANGS, Lang
 
 PREFIX = "/console"
 ACCESS_COOKIE = "mumaris_console_access"

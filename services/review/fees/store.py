@@ -22,8 +22,8 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.review.domain import ExamResult
-from services.review.fees import InvoiceStatus, PaymentVerdict, RequestStatus
+from services.review.fees.rules import InvoiceStatus, PaymentVerdict, RequestStatus
+from services.review.queue.rules import ExamResult
 
 Doc = dict[str, Any]
 
