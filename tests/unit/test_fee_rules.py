@@ -10,6 +10,8 @@ from schemas.events import Decision, SubmissionKind
 from services.review.fees.rules import (
     DocumentOutcome,
     DocumentsProgress,
+    ExamResult,
+    ExamStanding,
     InvoiceFacts,
     InvoiceStatus,
     PaymentFacts,
@@ -19,21 +21,19 @@ from services.review.fees.rules import (
     bill_year,
     deadline_of,
     documents_progress,
+    exam_standing,
     judge_payment,
     luhn_check_digit,
+    missing_exams,
     reminder_due,
     reminder_moments,
 )
 from services.review.queue.rules import (
     DecisionRefused,
     DecisionRequest,
-    ExamResult,
-    ExamStanding,
     ItemState,
     ItemStatus,
     check_decision,
-    exam_standing,
-    missing_exams,
     new_claim,
 )
 

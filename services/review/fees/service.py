@@ -40,6 +40,7 @@ from schemas.events import (
 from services.review.fees.rules import (
     DocumentOutcome,
     DocumentsProgress,
+    ExamResult,
     InvoiceFacts,
     InvoiceStatus,
     PaymentFacts,
@@ -50,13 +51,14 @@ from services.review.fees.rules import (
     bill_year,
     deadline_of,
     documents_progress,
+    exam_standing,
     judge_payment,
     reminder_due,
     reminder_moments,
     to_millis,
 )
 from services.review.fees.store import ClassificationStore, Doc
-from services.review.queue.rules import ExamResult, ItemStatus, exam_standing
+from services.review.queue.rules import ItemStatus
 from services.review.queue.service import ReviewDesk
 
 log = logging.getLogger("mumaris.review.fees")

@@ -28,7 +28,7 @@ from schemas.events import (
     ReviewQueued,
     SubmissionKind,
 )
-from services.review.fees.rules import RequestStatus
+from services.review.fees.rules import RequestStatus, missing_exams
 from services.review.fees.store import ClassificationStore
 from services.review.queue.rules import (
     CONFLICTS,
@@ -38,7 +38,6 @@ from services.review.queue.rules import (
     ItemStatus,
     WorkingCalendar,
     check_decision,
-    missing_exams,
     new_claim,
     priority_of,
     reserved_for_other,
