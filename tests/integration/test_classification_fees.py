@@ -144,7 +144,7 @@ async def review(own_stack: StackInfo) -> AsyncIterator[Review]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://review", timeout=30) as http:
-            yield Review(own_stack, settings, http, app.state.fees)
+            yield Review(own_stack, settings, http, app.state.runtime.provided["fees"])
 
 
 async def test_paid_in_time_goes_to_review_and_its_approval_changes_the_classification(review: Review) -> None:

@@ -8,11 +8,11 @@ from starlette.requests import Request
 
 from mumaris.settings import Settings
 from schemas.classifications import CLASSIFICATIONS, DOCUMENT_TYPES
-from services.review.app import item_view
-from services.review.console.routes import Pages
+from services.review.console.pages import Pages
 from services.review.console.session import ConsoleSessions
 from services.review.console.text import TEXT
 from services.review.queue.service import Actor
+from services.review.queue.views import item_view
 
 AT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

@@ -21,6 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from mumaris.clock import RIYADH
+from schemas.events import Decision
 
 
 class RequestStatus(StrEnum):
@@ -32,6 +33,19 @@ class RequestStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     CHANGES_REQUESTED = "changes_requested"
+
+
+# What a reviewer's decision on a classification item makes of its request.
+REQUEST_AFTER = {
+    Decision.APPROVE: RequestStatus.APPROVED,
+    Decision.REJECT: RequestStatus.REJECTED,
+    Decision.REQUEST_CHANGES: RequestStatus.CHANGES_REQUESTED,
+}
+
+
+class InconsistentEvent(Exception):
+    """An event that contradicts what the fee rules know (a classification the catalogue does not
+    have, a document without its request): handling it again cannot help."""
 
 
 class InvoiceStatus(StrEnum):

@@ -130,10 +130,6 @@ class DecisionRefused(ReviewRefused):
     """The reviewer may not take this decision now."""
 
 
-# Codes that describe a conflict with the item's state rather than a malformed request.
-CONFLICTS = frozenset({"review.already_decided", "review.claim_required"})
-
-
 def check_decision(item: ItemState, reviewer_id: str, request: DecisionRequest, at: datetime) -> None:
     """Raises DecisionRefused with a stable code when `reviewer_id` may not take this decision now."""
     if item.status is not ItemStatus.QUEUED:
