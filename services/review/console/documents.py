@@ -8,7 +8,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 
-from mumaris.files import FileStore
+from mumaris.files import FileStore, render_pdf_page
 
 # PDF pages are drawn this many pixels wide: sharper than the ~600 px column, for zooming in.
 PDF_PAGE_WIDTH_PX = 1240
@@ -36,11 +36,7 @@ def pdf_page_png(data: bytes, number: int) -> bytes | None:
             page = document[number - 1]
             try:
                 width_pt, _ = page.get_size()
-                bitmap = page.render(scale=min(PDF_MAX_SCALE, PDF_PAGE_WIDTH_PX / max(width_pt, 1.0)))
-                try:
-                    image = bitmap.to_pil().convert("RGB")  # a copy: pdfium's buffer goes with the bitmap
-                finally:
-                    bitmap.close()
+                image = render_pdf_page(page, min(PDF_MAX_SCALE, PDF_PAGE_WIDTH_PX / max(width_pt, 1.0)))
             finally:
                 page.close()
         finally:
