@@ -1,6 +1,8 @@
 """The fees area's subscribers: thin, each hands its event to FeeEvents. An event the fee rules find
 inconsistent (InconsistentEvent) is dead-lettered at once: no retry can mend it."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from faststream import Context
@@ -34,15 +36,21 @@ for produced in (
     publishes(router, produced, service=SERVICE)
 
 
+@contextmanager
+def dead_letter_if_inconsistent() -> Iterator[None]:
+    try:
+        yield
+    except InconsistentEvent as error:
+        raise PermanentEventError(str(error)) from error
+
+
 async def record_document(
     event: SubmissionValidated | SubmissionRejected, ce: CloudEventAttributes, fees: FeeEvents
 ) -> None:
     """A classification document's validation result, kept with its request (the queue's
     submission.validated subscriber hands its classification documents here too)."""
-    try:
+    with dead_letter_if_inconsistent():
         await fees.document_checked(event, ce)
-    except InconsistentEvent as error:
-        raise PermanentEventError(str(error)) from error
 
 
 @subscribe(router, topics.SUBMISSION_REJECTED, service=SERVICE)
@@ -53,10 +61,8 @@ async def on_submission_rejected(event: SubmissionRejected, ce: CloudEvent, fees
 
 @subscribe(router, topics.CLASSIFICATION_REQUESTED, service=SERVICE)
 async def on_classification_requested(event: ClassificationRequested, ce: CloudEvent, fees: Fees) -> None:
-    try:
+    with dead_letter_if_inconsistent():
         await fees.requested(event, ce)
-    except InconsistentEvent as error:
-        raise PermanentEventError(str(error)) from error
 
 
 @subscribe(router, topics.GOV_PAYMENTS, service=SERVICE)

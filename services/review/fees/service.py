@@ -117,6 +117,16 @@ def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
+def about_invoice(invoice: Doc) -> dict[str, Any]:
+    """What every event about an invoice says of it first (fee.invoiced, fee.reminder, fee.expired)."""
+    return {
+        "invoice_id": invoice["_id"],
+        "bill_number": invoice["bill_number"],
+        "request_id": invoice["request_id"],
+        "practitioner": PractitionerRef.model_validate(invoice["practitioner"]),
+    }
+
+
 def invoice_facts(invoice: Doc) -> InvoiceFacts:
     return InvoiceFacts(
         status=InvoiceStatus(invoice["status"]),
@@ -219,11 +229,8 @@ class FeeDesk:
         }
         await self.store.insert_invoice(invoice, session)
         event = FeeInvoiced(
-            invoice_id=invoice["_id"],
-            bill_number=invoice["bill_number"],
-            request_id=request["_id"],
-            practitioner=PractitionerRef.model_validate(request["practitioner"]),
-            classification=ClassificationRef.model_validate(request["target"]),
+            **about_invoice(invoice),
+            classification=ClassificationRef.model_validate(invoice["classification"]),
             amount=Decimal(invoice["amount"]),
             issued_at=issued_at,
             due_at=due,
@@ -252,28 +259,15 @@ class FeeDesk:
                 log.warning(
                     "invoice %s expired but its request %s was not awaiting payment", invoice_id, invoice["request_id"]
                 )
-            practitioner = PractitionerRef.model_validate(invoice["practitioner"])
-            await self.uow.outbox.add(
-                topics.FEE_EXPIRED,
-                FeeExpired(
-                    invoice_id=invoice_id,
-                    bill_number=invoice["bill_number"],
-                    request_id=invoice["request_id"],
-                    practitioner=practitioner,
-                    expired_at=at,
-                ),
-                session,
+            expired = FeeExpired(**about_invoice(invoice), expired_at=at)
+            await self.uow.outbox.add(topics.FEE_EXPIRED, expired, session)
+            lapsed = ClassificationLapsed(
+                request_id=invoice["request_id"],
+                practitioner=expired.practitioner,
+                classification=ClassificationRef.model_validate(invoice["classification"]),
+                lapsed_at=at,
             )
-            await self.uow.outbox.add(
-                topics.CLASSIFICATION_LAPSED,
-                ClassificationLapsed(
-                    request_id=invoice["request_id"],
-                    practitioner=practitioner,
-                    classification=ClassificationRef.model_validate(invoice["classification"]),
-                    lapsed_at=at,
-                ),
-                session,
-            )
+            await self.uow.outbox.add(topics.CLASSIFICATION_LAPSED, lapsed, session)
             return invoice
 
         expired = await self.uow.run(work)
@@ -312,20 +306,14 @@ class FeeDesk:
                 or await self.store.mark_reminded(invoice_id, due.hours_before, due.settles, session) is None
             ):
                 return None
-            await self.uow.outbox.add(
-                topics.FEE_REMINDER,
-                FeeReminderDue(
-                    invoice_id=invoice_id,
-                    bill_number=invoice["bill_number"],
-                    request_id=invoice["request_id"],
-                    practitioner=PractitionerRef.model_validate(invoice["practitioner"]),
-                    classification=ClassificationRef.model_validate(invoice["classification"]),
-                    amount=Decimal(invoice["amount"]),
-                    due_at=invoice["due_at"],
-                    hours_before=due.hours_before,
-                ),
-                session,
+            reminder = FeeReminderDue(
+                **about_invoice(invoice),
+                classification=ClassificationRef.model_validate(invoice["classification"]),
+                amount=Decimal(invoice["amount"]),
+                due_at=invoice["due_at"],
+                hours_before=due.hours_before,
             )
+            await self.uow.outbox.add(topics.FEE_REMINDER, reminder, session)
             return due.hours_before
 
         return await self.uow.run(work)

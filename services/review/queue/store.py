@@ -8,7 +8,7 @@ change of it is one conditional update, so two reviewers can never hold the same
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,15 +30,6 @@ def claim_of(doc: dict[str, Any]) -> Claim | None:
     if not raw:
         return None
     return Claim(raw["reviewer_id"], raw.get("reviewer_name", ""), raw["claimed_at"], raw["expires_at"])
-
-
-def _claim_doc(claim: Claim) -> dict[str, Any]:
-    return {
-        "reviewer_id": claim.reviewer_id,
-        "reviewer_name": claim.reviewer_name,
-        "claimed_at": claim.claimed_at,
-        "expires_at": claim.expires_at,
-    }
 
 
 def _free(at: datetime) -> dict[str, Any]:
@@ -161,7 +152,7 @@ class ReviewStore:
         exclusive. Returns the item as it was before (to see whose expired lease was taken over)."""
         return await self.items.find_one_and_update(
             {"$and": [{"_id": review_id}, self._claimable(claim.reviewer_id, at)]},
-            {"$set": {"claim": _claim_doc(claim)}},
+            {"$set": {"claim": asdict(claim)}},
             return_document=ReturnDocument.BEFORE,
             session=session,
         )
