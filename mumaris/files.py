@@ -80,6 +80,7 @@ def render_pdf_page(page: pdfium.PdfPage, scale: float, *, grey: bool = False) -
     pdfium is not thread-safe: the caller holds its lock around this, as around all pdfium work."""
     bitmap = page.render(scale=scale, grayscale=grey)
     try:
-        return bitmap.to_pil().convert("L" if grey else "RGB")  # a copy: pdfium's buffer goes with the bitmap
+        image: Image.Image = bitmap.to_pil().convert("L" if grey else "RGB")  # a copy: the buffer goes with the bitmap
     finally:
         bitmap.close()
+    return image

@@ -140,7 +140,7 @@ SIGN_IN_SUBJECT = "sign-in"  # the sign-in form is used before anyone is signed 
 
 def requested_lang(request: Request) -> Lang | None:
     chosen = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
-    return chosen if chosen in LANGS else None  # type: ignore[return-value]
+    return chosen if chosen in LANGS else None
 
 
 def is_https(request: Request, settings: Settings) -> bool:

@@ -108,7 +108,8 @@ class ReviewStore:
 
     async def decider_of(self, review_id: str, session: AsyncClientSession) -> str | None:
         doc = await self.items.find_one({"_id": review_id}, {"decision.reviewer_id": 1}, session=session)
-        return (doc or {}).get("decision", {}).get("reviewer_id")
+        reviewer: str | None = (doc or {}).get("decision", {}).get("reviewer_id")
+        return reviewer
 
     def _claimable(self, reviewer_id: str, at: datetime) -> dict[str, Any]:
         return {
