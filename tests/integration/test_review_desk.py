@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -54,7 +54,7 @@ class AsTheApiAnswers:
 
 @dataclass
 class Desk:
-    desk: Any  # a ReviewDesk, as the API answers it
+    desk: ReviewDesk  # as the API answers it (AsTheApiAnswers)
     store: ReviewStore
 
     async def seed(self, count: int = 1, **fields: Any) -> list[str]:
@@ -100,7 +100,7 @@ async def review(stack: StackInfo) -> AsyncIterator[Desk]:
     store = ReviewStore(runtime.db)
     await store.ensure_indexes()
     try:
-        yield Desk(AsTheApiAnswers(ReviewDesk(store, runtime.uow, settings)), store)
+        yield Desk(cast(ReviewDesk, AsTheApiAnswers(ReviewDesk(store, runtime.uow, settings))), store)
     finally:
         await runtime.client.drop_database(settings.mongo_db)
         await runtime.client.close()
