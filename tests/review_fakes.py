@@ -11,13 +11,16 @@ and test_classification_fees.py.
 import asyncio
 import copy
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
 
 from mumaris.settings import Settings
+from schemas import topics
+from schemas.cloudevents import CloudEventAttributes
+from schemas.events import CertificateMetadata, PractitionerRef, StoredFile, SubmissionKind, SubmissionValidated
 from services.review.fees import service as fee_service
 from services.review.fees.metrics import FeeMetrics
 from services.review.fees.rules import ExamResult, InvoiceStatus, RequestStatus
@@ -32,6 +35,28 @@ from tests.fakes import FakeUnitOfWork
 
 async def round_trip() -> None:
     await asyncio.sleep(0)
+
+
+def cloud_event(topic: topics.Topic) -> CloudEventAttributes:
+    """Fresh CloudEvents attributes for an event on `topic` (a new id: a new event)."""
+    return CloudEventAttributes.new(source="/test", type=topic.ce_type, subject="s")
+
+
+def validated_certificate(submission_id: str, previous: str | None = None) -> SubmissionValidated:
+    """submission.validated of a certificate (a resubmission when `previous` names the version before)."""
+    return SubmissionValidated(
+        submission_id=submission_id,
+        kind=SubmissionKind.CERTIFICATE,
+        version=2 if previous else 1,
+        previous_submission_id=previous,
+        practitioner=PractitionerRef(id="p-1", name="Sara Al-Harbi", email="sara@example.sa"),
+        certificate=CertificateMetadata(
+            name="BLS", obtained_on=date(2025, 3, 14), institution="SHA", specialty="Nursing", degree="Course"
+        ),
+        file=StoredFile(file_id="f-1", filename="scan.jpg", size=10, sha256="0" * 64, content_type="image/jpeg"),
+        findings=[],
+        validated_at=datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
+    )
 
 
 class Clock:
@@ -113,46 +138,42 @@ class FakeReviewStore:
         item["claim"] = asdict(claim)
         return before
 
+    def _claimed(self, review_id: str) -> tuple[Doc, Claim] | None:
+        """A queued item and its claim (live or lapsed), if it has one."""
+        item = self.items.get(review_id)
+        claim = None if item is None else claim_of(item)
+        if item is None or claim is None or item["status"] != ItemStatus.QUEUED.value:
+            return None
+        return item, claim
+
     async def renew(
         self, review_id: str, reviewer_id: str, expires_at: datetime, at: datetime, session: Any
     ) -> Doc | None:
         await round_trip()
-        item = self.items.get(review_id)
-        claim = None if item is None else claim_of(item)
-        if (
-            item is None
-            or item["status"] != ItemStatus.QUEUED.value
-            or claim is None
-            or claim.reviewer_id != reviewer_id
-        ):
+        found = self._claimed(review_id)
+        if found is None or found[1].reviewer_id != reviewer_id:  # a lapsed lease renews too
             return None
-        item["claim"]["expires_at"] = expires_at
-        return copy.deepcopy(item)
+        found[0]["claim"]["expires_at"] = expires_at
+        return copy.deepcopy(found[0])
 
     async def release(self, review_id: str, holder_id: str | None, at: datetime, session: Any) -> Doc | None:
         await round_trip()
-        item = self.items.get(review_id)
-        claim = None if item is None else claim_of(item)
-        if item is None or item["status"] != ItemStatus.QUEUED.value or claim is None or not claim.live(at):
+        found = self._claimed(review_id)
+        if found is None or not found[1].live(at) or holder_id not in (None, found[1].reviewer_id):
             return None
-        if holder_id is not None and claim.reviewer_id != holder_id:
-            return None
-        before = copy.deepcopy(item)
-        item["claim"] = None
+        before = copy.deepcopy(found[0])
+        found[0]["claim"] = None
         return before
 
     async def record_decision(
         self, review_id: str, reviewer_id: str, decision: Doc, at: datetime, session: Any
     ) -> Doc | None:
         await round_trip()
-        item = self.items.get(review_id)
-        claim = None if item is None else claim_of(item)
-        if item is None or item["status"] != ItemStatus.QUEUED.value or claim is None:
+        found = self._claimed(review_id)
+        if found is None or not found[1].held_by(reviewer_id, at):
             return None
-        if not claim.held_by(reviewer_id, at):
-            return None
-        item.update(status=ItemStatus.DECIDED.value, decision=decision, decided_at=at, claim=None)
-        return copy.deepcopy(item)
+        found[0].update(status=ItemStatus.DECIDED.value, decision=decision, decided_at=at, claim=None)
+        return copy.deepcopy(found[0])
 
     async def append_audit(
         self,
@@ -342,16 +363,18 @@ class FakeInvoiceClock:
 
 
 class Review:
-    """Review's use cases as app.py assembles them, over fake stores and a fake unit of work."""
+    """Review's use cases as app.py assembles them, over fake stores and a fake unit of work, reading
+    the time from `time` (stop_the_clock)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, time: Clock) -> None:
+        self.time = time
         self.uow = FakeUnitOfWork()
         self.queue_store = FakeReviewStore()
         self.fee_store = FakeClassificationStore()
         self.classifications = ClassificationReview(self.fee_store, self.uow, settings)  # type: ignore[arg-type]
         self.desk = ReviewDesk(self.queue_store, self.uow, settings, self.classifications)  # type: ignore[arg-type]
         self.fees = FeeDesk(self.fee_store, self.desk, self.uow, settings)  # type: ignore[arg-type]
-        self.clock = FakeInvoiceClock()
+        self.deadlines = FakeInvoiceClock()
         self.registry = CollectorRegistry()
         self.metrics = FeeMetrics(self.registry, self.fee_store)  # type: ignore[arg-type]
-        self.events = FeeEvents(self.uow, self.fees, self.classifications, self.clock, self.metrics)  # type: ignore[arg-type]
+        self.events = FeeEvents(self.uow, self.fees, self.classifications, self.deadlines, self.metrics)  # type: ignore[arg-type]

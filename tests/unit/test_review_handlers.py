@@ -3,7 +3,7 @@ with the use cases over in-memory stores: each event reaches its use case, a cla
 document goes to its request rather than the queue, and an event the fee rules cannot place is
 dead-lettered at once. The real broker carries the same flows in tests/e2e."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,21 +13,12 @@ from mumaris.kafka import make_broker
 from mumaris.settings import Settings
 from schemas import topics
 from schemas.cloudevents import CloudEventAttributes
-from schemas.events import (
-    CertificateMetadata,
-    ClassificationRef,
-    Event,
-    Localized,
-    PractitionerRef,
-    StoredFile,
-    SubmissionKind,
-    SubmissionValidated,
-)
+from schemas.events import ClassificationRef, Event, Localized
 from services.review import SERVICE
 from services.review.fees import handlers as fee_handlers
 from services.review.queue import handlers as queue_handlers
 from tests.fee_support import ClassificationCase
-from tests.review_fakes import Review, stop_the_clock
+from tests.review_fakes import Review, stop_the_clock, validated_certificate
 from tests.unit.test_logs import RecordingProducer
 
 SETTINGS = Settings(retry_attempts=3, retry_backoff_s=0.001)
@@ -48,22 +39,7 @@ class DeadLetters(RecordingProducer):
 
 @pytest.fixture
 def review(monkeypatch: pytest.MonkeyPatch) -> Review:
-    stop_the_clock(monkeypatch, T0)
-    return Review(SETTINGS)
-
-
-def certificate(submission_id: str) -> SubmissionValidated:
-    return SubmissionValidated(
-        submission_id=submission_id,
-        kind=SubmissionKind.CERTIFICATE,
-        practitioner=PractitionerRef(id="p-1", name="Sara Al-Harbi", email="sara@example.sa"),
-        certificate=CertificateMetadata(
-            name="BLS", obtained_on=date(2025, 3, 14), institution="SHA", specialty="Nursing", degree="Course"
-        ),
-        file=StoredFile(file_id="f-1", filename="scan.jpg", size=10, sha256="0" * 64, content_type="image/jpeg"),
-        findings=[],
-        validated_at=T0,
-    )
+    return Review(SETTINGS, stop_the_clock(monkeypatch, T0))
 
 
 async def send(broker: KafkaBroker, topic: topics.Topic, event: Event) -> dict[str, Any]:
@@ -85,7 +61,7 @@ async def test_each_subscriber_hands_its_event_to_its_use_case(review: Review) -
     nowhere = ClassificationRef(code="dentistry.wizard", label=Localized(ar="ساحر", en="Wizard"))
 
     async with TestKafkaBroker(broker) as test_broker:
-        sent = await send(test_broker, topics.SUBMISSION_VALIDATED, certificate("s-9"))
+        sent = await send(test_broker, topics.SUBMISSION_VALIDATED, validated_certificate("s-9"))
         queue_handlers.on_submission_validated.mock.assert_called_once_with(sent)
         await send(test_broker, topics.CLASSIFICATION_REQUESTED, request.requested())
         for document_type in request.documents:

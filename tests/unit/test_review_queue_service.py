@@ -4,27 +4,22 @@ the audit trail. The same flows run on the real database in tests/integration/te
 
 import asyncio
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from mumaris.settings import Settings
 from schemas import topics
-from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
-    CertificateMetadata,
     Decision,
     FieldChange,
-    PractitionerRef,
     ProfileChangeRequested,
-    StoredFile,
     SubmissionKind,
-    SubmissionValidated,
 )
 from services.review.queue.rules import DecisionRefused, DecisionRequest, ReviewRefused
 from services.review.queue.service import Actor
 from tests.fee_support import ClassificationCase, payment
-from tests.review_fakes import Clock, Review, stop_the_clock
+from tests.review_fakes import Review, cloud_event, stop_the_clock, validated_certificate
 
 SETTINGS = Settings(review_lease_s=1800, review_resubmission_hold_s=3600, review_sla_working_days=5)
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
@@ -32,42 +27,19 @@ LEASE = timedelta(seconds=SETTINGS.review_lease_s)
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return stop_the_clock(monkeypatch, T0)
-
-
-@pytest.fixture
-def review(clock: Clock) -> Review:
-    return Review(SETTINGS)
+def review(monkeypatch: pytest.MonkeyPatch) -> Review:
+    return Review(SETTINGS, stop_the_clock(monkeypatch, T0))
 
 
 def reviewer(name: str = "Khalid", role: str = "reviewer") -> Actor:
     return Actor(f"rev-{name.lower()}", name, role, "10.0.0.7")
 
 
-def ce(topic: topics.Topic) -> CloudEventAttributes:
-    return CloudEventAttributes.new(source="/test", type=topic.ce_type, subject="s")
-
-
-def validated(submission_id: str, previous: str | None = None) -> SubmissionValidated:
-    return SubmissionValidated(
-        submission_id=submission_id,
-        kind=SubmissionKind.CERTIFICATE,
-        version=2 if previous else 1,
-        previous_submission_id=previous,
-        practitioner=PractitionerRef(id="p-1", name="Sara Al-Harbi", email="sara@example.sa"),
-        certificate=CertificateMetadata(
-            name="BLS", obtained_on=date(2025, 3, 14), institution="SHA", specialty="Nursing", degree="Course"
-        ),
-        file=StoredFile(file_id="f-1", filename="scan.jpg", size=10, sha256="0" * 64, content_type="image/jpeg"),
-        findings=[],
-        validated_at=T0,
-    )
-
-
 async def queue(review: Review, *ids: str, previous: str | None = None) -> None:
     for submission_id in ids:
-        await review.desk.queue_submission(validated(submission_id, previous), ce(topics.SUBMISSION_VALIDATED))
+        await review.desk.queue_submission(
+            validated_certificate(submission_id, previous), cloud_event(topics.SUBMISSION_VALIDATED)
+        )
 
 
 def actions(review: Review, review_id: str) -> list[str]:
@@ -75,17 +47,17 @@ def actions(review: Review, review_id: str) -> list[str]:
 
 
 async def test_a_validated_certificate_and_a_profile_change_are_queued_once_per_event(review: Review) -> None:
-    event, attrs = validated("s-1"), ce(topics.SUBMISSION_VALIDATED)
+    event, attrs = validated_certificate("s-1"), cloud_event(topics.SUBMISSION_VALIDATED)
     await review.desk.queue_submission(event, attrs)
     await review.desk.queue_submission(event, attrs)  # redelivered
-    await review.desk.queue_submission(event, ce(topics.SUBMISSION_VALIDATED))  # replayed under a new id
+    await review.desk.queue_submission(event, cloud_event(topics.SUBMISSION_VALIDATED))  # replayed under a new id
     change = ProfileChangeRequested(
         change_id="c-1",
         practitioner=event.practitioner,
         changes={"last_name": FieldChange(old="Al-Harbi", new="Al-Shehri")},
         requested_at=T0,
     )
-    await review.desk.queue_profile_change(change, ce(topics.PROFILE_CHANGE_REQUESTED))
+    await review.desk.queue_profile_change(change, cloud_event(topics.PROFILE_CHANGE_REQUESTED))
 
     assert [(e.review_id, e.kind) for e in review.uow.outbox.of(topics.REVIEW_QUEUED)] == [
         ("s-1", SubmissionKind.CERTIFICATE),
@@ -97,13 +69,13 @@ async def test_a_validated_certificate_and_a_profile_change_are_queued_once_per_
     assert review.queue_store.items["c-1"]["changes"]["last_name"]["new"] == "Al-Shehri"
 
 
-async def test_a_claim_is_a_lease_that_lapses_to_the_next_reviewer(review: Review, clock: Clock) -> None:
+async def test_a_claim_is_a_lease_that_lapses_to_the_next_reviewer(review: Review) -> None:
     await queue(review, "s-1")
     first, second = reviewer("First"), reviewer("Second")
     assert (await review.desk.claim_next(first))["_id"] == "s-1"  # type: ignore[index]
     assert await review.desk.claim_next(second) is None  # held: not handed out again
 
-    clock.advance(LEASE)
+    review.time.advance(LEASE)
     taken = await review.desk.claim_next(second)
     assert taken is not None and taken["claim"]["reviewer_id"] == second.id
     with pytest.raises(DecisionRefused) as refused:  # the first reviewer lost it with the lease
@@ -112,11 +84,11 @@ async def test_a_claim_is_a_lease_that_lapses_to_the_next_reviewer(review: Revie
     assert review.queue_store.audit[-1]["details"]["lapsed_claim_of"] == {"id": first.id, "name": "First"}
 
 
-async def test_renewing_extends_the_lease_and_releasing_hands_the_item_to_others(review: Review, clock: Clock) -> None:
+async def test_renewing_extends_the_lease_and_releasing_hands_the_item_to_others(review: Review) -> None:
     await queue(review, "s-1")
     holder, other = reviewer("Holder"), reviewer("Other")
     claimed = await review.desk.claim("s-1", holder)
-    clock.advance(timedelta(minutes=10))
+    review.time.advance(timedelta(minutes=10))
     renewed = await review.desk.renew("s-1", holder)
     assert renewed["claim"]["expires_at"] == claimed["claim"]["expires_at"] + timedelta(minutes=10)
 
@@ -143,9 +115,9 @@ async def test_a_supervisor_may_release_another_reviewers_claim(review: Review) 
     assert released["details"] == {"held_by": {"id": holder.id, "name": "Holder"}}
 
 
-async def test_claim_next_serves_resubmissions_first_then_the_nearest_deadline(review: Review, clock: Clock) -> None:
+async def test_claim_next_serves_resubmissions_first_then_the_nearest_deadline(review: Review) -> None:
     await queue(review, "older")
-    clock.advance(timedelta(days=1))
+    review.time.advance(timedelta(days=1))
     await queue(review, "newer")
     await queue(review, "resubmission", previous="decided-long-ago")
     actor = reviewer()
@@ -232,7 +204,7 @@ async def test_a_refused_decision_says_why_and_changes_nothing(
 
 
 async def test_a_request_for_changes_carries_its_message_and_the_resubmission_waits_for_its_reviewer(
-    review: Review, clock: Clock
+    review: Review,
 ) -> None:
     await queue(review, "s-1")
     asker, other = reviewer("Asker"), reviewer("Other")
@@ -251,18 +223,16 @@ async def test_a_request_for_changes_carries_its_message_and_the_resubmission_wa
     with pytest.raises(ReviewRefused) as refused:
         await review.desk.claim("s-2", other)
     assert refused.value.code == "review.reserved"
-    clock.advance(timedelta(seconds=SETTINGS.review_resubmission_hold_s))
+    review.time.advance(timedelta(seconds=SETTINGS.review_resubmission_hold_s))
     assert (await review.desk.claim_next(other))["_id"] == "s-2"  # type: ignore[index]
 
 
-async def test_every_change_leaves_its_audit_entry_with_who_when_from_where_and_what(
-    review: Review, clock: Clock
-) -> None:
+async def test_every_change_leaves_its_audit_entry_with_who_when_from_where_and_what(review: Review) -> None:
     await queue(review, "s-1")
     actor = reviewer("Khalid")
     for step in (review.desk.claim, review.desk.renew, review.desk.release, review.desk.claim):
         await step("s-1", actor)
-        clock.advance(timedelta(seconds=1))
+        review.time.advance(timedelta(seconds=1))
     await review.desk.open_document("s-1", actor, {"via": "test"})
     await review.desk.decide("s-1", actor, DecisionRequest(Decision.REJECT, "Stamp missing", ("incomplete_document",)))
 
@@ -296,18 +266,20 @@ async def test_a_document_is_for_the_claim_holder_or_a_supervisor(review: Review
 async def paid_classification(review: Review) -> ClassificationCase:
     """A classification request whose documents passed and whose fee is paid: queued for review."""
     case = ClassificationCase(SETTINGS, target="nursing.senior_specialist", current="nursing.specialist")
-    await review.events.requested(case.requested(), ce(topics.CLASSIFICATION_REQUESTED))
+    await review.events.requested(case.requested(), cloud_event(topics.CLASSIFICATION_REQUESTED))
     for document_type in case.documents:
-        await review.events.document_checked(case.validated(document_type), ce(topics.SUBMISSION_VALIDATED))
+        await review.events.document_checked(case.validated(document_type), cloud_event(topics.SUBMISSION_VALIDATED))
     [invoice] = review.fee_store.invoices.values()
-    await review.events.paid(payment(invoice["bill_number"], invoice["amount"], paid_at=T0), ce(topics.GOV_PAYMENTS))
+    await review.events.paid(
+        payment(invoice["bill_number"], invoice["amount"], paid_at=T0), cloud_event(topics.GOV_PAYMENTS)
+    )
     return case
 
 
 async def test_a_classification_is_approved_only_once_every_required_exam_is_passed(review: Review) -> None:
     case = await paid_classification(review)
-    await review.events.exam_result(case.exam("SNLE", passed=True), ce(topics.GOV_EXAMS))
-    await review.events.exam_result(case.exam("PROMOTION", passed=False), ce(topics.GOV_EXAMS))
+    await review.events.exam_result(case.exam("SNLE", passed=True), cloud_event(topics.GOV_EXAMS))
+    await review.events.exam_result(case.exam("PROMOTION", passed=False), cloud_event(topics.GOV_EXAMS))
     holder = reviewer()
     await review.desk.claim(case.request_id, holder)
 
@@ -317,7 +289,7 @@ async def test_a_classification_is_approved_only_once_every_required_exam_is_pas
     assert review.fee_store.requests[case.request_id]["status"] == "in_review"
     assert review.uow.outbox.of(topics.REVIEW_DECIDED) == []
 
-    await review.events.exam_result(case.exam("PROMOTION", passed=True), ce(topics.GOV_EXAMS))
+    await review.events.exam_result(case.exam("PROMOTION", passed=True), cloud_event(topics.GOV_EXAMS))
     await review.desk.decide(case.request_id, holder, DecisionRequest(Decision.APPROVE))
     assert review.fee_store.requests[case.request_id]["status"] == "approved"
     [changed] = review.uow.outbox.of(topics.CLASSIFICATION_CHANGED)
