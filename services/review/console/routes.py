@@ -27,7 +27,6 @@ from mumaris.errors import ApiError
 from mumaris.files import FileStore
 from mumaris.http import client_address
 from mumaris.service import provided
-from mumaris.settings import Settings
 from schemas.classifications import DOCUMENT_TYPES
 from schemas.events import SubmissionKind
 from services.review.console.documents import document_view, pdf_page_png
@@ -41,7 +40,7 @@ from services.review.console.pages import (
     see_other,
 )
 from services.review.console.session import CSRF_FIELD, PREFIX, SignInRequired
-from services.review.queue.routes import DecisionBody, api_error
+from services.review.queue.routes import Configured, DecisionBody, Desk, Files, api_error
 from services.review.queue.rules import QueueState, ReviewRefused
 from services.review.queue.service import Actor, ReviewDesk, may_see_document
 from services.review.queue.store import QueueFilter
@@ -137,9 +136,6 @@ router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=Fa
 router.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
 
 Console = Annotated[Pages, Depends(pages_of)]
-Desk = Annotated[ReviewDesk, Depends(provided("desk"))]
-Files = Annotated[FileStore, Depends(provided("files"))]
-Configured = Annotated[Settings, Depends(provided("settings"))]
 
 
 async def signed_in(request: Request, pages: Console, settings: Configured) -> Actor:
