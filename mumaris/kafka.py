@@ -282,6 +282,8 @@ def cloudevents_parser(
 
 
 Registrar = KafkaBroker | KafkaRouter
+# What `subscribe` gives: FastStream's subscriber, which decorates the handler.
+SubscriberDecorator = Callable[[Callable[..., Awaitable[Any]]], Any]
 
 
 def subscribe(
@@ -293,7 +295,7 @@ def subscribe(
     batch: bool = False,
     note: str = "",
     **options: Any,
-) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
+) -> SubscriberDecorator:
     """A subscriber in the service's own consumer group, committing after the handler succeeds;
     its partitions are consumed in parallel (each one in order). Events arrive as CloudEvents in
     binary or structured mode. `batch`: the handler receives lists (it then parses and dead-letters
@@ -318,7 +320,7 @@ def subscribe(
         f"idempotency key. Unusable events go to `{topic.dlq}`."
     )
     # Typed as the decorator it is, so a decorated handler stays typed code for mypy.
-    decorator: Callable[[Callable[..., Awaitable[Any]]], Any] = registrar.subscriber(
+    decorator: SubscriberDecorator = registrar.subscriber(
         topic.name,
         group_id=service,
         auto_offset_reset=settings.kafka_auto_offset_reset,

@@ -2,9 +2,10 @@
 (no broker, no database, no mail server).
 
 `FakeUnitOfWork` keeps the real one's promises that a use case relies on: the work runs with a
-session (None here), the events it adds to the outbox are kept only if the work returns, and
-`apply_once` runs the work for a given event id once. It does not undo a fake store's writes when
-the work fails; failures in the middle of a transaction are proven on the real stack.
+session of its own (a `FakeSession`), the events it adds to the outbox are kept only if the work
+returns (also while other transactions run at the same time), and `apply_once` runs the work for a
+given event id once. It does not undo a fake store's writes when the work fails; failures in the
+middle of a transaction are proven on the real stack.
 """
 
 from collections.abc import Awaitable, Callable
@@ -18,14 +19,18 @@ from schemas.topics import Topic
 T = TypeVar("T")
 
 
+class FakeSession:
+    """One transaction: what the outbox stages under it commits or is dropped with it."""
+
+
 class FakeOutbox:
     def __init__(self) -> None:
         self.events: list[tuple[Topic, BaseModel]] = []  # committed, in the order they were added
-        self._staged: list[tuple[Topic, BaseModel]] = []
+        self._staged: dict[int, list[tuple[Topic, BaseModel]]] = {}  # per transaction (id of its session)
 
     async def add(self, topic: Topic, event: BaseModel, session: Any) -> str:
-        self._staged.append((topic, event))
-        return f"event-{len(self.events) + len(self._staged)}"
+        self._staged.setdefault(id(session), []).append((topic, event))
+        return f"event-{len(self.events) + sum(map(len, self._staged.values()))}"
 
     def notify(self) -> None: ...
 
@@ -33,12 +38,11 @@ class FakeOutbox:
         """The committed events on `topic`."""
         return [event for on, event in self.events if on.name == topic.name]
 
-    def _commit(self) -> None:
-        self.events += self._staged
-        self._staged = []
+    def _commit(self, session: FakeSession) -> None:
+        self.events += self._staged.pop(id(session), [])
 
-    def _abort(self) -> None:
-        self._staged = []
+    def _abort(self, session: FakeSession) -> None:
+        self._staged.pop(id(session), None)
 
 
 class FakeUnitOfWork:
@@ -48,12 +52,13 @@ class FakeUnitOfWork:
         self.transactions = 0
 
     async def run(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        session = FakeSession()
         try:
-            result = await work(None)
+            result = await work(session)
         except BaseException:
-            self.outbox._abort()
+            self.outbox._abort(session)
             raise
-        self.outbox._commit()
+        self.outbox._commit(session)
         self.transactions += 1
         return result
 

@@ -1,10 +1,17 @@
-"""The fee desk: what happens to a classification request between "asked" and "in the review
-queue" — its documents' results, the invoice, the deadline and its reminders, the payment — and
-the exam results its approval will need. Each step is one transaction: the state change, the
-events it causes (outbox) and, for a consumed event, the event ledger commit together.
+"""The fees area's use cases: what happens to a classification request between "asked" and "in the
+review queue" — its documents' results, the invoice, the deadline and its reminders, the payment —
+and what its review needs: the exam results, and the request settled by the decision. Each step is
+one transaction: the state change, the events it causes (outbox) and, for a consumed event, the
+event ledger commit together.
 
-The rules are in fees.py (plain functions); the collections and their conditional updates in
-fee_store.py; the clock that calls `expire` and `remind` in scheduler.py.
+- `FeeDesk`: those steps, and the jobs the deadline clock (scheduler.py) runs: expire, remind.
+- `ClassificationReview`: exam results (gov.exams) and what the review queue asks about a
+  classification item (`queue.service.ClassificationItems`): the exams missing, the request settled.
+- `FeeEvents`: what each consumed event does, for the subscribers (handlers.py): its step applied
+  once per event, then the deadline clock and the payment-issue counter told.
+
+The rules are in rules.py (plain functions); the collections and their conditional updates in
+store.py.
 """
 
 import logging
@@ -12,21 +19,23 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from mumaris.clock import now
 from mumaris.identity import candidate_ref
-from mumaris.kafka import PermanentEventError
 from mumaris.mongo import UnitOfWork
 from mumaris.settings import Settings
 from schemas import topics
 from schemas.classifications import CLASSIFICATIONS, EXAMS, money
+from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
+    ClassificationChanged,
     ClassificationLapsed,
     ClassificationRef,
     ClassificationRequested,
+    Decision,
     ExamResultPublished,
     FeeExpired,
     FeeInvoiced,
@@ -37,12 +46,13 @@ from schemas.events import (
     SubmissionRejected,
     SubmissionValidated,
 )
-from services.review.desk import ReviewDesk
-from services.review.domain import ExamResult, ItemStatus, exam_standing
-from services.review.fee_store import ClassificationStore, Doc
-from services.review.fees import (
+from services.review.fees.metrics import FeeMetrics
+from services.review.fees.rules import (
+    REQUEST_AFTER,
     DocumentOutcome,
     DocumentsProgress,
+    ExamResult,
+    InconsistentEvent,
     InvoiceFacts,
     InvoiceStatus,
     PaymentFacts,
@@ -53,11 +63,16 @@ from services.review.fees import (
     bill_year,
     deadline_of,
     documents_progress,
+    exam_standing,
     judge_payment,
+    missing_exams,
     reminder_due,
     reminder_moments,
     to_millis,
 )
+from services.review.fees.store import ClassificationStore, Doc
+from services.review.queue.rules import ItemStatus
+from services.review.queue.service import ReviewDesk
 
 log = logging.getLogger("mumaris.review.fees")
 
@@ -73,11 +88,9 @@ class DocumentResult:
     @classmethod
     def of(cls, event: SubmissionValidated | SubmissionRejected) -> "DocumentResult":
         if event.kind is not SubmissionKind.CLASSIFICATION_DOCUMENT or not event.request_id:
-            raise PermanentEventError(
-                f"submission {event.submission_id}: a classification document needs its request_id"
-            )
+            raise InconsistentEvent(f"submission {event.submission_id}: a classification document needs its request_id")
         if "." in event.submission_id or event.submission_id.startswith("$"):
-            raise PermanentEventError(f"submission id {event.submission_id!r} cannot name a field")  # it is a key below
+            raise InconsistentEvent(f"submission id {event.submission_id!r} cannot name a field")  # it is a key below
         passed = isinstance(event, SubmissionValidated)
         fields: Doc = {
             "outcome": (DocumentOutcome.PASSED if passed else DocumentOutcome.FAILED).value,
@@ -104,6 +117,16 @@ def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
+def about_invoice(invoice: Doc) -> dict[str, Any]:
+    """What every event about an invoice says of it first (fee.invoiced, fee.reminder, fee.expired)."""
+    return {
+        "invoice_id": invoice["_id"],
+        "bill_number": invoice["bill_number"],
+        "request_id": invoice["request_id"],
+        "practitioner": PractitionerRef.model_validate(invoice["practitioner"]),
+    }
+
+
 def invoice_facts(invoice: Doc) -> InvoiceFacts:
     return InvoiceFacts(
         status=InvoiceStatus(invoice["status"]),
@@ -127,7 +150,7 @@ class FeeDesk:
         """Record the request; if its documents have all passed already, invoice it (returned)."""
         classification = CLASSIFICATIONS.get(event.target.code)
         if classification is None:
-            raise PermanentEventError(f"request {event.request_id}: unknown classification {event.target.code!r}")
+            raise InconsistentEvent(f"request {event.request_id}: unknown classification {event.target.code!r}")
         if money(event.fee) != money(classification.fee):
             log.warning(
                 "request %s states a fee of %s; the catalogue's %s is invoiced",
@@ -206,11 +229,8 @@ class FeeDesk:
         }
         await self.store.insert_invoice(invoice, session)
         event = FeeInvoiced(
-            invoice_id=invoice["_id"],
-            bill_number=invoice["bill_number"],
-            request_id=request["_id"],
-            practitioner=PractitionerRef.model_validate(request["practitioner"]),
-            classification=ClassificationRef.model_validate(request["target"]),
+            **about_invoice(invoice),
+            classification=ClassificationRef.model_validate(invoice["classification"]),
             amount=Decimal(invoice["amount"]),
             issued_at=issued_at,
             due_at=due,
@@ -239,28 +259,15 @@ class FeeDesk:
                 log.warning(
                     "invoice %s expired but its request %s was not awaiting payment", invoice_id, invoice["request_id"]
                 )
-            practitioner = PractitionerRef.model_validate(invoice["practitioner"])
-            await self.uow.outbox.add(
-                topics.FEE_EXPIRED,
-                FeeExpired(
-                    invoice_id=invoice_id,
-                    bill_number=invoice["bill_number"],
-                    request_id=invoice["request_id"],
-                    practitioner=practitioner,
-                    expired_at=at,
-                ),
-                session,
+            expired = FeeExpired(**about_invoice(invoice), expired_at=at)
+            await self.uow.outbox.add(topics.FEE_EXPIRED, expired, session)
+            lapsed = ClassificationLapsed(
+                request_id=invoice["request_id"],
+                practitioner=expired.practitioner,
+                classification=ClassificationRef.model_validate(invoice["classification"]),
+                lapsed_at=at,
             )
-            await self.uow.outbox.add(
-                topics.CLASSIFICATION_LAPSED,
-                ClassificationLapsed(
-                    request_id=invoice["request_id"],
-                    practitioner=practitioner,
-                    classification=ClassificationRef.model_validate(invoice["classification"]),
-                    lapsed_at=at,
-                ),
-                session,
-            )
+            await self.uow.outbox.add(topics.CLASSIFICATION_LAPSED, lapsed, session)
             return invoice
 
         expired = await self.uow.run(work)
@@ -299,20 +306,14 @@ class FeeDesk:
                 or await self.store.mark_reminded(invoice_id, due.hours_before, due.settles, session) is None
             ):
                 return None
-            await self.uow.outbox.add(
-                topics.FEE_REMINDER,
-                FeeReminderDue(
-                    invoice_id=invoice_id,
-                    bill_number=invoice["bill_number"],
-                    request_id=invoice["request_id"],
-                    practitioner=PractitionerRef.model_validate(invoice["practitioner"]),
-                    classification=ClassificationRef.model_validate(invoice["classification"]),
-                    amount=Decimal(invoice["amount"]),
-                    due_at=invoice["due_at"],
-                    hours_before=due.hours_before,
-                ),
-                session,
+            reminder = FeeReminderDue(
+                **about_invoice(invoice),
+                classification=ClassificationRef.model_validate(invoice["classification"]),
+                amount=Decimal(invoice["amount"]),
+                due_at=invoice["due_at"],
+                hours_before=due.hours_before,
             )
+            await self.uow.outbox.add(topics.FEE_REMINDER, reminder, session)
             return due.hours_before
 
         return await self.uow.run(work)
@@ -395,7 +396,47 @@ class FeeDesk:
             return
         await self.desk.enqueue(review_item(request, invoice, at), session)
 
-    # --- exam results -----------------------------------------------------------------------------
+
+def review_item(request: Doc, invoice: Doc, at: datetime) -> dict[str, Any]:
+    """The review queue's item for a paid request: its id is the request id (queued once)."""
+    checked = request.get("checked", {})
+    documents = [
+        {
+            "document_type": d["document_type"],
+            "submission_id": d["submission_id"],
+            **{k: checked.get(d["submission_id"], {}).get(k) for k in ("file", "certificate")},
+            "findings": checked.get(d["submission_id"], {}).get("findings", []),
+        }
+        for d in request["documents"]
+    ]
+    return {
+        "_id": request["_id"],
+        "submission_id": request["_id"],
+        "kind": SubmissionKind.CLASSIFICATION.value,
+        "practitioner": request["practitioner"],
+        "specialty": None,
+        "membership_number": request.get("membership_number"),
+        "classification": {"current": request.get("current"), "target": request["target"]},
+        "documents": documents,
+        "required_exams": request["required_exams"],
+        "candidate_ref": request["candidate_ref"],
+        "invoice": {"bill_number": invoice["bill_number"], "amount": invoice["amount"], "paid_at": invoice["paid_at"]},
+        "file": None,  # several documents: each is opened by its submission id
+        "findings": [],
+        "status": ItemStatus.QUEUED.value,
+        "queued_at": at,
+    }
+
+
+class ClassificationReview:
+    """What reviewing a classification request needs: the exam results (gov.exams), the exams an
+    approval still lacks, and the request settled by the decision. The review queue reaches it as
+    its `ClassificationItems`."""
+
+    def __init__(self, store: ClassificationStore, uow: UnitOfWork, settings: Settings) -> None:
+        self.store = store
+        self.uow = uow
+        self.settings = settings
 
     async def record_exam_result(self, event: ExamResultPublished, session: AsyncClientSession) -> None:
         await self.store.save_exam_result(
@@ -434,33 +475,76 @@ class FeeDesk:
             )
         return panel
 
+    async def missing_exams(self, item: Doc, session: AsyncClientSession) -> tuple[str, ...]:
+        required: list[str] = item.get("required_exams") or []
+        results = await self.store.exam_outcomes(item["candidate_ref"], required, session) if required else []
+        return missing_exams(required, results)
 
-def review_item(request: Doc, invoice: Doc, at: datetime) -> dict[str, Any]:
-    """The review queue's item for a paid request: its id is the request id (queued once)."""
-    checked = request.get("checked", {})
-    documents = [
-        {
-            "document_type": d["document_type"],
-            "submission_id": d["submission_id"],
-            **{k: checked.get(d["submission_id"], {}).get(k) for k in ("file", "certificate")},
-            "findings": checked.get(d["submission_id"], {}).get("findings", []),
-        }
-        for d in request["documents"]
-    ]
-    return {
-        "_id": request["_id"],
-        "submission_id": request["_id"],
-        "kind": SubmissionKind.CLASSIFICATION.value,
-        "practitioner": request["practitioner"],
-        "specialty": None,
-        "membership_number": request.get("membership_number"),
-        "classification": {"current": request.get("current"), "target": request["target"]},
-        "documents": documents,
-        "required_exams": request["required_exams"],
-        "candidate_ref": request["candidate_ref"],
-        "invoice": {"bill_number": invoice["bill_number"], "amount": invoice["amount"], "paid_at": invoice["paid_at"]},
-        "file": None,  # several documents: each is opened by its submission id
-        "findings": [],
-        "status": ItemStatus.QUEUED.value,
-        "queued_at": at,
-    }
+    async def settle(self, item: Doc, decision: Decision, at: datetime, session: AsyncClientSession) -> None:
+        """The request follows the decision; an approval changes the practitioner's classification,
+        announced on classification.changed (intake keeps the profile; other systems listen too)."""
+        await self.store.move_request(item["_id"], RequestStatus.IN_REVIEW, REQUEST_AFTER[decision], at, session)
+        if decision is Decision.APPROVE:
+            classification = item["classification"]
+            changed = ClassificationChanged(
+                request_id=item["_id"],
+                practitioner=PractitionerRef.model_validate(item["practitioner"]),
+                previous=ClassificationRef.model_validate(classification["current"])
+                if classification.get("current")
+                else None,
+                classification=ClassificationRef.model_validate(classification["target"]),
+                changed_at=at,
+            )
+            await self.uow.outbox.add(topics.CLASSIFICATION_CHANGED, changed, session)
+
+
+class InvoiceClock(Protocol):
+    """What keeps the deadlines (scheduler.FeeDeadlines): told of each invoice issued and each paid."""
+
+    def plan(self, invoice: Doc) -> None: ...
+
+    def forget(self, invoice_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class FeeEvents:
+    """What each event the fees area consumes does: its step, once per CloudEvents id."""
+
+    uow: UnitOfWork
+    fees: FeeDesk
+    review: ClassificationReview
+    clock: InvoiceClock
+    metrics: FeeMetrics
+
+    async def requested(self, event: ClassificationRequested, ce: CloudEventAttributes) -> None:
+        """classification.requested: recorded, and invoiced if its documents have all passed already."""
+        self._plan(await self.uow.apply_once(ce.id, ce.type, lambda session: self.fees.record_request(event, session)))
+
+    async def document_checked(self, event: SubmissionValidated | SubmissionRejected, ce: CloudEventAttributes) -> None:
+        """The validator's result on one of a request's documents: kept, and the request invoiced
+        when it was the last one to pass."""
+        result = DocumentResult.of(event)
+        self._plan(
+            await self.uow.apply_once(ce.id, ce.type, lambda session: self.fees.record_document(result, session))
+        )
+
+    async def paid(self, event: PaymentReceived, ce: CloudEventAttributes) -> None:
+        """gov.payments. A refused payment is a recorded business outcome (a payment issue), not a
+        failure: it returns normally and the record is committed."""
+        outcome = await self.uow.apply_once(
+            ce.id, ce.type, lambda session: self.fees.apply_payment(event, ce.id, session)
+        )
+        if outcome is None:
+            return
+        if outcome.issue_recorded:
+            self.metrics.payment_issue(outcome.verdict)
+        if outcome.verdict is PaymentVerdict.ACCEPT and outcome.invoice_id:
+            self.clock.forget(outcome.invoice_id)
+
+    async def exam_result(self, event: ExamResultPublished, ce: CloudEventAttributes) -> None:
+        """gov.exams: the result kept (a result sent again under its id replaces the first)."""
+        await self.uow.apply_once(ce.id, ce.type, lambda session: self.review.record_exam_result(event, session))
+
+    def _plan(self, invoice: Doc | None) -> None:
+        if invoice is not None:
+            self.clock.plan(invoice)

@@ -6,8 +6,8 @@ import math
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from mumaris.clock import now
-from services.review.fee_store import ClassificationStore
-from services.review.fees import ISSUE_KINDS, PaymentVerdict
+from services.review.fees.rules import ISSUE_KINDS, PaymentVerdict
+from services.review.fees.store import ClassificationStore
 
 
 class FeeMetrics:

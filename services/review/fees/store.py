@@ -22,8 +22,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.review.domain import ExamResult
-from services.review.fees import InvoiceStatus, PaymentVerdict, RequestStatus
+from services.review.fees.rules import ExamResult, InvoiceStatus, PaymentVerdict, RequestStatus
 
 Doc = dict[str, Any]
 

@@ -7,6 +7,7 @@ another site cannot make the browser send them.
 """
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -21,7 +22,7 @@ from mumaris.auth import Principal, RevokedSessions, authenticate
 from mumaris.errors import MESSAGES, ApiError
 from mumaris.http import client_address
 from mumaris.settings import Settings
-from services.review.console_text import LANGS, Lang
+from services.review.console.text import LANGS, Lang
 
 PREFIX = "/console"
 ACCESS_COOKIE = "mumaris_console_access"
@@ -139,7 +140,7 @@ SIGN_IN_SUBJECT = "sign-in"  # the sign-in form is used before anyone is signed 
 
 def requested_lang(request: Request) -> Lang | None:
     chosen = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
-    return chosen if chosen in LANGS else None  # type: ignore[return-value]
+    return chosen if chosen in LANGS else None
 
 
 def is_https(request: Request, settings: Settings) -> bool:
@@ -232,10 +233,8 @@ class ConsoleSessions:
 
     async def sign_out(self, request: Request) -> None:
         if refresh := request.cookies.get(REFRESH_COOKIE):
-            try:
+            with contextlib.suppress(ApiError):  # the cookies go anyway; the refresh token dies with its 30 days
                 await self.intake.logout(refresh)
-            except ApiError:
-                pass  # the cookies go anyway; the refresh token dies with its 30 days
         request.state.console_sign_out = True
 
     # --- writing the cookies ----------------------------------------------------------------

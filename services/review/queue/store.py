@@ -8,7 +8,7 @@ change of it is one conditional update, so two reviewers can never hold the same
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schemas.events import SubmissionKind
-from services.review.domain import Claim, ItemStatus, QueueState
+from services.review.queue.rules import Claim, ItemStatus, QueueState
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -30,15 +30,6 @@ def claim_of(doc: dict[str, Any]) -> Claim | None:
     if not raw:
         return None
     return Claim(raw["reviewer_id"], raw.get("reviewer_name", ""), raw["claimed_at"], raw["expires_at"])
-
-
-def _claim_doc(claim: Claim) -> dict[str, Any]:
-    return {
-        "reviewer_id": claim.reviewer_id,
-        "reviewer_name": claim.reviewer_name,
-        "claimed_at": claim.claimed_at,
-        "expires_at": claim.expires_at,
-    }
 
 
 def _free(at: datetime) -> dict[str, Any]:
@@ -117,7 +108,8 @@ class ReviewStore:
 
     async def decider_of(self, review_id: str, session: AsyncClientSession) -> str | None:
         doc = await self.items.find_one({"_id": review_id}, {"decision.reviewer_id": 1}, session=session)
-        return (doc or {}).get("decision", {}).get("reviewer_id")
+        reviewer: str | None = (doc or {}).get("decision", {}).get("reviewer_id")
+        return reviewer
 
     def _claimable(self, reviewer_id: str, at: datetime) -> dict[str, Any]:
         return {
@@ -161,7 +153,7 @@ class ReviewStore:
         exclusive. Returns the item as it was before (to see whose expired lease was taken over)."""
         return await self.items.find_one_and_update(
             {"$and": [{"_id": review_id}, self._claimable(claim.reviewer_id, at)]},
-            {"$set": {"claim": _claim_doc(claim)}},
+            {"$set": {"claim": asdict(claim)}},
             return_document=ReturnDocument.BEFORE,
             session=session,
         )

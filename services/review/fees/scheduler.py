@@ -10,11 +10,12 @@ rebuilt from them on every start (an in-memory job store is enough):
 - every `fee_sweep_s` an interval job expires what is due and sends the reminders that are due,
   whichever replica issued the invoice: it covers invoices issued by another replica since this
   one started, and any job that failed (the database away for a moment).
-Every job ends in a conditional update (fee_desk.py), so when several replicas fire for the same
-deadline exactly one expires the invoice and publishes, and the others find nothing to do.
+Every job ends in a conditional update (FeeDesk, service.py), so when several replicas fire for
+the same deadline exactly one expires the invoice and publishes, and the others find nothing to do.
 """
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +26,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from mumaris.clock import now
-from services.review.fee_desk import FeeDesk
+from services.review.fees.service import FeeDesk
 
 log = logging.getLogger("mumaris.review.deadlines")
 # APScheduler logs every run of every job at INFO: with a sweep every 30 s that is noise. Failures
@@ -77,13 +78,12 @@ class FeeDeadlines:
             if moment > at and hours not in invoice.get("reminders_sent", []):
                 self._at(moment, reminder_job(invoice_id, hours), self.fees.remind, invoice_id)
 
-    def forget(self, invoice_id: str, reminder_hours: list[int]) -> None:
+    def forget(self, invoice_id: str) -> None:
         """A paid invoice needs no more jobs here (if they ran, they would find nothing to do)."""
-        for job_id in (expiry_job(invoice_id), *(reminder_job(invoice_id, h) for h in reminder_hours)):
-            try:
+        reminders = (reminder_job(invoice_id, h) for h in self.fees.settings.fee_reminder_hours)
+        for job_id in (expiry_job(invoice_id), *reminders):
+            with contextlib.suppress(JobLookupError):
                 self.scheduler.remove_job(job_id)
-            except JobLookupError:
-                pass
 
     async def sweep(self) -> None:
         expired = await self.fees.expire_due()

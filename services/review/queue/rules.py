@@ -1,11 +1,12 @@
-"""Review's rules: the order in which items are handed out, what a claim (lease) is, who may
-decide, what a decision needs (for a classification: every required exam passed), and when an
-item's service-level deadline falls. The classification fee rules are in fees.py.
+"""The review queue's rules: the order in which items are handed out, what a claim (lease) is, who
+may decide, what a decision needs (for a classification: no required exam without a pass; which
+ones lack one is the fees area's rule), and when an item's service-level deadline falls.
 
-Plain Python: no Kafka, no MongoDB. The store turns these rules into conditional updates.
+Plain Python: no Kafka, no MongoDB, no HTTP. The store turns these rules into conditional updates;
+a refusal is a `ReviewRefused` with a stable code, which the routes answer with an HTTP status.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import IntEnum, StrEnum
@@ -120,12 +121,13 @@ class ItemState:
     missing_exams: tuple[str, ...] = ()  # a classification's required exams without a passed result
 
 
-class DecisionRefused(Refusal):
+class ReviewRefused(Refusal):
+    """The queue's rules said no: the item is not there, is held by someone else, is decided, or
+    its document is not for this reviewer."""
+
+
+class DecisionRefused(ReviewRefused):
     """The reviewer may not take this decision now."""
-
-
-# Codes that describe a conflict with the item's state rather than a malformed request.
-CONFLICTS = frozenset({"review.already_decided", "review.claim_required"})
 
 
 def check_decision(item: ItemState, reviewer_id: str, request: DecisionRequest, at: datetime) -> None:
@@ -165,40 +167,6 @@ def check_decision_request(request: DecisionRequest) -> None:
 def unique_codes(codes: Iterable[str]) -> tuple[str, ...]:
     """The reviewer's reason codes once each, in the order given."""
     return tuple(dict.fromkeys(code.strip() for code in codes if code.strip()))
-
-
-# --- exams a classification needs -------------------------------------------------------------------
-
-
-class ExamStanding(StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"  # taken, never passed
-    MISSING = "missing"  # no result at all
-
-
-@dataclass(frozen=True)
-class ExamResult:
-    exam: str
-    passed: bool
-
-
-def exam_standing(required: Sequence[str], results: Iterable[ExamResult]) -> dict[str, ExamStanding]:
-    """Each required exam, in the catalogue's order: passed if any result for it passed (a later
-    failed attempt does not undo a pass), failed if it was only ever failed, else missing."""
-    taken: dict[str, bool] = {}
-    for result in results:
-        taken[result.exam] = taken.get(result.exam, False) or result.passed
-    return {
-        exam: ExamStanding.MISSING if exam not in taken else ExamStanding.PASSED if taken[exam] else ExamStanding.FAILED
-        for exam in required
-    }
-
-
-def missing_exams(required: Sequence[str], results: Iterable[ExamResult]) -> tuple[str, ...]:
-    """Required exams without a passed result: while there is one, a classification is not approved."""
-    return tuple(
-        exam for exam, standing in exam_standing(required, results).items() if standing is not ExamStanding.PASSED
-    )
 
 
 # --- what supervisors see -------------------------------------------------------------------------

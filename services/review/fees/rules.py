@@ -7,18 +7,21 @@
 - Reminders go out at fixed distances before the deadline (`fee_reminder_hours`), each at most once.
 - A payment is accepted only for a known bill, the exact amount, before the deadline, and only once.
 - Bill numbers carry a check digit, so a mistyped number is recognised as unknown at once.
+- A classification is approved only when each exam it requires has a passed result.
 
-The fee store turns these rules into conditional updates; the fee desk runs them in transactions.
+The fee store turns these rules into conditional updates; the use cases (service.py) run them in
+transactions.
 """
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
 from mumaris.clock import RIYADH
+from schemas.events import Decision
 
 
 class RequestStatus(StrEnum):
@@ -30,6 +33,19 @@ class RequestStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     CHANGES_REQUESTED = "changes_requested"
+
+
+# What a reviewer's decision on a classification item makes of its request.
+REQUEST_AFTER = {
+    Decision.APPROVE: RequestStatus.APPROVED,
+    Decision.REJECT: RequestStatus.REJECTED,
+    Decision.REQUEST_CHANGES: RequestStatus.CHANGES_REQUESTED,
+}
+
+
+class InconsistentEvent(Exception):
+    """An event that contradicts what the fee rules know (a classification the catalogue does not
+    have, a document without its request): handling it again cannot help."""
 
 
 class InvoiceStatus(StrEnum):
@@ -197,3 +213,37 @@ def judge_payment(invoice: InvoiceFacts | None, payment: PaymentFacts) -> Paymen
     if payment.amount != invoice.amount:
         return PaymentVerdict.WRONG_AMOUNT
     return PaymentVerdict.ACCEPT
+
+
+# --- exams a classification needs -------------------------------------------------------------------
+
+
+class ExamStanding(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"  # taken, never passed
+    MISSING = "missing"  # no result at all
+
+
+@dataclass(frozen=True)
+class ExamResult:
+    exam: str
+    passed: bool
+
+
+def exam_standing(required: Sequence[str], results: Iterable[ExamResult]) -> dict[str, ExamStanding]:
+    """Each required exam, in the catalogue's order: passed if any result for it passed (a later
+    failed attempt does not undo a pass), failed if it was only ever failed, else missing."""
+    taken: dict[str, bool] = {}
+    for result in results:
+        taken[result.exam] = taken.get(result.exam, False) or result.passed
+    return {
+        exam: ExamStanding.MISSING if exam not in taken else ExamStanding.PASSED if taken[exam] else ExamStanding.FAILED
+        for exam in required
+    }
+
+
+def missing_exams(required: Sequence[str], results: Iterable[ExamResult]) -> tuple[str, ...]:
+    """Required exams without a passed result: while there is one, a classification is not approved."""
+    return tuple(
+        exam for exam, standing in exam_standing(required, results).items() if standing is not ExamStanding.PASSED
+    )

@@ -7,7 +7,7 @@ import math
 from prometheus_client import CollectorRegistry, Gauge
 
 from mumaris.clock import now
-from services.review.store import ReviewStore
+from services.review.queue.store import ReviewStore
 
 
 class QueueMetrics:

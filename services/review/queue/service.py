@@ -1,56 +1,51 @@
-"""The review desk: what a reviewer or supervisor can do with the queue — claim, renew, release,
-decide, look at a document — each one a transaction that also appends to the audit trail.
+"""The review queue's use cases: what enters the queue (a validated submission, a change of personal
+data, a paid classification request) and what a reviewer or supervisor does with it — claim,
+renew, release, decide, look at a document — each one a transaction that also appends to the
+audit trail.
 
-The JSON API (app.py) and the console (console.py) both act through this class, so the rules and
-the audit are the same whichever way a reviewer works.
+The JSON API (routes.py) and the console (services/review/console/) both act through ReviewDesk,
+so the rules and the audit are the same whichever way a reviewer works. A refusal is a
+ReviewRefused (rules.py); the routes answer it. What a classification item needs beyond the queue
+(its exams, its request) belongs to the fees area, reached through `ClassificationItems`.
 """
 
 import random
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn, Protocol
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from mumaris.auth import OVERSEER_ROLES, Principal
 from mumaris.clock import now
-from mumaris.errors import ApiError
 from mumaris.mongo import UnitOfWork
 from mumaris.settings import Settings
 from schemas import topics
+from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
     CertificateMetadata,
-    ClassificationChanged,
-    ClassificationRef,
     Decision,
     PractitionerRef,
+    ProfileChangeRequested,
     ReviewDecided,
     ReviewQueued,
     SubmissionKind,
+    SubmissionValidated,
 )
-from services.review.domain import (
-    CONFLICTS,
-    DecisionRefused,
+from services.review.queue.rules import (
     DecisionRequest,
     ItemState,
     ItemStatus,
+    ReviewRefused,
     WorkingCalendar,
     check_decision,
-    missing_exams,
     new_claim,
     priority_of,
     reserved_for_other,
 )
-from services.review.fee_store import ClassificationStore
-from services.review.fees import RequestStatus
-from services.review.store import ReviewStore, claim_of
+from services.review.queue.store import ReviewStore, claim_of
 
-# What a decision on a classification item makes of its request.
-REQUEST_AFTER = {
-    Decision.APPROVE: RequestStatus.APPROVED,
-    Decision.REJECT: RequestStatus.REJECTED,
-    Decision.REQUEST_CHANGES: RequestStatus.CHANGES_REQUESTED,
-}
+Item = dict[str, Any]  # a review.items document
 
 
 @dataclass(frozen=True)
@@ -74,27 +69,85 @@ class Actor:
         return {"id": self.id, "name": self.name, "role": self.role}
 
 
-def may_see_document(item: dict[str, Any], actor: Actor) -> bool:
+def may_see_document(item: Item, actor: Actor) -> bool:
     """A document is for the reviewer holding the item's claim, or a supervisor."""
     claim = claim_of(item)
     return actor.oversees or (claim is not None and claim.held_by(actor.id, now()))
 
 
+class ClassificationItems(Protocol):
+    """What a classification item needs from the fees area (fees.service.ClassificationReview):
+    the exams its approval requires, and its request settled by the decision."""
+
+    async def missing_exams(self, item: Item, session: AsyncClientSession) -> tuple[str, ...]: ...
+
+    async def exams_of(self, item: Item) -> list[dict[str, Any]]: ...
+
+    async def settle(self, item: Item, decision: Decision, at: datetime, session: AsyncClientSession) -> None: ...
+
+
+def submission_item(event: SubmissionValidated, at: datetime) -> Item:
+    """The queue's item for a validated certificate (or a resubmission of one)."""
+    return {
+        "_id": event.submission_id,
+        "submission_id": event.submission_id,
+        "kind": event.kind.value,
+        "version": event.version,
+        "previous_submission_id": event.previous_submission_id,
+        "practitioner": event.practitioner.model_dump(mode="json"),
+        "specialty": event.certificate.specialty,
+        "certificate": event.certificate.model_dump(mode="json"),
+        "file": event.file.model_dump(mode="json"),
+        "findings": [f.model_dump(mode="json") for f in event.findings],
+        "status": ItemStatus.QUEUED.value,
+        "queued_at": at,
+    }
+
+
+def profile_change_item(event: ProfileChangeRequested, at: datetime) -> Item:
+    """The queue's item for a change of personal data: the changes instead of a document."""
+    return {
+        "_id": event.change_id,
+        "submission_id": event.change_id,
+        "kind": SubmissionKind.PROFILE_CHANGE.value,
+        "practitioner": event.practitioner.model_dump(mode="json"),
+        "specialty": None,
+        "changes": {name: change.model_dump(mode="json") for name, change in event.changes.items()},
+        "findings": [],
+        "status": ItemStatus.QUEUED.value,
+        "queued_at": at,
+    }
+
+
 class ReviewDesk:
     def __init__(
-        self, store: ReviewStore, uow: UnitOfWork, settings: Settings, requests: ClassificationStore | None = None
+        self,
+        store: ReviewStore,
+        uow: UnitOfWork,
+        settings: Settings,
+        classifications: ClassificationItems | None = None,
     ) -> None:
         self.store = store
         self.uow = uow
         self.settings = settings
-        # Classification items: the exams an approval needs and the request a decision settles.
-        self.requests = requests or ClassificationStore(store.items.database)
+        # None for a desk that never sees classification items (the desk's own tests, benchmarks).
+        self.classifications = classifications
         self.calendar = WorkingCalendar(holidays=frozenset(settings.review_holidays))
         self.lease = timedelta(seconds=settings.review_lease_s)
 
-    # --- entering the queue (called by the event handlers) -------------------------------------
+    # --- entering the queue ----------------------------------------------------------------------
 
-    async def enqueue(self, item: dict[str, Any], session: AsyncClientSession) -> None:
+    async def queue_submission(self, event: SubmissionValidated, ce: CloudEventAttributes) -> None:
+        """submission.validated of a certificate: queue it, once per event."""
+        item = submission_item(event, now())
+        await self.uow.apply_once(ce.id, ce.type, lambda session: self.enqueue(item, session))
+
+    async def queue_profile_change(self, event: ProfileChangeRequested, ce: CloudEventAttributes) -> None:
+        """profile.change_requested: queue the change, once per event."""
+        item = profile_change_item(event, now())
+        await self.uow.apply_once(ce.id, ce.type, lambda session: self.enqueue(item, session))
+
+    async def enqueue(self, item: Item, session: AsyncClientSession) -> None:
         """Queue an item (once) with its priority and deadline, and announce it."""
         at: datetime = item["queued_at"]
         previous = item.get("previous_submission_id")
@@ -125,7 +178,7 @@ class ReviewDesk:
 
     # --- claims ----------------------------------------------------------------------------------
 
-    async def claim_next(self, actor: Actor) -> dict[str, Any] | None:
+    async def claim_next(self, actor: Actor) -> Item | None:
         """The best item this reviewer may take, claimed; None when there is nothing to take.
 
         Competing reviewers read the same candidates and the conditional update lets exactly one
@@ -143,27 +196,27 @@ class ReviewDesk:
                     return claimed
         return None
 
-    async def claim(self, review_id: str, actor: Actor) -> dict[str, Any]:
+    async def claim(self, review_id: str, actor: Actor) -> Item:
         """Take a specific item, or learn why not."""
         for _ in range(3):
             if claimed := await self._try_claim(review_id, actor):
                 return claimed
-            item = await self._get(review_id)
+            item = await self.get(review_id)
             at = now()
             if item["status"] != ItemStatus.QUEUED.value:
-                raise ApiError(409, "review.already_decided")
+                raise ReviewRefused("review.already_decided")
             current = claim_of(item)
             if current is not None and current.held_by(actor.id, at):
                 return item  # claiming what you already hold is not an error
             if current is not None and current.live(at):
-                raise ApiError(409, "review.claimed_by_other", {"held_by": current.reviewer_name})
+                raise ReviewRefused("review.claimed_by_other", {"held_by": current.reviewer_name})
             if reserved_for_other(item.get("preferred_reviewer_id"), item.get("reserved_until"), actor.id, at):
-                raise ApiError(409, "review.reserved", {"until": item["reserved_until"].isoformat()})
+                raise ReviewRefused("review.reserved", {"until": item["reserved_until"].isoformat()})
             # Free again: the attempt lost a race with a release or a lapse. Try once more.
-        raise ApiError(409, "review.claimed_by_other", {"held_by": None})
+        raise ReviewRefused("review.claimed_by_other", {"held_by": None})
 
-    async def _try_claim(self, review_id: str, actor: Actor) -> dict[str, Any] | None:
-        async def work(session: AsyncClientSession) -> dict[str, Any] | None:
+    async def _try_claim(self, review_id: str, actor: Actor) -> Item | None:
+        async def work(session: AsyncClientSession) -> Item | None:
             at = now()
             claim = new_claim(actor.id, actor.name, at, self.lease)
             before = await self.store.try_claim(review_id, claim, at, session)
@@ -177,8 +230,8 @@ class ReviewDesk:
 
         return await self.uow.attempt(work)
 
-    async def renew(self, review_id: str, actor: Actor) -> dict[str, Any]:
-        async def work(session: AsyncClientSession) -> dict[str, Any] | None:
+    async def renew(self, review_id: str, actor: Actor) -> Item:
+        async def work(session: AsyncClientSession) -> Item | None:
             at = now()
             renewed = await self.store.renew(review_id, actor.id, at + self.lease, at, session)
             if renewed is not None:
@@ -196,12 +249,11 @@ class ReviewDesk:
         if renewed := await self.uow.run(work):
             return renewed
         await self._refuse_without_claim(review_id, actor)
-        raise AssertionError("unreachable")
 
-    async def release(self, review_id: str, actor: Actor) -> dict[str, Any]:
+    async def release(self, review_id: str, actor: Actor) -> Item:
         """Give the item back. A supervisor may release another reviewer's claim (reassignment)."""
 
-        async def work(session: AsyncClientSession) -> dict[str, Any] | None:
+        async def work(session: AsyncClientSession) -> Item | None:
             at = now()
             before = await self.store.release(review_id, None if actor.oversees else actor.id, at, session)
             if before is not None:
@@ -215,23 +267,22 @@ class ReviewDesk:
         if released := await self.uow.run(work):
             return {**released, "claim": None}
         await self._refuse_without_claim(review_id, actor)
-        raise AssertionError("unreachable")
 
     # --- decisions -------------------------------------------------------------------------------
 
-    async def decide(self, review_id: str, actor: Actor, request: DecisionRequest) -> dict[str, Any]:
+    async def decide(self, review_id: str, actor: Actor, request: DecisionRequest) -> Item:
         """Record the decision, its audit entry and `review.decided` together, or refuse."""
 
-        async def work(session: AsyncClientSession) -> dict[str, Any]:
+        async def work(session: AsyncClientSession) -> Item:
             at = now()
-            item = await self._get(review_id, session)
+            item = await self.get(review_id, session)
             kind = SubmissionKind(item["kind"])
-            missing = await self._missing_exams(item, session) if kind is SubmissionKind.CLASSIFICATION else ()
-            state = ItemState(ItemStatus(item["status"]), kind, claim_of(item), missing)
-            try:
-                check_decision(state, actor.id, request, at)
-            except DecisionRefused as refused:
-                raise ApiError(409 if refused.code in CONFLICTS else 422, refused.code, refused.details) from refused
+            missing = (
+                await self._classifications().missing_exams(item, session)
+                if kind is SubmissionKind.CLASSIFICATION
+                else ()
+            )
+            check_decision(ItemState(ItemStatus(item["status"]), kind, claim_of(item), missing), actor.id, request, at)
             decision = {
                 "decision": request.decision.value,
                 "reason_codes": list(request.reason_codes),
@@ -241,7 +292,7 @@ class ReviewDesk:
             }
             decided = await self.store.record_decision(review_id, actor.id, decision, at, session)
             if decided is None:  # another request of the same reviewer won the race
-                raise ApiError(409, "review.already_decided")
+                raise ReviewRefused("review.already_decided")
             await self.store.append_audit(
                 review_id,
                 "decided",
@@ -251,74 +302,43 @@ class ReviewDesk:
                 {k: decision[k] for k in ("decision", "reason_codes", "reason")},
                 session,
             )
-            event = ReviewDecided(
-                submission_id=decided["submission_id"],
-                review_id=review_id,
-                kind=SubmissionKind(decided["kind"]),
-                version=decided.get("version", 1),
-                practitioner=PractitionerRef.model_validate(decided["practitioner"]),
-                decision=request.decision,
-                reason_codes=list(request.reason_codes),
-                reason=request.reason.strip(),
-                reviewer_id=actor.id,
-                decided_at=at,
-                certificate=CertificateMetadata.model_validate(decided["certificate"])
-                if decided.get("certificate")
-                else None,
-            )
-            await self.uow.outbox.add(topics.REVIEW_DECIDED, event, session)
+            await self.uow.outbox.add(topics.REVIEW_DECIDED, decided_event(decided, request, actor, at), session)
             if kind is SubmissionKind.CLASSIFICATION:
-                await self._settle_classification(decided, request.decision, at, session)
+                await self._classifications().settle(decided, request.decision, at, session)
             return decided
 
         return await self.uow.run(work)
 
-    async def _missing_exams(self, item: dict[str, Any], session: AsyncClientSession) -> tuple[str, ...]:
-        required: list[str] = item.get("required_exams") or []
-        results = await self.requests.exam_outcomes(item["candidate_ref"], required, session) if required else []
-        return missing_exams(required, results)
+    async def exams_of(self, item: Item) -> list[dict[str, Any]]:
+        """A classification item's required exams and where the practitioner stands with each."""
+        return [] if self.classifications is None else await self.classifications.exams_of(item)
 
-    async def _settle_classification(
-        self, item: dict[str, Any], decision: Decision, at: datetime, session: AsyncClientSession
-    ) -> None:
-        """The request follows the decision; an approval changes the practitioner's classification,
-        announced on classification.changed (intake keeps the profile; other systems listen too)."""
-        await self.requests.move_request(item["_id"], RequestStatus.IN_REVIEW, REQUEST_AFTER[decision], at, session)
-        if decision is Decision.APPROVE:
-            classification = item["classification"]
-            changed = ClassificationChanged(
-                request_id=item["_id"],
-                practitioner=PractitionerRef.model_validate(item["practitioner"]),
-                previous=ClassificationRef.model_validate(classification["current"])
-                if classification.get("current")
-                else None,
-                classification=ClassificationRef.model_validate(classification["target"]),
-                changed_at=at,
-            )
-            await self.uow.outbox.add(topics.CLASSIFICATION_CHANGED, changed, session)
+    def _classifications(self) -> ClassificationItems:
+        if self.classifications is None:
+            raise RuntimeError("this desk was assembled without the fees area: it cannot decide classifications")
+        return self.classifications
 
     # --- documents -------------------------------------------------------------------------------
 
     async def open_document(
         self, review_id: str, actor: Actor, what: dict[str, Any], submission_id: str | None = None
-    ) -> dict[str, Any]:
+    ) -> Item:
         """The item whose document `actor` may see now (holder of the claim, or a supervisor);
         the view is in the audit trail before a byte is sent. A classification item has several
         documents: `submission_id` names one, and the answer is that document as an item
         (`_id` its submission id, `file`)."""
-        item = await self._get(review_id)
+        item = await self.get(review_id)
         if submission_id is not None:
             found = next((d for d in item.get("documents") or [] if d["submission_id"] == submission_id), None)
             if found is None or found.get("file") is None:
-                raise ApiError(404, "review.no_document")
+                raise ReviewRefused("review.no_document")
             item = {**item, "_id": submission_id, "file": found["file"]}
             what = {**what, "submission_id": submission_id}
         if item.get("file") is None:
-            raise ApiError(404, "review.no_document")
+            raise ReviewRefused("review.no_document")
         if not may_see_document(item, actor):
             claim = claim_of(item)
-            raise ApiError(
-                403,
+            raise ReviewRefused(
                 "review.claim_required_to_view",
                 {"held_by": claim.reviewer_name if claim and claim.live(now()) else None},
             )
@@ -327,16 +347,34 @@ class ReviewDesk:
 
     # --- helpers ---------------------------------------------------------------------------------
 
-    async def _get(self, review_id: str, session: AsyncClientSession | None = None) -> dict[str, Any]:
+    async def get(self, review_id: str, session: AsyncClientSession | None = None) -> Item:
+        """The item, or ReviewRefused("not_found")."""
         item = await self.store.get(review_id, session)
         if item is None:
-            raise ApiError(404, "not_found")
+            raise ReviewRefused("not_found")
         return item
 
-    async def _refuse_without_claim(self, review_id: str, actor: Actor) -> None:
-        item = await self._get(review_id)
+    async def _refuse_without_claim(self, review_id: str, actor: Actor) -> NoReturn:
+        """Why `actor` could not renew or release: the item is decided, or not theirs."""
+        item = await self.get(review_id)
         if item["status"] != ItemStatus.QUEUED.value:
-            raise ApiError(409, "review.already_decided")
+            raise ReviewRefused("review.already_decided")
         claim = claim_of(item)
         holder = claim.reviewer_name if claim is not None and claim.live(now()) else None
-        raise ApiError(409, "review.claim_required", {"held_by": holder})
+        raise ReviewRefused("review.claim_required", {"held_by": holder})
+
+
+def decided_event(item: Item, request: DecisionRequest, actor: Actor, at: datetime) -> ReviewDecided:
+    return ReviewDecided(
+        submission_id=item["submission_id"],
+        review_id=item["_id"],
+        kind=SubmissionKind(item["kind"]),
+        version=item.get("version", 1),
+        practitioner=PractitionerRef.model_validate(item["practitioner"]),
+        decision=request.decision,
+        reason_codes=list(request.reason_codes),
+        reason=request.reason.strip(),
+        reviewer_id=actor.id,
+        decided_at=at,
+        certificate=CertificateMetadata.model_validate(item["certificate"]) if item.get("certificate") else None,
+    )
