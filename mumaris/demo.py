@@ -22,7 +22,7 @@ from mumaris.stack import LocalStack, free_port
 from mumaris.staff import create_staff_account
 from mumaris.standins import MailCatcher, SmsGatewayStandIn
 from schemas.topics import all_topic_names
-from services.intake.accounts import make_valid_id
+from services.intake.accounts.rules import make_valid_id
 
 
 def certificate_scan(

@@ -8,8 +8,8 @@ from pymongo.errors import DuplicateKeyError
 from mumaris.clock import now
 from mumaris.mongo import make_client
 from mumaris.settings import Settings
-from services.intake import accounts as rules
-from services.intake.account_store import AccountStore
+from services.intake.accounts import rules as rules
+from services.intake.accounts.store import AccountStore
 
 
 async def create_staff_account(

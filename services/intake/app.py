@@ -1,12 +1,12 @@
 """Intake: the HTTP edge for practitioners, and the projection of every submission's status.
 
 Publishes: submission.received; account.registered, account.phone_code, account.email_confirmation
-           (through the outbox; accounts are in account_routes.py); classification.requested
-           (classification_routes.py).
+           (through the outbox; accounts are in accounts/routes.py); classification.requested
+           (classification/routes.py).
 Consumes:  submission.validated, submission.rejected, review.queued, review.decided (status timeline;
            those about a classification request move the request's status); fee.invoiced, fee.expired,
-           classification.lapsed, classification.changed (classification_routes.py); gov.certificates
-           in batches (feed_consumer.py).
+           classification.lapsed, classification.changed (classification/routes.py); gov.certificates
+           in batches (feed/handlers.py).
 """
 
 import json
@@ -43,16 +43,17 @@ from schemas.events import (
     SubmissionRejected,
     SubmissionValidated,
 )
-from services.intake.account_routes import add_account_routes
-from services.intake.account_store import AccountStore
-from services.intake.classification import RequestStep, Stage
-from services.intake.classification_routes import (
+from services.intake.accounts.routes import add_account_routes
+from services.intake.accounts.store import AccountStore
+from services.intake.classification.routes import (
     add_classification_routes,
     record_request_step,
     subscribe_classification_events,
 )
-from services.intake.classification_store import ClassificationStore
-from services.intake.domain import (
+from services.intake.classification.rules import RequestStep, Stage
+from services.intake.classification.store import ClassificationStore
+from services.intake.feed.handlers import subscribe_certificate_feed
+from services.intake.submissions.rules import (
     Lineage,
     Predecessor,
     ResubmissionRefused,
@@ -60,8 +61,7 @@ from services.intake.domain import (
     Step,
     resubmission_lineage,
 )
-from services.intake.feed_consumer import subscribe_certificate_feed
-from services.intake.store import (
+from services.intake.submissions.store import (
     ConcurrentUpdate,
     IntakeStore,
     UnknownSubmission,

@@ -23,7 +23,7 @@ from mumaris.demo import certificate_scan
 from mumaris.errors import MESSAGES
 from mumaris.staff import create_staff_account
 from schemas.topics import REVIEW_DECIDED
-from services.intake.accounts import make_valid_id
+from services.intake.accounts.rules import make_valid_id
 from services.review.console_session import ACCESS_COOKIE, REFRESH_COOKIE
 from tests.documents import scanned_pdf_bytes
 from tests.e2e.conftest import Pipeline

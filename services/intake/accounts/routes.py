@@ -2,7 +2,7 @@
 
 Publishes (through the outbox, in the same transaction as the account change):
 account.registered, account.phone_code, account.email_confirmation.
-The rules (ID check digits, passwords, codes, throttling) are in `services/intake/accounts.py`.
+The rules (ID check digits, passwords, codes, throttling) are in `services/intake/accounts/rules.py`.
 """
 
 import secrets
@@ -36,12 +36,12 @@ from schemas.events import (
     PractitionerRef,
     ProfileChangeRequested,
 )
-from services.intake import accounts as rules
-from services.intake.account_store import AccountStore
-from services.intake.classification import classification_view
-from services.intake.classification_store import ClassificationStore
-from services.intake.sessions import SignInSessions
-from services.intake.store import IntakeStore
+from services.intake.accounts import rules as rules
+from services.intake.accounts.sessions import SignInSessions
+from services.intake.accounts.store import AccountStore
+from services.intake.classification.rules import classification_view
+from services.intake.classification.store import ClassificationStore
+from services.intake.submissions.store import IntakeStore
 
 Locale = Literal["ar", "en"]
 

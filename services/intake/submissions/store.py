@@ -14,7 +14,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schemas.events import SubmissionKind
-from services.intake.domain import (
+from services.intake.submissions.rules import (
     FIRST_VERSION,
     PENDING,
     Lineage,

@@ -14,14 +14,14 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.intake.classification import (
+from services.intake.classification.rules import (
     RequestProjection,
     RequestStep,
     Stage,
     opened,
     project_request,
 )
-from services.intake.store import ConcurrentUpdate
+from services.intake.submissions.store import ConcurrentUpdate
 
 
 class UnknownRequest(LookupError):

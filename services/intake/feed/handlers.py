@@ -47,7 +47,8 @@ from schemas.cloudevents import (
     from_structured,
 )
 from schemas.events import CertificateFeedRecord, PractitionerRef, StoredFile
-from services.intake.feed import (
+from services.intake.feed.documents import FeedDocuments
+from services.intake.feed.rules import (
     Accepted,
     AlreadyReceived,
     Decision,
@@ -65,9 +66,8 @@ from services.intake.feed import (
     submission_received,
     triage,
 )
-from services.intake.feed_documents import FeedDocuments
-from services.intake.feed_store import BatchWrites, FeedStore, ledger_marker
-from services.intake.store import new_submission_doc
+from services.intake.feed.store import BatchWrites, FeedStore, ledger_marker
+from services.intake.submissions.store import new_submission_doc
 from services.intake.uploads import safe_filename
 
 log = logging.getLogger("mumaris.intake.feed")

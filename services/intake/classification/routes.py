@@ -5,7 +5,7 @@ Publishes (through the outbox, in the request's transaction): one submission.rec
 Consumes: fee.invoiced, fee.expired, classification.lapsed, classification.changed here; the
 document rejections and review's queueing and decisions arrive on intake's existing subscribers
 (app.py), which hand requests' steps to `record_request_step`.
-The rules are in `services/intake/classification.py`.
+The rules are in `services/intake/classification/rules.py`.
 """
 
 import json
@@ -43,16 +43,16 @@ from schemas.events import (
     SubmissionKind,
     SubmissionReceived,
 )
-from services.intake import accounts as account_rules
-from services.intake import classification as rules
-from services.intake.account_store import AccountStore
-from services.intake.classification import RequestStep, Stage
-from services.intake.classification_store import (
+from services.intake.accounts import rules as account_rules
+from services.intake.accounts.store import AccountStore
+from services.intake.classification import rules as rules
+from services.intake.classification.rules import RequestStep, Stage
+from services.intake.classification.store import (
     ClassificationStore,
     UnknownRequest,
     new_request_doc,
 )
-from services.intake.store import IntakeStore, new_submission_doc
+from services.intake.submissions.store import IntakeStore, new_submission_doc
 from services.intake.uploads import (
     document_type_of,
     read_file,

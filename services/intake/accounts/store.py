@@ -3,7 +3,7 @@
 - `intake.accounts`: one document per account; unique ID number and e-mail (a race between two
   sign-ups with the same ID yields one account and a duplicate-key error for the other).
 - `intake.refresh_tokens`: refresh tokens by SHA-256 of the token (never the token itself); one
-  family per sign-in, its id the `sid` of the session's access tokens (services/intake/sessions.py).
+  family per sign-in, its id the `sid` of the session's access tokens (services/intake/accounts/sessions.py).
 - `intake.login_failures`: recent failed logins per account and per client address.
 - `intake.counters`: the membership-number sequence.
 """

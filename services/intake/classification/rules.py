@@ -33,7 +33,7 @@ from schemas.classifications import (
     money,
 )
 from schemas.events import CertificateMetadata, Localized
-from services.intake.domain import advance
+from services.intake.submissions.rules import advance
 
 
 class RequestRefused(Refusal):
