@@ -52,7 +52,10 @@ from services.intake.classification.routes import (
 )
 from services.intake.classification.rules import RequestStep, Stage
 from services.intake.classification.store import ClassificationStore
-from services.intake.feed.handlers import subscribe_certificate_feed
+from services.intake.feed import handlers as feed
+from services.intake.feed.documents import FeedDocuments
+from services.intake.feed.service import CertificateFeed, FeedMetrics
+from services.intake.feed.store import FeedStore
 from services.intake.submissions.rules import (
     Lineage,
     Predecessor,
@@ -98,7 +101,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.on_startup += [store.ensure_indexes, accounts.ensure_indexes, requests.ensure_indexes, files.ensure_indexes]
     _subscribe_status_events(runtime, store, accounts, requests)
     subscribe_classification_events(runtime, requests, accounts)
-    subscribe_certificate_feed(runtime, files)
+    feed_store = FeedStore(runtime.db, runtime.uow)
+    feed_documents = FeedDocuments(files, runtime.settings)
+    runtime.on_startup.append(feed_store.ensure_indexes)
+    runtime.on_shutdown.append(feed_documents.close)
+    runtime.provide(
+        "certificate_feed",
+        CertificateFeed(feed_store, feed_documents, FeedMetrics(runtime.registry), runtime.settings),
+    )
+    runtime.broker.include_router(feed.router)
     app = create_http_app(runtime, title="Mumaris intake")
     add_account_routes(app, runtime, accounts, store, requests)
     _add_certificate_routes(app, runtime, store, files)
