@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 import pytest
 
 from mumaris.errors import ApiError
-from services.intake.app import _public_view
 from services.intake.submissions.rules import (
     Lineage,
     Predecessor,
@@ -15,6 +14,7 @@ from services.intake.submissions.rules import (
     resubmission_lineage,
 )
 from services.intake.submissions.store import new_submission_doc, predecessor
+from services.intake.submissions.views import submission_view as _public_view
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
