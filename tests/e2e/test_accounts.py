@@ -323,7 +323,7 @@ async def test_ending_all_of_an_accounts_sessions_ends_their_access_tokens_every
     """What a password change or reset will call (services/intake/accounts/sessions.py: SignInSessions.end_all)."""
     from mumaris.auth import RevokedSessions
     from mumaris.mongo import UnitOfWork, make_client
-    from mumaris.staff import create_staff_account
+    from services.intake.accounts.service import create_staff_account
     from services.intake.accounts.sessions import SignInSessions
     from services.intake.accounts.store import AccountStore
 
