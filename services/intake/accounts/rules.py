@@ -6,7 +6,6 @@ unless the client is tz-aware) are read as UTC.
 
 - Identity (`checked_identity`): the names, the ID number and the e-mail every account has, checked
   alike at sign-up and for staff accounts.
-
 - ID numbers: 10 digits; a national ID starts with 1, an iqama with 2; the last digit is a Luhn
   check digit (from the left, digits at even 0-based positions are doubled and the digits of the
   product summed, odd positions added; the total is a multiple of 10).
