@@ -4,11 +4,14 @@ unique e-mail and ID number, one open classification request per practitioner (b
 DuplicateKeyError), a projection that applies each step by the area's own rule, a refresh token
 used once. The real stores are proven on the real stack (tests/integration, tests/e2e)."""
 
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+import pytest
 from pymongo.errors import DuplicateKeyError
 
+from mumaris.errors import Refusal
 from services.intake.accounts.store import token_digest
 from services.intake.classification.rules import RequestProjection, RequestStep, Stage, project_request
 from services.intake.classification.store import UnknownRequest
@@ -16,6 +19,14 @@ from services.intake.submissions.rules import PENDING, Projection, Status, Step,
 from services.intake.submissions.store import UnknownSubmission
 
 Doc = dict[str, Any]
+R = TypeVar("R", bound=Refusal)
+
+
+async def refused(kind: type[R], call: Awaitable[object]) -> R:
+    """The refusal of kind `kind` that `call` raises (the test fails if it raises none)."""
+    with pytest.raises(kind) as caught:
+        await call
+    return caught.value
 
 
 def _matches(doc: Doc, expect: Doc | None) -> bool:

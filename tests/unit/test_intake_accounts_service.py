@@ -2,6 +2,7 @@
 its limits, the e-mail link, staff accounts, login with its lockout, refresh-token reuse, profile
 changes. The same journeys run on the real stack in tests/e2e/test_accounts.py."""
 
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -17,7 +18,13 @@ from schemas.events import Decision, PractitionerRef, ReviewDecided, SubmissionK
 from services.intake.accounts.rules import AccountRuleError, Passwords, code_digest, make_valid_id
 from services.intake.accounts.service import ProfilePatch, Profiles, Registrations, SignIn, SignUp, StaffAccount
 from tests.fakes import FakeUnitOfWork
-from tests.unit.intake_fakes import FakeAccountStore, FakeClassificationStore, FakeSessions, FakeSubmissionStore
+from tests.unit.intake_fakes import (
+    FakeAccountStore,
+    FakeClassificationStore,
+    FakeSessions,
+    FakeSubmissionStore,
+    refused,
+)
 
 SETTINGS = Settings()
 KEY = SETTINGS.field_encryption_key.get_secret_value()
@@ -65,10 +72,8 @@ def accounts() -> Accounts:
     return Accounts()
 
 
-async def refusal(call: Any) -> AccountRuleError:
-    with pytest.raises(AccountRuleError) as caught:
-        await call
-    return caught.value
+async def refusal(call: Awaitable[object]) -> AccountRuleError:
+    return await refused(AccountRuleError, call)
 
 
 async def test_sign_up_stores_the_account_and_sends_its_code_in_one_transaction(accounts: Accounts) -> None:

@@ -3,6 +3,7 @@ checked before any file is read, acceptance (the request, one submission per doc
 events) and the one-open-request rule, and the request's status from events out of order or twice.
 The same flows run on the real stack in tests/integration/test_classification_requests.py."""
 
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
@@ -27,7 +28,7 @@ from services.intake.classification.rules import RequestRefused
 from services.intake.classification.service import ClassificationRequests, RequestTimeline
 from services.intake.submissions.rules import Attachment
 from tests.fakes import FakeUnitOfWork
-from tests.unit.intake_fakes import FakeAccountStore, FakeClassificationStore, FakeFiles, FakeSubmissionStore
+from tests.unit.intake_fakes import FakeAccountStore, FakeClassificationStore, FakeFiles, FakeSubmissionStore, refused
 
 SARA = PractitionerRef(id="p-1", name="Sara Al-Harbi", email="sara@example.sa")
 TECHNICIAN = CLASSIFICATIONS["nursing.technician"]  # requires one document: the degree
@@ -83,10 +84,8 @@ def requests() -> Requests:
     return Requests()
 
 
-async def refusal(call: Any) -> RequestRefused:
-    with pytest.raises(RequestRefused) as caught:
-        await call
-    return caught.value
+async def refusal(call: Awaitable[object]) -> RequestRefused:
+    return await refused(RequestRefused, call)
 
 
 async def test_the_rules_are_checked_before_any_file_in_the_order_a_practitioner_fixes_them(

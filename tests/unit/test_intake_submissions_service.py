@@ -65,6 +65,17 @@ class Submissions:
         self.certificates = Certificates(self.uow, self.store, self.files)  # type: ignore[arg-type]
         self.timeline = SubmissionTimeline(self.uow, self.store)  # type: ignore[arg-type]
 
+    def validated(self, submission_id: str, validated_at: datetime) -> SubmissionValidated:
+        return SubmissionValidated(
+            submission_id=submission_id,
+            kind=SubmissionKind.CERTIFICATE,
+            practitioner=SARA,
+            certificate=BLS,
+            file=StoredFile.model_validate(self.store.docs[submission_id]["file"]),
+            findings=[],
+            validated_at=validated_at,
+        )
+
     async def decide(self, submission_id: str, decision: Decision, event_id: str, seconds: int) -> None:
         event = ReviewDecided(
             submission_id=submission_id,
@@ -140,15 +151,7 @@ async def test_the_timeline_keeps_each_event_once_in_time_order_and_never_moves_
         practitioner=SARA,
         queued_at=at(20),
     )
-    validated = SubmissionValidated(
-        submission_id=submission_id,
-        kind=SubmissionKind.CERTIFICATE,
-        practitioner=SARA,
-        certificate=BLS,
-        file=StoredFile.model_validate(submissions.store.docs[submission_id]["file"]),
-        findings=[],
-        validated_at=at(10),
-    )
+    validated = submissions.validated(submission_id, at(10))
     await submissions.decide(submission_id, Decision.APPROVE, "decided", 30)
     await submissions.timeline.queued(queued, ce(topics.REVIEW_QUEUED, "queued"))  # late
     await submissions.timeline.validated(validated, ce(topics.SUBMISSION_VALIDATED, "validated"))  # later still
@@ -171,15 +174,7 @@ async def test_the_subscriber_hands_a_validated_event_to_the_timeline(submission
     dead_letters.producer = RecordingProducer()  # type: ignore[assignment]
     broker.include_router(handlers.router)
     broker.context.set_global("submission_timeline", submissions.timeline)
-    event = SubmissionValidated(
-        submission_id=submission_id,
-        kind=SubmissionKind.CERTIFICATE,
-        practitioner=SARA,
-        certificate=BLS,
-        file=StoredFile.model_validate(submissions.store.docs[submission_id]["file"]),
-        findings=[],
-        validated_at=at(10),
-    )
+    event = submissions.validated(submission_id, at(10))
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish(
             event.model_dump(mode="json"),

@@ -45,7 +45,7 @@ from services.intake.classification import rules
 from services.intake.classification.rules import DECISION_STAGE, RequestRefused, RequestStep, Stage
 from services.intake.classification.store import ClassificationStore, new_request_doc
 from services.intake.submissions.rules import Attachment, Status, Step
-from services.intake.submissions.service import decision_of, deleted_unless_written, findings_of
+from services.intake.submissions.service import Timeline, decision_of, deleted_unless_written, findings_of
 from services.intake.submissions.store import SubmissionStore, new_submission_doc
 
 
@@ -225,22 +225,13 @@ class ClassificationRequests:
 
 
 @dataclass(frozen=True)
-class RequestTimeline:
-    """Each request's status, projected from the events (each applied once; UnknownRequest or
+class RequestTimeline(Timeline[RequestStep]):
+    """Each request's status, projected from the events (`store`: the requests; UnknownRequest or
     UnknownAccount for an event about a record intake never wrote). The step that closes a request
     frees the practitioner to open another."""
 
-    uow: UnitOfWork
-    requests: ClassificationStore
     submissions: SubmissionStore
     accounts: AccountStore
-
-    async def record(
-        self, ce: CloudEventAttributes, request_id: str, step: RequestStep, extra: dict[str, Any] | None = None
-    ) -> None:
-        await self.uow.apply_once(
-            ce.id, ce.type, lambda session: self.requests.record_step(request_id, step, session, extra)
-        )
 
     async def document_rejected(self, event: SubmissionRejected, ce: CloudEventAttributes, request_id: str) -> None:
         """One failed document fails its request (`request_id`), which closes: a corrected request
@@ -250,7 +241,7 @@ class RequestTimeline:
             step = Step(Status.VALIDATION_FAILED, event.rejected_at, ce.id)
             await self.submissions.record_step(event.submission_id, step, session, findings_of(event))
             failed = RequestStep(Stage.VALIDATION_FAILED, event.rejected_at, ce.id)
-            await self.requests.record_step(request_id, failed, session)
+            await self.store.record_step(request_id, failed, session)
 
         await self.uow.apply_once(ce.id, ce.type, work)
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -43,6 +43,9 @@ from services.intake.submissions.rules import (
     resubmission_lineage,
 )
 from services.intake.submissions.store import ConcurrentUpdate, SubmissionStore, new_submission_doc, predecessor
+
+StepT = TypeVar("StepT")
+StepT_contra = TypeVar("StepT_contra", contravariant=True)
 
 
 @asynccontextmanager
@@ -177,20 +180,32 @@ class Certificates:
         raise ConcurrentUpdate(previous_id)
 
 
+class StepStore(Protocol[StepT_contra]):
+    async def record_step(
+        self, record_id: str, step: StepT_contra, session: AsyncClientSession, extra: dict[str, Any] | None = None
+    ) -> bool: ...
+
+
 @dataclass(frozen=True)
-class SubmissionTimeline:
-    """Each submission's practitioner-facing status, projected from the pipeline's events (each
-    event applied once; UnknownSubmission for an event about a submission intake never wrote)."""
+class Timeline(Generic[StepT]):
+    """A status timeline kept from events: each event's step applied once (where it goes, and
+    whether it moves the status, is the store's projection by the area's rule)."""
 
     uow: UnitOfWork
-    store: SubmissionStore
+    store: StepStore[StepT]
 
     async def record(
-        self, ce: CloudEventAttributes, submission_id: str, step: Step, extra: dict[str, Any] | None = None
+        self, ce: CloudEventAttributes, record_id: str, step: StepT, extra: dict[str, Any] | None = None
     ) -> None:
         await self.uow.apply_once(
-            ce.id, ce.type, lambda session: self.store.record_step(submission_id, step, session, extra)
+            ce.id, ce.type, lambda session: self.store.record_step(record_id, step, session, extra)
         )
+
+
+@dataclass(frozen=True)
+class SubmissionTimeline(Timeline[Step]):
+    """Each submission's practitioner-facing status, projected from the pipeline's events
+    (UnknownSubmission for an event about a submission intake never wrote)."""
 
     async def validated(self, event: SubmissionValidated, ce: CloudEventAttributes) -> None:
         step = Step(Status.VALIDATED, event.validated_at, ce.id)
