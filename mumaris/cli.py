@@ -249,7 +249,7 @@ def users_create(
     locale: Annotated[str, typer.Option()] = "ar",
 ) -> None:
     """Create an active reviewer, supervisor or admin account (same rules as sign-up, no SMS step)."""
-    from mumaris.staff import create_staff_account
+    from services.intake.accounts.service import create_staff_account
 
     try:
         account_id = asyncio.run(

@@ -19,10 +19,10 @@ from mumaris.cli import STACK_DIR, stack_is_running
 from mumaris.launcher import SERVICES, ServiceGroup
 from mumaris.settings import PROJECT_ROOT, Settings
 from mumaris.stack import LocalStack, free_port
-from mumaris.staff import create_staff_account
 from mumaris.standins import MailCatcher, SmsGatewayStandIn
 from schemas.topics import all_topic_names
-from services.intake.accounts import make_valid_id
+from services.intake.accounts.rules import make_valid_id
+from services.intake.accounts.service import create_staff_account
 
 
 def certificate_scan(

@@ -31,7 +31,7 @@ from mumaris.launcher import ServiceGroup
 from mumaris.stack import LocalStack, StackInfo, create_topics, free_port
 from schemas import topics
 from schemas.cloudevents import CloudEventAttributes
-from services.intake.accounts import make_valid_id
+from services.intake.accounts.rules import make_valid_id
 from tests.documents import jpeg_bytes, pdf_bytes
 from tests.support import unique
 

@@ -17,7 +17,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from mumaris.auth import RevokedSessions
 from mumaris.clock import now
 from mumaris.mongo import UnitOfWork
-from services.intake.account_store import AccountStore
+from services.intake.accounts.store import AccountStore
 
 T = TypeVar("T")
 log = logging.getLogger("mumaris.intake.sessions")

@@ -1,25 +1,27 @@
 """Intake's collections for gov.certificates, and the bulk writes of a batch.
 
 - `intake.feed_records`: one document per received record (`_id`: publisher + record_id, see
-  `feed.record_key`) naming the submission it made; its unique `_id` is what keeps a record
+  `rules.record_key`) naming the submission it made; its unique `_id` is what keeps a record
   republished under another event id from making a second submission.
 - `intake.feed_refusals`: one document per refused record (`_id`: the CloudEvents id) with the
   publisher, record_id, issuer, refusal code and time; the ID number only as its HMAC
   (`candidate_ref`), so operations can answer "what happened to this person's record" without it.
 
 A batch's submissions, their outbox events, the received-record markers, the refusals and the
-ledger markers of every event in it are written with insert_many in one transaction.
+ledger markers of every event in it are written with insert_many in one transaction (`write`).
 """
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mumaris.clock import now
 from mumaris.mongo import UnitOfWork
+from schemas.topics import Topic
 
 Doc = dict[str, Any]
 
@@ -31,11 +33,14 @@ def ledger_marker(event_id: str, event_type: str) -> Doc:
 
 @dataclass
 class BatchWrites:
+    """What one batch changes: `handled`, the (id, type) of every event that took effect (the
+    ledger), and `events`, what goes to the outbox."""
+
     submissions: list[Doc] = field(default_factory=list)
-    outbox: list[Doc] = field(default_factory=list)
+    events: list[tuple[Topic, BaseModel]] = field(default_factory=list)
     received: list[Doc] = field(default_factory=list)
     refusals: list[Doc] = field(default_factory=list)
-    ledger: list[Doc] = field(default_factory=list)
+    handled: list[tuple[str, str]] = field(default_factory=list)
 
 
 class FeedStore:
@@ -76,13 +81,15 @@ class FeedStore:
         """All of a batch's effects, or none of them. A duplicate key (another replica handled one
         of these events or records meanwhile) aborts the whole transaction; the caller retries and
         then finds those marked as handled."""
+        ledger = [ledger_marker(event_id, event_type) for event_id, event_type in writes.handled]
+        outbox = [self.uow.outbox.record(topic, event) for topic, event in writes.events]
 
         async def work(session: AsyncClientSession) -> None:
             for collection, docs in (
-                (self.uow.ledger.collection, writes.ledger),
+                (self.uow.ledger.collection, ledger),
                 (self.received, writes.received),
                 (self.submissions, writes.submissions),
-                (self.uow.outbox.collection, writes.outbox),
+                (self.uow.outbox.collection, outbox),
                 (self.refusals, writes.refusals),
             ):
                 if docs:

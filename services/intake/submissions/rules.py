@@ -1,8 +1,10 @@
-"""Intake's rules: the practitioner-facing status of a submission, projected from the events.
+"""The rules of submissions: the practitioner-facing status of a submission, projected from the
+events, and resubmission after "request changes". Plain Python: no Kafka, MongoDB or HTTP.
 
 Events about one submission reach intake on different topics, so they can arrive out of order or
 twice. The projection keeps every step once (by event id) in time order, and the status only moves
-forward along the pipeline; a final decision is never undone by a late event.
+forward along the pipeline; a final decision is never undone by a late event. `advance` is that
+rule for every status timeline (a classification request's follows it too).
 """
 
 from collections.abc import Callable, Mapping
@@ -12,6 +14,12 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from mumaris.errors import Refusal
+from schemas.events import Decision
+
+
+class SubmissionRefused(Refusal):
+    """A submission intake does not accept: the same file while one is pending, a resubmission
+    that does not follow "request changes"."""
 
 
 class Status(StrEnum):
@@ -37,6 +45,22 @@ RANK: dict[Status, int] = {
 FINAL = frozenset({Status.VALIDATION_FAILED, Status.APPROVED, Status.REJECTED, Status.CHANGES_REQUESTED})
 # Statuses during which the same file may not be sent again.
 PENDING = frozenset({Status.RECEIVED, Status.VALIDATED, Status.IN_REVIEW})
+# What a reviewer's decision makes of a submission (and of a personal-data change).
+DECISION_STATUS = {
+    Decision.APPROVE: Status.APPROVED,
+    Decision.REJECT: Status.REJECTED,
+    Decision.REQUEST_CHANGES: Status.CHANGES_REQUESTED,
+}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A document as a practitioner attached it: a safe file name, the bytes, and the content type
+    judged from the bytes (PDF or JPEG)."""
+
+    filename: str
+    data: bytes
+    content_type: str
 
 
 @dataclass(frozen=True)
@@ -54,8 +78,11 @@ class Projection:
 
 
 class TimelineStep(Protocol):
-    at: datetime
-    event_id: str | None
+    @property
+    def at(self) -> datetime: ...
+
+    @property
+    def event_id(self) -> str | None: ...
 
 
 S = TypeVar("S")
@@ -113,7 +140,7 @@ class Predecessor:
     superseded_by: str | None
 
 
-class ResubmissionRefused(Refusal):
+class ResubmissionRefused(SubmissionRefused):
     """The submission cannot be resubmitted."""
 
 

@@ -1,9 +1,11 @@
-"""The pure rules of practitioner accounts: no broker, no database, no HTTP, no wall clock.
+"""The pure rules of accounts (practitioners and staff): no broker, no database, no HTTP, no wall clock.
 
 Every refusal is an `AccountRuleError` carrying a stable code from `mumaris.errors.MESSAGES` and the
 request field it concerns. Times are passed in (`now`); naive datetimes (as MongoDB returns them
 unless the client is tz-aware) are read as UTC.
 
+- Identity (`checked_identity`): the names, the ID number and the e-mail every account has, checked
+  alike at sign-up and for staff accounts.
 - ID numbers: 10 digits; a national ID starts with 1, an iqama with 2; the last digit is a Luhn
   check digit (from the left, digits at even 0-based positions are doubled and the digits of the
   product summed, odd positions added; the total is a multiple of 10).
@@ -29,7 +31,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -42,10 +44,21 @@ IdKind = Literal["national_id", "iqama"]
 
 class AccountRuleError(Refusal):
     """A refused account input: `.field` (the request field), and for rate limits
-    `.retry_after_s` (whole seconds, at least 1)."""
+    `.retry_after_s` (whole seconds, at least 1); both are in `.details` too, beside what `extra`
+    adds (what the caller may be shown)."""
 
-    def __init__(self, code: str, field: str | None = None, *, retry_after_s: int | None = None) -> None:
-        super().__init__(code)
+    def __init__(
+        self,
+        code: str,
+        field: str | None = None,
+        *,
+        retry_after_s: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        details: dict[str, Any] = {"field": field} if field else {}
+        if retry_after_s:
+            details["retry_after_s"] = retry_after_s
+        super().__init__(code, {**details, **(extra or {})} or None)
         self.field = field
         self.retry_after_s = retry_after_s
 
@@ -174,6 +187,28 @@ def check_name(value: str, field: str) -> str:
     if not 1 <= len(name) <= NAME_MAX or not _NAME_RE.fullmatch(name):
         raise AccountRuleError("account.name_invalid", field)
     return name
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who an account is, checked and normalised."""
+
+    first_name: str
+    last_name: str
+    id_number: str
+    id_kind: IdKind
+    email: str
+
+
+def checked_identity(
+    first_name: str, last_name: str, id_number: str, email: str, *, expected_kind: IdKind | None = None
+) -> Identity:
+    """The names, the ID number (of `expected_kind`, when the person chose one) and the e-mail,
+    refused in that order."""
+    first = check_name(first_name, "first_name")
+    last = check_name(last_name, "last_name")
+    number, kind = parse_id_number(id_number, expected=expected_kind)
+    return Identity(first, last, number, kind, normalize_email(email))
 
 
 # --- passwords ------------------------------------------------------------------------------------

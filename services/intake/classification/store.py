@@ -14,18 +14,19 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.intake.classification import (
+from services.intake.classification.rules import (
     RequestProjection,
     RequestStep,
     Stage,
     opened,
     project_request,
 )
-from services.intake.store import ConcurrentUpdate
+from services.intake.submissions.store import UnknownRecord, save_projection
 
 
-class UnknownRequest(LookupError):
-    pass
+class UnknownRequest(UnknownRecord):
+    def __init__(self, request_id: str) -> None:
+        super().__init__(f"unknown classification request {request_id}")
 
 
 def _step_doc(step: RequestStep) -> dict[str, Any]:
@@ -114,19 +115,8 @@ class ClassificationStore:
         after = project_request(before, step)
         if after is None:
             return False
-        changes: dict[str, Any] = {
-            "status": after.status.value,
-            "timeline": [_step_doc(s) for s in after.timeline],
-            "updated_at": step.at,
-            **(extra or {}),
-        }
-        result = await self.requests.update_one(
-            {"_id": request_id, "revision": doc["revision"]},
-            {"$set": changes, "$inc": {"revision": 1}},
-            session=session,
-        )
-        if result.modified_count != 1:
-            raise ConcurrentUpdate(request_id)  # someone else moved it: the handler retries
+        timeline = [_step_doc(s) for s in after.timeline]
+        await save_projection(self.requests, doc, after.status, timeline, session, at=step.at, extra=extra)
         if after.closed and not before.closed:
             await self.open_markers.delete_one(
                 {"_id": doc["practitioner_id"], "request_id": request_id}, session=session

@@ -14,7 +14,7 @@ from bson.errors import InvalidId
 from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex, sniff_type
 from mumaris.settings import Settings
 from schemas.events import StoredFile
-from services.intake.feed import Refusal, RefusalCode
+from services.intake.feed.rules import Refusal, RefusalCode
 from services.intake.uploads import safe_filename
 
 log = logging.getLogger("mumaris.intake.feed")

@@ -1,20 +1,25 @@
-"""Intake's collections: `intake.submissions` (one document per submission with its timeline).
+"""The submissions' collection: `intake.submissions` (one document per submission with its timeline).
 
 Certificates and the documents of classification requests (kind "classification_document") are
 both submissions with the same shape, so each document has its own validation timeline readable at
 GET /v1/certificates/{id}; only certificates are the practitioner's certificates (their list, the
 profile, "the same file while one is pending"). A document's request decides its fate.
+
+`save_projection` is the one conditional write of a new status and timeline, for submissions and
+classification requests alike (classification/store.py).
 """
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schemas.events import SubmissionKind
-from services.intake.domain import (
+from services.intake.submissions.rules import (
     FIRST_VERSION,
     PENDING,
     Lineage,
@@ -55,15 +60,43 @@ def predecessor(doc: dict[str, Any]) -> Predecessor:
 CERTIFICATES: dict[str, Any] = {"kind": {"$ne": SubmissionKind.CLASSIFICATION_DOCUMENT.value}}
 
 
-class UnknownSubmission(LookupError):
-    pass
+class UnknownRecord(LookupError):
+    """An event names a record intake never wrote (a submission, a request, an account): it
+    contradicts what intake knows, and no retry changes that."""
+
+
+class UnknownSubmission(UnknownRecord):
+    def __init__(self, submission_id: str) -> None:
+        super().__init__(f"unknown submission {submission_id}")
 
 
 class ConcurrentUpdate(RuntimeError):
-    pass
+    """Someone else moved the record since it was read: try again with a fresh read."""
 
 
-class IntakeStore:
+async def save_projection(
+    collection: AsyncCollection[dict[str, Any]],
+    current: dict[str, Any],
+    status: StrEnum,
+    timeline: list[dict[str, Any]],
+    session: AsyncClientSession,
+    *,
+    at: datetime,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Write a new status and timeline (and `extra` fields) on `current`, unless another writer
+    moved it since it was read (its revision): ConcurrentUpdate then, and the handler retries."""
+    changes = {"status": status.value, "timeline": timeline, "updated_at": at, **(extra or {})}
+    result = await collection.update_one(
+        {"_id": current["_id"], "revision": current["revision"]},
+        {"$set": changes, "$inc": {"revision": 1}},
+        session=session,
+    )
+    if result.modified_count != 1:
+        raise ConcurrentUpdate(current["_id"])
+
+
+class SubmissionStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.submissions = db["intake.submissions"]
 
@@ -124,19 +157,8 @@ class IntakeStore:
         updated = project(_projection(doc), step)
         if updated is None:
             return False
-        changes: dict[str, Any] = {
-            "status": updated.status.value,
-            "timeline": [_step_doc(s) for s in updated.timeline],
-            "updated_at": step.at,
-            **(extra or {}),
-        }
-        result = await self.submissions.update_one(
-            {"_id": submission_id, "revision": doc["revision"]},
-            {"$set": changes, "$inc": {"revision": 1}},
-            session=session,
-        )
-        if result.modified_count != 1:
-            raise ConcurrentUpdate(submission_id)  # someone else moved it: the handler retries
+        timeline = [_step_doc(s) for s in updated.timeline]
+        await save_projection(self.submissions, doc, updated.status, timeline, session, at=step.at, extra=extra)
         return True
 
 

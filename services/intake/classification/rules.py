@@ -7,7 +7,8 @@ A request is refused, before any of its files is read, when
 - the membership number is not the caller's own ("classification.not_your_membership"),
 - the target is unknown or not one step up the caller's ladder ("classification.step_not_allowed"),
 - the conditions in force were not accepted ("classification.conditions_not_accepted"),
-- a required document is missing or a document it does not require was sent ("classification.incomplete").
+- a required document is missing or a document it does not require was sent ("classification.incomplete"),
+- the practitioner has a request open already ("classification.request_open": one at a time).
 
 Status: validating → validation_failed (a document failed its checks) | awaiting_payment (all passed,
 fee invoiced) → lapsed (unpaid in time) | in_review → approved | rejected | changes_requested.
@@ -32,8 +33,8 @@ from schemas.classifications import (
     allowed_step,
     money,
 )
-from schemas.events import CertificateMetadata, Localized
-from services.intake.domain import advance
+from schemas.events import CertificateMetadata, Decision, Localized
+from services.intake.submissions.rules import advance
 
 
 class RequestRefused(Refusal):
@@ -46,6 +47,12 @@ class RequestRefused(Refusal):
 def allowed_targets(current: str | None) -> list[str]:
     """Every classification the practitioner may ask for next, in catalogue order."""
     return [code for code in CLASSIFICATIONS if allowed_step(current, code)]
+
+
+def check_none_open(open_request_id: str | None) -> None:
+    """One open request per practitioner: a new one only once the last is closed (a final status)."""
+    if open_request_id is not None:
+        raise RequestRefused("classification.request_open", {"request_id": open_request_id})
 
 
 def check_membership(own: str | None, given: str) -> None:
@@ -169,6 +176,12 @@ RANK: dict[Stage, int] = {
     Stage.CHANGES_REQUESTED: 3,
 }
 STEP_ONLY = frozenset({Stage.FEE_EXPIRED})
+# What a reviewer's decision on a whole request makes of it.
+DECISION_STAGE = {
+    Decision.APPROVE: Stage.APPROVED,
+    Decision.REJECT: Stage.REJECTED,
+    Decision.REQUEST_CHANGES: Stage.CHANGES_REQUESTED,
+}
 # A request in one of these is closed: the practitioner may open a new one.
 FINAL = frozenset({Stage.VALIDATION_FAILED, Stage.LAPSED, Stage.APPROVED, Stage.REJECTED, Stage.CHANGES_REQUESTED})
 

@@ -1,5 +1,5 @@
 """gov.certificates — the rules for certificates that universities and agencies publish on behalf of
-practitioners. Plain Python: the batch consumer (feed_consumer.py) does the I/O around them.
+practitioners. Plain Python: the batch use case (feed/service.py) does the I/O around them.
 
 A record names the practitioner by national ID / iqama number and its document either by a GridFS
 file id or by a URL. It becomes a certificate submission exactly like an upload, or a refusal that

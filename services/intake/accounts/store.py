@@ -3,9 +3,10 @@
 - `intake.accounts`: one document per account; unique ID number and e-mail (a race between two
   sign-ups with the same ID yields one account and a duplicate-key error for the other).
 - `intake.refresh_tokens`: refresh tokens by SHA-256 of the token (never the token itself); one
-  family per sign-in, its id the `sid` of the session's access tokens (services/intake/sessions.py).
+  family per sign-in, its id the `sid` of the session's access tokens (services/intake/accounts/sessions.py).
 - `intake.login_failures`: recent failed logins per account and per client address.
 - `intake.counters`: the membership-number sequence.
+- `intake.profile_changes`: personal-data changes, open while they wait for a reviewer's decision.
 """
 
 import hashlib
@@ -15,6 +16,13 @@ from typing import Any
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+
+from services.intake.submissions.store import UnknownRecord
+
+
+class UnknownAccount(UnknownRecord):
+    def __init__(self, account_id: str) -> None:
+        super().__init__(f"unknown account {account_id}")
 
 
 def token_digest(token: str) -> str:
@@ -67,6 +75,7 @@ class AccountStore:
             return_document=ReturnDocument.AFTER,
             session=session,
         )
+        assert counter is not None  # an upsert returning the document after it always has one
         return int(counter["value"])
 
     # --- login throttling ----------------------------------------------------------------------
