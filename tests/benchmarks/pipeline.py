@@ -24,9 +24,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
 from mumaris.auth import Principal, issue_token
-from mumaris.launcher import SERVICES, ServiceGroup
-from mumaris.stack import LocalStack, create_topics, free_port
-from mumaris.standins import MailCatcher
+from mumaris.tools.launcher import SERVICES, ServiceGroup
+from mumaris.tools.stack import LocalStack, create_topics, free_port
+from mumaris.tools.standins import MailCatcher
 from schemas.topics import all_topic_names
 from tests.documents import jpeg_bytes
 from tests.support import settings_for, unique

@@ -22,7 +22,7 @@ from typing import Any
 
 from mumaris.clock import now
 from mumaris.service import ServiceRuntime, create_runtime
-from mumaris.stack import LocalStack
+from mumaris.tools.stack import LocalStack
 from services.review.queue.rules import QueueState
 from services.review.queue.service import Actor, ReviewDesk
 from services.review.queue.store import QueueFilter, ReviewStore

@@ -21,8 +21,8 @@ from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
 from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex
-from mumaris.launcher import ServiceGroup
-from mumaris.stack import LocalStack, free_port
+from mumaris.tools.launcher import ServiceGroup
+from mumaris.tools.stack import LocalStack, free_port
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
     CertificateMetadata,

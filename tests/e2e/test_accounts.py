@@ -379,7 +379,7 @@ async def test_a_reviewer_created_by_operations_signs_in_and_only_staff_reach_th
         [
             sys.executable,
             "-m",
-            "mumaris.cli",
+            "mumaris.tools.cli",
             "users",
             "create",
             "--role",

@@ -19,8 +19,8 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from mumaris.auth import Principal, issue_token
-from mumaris.demo import certificate_scan
 from mumaris.errors import MESSAGES
+from mumaris.tools.demo import certificate_scan
 from schemas.topics import REVIEW_DECIDED
 from services.intake.accounts.rules import make_valid_id
 from services.intake.accounts.service import create_staff_account

@@ -21,10 +21,10 @@ from mumaris import dlq
 from mumaris.auth import Principal, issue_token
 from mumaris.crypto import generate_key, seal
 from mumaris.kafka import encode_event
-from mumaris.launcher import ServiceGroup
 from mumaris.settings import Settings
-from mumaris.stack import LocalStack, free_port
-from mumaris.standins import MailCatcher, SmsGatewayStandIn
+from mumaris.tools.launcher import ServiceGroup
+from mumaris.tools.stack import LocalStack, free_port
+from mumaris.tools.standins import MailCatcher, SmsGatewayStandIn
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
     CertificateMetadata,

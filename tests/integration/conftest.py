@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from mumaris.kafka import CloudEvent, subscribe
-from mumaris.stack import StackInfo, create_topics
+from mumaris.tools.stack import StackInfo, create_topics
 from schemas.topics import Topic
 from tests.integration.harness import Harness, Ping
 from tests.support import unique

@@ -29,7 +29,7 @@ from mumaris.clock import now, today_in_riyadh
 from mumaris.files import FileStore, sha256_hex
 from mumaris.identity import candidate_ref
 from mumaris.settings import Settings
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas import topics
 from schemas.cloudevents import CloudEventAttributes
 from services.intake.accounts.rules import make_valid_id

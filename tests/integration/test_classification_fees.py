@@ -25,7 +25,7 @@ import pytest
 from mumaris.auth import Principal, issue_token
 from mumaris.clock import now
 from mumaris.settings import Settings
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas import topics
 from services.review.app import create_app
 from services.review.fees.rules import bill_number_well_formed

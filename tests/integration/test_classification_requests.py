@@ -25,7 +25,7 @@ from mumaris.clock import now
 from mumaris.identity import candidate_ref
 from mumaris.kafka import encode_event
 from mumaris.settings import Settings
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas import topics
 from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION
 from schemas.cloudevents import CloudEventAttributes

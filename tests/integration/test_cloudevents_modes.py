@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas.topics import Topic
 from tests.integration.harness import Harness, ce_headers, send
 from tests.support import eventually, headers_of, read_all, unique

@@ -9,7 +9,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from mumaris.kafka import CloudEvent, subscribe
 from mumaris.mongo import UnitOfWork, make_client
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas.topics import Topic
 from tests.integration.harness import Harness, Ping, ce_headers, send
 from tests.support import eventually, headers_of, read_all

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from mumaris.dlq import list_dead_letters, replay
 from mumaris.kafka import CloudEvent, subscribe
-from mumaris.stack import StackInfo
+from mumaris.tools.dlq import list_dead_letters, replay
+from mumaris.tools.stack import StackInfo
 from schemas.topics import Topic
 from tests.integration.harness import Harness, Ping, ce_headers, send
 from tests.support import eventually
@@ -54,7 +54,7 @@ async def test_a_dead_letter_replayed_after_the_fix_takes_effect_once(stack: Sta
 
 def mumaris(stack: StackInfo, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mumaris.cli", *args],
+        [sys.executable, "-m", "mumaris.tools.cli", *args],
         env={**os.environ, **stack.env()},
         capture_output=True,
         text=True,

@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from mumaris.settings import Settings
-from mumaris.stack import free_port
+from mumaris.tools.stack import free_port
 from services.notifier.delivery.channels import TransientDeliveryError
 from services.notifier.delivery.channels.email import send_email
 from services.notifier.delivery.senders import StoredEmail

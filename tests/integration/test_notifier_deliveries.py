@@ -12,7 +12,7 @@ from mumaris.crypto import seal
 from mumaris.kafka import PermanentEventError
 from mumaris.mongo import UnitOfWork, make_client
 from mumaris.settings import Settings
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
     CertificateMetadata,

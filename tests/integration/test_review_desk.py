@@ -19,7 +19,7 @@ import pytest
 from mumaris.clock import now
 from mumaris.errors import ApiError
 from mumaris.service import create_runtime
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas import topics
 from schemas.events import Decision
 from services.review.queue.routes import api_error

@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from mumaris.settings import Settings
-from mumaris.standins import SmsGatewayStandIn
+from mumaris.tools.standins import SmsGatewayStandIn
 from services.notifier.delivery.channels import PermanentDeliveryError, TransientDeliveryError
 from services.notifier.delivery.channels.sms import send_sms
 from services.notifier.delivery.rules import delivery_key

@@ -49,7 +49,7 @@ class ServiceGroup:
         env = {**os.environ, **self.env, f"MUMARIS_{name.upper()}_PORT": str(port), "PYTHONUNBUFFERED": "1"}
         with log_path.open("ab") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "mumaris.cli", "run", name],
+                [sys.executable, "-m", "mumaris.tools.cli", "run", name],
                 cwd=PROJECT_ROOT,
                 env=env,
                 stdout=log,

@@ -15,11 +15,10 @@ from typing import Any
 import httpx
 from PIL import Image, ImageDraw
 
-from mumaris.cli import STACK_DIR, stack_is_running
-from mumaris.launcher import SERVICES, ServiceGroup
 from mumaris.settings import PROJECT_ROOT, Settings
-from mumaris.stack import LocalStack, free_port
-from mumaris.standins import MailCatcher, SmsGatewayStandIn
+from mumaris.tools.launcher import SERVICES, ServiceGroup
+from mumaris.tools.stack import STACK_DIR, LocalStack, free_port, stack_is_running
+from mumaris.tools.standins import MailCatcher, SmsGatewayStandIn
 from schemas.topics import all_topic_names
 from services.intake.accounts.rules import make_valid_id
 from services.intake.accounts.service import create_staff_account

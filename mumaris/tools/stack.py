@@ -39,7 +39,8 @@ import pymongo
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from mumaris.settings import PROJECT_ROOT
+
 LOCALSTACK_DIR = PROJECT_ROOT / "localstack"
 KAFKA_POM = LOCALSTACK_DIR / "pom.xml"
 KAFKA_LIBS = LOCALSTACK_DIR / "kafka-libs"
@@ -493,6 +494,15 @@ def _database_command(port: int, data_dir: Path) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------
 # The stack
+
+
+# Where `mumaris stack up` keeps the developer's stack (the CLI and the demo share it).
+STACK_DIR = Path(os.environ.get("MUMARIS_STACK_DIR", PROJECT_ROOT / ".mumaris" / "stack"))
+
+
+def stack_is_running(stack: LocalStack) -> bool:
+    status = stack.status()
+    return bool(status["kafka"]["alive"] and status["mongo"]["alive"])
 
 
 class LocalStack:

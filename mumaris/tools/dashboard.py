@@ -1,6 +1,6 @@
 """The Grafana dashboard compose.yaml provisions, generated so it stays in step with the metrics.
 
-    python -m mumaris.dashboard > localstack/compose/grafana/provisioning/dashboards/json/mumaris-overview.json
+    python -m mumaris.tools.dashboard > localstack/compose/grafana/provisioning/dashboards/json/mumaris-overview.json
 
 One row per pipeline stage (intake, validation, review, notifications), then the transport.
 A unit test regenerates it and fails when the checked-in file is stale, and checks that every

@@ -12,17 +12,15 @@ mumaris token                    mint a development bearer token
 
 import asyncio
 import json
-import os
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mumaris.settings import PROJECT_ROOT, STACK_ENV_FILE, get_settings
+from mumaris.settings import STACK_ENV_FILE, get_settings
 
 if TYPE_CHECKING:
-    from mumaris.stack import LocalStack
+    pass
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 stack_app = typer.Typer(help="The embedded local stack: a real Kafka broker and a MongoDB-wire server.")
@@ -32,8 +30,6 @@ topics_app = typer.Typer(
 app.add_typer(stack_app, name="stack")
 app.add_typer(topics_app, name="topics")
 
-STACK_DIR = Path(os.environ.get("MUMARIS_STACK_DIR", PROJECT_ROOT / ".mumaris" / "stack"))
-
 
 class ServiceName(StrEnum):
     intake = "intake"
@@ -42,15 +38,10 @@ class ServiceName(StrEnum):
     notifier = "notifier"
 
 
-def stack_is_running(stack: "LocalStack") -> bool:
-    status = stack.status()
-    return bool(status["kafka"]["alive"] and status["mongo"]["alive"])
-
-
 @stack_app.command("up")
 def stack_up() -> None:
     """Start Kafka and the database on free loopback ports; write their addresses to .mumaris/stack.env."""
-    from mumaris.stack import LocalStack
+    from mumaris.tools.stack import STACK_DIR, LocalStack, stack_is_running
     from schemas.topics import all_topic_names
 
     stack = LocalStack.attach(STACK_DIR) if (STACK_DIR / "stack.json").exists() else LocalStack(STACK_DIR)
@@ -65,7 +56,7 @@ def stack_up() -> None:
 @stack_app.command("down")
 def stack_down() -> None:
     """Stop the local stack (data stays in .mumaris/stack until `rm -rf .mumaris`)."""
-    from mumaris.stack import LocalStack
+    from mumaris.tools.stack import STACK_DIR, LocalStack
 
     if not (STACK_DIR / "stack.json").exists():
         typer.echo("not running")
@@ -78,7 +69,7 @@ def stack_down() -> None:
 @stack_app.command("build")
 def stack_build() -> None:
     """Build the embedded database server (secantusd-rs, pinned) once; nothing to do when it is built."""
-    from mumaris.stack import SECANTUS_MDB_VERSION, build_secantusd_rs, embedded_db
+    from mumaris.tools.stack import SECANTUS_MDB_VERSION, build_secantusd_rs, embedded_db
 
     if embedded_db() == "python":
         typer.echo("MUMARIS_EMBEDDED_DB=python: the Python server from PyPI is used, nothing to build")
@@ -88,7 +79,7 @@ def stack_build() -> None:
 
 @stack_app.command("status")
 def stack_status() -> None:
-    from mumaris.stack import LocalStack
+    from mumaris.tools.stack import STACK_DIR, LocalStack
 
     if not (STACK_DIR / "stack.json").exists():
         typer.echo("not running")
@@ -132,7 +123,7 @@ def topics_list() -> None:
 @topics_app.command("create")
 def topics_create() -> None:
     """Create every topic of the catalogue and its `.dlq` (existing topics are left alone)."""
-    from mumaris.stack import create_topics
+    from mumaris.tools.stack import create_topics
     from schemas.topics import all_topic_names
 
     settings = get_settings()
@@ -194,7 +185,7 @@ app.add_typer(dlq_app, name="dlq")
 @dlq_app.command("list")
 def dlq_list(topic: Annotated[str, typer.Argument(help="e.g. submission.received (its .dlq is read)")]) -> None:
     """One line per dead letter: partition/offset, service, reason, attempts, error."""
-    from mumaris.dlq import list_dead_letters, summary
+    from mumaris.tools.dlq import list_dead_letters, summary
 
     for view in asyncio.run(list_dead_letters(get_settings().kafka_bootstrap, topic)):
         typer.echo(json.dumps(summary(view), ensure_ascii=False))
@@ -203,7 +194,7 @@ def dlq_list(topic: Annotated[str, typer.Argument(help="e.g. submission.received
 @dlq_app.command("show")
 def dlq_show(topic: str, partition: int, offset: int) -> None:
     """Every header and the body of one dead letter."""
-    from mumaris.dlq import list_dead_letters
+    from mumaris.tools.dlq import list_dead_letters
 
     for view in asyncio.run(list_dead_letters(get_settings().kafka_bootstrap, topic)):
         if (view.partition, view.offset) == (partition, offset):
@@ -222,7 +213,7 @@ def dlq_show(topic: str, partition: int, offset: int) -> None:
 @dlq_app.command("replay")
 def dlq_replay(topic: str) -> None:
     """Republish the dead letters not replayed yet to their original topic (idempotent)."""
-    from mumaris.dlq import replay
+    from mumaris.tools.dlq import replay
 
     replayed = asyncio.run(replay(get_settings().kafka_bootstrap, topic))
     typer.echo(f"replayed {len(replayed)} record(s) to {topic.removesuffix('.dlq')}")
@@ -291,7 +282,7 @@ def demo(
     keep: Annotated[bool, typer.Option(help="leave the stack and services running afterwards")] = False,
 ) -> None:
     """Start the local stack and the four services, then drive one certificate to approval."""
-    from mumaris.demo import run_demo
+    from mumaris.tools.demo import run_demo
 
     raise typer.Exit(run_demo(keep=keep))
 

@@ -42,7 +42,7 @@ from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 
-from mumaris.stack import free_port
+from mumaris.tools.stack import free_port
 
 PATH = "/messages"
 
