@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 # browser the console's end-to-end tests drive (Playwright cannot download its own here), and kcat.
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng chromium kcat
 
-.PHONY: install system-deps demo test test-fast bench stack-up stack-down clean
+.PHONY: install system-deps lint demo test test-fast bench stack-up stack-down clean
 
 install: system-deps $(VENV)/.installed
 	@$(VENV)/bin/mumaris stack build
@@ -34,7 +34,13 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(VENV)/bin/mumaris demo
 
-test: install
+# Lint, format and types first: a finding fails the run before any server starts.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m mypy
+
+test: install lint
 	$(PY) -m pytest -ra
 
 test-fast: install

@@ -75,7 +75,7 @@ class DeadLetter(Exception):
 
 def backoff_delay(attempt: int, base_s: float, max_s: float) -> float:
     """Exponential backoff: base, 2×base, 4×base … capped."""
-    return min(max_s, base_s * 2 ** (attempt - 1))
+    return float(min(max_s, base_s * 2 ** (attempt - 1)))
 
 
 class DeadLetterPolicy:
@@ -324,11 +324,11 @@ def _refuse_other_type(event_type: str | None, topic: Topic) -> None:
 
 
 Registrar = KafkaBroker | KafkaRouter
-# What `subscribe` gives: FastStream's subscriber, which decorates the handler.
+# What `subscriber` gives: FastStream's subscriber, which decorates the handler.
 SubscriberDecorator = Callable[[Callable[..., Awaitable[Any]]], Any]
 
 
-def subscribe(
+def subscriber(
     registrar: Registrar,
     topic: Topic,
     *,
@@ -460,9 +460,10 @@ class HealingProducer:
     ) -> "asyncio.Future[RecordMetadata]":
         """Queue one record; the future settles when the broker acknowledged it or it failed."""
         producer = await self.ready()
-        return await producer.send(
+        queued: asyncio.Future[RecordMetadata] = await producer.send(
             topic, value, key=key, headers=[(name, text.encode()) for name, text in headers.items()]
         )
+        return queued
 
     async def replace(self) -> None:
         """Drop the current producer; the next send starts a fresh one (a new producer id).

@@ -69,7 +69,7 @@ def run_demo(keep: bool = False) -> int:
         info = stack.info
     _say(f"  kafka {info.kafka_bootstrap}   mongo {info.mongo_uri}")
 
-    settings = Settings(**{k.removeprefix("MUMARIS_").lower(): v for k, v in info.env().items()})
+    settings = Settings.model_validate({k.removeprefix("MUMARIS_").lower(): v for k, v in info.env().items()})
     group: ServiceGroup | None = None
     with MailCatcher() as mail, SmsGatewayStandIn() as sms:
         try:
@@ -123,7 +123,7 @@ def _open_an_account(group: ServiceGroup, mail: MailCatcher, sms: SmsGatewayStan
     created = httpx.post(f"{intake}/v1/accounts", json=body)
     created.raise_for_status()
     account_id = created.json()["account_id"]
-    [message] = asyncio.run(sms.wait_for_messages(1, to="+966" + body["mobile"][1:], timeout=60))
+    [message] = asyncio.run(sms.wait_for_messages(1, to="+966" + str(body["mobile"])[1:], timeout=60))
     _say(f"   notifier → SMS gateway → {message['to']}: {message['text'].splitlines()[0]}")
     code = re.search(r"\b(\d{6})\b", message["text"]).group(1)  # type: ignore[union-attr]
     httpx.post(f"{intake}/v1/accounts/verify-phone", json={"account_id": account_id, "code": code}).raise_for_status()
@@ -198,7 +198,8 @@ def _drive_one_certificate(
     _say(f"   intake answered {answer.status_code}: {answer.json()}")
 
     def status() -> dict[str, Any]:
-        return httpx.get(f"{intake}/v1/certificates/{submission_id}", headers=as_practitioner).json()
+        view: dict[str, Any] = httpx.get(f"{intake}/v1/certificates/{submission_id}", headers=as_practitioner).json()
+        return view
 
     _say("5. the validator checks it (type, clarity, OCR of name/issuer/date), the review service queues it ...")
     reached = wait_for("in review", lambda: (v := status())["status"] in ("in_review", "validation_failed") and v)

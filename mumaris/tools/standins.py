@@ -381,7 +381,7 @@ class MailCatcher:
             await asyncio.sleep(0.05)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
     def __enter__(self) -> "MailCatcher":

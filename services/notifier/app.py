@@ -6,7 +6,7 @@ use cases by name and includes each area's routers.
 - delivery/: one consumer per channel queue sends each intent at most once per try;
 - inbox/: the practitioner's inbox API.
 
-Who consumes what: `grep subscribe services/notifier/*/handlers.py` (the handlers are the list).
+Who consumes what: `grep subscriber services/*/*/handlers.py` (the handlers are the list).
 """
 
 from fastapi import FastAPI

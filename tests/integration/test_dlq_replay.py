@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from mumaris.kafka import CloudEvent, subscribe
+from mumaris.kafka import CloudEvent, subscriber
 from mumaris.tools.dlq import list_dead_letters, replay
 from mumaris.tools.stack import StackInfo
 from schemas.topics import Topic
@@ -24,7 +24,7 @@ async def test_a_dead_letter_replayed_after_the_fix_takes_effect_once(stack: Sta
     downstream_fixed = False
     applied: list[str] = []
 
-    @subscribe(h.broker, topic, service=h.service, settings=h.settings)
+    @subscriber(h.broker, topic, service=h.service, settings=h.settings)
     async def handle(event: Ping, ce: CloudEvent) -> None:
         if not downstream_fixed:
             raise RuntimeError("the registry API is down")

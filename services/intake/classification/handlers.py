@@ -8,7 +8,7 @@ from typing import Annotated
 from faststream import Context
 from faststream.kafka import KafkaRouter
 
-from mumaris.kafka import CloudEvent, publishes, subscribe
+from mumaris.kafka import CloudEvent, publishes, subscriber
 from schemas import topics
 from schemas.events import ClassificationChanged, ClassificationLapsed, FeeExpired, FeeInvoiced
 from services.intake import SERVICE
@@ -21,21 +21,21 @@ Requests = Annotated[RequestTimeline, Context("request_timeline")]
 publishes(router, topics.CLASSIFICATION_REQUESTED, service=SERVICE)
 
 
-@subscribe(router, topics.FEE_INVOICED, service=SERVICE)  # type: ignore[untyped-decorator]
+@subscriber(router, topics.FEE_INVOICED, service=SERVICE)
 async def on_fee_invoiced(event: FeeInvoiced, ce: CloudEvent, requests: Requests) -> None:
     await permanent_if_unknown(requests.invoiced(event, ce))
 
 
-@subscribe(router, topics.FEE_EXPIRED, service=SERVICE)  # type: ignore[untyped-decorator]
+@subscriber(router, topics.FEE_EXPIRED, service=SERVICE)
 async def on_fee_expired(event: FeeExpired, ce: CloudEvent, requests: Requests) -> None:
     await permanent_if_unknown(requests.fee_expired(event, ce))
 
 
-@subscribe(router, topics.CLASSIFICATION_LAPSED, service=SERVICE)  # type: ignore[untyped-decorator]
+@subscriber(router, topics.CLASSIFICATION_LAPSED, service=SERVICE)
 async def on_lapsed(event: ClassificationLapsed, ce: CloudEvent, requests: Requests) -> None:
     await permanent_if_unknown(requests.lapsed(event, ce))
 
 
-@subscribe(router, topics.CLASSIFICATION_CHANGED, service=SERVICE)  # type: ignore[untyped-decorator]
+@subscriber(router, topics.CLASSIFICATION_CHANGED, service=SERVICE)
 async def on_classification_changed(event: ClassificationChanged, ce: CloudEvent, requests: Requests) -> None:
     await permanent_if_unknown(requests.classification_changed(event, ce))

@@ -34,7 +34,7 @@ from faststream.kafka import KafkaRouter
 from pydantic import ValidationError, WithJsonSchema
 
 from mumaris.http import inline_refs
-from mumaris.kafka import NOT_RETRYABLE, DeadLetter, DeadLetterPolicy, DeadLetters, decode_cloud_event, subscribe
+from mumaris.kafka import NOT_RETRYABLE, DeadLetter, DeadLetterPolicy, DeadLetters, decode_cloud_event, subscriber
 from mumaris.settings import get_settings
 from schemas import topics
 from schemas.events import CertificateFeedRecord
@@ -133,7 +133,7 @@ async def publish_dead_letters(dead_letters: DeadLetterPolicy, dead: list[tuple[
 SETTINGS = get_settings()
 
 
-@subscribe(  # type: ignore[untyped-decorator]  # mumaris.kafka.subscribe is untyped
+@subscriber(
     router,
     TOPIC,
     service=SERVICE,

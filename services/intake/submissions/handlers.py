@@ -13,7 +13,7 @@ from typing import Annotated, Protocol
 from faststream import Context
 from faststream.kafka import KafkaRouter
 
-from mumaris.kafka import CloudEvent, PermanentEventError, publishes, subscribe
+from mumaris.kafka import CloudEvent, PermanentEventError, publishes, subscriber
 from schemas import topics
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import ReviewDecided, ReviewQueued, SubmissionKind, SubmissionRejected, SubmissionValidated
@@ -55,12 +55,12 @@ async def permanent_if_unknown(applied: Awaitable[None]) -> None:
         raise PermanentEventError(str(exc)) from exc
 
 
-@subscribe(router, topics.SUBMISSION_VALIDATED, service=SERVICE)  # type: ignore[untyped-decorator]
+@subscriber(router, topics.SUBMISSION_VALIDATED, service=SERVICE)
 async def on_validated(event: SubmissionValidated, ce: CloudEvent, timeline: Timeline) -> None:
     await permanent_if_unknown(timeline.validated(event, ce))
 
 
-@subscribe(router, topics.SUBMISSION_REJECTED, service=SERVICE)  # type: ignore[untyped-decorator]
+@subscriber(router, topics.SUBMISSION_REJECTED, service=SERVICE)
 async def on_rejected(event: SubmissionRejected, ce: CloudEvent, timeline: Timeline, requests: Requests) -> None:
     if event.kind is SubmissionKind.CLASSIFICATION_DOCUMENT and event.request_id:
         await permanent_if_unknown(requests.document_rejected(event, ce, event.request_id))
@@ -68,14 +68,14 @@ async def on_rejected(event: SubmissionRejected, ce: CloudEvent, timeline: Timel
         await permanent_if_unknown(timeline.rejected(event, ce))
 
 
-@subscribe(router, topics.REVIEW_QUEUED, service=SERVICE)  # type: ignore[untyped-decorator]
+@subscriber(router, topics.REVIEW_QUEUED, service=SERVICE)
 async def on_queued(
     event: ReviewQueued, ce: CloudEvent, timeline: Timeline, requests: Requests, profiles: ProfileChanges
 ) -> None:
     await permanent_if_unknown(reviewed(event.kind, timeline, requests, profiles).queued(event, ce))
 
 
-@subscribe(router, topics.REVIEW_DECIDED, service=SERVICE)  # type: ignore[untyped-decorator]
+@subscriber(router, topics.REVIEW_DECIDED, service=SERVICE)
 async def on_decided(
     event: ReviewDecided, ce: CloudEvent, timeline: Timeline, requests: Requests, profiles: ProfileChanges
 ) -> None:

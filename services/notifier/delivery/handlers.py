@@ -6,7 +6,7 @@ from typing import Annotated
 from faststream import Context
 from faststream.kafka import KafkaRouter
 
-from mumaris.kafka import CloudEvent, subscribe
+from mumaris.kafka import CloudEvent, subscriber
 from schemas import topics
 from schemas.events import DeliveryRequested
 from services.notifier import SERVICE
@@ -16,11 +16,11 @@ router = KafkaRouter()
 Dispatching = Annotated[Dispatcher, Context("dispatcher")]
 
 
-@subscribe(router, topics.NOTIFICATION_EMAIL, service=SERVICE)
+@subscriber(router, topics.NOTIFICATION_EMAIL, service=SERVICE)
 async def send_email_delivery(request: DeliveryRequested, ce: CloudEvent, dispatcher: Dispatching) -> None:
     await dispatcher.dispatch(request)
 
 
-@subscribe(router, topics.NOTIFICATION_SMS, service=SERVICE)
+@subscriber(router, topics.NOTIFICATION_SMS, service=SERVICE)
 async def send_sms_delivery(request: DeliveryRequested, ce: CloudEvent, dispatcher: Dispatching) -> None:
     await dispatcher.dispatch(request)

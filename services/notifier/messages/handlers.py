@@ -8,7 +8,7 @@ from typing import Annotated
 from faststream import Context
 from faststream.kafka import KafkaRouter
 
-from mumaris.kafka import CloudEvent, publishes, subscribe
+from mumaris.kafka import CloudEvent, publishes, subscriber
 from schemas import topics
 from schemas.events import (
     AccountRegistered,
@@ -44,56 +44,56 @@ publishes(router, topics.NOTIFICATION_EMAIL, service=SERVICE)
 publishes(router, topics.NOTIFICATION_SMS, service=SERVICE)
 
 
-@subscribe(router, topics.SUBMISSION_RECEIVED, service=SERVICE)
+@subscriber(router, topics.SUBMISSION_RECEIVED, service=SERVICE)
 async def on_received(event: SubmissionReceived, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.notify(ce, notification_for_received(event))
 
 
-@subscribe(router, topics.SUBMISSION_REJECTED, service=SERVICE)
+@subscriber(router, topics.SUBMISSION_REJECTED, service=SERVICE)
 async def on_rejected(event: SubmissionRejected, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.notify(ce, notification_for_rejection(event))
 
 
-@subscribe(router, topics.REVIEW_QUEUED, service=SERVICE)
+@subscriber(router, topics.REVIEW_QUEUED, service=SERVICE)
 async def on_queued(event: ReviewQueued, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.notify(ce, notification_for_queued(event))
 
 
-@subscribe(router, topics.REVIEW_DECIDED, service=SERVICE)
+@subscriber(router, topics.REVIEW_DECIDED, service=SERVICE)
 async def on_decided(event: ReviewDecided, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.notify(ce, notification_for_decision(event))
 
 
-@subscribe(router, topics.FEE_INVOICED, service=SERVICE)
+@subscriber(router, topics.FEE_INVOICED, service=SERVICE)
 async def on_fee_invoiced(event: FeeInvoiced, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.notify(ce, notification_for_fee_invoiced(event))
 
 
-@subscribe(router, topics.FEE_REMINDER, service=SERVICE)
+@subscriber(router, topics.FEE_REMINDER, service=SERVICE)
 async def on_fee_reminder(event: FeeReminderDue, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.notify(ce, notification_for_fee_reminder(event))
 
 
-@subscribe(router, topics.CLASSIFICATION_LAPSED, service=SERVICE)
+@subscriber(router, topics.CLASSIFICATION_LAPSED, service=SERVICE)
 async def on_lapsed(event: ClassificationLapsed, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.notify(ce, notification_for_lapsed(event))
 
 
-@subscribe(router, topics.CLASSIFICATION_CHANGED, service=SERVICE)
+@subscriber(router, topics.CLASSIFICATION_CHANGED, service=SERVICE)
 async def on_classification_changed(event: ClassificationChanged, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.notify(ce, notification_for_classification_changed(event))
 
 
-@subscribe(router, topics.ACCOUNT_EMAIL_CONFIRMATION, service=SERVICE)
+@subscriber(router, topics.ACCOUNT_EMAIL_CONFIRMATION, service=SERVICE)
 async def on_email_confirmation(event: EmailConfirmationRequested, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.email_confirmation(ce, event)
 
 
-@subscribe(router, topics.ACCOUNT_PHONE_CODE, service=SERVICE)
+@subscriber(router, topics.ACCOUNT_PHONE_CODE, service=SERVICE)
 async def on_phone_code(event: PhoneCodeIssued, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.phone_code(ce, event)
 
 
-@subscribe(router, topics.ACCOUNT_REGISTERED, service=SERVICE)
+@subscriber(router, topics.ACCOUNT_REGISTERED, service=SERVICE)
 async def on_registered(event: AccountRegistered, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.contact(ce, event)

@@ -8,7 +8,7 @@ from typing import Annotated
 from faststream import Context
 from faststream.kafka import KafkaRouter
 
-from mumaris.kafka import CloudEvent, PermanentEventError, publishes, subscribe
+from mumaris.kafka import CloudEvent, PermanentEventError, publishes, subscriber
 from schemas import topics
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
@@ -53,23 +53,23 @@ async def record_document(
         await fees.document_checked(event, ce)
 
 
-@subscribe(router, topics.SUBMISSION_REJECTED, service=SERVICE)
+@subscriber(router, topics.SUBMISSION_REJECTED, service=SERVICE)
 async def on_submission_rejected(event: SubmissionRejected, ce: CloudEvent, fees: Fees) -> None:
     if event.kind is SubmissionKind.CLASSIFICATION_DOCUMENT:  # a rejected certificate never reaches review
         await record_document(event, ce, fees)
 
 
-@subscribe(router, topics.CLASSIFICATION_REQUESTED, service=SERVICE)
+@subscriber(router, topics.CLASSIFICATION_REQUESTED, service=SERVICE)
 async def on_classification_requested(event: ClassificationRequested, ce: CloudEvent, fees: Fees) -> None:
     with dead_letter_if_inconsistent():
         await fees.requested(event, ce)
 
 
-@subscribe(router, topics.GOV_PAYMENTS, service=SERVICE)
+@subscriber(router, topics.GOV_PAYMENTS, service=SERVICE)
 async def on_payment(event: PaymentReceived, ce: CloudEvent, fees: Fees) -> None:
     await fees.paid(event, ce)
 
 
-@subscribe(router, topics.GOV_EXAMS, service=SERVICE)
+@subscriber(router, topics.GOV_EXAMS, service=SERVICE)
 async def on_exam_result(event: ExamResultPublished, ce: CloudEvent, fees: Fees) -> None:
     await fees.exam_result(event, ce)

@@ -6,7 +6,7 @@ from typing import Annotated
 from faststream import Context
 from faststream.kafka import KafkaRouter
 
-from mumaris.kafka import CloudEvent, publishes, subscribe
+from mumaris.kafka import CloudEvent, publishes, subscriber
 from schemas import topics
 from schemas.events import ProfileChangeRequested, SubmissionKind, SubmissionValidated
 from services.review import SERVICE
@@ -20,7 +20,7 @@ publishes(router, topics.REVIEW_QUEUED, service=SERVICE)
 publishes(router, topics.REVIEW_DECIDED, service=SERVICE)
 
 
-@subscribe(router, topics.SUBMISSION_VALIDATED, service=SERVICE)
+@subscriber(router, topics.SUBMISSION_VALIDATED, service=SERVICE)
 async def on_submission_validated(event: SubmissionValidated, ce: CloudEvent, desk: Desk, fees: Fees) -> None:
     if event.kind is SubmissionKind.CLASSIFICATION_DOCUMENT:  # reviewed with its request, once paid
         await record_document(event, ce, fees)
@@ -28,6 +28,6 @@ async def on_submission_validated(event: SubmissionValidated, ce: CloudEvent, de
         await desk.queue_submission(event, ce)
 
 
-@subscribe(router, topics.PROFILE_CHANGE_REQUESTED, service=SERVICE)
+@subscriber(router, topics.PROFILE_CHANGE_REQUESTED, service=SERVICE)
 async def on_profile_change_requested(event: ProfileChangeRequested, ce: CloudEvent, desk: Desk) -> None:
     await desk.queue_profile_change(event, ce)
