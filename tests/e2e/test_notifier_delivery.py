@@ -17,7 +17,7 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from mumaris import dlq
+from mumaris.tools import dlq
 from mumaris.auth import Principal, issue_token
 from mumaris.crypto import generate_key, seal
 from mumaris.kafka import encode_event
