@@ -214,6 +214,9 @@ class ClaimRun:
     claims: Latencies
     decisions: Latencies
     came_back_empty: int  # claim-next answered "nothing to take" while items waited
+    window_reads: int
+    claim_attempts: int
+    conflicts: int
 
 
 async def claim_and_decide(queue: Queue, reviewers: int, seconds: float) -> ClaimRun:
@@ -247,16 +250,27 @@ async def claim_and_decide(queue: Queue, reviewers: int, seconds: float) -> Clai
             await queue.enqueue(item(10_000_000 + arrived, now()))
 
     arrival = asyncio.create_task(arrive())
+    TRAFFIC.counting, TRAFFIC.window_reads, TRAFFIC.claim_attempts, TRAFFIC.conflicts = True, 0, 0, 0
     started = time.perf_counter()
     actors = [Actor(unique("r"), f"Reviewer {n}", "reviewer", "10.0.0.7") for n in range(reviewers)]
     await asyncio.gather(*(reviewer(a, queue.desks[n % len(queue.desks)]) for n, a in enumerate(actors)))
     claims.elapsed = decisions.elapsed = time.perf_counter() - started
+    TRAFFIC.counting = False
     arrival.cancel()
     while not arrivals.empty():  # the queue as it was, for the next run
         arrivals.get_nowait()
         arrived += 1
         await queue.enqueue(item(10_000_000 + arrived, now()))
-    return ClaimRun(reviewers, len(queue.desks), claims, decisions, empty)
+    return ClaimRun(
+        reviewers,
+        len(queue.desks),
+        claims,
+        decisions,
+        empty,
+        TRAFFIC.window_reads,
+        TRAFFIC.claim_attempts,
+        TRAFFIC.conflicts,
+    )
 
 
 # --- the raw baselines ------------------------------------------------------------------------------
@@ -355,6 +369,39 @@ class Commands(monitoring.CommandListener):
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
+
+
+class Traffic(monitoring.CommandListener):
+    """What the desks send to review.items while `counting`: window reads (finds with a sort),
+    claim attempts (updates that set a claim), and write conflicts (code 112)."""
+
+    def __init__(self) -> None:
+        self.counting = False
+        self.window_reads = 0
+        self.claim_attempts = 0
+        self.conflicts = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if not self.counting:
+            return
+        command, name = event.command, event.command_name
+        if command.get(name) != "review.items":
+            return
+        if name == "find" and command.get("sort"):
+            self.window_reads += 1
+        elif name == "findAndModify" and (command.get("update") or {}).get("$set", {}).get("claim"):
+            self.claim_attempts += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        if self.counting and isinstance(event.failure, dict) and event.failure.get("code") == 112:
+            self.conflicts += 1
+
+
+TRAFFIC = Traffic()
+monitoring.register(TRAFFIC)  # every client made after this, the desks' included
 
 
 def _stages(stage: dict[str, Any]) -> list[str]:
@@ -501,6 +548,11 @@ def report(measured: Measured) -> None:
         print(f"  claim-next                                         {claimed.claims.line()}")
         print(f"  decision                                           {claimed.decisions.line()}")
         print(f"  claim-next answered nothing while items waited: {claimed.came_back_empty}")
+        handed = max(1, len(claimed.claims.samples) - claimed.came_back_empty)
+        print(
+            f"  per claim: {claimed.window_reads / handed:.2f} window reads, "
+            f"{claimed.claim_attempts / handed:.2f} claim attempts ({claimed.conflicts} write conflicts in all)"
+        )
         print(f"  raw, {n:>2} clients: bare conditional update by id    {raw.by_id.line()}")
         print(f"  raw, {n:>2} clients: bare find_one_and_update + sort   {raw.sorted_race.line()}")
         print(f"  raw, {n:>2} clients: a claim's writes in a transaction {raw.claim_writes.line()}")
