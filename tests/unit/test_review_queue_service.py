@@ -16,7 +16,7 @@ from schemas.events import (
     ProfileChangeRequested,
     SubmissionKind,
 )
-from services.review.queue.rules import DecisionRefused, DecisionRequest, ReviewRefused
+from services.review.queue.rules import DecisionRefused, DecisionRequest, OrderKey, Priority, ReviewRefused
 from services.review.queue.service import Actor
 from tests.fee_support import ClassificationCase, payment
 from tests.review_fakes import Review, cloud_event, stop_the_clock, validated_certificate
@@ -124,6 +124,34 @@ async def test_claim_next_serves_resubmissions_first_then_the_nearest_deadline(r
     order = [(await review.desk.claim_next(actor))["_id"] for _ in range(3)]  # type: ignore[index]
     assert order == ["resubmission", "older", "newer"]
     assert await review.desk.claim_next(actor) is None
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        None,
+        OrderKey(Priority.RESUBMISSION, T0),  # inside the resubmissions: reads none of the rest
+        OrderKey(Priority.NORMAL, T0),  # before every deadline
+        OrderKey(Priority.NORMAL, T0 + timedelta(days=7)),  # between them
+        OrderKey(Priority.NORMAL, T0 + timedelta(days=400)),  # past all of them
+    ],
+    ids=["from-the-start", "in-the-resubmissions", "before-all", "between", "past-all"],
+)
+async def test_wherever_the_front_stands_claim_next_hands_out_the_queue_in_claim_order(
+    review: Review, front: OrderKey | None
+) -> None:
+    queued = []
+    for day in range(12):
+        await queue(review, f"s-{day}")
+        queued.append(f"s-{day}")
+        review.time.advance(timedelta(days=1))
+    await queue(review, "resubmission", previous="decided-long-ago")
+    actor = reviewer()
+    review.desk.front = front
+    order = []
+    while (item := await review.desk.claim_next(actor)) is not None:
+        order.append(item["_id"])
+    assert order == ["resubmission", *queued]
 
 
 async def test_racing_claims_on_one_item_leave_exactly_one_holder(review: Review) -> None:

@@ -1,4 +1,5 @@
-"""Review's rules without a broker or a database: decisions, claims, reservations, deadlines."""
+"""Review's rules without a broker or a database: decisions, claims, reservations, deadlines, and
+how far claim-next reads and which item it tries."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -7,20 +8,25 @@ import pytest
 from schemas.events import Decision, SubmissionKind
 from schemas.review_reasons import REJECTION_REASONS
 from services.review.queue.rules import (
+    CLAIM_WINDOW,
+    FRONT_STEP_MIN,
     Claim,
     DecisionRefused,
     DecisionRequest,
     ItemState,
     ItemStatus,
+    OrderKey,
     Priority,
     QueueState,
     WorkingCalendar,
     check_decision,
     new_claim,
+    next_front,
     priority_of,
     queue_state,
     reserved_for_other,
     unique_codes,
+    widened,
 )
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
@@ -176,3 +182,51 @@ def test_the_deadline_keeps_the_callers_time_zone() -> None:
     due = CALENDAR.add_working_days(datetime(2026, 11, 22, 7, 0, tzinfo=UTC), 1)
     assert due.tzinfo is UTC
     assert due == datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+
+
+# --- how far claim-next reads, which item it tries --------------------------------------------------
+
+
+def keys(count: int, priority: Priority = Priority.NORMAL, every: timedelta = timedelta(minutes=10)) -> list[OrderKey]:
+    """`count` places in the claim order, one every `every` from T0."""
+    return [OrderKey(priority, T0 + n * every) for n in range(count)]
+
+
+def test_a_read_from_the_start_sets_the_front_at_two_windows_or_keeps_reading_from_the_start() -> None:
+    found = keys(2 * CLAIM_WINDOW)
+    assert next_front(None, found) == found[-1]
+    assert next_front(None, found[:-1]) is None  # the whole queue is smaller than that: nothing to bound
+
+
+def test_the_front_is_pulled_in_past_two_windows_and_kept_between_half_and_two() -> None:
+    front = OrderKey(Priority.NORMAL, T0 + timedelta(days=3))
+    found = keys(3 * CLAIM_WINDOW)
+    assert next_front(front, found) == found[2 * CLAIM_WINDOW - 1]
+    assert next_front(front, found[:CLAIM_WINDOW]) == front
+    assert next_front(front, found[: CLAIM_WINDOW // 2]) == front
+
+
+def test_the_front_is_pushed_out_as_far_as_the_spacing_of_the_items_says_two_windows_reach() -> None:
+    found = keys(5)  # five items in the 40 minutes before the front, 40 wanted: eight times as far
+    front = OrderKey(Priority.NORMAL, found[-1].sla_due_at)
+    assert next_front(front, found) == OrderKey(Priority.NORMAL, T0 + 8 * timedelta(minutes=40))
+    assert widened(front, keys(CLAIM_WINDOW)) == OrderKey(
+        Priority.NORMAL, T0 + 2 * timedelta(minutes=40)
+    )  # twice at least
+
+
+def test_a_front_on_items_due_at_the_same_moment_still_moves() -> None:
+    front = OrderKey(Priority.NORMAL, T0)
+    assert widened(front, [front]) == OrderKey(Priority.NORMAL, T0 + 8 * FRONT_STEP_MIN)
+
+
+def test_without_an_item_of_the_fronts_priority_the_next_read_starts_from_the_beginning() -> None:
+    front = OrderKey(Priority.NORMAL, T0)
+    assert next_front(front, []) is None
+    assert next_front(front, keys(3, Priority.RESUBMISSION)) is None
+
+
+def test_a_front_pushed_out_past_a_year_bounds_nothing_and_the_next_read_starts_from_the_beginning() -> None:
+    found = keys(2, every=timedelta(days=30))
+    assert widened(OrderKey(Priority.NORMAL, T0 + timedelta(days=60)), found) is None
+    assert widened(OrderKey(Priority.NORMAL, T0 + timedelta(days=30)), found) is not None

@@ -33,15 +33,19 @@ from schemas.events import (
     SubmissionValidated,
 )
 from services.review.queue.rules import (
+    CLAIM_WINDOW,
     DecisionRequest,
     ItemState,
     ItemStatus,
+    OrderKey,
     ReviewRefused,
     WorkingCalendar,
     check_decision,
     new_claim,
+    next_front,
     priority_of,
     reserved_for_other,
+    widened,
 )
 from services.review.queue.store import ReviewStore, claim_of
 
@@ -119,6 +123,11 @@ def profile_change_item(event: ProfileChangeRequested, at: datetime) -> Item:
     }
 
 
+# claim-next reads at most this many windows before it gives up: more would be a retry storm when
+# many reviewers race for the last few items.
+CLAIM_READS = 3
+
+
 class ReviewDesk:
     def __init__(
         self,
@@ -134,6 +143,9 @@ class ReviewDesk:
         self.classifications = classifications
         self.calendar = WorkingCalendar(holidays=frozenset(settings.review_holidays))
         self.lease = timedelta(seconds=settings.review_lease_s)
+        # How far claim-next reads into the claim order (None: from its beginning). A hint kept in
+        # memory, shared by this desk's claims: any value gives the right items, a good one cheaply.
+        self.front: OrderKey | None = None
 
     # --- entering the queue ----------------------------------------------------------------------
 
@@ -181,20 +193,36 @@ class ReviewDesk:
     async def claim_next(self, actor: Actor) -> Item | None:
         """The best item this reviewer may take, claimed; None when there is nothing to take.
 
-        Competing reviewers read the same candidates and the conditional update lets exactly one
-        win each. A reviewer who loses the first candidate tries the others in random order, so
-        ten reviewers pressing "claim next" together spread over the top ten items instead of
-        queueing behind each other on every one of them."""
-        for _ in range(5):  # the candidates can all go to others between the read and the claims
-            candidates = await self.store.claim_candidates(actor.id, now())
-            if not candidates:
+        It reads a window of the best items the reviewer may take (a bounded range of the claim
+        order: `next_front`). Competing reviewers read the same candidates and the conditional update
+        lets exactly one win each. A reviewer who loses the first candidate tries the others in
+        random order, so reviewers pressing "claim next" together spread over the top items. After
+        `CLAIM_READS` windows without a claim it gives up rather than keep racing."""
+        for _ in range(CLAIM_READS):
+            window, front, found = await self._window(actor)
+            if not window:
                 return None
-            first, rest = candidates[0], candidates[1:]
+            first, rest = window[0], window[1:CLAIM_WINDOW]
             random.shuffle(rest)
             for review_id in (first, *rest):
                 if claimed := await self._try_claim(review_id, actor):
                     return claimed
+            # Everything in the window went to others: read further out.
+            self.front = widened(front, found) if front is not None else None
         return None
+
+    async def _window(self, actor: Actor) -> tuple[list[str], OrderKey | None, list[OrderKey]]:
+        """The ids claim-next may try (resubmissions held for this reviewer first, then in claim
+        order), the front they were read up to, and their places in the order. Moves the front."""
+        front = self.front
+        found = await self.store.claim_window(actor.id, now(), front, 4 * CLAIM_WINDOW)
+        if not found and front is not None:  # nothing up to the front: the front may be stale
+            front = None
+            found = await self.store.claim_window(actor.id, now(), None, 2 * CLAIM_WINDOW)
+        keys = [OrderKey(doc["priority"], doc["sla_due_at"]) for doc in found]
+        self.front = next_front(front, keys)
+        held_for_me_first = sorted(found, key=lambda doc: doc.get("preferred_reviewer_id") != actor.id)
+        return [doc["_id"] for doc in held_for_me_first], front, keys
 
     async def claim(self, review_id: str, actor: Actor) -> Item:
         """Take a specific item, or learn why not."""
