@@ -5,6 +5,7 @@ the audit trail. The same flows run on the real database in tests/integration/te
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from schemas.events import (
     SubmissionKind,
 )
 from services.review.queue.rules import DecisionRefused, DecisionRequest, OrderKey, Priority, ReviewRefused
-from services.review.queue.service import Actor
+from services.review.queue.service import Actor, ClaimsInFlight
 from tests.fee_support import ClassificationCase, payment
 from tests.review_fakes import Review, cloud_event, stop_the_clock, validated_certificate
 
@@ -152,6 +153,46 @@ async def test_wherever_the_front_stands_claim_next_hands_out_the_queue_in_claim
     while (item := await review.desk.claim_next(actor)) is not None:
         order.append(item["_id"])
     assert order == ["resubmission", *queued]
+
+
+async def test_reviewers_pressing_claim_next_together_on_one_desk_never_try_the_same_item(
+    review: Review, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await queue(review, *(f"s-{n}" for n in range(30)))
+    attempts: list[str] = []
+    try_claim = review.queue_store.try_claim
+
+    async def counted(review_id: str, *args: Any) -> Any:
+        attempts.append(review_id)
+        return await try_claim(review_id, *args)
+
+    monkeypatch.setattr(review.queue_store, "try_claim", counted)
+    reviewers = [reviewer(f"R{n}") for n in range(10)]
+    taken: list[str] = []
+
+    async def work(actor: Actor) -> None:
+        while (item := await review.desk.claim_next(actor)) is not None:
+            taken.append(item["_id"])
+
+    await asyncio.gather(*(work(r) for r in reviewers))
+    assert sorted(taken) == sorted(review.queue_store.items)
+    assert Counter(attempts) == Counter(taken)  # every attempt won: none raced another on this desk
+
+
+def test_an_item_won_after_a_call_read_its_window_is_busy_for_that_call_until_it_is_done() -> None:
+    flights = ClaimsInFlight()
+    early = flights.read()  # read its window before the win below
+    flights.trying.add("s-1")
+    assert flights.busy(early) == {"s-1"}
+    flights.trying.discard("s-1")
+    flights.won("s-1")
+    late = flights.read()  # read after the claim committed: its window cannot show s-1
+    assert flights.busy(early) == {"s-1"}
+    assert flights.busy(late) == set()
+    flights.done(early)
+    assert flights.busy(late) == set()
+    flights.done(late)
+    assert flights.busy(flights.read()) == set()
 
 
 async def test_racing_claims_on_one_item_leave_exactly_one_holder(review: Review) -> None:

@@ -1,6 +1,7 @@
 """Review's rules without a broker or a database: decisions, claims, reservations, deadlines, and
 how far claim-next reads and which item it tries."""
 
+import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from services.review.queue.rules import (
     WorkingCalendar,
     check_decision,
     new_claim,
+    next_candidate,
     next_front,
     priority_of,
     queue_state,
@@ -230,3 +232,18 @@ def test_a_front_pushed_out_past_a_year_bounds_nothing_and_the_next_read_starts_
     found = keys(2, every=timedelta(days=30))
     assert widened(OrderKey(Priority.NORMAL, T0 + timedelta(days=60)), found) is None
     assert widened(OrderKey(Priority.NORMAL, T0 + timedelta(days=30)), found) is not None
+
+
+def test_claim_next_tries_the_best_item_nobody_on_the_desk_is_trying() -> None:
+    window = ["a", "b", "c", "d"]
+    rng = random.Random(7)
+    assert next_candidate(window, set(), False, rng) == "a"
+    assert next_candidate(window, {"a", "b"}, False, rng) == "c"
+    assert next_candidate(window, set(window), False, rng) is None
+
+
+def test_after_losing_a_race_claim_next_spreads_over_the_rest_of_the_window_only() -> None:
+    window = [f"s-{n}" for n in range(3 * CLAIM_WINDOW)]
+    rng = random.Random(7)
+    picked = {next_candidate(window, {"s-0"}, True, rng) for _ in range(2000)}
+    assert picked == set(window[1 : CLAIM_WINDOW + 1])

@@ -6,7 +6,8 @@ Plain Python: no Kafka, no MongoDB, no HTTP. The store turns these rules into co
 a refusal is a `ReviewRefused` with a stable code, which the routes answer with an HTTP status.
 """
 
-from collections.abc import Iterable, Sequence
+import random
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import IntEnum, StrEnum
@@ -104,7 +105,8 @@ def reserved_for_other(
 # --- claim-next: how far to read, which item to try ---------------------------------------------
 
 # claim-next reads a window of the best items the reviewer may take and tries them. It holds at
-# least the reviewers one desk serves at the same moment (ten on a busy day) with room to spare.
+# least the reviewers one desk serves at the same moment (ten on a busy day) with room to spare, so
+# each of them finds an item in it that nobody else on the desk is trying.
 CLAIM_WINDOW = 20
 
 # How little the front moves when it is pushed out: items queued within a minute of each other are
@@ -153,6 +155,19 @@ def next_front(front: OrderKey | None, found: Sequence[OrderKey], window: int = 
     if len(found) < window // 2:
         return widened(front, found, window)
     return front
+
+
+def next_candidate(
+    candidates: Sequence[str], skip: Container[str], after_a_loss: bool, rng: random.Random, window: int = CLAIM_WINDOW
+) -> str | None:
+    """The item to try next among `candidates` (best first), none of `skip` (tried already, or being
+    tried by another reviewer on this desk): the best one. After losing a race to another desk, whose
+    reviewers read the same items and go for the best ones too, any one of the `window` best left:
+    the order is kept to within a window."""
+    left = [review_id for review_id in candidates if review_id not in skip]
+    if not left:
+        return None
+    return rng.choice(left[:window]) if after_a_loss else left[0]
 
 
 # --- decisions ----------------------------------------------------------------------------------

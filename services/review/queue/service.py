@@ -10,6 +10,7 @@ ReviewRefused (rules.py); the routes answer it. What a classification item needs
 """
 
 import random
+from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn, Protocol
@@ -42,6 +43,7 @@ from services.review.queue.rules import (
     WorkingCalendar,
     check_decision,
     new_claim,
+    next_candidate,
     next_front,
     priority_of,
     reserved_for_other,
@@ -124,8 +126,47 @@ def profile_change_item(event: ProfileChangeRequested, at: datetime) -> Item:
 
 
 # claim-next reads at most this many windows before it gives up: more would be a retry storm when
-# many reviewers race for the last few items.
+# many desks race for the last few items.
 CLAIM_READS = 3
+
+
+class ClaimsInFlight:
+    """What the claim-next calls on one desk are doing right now, so that reviewers pressing it
+    together on that desk never try the same item.
+
+    An item is busy for a call while another call tries it, and after another call won it if this
+    call read its window before that claim committed (the window may still show it free). Kept in
+    memory: it spares the database attempts that would lose; the conditional update in the store is
+    what keeps two reviewers off one item, here and across desks."""
+
+    def __init__(self) -> None:
+        self.trying: set[str] = set()
+        self._wins = 0
+        self._won: dict[str, int] = {}  # item → the number of wins on this desk once it was won
+        self._reads: Counter[int] = Counter()  # the number of wins when each running call read
+
+    def read(self, previous: int | None = None) -> int:
+        """A call is about to read a window (again): its mark, for `busy`."""
+        if previous is not None:
+            self.done(previous)
+        self._reads[self._wins] += 1
+        return self._wins
+
+    def busy(self, mark: int) -> set[str]:
+        """What a call that read its window at `mark` should not try."""
+        return self.trying | {review_id for review_id, won_at in self._won.items() if won_at > mark}
+
+    def won(self, review_id: str) -> None:
+        self._wins += 1
+        self._won[review_id] = self._wins
+
+    def done(self, mark: int) -> None:
+        self._reads[mark] -= 1
+        if not self._reads[mark]:
+            del self._reads[mark]
+        # A win before every running call read its window is in none of their windows.
+        oldest = min(self._reads, default=self._wins)
+        self._won = {review_id: won_at for review_id, won_at in self._won.items() if won_at > oldest}
 
 
 class ReviewDesk:
@@ -146,6 +187,8 @@ class ReviewDesk:
         # How far claim-next reads into the claim order (None: from its beginning). A hint kept in
         # memory, shared by this desk's claims: any value gives the right items, a good one cheaply.
         self.front: OrderKey | None = None
+        self.flights = ClaimsInFlight()
+        self.rng = random.Random()
 
     # --- entering the queue ----------------------------------------------------------------------
 
@@ -194,22 +237,33 @@ class ReviewDesk:
         """The best item this reviewer may take, claimed; None when there is nothing to take.
 
         It reads a window of the best items the reviewer may take (a bounded range of the claim
-        order: `next_front`). Competing reviewers read the same candidates and the conditional update
-        lets exactly one win each. A reviewer who loses the first candidate tries the others in
-        random order, so reviewers pressing "claim next" together spread over the top items. After
-        `CLAIM_READS` windows without a claim it gives up rather than keep racing."""
-        for _ in range(CLAIM_READS):
-            window, front, found = await self._window(actor)
-            if not window:
-                return None
-            first, rest = window[0], window[1:CLAIM_WINDOW]
-            random.shuffle(rest)
-            for review_id in (first, *rest):
-                if claimed := await self._try_claim(review_id, actor):
-                    return claimed
-            # Everything in the window went to others: read further out.
-            self.front = widened(front, found) if front is not None else None
-        return None
+        order: `next_front`) and tries the best one nobody else on this desk is trying, so reviewers
+        pressing "claim next" together on one desk take the first, second, third ... best items
+        instead of all racing for the first. Across desks (replicas) the conditional update lets
+        exactly one reviewer win each item; the loser knows the others go for the best ones too,
+        and tries the rest of the window in random order. A lost attempt costs one short
+        transaction and is never retried: the loser moves on. After `CLAIM_READS` windows without
+        a claim it gives up rather than keep racing."""
+        mark: int | None = None
+        tried: set[str] = set()
+        lost = False
+        try:
+            for _ in range(CLAIM_READS):
+                mark = self.flights.read(mark)
+                window, front, found = await self._window(actor)
+                if not window:
+                    return None
+                while review_id := next_candidate(window, tried | self.flights.busy(mark), lost, self.rng):
+                    tried.add(review_id)
+                    if claimed := await self._try_claim_on_this_desk(review_id, actor):
+                        return claimed
+                    lost = True
+                # Everything in the window is taken or being taken by others here: read further out.
+                self.front = widened(front, found) if front is not None else None
+            return None
+        finally:
+            if mark is not None:
+                self.flights.done(mark)
 
     async def _window(self, actor: Actor) -> tuple[list[str], OrderKey | None, list[OrderKey]]:
         """The ids claim-next may try (resubmissions held for this reviewer first, then in claim
@@ -223,6 +277,16 @@ class ReviewDesk:
         self.front = next_front(front, keys)
         held_for_me_first = sorted(found, key=lambda doc: doc.get("preferred_reviewer_id") != actor.id)
         return [doc["_id"] for doc in held_for_me_first], front, keys
+
+    async def _try_claim_on_this_desk(self, review_id: str, actor: Actor) -> Item | None:
+        self.flights.trying.add(review_id)
+        try:
+            claimed = await self._try_claim(review_id, actor)
+        finally:
+            self.flights.trying.discard(review_id)
+        if claimed is not None:
+            self.flights.won(review_id)
+        return claimed
 
     async def claim(self, review_id: str, actor: Actor) -> Item:
         """Take a specific item, or learn why not."""
