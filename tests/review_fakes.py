@@ -29,7 +29,7 @@ from services.review.fees.store import Doc, IssueFilter
 from services.review.queue import service as queue_service
 from services.review.queue.rules import Claim, ItemStatus, OrderKey
 from services.review.queue.service import ReviewDesk
-from services.review.queue.store import claim_of
+from services.review.queue.store import claim_of, order_key
 from tests.fakes import FakeUnitOfWork
 
 
@@ -122,7 +122,7 @@ class FakeReviewStore:
         await round_trip()
         found = self._in_claim_order(reviewer_id, at)
         if front is not None:
-            found = [item for item in found if OrderKey(item["priority"], item["sla_due_at"]) <= front]
+            found = [item for item in found if order_key(item) <= front]
         return copy.deepcopy(found[:limit])
 
     async def waiting(self, reviewer_id: str, at: datetime, limit: int = 50) -> list[Doc]:

@@ -10,7 +10,6 @@ from schemas.events import Decision, SubmissionKind
 from schemas.review_reasons import REJECTION_REASONS
 from services.review.queue.rules import (
     CLAIM_WINDOW,
-    FRONT_STEP_MIN,
     Claim,
     DecisionRefused,
     DecisionRequest,
@@ -28,7 +27,6 @@ from services.review.queue.rules import (
     queue_state,
     reserved_for_other,
     unique_codes,
-    widened,
 )
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
@@ -191,7 +189,7 @@ def test_the_deadline_keeps_the_callers_time_zone() -> None:
 
 def keys(count: int, priority: Priority = Priority.NORMAL, every: timedelta = timedelta(minutes=10)) -> list[OrderKey]:
     """`count` places in the claim order, one every `every` from T0."""
-    return [OrderKey(priority, T0 + n * every) for n in range(count)]
+    return [OrderKey(priority, T0 + n * every, T0) for n in range(count)]
 
 
 def test_a_read_from_the_start_sets_the_front_at_two_windows_or_keeps_reading_from_the_start() -> None:
@@ -200,38 +198,19 @@ def test_a_read_from_the_start_sets_the_front_at_two_windows_or_keeps_reading_fr
     assert next_front(None, found[:-1]) is None  # the whole queue is smaller than that: nothing to bound
 
 
-def test_the_front_is_pulled_in_past_two_windows_and_kept_between_half_and_two() -> None:
-    front = OrderKey(Priority.NORMAL, T0 + timedelta(days=3))
+def test_the_front_is_pulled_in_past_two_windows_kept_down_to_half_a_window_then_dropped() -> None:
+    front = OrderKey(Priority.NORMAL, T0 + timedelta(days=3), T0)
     found = keys(3 * CLAIM_WINDOW)
     assert next_front(front, found) == found[2 * CLAIM_WINDOW - 1]
     assert next_front(front, found[:CLAIM_WINDOW]) == front
     assert next_front(front, found[: CLAIM_WINDOW // 2]) == front
+    assert next_front(front, found[: CLAIM_WINDOW // 2 - 1]) is None  # the next read starts from the beginning
 
 
-def test_the_front_is_pushed_out_as_far_as_the_spacing_of_the_items_says_two_windows_reach() -> None:
-    found = keys(5)  # five items in the 40 minutes before the front, 40 wanted: eight times as far
-    front = OrderKey(Priority.NORMAL, found[-1].sla_due_at)
-    assert next_front(front, found) == OrderKey(Priority.NORMAL, T0 + 8 * timedelta(minutes=40))
-    assert widened(front, keys(CLAIM_WINDOW)) == OrderKey(
-        Priority.NORMAL, T0 + 2 * timedelta(minutes=40)
-    )  # twice at least
-
-
-def test_a_front_on_items_due_at_the_same_moment_still_moves() -> None:
-    front = OrderKey(Priority.NORMAL, T0)
-    assert widened(front, [front]) == OrderKey(Priority.NORMAL, T0 + 8 * FRONT_STEP_MIN)
-
-
-def test_without_an_item_of_the_fronts_priority_the_next_read_starts_from_the_beginning() -> None:
-    front = OrderKey(Priority.NORMAL, T0)
-    assert next_front(front, []) is None
-    assert next_front(front, keys(3, Priority.RESUBMISSION)) is None
-
-
-def test_a_front_pushed_out_past_a_year_bounds_nothing_and_the_next_read_starts_from_the_beginning() -> None:
-    found = keys(2, every=timedelta(days=30))
-    assert widened(OrderKey(Priority.NORMAL, T0 + timedelta(days=60)), found) is None
-    assert widened(OrderKey(Priority.NORMAL, T0 + timedelta(days=30)), found) is not None
+def test_the_claim_order_breaks_a_tie_of_deadlines_by_the_time_queued() -> None:
+    due = T0 + timedelta(days=5)
+    assert OrderKey(Priority.RESUBMISSION, due + timedelta(days=9), T0) < OrderKey(Priority.NORMAL, due, T0)
+    assert OrderKey(Priority.NORMAL, due, T0) < OrderKey(Priority.NORMAL, due, T0 + timedelta(hours=1))
 
 
 def test_claim_next_tries_the_best_item_nobody_on_the_desk_is_trying() -> None:

@@ -104,57 +104,38 @@ def reserved_for_other(
 
 # --- claim-next: how far to read, which item to try ---------------------------------------------
 
-# claim-next reads a window of the best items the reviewer may take and tries them. It holds at
-# least the reviewers one desk serves at the same moment (ten on a busy day) with room to spare, so
-# each of them finds an item in it that nobody else on the desk is trying.
+# claim-next reads a window of the best items the reviewer may take and tries them. It holds the
+# reviewers one desk serves at the same moment (ten on a busy day) with room to spare, so each of
+# them finds an item in it that nobody else on the desk is trying.
 CLAIM_WINDOW = 20
-
-# How little the front moves when it is pushed out: items queued within a minute of each other are
-# about as urgent, and a smaller step would only cost another read.
-FRONT_STEP_MIN = timedelta(minutes=1)
-# Every open item is due within weeks of its queuing: a front further out than this past the first
-# item found bounds nothing, and claim-next reads from the beginning of the order instead.
-FRONT_REACH_MAX = timedelta(days=366)
 
 
 @dataclass(frozen=True, order=True)
 class OrderKey:
-    """A place in the claim order: priority, then the service-level deadline."""
+    """A place in the claim order: priority, then the service-level deadline, then the time queued
+    (everything queued over a weekend is due the same morning)."""
 
     priority: int
     sla_due_at: datetime
-
-
-def widened(front: OrderKey, found: Sequence[OrderKey], window: int = CLAIM_WINDOW) -> OrderKey | None:
-    """A front further out than `front`, after a read up to it found `found` (in claim order): as far
-    as the spacing of the items found says two windows reach, at least twice and at most eight times
-    as far as they spread. None when nothing was found in the front's priority (the spacing is
-    unknown) or the front would reach past `FRONT_REACH_MAX`: the next read starts from the
-    beginning of the order."""
-    band = [key for key in found if key.priority == front.priority]
-    if not band:
-        return None
-    spread = max(front.sla_due_at - band[0].sla_due_at, FRONT_STEP_MIN)
-    reach = spread * min(8.0, max(2.0, 2 * window / len(band)))
-    return OrderKey(front.priority, band[0].sla_due_at + reach) if reach <= FRONT_REACH_MAX else None
+    queued_at: datetime
 
 
 def next_front(front: OrderKey | None, found: Sequence[OrderKey], window: int = CLAIM_WINDOW) -> OrderKey | None:
-    """How far the next window read reaches, given what a read up to `front` found (None: a read from
-    the beginning of the order, `2 * window` items at most).
+    """How far the next window read reaches, given what a read up to `front` found, in claim order
+    (None: a read from the beginning of the order).
 
-    Any front gives the right answer: a read up to it returns the best items the reviewer may take,
+    Any front gives the right items: a read up to it returns the best items the reviewer may take,
     a prefix of the claim order. It only sets the price: the database reads every open item up to
     it, held ones included, and SecantusDB reads every item a filter matches whatever the limit, so
-    a read without a bound costs the whole open queue. So keep about two windows inside the front:
-    pull it in past twice that, push it out under half a window."""
-    if front is None:
-        return found[2 * window - 1] if len(found) >= 2 * window else None
-    if len(found) > 2 * window:
+    a read from the beginning costs the whole open queue. So the front stands about two windows
+    out: set there by a read that found that many, kept while at least half a window is left
+    before it; with less, the next read starts from the beginning again (one read in about
+    `1.5 * window` claims)."""
+    if len(found) >= 2 * window:
         return found[2 * window - 1]
-    if len(found) < window // 2:
-        return widened(front, found, window)
-    return front
+    if front is not None and len(found) >= window // 2:
+        return front
+    return None
 
 
 def next_candidate(

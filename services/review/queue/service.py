@@ -10,7 +10,6 @@ ReviewRefused (rules.py); the routes answer it. What a classification item needs
 """
 
 import random
-from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn, Protocol
@@ -47,9 +46,8 @@ from services.review.queue.rules import (
     next_front,
     priority_of,
     reserved_for_other,
-    widened,
 )
-from services.review.queue.store import ReviewStore, claim_of
+from services.review.queue.store import ReviewStore, claim_of, order_key
 
 Item = dict[str, Any]  # a review.items document
 
@@ -131,42 +129,30 @@ CLAIM_READS = 3
 
 
 class ClaimsInFlight:
-    """What the claim-next calls on one desk are doing right now, so that reviewers pressing it
-    together on that desk never try the same item.
+    """What the claim-next calls on one desk are doing, so that reviewers pressing it together on
+    that desk never try the same item: the items being tried right now, and those won in the last
+    few seconds (a window read before such a claim committed may still show the item free).
 
-    An item is busy for a call while another call tries it, and after another call won it if this
-    call read its window before that claim committed (the window may still show it free). Kept in
-    memory: it spares the database attempts that would lose; the conditional update in the store is
-    what keeps two reviewers off one item, here and across desks."""
+    Kept in memory, it only spares the database attempts that would lose; the conditional update
+    in the store is what keeps two reviewers off one item, here and across desks."""
+
+    WON_RECENTLY = timedelta(seconds=5)
 
     def __init__(self) -> None:
         self.trying: set[str] = set()
-        self._wins = 0
-        self._won: dict[str, int] = {}  # item → the number of wins on this desk once it was won
-        self._reads: Counter[int] = Counter()  # the number of wins when each running call read
+        self._won: dict[str, datetime] = {}  # item → until when it counts as just won
 
-    def read(self, previous: int | None = None) -> int:
-        """A call is about to read a window (again): its mark, for `busy`."""
-        if previous is not None:
-            self.done(previous)
-        self._reads[self._wins] += 1
-        return self._wins
+    def busy(self, at: datetime) -> set[str]:
+        self._won = {review_id: until for review_id, until in self._won.items() if until > at}
+        return self.trying | self._won.keys()
 
-    def busy(self, mark: int) -> set[str]:
-        """What a call that read its window at `mark` should not try."""
-        return self.trying | {review_id for review_id, won_at in self._won.items() if won_at > mark}
+    def won(self, review_id: str, at: datetime, expires_at: datetime) -> None:
+        """Just won: busy for a few seconds, never past the lease (a lapsed lease is free to take)."""
+        self._won[review_id] = min(at + self.WON_RECENTLY, expires_at)
 
-    def won(self, review_id: str) -> None:
-        self._wins += 1
-        self._won[review_id] = self._wins
-
-    def done(self, mark: int) -> None:
-        self._reads[mark] -= 1
-        if not self._reads[mark]:
-            del self._reads[mark]
-        # A win before every running call read its window is in none of their windows.
-        oldest = min(self._reads, default=self._wins)
-        self._won = {review_id: won_at for review_id, won_at in self._won.items() if won_at > oldest}
+    def released(self, review_id: str) -> None:
+        """Back in the queue: free to try again at once."""
+        self._won.pop(review_id, None)
 
 
 class ReviewDesk:
@@ -244,39 +230,33 @@ class ReviewDesk:
         and tries the rest of the window in random order. A lost attempt costs one short
         transaction and is never retried: the loser moves on. After `CLAIM_READS` windows without
         a claim it gives up rather than keep racing."""
-        mark: int | None = None
         tried: set[str] = set()
         lost = False
-        try:
-            for _ in range(CLAIM_READS):
-                mark = self.flights.read(mark)
-                window, front, found = await self._window(actor)
-                if not window:
-                    return None
-                while review_id := next_candidate(window, tried | self.flights.busy(mark), lost, self.rng):
-                    tried.add(review_id)
-                    if claimed := await self._try_claim_on_this_desk(review_id, actor):
-                        return claimed
-                    lost = True
-                # Everything in the window is taken or being taken by others here: read further out.
-                self.front = widened(front, found) if front is not None else None
-            return None
-        finally:
-            if mark is not None:
-                self.flights.done(mark)
+        for read in range(CLAIM_READS):
+            busy = self.flights.busy(now())
+            # After a window with nothing left to try, read from the beginning of the order, far
+            # enough to get past what this call and the others on the desk are trying.
+            window = await self._window(actor, read > 0, len(tried | busy))
+            if not window:
+                return None
+            while review_id := next_candidate(window, tried | self.flights.busy(now()), lost, self.rng):
+                tried.add(review_id)
+                if claimed := await self._try_claim_on_this_desk(review_id, actor):
+                    return claimed
+                lost = True
+        return None
 
-    async def _window(self, actor: Actor) -> tuple[list[str], OrderKey | None, list[OrderKey]]:
-        """The ids claim-next may try (resubmissions held for this reviewer first, then in claim
-        order), the front they were read up to, and their places in the order. Moves the front."""
-        front = self.front
-        found = await self.store.claim_window(actor.id, now(), front, 4 * CLAIM_WINDOW)
-        if not found and front is not None:  # nothing up to the front: the front may be stale
+    async def _window(self, actor: Actor, from_the_beginning: bool, skipped: int) -> list[str]:
+        """The ids claim-next may try: resubmissions held for this reviewer first, then the rest in
+        claim order, read up to the desk's front (or from the beginning), which it moves."""
+        front = None if from_the_beginning else self.front
+        found = await self.store.claim_window(actor.id, now(), front, 4 * CLAIM_WINDOW) if front is not None else []
+        if not found:  # no front, or nothing left up to it
             front = None
-            found = await self.store.claim_window(actor.id, now(), None, 2 * CLAIM_WINDOW)
-        keys = [OrderKey(doc["priority"], doc["sla_due_at"]) for doc in found]
-        self.front = next_front(front, keys)
+            found = await self.store.claim_window(actor.id, now(), None, 2 * CLAIM_WINDOW + skipped)
+        self.front = next_front(front, [order_key(doc) for doc in found])
         held_for_me_first = sorted(found, key=lambda doc: doc.get("preferred_reviewer_id") != actor.id)
-        return [doc["_id"] for doc in held_for_me_first], front, keys
+        return [doc["_id"] for doc in held_for_me_first]
 
     async def _try_claim_on_this_desk(self, review_id: str, actor: Actor) -> Item | None:
         self.flights.trying.add(review_id)
@@ -285,7 +265,7 @@ class ReviewDesk:
         finally:
             self.flights.trying.discard(review_id)
         if claimed is not None:
-            self.flights.won(review_id)
+            self.flights.won(review_id, claimed["claim"]["claimed_at"], claimed["claim"]["expires_at"])
         return claimed
 
     async def claim(self, review_id: str, actor: Actor) -> Item:
@@ -357,6 +337,7 @@ class ReviewDesk:
             return before
 
         if released := await self.uow.run(work):
+            self.flights.released(review_id)
             return {**released, "claim": None}
         await self._refuse_without_claim(review_id, actor)
 

@@ -20,6 +20,7 @@ from schemas.events import SubmissionKind
 from services.review.queue.rules import Claim, ItemStatus, OrderKey, Priority, QueueState
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MILLISECOND = timedelta(milliseconds=1)
 
 # The order claim-next follows: resubmissions first, then the nearest service-level deadline.
 CLAIM_ORDER = [("priority", ASCENDING), ("sla_due_at", ASCENDING), ("queued_at", ASCENDING)]
@@ -30,6 +31,11 @@ def claim_of(doc: dict[str, Any]) -> Claim | None:
     if not raw:
         return None
     return Claim(raw["reviewer_id"], raw.get("reviewer_name", ""), raw["claimed_at"], raw["expires_at"])
+
+
+def order_key(doc: dict[str, Any]) -> OrderKey:
+    """Where an item stands in the claim order."""
+    return OrderKey(doc["priority"], doc["sla_due_at"], doc["queued_at"])
 
 
 def _free(at: datetime) -> dict[str, Any]:
@@ -49,13 +55,25 @@ def _not_reserved_for_other(reviewer_id: str, at: datetime) -> dict[str, Any]:
 
 
 def _up_to(front: OrderKey) -> dict[str, Any]:
-    """Open items at or before `front` in claim order: every item of a higher priority, and those of
-    its priority due by its deadline. Each branch is a range of the claim-order index."""
+    """Open items at or before `front` in claim order: every item of a higher priority, those of its
+    priority due before its deadline, and those due at its deadline queued by its time.
+
+    Each branch is a range of the claim-order index, each with its status: SecantusDB's index
+    router bounds a read by such branches only (an `$and` of status with the claim conditions
+    reads the whole open queue), and only by inclusive bounds on a field with more after it in the
+    index (`$lt` on the deadline reads every item of the priority), so "before the deadline" is
+    "at most a millisecond before it": BSON dates are milliseconds."""
     status = ItemStatus.QUEUED.value
     return {
         "$or": [
             *({"status": status, "priority": int(p)} for p in Priority if p < front.priority),
-            {"status": status, "priority": front.priority, "sla_due_at": {"$lte": front.sla_due_at}},
+            {"status": status, "priority": front.priority, "sla_due_at": {"$lte": front.sla_due_at - MILLISECOND}},
+            {
+                "status": status,
+                "priority": front.priority,
+                "sla_due_at": front.sla_due_at,
+                "queued_at": {"$lte": front.queued_at},
+            },
         ]
     }
 
@@ -141,17 +159,17 @@ class ReviewStore:
         self, reviewer_id: str, at: datetime, front: OrderKey | None, limit: int
     ) -> list[dict[str, Any]]:
         """The best items this reviewer may claim, in claim order, up to `front` (None: from the
-        beginning of the order, `limit` of them): `_id`, `priority`, `sla_due_at` and
+        beginning of the order), `limit` of them at most: `_id`, the fields of the claim order and
         `preferred_reviewer_id`. Reading them takes no lock; the claim itself is conditional.
 
-        Up to a front the read is one index range per priority, so its cost is the open items
-        before the front, not the queue. The range sits in an `$or` of its own, each branch with
-        its status: SecantusDB's index router bounds the read only when the `$and` holds no other
-        status clause (an `$and` of status with the claim conditions read the whole open queue)."""
+        Up to a front the read costs the open items before the front (`_up_to`); from the
+        beginning it costs every open item, whatever the limit (SecantusDB reads every document
+        a filter matches before it sorts and limits). Decided items cost nothing either way: the
+        index starts with the status."""
         query: dict[str, Any] = self._claimable(reviewer_id, at)
         if front is not None:
             query = {"$and": [_up_to(front), _free(at), _not_reserved_for_other(reviewer_id, at)]}
-        projection = {"_id": 1, "priority": 1, "sla_due_at": 1, "preferred_reviewer_id": 1}
+        projection = {"_id": 1, "priority": 1, "sla_due_at": 1, "queued_at": 1, "preferred_reviewer_id": 1}
         return await self.items.find(query, projection).sort(CLAIM_ORDER).limit(limit).to_list()
 
     async def waiting(self, reviewer_id: str, at: datetime, limit: int = 50) -> list[dict[str, Any]]:
