@@ -32,12 +32,14 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
 from mumaris.clock import now
 from mumaris.mongo import UnitOfWork, make_client
@@ -153,6 +155,36 @@ class Latencies:
 
 
 @dataclass
+class Traffic:
+    """What the desks' claim-next calls sent: window reads, claim attempts, and the attempts lost
+    (to another reviewer, or to a write conflict with one)."""
+
+    window_reads: int = 0
+    claim_attempts: int = 0
+    lost: int = 0
+
+
+class CountedStore(ReviewStore):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], traffic: Traffic) -> None:
+        super().__init__(db)
+        self.traffic = traffic
+
+    async def claim_window(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        self.traffic.window_reads += 1
+        return await super().claim_window(*args, **kwargs)
+
+    async def try_claim(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        self.traffic.claim_attempts += 1
+        try:
+            won = await super().try_claim(*args, **kwargs)
+        except PyMongoError:  # a write conflict: the unit of work answers it as a loss
+            self.traffic.lost += 1
+            raise
+        self.traffic.lost += won is None
+        return won
+
+
+@dataclass
 class Queue:
     """One database with the review collections, and a client per desk (replica) that may work on it."""
 
@@ -163,17 +195,23 @@ class Queue:
     def store(self) -> ReviewStore:
         return ReviewStore(self.clients[0][self.settings.mongo_db])
 
-    def desks(self, count: int) -> list[ReviewDesk]:
+    def desks(self, count: int, traffic: Traffic | None = None) -> list[ReviewDesk]:
         """`count` fresh desks, each on its own client, as `count` replicas of the service would be."""
         db = self.settings.mongo_db
         return [
-            ReviewDesk(ReviewStore(client[db]), UnitOfWork(client, client[db], "review"), self.settings)
+            ReviewDesk(
+                CountedStore(client[db], traffic or Traffic()), UnitOfWork(client, client[db], "review"), self.settings
+            )
             for client in self.clients[:count]
         ]
 
+    @cached_property
+    def intake(self) -> ReviewDesk:
+        """The desk new items arrive through, as the handler enqueues them."""
+        return self.desks(1)[0]
+
     async def enqueue(self, fresh: dict[str, Any]) -> None:
-        desk = self.desks(1)[0]
-        await desk.uow.run(lambda session: desk.enqueue(fresh, session))
+        await self.intake.uow.run(lambda session: self.intake.enqueue(fresh, session))
 
     async def close(self) -> None:
         await self.clients[0].drop_database(self.settings.mongo_db)
@@ -206,9 +244,7 @@ class ClaimRun:
     decisions: Latencies
     came_back_empty: int  # claim-next answered "nothing to take" while items waited
     claimed_twice: int  # items handed out more than once
-    window_reads: int
-    claim_attempts: int
-    conflicts: int
+    traffic: Traffic
     load: tuple[float, float]  # the machine's 1-minute load average before and after
 
     @property
@@ -224,7 +260,8 @@ async def claim_and_decide(queue: Queue, reviewers: int, desk_count: int, second
     empty, handed_out = 0, []
     arrivals: asyncio.Queue[None] = asyncio.Queue()
     arrived = 0
-    desks = queue.desks(desk_count)
+    traffic = Traffic()
+    desks = queue.desks(desk_count, traffic)
     deadline = time.perf_counter() + seconds
 
     async def reviewer(actor: Actor, desk: ReviewDesk) -> None:
@@ -251,12 +288,10 @@ async def claim_and_decide(queue: Queue, reviewers: int, desk_count: int, second
 
     arrival = asyncio.create_task(arrive())
     load_before = os.getloadavg()[0]
-    TRAFFIC.counting, TRAFFIC.window_reads, TRAFFIC.claim_attempts, TRAFFIC.conflicts = True, 0, 0, 0
     started = time.perf_counter()
     actors = [Actor(unique("r"), f"Reviewer {n}", "reviewer", "10.0.0.7") for n in range(reviewers)]
     await asyncio.gather(*(reviewer(a, desks[n % len(desks)]) for n, a in enumerate(actors)))
     claims.elapsed = decisions.elapsed = time.perf_counter() - started
-    TRAFFIC.counting = False
     arrival.cancel()
     while not arrivals.empty():  # the queue as it was, for the next run
         arrivals.get_nowait()
@@ -270,9 +305,7 @@ async def claim_and_decide(queue: Queue, reviewers: int, desk_count: int, second
         decisions,
         empty,
         len(twice),
-        TRAFFIC.window_reads,
-        TRAFFIC.claim_attempts,
-        TRAFFIC.conflicts,
+        traffic,
         (load_before, os.getloadavg()[0]),
     )
 
@@ -338,42 +371,6 @@ async def raw_baselines(
         return True
 
     return Baselines(await race(clients, claim_writes), await race(clients, first_in_order))
-
-
-# --- what the desks send ---------------------------------------------------------------------------
-
-
-class Traffic(monitoring.CommandListener):
-    """What the desks send to review.items while `counting`: window reads (finds with a sort),
-    claim attempts (updates that set a claim), and write conflicts (code 112)."""
-
-    def __init__(self) -> None:
-        self.counting = False
-        self.window_reads = 0
-        self.claim_attempts = 0
-        self.conflicts = 0
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if not self.counting:
-            return
-        command, name = event.command, event.command_name
-        if command.get(name) != "review.items":
-            return
-        if name == "find" and command.get("sort"):
-            self.window_reads += 1
-        elif name == "findAndModify" and (command.get("update") or {}).get("$set", {}).get("claim"):
-            self.claim_attempts += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        if self.counting and isinstance(event.failure, dict) and event.failure.get("code") == 112:
-            self.conflicts += 1
-
-
-TRAFFIC = Traffic()
-monitoring.register(TRAFFIC)  # every client made after this, the desks' included
 
 
 # --- the run ----------------------------------------------------------------------------------------
@@ -442,9 +439,10 @@ def report(measured: Measured) -> None:
         print(f"  claim-next                                         {claimed.claims.line()}")
         print(f"  decision                                           {claimed.decisions.line()}")
         handed = max(1, claimed.handed_out)
+        t = claimed.traffic
         print(
-            f"  per claim: {claimed.window_reads / handed:.2f} window reads, "
-            f"{claimed.claim_attempts / handed:.2f} claim attempts ({claimed.conflicts} write conflicts in all)"
+            f"  per claim: {t.window_reads / handed:.2f} window reads, {t.claim_attempts / handed:.2f} claim attempts "
+            f"({t.lost} lost in all)"
         )
         print(
             f"  claim-next found nothing while items waited: {claimed.came_back_empty}; "
