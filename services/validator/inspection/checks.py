@@ -227,7 +227,17 @@ class _FirstPage:
     measures: PageMeasures | None = None  # once measured
 
 
-def _inspect(data: bytes, limits: CheckLimits, findings: list[Finding]) -> DocumentReport:
+def fatal_file_findings(data: bytes, limits: CheckLimits, evidence: str) -> list[Finding]:
+    """The findings for a file that ends the process reading it (a crash in a native decoder, say):
+    the size and type gates as they are, then `file.parse` refused as corrupt with `evidence`."""
+    findings: list[Finding] = []
+    if _passes_gates(data, limits, findings):
+        findings.append(_finding("file.parse", "file.corrupt", evidence=evidence))
+    return findings
+
+
+def _passes_gates(data: bytes, limits: CheckLimits, findings: list[Finding]) -> bool:
+    """`file.size` then `file.type`, added to `findings` up to the first that fails."""
     gates: list[tuple[str, Callable[[], str | None]]] = [
         ("file.size", lambda: _size_problem(data, limits.max_bytes)),
         ("file.type", lambda: _type_problem(data)),
@@ -236,7 +246,13 @@ def _inspect(data: bytes, limits: CheckLimits, findings: list[Finding]) -> Docum
         code = find_problem()
         findings.append(_finding(rule, code))
         if code is not None:
-            return DocumentReport(findings=findings, document_type=None, page=None, text_layer=None)
+            return False
+    return True
+
+
+def _inspect(data: bytes, limits: CheckLimits, findings: list[Finding]) -> DocumentReport:
+    if not _passes_gates(data, limits, findings):
+        return DocumentReport(findings=findings, document_type=None, page=None, text_layer=None)
 
     document_type = sniff_type(data)
     code, first_page = _read(data, document_type, limits)

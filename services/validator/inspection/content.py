@@ -92,6 +92,14 @@ def ocr_text(page: Image.Image, *, languages: str = "ara+eng", timeout_s: float 
     return text
 
 
+def prepare_ocr(languages: str) -> None:
+    """Load Tesseract's models for `languages` now (in a worker as it starts), not on the first page."""
+    try:
+        _reader(languages)
+    except (OcrUnavailable, ValueError) as error:
+        log.warning("OCR will not run in this process: %s", error)
+
+
 _readers = threading.local()  # a Tesseract API serves one thread at a time
 
 
@@ -593,6 +601,7 @@ def content_findings(
     languages: str = "ara+eng",
     timeout_s: float = 20.0,
     ocr_enabled: bool = True,
+    ocr_off_because: str = "OCR is turned off",
 ) -> list[Finding]:
     """What the reviewer should know about the document's content; never raises.
 
@@ -610,7 +619,9 @@ def content_findings(
     from_layer = findings_in(text_layer)
     if from_layer is not None and all(finding.outcome == "pass" for finding in from_layer):
         return from_layer
-    ocr, reason = _try_ocr(page, languages=languages, timeout_s=timeout_s, ocr_enabled=ocr_enabled)
+    ocr, reason = _try_ocr(
+        page, languages=languages, timeout_s=timeout_s, ocr_enabled=ocr_enabled, ocr_off_because=ocr_off_because
+    )
     from_ocr = findings_in(ocr)
     if from_layer is None and from_ocr is None:
         return [_unreadable(reason or "no readable text on the page")]
@@ -620,13 +631,13 @@ def content_findings(
 
 
 def _try_ocr(
-    page: Image.Image | None, *, languages: str, timeout_s: float, ocr_enabled: bool
+    page: Image.Image | None, *, languages: str, timeout_s: float, ocr_enabled: bool, ocr_off_because: str
 ) -> tuple[str | None, str | None]:
     """The OCR text, or None and why not."""
     if page is None:
         return None, "no page image to read"
     if not ocr_enabled:
-        return None, "OCR is turned off"
+        return None, ocr_off_because
     try:
         return ocr_text(page, languages=languages, timeout_s=timeout_s), None
     except (OcrUnavailable, ValueError) as error:
