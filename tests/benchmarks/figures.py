@@ -29,7 +29,7 @@ def print_figures(title: str, figures: Iterable[Figure]) -> None:
     for figure in figures:
         line = f"  {figure.name:<52} {figure.value:>10.2f} {figure.unit:<14}"
         if figure.baseline is not None:
-            ratio = f" = {figure.ratio:.2f}x" if figure.ratio is not None else ""
+            ratio = f" = {figure.ratio:.3g}x" if figure.ratio is not None else ""
             line += f" baseline {figure.baseline:>9.2f} ({figure.baseline_label}){ratio}"
         if figure.target:
             verdict = {True: "met", False: "NOT met", None: ""}[figure.met]
