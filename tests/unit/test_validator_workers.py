@@ -4,9 +4,13 @@ their findings, the document itself ends as a clear refusal). Real processes, no
 
 import asyncio
 import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +152,44 @@ async def test_a_page_that_kills_the_ocr_reaches_the_reviewer_with_a_warning(wor
     ocr = {f.rule: f for f in validated.findings}["content.ocr"]
     assert (ocr.outcome, ocr.code) == ("warn", "content.unreadable")
     assert ocr.evidence == "OCR stopped: the process reading this page ended"
+
+
+# A validator with two workers that prints their process ids, then waits to be killed.
+VALIDATOR_WITH_WORKERS = """
+import asyncio
+from services.validator.inspection.workers import ProcessWorkers
+from tests.unit.test_validator_workers import pid_after
+
+async def main():
+    workers = ProcessWorkers(2)
+    await workers.start()
+    print(*await asyncio.gather(workers.run(pid_after, 0.5), workers.run(pid_after, 0.5)), flush=True)
+    await asyncio.sleep(120)
+
+asyncio.run(main())
+"""
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_validator_killed_with_sigkill_leaves_no_worker_behind() -> None:
+    validator = subprocess.Popen(
+        [sys.executable, "-c", VALIDATOR_WITH_WORKERS], stdout=subprocess.PIPE, cwd=Path(__file__).parents[2]
+    )
+    assert validator.stdout is not None
+    worker_pids = [int(pid) for pid in validator.stdout.readline().split()]
+    assert len(set(worker_pids)) == 2 and all(running(pid) for pid in worker_pids)
+
+    validator.send_signal(signal.SIGKILL)
+    validator.wait()
+
+    deadline = time.monotonic() + 10  # a safety net, not a measurement
+    while any(running(pid) for pid in worker_pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(running(pid) for pid in worker_pids), "the killed validator's workers are still running"

@@ -11,8 +11,10 @@ a process of its own, to tell the file that kills its worker from the bystanders
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -135,9 +137,19 @@ class ProcessWorkers:
 def _start_worker(prepare: Callable[[], object] | None) -> None:
     # Ctrl-C in a terminal reaches the whole process group: the validator stops its pool itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker waits for tasks on a queue it also holds the writing end of, so a validator killed
+    # with SIGKILL would leave its workers (and through them the fork server) waiting for ever.
+    validator = multiprocessing.parent_process()
+    if validator is not None:
+        threading.Thread(target=_end_with, args=(validator.sentinel,), name="end-with-validator", daemon=True).start()
     if prepare is None:
         return
     try:
         prepare()
     except Exception:
         log.exception("a document-check worker could not prepare; its tasks will say why")
+
+
+def _end_with(validator_sentinel: int) -> None:
+    multiprocessing.connection.wait([validator_sentinel])  # ready when the validator is gone
+    os._exit(0)
