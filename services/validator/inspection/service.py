@@ -175,6 +175,7 @@ class Inspection:
     workers: Workers = field(default_factory=ThreadWorkers)
     """Where `examine` runs: worker processes in the service, threads in the use-case tests."""
     work: Examine = examine
+    """What the workers run for a document (the tests put functions that crash in its place)."""
 
     async def check(self, event: SubmissionReceived, ce: CloudEventAttributes) -> None:
         """Check the submission's file and publish submission.validated or submission.rejected."""
