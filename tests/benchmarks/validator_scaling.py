@@ -42,7 +42,7 @@ from schemas.events import (
     SubmissionReceived,
 )
 from schemas.topics import SUBMISSION_RECEIVED, all_topic_names
-from tests.benchmarks.figures import Figure, print_figures
+from tests.benchmarks.figures import Figure, table
 from tests.certificate_scans import certificate_scans
 from tests.documents import jpeg_bytes
 
@@ -213,7 +213,8 @@ def main() -> None:
         echo=True,
     )
     print()
-    print_figures("validator scaling", figures)
+    print("validator scaling")
+    print(table(figures))
 
 
 if __name__ == "__main__":
