@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 # here), and kcat.
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng fonts-dejavu-core chromium kcat
 
-.PHONY: install system-deps demo test test-fast bench stack-up stack-down clean
+.PHONY: install system-deps lint demo test test-fast bench stack-up stack-down clean
 
 install: system-deps $(VENV)/.installed
 	@$(VENV)/bin/mumaris stack build
@@ -38,7 +38,13 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(VENV)/bin/mumaris demo
 
-test: install
+# Lint, format and types first: a finding fails the run before any server starts.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m mypy
+
+test: install lint
 	$(PY) -m pytest -ra
 
 test-fast: install

@@ -1,1 +1,2 @@
-"""Code the four services share: settings, Kafka and MongoDB wiring, errors, auth, the local stack."""
+"""Code the four services run on: settings, Kafka and MongoDB wiring, the outbox relay, errors,
+auth, logs, files. Tooling for developers and operations is in `mumaris.tools`."""

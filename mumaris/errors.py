@@ -201,7 +201,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "لا يمكن اعتماد التصنيف قبل اجتياز جميع الاختبارات المطلوبة له.",
         "The classification cannot be approved until every exam it requires has been passed.",
     ),
-    # reviewer console (services/review/console.py)
+    # reviewer console (services/review/console/)
     "console.staff_only": (
         "لوحة المراجعة مخصصة لموظفي الهيئة؛ يتابع الممارسون الصحيون طلباتهم من منصة ممارس.",
         "The review console is for commission staff; practitioners follow their submissions in the Mumaris platform.",

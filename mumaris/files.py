@@ -1,12 +1,15 @@
-"""Documents: what a file is, judged from its bytes (never its name or declared type), and where
-it is kept (GridFS bucket `files`, shared by intake, validator and review)."""
+"""Documents: what a file is, judged from its bytes (never its name or declared type), where it is
+kept (GridFS bucket `files`, shared by intake, validator and review), and how a PDF page is drawn
+(for the validator's checks and the reviewer console alike)."""
 
 import hashlib
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
+import pypdfium2 as pdfium
 from bson import ObjectId
 from gridfs import AsyncGridFSBucket
+from PIL import Image
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -70,3 +73,14 @@ class FileStore:
 
     async def delete(self, file_id: str) -> None:
         await self.bucket.delete(ObjectId(file_id))
+
+
+def render_pdf_page(page: pdfium.PdfPage, scale: float, *, grey: bool = False) -> Image.Image:
+    """`page` drawn at `scale` (pixels per point), in grey or in colour, as an image of its own.
+    pdfium is not thread-safe: the caller holds its lock around this, as around all pdfium work."""
+    bitmap = page.render(scale=scale, grayscale=grey)
+    try:
+        image: Image.Image = bitmap.to_pil().convert("L" if grey else "RGB")  # a copy: the buffer goes with the bitmap
+    finally:
+        bitmap.close()
+    return image

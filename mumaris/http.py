@@ -304,7 +304,8 @@ def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
             return {key: walk(value) for key, value in node.items()}
         return [walk(value) for value in node] if isinstance(node, list) else node
 
-    return walk(schema)
+    resolved: dict[str, Any] = walk(schema)
+    return resolved
 
 
 def install_http_metrics(app: FastAPI, registry: CollectorRegistry, service: str) -> None:

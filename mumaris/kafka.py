@@ -20,12 +20,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError
 from aiokafka.structs import RecordMetadata
-from faststream import AckPolicy, BaseMiddleware, Depends
+from faststream import AckPolicy, BaseMiddleware, Context, Depends
 from faststream.exceptions import HandlerException
 from faststream.kafka import KafkaBroker, KafkaMessage, KafkaRouter
 from faststream.message import StreamMessage
@@ -44,6 +44,7 @@ from schemas.cloudevents import (
 from schemas.topics import Topic
 
 log = logging.getLogger("mumaris.kafka")
+T = TypeVar("T")
 
 
 class PermanentEventError(Exception):
@@ -61,16 +62,20 @@ NOT_RETRYABLE: tuple[type[BaseException], ...] = (
 
 
 class DeadLetter(Exception):
-    def __init__(self, reason: str, error: BaseException, attempts: int) -> None:
+    """Why a record goes to `<topic>.dlq`. `description`: what x-dlq-error says instead of the
+    error's own text (a batch handler that describes a validation error without its values)."""
+
+    def __init__(self, reason: str, error: BaseException, attempts: int, *, description: str | None = None) -> None:
         super().__init__(f"{reason}: {error!r}")
         self.reason = reason
         self.error = error
         self.attempts = attempts
+        self.description = description
 
 
 def backoff_delay(attempt: int, base_s: float, max_s: float) -> float:
     """Exponential backoff: base, 2×base, 4×base … capped."""
-    return min(max_s, base_s * 2 ** (attempt - 1))
+    return float(min(max_s, base_s * 2 ** (attempt - 1)))
 
 
 class DeadLetterPolicy:
@@ -87,15 +92,36 @@ class DeadLetterPolicy:
     def __call__(self, msg: Any, /, *, context: Any) -> "_RetryThenDeadLetter":
         return _RetryThenDeadLetter(msg, context=context, policy=self)
 
+    async def retrying(self, work: Callable[[], Awaitable[T]]) -> T:
+        """`work`, tried again with exponential backoff while it fails; DeadLetter when it cannot
+        succeed: at once for a broken record (NOT_RETRYABLE), after the last attempt otherwise.
+        Every subscriber's handler runs in it, and a batch handler runs its batch in it."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await work()
+            except HandlerException:
+                raise
+            except NOT_RETRYABLE as exc:
+                raise DeadLetter("invalid_event", exc, attempt) from exc
+            except Exception as exc:
+                if attempt >= self.attempts:
+                    raise DeadLetter("retries_exhausted", exc, attempt) from exc
+                delay = backoff_delay(attempt, self.base_s, self.max_s)
+                log.warning("%s: attempt %d failed (%r); retrying in %.2fs", self.service, attempt, exc, delay)
+                await asyncio.sleep(delay)
+
     async def publish(self, record: ConsumerRecord[Any, Any], dead: DeadLetter) -> None:
         """`record` to `<topic>.dlq` with why, where from and how often it was tried; raises when
         the broker did not take it (the record then stays uncommitted and is read again)."""
-        headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
+        error = dead.description or _one_line(dead.error)
+        headers = _text_headers(record)
         headers.update(
             {
                 "x-dlq-reason": dead.reason,
                 # Operators read this header (`mumaris dlq list`): masked like the logs.
-                "x-dlq-error": redact(_one_line(dead.error))[:1000],
+                "x-dlq-error": redact(error)[:1000],
                 "x-dlq-service": self.service,
                 "x-dlq-attempts": str(dead.attempts),
                 "x-dlq-topic": record.topic,
@@ -119,7 +145,7 @@ class DeadLetterPolicy:
             record.offset,
             dead.reason,
             dead.attempts,
-            _one_line(dead.error)[:300],
+            error[:300],
             extra={"every": True},  # one line per dead letter, whatever their number (FloodGuard)
         )
 
@@ -132,21 +158,7 @@ class _RetryThenDeadLetter(BaseMiddleware):
     async def consume_scope(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return await call_next(msg)
-            except HandlerException:
-                raise
-            except NOT_RETRYABLE as exc:
-                raise DeadLetter("invalid_event", exc, attempt) from exc
-            except Exception as exc:
-                if attempt >= self.policy.attempts:
-                    raise DeadLetter("retries_exhausted", exc, attempt) from exc
-                delay = backoff_delay(attempt, self.policy.base_s, self.policy.max_s)
-                log.warning("%s: attempt %d failed (%r); retrying in %.2fs", self.policy.service, attempt, exc, delay)
-                await asyncio.sleep(delay)
+        return await self.policy.retrying(lambda: call_next(msg))
 
     async def after_processed(
         self,
@@ -173,6 +185,10 @@ class _RetryThenDeadLetter(BaseMiddleware):
 
 def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}".replace("\n", " ")
+
+
+def _text_headers(record: ConsumerRecord[Any, Any]) -> dict[str, str]:
+    return {key: value.decode("utf-8", "replace") for key, value in record.headers or ()}
 
 
 def _event_ids(headers: dict[str, str], key: str | None) -> dict[str, str | None]:
@@ -256,7 +272,13 @@ def make_broker(
         # is EventLogContext's single line per event. Its errors keep their ERROR level.
         log_level=logging.DEBUG,
     )
+    # Where a batch handler finds the policy, to retry its batch and dead-letter records itself.
+    broker.context.set_global(DEAD_LETTERS, policy)
     return broker, policy
+
+
+DEAD_LETTERS = "dead_letters"
+DeadLetters = Annotated[DeadLetterPolicy, Context(DEAD_LETTERS)]
 
 
 def cloudevents_parser(
@@ -268,23 +290,45 @@ def cloudevents_parser(
 
     async def parse(record: ConsumerRecord[Any, Any], original: Callable[..., Awaitable[Any]]) -> Any:
         message = await original(record)
-        if (message.content_type or "").split(";")[0].strip() == STRUCTURED_CONTENT_TYPE:
+        if _is_structured(message.content_type):
             attrs, data = from_structured(message.body)
             message.headers = {**message.headers, **attrs.to_headers()}
             message.body = data
             message.content_type = CONTENT_TYPE
-        event_type = message.headers.get("ce_type")
-        if event_type is not None and event_type != topic.ce_type:
-            raise InvalidCloudEvent(f"type {event_type!r} is not {topic.ce_type!r}, the type of {topic.name}")
+        _refuse_other_type(message.headers.get("ce_type"), topic)
         return message
 
     return parse
 
 
+def decode_cloud_event(record: ConsumerRecord[Any, Any], topic: Topic) -> tuple[CloudEventAttributes, bytes]:
+    """One raw record's CloudEvents attributes and data, in binary or structured mode, checked as
+    `cloudevents_parser` checks them: for a batch handler, which decodes each record itself.
+    Raises InvalidCloudEvent when the attributes are missing or of another type than the topic's."""
+    headers = _text_headers(record)
+    if _is_structured(headers.get("content-type")):
+        attrs, data = from_structured(record.value or b"")
+    else:
+        attrs, data = CloudEventAttributes.from_headers(headers), record.value or b""
+    _refuse_other_type(attrs.type, topic)
+    return attrs, data
+
+
+def _is_structured(content_type: str | None) -> bool:
+    return (content_type or "").split(";")[0].strip() == STRUCTURED_CONTENT_TYPE
+
+
+def _refuse_other_type(event_type: str | None, topic: Topic) -> None:
+    if event_type is not None and event_type != topic.ce_type:
+        raise InvalidCloudEvent(f"type {event_type!r} is not {topic.ce_type!r}, the type of {topic.name}")
+
+
 Registrar = KafkaBroker | KafkaRouter
+# What `subscriber` gives: FastStream's subscriber, which decorates the handler.
+SubscriberDecorator = Callable[[Callable[..., Awaitable[Any]]], Any]
 
 
-def subscribe(
+def subscriber(
     registrar: Registrar,
     topic: Topic,
     *,
@@ -293,7 +337,7 @@ def subscribe(
     batch: bool = False,
     note: str = "",
     **options: Any,
-) -> Any:
+) -> SubscriberDecorator:
     """A subscriber in the service's own consumer group, committing after the handler succeeds;
     its partitions are consumed in parallel (each one in order). Events arrive as CloudEvents in
     binary or structured mode. `batch`: the handler receives lists (it then parses and dead-letters
@@ -317,7 +361,8 @@ def subscribe(
         f"(content-type application/cloudevents+json). Kafka key: `{topic.key}`. ce_id is the "
         f"idempotency key. Unusable events go to `{topic.dlq}`."
     )
-    return registrar.subscriber(
+    # Typed as the decorator it is, so a decorated handler stays typed code for mypy.
+    decorator: SubscriberDecorator = registrar.subscriber(
         topic.name,
         group_id=service,
         auto_offset_reset=settings.kafka_auto_offset_reset,
@@ -326,6 +371,7 @@ def subscribe(
         description=f"{description} {note}".strip(),
         **options,
     )
+    return decorator
 
 
 def publishes(registrar: Registrar, topic: Topic, *, service: str) -> None:
@@ -414,9 +460,10 @@ class HealingProducer:
     ) -> "asyncio.Future[RecordMetadata]":
         """Queue one record; the future settles when the broker acknowledged it or it failed."""
         producer = await self.ready()
-        return await producer.send(
+        queued: asyncio.Future[RecordMetadata] = await producer.send(
             topic, value, key=key, headers=[(name, text.encode()) for name, text in headers.items()]
         )
+        return queued
 
     async def replace(self) -> None:
         """Drop the current producer; the next send starts a fresh one (a new producer id).

@@ -31,14 +31,14 @@ class Settings(BaseSettings):
     kafka_max_batch_bytes: int = 256 * 1024
     kafka_partitions: int = 3
     kafka_replication_factor: int = 1
-    kafka_auto_offset_reset: str = "earliest"
+    kafka_auto_offset_reset: Literal["earliest", "latest", "none"] = "earliest"
     # Consumers per subscriber inside one process: partitions are handled in parallel, each one
     # still in order and committed after its handler. More than the partition count idles.
     kafka_consumers_per_subscriber: int = 3
     # How often a consumer tells the group coordinator it is alive; a rebalance (a consumer joining,
     # e.g. at start-up) waits for every member's next heartbeat. Kafka's 3 s default makes a
     # service with many subscribers in one group take ~17 s to start (each consumer joining is a
-    # rebalance); 300 ms brings that to ~3 s. Every subscriber uses it (mumaris.kafka.subscribe).
+    # rebalance); 300 ms brings that to ~3 s. Every subscriber uses it (mumaris.kafka.subscriber).
     kafka_heartbeat_interval_ms: int = 300
     # How long a dead replica's partitions wait before another replica takes them over: 6 s is the
     # broker's minimum (group.min.session.timeout.ms), against aiokafka's 10 s default.

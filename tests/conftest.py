@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mumaris.stack import LocalStack, StackInfo
+from mumaris.tools.stack import LocalStack, StackInfo
 from schemas.topics import all_topic_names
 
 

@@ -1,12 +1,15 @@
-"""In-memory stand-ins for the unit of work, for unit tests of use cases (no broker, no database).
+"""In-memory stand-ins for the unit of work and a notifier channel's sender, for tests of use cases
+(no broker, no database, no mail server).
 
 `FakeUnitOfWork` keeps the real one's promises that a use case relies on: the work runs with a
-session (None here), the events it adds to the outbox are kept only if the work returns, and
-`apply_once` runs the work for a given event id once. It does not undo a fake store's writes when
-the work fails; failures in the middle of a transaction are proven on the real stack.
+session of its own (a `FakeSession`), the events it adds to the outbox are kept only if the work
+returns (also while other transactions run at the same time), and `apply_once` runs the work for a
+given event id once. It does not undo a fake store's writes when the work fails; failures in the
+middle of a transaction are proven on the real stack.
 """
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -16,14 +19,18 @@ from schemas.topics import Topic
 T = TypeVar("T")
 
 
+class FakeSession:
+    """One transaction: what the outbox stages under it commits or is dropped with it."""
+
+
 class FakeOutbox:
     def __init__(self) -> None:
         self.events: list[tuple[Topic, BaseModel]] = []  # committed, in the order they were added
-        self._staged: list[tuple[Topic, BaseModel]] = []
+        self._staged: dict[int, list[tuple[Topic, BaseModel]]] = {}  # per transaction (id of its session)
 
     async def add(self, topic: Topic, event: BaseModel, session: Any) -> str:
-        self._staged.append((topic, event))
-        return f"event-{len(self.events) + len(self._staged)}"
+        self._staged.setdefault(id(session), []).append((topic, event))
+        return f"event-{len(self.events) + sum(map(len, self._staged.values()))}"
 
     def notify(self) -> None: ...
 
@@ -31,12 +38,11 @@ class FakeOutbox:
         """The committed events on `topic`."""
         return [event for on, event in self.events if on.name == topic.name]
 
-    def _commit(self) -> None:
-        self.events += self._staged
-        self._staged = []
+    def _commit(self, session: FakeSession) -> None:
+        self.events += self._staged.pop(id(session), [])
 
-    def _abort(self) -> None:
-        self._staged = []
+    def _abort(self, session: FakeSession) -> None:
+        self._staged.pop(id(session), None)
 
 
 class FakeUnitOfWork:
@@ -46,12 +52,13 @@ class FakeUnitOfWork:
         self.transactions = 0
 
     async def run(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        session = FakeSession()
         try:
-            result = await work(None)
+            result = await work(session)
         except BaseException:
-            self.outbox._abort()
+            self.outbox._abort(session)
             raise
-        self.outbox._commit()
+        self.outbox._commit(session)
         self.transactions += 1
         return result
 
@@ -64,3 +71,17 @@ class FakeUnitOfWork:
         result = await self.run(work)
         self.handled.append(event_id)
         return result
+
+
+@dataclass
+class FakeSender:
+    """A notifier channel's sender: records what it was asked to send; fails as told first."""
+
+    outcomes: list[Exception] = field(default_factory=list)
+    sent: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    async def __call__(self, delivery_id: str, message: dict[str, str]) -> str:
+        self.sent.append((delivery_id, message))
+        if self.outcomes:
+            raise self.outcomes.pop(0)
+        return f"provider-{len(self.sent)}"

@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.admin import AIOKafkaAdminClient
 
 from mumaris.settings import Settings
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 
 T = TypeVar("T")
 

@@ -1,13 +1,21 @@
-"""Reading multipart uploads safely: the body's size is enforced while it streams in, and a file's
-type comes from its bytes. Shared by certificate uploads and classification requests."""
+"""Reading multipart uploads safely: the body's size is enforced while it streams in, a file's
+type comes from its bytes, a JSON form field is parsed into its model. A service-level module: the
+routes of submissions/ and classification/ share it, and the feed the file-name rule."""
+
+import json
+from typing import TypeVar
 
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
 from mumaris.errors import ApiError
-from mumaris.files import DocumentType, sniff_type
+from mumaris.files import CONTENT_TYPES, DocumentType, sniff_type
 from mumaris.http import allow_larger_body
+from services.intake.submissions.rules import Attachment
+
+M = TypeVar("M", bound=BaseModel)
 
 # Room for the multipart boundaries and the non-file fields around the files themselves.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
@@ -26,6 +34,26 @@ async def read_form(request: Request, *, max_file_bytes: int, max_files: int, ma
         return await request.form(max_files=max_files, max_fields=max_fields, max_part_size=MAX_FIELD_BYTES)
     except MultiPartException as exc:
         raise ApiError(400, "request.invalid", {"problem": exc.message}) from exc
+
+
+def form_json(raw: str | UploadFile | None, model: type[M], *, field: str, code: str) -> M:
+    """The form field `field` (JSON text) as `model`; refused with 422 `code` and one
+    `{field, problem}` per problem when it is missing, not JSON or not the model."""
+    if not isinstance(raw, str):
+        raise ApiError(422, code, [{"field": field, "problem": "missing"}])
+    try:
+        return model.model_validate(json.loads(raw))
+    except json.JSONDecodeError as exc:
+        raise ApiError(422, code, [{"field": field, "problem": "not JSON"}]) from exc
+    except ValidationError as exc:
+        details = [{"field": ".".join(map(str, e["loc"])), "problem": e["msg"]} for e in exc.errors()]
+        raise ApiError(422, code, details) from exc
+
+
+async def read_attachment(upload: UploadFile, max_bytes: int) -> Attachment:
+    """One attached file that passed the upload checks: size, emptiness, type from the bytes."""
+    data = await read_file(upload, max_bytes)
+    return Attachment(safe_filename(upload.filename), data, CONTENT_TYPES[document_type_of(data)])
 
 
 async def read_file(upload: UploadFile, max_bytes: int) -> bytes:

@@ -27,11 +27,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pymongo import AsyncMongoClient
 
 from mumaris.files import FileStore
-from mumaris.launcher import ServiceGroup
-from mumaris.stack import LocalStack, StackInfo, create_topics, free_port
+from mumaris.tools.launcher import ServiceGroup
+from mumaris.tools.stack import LocalStack, StackInfo, create_topics, free_port
 from schemas import topics
 from schemas.cloudevents import CloudEventAttributes
-from services.intake.accounts import make_valid_id
+from services.intake.accounts.rules import make_valid_id
 from tests.documents import jpeg_bytes, pdf_bytes
 from tests.support import unique
 

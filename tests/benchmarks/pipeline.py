@@ -34,9 +34,9 @@ from pymongo import AsyncMongoClient
 
 from mumaris import launcher
 from mumaris.auth import Principal, issue_token
-from mumaris.launcher import SERVICES, ServiceGroup
-from mumaris.stack import LocalStack, create_topics, free_port
-from mumaris.standins import MailCatcher
+from mumaris.tools.launcher import SERVICES, ServiceGroup
+from mumaris.tools.stack import LocalStack, create_topics, free_port
+from mumaris.tools.standins import MailCatcher
 from schemas.topics import all_topic_names
 from tests.benchmarks.figures import Figure, table
 from tests.certificate_scans import certificate_scans

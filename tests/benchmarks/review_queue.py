@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from mumaris.clock import now
-from mumaris.service import create_runtime
-from mumaris.stack import LocalStack
-from services.review.desk import Actor, ReviewDesk
-from services.review.domain import QueueState
-from services.review.store import QueueFilter, ReviewStore
+from mumaris.service import ServiceRuntime, create_runtime
+from mumaris.tools.stack import LocalStack
+from services.review.queue.rules import QueueState
+from services.review.queue.service import Actor, ReviewDesk
+from services.review.queue.store import QueueFilter, ReviewStore
 from tests.support import settings_for, unique
 
 
@@ -63,64 +63,83 @@ async def timed(call: Callable[[], Awaitable[Any]], repeat: int = 20) -> tuple[f
     return statistics.median(samples), max(samples)
 
 
+async def seeded_desk(stack: LocalStack, items: int) -> tuple[ServiceRuntime, ReviewDesk]:
+    """A fresh database with a queue of `items` waiting items, enqueued as the handler would."""
+    settings = settings_for(stack.info, mongo_db=unique("bench-review"))
+    runtime = create_runtime("review", settings)
+    store = ReviewStore(runtime.db)
+    await store.ensure_indexes()
+    desk = ReviewDesk(store, runtime.uow, settings)
+
+    def enqueue(queued: dict[str, Any]) -> Awaitable[None]:
+        return runtime.uow.run(lambda session: desk.enqueue(queued, session))
+
+    at = now()
+    for start in range(0, items, 500):  # in batches of transactions
+        batch = [item(n, at - timedelta(minutes=n)) for n in range(start, min(items, start + 500))]
+        await asyncio.gather(*(enqueue(i) for i in batch))
+    return runtime, desk
+
+
+async def time_pages(store: ReviewStore, items: int) -> None:
+    """On the full queue: the reviewer's queue page, a supervisor's filtered search, the counts."""
+    viewer = Actor("bench-viewer", "Viewer", "supervisor", None)
+    page = await timed(lambda: store.waiting(viewer.id, now(), 50))
+    search = await timed(
+        lambda: store.search(QueueFilter(specialty="Radiology", state=QueueState.WAITING, text="course 1"), now())
+    )
+    counts = await timed(lambda: store.counts(now()), repeat=5)
+    scan = await timed(lambda: store.items.find({}, {"_id": 1}).to_list(), repeat=5)
+    print(
+        f"full queue of {items}: queue page (50) p50 {page[0]:.1f} ms, max {page[1]:.1f}; "
+        f"supervisor search p50 {search[0]:.1f} ms; counts p50 {counts[0]:.1f} ms; "
+        f"raw scan of all ids p50 {scan[0]:.1f} ms"
+    )
+
+
+async def time_claims(desk: ReviewDesk, reviewers: int) -> None:
+    """`reviewers` pressing claim-next together until the queue is empty."""
+    latencies: list[float] = []
+
+    async def work(actor: Actor) -> None:
+        while True:
+            started = time.perf_counter()
+            claimed = await desk.claim_next(actor)
+            if claimed is None:
+                return
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(work(Actor(f"r-{n}", f"R{n}", "reviewer", None)) for n in range(reviewers)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    print(
+        f"{reviewers:>3} reviewers: {len(latencies)} claims in {elapsed:.1f} s = {len(latencies) / elapsed:.0f}/s; "
+        f"claim-next p50 {statistics.median(latencies):.1f} ms, "
+        f"p95 {latencies[int(len(latencies) * 0.95)]:.1f} ms, max {latencies[-1]:.1f} ms"
+    )
+
+
+async def time_raw_updates(runtime: ServiceRuntime) -> None:
+    raw = runtime.db[unique("raw")]
+    await raw.insert_many([{"_id": n, "free": True} for n in range(500)])
+    started = time.perf_counter()
+    for n in range(500):
+        await raw.find_one_and_update({"_id": n, "free": True}, {"$set": {"free": False}})
+    print(f"     raw conditional update by id: {500 / (time.perf_counter() - started):.0f}/s (one writer)")
+
+
 async def run(items: int, reviewer_counts: list[int], stack_dir: Path) -> None:
     stack = LocalStack(stack_dir, die_with_parent=True)
     stack.start([])
     try:
         for reviewers in reviewer_counts:
-            settings = settings_for(stack.info, mongo_db=unique("bench-review"))
-            runtime = create_runtime("review", settings)
-            store = ReviewStore(runtime.db)
-            await store.ensure_indexes()
-            desk = ReviewDesk(store, runtime.uow, settings)
-            at = now()
-            for start in range(0, items, 500):  # enqueue as the handler would, in batches of transactions
-                batch = [item(n, at - timedelta(minutes=n)) for n in range(start, min(items, start + 500))]
-                await asyncio.gather(*(runtime.uow.run(lambda s, i=i: desk.enqueue(i, s)) for i in batch))
-
+            runtime, desk = await seeded_desk(stack, items)
             if reviewers == reviewer_counts[0]:
-                viewer = Actor("bench-viewer", "Viewer", "supervisor", None)
-                page = await timed(lambda: store.waiting(viewer.id, now(), 50))
-                search = await timed(
-                    lambda: store.search(
-                        QueueFilter(specialty="Radiology", state=QueueState.WAITING, text="course 1"), now()
-                    )
-                )
-                counts = await timed(lambda: store.counts(now()), repeat=5)
-                scan = await timed(lambda: store.items.find({}, {"_id": 1}).to_list(), repeat=5)
-                print(
-                    f"full queue of {items}: queue page (50) p50 {page[0]:.1f} ms, max {page[1]:.1f}; "
-                    f"supervisor search p50 {search[0]:.1f} ms; counts p50 {counts[0]:.1f} ms; "
-                    f"raw scan of all ids p50 {scan[0]:.1f} ms"
-                )
-
-            latencies: list[float] = []
-
-            async def work(actor: Actor) -> None:
-                while True:
-                    started = time.perf_counter()
-                    claimed = await desk.claim_next(actor)
-                    if claimed is None:
-                        return
-                    latencies.append((time.perf_counter() - started) * 1000)
-
-            started = time.perf_counter()
-            await asyncio.gather(*(work(Actor(f"r-{n}", f"R{n}", "reviewer", None)) for n in range(reviewers)))
-            elapsed = time.perf_counter() - started
-            latencies.sort()
-            print(
-                f"{reviewers:>3} reviewers: {len(latencies)} claims in {elapsed:.1f} s = {len(latencies) / elapsed:.0f}/s; "
-                f"claim-next p50 {statistics.median(latencies):.1f} ms, "
-                f"p95 {latencies[int(len(latencies) * 0.95)]:.1f} ms, max {latencies[-1]:.1f} ms"
-            )
-
-            raw = runtime.db[unique("raw")]
-            await raw.insert_many([{"_id": n, "free": True} for n in range(500)])
-            started = time.perf_counter()
-            for n in range(500):
-                await raw.find_one_and_update({"_id": n, "free": True}, {"$set": {"free": False}})
-            print(f"     raw conditional update by id: {500 / (time.perf_counter() - started):.0f}/s (one writer)")
-            await runtime.client.drop_database(settings.mongo_db)
+                await time_pages(desk.store, items)
+            await time_claims(desk, reviewers)
+            await time_raw_updates(runtime)
+            await runtime.client.drop_database(runtime.settings.mongo_db)
             await runtime.client.close()
     finally:
         stack.stop()

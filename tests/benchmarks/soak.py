@@ -28,9 +28,9 @@ from typing import Any
 import httpx
 from pymongo import AsyncMongoClient
 
-from mumaris.launcher import SERVICES, ServiceGroup
-from mumaris.stack import LocalStack, free_port
-from mumaris.standins import MailCatcher, SmsGatewayStandIn
+from mumaris.tools.launcher import SERVICES, ServiceGroup
+from mumaris.tools.stack import LocalStack, free_port
+from mumaris.tools.standins import MailCatcher, SmsGatewayStandIn
 from schemas.topics import REVIEW_QUEUED, all_topic_names
 from tests.load import UploadLoad, distinct_scans, statuses
 from tests.support import read_all, settings_for

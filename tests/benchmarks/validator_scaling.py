@@ -31,8 +31,8 @@ from PIL import Image
 from pymongo import AsyncMongoClient
 
 from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex
-from mumaris.launcher import ServiceGroup
-from mumaris.stack import LocalStack, free_port
+from mumaris.tools.launcher import ServiceGroup
+from mumaris.tools.stack import LocalStack, free_port
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
     CertificateMetadata,

@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from mumaris.auth import Principal, issue_token
-from mumaris.launcher import SERVICES, ServiceGroup
 from mumaris.settings import Settings
-from mumaris.stack import LocalStack, StackInfo, free_port
-from mumaris.standins import MailCatcher, SmsGatewayStandIn
+from mumaris.tools.launcher import SERVICES, ServiceGroup
+from mumaris.tools.stack import LocalStack, StackInfo, free_port
+from mumaris.tools.standins import MailCatcher, SmsGatewayStandIn
 from tests.support import settings_for, unique
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from services.intake.accounts import make_valid_id
+from services.intake.accounts.rules import make_valid_id
 from tests.documents import jpeg_bytes
 from tests.e2e.conftest import Pipeline
 from tests.e2e.test_pipeline import METADATA, reach
@@ -320,12 +320,12 @@ async def test_after_logout_the_access_token_is_refused_by_every_service(
 async def test_ending_all_of_an_accounts_sessions_ends_their_access_tokens_everywhere(
     pipeline: Pipeline, http: httpx.AsyncClient
 ) -> None:
-    """What a password change or reset will call (services/intake/sessions.py: SignInSessions.end_all)."""
+    """What a password change or reset will call (services/intake/accounts/sessions.py: SignInSessions.end_all)."""
     from mumaris.auth import RevokedSessions
     from mumaris.mongo import UnitOfWork, make_client
-    from mumaris.staff import create_staff_account
-    from services.intake.account_store import AccountStore
-    from services.intake.sessions import SignInSessions
+    from services.intake.accounts.service import create_staff_account
+    from services.intake.accounts.sessions import SignInSessions
+    from services.intake.accounts.store import AccountStore
 
     email, password = f"{unique('rev')}@scfhs.gov.sa", "Review#2026-desk"
     account_id = await create_staff_account(
@@ -379,7 +379,7 @@ async def test_a_reviewer_created_by_operations_signs_in_and_only_staff_reach_th
         [
             sys.executable,
             "-m",
-            "mumaris.cli",
+            "mumaris.tools.cli",
             "users",
             "create",
             "--role",

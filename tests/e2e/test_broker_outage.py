@@ -6,8 +6,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mumaris.stack import LocalStack
-from mumaris.standins import MailCatcher, SmsGatewayStandIn
+from mumaris.tools.stack import LocalStack
+from mumaris.tools.standins import MailCatcher, SmsGatewayStandIn
 from schemas.topics import all_topic_names
 from tests.documents import jpeg_bytes
 from tests.e2e.conftest import Pipeline, start_pipeline

@@ -18,7 +18,7 @@ from mumaris.auth import Principal, issue_token
 from mumaris.clock import now
 from schemas import topics
 from schemas.classifications import CONDITIONS_VERSION
-from services.intake.accounts import make_valid_id, membership_number
+from services.intake.accounts.rules import make_valid_id, membership_number
 from tests.documents import jpeg_bytes
 from tests.e2e.conftest import Pipeline
 from tests.fee_support import payment, publish

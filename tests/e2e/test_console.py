@@ -19,12 +19,12 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from mumaris.auth import Principal, issue_token
-from mumaris.demo import certificate_scan
 from mumaris.errors import MESSAGES
-from mumaris.staff import create_staff_account
+from mumaris.tools.demo import certificate_scan
 from schemas.topics import REVIEW_DECIDED
-from services.intake.accounts import make_valid_id
-from services.review.console_session import ACCESS_COOKIE, REFRESH_COOKIE
+from services.intake.accounts.rules import make_valid_id
+from services.intake.accounts.service import create_staff_account
+from services.review.console.session import ACCESS_COOKIE, REFRESH_COOKIE
 from tests.documents import scanned_pdf_bytes
 from tests.e2e.conftest import Pipeline
 from tests.e2e.test_accounts import PASSWORD as PRACTITIONER_PASSWORD

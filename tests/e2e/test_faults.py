@@ -16,9 +16,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from pymongo import AsyncMongoClient
 
-from mumaris.launcher import SERVICES
-from mumaris.stack import LocalStack
-from mumaris.standins import MailCatcher, SmsGatewayStandIn
+from mumaris.tools.launcher import SERVICES
+from mumaris.tools.stack import LocalStack
+from mumaris.tools.standins import MailCatcher, SmsGatewayStandIn
 from mumaris.topic_status import topic_status
 from schemas.topics import (
     CATALOGUE,

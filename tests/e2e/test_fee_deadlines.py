@@ -19,9 +19,9 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mumaris.clock import now
-from mumaris.launcher import ServiceGroup
 from mumaris.settings import Settings
-from mumaris.stack import LocalStack, StackInfo, free_port
+from mumaris.tools.launcher import ServiceGroup
+from mumaris.tools.stack import LocalStack, StackInfo, free_port
 from schemas import topics
 from schemas.topics import all_topic_names
 from tests.fee_support import ClassificationCase, bodies

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from mumaris.launcher import SERVICES
+from mumaris.tools.launcher import SERVICES
 from schemas.cloudevents import CloudEventAttributes
 from schemas.topics import SUBMISSION_RECEIVED
 from tests.documents import jpeg_bytes

@@ -64,7 +64,7 @@ async def test_metrics_expose_messages_lag_dead_letters_and_http_requests_after_
 
 
 async def test_every_series_the_dashboard_plots_is_exported(pipeline: Pipeline, http: httpx.AsyncClient) -> None:
-    from mumaris.dashboard import ON_FIRST_FAILURE, SERIES
+    from mumaris.tools.dashboard import ON_FIRST_FAILURE, SERIES
 
     _, auth = pipeline.practitioner()
     submission_id = (await upload(http, pipeline, auth, jpeg_bytes(seed=92))).json()["submission_id"]

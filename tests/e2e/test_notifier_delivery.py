@@ -17,14 +17,14 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from mumaris import dlq
+from mumaris.tools import dlq
 from mumaris.auth import Principal, issue_token
 from mumaris.crypto import generate_key, seal
 from mumaris.kafka import encode_event
-from mumaris.launcher import ServiceGroup
 from mumaris.settings import Settings
-from mumaris.stack import LocalStack, free_port
-from mumaris.standins import MailCatcher, SmsGatewayStandIn
+from mumaris.tools.launcher import ServiceGroup
+from mumaris.tools.stack import LocalStack, free_port
+from mumaris.tools.standins import MailCatcher, SmsGatewayStandIn
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
     CertificateMetadata,
@@ -42,8 +42,8 @@ from schemas.topics import (
     Topic,
     all_topic_names,
 )
-from services.notifier.channels.email import stable_message_id
-from services.notifier.domain import delivery_key
+from services.notifier.delivery.channels.email import stable_message_id
+from services.notifier.delivery.rules import delivery_key
 from tests.support import (
     committed_offset,
     eventually,

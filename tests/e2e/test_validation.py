@@ -12,7 +12,7 @@ import httpx
 import pytest
 from PIL import Image, ImageFilter
 
-from mumaris.demo import certificate_scan
+from mumaris.tools.demo import certificate_scan
 from schemas.topics import REVIEW_DECIDED
 from tests.e2e.conftest import Pipeline
 from tests.e2e.test_pipeline import METADATA, reach, upload

@@ -4,8 +4,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from mumaris.kafka import CloudEvent, subscribe
-from mumaris.stack import StackInfo, create_topics
+from mumaris.kafka import CloudEvent, subscriber
+from mumaris.tools.stack import StackInfo, create_topics
 from schemas.topics import Topic
 from tests.integration.harness import Harness, Ping
 from tests.support import unique
@@ -31,7 +31,7 @@ async def harness(stack: StackInfo, topic: Topic) -> AsyncIterator[Harness]:
     """A consumer that records every event it handles."""
     h = Harness(stack, topic)
 
-    @subscribe(h.broker, topic, service=h.service, settings=h.settings)
+    @subscriber(h.broker, topic, service=h.service, settings=h.settings)
     async def handle(event: Ping, ce: CloudEvent) -> None:
         h.handled.append(event)
 

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from mumaris.kafka import make_broker
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import Event
 from schemas.topics import Topic

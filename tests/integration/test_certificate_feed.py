@@ -29,12 +29,12 @@ from mumaris.clock import now, today_in_riyadh
 from mumaris.files import FileStore, sha256_hex
 from mumaris.identity import candidate_ref
 from mumaris.settings import Settings
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas import topics
 from schemas.cloudevents import CloudEventAttributes
-from services.intake.accounts import make_valid_id
+from services.intake.accounts.rules import make_valid_id
 from services.intake.app import create_app as create_intake
-from services.intake.feed_store import FeedStore
+from services.intake.feed.store import FeedStore
 from tests.documents import jpeg_bytes, pdf_bytes, png_bytes
 from tests.support import headers_of, read_all, settings_for, unique, wait_consumed
 

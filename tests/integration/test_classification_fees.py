@@ -25,11 +25,11 @@ import pytest
 from mumaris.auth import Principal, issue_token
 from mumaris.clock import now
 from mumaris.settings import Settings
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas import topics
 from services.review.app import create_app
-from services.review.fee_desk import FeeDesk
-from services.review.fees import bill_number_well_formed
+from services.review.fees.rules import bill_number_well_formed
+from services.review.fees.service import FeeDesk
 from tests.fee_support import ClassificationCase, Published, bodies, payment, publish
 from tests.support import eventually, read_all, settings_for, unique, wait_consumed
 
@@ -144,7 +144,7 @@ async def review(own_stack: StackInfo) -> AsyncIterator[Review]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://review", timeout=30) as http:
-            yield Review(own_stack, settings, http, app.state.fees)
+            yield Review(own_stack, settings, http, app.state.runtime.provided["fees"])
 
 
 async def test_paid_in_time_goes_to_review_and_its_approval_changes_the_classification(review: Review) -> None:

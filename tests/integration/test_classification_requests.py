@@ -25,7 +25,7 @@ from mumaris.clock import now
 from mumaris.identity import candidate_ref
 from mumaris.kafka import encode_event
 from mumaris.settings import Settings
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas import topics
 from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION
 from schemas.cloudevents import CloudEventAttributes
@@ -42,7 +42,7 @@ from schemas.events import (
     SubmissionKind,
 )
 from schemas.topics import Topic
-from services.intake.accounts import make_valid_id, membership_number
+from services.intake.accounts.rules import make_valid_id, membership_number
 from services.intake.app import create_app as create_intake
 from services.validator.app import create_app as create_validator
 from tests.documents import jpeg_bytes, pdf_bytes

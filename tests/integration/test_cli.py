@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 def mumaris(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mumaris.cli", *args],
+        [sys.executable, "-m", "mumaris.tools.cli", *args],
         env={**os.environ, **env},
         capture_output=True,
         text=True,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas.topics import Topic
 from tests.integration.harness import Harness, ce_headers, send
 from tests.support import eventually, headers_of, read_all, unique
@@ -45,12 +45,12 @@ async def test_binary_and_structured_events_are_handled_alike(stack: StackInfo, 
 
 async def test_a_structured_event_is_applied_once_by_its_id(stack: StackInfo, topic: Topic) -> None:
     # The id in the envelope is the idempotency key, exactly like ce_id in binary mode.
-    from mumaris.kafka import CloudEvent, subscribe
+    from mumaris.kafka import CloudEvent, subscriber
 
     h = Harness(stack, topic)
     seen: list[str] = []
 
-    @subscribe(h.broker, topic, service=h.service, settings=h.settings)
+    @subscriber(h.broker, topic, service=h.service, settings=h.settings)
     async def handle(event: object, ce: CloudEvent) -> None:
         seen.append(ce.id)
 

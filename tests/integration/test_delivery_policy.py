@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from mumaris.kafka import CloudEvent, subscribe
+from mumaris.kafka import CloudEvent, subscriber
 from mumaris.mongo import UnitOfWork, make_client
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas.topics import Topic
 from tests.integration.harness import Harness, Ping, ce_headers, send
 from tests.support import eventually, headers_of, read_all
@@ -44,7 +44,7 @@ async def test_a_transient_failure_is_retried_and_then_succeeds(stack: StackInfo
     h = Harness(stack, topic, retry_attempts=4)
     calls = 0
 
-    @subscribe(h.broker, topic, service=h.service, settings=h.settings)
+    @subscriber(h.broker, topic, service=h.service, settings=h.settings)
     async def flaky(event: Ping) -> None:
         nonlocal calls
         calls += 1
@@ -65,7 +65,7 @@ async def test_a_record_that_keeps_failing_is_dead_lettered_after_the_last_attem
     h = Harness(stack, topic, retry_attempts=3)
     attempts: list[int] = []
 
-    @subscribe(h.broker, topic, service=h.service, settings=h.settings)
+    @subscriber(h.broker, topic, service=h.service, settings=h.settings)
     async def failing(event: Ping) -> None:
         if event.n == 1:
             attempts.append(event.n)
@@ -94,7 +94,7 @@ async def test_a_crash_in_the_middle_of_a_handler_leaves_nothing_and_the_redeliv
     uow = UnitOfWork(client, db, h.service)
     crashes = 0
 
-    @subscribe(h.broker, topic, service=h.service, settings=h.settings)
+    @subscriber(h.broker, topic, service=h.service, settings=h.settings)
     async def half_done(event: Ping, ce: CloudEvent) -> None:
         async def work(session: AsyncClientSession) -> None:
             nonlocal crashes

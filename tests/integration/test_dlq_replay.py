@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from mumaris.dlq import list_dead_letters, replay
-from mumaris.kafka import CloudEvent, subscribe
-from mumaris.stack import StackInfo
+from mumaris.kafka import CloudEvent, subscriber
+from mumaris.tools.dlq import list_dead_letters, replay
+from mumaris.tools.stack import StackInfo
 from schemas.topics import Topic
 from tests.integration.harness import Harness, Ping, ce_headers, send
 from tests.support import eventually
@@ -24,7 +24,7 @@ async def test_a_dead_letter_replayed_after_the_fix_takes_effect_once(stack: Sta
     downstream_fixed = False
     applied: list[str] = []
 
-    @subscribe(h.broker, topic, service=h.service, settings=h.settings)
+    @subscriber(h.broker, topic, service=h.service, settings=h.settings)
     async def handle(event: Ping, ce: CloudEvent) -> None:
         if not downstream_fixed:
             raise RuntimeError("the registry API is down")
@@ -54,7 +54,7 @@ async def test_a_dead_letter_replayed_after_the_fix_takes_effect_once(stack: Sta
 
 def mumaris(stack: StackInfo, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mumaris.cli", *args],
+        [sys.executable, "-m", "mumaris.tools.cli", *args],
         env={**os.environ, **stack.env()},
         capture_output=True,
         text=True,

@@ -14,9 +14,9 @@ from aiosmtpd.controller import Controller
 
 from mumaris.settings import Settings
 from schemas.events import Decision, PractitionerRef, ReviewDecided, SubmissionKind
-from services.notifier.channels import PermanentDeliveryError, TransientDeliveryError
-from services.notifier.channels.email import send_email
-from services.notifier.domain import Notification, notification_for_decision
+from services.notifier.delivery.channels import PermanentDeliveryError, TransientDeliveryError
+from services.notifier.delivery.channels.email import send_email
+from services.notifier.messages.rules import Notification, notification_for_decision
 
 UNKNOWN_MAILBOX = "nobody@example.org"
 GREYLISTED_MAILBOX = "later@example.org"

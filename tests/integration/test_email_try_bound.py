@@ -10,10 +10,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from mumaris.settings import Settings
-from mumaris.stack import free_port
-from services.notifier.channels import TransientDeliveryError
-from services.notifier.channels.email import send_email
-from services.notifier.delivery import StoredEmail
+from mumaris.tools.stack import free_port
+from services.notifier.delivery.channels import TransientDeliveryError
+from services.notifier.delivery.channels.email import send_email
+from services.notifier.delivery.senders import StoredEmail
 
 STEP_S = 0.3  # each answer comes this late
 TIMEOUT_S = 0.5  # longer than any one answer, shorter than the conversation (EHLO, MAIL, RCPT, DATA)

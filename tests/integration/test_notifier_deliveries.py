@@ -2,7 +2,7 @@
 what is recorded once per event, and how a delivery moves from intent to sent, failed or expired."""
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +12,7 @@ from mumaris.crypto import seal
 from mumaris.kafka import PermanentEventError
 from mumaris.mongo import UnitOfWork, make_client
 from mumaris.settings import Settings
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
     CertificateMetadata,
@@ -24,11 +24,15 @@ from schemas.events import (
     SubmissionKind,
 )
 from schemas.topics import ACCOUNT_PHONE_CODE, REVIEW_DECIDED
-from services.notifier.channels import PermanentDeliveryError, TransientDeliveryError
-from services.notifier.delivery import Dispatcher, Recorder
-from services.notifier.domain import delivery_key, notification_for_decision
-from services.notifier.intents import NO_PHONE, SECRET_PLACEHOLDER
-from services.notifier.store import NotifierStore
+from services.notifier.delivery.channels import PermanentDeliveryError, TransientDeliveryError
+from services.notifier.delivery.rules import NO_PHONE, SECRET_PLACEHOLDER, delivery_key
+from services.notifier.delivery.service import Dispatcher
+from services.notifier.delivery.store import DeliveryStore
+from services.notifier.inbox.store import InboxStore
+from services.notifier.messages.rules import notification_for_decision
+from services.notifier.messages.service import Recorder
+from services.notifier.messages.store import ContactStore
+from tests.fakes import FakeSender
 from tests.support import settings_for, unique
 
 pytestmark = pytest.mark.integration
@@ -37,24 +41,11 @@ PHONE = "+966512345678"
 
 
 @dataclass
-class FakeSender:
-    """Records what it was asked to send; fails as told first."""
-
-    outcomes: list[Exception] = field(default_factory=list)
-    sent: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-
-    async def __call__(self, delivery_id: str, message: dict[str, str]) -> str:
-        self.sent.append((delivery_id, message))
-        if self.outcomes:
-            raise self.outcomes.pop(0)
-        return f"provider-{len(self.sent)}"
-
-
-@dataclass
 class Notifier:
     settings: Settings
     uow: UnitOfWork
-    store: NotifierStore
+    store: DeliveryStore
+    inbox: InboxStore
     recorder: Recorder
     email: FakeSender
     sms: FakeSender
@@ -84,12 +75,14 @@ async def notifier(stack: StackInfo) -> AsyncIterator[Notifier]:
     client = make_client(settings)
     db = client[settings.mongo_db]
     uow = UnitOfWork(client, db, "notifier")
-    store = NotifierStore(db)
+    store, inbox = DeliveryStore(db), InboxStore(db)
     await store.ensure_indexes()
+    await inbox.ensure_indexes()
     email, sms = FakeSender(), FakeSender()
     dispatcher = Dispatcher(store, settings.field_encryption_key.get_secret_value(), {"email": email, "sms": sms})
+    recorder = Recorder(uow, ContactStore(db), inbox, store)
     try:
-        yield Notifier(settings, uow, store, Recorder(uow, store), email, sms, dispatcher)
+        yield Notifier(settings, uow, store, inbox, recorder, email, sms, dispatcher)
     finally:
         await client.drop_database(settings.mongo_db)
         await client.close()
@@ -141,7 +134,7 @@ async def test_a_decision_is_recorded_once_with_inbox_email_and_sms_queued(notif
     await notifier.recorder.notify(ce, note)
     await notifier.recorder.notify(ce, note)  # redelivered
 
-    assert await notifier.store.inbox.count_documents({"event_id": ce.id}) == 1
+    assert await notifier.inbox.messages.count_documents({"event_id": ce.id}) == 1
     email = await notifier.delivery(delivery_key(ce.id, "email", account))
     sms = await notifier.delivery(delivery_key(ce.id, "sms", account))
     assert (email["status"], sms["status"]) == ("pending", "pending")

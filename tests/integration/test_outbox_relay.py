@@ -6,7 +6,7 @@ import pytest
 from mumaris.kafka import HealingProducer
 from mumaris.mongo import UnitOfWork, make_client
 from mumaris.relay import OutboxRelay, RelayLease
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas.topics import Topic
 from tests.integration.harness import Ping
 from tests.support import eventually, headers_of, read_all, settings_for, unique

@@ -17,7 +17,7 @@ from mumaris.kafka import HealingProducer
 from mumaris.mongo import UnitOfWork, make_client
 from mumaris.relay import OutboxRelay, RelayLease
 from mumaris.settings import Settings
-from mumaris.stack import LocalStack, create_topics
+from mumaris.tools.stack import LocalStack, create_topics
 from schemas.topics import Topic, all_topic_names
 from tests.integration.harness import Ping
 from tests.support import read_all, settings_for, unique

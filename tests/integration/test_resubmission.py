@@ -21,7 +21,7 @@ from mumaris.auth import Principal, issue_token
 from mumaris.clock import now, today_in_riyadh
 from mumaris.kafka import encode_event
 from mumaris.settings import Settings
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas import topics
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (

@@ -1,34 +1,60 @@
 """The review desk against the real database: claims under contention, leases, decisions that race,
 the audit trail, reservations for resubmissions, and what supervisors see.
 
-Each test has its own database, so nothing here depends on another test's queue.
+Each test has its own database, so nothing here depends on another test's queue. The desk's
+refusals are read as the JSON API answers them (`AsTheApiAnswers`): the code and its HTTP status.
 """
 
 import asyncio
+import inspect
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from mumaris.clock import now
 from mumaris.errors import ApiError
 from mumaris.service import create_runtime
-from mumaris.stack import StackInfo
+from mumaris.tools.stack import StackInfo
 from schemas import topics
 from schemas.events import Decision
-from services.review.desk import Actor, ReviewDesk
-from services.review.domain import DecisionRequest, QueueState
-from services.review.store import QueueFilter, ReviewStore
+from services.review.queue.routes import api_error
+from services.review.queue.rules import DecisionRequest, QueueState, ReviewRefused
+from services.review.queue.service import Actor, ReviewDesk
+from services.review.queue.store import QueueFilter, ReviewStore
 from tests.support import eventually, settings_for, unique
+
+
+class AsTheApiAnswers:
+    """The desk, with each refusal raised as the ApiError the JSON API answers it with."""
+
+    def __init__(self, desk: ReviewDesk) -> None:
+        object.__setattr__(self, "_desk", desk)
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._desk, name)
+        if not inspect.iscoroutinefunction(found):
+            return found
+
+        async def answered(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await found(*args, **kwargs)
+            except ReviewRefused as refusal:
+                raise api_error(refusal) from refusal
+
+        return answered
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._desk, name, value)
 
 
 @dataclass
 class Desk:
-    desk: ReviewDesk
+    desk: ReviewDesk  # as the API answers it (AsTheApiAnswers)
     store: ReviewStore
 
     async def seed(self, count: int = 1, **fields: Any) -> list[str]:
@@ -74,7 +100,7 @@ async def review(stack: StackInfo) -> AsyncIterator[Desk]:
     store = ReviewStore(runtime.db)
     await store.ensure_indexes()
     try:
-        yield Desk(ReviewDesk(store, runtime.uow, settings), store)
+        yield Desk(cast(ReviewDesk, AsTheApiAnswers(ReviewDesk(store, runtime.uow, settings))), store)
     finally:
         await runtime.client.drop_database(settings.mongo_db)
         await runtime.client.close()

@@ -8,10 +8,11 @@ import pytest
 from pydantic import SecretStr
 
 from mumaris.settings import Settings
-from mumaris.standins import SmsGatewayStandIn
-from services.notifier.channels import PermanentDeliveryError, TransientDeliveryError
-from services.notifier.channels.sms import send_sms
-from services.notifier.domain import delivery_key, sms_for_phone_code
+from mumaris.tools.standins import SmsGatewayStandIn
+from services.notifier.delivery.channels import PermanentDeliveryError, TransientDeliveryError
+from services.notifier.delivery.channels.sms import send_sms
+from services.notifier.delivery.rules import delivery_key
+from services.notifier.messages.rules import sms_for_phone_code
 
 API_KEY = "test-sms-key-5f1c"
 PHONE = "+966512345678"

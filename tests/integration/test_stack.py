@@ -19,7 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import UnknownTopicOrPartitionError
 from pymongo import AsyncMongoClient
 
-from mumaris.stack import PROJECT_ROOT, LocalStack, StackError, StackInfo
+from mumaris.tools.stack import PROJECT_ROOT, LocalStack, StackError, StackInfo
 
 pytestmark = pytest.mark.integration
 
@@ -204,7 +204,7 @@ def test_servers_die_with_a_killed_parent(tmp_path: Path) -> None:
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from mumaris.stack import LocalStack\n"
+        "from mumaris.tools.stack import LocalStack\n"
         "LocalStack(Path(sys.argv[1]), die_with_parent=True).start([])\n"
         "print('ready', flush=True)\n"
         "time.sleep(120)\n"
@@ -231,7 +231,7 @@ def test_stack_info_env_names() -> None:
 
 
 def test_the_rust_server_is_the_embedded_default_and_answers_transactions(stack: LocalStack) -> None:
-    from mumaris.stack import SECANTUS_MDB_VERSION, secantusd_rs_path
+    from mumaris.tools.stack import SECANTUS_MDB_VERSION, secantusd_rs_path
 
     command_line = Path(f"/proc/{stack.info.mongo_pid}/cmdline").read_bytes().split(b"\0")
     assert command_line[0].decode() == str(secantusd_rs_path())

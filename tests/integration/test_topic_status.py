@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from mumaris.stack import StackInfo, create_topics
+from mumaris.tools.stack import StackInfo, create_topics
 from mumaris.topic_status import topic_status
 from tests.integration.test_cli import mumaris
 from tests.support import produce, unique

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mumaris.errors import MESSAGES
-from services.intake.accounts import (
+from services.intake.accounts.rules import (
     AccountRuleError,
     Passwords,
     PhoneCode,
@@ -92,7 +92,7 @@ def test_malformed_id_numbers(value: str) -> None:
 def test_a_valid_looking_number_starting_with_3_is_a_format_error() -> None:
     payload = "300000000"
     # even with a right Luhn digit
-    from services.intake.accounts import _luhn_check_digit
+    from services.intake.accounts.rules import _luhn_check_digit
 
     assert refused(check_id_number, payload + _luhn_check_digit(payload)).code == "account.id_invalid_format"
 

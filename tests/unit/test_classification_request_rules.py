@@ -7,7 +7,7 @@ import pytest
 
 from mumaris.errors import MESSAGES
 from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION, money
-from services.intake.classification import (
+from services.intake.classification.rules import (
     FINAL,
     RequestProjection,
     RequestRefused,

@@ -2,22 +2,23 @@
 the exams panel (passed / failed / missing), in Arabic and in English. Rendered without a server."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from starlette.requests import Request
 
 from mumaris.settings import Settings
 from schemas.classifications import CLASSIFICATIONS, DOCUMENT_TYPES
-from services.review.app import item_view
-from services.review.console import Pages
-from services.review.console_session import ConsoleSessions
-from services.review.console_text import TEXT
-from services.review.desk import Actor
+from services.review.console.pages import Pages
+from services.review.console.session import ConsoleSessions
+from services.review.console.text import TEXT
+from services.review.queue.service import Actor
+from services.review.queue.views import item_view
 
 AT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
-def classification_item() -> dict:
+def classification_item() -> dict[str, Any]:
     return {
         "_id": "req-1",
         "submission_id": "req-1",
@@ -52,7 +53,7 @@ def classification_item() -> dict:
     }
 
 
-EXAMS = [
+EXAMS: list[dict[str, Any]] = [
     {
         "exam": "SNLE",
         "label": {"ar": "اختبار التمريض", "en": "Saudi Nursing Licensure Exam"},
@@ -95,7 +96,7 @@ def render(lang: str) -> str:
         earlier=[],
         form={"decision": None, "reason": "", "reason_codes": []},
     )
-    return response.body.decode()
+    return bytes(response.body).decode()
 
 
 @pytest.mark.parametrize("lang", ["ar", "en"])

@@ -1,7 +1,7 @@
 import re
 
-from mumaris.dashboard import ROWS, SERIES, rendered
 from mumaris.settings import PROJECT_ROOT
+from mumaris.tools.dashboard import ROWS, SERIES, rendered
 
 CHECKED_IN = PROJECT_ROOT / "localstack/compose/grafana/provisioning/dashboards/json/mumaris-overview.json"
 METRIC = re.compile(r"\b((?:mumaris|faststream)_[a-z_]+)")
@@ -9,7 +9,7 @@ METRIC = re.compile(r"\b((?:mumaris|faststream)_[a-z_]+)")
 
 def test_the_provisioned_dashboard_is_the_generated_one() -> None:
     assert CHECKED_IN.read_text(encoding="utf-8") == rendered(), (
-        "stale dashboard: python -m mumaris.dashboard > " + str(CHECKED_IN.relative_to(PROJECT_ROOT))
+        "stale dashboard: python -m mumaris.tools.dashboard > " + str(CHECKED_IN.relative_to(PROJECT_ROOT))
     )
 
 

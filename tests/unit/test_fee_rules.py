@@ -7,21 +7,11 @@ import pytest
 
 from schemas.classifications import money
 from schemas.events import Decision, SubmissionKind
-from services.review.domain import (
-    DecisionRefused,
-    DecisionRequest,
-    ExamResult,
-    ExamStanding,
-    ItemState,
-    ItemStatus,
-    check_decision,
-    exam_standing,
-    missing_exams,
-    new_claim,
-)
-from services.review.fees import (
+from services.review.fees.rules import (
     DocumentOutcome,
     DocumentsProgress,
+    ExamResult,
+    ExamStanding,
     InvoiceFacts,
     InvoiceStatus,
     PaymentFacts,
@@ -31,10 +21,20 @@ from services.review.fees import (
     bill_year,
     deadline_of,
     documents_progress,
+    exam_standing,
     judge_payment,
     luhn_check_digit,
+    missing_exams,
     reminder_due,
     reminder_moments,
+)
+from services.review.queue.rules import (
+    DecisionRefused,
+    DecisionRequest,
+    ItemState,
+    ItemStatus,
+    check_decision,
+    new_claim,
 )
 
 ISSUED = datetime(2026, 11, 24, 9, 0, 0, 123456, tzinfo=UTC)

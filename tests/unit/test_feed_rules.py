@@ -1,4 +1,4 @@
-"""gov.certificates rules (services/intake/feed.py) and the decoding of one feed record."""
+"""gov.certificates rules (services/intake/feed/rules.py) and the decoding of one feed record."""
 
 import json
 from datetime import UTC, date, datetime
@@ -12,7 +12,8 @@ from mumaris.certificates import CertificateRefused, check_obtained_on
 from mumaris.errors import MESSAGES
 from schemas.cloudevents import CloudEventAttributes, InvalidCloudEvent
 from schemas.events import CertificateFeedRecord, FeedDocument, StoredFile
-from services.intake.feed import (
+from services.intake.feed.handlers import decode_record, describe
+from services.intake.feed.rules import (
     Accepted,
     AlreadyReceived,
     FeedItem,
@@ -28,7 +29,6 @@ from services.intake.feed import (
     practitioner_of,
     triage,
 )
-from services.intake.feed_consumer import decode_record, describe
 
 POLICY = UrlPolicy.of(["certs.ksu.edu.sa", "127.0.0.1"])
 ID_NUMBER = "1000000008"

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from services.intake.domain import Projection, Status, Step, project
+from services.intake.submissions.rules import Projection, Status, Step, project
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

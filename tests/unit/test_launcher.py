@@ -1,6 +1,6 @@
 """The local stack launcher's pure parts."""
 
-from mumaris.stack import _new_cluster_id
+from mumaris.tools.stack import _new_cluster_id
 
 
 def test_kafka_cluster_ids_never_look_like_an_option() -> None:

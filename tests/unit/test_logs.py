@@ -15,7 +15,7 @@ from faststream.kafka import TestKafkaBroker
 
 from mumaris import logs
 from mumaris.http import install_error_handlers, install_request_log_context
-from mumaris.kafka import CloudEvent, make_broker, subscribe
+from mumaris.kafka import CloudEvent, make_broker, subscriber
 from mumaris.logs import configure_logging, redact
 from mumaris.settings import Settings
 from schemas.cloudevents import CloudEventAttributes
@@ -171,7 +171,7 @@ async def test_every_handled_event_leaves_one_line_with_its_ids_and_failures_kee
     dead_letters.producer = RecordingProducer()  # type: ignore[assignment]  # no broker in a unit test
     tries: dict[str, int] = {}
 
-    @subscribe(broker, SUBMISSION_RECEIVED, service="validator", settings=settings)
+    @subscriber(broker, SUBMISSION_RECEIVED, service="validator", settings=settings)
     async def handle(body: dict[str, Any], ce: CloudEvent) -> None:
         tries[ce.id] = tries.get(ce.id, 0) + 1
         logging.getLogger("mumaris.validator").info("checking")

@@ -4,9 +4,8 @@ link unable to inject markup."""
 
 import pytest
 
-from services.notifier.domain import (
-    ACCOUNT_EMAIL_CONFIRMATION,
-    ACCOUNT_PHONE_CODE,
+from services.notifier.messages.kinds import ACCOUNT_EMAIL_CONFIRMATION, ACCOUNT_PHONE_CODE
+from services.notifier.messages.rules import (
     CHANNELS,
     notification_for_email_confirmation,
     sms_for_phone_code,

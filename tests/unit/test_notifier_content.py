@@ -15,21 +15,22 @@ from schemas.events import (
     SubmissionRejected,
 )
 from schemas.review_reasons import REJECTION_REASONS
-from services.notifier.domain import (
+from services.notifier.delivery.rules import delivery_key
+from services.notifier.messages.kinds import (
     ACCOUNT_EMAIL_CONFIRMATION,
     ACCOUNT_PHONE_CODE,
-    CHANNELS,
     CLASSIFICATION_CHANGED,
     CLASSIFICATION_LAPSED,
     FEE_INVOICED,
+)
+from services.notifier.messages.rules import (
+    CHANNELS,
     KIND_OF_DECISION,
-    SMS_NOTICE,
-    WORDING,
     Notification,
-    delivery_key,
     notification_for_decision,
     notification_for_rejection,
 )
+from services.notifier.messages.wording import SMS_NOTICE, WORDING
 
 HOSTILE = "<script>alert('x')</script>"
 WRONG_TYPE = Localized(

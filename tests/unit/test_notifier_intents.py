@@ -15,26 +15,26 @@ from schemas.events import (
     ReviewDecided,
     SubmissionKind,
 )
-from services.notifier.channels.email import stable_message_id
-from services.notifier.domain import (
-    delivery_key,
-    notification_for_decision,
-    notification_for_email_confirmation,
-    sms_for_phone_code,
-)
-from services.notifier.intents import (
+from services.notifier.delivery.channels.email import stable_message_id
+from services.notifier.delivery.rules import (
     EXPIRED,
     FAILED,
     NO_PHONE,
     PENDING,
     SECRET_PLACEHOLDER,
     SealedSecret,
+    delivery_key,
     delivery_request,
     email_intent,
     is_expired,
     needs_sending,
     reveal,
     sms_intent,
+)
+from services.notifier.messages.rules import (
+    notification_for_decision,
+    notification_for_email_confirmation,
+    sms_for_phone_code,
 )
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

@@ -21,10 +21,8 @@ from schemas.events import (
     SubmissionKind,
     SubmissionReceived,
 )
-from services.notifier.domain import (
-    PROFILE_CHANGE_APPROVED,
-    PROFILE_CHANGE_REJECTED,
-    REVIEW_APPROVED,
+from services.notifier.messages.kinds import PROFILE_CHANGE_APPROVED, PROFILE_CHANGE_REJECTED, REVIEW_APPROVED
+from services.notifier.messages.rules import (
     notification_for_classification_changed,
     notification_for_decision,
     notification_for_fee_invoiced,

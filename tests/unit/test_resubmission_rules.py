@@ -6,15 +6,15 @@ from datetime import UTC, datetime
 import pytest
 
 from mumaris.errors import ApiError
-from services.intake.app import _public_view
-from services.intake.domain import (
+from services.intake.submissions.rules import (
     Lineage,
     Predecessor,
     ResubmissionRefused,
     Status,
     resubmission_lineage,
 )
-from services.intake.store import new_submission_doc, predecessor
+from services.intake.submissions.store import new_submission_doc, predecessor
+from services.intake.submissions.views import submission_view as _public_view
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

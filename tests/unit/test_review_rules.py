@@ -6,7 +6,7 @@ import pytest
 
 from schemas.events import Decision, SubmissionKind
 from schemas.review_reasons import REJECTION_REASONS
-from services.review.domain import (
+from services.review.queue.rules import (
     Claim,
     DecisionRefused,
     DecisionRequest,

@@ -55,7 +55,7 @@ from pypdf.generic import (
 )
 
 from mumaris.errors import localized
-from mumaris.files import DocumentType, sniff_type
+from mumaris.files import DocumentType, render_pdf_page, sniff_type
 from mumaris.settings import Settings
 from schemas.events import Finding
 
@@ -439,11 +439,7 @@ def _read_first_pdf_page(data: bytes) -> _FirstPage:
             if density is not None:
                 # Never render a scan larger than it was scanned: enlarging would invent blur.
                 scale = min(scale, density)
-            bitmap = page.render(scale=scale, grayscale=True)
-            try:
-                image = bitmap.to_pil().convert("L")  # a copy: pdfium's buffer goes with the bitmap
-            finally:
-                bitmap.close()
+            image = render_pdf_page(page, scale, grey=True)
         finally:
             page.close()
     finally:

@@ -5,7 +5,7 @@ from typing import Annotated
 from faststream import Context
 from faststream.kafka import KafkaRouter
 
-from mumaris.kafka import CloudEvent, publishes, subscribe
+from mumaris.kafka import CloudEvent, publishes, subscriber
 from schemas import topics
 from schemas.events import ReviewDecided, SubmissionReceived
 from services.validator import SERVICE
@@ -18,11 +18,11 @@ publishes(router, topics.SUBMISSION_VALIDATED, service=SERVICE)
 publishes(router, topics.SUBMISSION_REJECTED, service=SERVICE)
 
 
-@subscribe(router, topics.SUBMISSION_RECEIVED, service=SERVICE)
+@subscriber(router, topics.SUBMISSION_RECEIVED, service=SERVICE)
 async def on_submission_received(event: SubmissionReceived, ce: CloudEvent, inspection: Inspecting) -> None:
     await inspection.check(event, ce)
 
 
-@subscribe(router, topics.REVIEW_DECIDED, service=SERVICE)
+@subscriber(router, topics.REVIEW_DECIDED, service=SERVICE)
 async def on_review_decided(event: ReviewDecided, ce: CloudEvent, inspection: Inspecting) -> None:
     await inspection.close(event, ce)

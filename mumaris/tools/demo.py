@@ -1,0 +1,246 @@
+"""`mumaris demo`: the embedded stack, the four services as separate processes, a local SMTP
+server standing in for the mail catcher, and one practitioner's certificate driven from upload to
+approval, printed step by step as the services report it."""
+
+import asyncio
+import io
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import httpx
+from PIL import Image, ImageDraw
+
+from mumaris.settings import PROJECT_ROOT, Settings
+from mumaris.tools.launcher import SERVICES, ServiceGroup
+from mumaris.tools.stack import STACK_DIR, LocalStack, free_port, stack_is_running
+from mumaris.tools.standins import MailCatcher, SmsGatewayStandIn
+from schemas.topics import all_topic_names
+from services.intake.accounts.rules import make_valid_id
+from services.intake.accounts.service import create_staff_account
+
+
+def certificate_scan(
+    name: str,
+    issuer: str = "Saudi Commission for Health Specialties",
+    issued: date | None = None,
+    width: int = 1240,
+    height: int = 1754,
+) -> bytes:
+    """A JPEG that looks like a scanned certificate: paper, a border, the holder's name, the
+    issuer and the date in print the validator's OCR can read."""
+    image = Image.new("RGB", (width, height), (250, 248, 240))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 40, width - 40, height - 40), outline=(20, 60, 120), width=12)
+    lines = ["CERTIFICATE OF TRAINING", name, issuer, f"Issued {issued or date.today():%Y-%m-%d}"]
+    for i, line in enumerate(lines):
+        draw.text((160, 260 + i * 140), line, fill=(10, 10, 10), font_size=64)
+    for y in range(900, height - 200, 40):
+        draw.line((160, y, width - 160, y), fill=(120, 120, 120), width=3)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def wait_for(what: str, probe: Callable[[], Any], timeout: float = 60, every: float = 0.2) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := probe():
+            return result
+        time.sleep(every)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def run_demo(keep: bool = False) -> int:
+    stack = LocalStack.attach(STACK_DIR) if (STACK_DIR / "stack.json").exists() else LocalStack(STACK_DIR)
+    started_stack = not stack_is_running(stack)
+    if started_stack:
+        _say("starting the local stack (Apache Kafka KRaft on the JDK, SecantusDB) ...")
+        info = stack.start(all_topic_names())
+    else:
+        info = stack.info
+    _say(f"  kafka {info.kafka_bootstrap}   mongo {info.mongo_uri}")
+
+    settings = Settings.model_validate({k.removeprefix("MUMARIS_").lower(): v for k, v in info.env().items()})
+    group: ServiceGroup | None = None
+    with MailCatcher() as mail, SmsGatewayStandIn() as sms:
+        try:
+            ports = {name: free_port() for name in SERVICES}
+            group = ServiceGroup(
+                env={
+                    **info.env(),
+                    "MUMARIS_SMTP_PORT": str(mail.port),
+                    "MUMARIS_SMS_GATEWAY_URL": sms.url,
+                    "MUMARIS_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['intake']}",
+                },
+                log_dir=PROJECT_ROOT / ".mumaris" / "logs",
+            )
+            for name in SERVICES:
+                group.start(name, ports[name])
+            _say("starting intake, validator, review and notifier as four processes ...")
+            group.wait_healthy()
+            for name, service in group.processes.items():
+                _say(f"  {name:<9} {service.url}   (log: {service.log_path.relative_to(PROJECT_ROOT)})")
+            as_practitioner, practitioner_email = _open_an_account(group, mail, sms)
+            as_reviewer = _staff_sign_in(group, settings)
+            _drive_one_certificate(group, mail, as_practitioner, practitioner_email, as_reviewer)
+        finally:
+            if group and not keep:
+                group.stop_all()
+            if started_stack and not keep:
+                stack.stop()
+    return 0
+
+
+PASSWORD = "Sahha#2026-demo"
+
+
+def _open_an_account(group: ServiceGroup, mail: MailCatcher, sms: SmsGatewayStandIn) -> tuple[dict[str, str], str]:
+    """Sign-up → SMS code → e-mail link → login, as a practitioner would."""
+    intake = group.processes["intake"].url
+    tag = uuid.uuid4().hex[:8]
+    email = f"noura.{tag}@example.sa"
+    body = {
+        "first_name": "Noura",
+        "last_name": "Al-Qahtani",
+        "id_number": make_valid_id("1", f"{int(tag, 16) % 10**8:08d}"),
+        "email": email,
+        "mobile": f"05{int(tag, 16) % 10**8:08d}",
+        "password": PASSWORD,
+        "password_confirmation": PASSWORD,
+        "accept_terms": True,
+        "locale": "ar",
+    }
+    _say(f"\n1. Noura signs up (POST /v1/accounts, {email})")
+    created = httpx.post(f"{intake}/v1/accounts", json=body)
+    created.raise_for_status()
+    account_id = created.json()["account_id"]
+    [message] = asyncio.run(sms.wait_for_messages(1, to="+966" + str(body["mobile"])[1:], timeout=60))
+    _say(f"   notifier → SMS gateway → {message['to']}: {message['text'].splitlines()[0]}")
+    code = re.search(r"\b(\d{6})\b", message["text"]).group(1)  # type: ignore[union-attr]
+    httpx.post(f"{intake}/v1/accounts/verify-phone", json={"account_id": account_id, "code": code}).raise_for_status()
+    _say("2. she confirms her phone with the code; an e-mail link follows")
+    confirmation = wait_for(
+        "the confirmation e-mail", lambda: next((m for m in mail.messages if m["To"] == email), None)
+    )
+    link = re.search(
+        r"https?://\S+confirm-email\?token=[\w.\-]+", confirmation.get_body(preferencelist=("plain",)).get_content()
+    )
+    opened = httpx.get(link.group(0))  # type: ignore[union-attr]
+    opened.raise_for_status()
+    _say(f"   link opened: account active, membership number {opened.json()['membership_number']}")
+    tokens = httpx.post(f"{intake}/v1/auth/login", json={"email": email, "password": PASSWORD})
+    tokens.raise_for_status()
+    _say("3. she signs in (POST /v1/auth/login) and gets an access and a refresh token")
+    return {"Authorization": f"Bearer {tokens.json()['access_token']}"}, email
+
+
+def _staff_sign_in(group: ServiceGroup, settings: Settings) -> dict[str, str]:
+    """A reviewer account as operations create it (`mumaris users create`), then a normal login."""
+    tag = uuid.uuid4().hex[:8]
+    email = f"khalid.{tag}@scfhs.gov.sa"
+    asyncio.run(
+        create_staff_account(
+            settings,
+            role="reviewer",
+            email=email,
+            first_name="Khalid",
+            last_name="Al-Dosari",
+            id_number=make_valid_id("1", f"{int(tag, 16) % 10**8 + 1:08d}"),
+            password="Review#2026-desk",
+            locale="ar",
+        )
+    )
+    tokens = httpx.post(
+        f"{group.processes['intake'].url}/v1/auth/login", json={"email": email, "password": "Review#2026-desk"}
+    )
+    tokens.raise_for_status()
+    return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+
+
+def _drive_one_certificate(
+    group: ServiceGroup,
+    mail: MailCatcher,
+    as_practitioner: dict[str, str],
+    practitioner_email: str,
+    as_reviewer: dict[str, str],
+) -> None:
+    intake = group.processes["intake"].url
+    review = group.processes["review"].url
+
+    metadata = {
+        "name": "Family Medicine Residency Certificate",
+        "obtained_on": "2025-06-30",
+        "institution": "Saudi Commission for Health Specialties",
+        "specialty": "Family Medicine",
+        "degree": "Saudi Board",
+    }
+    scan = certificate_scan(
+        "Dr. Noura Al-Qahtani", metadata["institution"], date.fromisoformat(metadata["obtained_on"])
+    )
+    _say(f"4. she uploads a certificate scan ({len(scan) // 1024} KiB JPEG)")
+    answer = httpx.post(
+        f"{intake}/v1/certificates",
+        headers=as_practitioner,
+        data={"metadata": json.dumps(metadata)},
+        files={"file": ("certificate.jpg", scan, "image/jpeg")},
+    )
+    answer.raise_for_status()
+    submission_id = answer.json()["submission_id"]
+    _say(f"   intake answered {answer.status_code}: {answer.json()}")
+
+    def status() -> dict[str, Any]:
+        view: dict[str, Any] = httpx.get(f"{intake}/v1/certificates/{submission_id}", headers=as_practitioner).json()
+        return view
+
+    _say("5. the validator checks it (type, clarity, OCR of name/issuer/date), the review service queues it ...")
+    reached = wait_for("in review", lambda: (v := status())["status"] in ("in_review", "validation_failed") and v)
+    if reached["status"] == "validation_failed":
+        failed = [f"{f['rule']}: {f['code']}" for f in reached["findings"] if f["outcome"] == "fail"]
+        raise RuntimeError(f"the validator refused the demo scan: {failed}")
+    _say(f"   status: in_review  (timeline: {' → '.join(s['status'] for s in status()['timeline'])})")
+
+    _say("6. reviewer Khalid claims it (a 30-minute lease nobody else can take) and approves it")
+    item = httpx.post(f"{review}/v1/review/{submission_id}/claim", headers=as_reviewer).raise_for_status().json()
+    _say(f"   claimed until {item['claim']['expires_at']}; service-level deadline {item['sla_due_at']}")
+    read = {
+        f["rule"]: f.get("evidence")
+        for f in item["findings"]
+        if f["rule"].startswith("content.") and f["outcome"] == "pass"
+    }
+    _say(f"   the reviewer sees what OCR read on the scan: {read}")
+    decided = httpx.post(
+        f"{review}/v1/review/{submission_id}/decision", headers=as_reviewer, json={"decision": "approve"}
+    )
+    decided.raise_for_status()
+    history = httpx.get(f"{review}/v1/review/{submission_id}/history", headers=as_reviewer).json()["entries"]
+    _say("   audit trail: " + ", ".join(f"{e['action']} by {e['actor']['name']}" for e in history))
+
+    final = wait_for("approved", lambda: (s := status())["status"] == "approved" and s)
+    _say("\nThe practitioner's timeline (GET /v1/certificates/{id}):")
+    for step in final["timeline"]:
+        _say(f"   {step['at']}  {step['status']}")
+
+    email = wait_for(
+        "the e-mail",
+        lambda: next(
+            (m for m in mail.messages[::-1] if m["To"] == practitioner_email and "confirm" not in m["Subject"].lower()),
+            None,
+        ),
+    )
+    _say("\nThe e-mail the practitioner received:")
+    _say(f"   Subject: {email['Subject']}")
+    body = email.get_body(preferencelist=("plain",))
+    for line in (body.get_content() if body else "").strip().splitlines():
+        _say(f"   | {line}")
+    inbox = httpx.get(f"{group.processes['notifier'].url}/v1/inbox", headers=as_practitioner).json()
+    _say(f"\nIn-platform inbox: {inbox['unread']} unread — “{inbox['items'][0]['title']}”")
+    _say("\ndemo finished: received → validated → in review → approved")

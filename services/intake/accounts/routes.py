@@ -1,0 +1,173 @@
+"""The account journey over HTTP: sign-up, SMS code, e-mail link, login, refresh, logout, profile.
+
+The use cases are accounts/service.py, the rules (ID check digits, passwords, codes, throttling)
+accounts/rules.py. Their refusals become HTTP errors here: 422 unless STATUS says otherwise, with
+`Retry-After` for the rate limits.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from mumaris.errors import ApiError
+from mumaris.http import client_address, json_body_doc, read_json
+from mumaris.service import provided
+from services.intake.accounts.rules import AccountRuleError
+from services.intake.accounts.service import (
+    Profile,
+    ProfilePatch,
+    Profiles,
+    Registrations,
+    SignIn,
+    SignUp,
+    Tokens,
+)
+from services.intake.callers import Practitioner, settings_of
+from services.intake.classification.rules import classification_view
+
+router = APIRouter()
+RegistrationsDep = Annotated[Registrations, Depends(provided("registrations"))]
+SignInDep = Annotated[SignIn, Depends(provided("sign_in"))]
+ProfilesDep = Annotated[Profiles, Depends(provided("profiles"))]
+
+STATUS: dict[str, int] = {
+    "not_found": 404,
+    "account.id_taken": 409,
+    "account.email_taken": 409,
+    "account.code_resend_limit": 429,
+    "account.code_resend_too_soon": 429,
+    "account.link_invalid": 400,
+    "account.link_expired": 400,
+    "account.link_used": 400,
+    "account.login_failed": 401,
+    "auth.invalid_token": 401,
+    "account.phone_unconfirmed": 403,
+    "account.login_locked": 429,
+    "profile.change_pending": 409,
+}
+
+
+class PhoneCode(BaseModel):
+    account_id: Annotated[str, Field(max_length=64)]
+    code: Annotated[str, Field(max_length=12)]
+
+
+class AccountRef(BaseModel):
+    account_id: Annotated[str, Field(max_length=64)]
+
+
+class Login(BaseModel):
+    email: Annotated[str, Field(max_length=254)]
+    password: Annotated[str, Field(max_length=256)]
+
+
+class RefreshToken(BaseModel):
+    refresh_token: Annotated[str, Field(max_length=200)]
+
+
+@contextmanager
+def answered_as_http() -> Iterator[None]:
+    """An AccountRuleError as the HTTP error STATUS gives its code (422 otherwise)."""
+    try:
+        yield
+    except AccountRuleError as error:
+        headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else None
+        raise ApiError.of(error, STATUS.get(error.code, 422), headers) from error
+
+
+def tokens_view(tokens: Tokens) -> dict[str, Any]:
+    return {
+        "access_token": tokens.access_token,
+        "token_type": "Bearer",
+        "expires_in": tokens.expires_in,
+        "refresh_token": tokens.refresh_token,
+    }
+
+
+def profile_view(profile: Profile) -> dict[str, Any]:
+    account, change = profile.account, profile.pending_change
+    return {
+        "account_id": account["_id"],
+        "first_name": account["first_name"],
+        "last_name": account["last_name"],
+        "email": account["email"],
+        "mobile": account["mobile"],
+        "locale": account["locale"],
+        "status": account["status"],
+        "membership_number": account.get("membership_number"),
+        "email_confirmed": account["status"] == "active",
+        "classification": classification_view(account.get("classification")),
+        "classification_request_id": profile.open_request_id,
+        "certificates": [{"submission_id": d["_id"], **d["certificate"]} for d in profile.approved],
+        "pending_change": None
+        if change is None
+        else {"change_id": change["_id"], "status": change["status"], "changes": change["changes"]},
+    }
+
+
+@router.post("/v1/accounts", status_code=201, tags=["accounts"])
+async def sign_up(body: SignUp, registrations: RegistrationsDep) -> JSONResponse:
+    with answered_as_http():
+        account_id = await registrations.sign_up(body)
+    return JSONResponse({"account_id": account_id, "status": "pending_phone"}, status_code=201)
+
+
+@router.post("/v1/accounts/verify-phone", tags=["accounts"])
+async def verify_phone(body: PhoneCode, registrations: RegistrationsDep) -> dict[str, Any]:
+    with answered_as_http():
+        await registrations.verify_phone(body.account_id, body.code)
+    return {"account_id": body.account_id, "status": "pending_email"}
+
+
+@router.post("/v1/accounts/resend-code", status_code=202, tags=["accounts"])
+async def resend_code(body: AccountRef, registrations: RegistrationsDep) -> dict[str, Any]:
+    with answered_as_http():
+        await registrations.resend_code(body.account_id)
+    return {"account_id": body.account_id, "status": "pending_phone"}
+
+
+@router.get("/v1/accounts/confirm-email", tags=["accounts"])
+async def confirm_email(token: str, registrations: RegistrationsDep) -> dict[str, Any]:
+    with answered_as_http():
+        account_id, number = await registrations.confirm_email(token)
+    return {"account_id": account_id, "status": "active", "membership_number": number}
+
+
+@router.post("/v1/auth/login", tags=["auth"])
+async def login(body: Login, request: Request, sign_in: SignInDep) -> dict[str, Any]:
+    client = client_address(request, settings_of(request)) or "unknown"
+    with answered_as_http():
+        return tokens_view(await sign_in.login(body.email, body.password, client))
+
+
+@router.post("/v1/auth/refresh", tags=["auth"])
+async def refresh(body: RefreshToken, sign_in: SignInDep) -> dict[str, Any]:
+    with answered_as_http():
+        return tokens_view(await sign_in.refresh(body.refresh_token))
+
+
+@router.post("/v1/auth/logout", status_code=204, tags=["auth"])
+async def logout(body: RefreshToken, sign_in: SignInDep) -> None:
+    await sign_in.logout(body.refresh_token)
+
+
+@router.get("/v1/me", tags=["accounts"])
+async def me(who: Practitioner, profiles: ProfilesDep) -> dict[str, Any]:
+    with answered_as_http():
+        return profile_view(await profiles.profile(who.id))
+
+
+@router.patch("/v1/me", status_code=202, tags=["accounts"], openapi_extra=json_body_doc(ProfilePatch))
+async def change_profile(request: Request, who: Practitioner, profiles: ProfilesDep) -> JSONResponse:
+    """Names and mobile change only after a reviewer approves (the old values stay until then);
+    the language preference is the practitioner's own and changes at once."""
+    body = await read_json(request, ProfilePatch)  # only once the caller is known
+    with answered_as_http():
+        change_id = await profiles.request_change(who.id, body)
+    if change_id is None:
+        return JSONResponse({"status": "applied"}, status_code=200)
+    return JSONResponse({"change_id": change_id, "status": "requested"}, status_code=202)

@@ -1,0 +1,47 @@
+"""Who calls intake's routes, as FastAPI dependencies. A service-level module: the routes of
+accounts/, submissions/ and classification/ share it.
+
+Every protected route checks the token and the role (401 / 403, mumaris.auth.principal_from)
+before it reads a body. What is sent for review and answered by e-mail needs a confirmed address:
+a practitioner whose e-mail is not confirmed yet gets 403 `account.email_unconfirmed`.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from mumaris.auth import STAFF_ROLES, Principal, principal_from
+from mumaris.errors import ApiError
+from mumaris.settings import Settings
+from schemas.events import PractitionerRef
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.runtime.settings
+    return settings
+
+
+def practitioner(request: Request) -> Principal:
+    return principal_from(request, settings_of(request), "practitioner")
+
+
+def practitioner_or_staff(request: Request) -> Principal:
+    return principal_from(request, settings_of(request), "practitioner", *STAFF_ROLES)
+
+
+def submitter(request: Request) -> Principal:
+    """A practitioner who may submit: the outcome is mailed to them, so the e-mail is confirmed."""
+    who = practitioner(request)
+    if not who.email_verified:
+        raise ApiError(403, "account.email_unconfirmed")
+    return who
+
+
+def reference(who: Principal) -> PractitionerRef:
+    """The caller as the events name a practitioner (no ID number)."""
+    return PractitionerRef(id=who.id, name=who.name, email=who.email, locale=who.locale)
+
+
+Practitioner = Annotated[Principal, Depends(practitioner)]
+PractitionerOrStaff = Annotated[Principal, Depends(practitioner_or_staff)]
+Submitter = Annotated[Principal, Depends(submitter)]

@@ -1,0 +1,41 @@
+"""The classification area's subscribers: fees and the outcome of a request, each handed to the
+RequestTimeline use case. Review's queueing and decisions of a whole request, and the rejection of
+one of its documents, arrive on the subscribers of submissions/handlers.py (one subscriber per
+topic), which hand them to the same use case."""
+
+from typing import Annotated
+
+from faststream import Context
+from faststream.kafka import KafkaRouter
+
+from mumaris.kafka import CloudEvent, publishes, subscriber
+from schemas import topics
+from schemas.events import ClassificationChanged, ClassificationLapsed, FeeExpired, FeeInvoiced
+from services.intake import SERVICE
+from services.intake.classification.service import RequestTimeline
+from services.intake.submissions.handlers import permanent_if_unknown
+
+router = KafkaRouter()
+Requests = Annotated[RequestTimeline, Context("request_timeline")]
+
+publishes(router, topics.CLASSIFICATION_REQUESTED, service=SERVICE)
+
+
+@subscriber(router, topics.FEE_INVOICED, service=SERVICE)
+async def on_fee_invoiced(event: FeeInvoiced, ce: CloudEvent, requests: Requests) -> None:
+    await permanent_if_unknown(requests.invoiced(event, ce))
+
+
+@subscriber(router, topics.FEE_EXPIRED, service=SERVICE)
+async def on_fee_expired(event: FeeExpired, ce: CloudEvent, requests: Requests) -> None:
+    await permanent_if_unknown(requests.fee_expired(event, ce))
+
+
+@subscriber(router, topics.CLASSIFICATION_LAPSED, service=SERVICE)
+async def on_lapsed(event: ClassificationLapsed, ce: CloudEvent, requests: Requests) -> None:
+    await permanent_if_unknown(requests.lapsed(event, ce))
+
+
+@subscriber(router, topics.CLASSIFICATION_CHANGED, service=SERVICE)
+async def on_classification_changed(event: ClassificationChanged, ce: CloudEvent, requests: Requests) -> None:
+    await permanent_if_unknown(requests.classification_changed(event, ce))

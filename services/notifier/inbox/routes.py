@@ -1,0 +1,57 @@
+"""The inbox API: a practitioner's own messages and marking one read (the inbox's refusal becomes 404 here)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from mumaris.auth import Principal, principal_from
+from mumaris.errors import ApiError
+from mumaris.service import provided
+from services.notifier.inbox.rules import InboxRefused
+from services.notifier.inbox.service import Inbox
+
+router = APIRouter(tags=["inbox"])
+Reading = Annotated[Inbox, Depends(provided("inbox"))]
+
+
+def _practitioner(request: Request) -> Principal:
+    return principal_from(request, request.app.state.runtime.settings, "practitioner")
+
+
+def _view(message: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": message["_id"],
+        "kind": message["kind"],
+        "title": message["title"],
+        "body": message["body"],
+        "created_at": message["created_at"].isoformat(),
+        "read": message["read_at"] is not None,
+    }
+
+
+@router.get("/v1/inbox")
+async def inbox(
+    request: Request,
+    reading: Reading,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """The practitioner's own messages, newest first, with the unread count."""
+    who = _practitioner(request)
+    found = await reading.page(who.id, page=page, size=size)
+    return {
+        "items": [_view(m) for m in found.messages],
+        "page": page,
+        "size": size,
+        "total": found.total,
+        "unread": found.unread,
+    }
+
+
+@router.post("/v1/inbox/{message_id}/read", status_code=204)
+async def read(message_id: str, request: Request, reading: Reading) -> None:
+    who = _practitioner(request)
+    try:
+        await reading.mark_read(who.id, message_id)
+    except InboxRefused as refused:
+        raise ApiError.of(refused, 404) from refused

@@ -1,0 +1,99 @@
+"""The notifier's event subscribers: thin, each hands its event, as the notification it makes, to
+the Recorder. They only record (never wait for a mail server or the gateway): the delivery area
+sends. A new kind of notification is one subscriber: `await recorder.notify(ce, notification_for_...(event))`.
+"""
+
+from typing import Annotated
+
+from faststream import Context
+from faststream.kafka import KafkaRouter
+
+from mumaris.kafka import CloudEvent, publishes, subscriber
+from schemas import topics
+from schemas.events import (
+    AccountRegistered,
+    ClassificationChanged,
+    ClassificationLapsed,
+    EmailConfirmationRequested,
+    FeeInvoiced,
+    FeeReminderDue,
+    PhoneCodeIssued,
+    ReviewDecided,
+    ReviewQueued,
+    SubmissionReceived,
+    SubmissionRejected,
+)
+from services.notifier import SERVICE
+from services.notifier.messages.rules import (
+    notification_for_classification_changed,
+    notification_for_decision,
+    notification_for_fee_invoiced,
+    notification_for_fee_reminder,
+    notification_for_lapsed,
+    notification_for_queued,
+    notification_for_received,
+    notification_for_rejection,
+)
+from services.notifier.messages.service import Recorder
+
+router = KafkaRouter()
+Recording = Annotated[Recorder, Context("recorder")]
+
+# The Recorder queues each e-mail and SMS for the delivery area's consumers, through the outbox.
+publishes(router, topics.NOTIFICATION_EMAIL, service=SERVICE)
+publishes(router, topics.NOTIFICATION_SMS, service=SERVICE)
+
+
+@subscriber(router, topics.SUBMISSION_RECEIVED, service=SERVICE)
+async def on_received(event: SubmissionReceived, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_received(event))
+
+
+@subscriber(router, topics.SUBMISSION_REJECTED, service=SERVICE)
+async def on_rejected(event: SubmissionRejected, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_rejection(event))
+
+
+@subscriber(router, topics.REVIEW_QUEUED, service=SERVICE)
+async def on_queued(event: ReviewQueued, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_queued(event))
+
+
+@subscriber(router, topics.REVIEW_DECIDED, service=SERVICE)
+async def on_decided(event: ReviewDecided, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_decision(event))
+
+
+@subscriber(router, topics.FEE_INVOICED, service=SERVICE)
+async def on_fee_invoiced(event: FeeInvoiced, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_fee_invoiced(event))
+
+
+@subscriber(router, topics.FEE_REMINDER, service=SERVICE)
+async def on_fee_reminder(event: FeeReminderDue, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_fee_reminder(event))
+
+
+@subscriber(router, topics.CLASSIFICATION_LAPSED, service=SERVICE)
+async def on_lapsed(event: ClassificationLapsed, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_lapsed(event))
+
+
+@subscriber(router, topics.CLASSIFICATION_CHANGED, service=SERVICE)
+async def on_classification_changed(event: ClassificationChanged, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_classification_changed(event))
+
+
+@subscriber(router, topics.ACCOUNT_EMAIL_CONFIRMATION, service=SERVICE)
+async def on_email_confirmation(event: EmailConfirmationRequested, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.email_confirmation(ce, event)
+
+
+@subscriber(router, topics.ACCOUNT_PHONE_CODE, service=SERVICE)
+async def on_phone_code(event: PhoneCodeIssued, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.phone_code(ce, event)
+
+
+@subscriber(router, topics.ACCOUNT_REGISTERED, service=SERVICE)
+async def on_registered(event: AccountRegistered, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.contact(ce, event)

@@ -1,0 +1,22 @@
+"""The kinds of notification (the keys of every table in messages/) and the languages they are written in."""
+
+from typing import Literal
+
+Language = Literal["ar", "en"]
+
+SUBMISSION_RECEIVED = "submission.received"
+SUBMISSION_REJECTED = "submission.rejected"
+REVIEW_QUEUED = "review.queued"
+REVIEW_APPROVED = "review.approved"
+REVIEW_REJECTED = "review.rejected"
+REVIEW_CHANGES_REQUESTED = "review.changes_requested"
+PROFILE_CHANGE_APPROVED = "profile.approved"
+PROFILE_CHANGE_REJECTED = "profile.rejected"
+FEE_INVOICED = "fee.invoiced"
+FEE_REMINDER = "fee.reminder"
+CLASSIFICATION_LAPSED = "classification.lapsed"
+CLASSIFICATION_CHANGED = "classification.changed"
+ACCOUNT_PHONE_CODE = "account.phone_code"
+ACCOUNT_EMAIL_CONFIRMATION = "account.email_confirmation"
+
+TEXT_DIRECTION: dict[Language, str] = {"ar": "rtl", "en": "ltr"}

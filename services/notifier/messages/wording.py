@@ -1,0 +1,312 @@
+"""The words of every notification, in Arabic and English: the one place to change what we say.
+
+The rules (rules.py) pick a kind's wording and fill its {placeholders}; the templates only lay it
+out. Lines are kept whole, however long: a message reads better whole than cut at column 120.
+"""
+
+from dataclasses import dataclass
+
+from services.notifier.messages import kinds
+from services.notifier.messages.kinds import Language
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The sentences of one kind of notification in one language."""
+
+    title: str
+    lead: str
+    next_step: str
+    details_heading: str = ""
+    # Heads the reviewer's note when it follows a list (the rejection reasons) under details_heading.
+    note_heading: str = ""
+    reference_label: str = ""  # instead of the common "Submission ID:" (e.g. "Request ID:")
+
+
+@dataclass(frozen=True)
+class CommonWording:
+    """The sentences every notification shares in one language."""
+
+    greeting: str  # takes {name}
+    greeting_without_name: str
+    reference_label: str
+    sign_off: str
+    signature: str
+    automated_notice: str
+    unexplained_finding: str  # takes {rule}; for a failed check that carries no message
+    unexplained_rejection: str  # for a rejection that names no failed check at all
+
+
+WORDING: dict[str, dict[Language, Wording]] = {
+    kinds.SUBMISSION_REJECTED: {
+        "ar": Wording(
+            title="طلبك يحتاج إلى تصحيح",
+            lead="تعذّر قبول طلبك في مرحلة التحقق الآلي من المستندات، ولذلك لم يُحَل إلى المراجعة.",
+            details_heading="المطلوب تصحيحه:",
+            next_step="يُرجى تصحيح الملاحظات أعلاه وإعادة تقديم الطلب عبر المنصة.",
+        ),
+        "en": Wording(
+            title="Your submission needs corrections",
+            lead="Your submission did not pass the automated document checks, so it has not been sent for review.",
+            details_heading="What to fix:",
+            next_step="Please correct the points above and submit again through the platform.",
+        ),
+    },
+    kinds.REVIEW_APPROVED: {
+        "ar": Wording(
+            title="تم اعتماد طلبك",
+            lead="يسرّنا إبلاغك بأنه تمت مراجعة طلبك واعتماده.",
+            next_step="ستظهر الشهادة المعتمدة في ملفك المهني على المنصة.",
+        ),
+        "en": Wording(
+            title="Your submission has been approved",
+            lead="We are pleased to let you know that your submission has been reviewed and approved.",
+            next_step="The approved certificate now appears in your professional profile on the platform.",
+        ),
+    },
+    kinds.REVIEW_REJECTED: {
+        "ar": Wording(
+            title="لم تتم الموافقة على طلبك",
+            lead="نأسف لإبلاغك بأنه بعد مراجعة طلبك لم تتم الموافقة عليه.",
+            details_heading="سبب القرار:",
+            note_heading="ملاحظة المراجع:",
+            next_step="يمكنك تقديم طلب جديد متى استوفيت المتطلبات.",
+        ),
+        "en": Wording(
+            title="Your submission was not approved",
+            lead="We regret to inform you that, after review, your submission was not approved.",
+            details_heading="Reason for the decision:",
+            note_heading="Reviewer’s note:",
+            next_step="You may submit a new request once you meet the requirements.",
+        ),
+    },
+    kinds.REVIEW_CHANGES_REQUESTED: {
+        "ar": Wording(
+            title="مطلوب إجراء تعديلات على طلبك",
+            lead="تمت مراجعة طلبك، ويلزم إجراء بعض التعديلات عليه قبل استكمال دراسته.",
+            details_heading="التعديلات المطلوبة:",
+            next_step=(
+                "يُرجى إجراء التعديلات المطلوبة ثم إعادة التقديم من صفحة هذا الطلب على المنصة؛ "
+                "وستُراجَع النسخة المعدّلة مرتبطةً بهذا الطلب."
+            ),
+        ),
+        "en": Wording(
+            title="Changes requested on your submission",
+            lead="Your submission has been reviewed and needs some changes before the review can be completed.",
+            details_heading="Requested changes:",
+            next_step=(
+                "Please make the requested changes, then resubmit from this submission’s page on the platform; "
+                "the corrected version will be reviewed linked to this submission."
+            ),
+        ),
+    },
+    kinds.SUBMISSION_RECEIVED: {
+        "ar": Wording(
+            title="استلمنا طلبك",
+            lead="استلمنا شهادتك «{certificate}»، وهي الآن قيد التحقق الآلي من المستند.",
+            next_step="سنبلغك بنتيجة التحقق، ويمكنك متابعة حالة الطلب من المنصة في أي وقت.",
+        ),
+        "en": Wording(
+            title="We received your submission",
+            lead="We received your certificate “{certificate}”; its document is now being checked automatically.",
+            next_step="We will let you know the outcome; you can follow the submission’s status on the platform at any time.",
+        ),
+    },
+    kinds.REVIEW_QUEUED: {
+        "ar": Wording(
+            title="طلبك قيد المراجعة",
+            lead="اجتاز مستندك التحقق الآلي، وأُحيل طلبك إلى لجنة المراجعة.",
+            next_step="ستصلك رسالة عند صدور القرار.",
+        ),
+        "en": Wording(
+            title="Your submission is under review",
+            lead="Your document passed the automated checks and your submission is now with the review committee.",
+            next_step="You will hear from us when a decision is made.",
+        ),
+    },
+    kinds.PROFILE_CHANGE_APPROVED: {
+        "ar": Wording(
+            title="تم اعتماد تعديل بياناتك",
+            lead="تمت مراجعة طلب تعديل بياناتك الشخصية واعتماده، وأصبحت البيانات الجديدة سارية.",
+            reference_label="رقم طلب التعديل:",
+            next_step="يمكنك الاطلاع على بياناتك المحدّثة في ملفك على المنصة.",
+        ),
+        "en": Wording(
+            title="Your change of personal data was approved",
+            lead="Your request to change your personal data was reviewed and approved; the new details now apply.",
+            reference_label="Change request ID:",
+            next_step="You can see your updated details in your profile on the platform.",
+        ),
+    },
+    kinds.PROFILE_CHANGE_REJECTED: {
+        "ar": Wording(
+            title="لم يُعتمد تعديل بياناتك",
+            lead="تمت مراجعة طلب تعديل بياناتك الشخصية ولم يُعتمد، وتبقى بياناتك السابقة سارية.",
+            reference_label="رقم طلب التعديل:",
+            details_heading="ملاحظة المراجع:",
+            next_step="يمكنك تقديم طلب تعديل جديد بعد مراعاة الملاحظة أعلاه.",
+        ),
+        "en": Wording(
+            title="Your change of personal data was not approved",
+            lead="Your request to change your personal data was reviewed and not approved; your previous details still apply.",
+            reference_label="Change request ID:",
+            details_heading="Reviewer’s note:",
+            next_step="You may send a new change request that takes the note above into account.",
+        ),
+    },
+    kinds.FEE_INVOICED: {
+        "ar": Wording(
+            title="فاتورة رسوم طلب تغيير التصنيف",
+            lead="اجتازت مستندات طلبك لتغيير التصنيف المهني إلى «{classification}» التحقق، وصدرت فاتورة رسومه.",
+            reference_label="رقم الطلب:",
+            next_step="يجب سداد الرسوم برقم الفاتورة قبل الموعد المحدد أعلاه، وإلا أُلغي الطلب تلقائياً. بعد السداد يُحال طلبك إلى المراجعة.",
+        ),
+        "en": Wording(
+            title="Fee invoice for your classification change",
+            lead="The documents of your request to change your professional classification to “{classification}” passed the checks, and its fee has been invoiced.",
+            reference_label="Request ID:",
+            next_step="Pay the fee with the bill number before the deadline above, or the request lapses automatically. Once paid, your request goes to review.",
+        ),
+    },
+    kinds.FEE_REMINDER: {
+        "ar": Wording(
+            title="تذكير: رسوم طلب تغيير التصنيف لم تُسدد",
+            lead="لم نستلم بعدُ سداد رسوم طلبك لتغيير التصنيف إلى «{classification}»، وتبقّى على انتهاء المهلة {remaining}.",
+            reference_label="رقم الطلب:",
+            next_step="سدّد الرسوم برقم الفاتورة قبل الموعد أعلاه حتى لا يُلغى الطلب. إن كنت قد سددت فتجاهل هذه الرسالة.",
+        ),
+        "en": Wording(
+            title="Reminder: your classification fee is unpaid",
+            lead="We have not yet received the fee for your request to change your classification to “{classification}”; {remaining} remain before the deadline.",
+            reference_label="Request ID:",
+            next_step="Pay with the bill number before the deadline above so that the request does not lapse. If you have already paid, please ignore this message.",
+        ),
+    },
+    kinds.CLASSIFICATION_LAPSED: {
+        "ar": Wording(
+            title="أُلغي طلب تغيير التصنيف",
+            lead="انتهت مهلة سداد رسوم طلبك لتغيير التصنيف إلى «{classification}» دون سداد، فأُلغي الطلب.",
+            reference_label="رقم الطلب:",
+            next_step="يمكنك تقديم طلب جديد متى شئت، وستصدر له فاتورة جديدة.",
+        ),
+        "en": Wording(
+            title="Your classification change request lapsed",
+            lead="The fee for your request to change your classification to “{classification}” was not paid by the deadline, so the request has lapsed.",
+            reference_label="Request ID:",
+            next_step="You may file a new request at any time; it will receive a new invoice.",
+        ),
+    },
+    kinds.CLASSIFICATION_CHANGED: {
+        "ar": Wording(
+            title="تم تغيير تصنيفك المهني",
+            lead="تمت الموافقة على طلبك، وأصبح تصنيفك المهني «{classification}».",
+            reference_label="رقم الطلب:",
+            next_step="يظهر تصنيفك الجديد في ملفك المهني على المنصة، وأُبلغت به الجهات المرتبطة.",
+        ),
+        "en": Wording(
+            title="Your professional classification has changed",
+            lead="Your request was approved: your professional classification is now “{classification}”.",
+            reference_label="Request ID:",
+            next_step="Your new classification appears in your professional profile on the platform and has been shared with connected agencies.",
+        ),
+    },
+    # The confirmation link takes the place of the submission reference (see
+    # notification_for_email_confirmation); `next_step` takes {validity}.
+    kinds.ACCOUNT_EMAIL_CONFIRMATION: {
+        "ar": Wording(
+            title="تأكيد بريدك الإلكتروني",
+            lead="لإكمال تسجيل حسابك في منصة ممارس، يُرجى تأكيد بريدك الإلكتروني بفتح الرابط التالي.",
+            details_heading="رابط التأكيد:",
+            next_step=(
+                "الرابط صالح لمدة {validity} ويُستخدم مرة واحدة فقط. "
+                "إذا لم تطلب إنشاء حساب في منصة ممارس فتجاهل هذه الرسالة."
+            ),
+        ),
+        "en": Wording(
+            title="Confirm your e-mail address",
+            lead="To finish setting up your Mumaris account, please confirm your e-mail address by opening the link below.",
+            details_heading="Confirmation link:",
+            next_step=(
+                "The link is valid for {validity} and can be used only once. "
+                "If you did not sign up for Mumaris, you can ignore this message."
+            ),
+        ),
+    },
+}
+
+# One SMS, both languages, primary first. Short on purpose: Arabic text goes out as UCS-2, where a
+# segment holds 70 characters (67 when concatenated); both languages together fit in two segments.
+# Each line takes {code} and {validity}.
+PHONE_CODE_SMS: dict[Language, str] = {
+    "ar": "رمز التحقق لمنصة ممارس: {code} (صالح {validity}). لا تشاركه مع أحد.",
+    "en": "Mumaris verification code: {code} (valid {validity}). Do not share it.",
+}
+
+# The SMS short notice of a kind, both languages, primary first: it points to the platform and
+# the e-mail for the details. Placeholders as in the kind's wording.
+SMS_NOTICE: dict[str, dict[Language, str]] = {
+    kinds.REVIEW_APPROVED: {
+        "ar": "ممارس: تم اعتماد طلبك «{certificate}». التفاصيل في المنصة.",
+        "en": "Mumaris: your submission “{certificate}” was approved. Details on the platform.",
+    },
+    kinds.REVIEW_REJECTED: {
+        "ar": "ممارس: لم تتم الموافقة على طلبك «{certificate}». السبب في المنصة وبريدك.",
+        "en": "Mumaris: your submission “{certificate}” was not approved. See the platform or your e-mail.",
+    },
+    kinds.REVIEW_CHANGES_REQUESTED: {
+        "ar": "ممارس: طُلب تعديل على طلبك «{certificate}». التفاصيل في المنصة.",
+        "en": "Mumaris: changes were requested on “{certificate}”. Details on the platform.",
+    },
+    kinds.FEE_INVOICED: {
+        "ar": "ممارس: سدّد {amount} ريال بالفاتورة {bill} قبل {deadline} وإلا أُلغي طلب التصنيف.",
+        "en": "Mumaris: pay SAR {amount}, bill {bill}, before {deadline} or your request lapses.",
+    },
+    kinds.FEE_REMINDER: {
+        "ar": "ممارس: تذكير: تبقّى {remaining} لسداد {amount} ريال بالفاتورة {bill}.",
+        "en": "Mumaris: reminder: {remaining} left to pay SAR {amount}, bill {bill}.",
+    },
+    kinds.CLASSIFICATION_LAPSED: {
+        "ar": "ممارس: أُلغي طلب تغيير التصنيف لعدم سداد الرسوم في المهلة.",
+        "en": "Mumaris: your classification request lapsed; the fee was not paid in time.",
+    },
+    kinds.CLASSIFICATION_CHANGED: {
+        "ar": "ممارس: أصبح تصنيفك المهني «{classification}».",
+        "en": "Mumaris: your professional classification is now “{classification}”.",
+    },
+}
+
+COMMON_WORDING: dict[Language, CommonWording] = {
+    "ar": CommonWording(
+        greeting="حضرة الممارس الصحي {name}،",
+        greeting_without_name="حضرة الممارس الصحي،",
+        reference_label="رقم الطلب:",
+        sign_off="مع أطيب التحيات،",
+        signature="فريق منصة ممارس",
+        automated_notice="هذه رسالة آلية، يُرجى عدم الرد عليها.",
+        unexplained_finding="لم يجتز المستند فحص «{rule}».",
+        unexplained_rejection="لم يستوفِ المستند متطلبات التحقق الآلي.",
+    ),
+    "en": CommonWording(
+        greeting="Dear {name},",
+        greeting_without_name="Dear practitioner,",
+        reference_label="Submission ID:",
+        sign_off="Kind regards,",
+        signature="The Mumaris team",
+        automated_notice="This is an automated message; please do not reply to it.",
+        unexplained_finding="The document did not pass the “{rule}” check.",
+        unexplained_rejection="The document did not meet the automated checks.",
+    ),
+}
+
+
+FEE_FACT_LABELS: dict[Language, tuple[str, str, str]] = {
+    "ar": ("المبلغ:", "رقم الفاتورة:", "آخر موعد للسداد:"),
+    "en": ("Amount:", "Bill number:", "Pay by:"),
+}
+CURRENCY: dict[Language, str] = {"ar": "{amount} ريال سعودي", "en": "SAR {amount}"}
+
+# singular, dual, plural (3 to 10); 11 and above take the singular.
+ARABIC_UNITS: dict[str, tuple[str, str, str]] = {
+    "minute": ("دقيقة", "دقيقتين", "دقائق"),
+    "hour": ("ساعة", "ساعتين", "ساعات"),
+}

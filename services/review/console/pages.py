@@ -1,0 +1,136 @@
+"""How the reviewer console's pages are made: Jinja2 templates (templates/), every word from
+text.py in the reviewer's language, the links and notices pages carry, and the headers every page
+gets. Routes (routes.py) decide what to show; this module shows it."""
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined
+
+from mumaris.clock import now
+from schemas.review_reasons import NEEDS_NOTE, REJECTION_REASONS
+from services.review.console.session import CSRF_FIELD, PREFIX, ConsoleSessions
+from services.review.console.text import Words
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+# Findings shown together, in this order; rules not listed fall into "file".
+FINDING_GROUPS: tuple[tuple[str, str], ...] = (
+    ("content", "content."),
+    ("clarity", "image."),
+    ("duplicates", "duplicate"),
+    ("metadata", "metadata."),
+)
+# What `?done=` may announce after an action (the value names a text, never carries one).
+NOTICES = frozenset({"claimed", "renewed", "released", "decided", "nothing_waiting", "signed_out", "session_ended"})
+
+# The console's own pages: scripts and styles only from our static folder, no framing.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "private, no-store",  # pages show personal data
+}
+
+
+def item_url(review_id: str, done: str | None = None) -> str:
+    return f"{PREFIX}/items/{review_id}" + (f"?done={done}" if done else "")
+
+
+def local_next(value: Any, default: str) -> str:
+    """Where to go after an action or sign-in: only a console path of ours (no open redirect)."""
+    if isinstance(value, str) and value.startswith(f"{PREFIX}/") and "//" not in value and "\\" not in value:
+        return value
+    return default
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def finding_groups(findings: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    groups: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in (*FINDING_GROUPS, ("file", ""))}
+    for finding in findings:
+        name = next((name for name, prefix in FINDING_GROUPS if finding["rule"].startswith(prefix)), "file")
+        groups[name].append(finding)
+    return [(name, members) for name, members in groups.items() if members]
+
+
+def _details_text(details: Mapping[str, Any]) -> str:
+    return "; ".join(
+        f"{k}: {v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}" for k, v in details.items()
+    )
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
+
+
+class Pages:
+    def __init__(self, sessions: ConsoleSessions) -> None:
+        self.sessions = sessions
+        self.env = Environment(
+            # Templates name each other "console/<page>.html".
+            loader=PrefixLoader({"console": FileSystemLoader(TEMPLATES)}),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["number"] = _number
+        self.env.filters["details"] = _details_text
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        here: str | None = None,
+        **context: Any,
+    ) -> HTMLResponse:
+        """`here`: the page's own address for the language switch (a page shown in answer to a POST)."""
+        words = Words(self.sessions.lang(request))
+        done = request.query_params.get("done")
+        at = now()
+        reasons = [(code, label.ar if words.lang == "ar" else label.en) for code, label in REJECTION_REASONS.items()]
+        html = self.env.get_template(f"console/{template}").render(
+            t=words,
+            lang=words.lang,
+            dir=words.dir,
+            at=at,
+            past=lambda iso: iso is not None and datetime.fromisoformat(iso) <= at,
+            principal=getattr(request.state, "console_principal", None),
+            csrf_field=CSRF_FIELD,
+            csrf=self.sessions.csrf_for(request),
+            switch_url=self._switch_url(request, here, "en" if words.lang == "ar" else "ar"),
+            notice=f"done.{done}" if done in NOTICES else None,
+            error=error,
+            reasons=reasons,
+            reason_labels=dict(reasons),
+            reasons_needing_note=NEEDS_NOTE,
+            prefix=PREFIX,
+            **context,
+        )
+        return HTMLResponse(html, status_code=status)
+
+    @staticmethod
+    def _switch_url(request: Request, here: str | None, lang: str) -> str:
+        path, _, query = (
+            here or str(request.url.path) + ("?" + request.url.query if request.url.query else "")
+        ).partition("?")
+        params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in ("lang", "done")]
+        return f"{path}?{urlencode([*params, ('lang', lang)])}"
