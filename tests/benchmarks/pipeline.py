@@ -32,8 +32,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
-from mumaris import launcher
 from mumaris.auth import Principal, issue_token
+from mumaris.tools import launcher
 from mumaris.tools.launcher import SERVICES, ServiceGroup
 from mumaris.tools.stack import LocalStack, create_topics, free_port
 from mumaris.tools.standins import MailCatcher
@@ -268,7 +268,7 @@ def run_on_fresh_stack(args: argparse.Namespace, rate: float | None, project_roo
                 group = ServiceGroup(
                     env={**stack.info.env(), "MUMARIS_SMTP_PORT": str(mail.port)}, log_dir=Path(tmp) / "logs"
                 )
-                # The launcher starts `python -m mumaris.cli` in the project's folder: another
+                # The launcher starts `python -m mumaris.tools.cli` in the project's folder: another
                 # checkout's folder runs that checkout's code.
                 launcher.PROJECT_ROOT = project_root or own_root
                 try:
