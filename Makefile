@@ -51,7 +51,7 @@ test-fast: install
 	$(PY) -m pytest -ra tests/unit
 
 bench: install
-	$(PY) -m tests.benchmarks.pipeline
+	$(PY) -m tests.benchmarks
 
 stack-up: install
 	$(VENV)/bin/mumaris stack up

@@ -341,7 +341,12 @@ def measure(args: argparse.Namespace) -> list[Figure]:
     return figures
 
 
-def main() -> None:
+def bench() -> list[Figure]:
+    """For `make bench`: 150 scans saturated, then again at half the rate reached (two fresh stacks)."""
+    return measure(parser().parse_args(["--submissions", "150", "--then-half-rate"]))
+
+
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--submissions", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=16)
@@ -359,8 +364,11 @@ def main() -> None:
     parser.add_argument("--raw-messages", type=int, default=20_000)
     parser.add_argument("--raw-documents", type=int, default=5_000)
     parser.add_argument("--timeout", type=float, default=600)
-    args = parser.parse_args()
-    figures = measure(args)
+    return parser
+
+
+def main() -> None:
+    figures = measure(parser().parse_args())
     print()
     print("pipeline")
     print(table(figures))

@@ -192,6 +192,22 @@ def measure(
     return figures
 
 
+def bench() -> list[Figure]:
+    """For `make bench`: one replica with one and with two workers, 30 certificate scans each, and
+    what the second worker adds (on a 2-core machine the broker and the database share the cores)."""
+    one, two = measure(documents=30, replicas=(1,), workers=(1, 2))
+    gain = Figure(
+        "validator, 2 workers beside 1 (one replica)",
+        two.value,
+        "documents/s",
+        one.value,
+        "1 worker, same run",
+        target=1.5,
+        target_kind="ratio_at_least",
+    )
+    return [one, two, gain]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--documents", type=int, default=60)
