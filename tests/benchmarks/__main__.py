@@ -46,7 +46,7 @@ def run_one(name: str) -> tuple[list[Figure], str | None]:
         return [], "has no bench()"
     try:
         return list(module.bench()), None
-    except Exception as error:  # noqa: BLE001 - a failed benchmark is a row of the table, not the end of the run
+    except Exception as error:  # a failed benchmark is a row of the table, not the end of the run
         traceback.print_exc()
         return [], f"failed: {type(error).__name__}: {error}"
 
