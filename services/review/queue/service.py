@@ -223,13 +223,14 @@ class ReviewDesk:
         """The best item this reviewer may take, claimed; None when there is nothing to take.
 
         It reads a window of the best items the reviewer may take (a bounded range of the claim
-        order: `next_front`) and tries the best one nobody else on this desk is trying, so reviewers
-        pressing "claim next" together on one desk take the first, second, third ... best items
-        instead of all racing for the first. Across desks (replicas) the conditional update lets
-        exactly one reviewer win each item; the loser knows the others go for the best ones too,
-        and tries the rest of the window in random order. A lost attempt costs one short
-        transaction and is never retried: the loser moves on. After `CLAIM_READS` windows without
-        a claim it gives up rather than keep racing."""
+        order: `next_front`) and tries the best one nobody else on this desk is trying or has just
+        won, so reviewers pressing "claim next" together on one desk take the first, second,
+        third ... best items instead of all racing for the first. Across desks (replicas) the
+        conditional update lets exactly one reviewer win each item; the loser knows the others go
+        for the best ones too, and tries the rest of the window in random order. A lost attempt
+        costs one short transaction and is never retried: the loser moves on. When a window has
+        nothing left to try, it reads again from the beginning of the order; after `CLAIM_READS`
+        windows without a claim it gives up rather than keep racing."""
         tried: set[str] = set()
         lost = False
         for read in range(CLAIM_READS):
