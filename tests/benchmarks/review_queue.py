@@ -9,9 +9,9 @@ enqueued as the handler enqueues them. Then, for each run, the reviewers press c
 decide what they got, over and over, for `--seconds`, while arrivals keep the open queue at
 `--items`; on two desks they are spread over two desks with a client each, as two replicas of the
 service would be. It prints claim-next latency (p50/p95/max) and claims/s, the window reads and
-claim attempts per claim and the write conflicts (counted from the commands the desks send), the
-calls that found nothing while items waited and the items claimed twice (both must be 0), and,
-on the same server in the same run with as many concurrent clients:
+claim attempts per claim and the attempts lost (counted in the desks' store), the calls that found
+nothing while items waited and the items handed out twice (both must be 0), the machine's load
+average, and, on the same server in the same run with as many concurrent clients:
 
 - a claim's writes alone: the conditional update by id and an audit insert in one transaction,
   each client its own documents (the floor under claim-next, which also has to find its item);
