@@ -16,12 +16,14 @@ removing republishes on restart; consumers drop the duplicate by its CloudEvents
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from pymongo import ASCENDING, AsyncMongoClient
+from pymongo import ASCENDING, AsyncMongoClient, InsertOne
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -42,6 +44,15 @@ def make_client(settings: Settings) -> AsyncMongoClient[dict[str, Any]]:
         connectTimeoutMS=settings.mongo_timeout_ms,
         appname="mumaris",
     )
+
+
+@dataclass(frozen=True)
+class Insertion:
+    """A new document for `collection`, written with the others of its transaction in one round
+    trip (`UnitOfWork.insert_all`)."""
+
+    collection: AsyncCollection[dict[str, Any]]
+    document: dict[str, Any]
 
 
 class AlreadyHandled(Exception):
@@ -92,6 +103,10 @@ class Outbox:
             "seq": time.monotonic_ns(),
         }
 
+    def insertion(self, topic: Topic, event: BaseModel) -> Insertion:
+        """The event's outbox document, for `UnitOfWork.insert_all` inside the caller's transaction."""
+        return Insertion(self.collection, self.record(topic, event))
+
     async def add(self, topic: Topic, event: BaseModel, session: AsyncClientSession) -> str:
         doc = self.record(topic, event)
         await self.collection.insert_one(doc, session=session)
@@ -120,6 +135,13 @@ class UnitOfWork:
             result: T = await session.with_transaction(work)
         self.outbox.notify()
         return result
+
+    async def insert_all(self, insertions: Sequence[Insertion], session: AsyncClientSession) -> None:
+        """Insert every document, in order, across collections, in one round trip (MongoDB 8's
+        client-level bulkWrite) inside the caller's transaction: an upload's file, record and
+        event cost one command instead of one each."""
+        models = [InsertOne(namespace=i.collection.full_name, document=i.document) for i in insertions]
+        await self.client.bulk_write(models, session=session, ordered=True)
 
     async def attempt(self, work: Callable[[AsyncClientSession], Awaitable[T | None]]) -> T | None:
         """One try of `work` in a transaction; None when a concurrent writer got there first
