@@ -46,12 +46,28 @@ class RelayLease:
     publish the same record twice nor reorder one key's events between them. The holder renews the
     lease on every pass; when it dies, another replica takes over once the lease has lapsed."""
 
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], service: str, lease_s: float) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        service: str,
+        lease_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.collection = db[f"{service}.outbox_relay"]
         self.holder = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.lease = timedelta(seconds=lease_s)
+        self.clock = clock
+        self._renew_after: float | None = None  # clock() past which the lease is renewed again
 
     async def hold(self) -> bool:
+        """True while this replica holds the lease. It is renewed once half of it has passed, not
+        on every pass: a busy relay makes hundreds of passes a second, and each renewal is a
+        database write. Half a lease is still left when a pass starts, as long as every pass
+        before (a pass waits for its sends' acknowledgements) and a full one renews at once."""
+        if self._renew_after is not None and self.clock() < self._renew_after:
+            return True
+        self._renew_after = None
+        asked = self.clock()
         at = now()
         try:
             await self.collection.find_one_and_update(
@@ -61,10 +77,12 @@ class RelayLease:
             )
         except DuplicateKeyError:  # the document exists and another live replica holds it
             return False
+        self._renew_after = asked + self.lease.total_seconds() / 2
         return True
 
     async def release(self) -> None:
         """Hand over at once on a clean stop instead of making the others wait out the lease."""
+        self._renew_after = None
         await self.collection.delete_one({"_id": "relay", "holder": self.holder})
 
 
@@ -96,6 +114,7 @@ class OutboxRelay:
         self.producer = producer
         self.lease = lease
         self.poll_s = settings.outbox_poll_s
+        self.linger_s = settings.outbox_linger_s
         self.batch = settings.outbox_batch
         self.backoff_max_s = settings.retry_backoff_max_s
         self.degraded_after_s = settings.outbox_degraded_after_s
@@ -201,6 +220,7 @@ class OutboxRelay:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.outbox.added.wait(), timeout=self.poll_s)
+                await asyncio.sleep(self.linger_s)  # woken by a new event: let the next ones join it
 
     def _in_trouble(self, reason: str, *, attempt: bool = True) -> None:
         trouble = self.trouble
