@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -165,8 +166,9 @@ class FeedItem:
     ce: CloudEventAttributes
     record: CertificateFeedRecord
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """Asked for several times per record in a batch: made once."""
         return record_key(self.ce.source, self.record.record_id)
 
 
