@@ -79,21 +79,22 @@ class CertificateFeed:
         self.urls = UrlPolicy.of(settings.feed_url_allowlist, settings.feed_url_allow_loopback_http)
 
     async def apply(self, items: list[FeedItem]) -> BatchOutcome:
-        """Decide every record of the batch and write the lot in one transaction. Independent
-        reads go to the database together: each costs a round trip per batch, not per record."""
-        handled, received = await asyncio.gather(
+        """Decide every record of the batch and write the lot in one transaction. The batch's reads
+        go to the database together, in one round trip's time per batch, not per record: accounts
+        and GridFS files are only read, so they are looked up for every record of the batch, even
+        one that turns out to be a repeat or to be refused (almost every record of a feed is new).
+        URLs are fetched only for records still acceptable."""
+        every_source = [document_source(item.record.document, self.urls) for item in items]
+        handled, received, accounts, gridfs = await asyncio.gather(
             self.store.handled_event_ids([item.ce.id for item in items]),
             self.store.received_keys(list({item.key for item in items})),
+            self.store.accounts_by_id_number({item.record.national_id for item in items}),
+            self.documents.check_gridfs({s.file_id for s in every_source if isinstance(s, GridFsDocument)}),
         )
         sorted_out = triage(items, handled, received)
         fresh = sorted_out.fresh
-        sources = [document_source(item.record.document, self.urls) for item in fresh]
-        # GridFS files are only read, so they are checked beside the account lookup even for a
-        # record that turns out to be refused; URLs are fetched only for records still acceptable.
-        accounts, gridfs = await asyncio.gather(
-            self.store.accounts_by_id_number({item.record.national_id for item in fresh}),
-            self.documents.check_gridfs(s.file_id for s in sources if isinstance(s, GridFsDocument)),
-        )
+        source_of = {id(item): source for item, source in zip(items, every_source, strict=True)}
+        sources = [source_of[id(item)] for item in fresh]
         today = today_in_riyadh()
         practitioners = [addressee(item.record, accounts.get(item.record.national_id), today) for item in fresh]
         fetched: dict[str, str] = {}  # file id → record key, for the files fetched from URLs
