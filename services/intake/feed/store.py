@@ -12,6 +12,7 @@ ledger markers of every event in it are written with insert_many in one transact
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -26,9 +27,9 @@ from schemas.topics import Topic
 Doc = dict[str, Any]
 
 
-def ledger_marker(event_id: str, event_type: str) -> Doc:
+def ledger_marker(event_id: str, event_type: str, at: datetime) -> Doc:
     """The document `EventLedger.mark` writes: event `event_id` took effect in this service."""
-    return {"_id": event_id, "type": event_type, "at": now()}
+    return {"_id": event_id, "type": event_type, "at": at}
 
 
 @dataclass
@@ -81,7 +82,8 @@ class FeedStore:
         """All of a batch's effects, or none of them. A duplicate key (another replica handled one
         of these events or records meanwhile) aborts the whole transaction; the caller retries and
         then finds those marked as handled."""
-        ledger = [ledger_marker(event_id, event_type) for event_id, event_type in writes.handled]
+        at = now()  # one clock reading for the batch's markers: they commit together
+        ledger = [ledger_marker(event_id, event_type, at) for event_id, event_type in writes.handled]
         outbox = [self.uow.outbox.record(topic, event) for topic, event in writes.events]
 
         async def work(session: AsyncClientSession) -> None:
