@@ -151,6 +151,7 @@ class OutboxRelay:
             self.outbox.collection.find({})
             .sort([("created_at", ASCENDING), ("seq", ASCENDING)])
             .limit(self.batch)
+            .batch_size(self.batch)  # all in the first reply: no getMore after the server's default 101
             .to_list()
         )
         if not docs:

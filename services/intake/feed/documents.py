@@ -16,6 +16,7 @@ from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex, sniff_type
 from mumaris.settings import Settings
 from schemas.events import StoredFile
 from services.intake.feed.rules import Refusal, RefusalCode
+from services.intake.feed.store import one_batch
 from services.intake.uploads import safe_filename
 
 log = logging.getLogger("mumaris.intake.feed")
@@ -70,8 +71,11 @@ class FeedDocuments:
         found = (
             {
                 doc["_id"]: doc
-                async for doc in self.files_meta.find(
-                    {"_id": {"$in": list(object_ids)}}, {"length": 1, "filename": 1, "uploadDate": 1}
+                async for doc in one_batch(
+                    self.files_meta.find(
+                        {"_id": {"$in": list(object_ids)}}, {"length": 1, "filename": 1, "uploadDate": 1}
+                    ),
+                    len(object_ids),
                 )
             }
             if object_ids

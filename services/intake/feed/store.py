@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mumaris.clock import now
@@ -25,6 +26,12 @@ from mumaris.mongo import UnitOfWork
 from schemas.topics import Topic
 
 Doc = dict[str, Any]
+
+
+def one_batch(cursor: AsyncCursor[Doc], at_most: int) -> AsyncCursor[Doc]:
+    """A lookup of at most `at_most` documents (by unique keys) answered in one reply: without a
+    limit the server sends its first 101 and the rest costs a getMore, a second round trip."""
+    return cursor.limit(at_most).batch_size(at_most)
 
 
 def ledger_marker(event_id: str, event_type: str, at: datetime) -> Doc:
@@ -68,14 +75,17 @@ class FeedStore:
     async def _existing_ids(collection: Any, ids: list[str]) -> set[str]:
         if not ids:
             return set()
-        return {str(doc["_id"]) async for doc in collection.find({"_id": {"$in": ids}}, {"_id": 1})}
+        return {
+            str(doc["_id"]) async for doc in one_batch(collection.find({"_id": {"$in": ids}}, {"_id": 1}), len(ids))
+        }
 
     async def accounts_by_id_number(self, id_numbers: set[str]) -> dict[str, Doc]:
         """Every account a batch names, in one query."""
         if not id_numbers:
             return {}
         projection = {"id_number": 1, "first_name": 1, "last_name": 1, "email": 1, "locale": 1, "status": 1}
-        cursor = self.accounts.find({"id_number": {"$in": sorted(id_numbers)}}, projection)
+        # id_number is unique: at most one account per number, all of them in one reply.
+        cursor = one_batch(self.accounts.find({"id_number": {"$in": sorted(id_numbers)}}, projection), len(id_numbers))
         return {doc["id_number"]: doc async for doc in cursor}
 
     async def write(self, writes: BatchWrites) -> None:
