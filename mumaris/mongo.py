@@ -14,6 +14,7 @@ removing republishes on restart; consumers drop the duplicate by its CloudEvents
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -25,7 +26,7 @@ from pymongo import ASCENDING, AsyncMongoClient, InsertOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
 from mumaris.clock import now
 from mumaris.settings import Settings
@@ -86,7 +87,15 @@ class Outbox:
         self.added = asyncio.Event()
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("created_at", ASCENDING)])
+        """The relay reads the oldest pending events in (`created_at`, `seq`) order: an index on
+        both walks just the batch it returns. With `created_at` alone the database sorted the whole
+        pending outbox on every pass (a scan that grows with the backlog: thousands under a feed,
+        everything written while the broker was away). The compound index also serves the age of
+        the oldest; the single-field one it replaces is dropped where an older release made it."""
+        await self.collection.create_index([("created_at", ASCENDING), ("seq", ASCENDING)])
+        if "created_at_1" in await self.collection.index_information():
+            with contextlib.suppress(OperationFailure):  # another replica dropped it first
+                await self.collection.drop_index("created_at_1")
 
     def record(self, topic: Topic, event: BaseModel) -> dict[str, Any]:
         """The outbox document for an event; insert it inside the caller's transaction."""

@@ -330,7 +330,7 @@ class Replay:
         await self.ledger.create_index([("at", ASCENDING)], expireAfterSeconds=30 * 24 * 3600)
         await self.submissions.create_index([("practitioner_id", ASCENDING), ("created_at", DESCENDING)])
         await self.submissions.create_index([("practitioner_id", ASCENDING), ("file.sha256", ASCENDING)])
-        await self.outbox.create_index([("created_at", ASCENDING)])
+        await self.outbox.create_index([("created_at", ASCENDING), ("seq", ASCENDING)])  # as intake's
         for first in range(0, self.records, 10_000):
             await self.accounts.insert_many([account(i) for i in range(first, min(self.records, first + 10_000))])
         source = await self.client["mumaris"]["files.files"].find({}).to_list()

@@ -152,7 +152,7 @@ class Replay:
         db = self.db
         await self.submissions.create_index([("practitioner_id", ASCENDING), ("created_at", DESCENDING)])
         await self.submissions.create_index([("practitioner_id", ASCENDING), ("file.sha256", ASCENDING)])
-        await self.outbox.create_index([("created_at", ASCENDING)])
+        await self.outbox.create_index([("created_at", ASCENDING), ("seq", ASCENDING)])  # as intake's
         await db["files.files"].create_index([("filename", ASCENDING), ("uploadDate", ASCENDING)])
         await db["files.chunks"].create_index([("files_id", ASCENDING), ("n", ASCENDING)], unique=True)
         await seed_submissions(self.submissions, self.existing)
