@@ -17,11 +17,11 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from mumaris.tools import dlq
 from mumaris.auth import Principal, issue_token
 from mumaris.crypto import generate_key, seal
 from mumaris.kafka import encode_event
 from mumaris.settings import Settings
+from mumaris.tools import dlq
 from mumaris.tools.launcher import ServiceGroup
 from mumaris.tools.stack import LocalStack, free_port
 from mumaris.tools.standins import MailCatcher, SmsGatewayStandIn
