@@ -191,6 +191,18 @@ class EmailConfirmationRequested(Event):
     expires_at: datetime
 
 
+class PasswordResetRequested(Event):
+    """Send the single-use link that sets a new password (sealed like a code). Published only for
+    an account that exists; the person asking is answered alike either way."""
+
+    account_id: str
+    name: str
+    email: str
+    locale: Literal["ar", "en"] = "ar"
+    sealed_link: str
+    expires_at: datetime
+
+
 class FieldChange(Event):
     old: str | None
     new: str

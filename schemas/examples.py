@@ -116,6 +116,14 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "sealed_link": "gAAAAAB…",
         "expires_at": DUE,
     },
+    events.PasswordResetRequested: {
+        "account_id": SARA["id"],
+        "name": SARA["name"],
+        "email": SARA["email"],
+        "locale": "ar",
+        "sealed_link": "gAAAAAB…",
+        "expires_at": AT,
+    },
     events.ProfileChangeRequested: {
         "change_id": "0b9e-change",
         "practitioner": SARA,

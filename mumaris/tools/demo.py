@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from PIL import Image, ImageDraw
@@ -134,7 +135,9 @@ def _open_an_account(group: ServiceGroup, mail: MailCatcher, sms: SmsGatewayStan
     link = re.search(
         r"https?://\S+confirm-email\?token=[\w.\-]+", confirmation.get_body(preferencelist=("plain",)).get_content()
     )
-    opened = httpx.get(link.group(0))  # type: ignore[union-attr]
+    # The link opens the portal's page; the API route behind it confirms the same token.
+    token = urlsplit(link.group(0)).query  # type: ignore[union-attr]
+    opened = httpx.get(f"{intake}/v1/accounts/confirm-email?{token}")
     opened.raise_for_status()
     _say(f"   link opened: account active, membership number {opened.json()['membership_number']}")
     tokens = httpx.post(f"{intake}/v1/auth/login", json={"email": email, "password": PASSWORD})

@@ -9,7 +9,7 @@
 - feed/: gov.certificates in batches.
 
 Publishes through the outbox: submission.received, account.registered, account.phone_code,
-account.email_confirmation, profile.change_requested, classification.requested.
+account.email_confirmation, account.password_reset, profile.change_requested, classification.requested.
 """
 
 from fastapi import FastAPI
@@ -22,7 +22,7 @@ from services.intake import SERVICE
 from services.intake.accounts import handlers as account_events
 from services.intake.accounts import routes as account_routes
 from services.intake.accounts.rules import Passwords
-from services.intake.accounts.service import Profiles, Registrations, SignIn
+from services.intake.accounts.service import PasswordResets, Profiles, Registrations, SignIn
 from services.intake.accounts.sessions import SignInSessions
 from services.intake.accounts.store import AccountStore
 from services.intake.classification import handlers as classification_events
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.provide("submission_timeline", SubmissionTimeline(uow, submissions))
     runtime.provide("registrations", Registrations(uow, accounts, settings, passwords))
     runtime.provide("sign_in", SignIn(accounts, sessions, settings, passwords))
+    runtime.provide("password_resets", PasswordResets(uow, accounts, sessions, settings, passwords))
     runtime.provide("profiles", Profiles(uow, accounts, submissions, requests))
     runtime.provide(
         "classification_requests", ClassificationRequests(uow, requests, submissions, accounts, files, settings)

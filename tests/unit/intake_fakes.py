@@ -54,6 +54,7 @@ class FakeAccountStore:
         self.accounts: dict[str, Doc] = {}
         self.refresh_tokens: dict[str, Doc] = {}
         self.login_failures: dict[str, list[datetime]] = {}
+        self.reset_requests: dict[str, list[datetime]] = {}
         self.profile_changes: dict[str, Doc] = {}
         self.membership = 0
 
@@ -89,6 +90,12 @@ class FakeAccountStore:
 
     async def clear_failures(self, key: str) -> None:
         self.login_failures.pop(key, None)
+
+    async def reset_requests_since(self, key: str, since: datetime) -> list[datetime]:
+        return [at for at in self.reset_requests.get(key, []) if at >= since]
+
+    async def record_reset_request(self, key: str, at: datetime, keep: int) -> None:
+        self.reset_requests[key] = [*self.reset_requests.get(key, []), at][-keep:]
 
     async def store_refresh(self, token: str, account_id: str, family: str, now: datetime, ttl_s: int) -> None:
         self.refresh_tokens[token_digest(token)] = {
@@ -133,6 +140,12 @@ class FakeSessions:
             if record["family"] == family:
                 record["revoked"] = True
         self.ended.append((family, reason))
+
+    async def end_all(self, account_id: str, reason: str) -> set[str]:
+        families = {r["family"] for r in self.store.refresh_tokens.values() if r["account_id"] == account_id}
+        for family in sorted(families):
+            await self.end(family, reason)
+        return families
 
 
 class FakeSubmissionStore:

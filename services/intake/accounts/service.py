@@ -1,10 +1,14 @@
 """The accounts' use cases: sign-up with its SMS code and e-mail link, staff accounts created by
-operations, login with rotating refresh tokens, the profile and its reviewed personal-data changes.
+operations, login with rotating refresh tokens, a forgotten password, the profile and its reviewed
+personal-data changes.
 
 Each change to an account and the event it causes (account.registered, account.phone_code,
-account.email_confirmation, profile.change_requested) commit together through the outbox. Codes and
-links cross Kafka sealed; codes are stored only as an HMAC. Every refusal is an AccountRuleError
-(accounts/rules.py); routes.py gives each code its HTTP status.
+account.email_confirmation, account.password_reset, profile.change_requested) commit together
+through the outbox. Codes and links cross Kafka sealed; codes are stored only as an HMAC. Every
+refusal is an AccountRuleError (accounts/rules.py); routes.py gives each code its HTTP status.
+
+The e-mail links open pages of the practitioner's portal (services/intake/portal/), where a
+person who clicks them is: `EMAIL_LINK_PATH` and `RESET_LINK_PATH`.
 """
 
 import secrets
@@ -19,7 +23,7 @@ from pymongo.errors import DuplicateKeyError
 
 from mumaris.auth import Principal, issue_token
 from mumaris.clock import now
-from mumaris.crypto import TokenRefused, read_signed_token, seal, signed_token
+from mumaris.crypto import EMAIL_CONFIRM, TokenRefused, read_signed_token, seal, signed_token
 from mumaris.mongo import UnitOfWork, make_client
 from mumaris.settings import Settings
 from schemas import topics
@@ -29,6 +33,7 @@ from schemas.events import (
     Decision,
     EmailConfirmationRequested,
     FieldChange,
+    PasswordResetRequested,
     PhoneCodeIssued,
     PractitionerRef,
     ProfileChangeRequested,
@@ -45,6 +50,12 @@ from services.intake.submissions.rules import DECISION_STATUS, Status
 from services.intake.submissions.store import SubmissionStore
 
 Locale = Literal["ar", "en"]
+
+EMAIL_LINK_PATH = "/portal/confirm-email"
+RESET_LINK_PATH = "/portal/reset-password"
+PASSWORD_RESET = "password-reset"  # the purpose of a reset link's token: never an e-mail confirmation
+# Accounts that may set a new password by e-mail: those that can sign in (their phone is confirmed).
+RESETTABLE = frozenset({"pending_email", "active"})
 
 
 class SignUp(BaseModel):
@@ -245,7 +256,7 @@ class Registrations:
     async def confirm_email(self, token: str) -> tuple[str, str]:
         """The e-mail link (single use) activates the account: its id and new membership number."""
         try:
-            claims = read_signed_token(token, self.settings.jwt_secret.get_secret_value())
+            claims = read_signed_token(token, self.settings.jwt_secret.get_secret_value(), purpose=EMAIL_CONFIRM)
         except TokenRefused as error:
             raise AccountRuleError(error.code) from error
         at = now()
@@ -294,7 +305,7 @@ class Registrations:
         token = signed_token(
             {"sub": account["_id"], "jti": jti}, settings.jwt_secret.get_secret_value(), settings.email_link_ttl_s
         )
-        link = f"{settings.public_base_url}/v1/accounts/confirm-email?token={token}"
+        link = f"{settings.public_base_url}{EMAIL_LINK_PATH}?token={token}"
         event = EmailConfirmationRequested(
             account_id=account["_id"],
             name=full_name(account),
@@ -401,6 +412,119 @@ class SignIn:
         refresh = secrets.token_urlsafe(32)
         await self.store.store_refresh(refresh, account["_id"], family, at, self.settings.refresh_ttl_s)
         return Tokens(issue_token(principal, self.settings), refresh, self.settings.jwt_ttl_s)
+
+
+_RESET_REFUSALS = {
+    "account.link_invalid": "account.reset_link_invalid",
+    "account.link_expired": "account.reset_link_expired",
+}
+
+
+class PasswordResets:
+    """A forgotten password: asking sends a single-use e-mail link (~30 minutes) to an account that
+    exists, and answers alike whether it exists or not, so the answer tells nobody which e-mail
+    addresses have accounts; the link sets a new password under the password policy and ends
+    every session of the account."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        store: AccountStore,
+        sessions: SignInSessions,
+        settings: Settings,
+        passwords: rules.Passwords,
+    ) -> None:
+        self.uow = uow
+        self.store = store
+        self.sessions = sessions
+        self.settings = settings
+        self.passwords = passwords
+        self.secret = settings.jwt_secret.get_secret_value()
+        self.sealing_key = settings.field_encryption_key.get_secret_value()
+
+    async def request(self, email: str, client: str) -> None:
+        """Send a reset link if an account has this e-mail and its limits allow; nothing tells
+        which happened. Refused only for what says nothing about accounts: an address that is no
+        e-mail ("account.email_invalid") and a client asking too often ("account.reset_limit")."""
+        address = rules.normalize_email(email)
+        at = now()
+        await self._count_client(client, at)
+        account = await self.store.by_email(address)
+        if account is None or account["status"] not in RESETTABLE:
+            return
+        sends = [s for s in account.get("reset_sends", []) if s > at - timedelta(hours=1)]
+        try:
+            rules.check_resend(
+                sends,
+                now=at,
+                min_interval_s=self.settings.password_reset_min_interval_s,
+                per_hour=self.settings.password_reset_per_hour,
+            )
+        except AccountRuleError:
+            return  # a flood of links to one mailbox stops here, silently: the answer is the same
+        await self.uow.run(lambda session: self._send_link(account, at, [*sends, at], session))
+
+    async def _count_client(self, client: str, at: datetime) -> None:
+        key = f"address:{client}"
+        per_hour = self.settings.password_reset_per_address_per_hour
+        recent = await self.store.reset_requests_since(key, at - timedelta(hours=1))
+        try:
+            rules.check_resend(recent, now=at, min_interval_s=0, per_hour=per_hour, field="email")
+        except AccountRuleError as limit:
+            raise AccountRuleError("account.reset_limit", "email", retry_after_s=limit.retry_after_s) from limit
+        await self.store.record_reset_request(key, at, keep=per_hour)
+
+    async def _send_link(
+        self, account: dict[str, Any], at: datetime, sends: list[datetime], session: AsyncClientSession
+    ) -> None:
+        """The newest link replaces any earlier one: only the jti on the account can be used."""
+        ttl_s = self.settings.password_reset_ttl_s
+        jti = uuid.uuid4().hex
+        token = signed_token({"sub": account["_id"], "jti": jti}, self.secret, ttl_s, purpose=PASSWORD_RESET)
+        event = PasswordResetRequested(
+            account_id=account["_id"],
+            name=full_name(account),
+            email=account["email"],
+            locale=account["locale"],
+            sealed_link=seal(f"{self.settings.public_base_url}{RESET_LINK_PATH}?token={token}", self.sealing_key),
+            expires_at=at + timedelta(seconds=ttl_s),
+        )
+        await self.store.update(account["_id"], {"password_reset_jti": jti, "reset_sends": sends}, session)
+        await self.uow.outbox.add(topics.ACCOUNT_PASSWORD_RESET, event, session)
+
+    def check_link(self, token: str) -> dict[str, Any]:
+        """The link's claims, or "account.reset_link_invalid" / "account.reset_link_expired"
+        (whether it was used already is known only when it is used)."""
+        try:
+            return read_signed_token(token, self.secret, purpose=PASSWORD_RESET)
+        except TokenRefused as error:
+            raise AccountRuleError(_RESET_REFUSALS[error.code]) from error
+
+    async def reset(self, token: str, password: str, confirmation: str) -> str:
+        """Set the new password (the link once only), then end every session of the account:
+        the refresh tokens and access tokens opened with the old password stop working. The
+        account's failed sign-ins are forgotten: the person who reads its mail chose the password."""
+        claims = self.check_link(token)
+        account = await self.store.get(str(claims["sub"]))
+        if account is None or account.get("password_reset_jti") != claims["jti"]:
+            raise AccountRuleError("account.reset_link_invalid")
+        rules.check_password(
+            password,
+            confirmation,
+            email=account["email"],
+            id_number=account["id_number"],
+            names=[account["first_name"], account["last_name"]],
+        )
+        changes = {
+            "password_hash": self.passwords.hash(password),
+            "password_reset_jti": None,
+            "password_changed_at": now(),
+        }
+        if not await self.store.update(account["_id"], changes, expect={"password_reset_jti": claims["jti"]}):
+            raise AccountRuleError("account.reset_link_invalid")  # another use of the link won the race
+        await self.sessions.end_all(account["_id"], "password_reset")
+        await self.store.clear_failures(f"account:{account['email']}")
+        return str(account["_id"])
 
 
 @dataclass(frozen=True)
