@@ -129,6 +129,10 @@ class ReviewQueued(Event):
     previous_submission_id: str | None = None
     practitioner: PractitionerRef
     queued_at: datetime
+    # When review means to have decided: its service-level deadline in working days (Riyadh's
+    # week, the commission's holidays), so the practitioner sees the date the queue works to.
+    # None on events from before it was carried.
+    sla_due_at: datetime | None = None
 
 
 class Decision(StrEnum):

@@ -79,6 +79,7 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "kind": "certificate",
         "practitioner": SARA,
         "queued_at": AT,
+        "sla_due_at": "2026-12-02T09:00:00+00:00",
     },
     events.ReviewDecided: {
         "submission_id": SUBMISSION,

@@ -611,8 +611,11 @@ class Profiles:
 
     async def queued(self, event: ReviewQueued, ce: CloudEventAttributes) -> None:
         """A personal-data change in the review queue (the event's submission_id is the change's id)."""
+        due = {"review_due_at": event.sla_due_at} if event.sla_due_at else {}
         await self.uow.apply_once(
-            ce.id, ce.type, lambda session: self.store.set_change_status(event.submission_id, "in_review", session)
+            ce.id,
+            ce.type,
+            lambda session: self.store.set_change_status(event.submission_id, "in_review", session, **due),
         )
 
     async def decided(self, event: ReviewDecided, ce: CloudEventAttributes) -> None:

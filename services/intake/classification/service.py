@@ -45,7 +45,13 @@ from services.intake.classification import rules
 from services.intake.classification.rules import DECISION_STAGE, RequestRefused, RequestStep, Stage
 from services.intake.classification.store import ClassificationStore, new_request_doc
 from services.intake.submissions.rules import Attachment, Status, Step
-from services.intake.submissions.service import Timeline, decision_of, deleted_unless_written, findings_of
+from services.intake.submissions.service import (
+    Timeline,
+    decision_of,
+    deleted_unless_written,
+    findings_of,
+    review_due,
+)
 from services.intake.submissions.store import SubmissionStore, new_submission_doc
 
 
@@ -247,7 +253,8 @@ class RequestTimeline(Timeline[RequestStep]):
 
     async def queued(self, event: ReviewQueued, ce: CloudEventAttributes) -> None:
         """A whole request in the review queue: the event's submission_id is the request's id."""
-        await self.record(ce, event.submission_id, RequestStep(Stage.IN_REVIEW, event.queued_at, ce.id))
+        step = RequestStep(Stage.IN_REVIEW, event.queued_at, ce.id)
+        await self.record(ce, event.submission_id, step, review_due(event))
 
     async def decided(self, event: ReviewDecided, ce: CloudEventAttributes) -> None:
         """The account's classification changes on classification.changed, not here."""
