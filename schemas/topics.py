@@ -190,8 +190,8 @@ GOV_EXAMS = Topic(
     ce_type="mumaris.gov.exams.v1",
     key="result_id",
     producers=("testing provider",),
-    consumers=("review",),
-    description="Inbound: an exam result (candidate ID number, exam, score, pass/fail, date).",
+    consumers=("review", "intake"),
+    description="Inbound: an exam result (candidate ID number, exam, score, pass/fail, date); intake shows it on the practitioner's request.",
 )
 GOV_CERTIFICATES = Topic(
     name="gov.certificates",

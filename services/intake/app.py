@@ -5,7 +5,7 @@
   classification request or a personal-data change go to those areas' use cases);
 - accounts/: sign-up, codes, login, tokens, sessions, profile changes, staff accounts;
 - classification/: requests, their documents, their status (fee.invoiced, fee.expired,
-  classification.lapsed, classification.changed);
+  classification.lapsed, classification.changed), exam results (gov.exams);
 - feed/: gov.certificates in batches.
 
 Publishes through the outbox: submission.received, account.registered, account.phone_code,

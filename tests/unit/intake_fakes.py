@@ -12,6 +12,7 @@ import pytest
 from pymongo.errors import DuplicateKeyError
 
 from mumaris.errors import Refusal
+from schemas.classifications import ExamResult
 from services.intake.accounts.store import token_digest
 from services.intake.classification.rules import RequestProjection, RequestStep, Stage, project_request
 from services.intake.classification.store import UnknownRequest
@@ -209,6 +210,18 @@ class FakeClassificationStore:
         self.requests: dict[str, Doc] = {}
         self.steps: dict[str, tuple[RequestStep, ...]] = {}
         self.open_markers: dict[str, str] = {}  # practitioner id -> open request id
+        self.exam_results: dict[str, Doc] = {}
+
+    async def save_exam_result(self, result: Doc, session: Any) -> None:
+        self.exam_results[result["_id"]] = dict(result)
+
+    async def exam_results_of(self, candidate_ref: str, exams: list[str]) -> list[ExamResult]:
+        found = self.exam_results.values()
+        return [
+            ExamResult(r["exam"], r["passed"])
+            for r in found
+            if r["candidate_ref"] == candidate_ref and r["exam"] in exams
+        ]
 
     async def open_request_id(self, practitioner_id: str, session: Any = None) -> str | None:
         return self.open_markers.get(practitioner_id)

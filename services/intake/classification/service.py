@@ -22,12 +22,20 @@ from mumaris.identity import candidate_ref
 from mumaris.mongo import UnitOfWork
 from mumaris.settings import Settings
 from schemas import topics
-from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION, Classification, money
+from schemas.classifications import (
+    CLASSIFICATIONS,
+    CONDITIONS_VERSION,
+    Classification,
+    ExamStanding,
+    exam_standing,
+    money,
+)
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
     ClassificationChanged,
     ClassificationLapsed,
     ClassificationRequested,
+    ExamResultPublished,
     FeeExpired,
     FeeInvoiced,
     PractitionerRef,
@@ -228,6 +236,27 @@ class ClassificationRequests:
     async def documents_of(self, doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """The submissions of a request's documents, by submission id."""
         return await self.submissions.get_many(list(doc["documents"].values()))
+
+    async def exams_of(self, doc: dict[str, Any]) -> dict[str, ExamStanding]:
+        """Each exam the request's classification requires: passed, failed or missing, by the
+        rule review approves on (schemas.classifications.exam_standing)."""
+        account = await self.accounts.get(doc["practitioner_id"])
+        if account is None or not account.get("id_number"):
+            return {exam: ExamStanding.MISSING for exam in doc["required_exams"]}
+        ref = candidate_ref(account["id_number"], self.settings)
+        return exam_standing(doc["required_exams"], await self.requests.exam_results_of(ref, doc["required_exams"]))
+
+    async def exam_published(self, event: ExamResultPublished, ce: CloudEventAttributes) -> None:
+        """gov.exams: kept under the candidate's HMAC, whether or not an account has the number yet."""
+        result = {
+            "_id": event.result_id,
+            "candidate_ref": candidate_ref(event.candidate_id_number, self.settings),
+            "exam": event.exam,
+            "passed": event.passed,
+            "score": event.score,
+            "taken_on": event.taken_on.isoformat(),
+        }
+        await self.uow.apply_once(ce.id, ce.type, lambda session: self.requests.save_exam_result(result, session))
 
 
 @dataclass(frozen=True)
