@@ -116,6 +116,16 @@ def full_name(account: dict[str, Any]) -> str:
     return f"{account['first_name']} {account['last_name']}"
 
 
+@dataclass(frozen=True)
+class PhoneStep:
+    """Where an account waiting for its SMS code stands: the number (masked), when the code dies,
+    how long until another may be sent."""
+
+    mobile: str
+    expires_at: datetime | None
+    resend_in_s: int
+
+
 class Registrations:
     """Opening an account: sign-up, the SMS code (and its resending), the e-mail link; and staff
     accounts, which operations create active."""
@@ -275,6 +285,24 @@ class Registrations:
             return number
 
         return str(claims["sub"]), await self.uow.run(work)
+
+    async def phone_step(self, account_id: str) -> PhoneStep:
+        """The code's time left and the wait before a resend (`not_found` once the phone is confirmed)."""
+        account = await self.store.get(account_id)
+        if account is None or account["status"] != "pending_phone":
+            raise AccountRuleError("not_found")
+        code = account.get("phone_code")
+        settings = self.settings
+        return PhoneStep(
+            mobile=rules.masked_mobile(account["mobile"]),
+            expires_at=code["issued_at"] + timedelta(seconds=settings.otp_ttl_s) if code else None,
+            resend_in_s=rules.resend_wait_s(
+                account.get("code_sends", []),
+                now=now(),
+                min_interval_s=settings.otp_resend_min_interval_s,
+                per_hour=settings.otp_resends_per_hour,
+            ),
+        )
 
     async def _pending_phone(self, account_id: str, session: AsyncClientSession) -> dict[str, Any]:
         account = await self.store.get(account_id, session)
