@@ -213,6 +213,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "لوحة المراجعة مخصصة لموظفي الهيئة؛ يتابع الممارسون الصحيون طلباتهم من منصة ممارس.",
         "The review console is for commission staff; practitioners follow their submissions in the Mumaris platform.",
     ),
+    "portal.practitioners_only": (
+        "منصة ممارس مخصصة للممارسين الصحيين؛ يسجّل موظفو الهيئة الدخول إلى لوحة المراجعة.",
+        "This platform is for health practitioners; commission staff sign in to the review console.",
+    ),
+    "form.expired": (
+        "انتهت صلاحية النموذج؛ أعد تحميل الصفحة وحاول مرة أخرى.",
+        "This form has expired; reload the page and try again.",
+    ),
     "console.form_expired": (
         "انتهت صلاحية النموذج؛ أعد تحميل الصفحة وحاول مرة أخرى.",
         "This form has expired; reload the page and try again.",

@@ -149,6 +149,9 @@ class Settings(BaseSettings):
     review_resubmission_hold_s: int = 8 * 3600
     # Where the console signs reviewers in (intake owns the accounts); empty: intake on http_host.
     intake_url: str = ""
+    # Where the practitioner portal (served by intake) reads the inbox (notifier owns it); empty:
+    # notifier on http_host.
+    notifier_url: str = ""
     # Peers whose X-Forwarded-For is believed (a load balancer, the console's sign-in proxy).
     trusted_proxies: list[str] = []
 
@@ -183,6 +186,10 @@ class Settings(BaseSettings):
     @property
     def intake_base_url(self) -> str:
         return self.intake_url.rstrip("/") or f"http://{self.http_host}:{self.intake_port}"
+
+    @property
+    def notifier_base_url(self) -> str:
+        return self.notifier_url.rstrip("/") or f"http://{self.http_host}:{self.notifier_port}"
 
     def port_of(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))

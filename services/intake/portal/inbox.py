@@ -1,0 +1,77 @@
+"""The practitioner's in-platform inbox, read through notifier's HTTP API with her own token.
+
+Notifier owns the inbox (`notifier.inbox`, /v1/inbox): its rules (only one's own messages, marking
+read) and its collection stay there, and the portal is one more client of its documented API, as
+the console is of intake's. The token travels in the Authorization header, so notifier checks the
+session exactly as for any other caller (an ended session is refused there too). A notifier that
+does not answer in time costs the page its unread count, never the page: the header shows none
+and the inbox page says it cannot be read now.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from mumaris.errors import ApiError
+from mumaris.settings import Settings
+
+# Short: the unread count is fetched while every page is being made.
+NOTIFIER_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    items: list[dict[str, Any]]
+    total: int
+    unread: int
+    page: int
+    size: int
+
+
+class InboxClient:
+    def __init__(self, settings: Settings) -> None:
+        self.client = httpx.AsyncClient(
+            base_url=settings.notifier_base_url,
+            timeout=NOTIFIER_TIMEOUT_S,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+        )
+
+    async def page(self, token: str, page: int = 1, size: int = 20) -> InboxPage | None:
+        """One page of her messages, newest first; None when notifier cannot be read now."""
+        body = await self._get(token, {"page": page, "size": size})
+        if body is None:
+            return None
+        return InboxPage(body["items"], body["total"], body["unread"], body["page"], body["size"])
+
+    async def unread(self, token: str) -> int | None:
+        body = await self._get(token, {"page": 1, "size": 1})
+        return None if body is None else int(body["unread"])
+
+    async def mark_read(self, token: str, message_id: str) -> None:
+        """404 `not_found` for a message that is not hers; 503 when notifier cannot be reached."""
+        try:
+            answer = await self.client.post(f"/v1/inbox/{message_id}/read", headers=_bearer(token))
+        except httpx.HTTPError as error:
+            raise ApiError(503, "service.unavailable") from error
+        if answer.status_code == 404:
+            raise ApiError(404, "not_found")
+        if answer.status_code != 204:
+            raise ApiError(503, "service.unavailable")
+
+    async def _get(self, token: str, params: dict[str, int]) -> dict[str, Any] | None:
+        try:
+            answer = await self.client.get("/v1/inbox", params=params, headers=_bearer(token))
+        except httpx.HTTPError:
+            return None
+        if answer.status_code != 200:
+            return None
+        body: dict[str, Any] = answer.json()
+        return body
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
