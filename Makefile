@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 # browser the console's end-to-end tests drive (Playwright cannot download its own here), and kcat.
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng chromium kcat
 
-.PHONY: install system-deps lint demo test test-fast bench stack-up stack-down clean
+.PHONY: install system-deps lint demo up test test-fast bench stack-up stack-down clean
 
 install: system-deps $(VENV)/.installed
 	@$(VENV)/bin/mumaris stack build
@@ -33,6 +33,10 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install
 	$(VENV)/bin/mumaris demo
+
+# Everything running for a person to try in a browser (the portal, the console); Ctrl-C stops it.
+up: install
+	$(VENV)/bin/mumaris up
 
 # Lint, format and types first: a finding fails the run before any server starts.
 lint: install
