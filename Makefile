@@ -3,9 +3,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-# Debian packages, installed once when missing: OCR with Arabic and English (validator), the
-# browser the console's end-to-end tests drive (Playwright cannot download its own here), and kcat.
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng chromium kcat
+# Debian packages, installed once when missing: OCR with Arabic and English (validator: the language
+# data for tesserocr, whose wheel brings the engine; the `tesseract` program for the OCR tests and
+# benchmarks), a TrueType face with Arabic letters (the generated certificates of the OCR tests and
+# benchmarks), the browser the console's end-to-end tests drive (Playwright cannot download its own
+# here), and kcat.
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng fonts-dejavu-core chromium kcat
 
 .PHONY: install system-deps lint demo up test test-fast bench stack-up stack-down clean
 
@@ -14,6 +17,7 @@ install: system-deps $(VENV)/.installed
 
 system-deps:
 	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx ara \
+	    || ! [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] \
 	    || ! command -v chromium >/dev/null || ! command -v kcat >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
@@ -51,7 +55,7 @@ test-fast: install
 	$(PY) -m pytest -ra tests/unit
 
 bench: install
-	$(PY) -m tests.benchmarks.pipeline
+	$(PY) -m tests.benchmarks
 
 stack-up: install
 	$(VENV)/bin/mumaris stack up

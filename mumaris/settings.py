@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     ocr_enabled: bool = True
     ocr_languages: str = "ara+eng"
     ocr_timeout_s: float = 20.0
+    # Worker processes per validator replica for the document checks and OCR (CPU-bound): unset, one
+    # per CPU the process may use (its affinity); 0 runs them in the validator's own process, in threads.
+    validator_workers: int | None = Field(default=None, ge=0)
     duplicate_max_hash_distance: int = 6  # perceptual-hash bits that may differ for "the same page"
 
     # Tokens (HS256 shared secret until accounts bring their own keys)

@@ -88,6 +88,8 @@ def start_pipeline(
             # address; intake believes X-Forwarded-For only from a trusted proxy (review, here).
             "MUMARIS_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
             "MUMARIS_TRUSTED_PROXIES": '["127.0.0.1"]',
+            # Two document-check workers whatever the machine (the default is one per usable CPU).
+            "MUMARIS_VALIDATOR_WORKERS": "2",
             **(env or {}),
         },
         log_dir=log_dir,

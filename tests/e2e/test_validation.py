@@ -1,8 +1,11 @@
 """Document validation through the real pipeline: what reaches a reviewer, what comes back to
 the practitioner, and duplicates while a certificate is under review."""
 
+import asyncio
 import io
+import os
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -114,3 +117,47 @@ async def test_the_same_certificate_is_refused_while_under_review_and_accepted_a
     assert again.status_code == 202
     view = await reach(http, pipeline, auth, again.json()["submission_id"], "in_review")
     assert by_rule(view["findings"])["duplicate"]["outcome"] == "pass"
+
+
+def cpu_seconds_of_descendants(pid: int) -> dict[int, float]:
+    """CPU time (user + system) of every process below `pid`, from /proc."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    below = {child for child, parent in parents.items() if parent == pid}
+    while grandchildren := {c for c, p in parents.items() if p in below} - below:
+        below |= grandchildren
+    return {process: cpu[process] for process in below}
+
+
+async def test_the_validator_checks_documents_in_more_than_one_worker_process(
+    pipeline: Pipeline, http: httpx.AsyncClient
+) -> None:
+    validator = pipeline.group.processes["validator"].process.pid
+    before = cpu_seconds_of_descendants(validator)
+    practitioners = [pipeline.practitioner() for _ in range(8)]
+    scans = [certificate_scan(who.name, METADATA["institution"], ISSUED) for who, _ in practitioners]
+
+    answers = await asyncio.gather(
+        *(upload(http, pipeline, auth, scan) for (_, auth), scan in zip(practitioners, scans, strict=True))
+    )
+    await asyncio.gather(
+        *(
+            reach(http, pipeline, auth, answer.json()["submission_id"], "in_review")
+            for (_, auth), answer in zip(practitioners, answers, strict=True)
+        )
+    )
+
+    after = cpu_seconds_of_descendants(validator)
+    # Each check with OCR costs a worker about a tenth of a second of CPU.
+    busy = [process for process, seconds in after.items() if seconds - before.get(process, 0.0) >= 0.1]
+    assert len(busy) >= 2, f"CPU seconds of the validator's child processes: before {before}, after {after}"

@@ -20,6 +20,7 @@ from services.validator.inspection.content import (
     OcrUnavailable,
     content_findings,
     ocr_text,
+    tessdata_directory,
 )
 
 MARCH_14 = date(2025, 3, 14)
@@ -120,6 +121,15 @@ def test_tesseract_and_its_language_packs_are_installed() -> None:
     listed = subprocess.run([binary, "--list-langs"], capture_output=True, text=True, timeout=30)
     languages = set(listed.stdout.split())
     assert {"ara", "eng"} <= languages, f"missing Tesseract language packs; installed: {sorted(languages)}"
+
+
+def test_the_tesseract_binding_reads_the_installed_language_packs() -> None:
+    import tesserocr
+
+    tessdata = tessdata_directory()
+    assert tessdata, "no Tesseract language data: install tesseract-ocr-ara tesseract-ocr-eng"
+    _, languages = tesserocr.get_languages(tessdata)
+    assert {"ara", "eng"} <= set(languages), f"missing Tesseract language packs in {tessdata}: {languages}"
 
 
 def test_ocr_of_a_scan_finds_the_name_the_issuer_and_the_date() -> None:

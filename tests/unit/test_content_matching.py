@@ -2,9 +2,13 @@
 (clean, OCR-noisy and missing), and the fallbacks of `content_findings`. No Tesseract here: the
 real OCR is exercised in tests/integration/test_ocr.py."""
 
-import io
-import subprocess
+import os
+import sys
+import threading
+import types
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -348,6 +352,13 @@ def fail_if_ocr_runs(*args: object, **kwargs: object) -> str:
     raise AssertionError("OCR should not run")
 
 
+def unavailable(reason: str) -> Callable[..., str]:
+    def ocr(*args: object, **kwargs: object) -> str:
+        raise OcrUnavailable(reason)
+
+    return ocr
+
+
 def test_a_text_layer_with_everything_is_used_without_ocr(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(content, "ocr_text", fail_if_ocr_runs)
     findings = findings_for(blank_page(), CERTIFICATE)
@@ -364,7 +375,7 @@ def test_what_the_text_layer_misses_is_looked_for_in_the_ocr(monkeypatch: pytest
 
 
 def test_misses_of_the_text_layer_stand_when_ocr_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(content.shutil, "which", lambda _: None)
+    monkeypatch.setattr(content, "ocr_text", unavailable("the Tesseract binding (tesserocr) is not installed"))
     findings = by_rule(findings_for(blank_page(), "Issued by King Saud University Medical City on 14 March 2025"))
     assert findings["content.name"].code == "content.name_not_found"
     assert findings["content.issuer"].outcome == "pass"
@@ -386,7 +397,7 @@ def test_an_empty_text_layer_means_ocr_of_the_page(monkeypatch: pytest.MonkeyPat
 def test_no_text_and_no_ocr_is_one_unreadable_warning(
     monkeypatch: pytest.MonkeyPatch, page: Image.Image | None, options: dict[str, object], reason: str
 ) -> None:
-    monkeypatch.setattr(content.subprocess, "run", fail_if_ocr_runs)
+    monkeypatch.setattr(content, "_reader", fail_if_ocr_runs)
     [finding] = findings_for(page, None, **options)
     assert (finding.rule, finding.outcome, finding.code) == ("content.ocr", "warn", "content.unreadable")
     assert finding.message == localized("content.unreadable")
@@ -394,10 +405,10 @@ def test_no_text_and_no_ocr_is_one_unreadable_warning(
 
 
 def test_a_missing_tesseract_is_an_unreadable_warning_not_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(content.shutil, "which", lambda _: None)
+    monkeypatch.setattr(content, "ocr_text", unavailable("tesseract language pack missing: ara"))
     [finding] = findings_for(blank_page(), None)
     assert finding.code == "content.unreadable"
-    assert finding.evidence == "the tesseract binary is not installed"
+    assert finding.evidence == "tesseract language pack missing: ara"
 
 
 def test_ocr_that_reads_nothing_is_an_unreadable_warning(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -415,77 +426,124 @@ def test_an_unexpected_ocr_error_never_escapes(monkeypatch: pytest.MonkeyPatch) 
     assert finding.code == "content.unreadable"
 
 
-# --- ocr_text: how Tesseract is called (its process replaced) ---------------------------------
+# --- ocr_text: how Tesseract is called (the tesserocr binding replaced) ---------------------------
 
 
 class FakeTesseract:
-    """Stands in for `subprocess.run`, remembering what it was given."""
+    """Stands in for `tesserocr.PyTessBaseAPI`, remembering how it was made and what it read."""
 
-    def __init__(self, *, stdout: bytes = b"text", stderr: bytes = b"", returncode: int = 0) -> None:
-        self.result = subprocess.CompletedProcess([], returncode, stdout, stderr)
-        self.calls: list[dict[str, object]] = []
+    made: list[dict[str, object]]
+    text = "text"
+    finishes = True
+    error: Exception | None = None
 
-    def __call__(self, command: list[str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
-        self.calls.append({"command": command, **kwargs})
-        return self.result
+    def __init__(self, **options: object) -> None:
+        self.made.append(options)
+        self.pages: list[Image.Image] = []
+        self.timeouts: list[int] = []
 
-    def page_sent(self) -> Image.Image:
-        data = self.calls[-1]["input"]
-        assert isinstance(data, bytes)
-        return Image.open(io.BytesIO(data))
+    def SetImage(self, image: Image.Image) -> None:
+        if self.error is not None:
+            raise self.error
+        self.pages.append(image.copy())
+
+    def Recognize(self, timeout: int = 0) -> bool:
+        self.timeouts.append(timeout)
+        return self.finishes
+
+    def GetUTF8Text(self) -> str:
+        return self.text
 
 
 @pytest.fixture
-def tesseract(monkeypatch: pytest.MonkeyPatch) -> FakeTesseract:
-    fake = FakeTesseract()
-    monkeypatch.setattr(content.shutil, "which", lambda _: "/usr/bin/tesseract")
-    monkeypatch.setattr(content.subprocess, "run", fake)
+def tesseract(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> type[FakeTesseract]:
+    """The binding replaced, with the English and Arabic language data in `tmp_path`."""
+    for language in ("ara", "eng"):
+        (tmp_path / f"{language}.traineddata").write_bytes(b"")
+    fake = type("Tesseract", (FakeTesseract,), {"made": []})
+    module = types.SimpleNamespace(
+        PyTessBaseAPI=fake,
+        PSM=types.SimpleNamespace(AUTO=3),
+        get_languages=lambda path: (path, sorted(f.stem for f in Path(path).glob("*.traineddata"))),
+    )
+    monkeypatch.setitem(sys.modules, "tesserocr", module)
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    monkeypatch.setattr(content, "_readers", threading.local())
     return fake
 
 
-def test_tesseract_reads_the_page_from_stdin_with_a_timeout_and_one_thread(tesseract: FakeTesseract) -> None:
+def reader(tesseract: type[FakeTesseract]) -> FakeTesseract:
+    [made] = [r for r in content._readers.by_languages.values()]
+    assert isinstance(made, tesseract)
+    return made
+
+
+def test_tesseract_is_loaded_once_with_its_languages_and_reads_with_a_timeout_on_one_thread(
+    tesseract: type[FakeTesseract], tmp_path: Path
+) -> None:
     assert ocr_text(blank_page(), languages="ara+eng", timeout_s=7) == "text"
-    call = tesseract.calls[0]
-    assert call["command"] == ["/usr/bin/tesseract", "stdin", "stdout", "-l", "ara+eng", "--psm", "3"]
-    assert call["timeout"] == 7
-    environment = call["env"]
-    assert isinstance(environment, dict) and environment["OMP_THREAD_LIMIT"] == "1"
-    sent = tesseract.page_sent()
-    assert (sent.format, sent.mode, sent.size) == ("PNG", "L", (1240, 1754))
+    assert ocr_text(blank_page(), languages="ara+eng", timeout_s=7) == "text"
+
+    [options] = tesseract.made  # the models are loaded once, not per page
+    assert options["lang"] == "ara+eng"
+    assert options["path"] == f"{tmp_path}/"
+    assert options["psm"] == 3
+    assert os.environ["OMP_THREAD_LIMIT"] == "1"
+    api = reader(tesseract)
+    assert api.timeouts == [7000, 7000]
+    assert (api.pages[0].mode, api.pages[0].size) == ("L", (1240, 1754))
 
 
-def test_a_small_page_is_enlarged_and_a_huge_one_shrunk(tesseract: FakeTesseract) -> None:
+def test_a_small_page_is_enlarged_and_a_huge_one_shrunk(tesseract: type[FakeTesseract]) -> None:
     ocr_text(Image.new("RGB", (400, 500), "white"))
-    assert max(tesseract.page_sent().size) == 1500  # at most three times
-    ocr_text(Image.new("RGB", (800, 1100), "white"))
-    assert max(tesseract.page_sent().size) == 1600
+    ocr_text(Image.new("RGB", (600, 800), "white"))
+    ocr_text(Image.new("RGB", (850, 1202), "white"))  # the working scale: read as it is
     ocr_text(Image.new("RGB", (4960, 7016), "white"))  # 600 dpi A4
-    assert max(tesseract.page_sent().size) == 3600
+    ocr_text(Image.new("RGB", (100, 500), "white"))
+    sizes = [page.size for page in reader(tesseract).pages]
+    assert sizes == [(850, 1062), (850, 1133), (850, 1202), (2545, 3600), (300, 1500)]  # at most three times
 
 
-def test_transparency_becomes_white_paper(tesseract: FakeTesseract) -> None:
+def test_transparency_becomes_white_paper(tesseract: type[FakeTesseract]) -> None:
     ocr_text(Image.new("RGBA", (1240, 1754), (0, 0, 0, 0)))
-    assert tesseract.page_sent().getextrema() == (255, 255)
+    assert reader(tesseract).pages[0].getextrema() == (255, 255)
 
 
-def test_a_missing_language_pack_makes_ocr_unavailable(tesseract: FakeTesseract) -> None:
-    tesseract.result.stderr = b"Error opening data file ara.traineddata\nFailed loading language 'ara'\n"
+def test_a_missing_language_pack_makes_ocr_unavailable(tesseract: type[FakeTesseract], tmp_path: Path) -> None:
+    (tmp_path / "ara.traineddata").unlink()
     with pytest.raises(OcrUnavailable, match="language pack missing: ara"):
         ocr_text(blank_page())
+    assert tesseract.made == []  # never a silent English-only reading
 
 
-def test_a_tesseract_failure_makes_ocr_unavailable(tesseract: FakeTesseract) -> None:
-    tesseract.result.returncode = 1
-    tesseract.result.stderr = b"Error in pixReadMem\nUnsupported image type.\n"
-    with pytest.raises(OcrUnavailable, match="Unsupported image type"):
+def test_no_language_data_at_all_makes_ocr_unavailable(
+    tesseract: type[FakeTesseract], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(content, "_TESSDATA_DIRECTORIES", ())
+    with pytest.raises(OcrUnavailable, match="no Tesseract language data"):
         ocr_text(blank_page())
 
 
-def test_a_slow_ocr_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
-    def too_slow(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
-        raise subprocess.TimeoutExpired(command, kwargs["timeout"])  # type: ignore[arg-type]
+def test_a_missing_binding_makes_ocr_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "tesserocr", None)  # import fails
+    monkeypatch.setattr(content, "_readers", threading.local())
+    [finding] = findings_for(blank_page(), None)
+    assert finding.code == "content.unreadable"
+    assert finding.evidence is not None and "tesserocr" in finding.evidence
 
-    monkeypatch.setattr(content.shutil, "which", lambda _: "/usr/bin/tesseract")
-    monkeypatch.setattr(content.subprocess, "run", too_slow)
+
+def test_a_tesseract_failure_makes_ocr_unavailable(tesseract: type[FakeTesseract]) -> None:
+    tesseract.error = RuntimeError("Error in pixReadMem")
+    with pytest.raises(OcrUnavailable, match="pixReadMem"):
+        ocr_text(blank_page())
+
+
+def test_a_slow_ocr_is_stopped(tesseract: type[FakeTesseract], monkeypatch: pytest.MonkeyPatch) -> None:
+    tesseract.finishes = False
+    ticks = iter([100.0, 100.6])
+    monkeypatch.setattr(content.time, "monotonic", lambda: next(ticks))
     with pytest.raises(OcrUnavailable, match=r"longer than 0\.5 s"):
         ocr_text(blank_page(), timeout_s=0.5)
+    assert reader(tesseract).timeouts == [500]

@@ -1,14 +1,16 @@
 """The validator's use cases: check a received submission, and forget a decided one's fingerprints.
 
-Order of work for one submission: read the file; run the file and image rules (decoding it
-once); if the document itself is sound, read its content (text layer or OCR) for the reviewer;
-then, in one transaction serialised per practitioner, refuse it if the same certificate is
-already under review, record the result and emit the outcome.
+Order of work for one submission: read the file; in a worker process, run the file and image rules
+(decoding it once) and, if the document itself is sound, read its content (text layer or OCR) for
+the reviewer; then, in one transaction serialised per practitioner, refuse it if the same
+certificate is already under review, record the result and emit the outcome.
 """
 
-import asyncio
-from dataclasses import dataclass
-from datetime import datetime
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from gridfs.errors import NoFile
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -31,6 +33,7 @@ from schemas.events import (
 from services.validator.inspection.checks import (
     CheckLimits,
     DocumentReport,
+    fatal_file_findings,
     inspect_document,
     passed,
 )
@@ -43,16 +46,41 @@ from services.validator.inspection.rules import (
     page_hash,
 )
 from services.validator.inspection.store import ValidatorStore
+from services.validator.inspection.workers import ThreadWorkers, WorkerDied, Workers
+
+log = logging.getLogger(__name__)
 
 
-def examine(
-    data: bytes, event: SubmissionReceived, limits: CheckLimits, settings: Settings
-) -> tuple[list[Finding], str | None]:
-    """The CPU-bound part (decode, clarity, OCR): the findings and the page's perceptual hash."""
+@dataclass(frozen=True)
+class Reading:
+    """How the content rules read a page."""
+
+    ocr_enabled: bool = True
+    languages: str = "ara+eng"
+    timeout_s: float = 20.0
+    ocr_off_because: str = "OCR is turned off"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Reading":
+        return cls(ocr_enabled=settings.ocr_enabled, languages=settings.ocr_languages, timeout_s=settings.ocr_timeout_s)
+
+
+@dataclass(frozen=True)
+class Examination:
+    findings: list[Finding]
+    page_hash: str | None
+    """The first page's perceptual hash (None without a readable page, or a page with too little detail)."""
+
+
+Examine = Callable[[bytes, SubmissionReceived, date, CheckLimits, Reading], Examination]
+
+
+def examine(data: bytes, event: SubmissionReceived, today: date, limits: CheckLimits, reading: Reading) -> Examination:
+    """The CPU-bound part (decode, clarity, OCR), without I/O: what a worker process runs."""
     report: DocumentReport = inspect_document(data, limits)
     findings = list(report.findings)
     # "Not in the future" is judged on the practitioner's calendar day.
-    findings += metadata_findings(event.certificate, today_in_riyadh())
+    findings += metadata_findings(event.certificate, today)
     if passed(report.findings):
         findings += content_findings(
             report.page,
@@ -60,11 +88,51 @@ def examine(
             name=event.practitioner.name,
             issuer=event.certificate.institution,
             obtained_on=event.certificate.obtained_on,
-            languages=settings.ocr_languages,
-            timeout_s=settings.ocr_timeout_s,
-            ocr_enabled=settings.ocr_enabled,
+            languages=reading.languages,
+            timeout_s=reading.timeout_s,
+            ocr_enabled=reading.ocr_enabled,
+            ocr_off_because=reading.ocr_off_because,
         )
-    return findings, page_hash(report.page) if report.page is not None else None
+    return Examination(findings, page_hash(report.page) if report.page is not None else None)
+
+
+async def examine_in(
+    workers: Workers,
+    data: bytes,
+    event: SubmissionReceived,
+    limits: CheckLimits,
+    reading: Reading,
+    work: Examine = examine,
+) -> Examination:
+    """`examine` in a worker process. A file that kills its worker never stops the validator:
+
+    - the dead worker's pool is replaced, and the document is checked again in a process of its
+      own: a document that was only in the pool when another killed it gets its findings;
+    - a document that kills that process too is checked once more without OCR: if Tesseract was
+      what died, the reviewer gets the clarity findings and a `content.ocr` warning;
+    - a document that kills even that is refused at `file.parse` with `file.corrupt` (the evidence
+      says the checker died reading it), so the practitioner learns to send another scan and the
+      event is done with, not retried into a crash loop nor dead-lettered.
+    """
+    today = today_in_riyadh()
+    try:
+        return await workers.run(work, data, event, today, limits, reading)
+    except WorkerDied:
+        pass
+    try:
+        return await workers.run_alone(work, data, event, today, limits, reading)
+    except WorkerDied:
+        log.error("the document of submission %s ended the process checking it", event.submission_id)
+    without_ocr = dataclasses.replace(
+        reading, ocr_enabled=False, ocr_off_because="OCR stopped: the process reading this page ended"
+    )
+    try:
+        return await workers.run_alone(work, data, event, today, limits, without_ocr)
+    except WorkerDied:
+        log.error("submission %s: its file ends the process reading it, refused as corrupt", event.submission_id)
+    evidence = "the document checker's process ended while reading this file"
+    findings = fatal_file_findings(data, limits, evidence) + metadata_findings(event.certificate, today)
+    return Examination(findings, None)
 
 
 def outcome_of(
@@ -104,6 +172,10 @@ class Inspection:
     files: FileStore
     limits: CheckLimits
     settings: Settings
+    workers: Workers = field(default_factory=ThreadWorkers)
+    """Where `examine` runs: worker processes in the service, threads in the use-case tests."""
+    work: Examine = examine
+    """What the workers run for a document (the tests put functions that crash in its place)."""
 
     async def check(self, event: SubmissionReceived, ce: CloudEventAttributes) -> None:
         """Check the submission's file and publish submission.validated or submission.rejected."""
@@ -115,7 +187,10 @@ class Inspection:
             ]
             hashed = None
         else:
-            findings, hashed = await asyncio.to_thread(examine, data, event, self.limits, self.settings)
+            examination = await examine_in(
+                self.workers, data, event, self.limits, Reading.from_settings(self.settings), self.work
+            )
+            findings, hashed = examination.findings, examination.page_hash
         fingerprint = Fingerprint(event.submission_id, event.file.sha256, certificate_key(event.certificate), hashed)
 
         async def work(session: AsyncClientSession) -> None:
