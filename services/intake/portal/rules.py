@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from mumaris.errors import MESSAGES
+from services.intake.accounts import rules as accounts
 
 FormErrors = dict[str, str]  # field name -> refusal code
 
@@ -91,6 +92,40 @@ def kept(form: Mapping[str, Any]) -> dict[str, str]:
 def checked_box(value: Any) -> bool:
     """An HTML checkbox: present (whatever its value) when ticked, absent when not."""
     return isinstance(value, str) and value != ""
+
+
+def sign_up_errors(values: Mapping[str, str], password: str, confirmation: str, accept_terms: bool) -> FormErrors:
+    """Every field of the sign-up form that the account rules refuse, each with its own code, so
+    the page shows them all at once (the use case, which stops at the first, decides for real).
+    The password is checked against the personal data as typed."""
+    errors: FormErrors = {}
+
+    def check(field: str, rule: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return rule(*args, **kwargs)
+        except accounts.AccountRuleError as refusal:
+            errors.setdefault(refusal.field or field, refusal.code)
+            return None
+
+    first = check("first_name", accounts.check_name, values.get("first_name", ""), "first_name")
+    last = check("last_name", accounts.check_name, values.get("last_name", ""), "last_name")
+    kind = values.get("id_kind")
+    expected = kind if kind in ("national_id", "iqama") else None
+    check("id_number", accounts.parse_id_number, values.get("id_number", ""), expected=expected)
+    email = check("email", accounts.normalize_email, values.get("email", ""))
+    check("mobile", accounts.normalize_mobile, values.get("mobile", ""))
+    check(
+        "password",
+        accounts.check_password,
+        password,
+        confirmation,
+        email=email or values.get("email", ""),
+        id_number=values.get("id_number", ""),
+        names=[first or values.get("first_name", ""), last or values.get("last_name", "")],
+    )
+    if not accept_terms:
+        errors["accept_terms"] = "account.terms_required"
+    return errors
 
 
 # --- where a submission stands ------------------------------------------------------------------
