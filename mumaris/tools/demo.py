@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import re
+import signal
 import time
 import uuid
 from collections.abc import Callable
@@ -132,7 +133,11 @@ REVIEWER_PASSWORD = "Review#2026-desk"
 def run_up() -> int:
     """The whole system for a person to try in a browser, until Ctrl-C: the services, the stand-in
     SMS gateway and mail catcher (what they receive is printed here: the codes and links a
-    practitioner needs), and a reviewer account for the console."""
+    practitioner needs), and a reviewer account for the console. SIGTERM stops it as Ctrl-C does."""
+    # Ctrl-C and SIGTERM stop everything, even when started from a shell that ignores SIGINT for
+    # background jobs.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _interrupt)
     stack, started_stack = _stack()
     group: ServiceGroup | None = None
     with MailCatcher() as mail, SmsGatewayStandIn() as sms:
@@ -153,6 +158,10 @@ def run_up() -> int:
     return 0
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _echo_messages(mail: MailCatcher, sms: SmsGatewayStandIn) -> None:
     shown_sms = shown_mail = 0
     while True:
@@ -161,7 +170,7 @@ def _echo_messages(mail: MailCatcher, sms: SmsGatewayStandIn) -> None:
         shown_sms = len(sms.messages)
         for email in mail.messages[shown_mail:]:
             body = email.get_body(preferencelist=("plain",))
-            links = re.findall(r"https?://\S+", body.get_content() if body else "")
+            links = dict.fromkeys(re.findall(r"https?://\S+", body.get_content() if body else ""))
             _say(f"[e-mail to {email['To']}] {email['Subject']}" + "".join(f"\n    {link}" for link in links))
         shown_mail = len(mail.messages)
         time.sleep(0.5)
