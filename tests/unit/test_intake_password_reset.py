@@ -1,7 +1,7 @@
 """The forgotten password (PasswordResets) with an in-memory unit of work and stores: asking answers
 alike for every e-mail, the link is single-use, sealed, valid about 30 minutes and follows the
 password policy, and using it ends every session of the account. The same journey runs in a
-browser on the real stack in tests/e2e/test_portal_accounts.py."""
+browser on the real stack in tests/e2e/test_portal.py."""
 
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -88,6 +88,7 @@ async def test_the_link_sets_a_new_password_once_and_ends_every_session(resets: 
     second = await resets.sign_in.login("noura@example.sa", PASSWORD, "10.0.0.2")
     await resets.resets.request("noura@example.sa", CLIENT)
     token = resets.last_token()
+    assert (await resets.resets.usable_link(token))["_id"] == account_id  # the link's page shows the form
 
     assert await resets.resets.reset(token, NEW_PASSWORD, NEW_PASSWORD) == account_id
     assert FAST.verify(resets.store.accounts[account_id]["password_hash"], NEW_PASSWORD)
@@ -102,6 +103,8 @@ async def test_the_link_sets_a_new_password_once_and_ends_every_session(resets: 
 
     again = await refused(AccountRuleError, resets.resets.reset(token, "Other#2027-pass", "Other#2027-pass"))
     assert again.code == "account.reset_link_invalid"
+    used = await refused(AccountRuleError, resets.resets.usable_link(token))  # and its page says so at once
+    assert used.code == "account.reset_link_invalid"
 
 
 async def test_the_new_password_follows_the_policy_and_a_refusal_keeps_the_link(resets: Resets) -> None:

@@ -528,14 +528,20 @@ class PasswordResets:
         except TokenRefused as error:
             raise AccountRuleError(_RESET_REFUSALS[error.code]) from error
 
-    async def reset(self, token: str, password: str, confirmation: str) -> str:
-        """Set the new password (the link once only), then end every session of the account:
-        the refresh tokens and access tokens opened with the old password stop working. The
-        account's failed sign-ins are forgotten: the person who reads its mail chose the password."""
+    async def usable_link(self, token: str) -> dict[str, Any]:
+        """The account a link can still reset: refused like `check_link`, and with
+        "account.reset_link_invalid" once it was used or a newer link was sent."""
         claims = self.check_link(token)
         account = await self.store.get(str(claims["sub"]))
         if account is None or account.get("password_reset_jti") != claims["jti"]:
             raise AccountRuleError("account.reset_link_invalid")
+        return account
+
+    async def reset(self, token: str, password: str, confirmation: str) -> str:
+        """Set the new password (the link once only), then end every session of the account:
+        the refresh tokens and access tokens opened with the old password stop working. The
+        account's failed sign-ins are forgotten: the person who reads its mail chose the password."""
+        account = await self.usable_link(token)
         rules.check_password(
             password,
             confirmation,
@@ -548,7 +554,8 @@ class PasswordResets:
             "password_reset_jti": None,
             "password_changed_at": now(),
         }
-        if not await self.store.update(account["_id"], changes, expect={"password_reset_jti": claims["jti"]}):
+        used = {"password_reset_jti": account["password_reset_jti"]}
+        if not await self.store.update(account["_id"], changes, expect=used):
             raise AccountRuleError("account.reset_link_invalid")  # another use of the link won the race
         await self.sessions.end_all(account["_id"], "password_reset")
         await self.store.clear_failures(f"account:{account['email']}")

@@ -212,7 +212,7 @@ async def forgot(request: Request, portal: PortalDep, resets: ResetsDep) -> Resp
 async def reset_page(request: Request, portal: PortalDep, resets: ResetsDep) -> Response:
     token = request.query_params.get("token", "")[:2000]
     try:
-        resets.check_link(token)
+        await resets.usable_link(token)  # a used or replaced link says so at once, not after the form
         response = await portal.render(request, "reset_password.html", token=token, link_ok=True)
     except AccountRuleError as refusal:
         response = await portal.render(
