@@ -78,13 +78,14 @@ class Portal:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # the templates ship with the code: no stat of each file per page
         )
         return cls(settings, sessions, inbox, env)
 
-    def start_unread(self, request: Request) -> None:
-        """Ask notifier for the unread count now, so the page's own work and that call overlap."""
+    def start_unread(self, request: Request, who: Principal) -> None:
+        """Ask for the unread count now, so the page's own work and that call overlap."""
         token = self.sessions.access_token(request)
-        setattr(request.state, _UNREAD, asyncio.ensure_future(self.inbox.unread(token)))
+        setattr(request.state, _UNREAD, asyncio.ensure_future(self.inbox.unread(token, who.id)))
 
     async def _unread(self, request: Request) -> int | None:
         task: asyncio.Future[int | None] | None = getattr(request.state, _UNREAD, None)
@@ -125,7 +126,7 @@ class Portal:
             at=now(),
             prefix=PREFIX,
             principal=await self._principal(request),
-            unread=await self._unread(request),
+            unread=context.pop("unread") if "unread" in context else await self._unread(request),
             csrf_field=CSRF_FIELD,
             csrf=self.sessions.csrf_for(request),
             switch_url=switch_url(request, here, words.other),

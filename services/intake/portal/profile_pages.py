@@ -70,13 +70,15 @@ async def change_profile(request: Request, who: Who, portal: PortalDep, profiles
 async def notifications_page(request: Request, who: Who, portal: PortalDep) -> Response:
     wanted = request.query_params.get("page", "1")
     page = int(wanted) if wanted.isdigit() and 0 < int(wanted) <= 10_000 else 1
-    inbox = await portal.inbox.page(portal.sessions.access_token(request), page=page)
-    return await portal.render(request, "notifications.html", inbox=inbox, page=page)
+    inbox = await portal.inbox.page(portal.sessions.access_token(request), who.id, page=page)
+    # The header counts what this page has just read, not what was kept.
+    unread: dict[str, Any] = {"unread": inbox.unread} if inbox is not None else {}
+    return await portal.render(request, "notifications.html", inbox=inbox, page=page, **unread)
 
 
 @router.post("/notifications/{message_id}/read")
 async def mark_read(message_id: str, request: Request, who: Who, portal: PortalDep) -> Response:
     form = await posted(request, portal)
-    await portal.inbox.mark_read(portal.sessions.access_token(request), message_id[:200])
+    await portal.inbox.mark_read(portal.sessions.access_token(request), who.id, message_id[:200])
     page = text(form, "page", 6)
     return see_other(f"{PREFIX}/notifications?done=read" + (f"&page={page}" if page.isdigit() else ""))

@@ -121,7 +121,7 @@ async def practitioner(request: Request, portal: PortalDep) -> Principal:
     for at once, while the page's own work goes on."""
     principal = await portal.sessions.principal(request)
     if request.method == "GET":
-        portal.start_unread(request)
+        portal.start_unread(request, principal)
     return principal
 
 
