@@ -176,13 +176,14 @@ def _echo_messages(mail: MailCatcher, sms: SmsGatewayStandIn) -> None:
         time.sleep(0.5)
 
 
-def _reviewer_account(settings: Settings) -> str:
+def _reviewer_account(settings: Settings, role: str = "supervisor") -> str:
+    """A staff account as operations create it (`mumaris users create`); its e-mail address."""
     tag = uuid.uuid4().hex[:8]
-    email = f"reviewer.{tag}@scfhs.gov.sa"
+    email = f"khalid.{tag}@scfhs.gov.sa"
     asyncio.run(
         create_staff_account(
             settings,
-            role="supervisor",
+            role=role,
             email=email,
             first_name="Khalid",
             last_name="Al-Dosari",
@@ -240,23 +241,10 @@ def _open_an_account(group: ServiceGroup, mail: MailCatcher, sms: SmsGatewayStan
 
 
 def _staff_sign_in(group: ServiceGroup, settings: Settings) -> dict[str, str]:
-    """A reviewer account as operations create it (`mumaris users create`), then a normal login."""
-    tag = uuid.uuid4().hex[:8]
-    email = f"khalid.{tag}@scfhs.gov.sa"
-    asyncio.run(
-        create_staff_account(
-            settings,
-            role="reviewer",
-            email=email,
-            first_name="Khalid",
-            last_name="Al-Dosari",
-            id_number=make_valid_id("1", f"{int(tag, 16) % 10**8 + 1:08d}"),
-            password="Review#2026-desk",
-            locale="ar",
-        )
-    )
+    """A reviewer account as operations create it, then a normal login."""
+    email = _reviewer_account(settings, role="reviewer")
     tokens = httpx.post(
-        f"{group.processes['intake'].url}/v1/auth/login", json={"email": email, "password": "Review#2026-desk"}
+        f"{group.processes['intake'].url}/v1/auth/login", json={"email": email, "password": REVIEWER_PASSWORD}
     )
     tokens.raise_for_status()
     return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
