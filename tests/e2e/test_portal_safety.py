@@ -139,6 +139,13 @@ async def test_a_locked_sign_in_says_how_long_to_wait_and_the_language_switch_ke
     await expect(page.get_by_test_id("locked-left")).to_contain_text("min")
     await expect(page.locator("#f-email")).to_have_value(person.email)
     await audit_as_shown(page, "sign-in-locked")
+    await page.goto("/portal/sign-in?lang=ar")  # still locked, told in Arabic
+    await page.fill("#f-email", person.email)
+    await page.fill("#f-password", "Wrong#password-1")
+    await page.get_by_test_id("sign-in-form").locator("button[type=submit]").click()
+    await expect(page.get_by_test_id("refusal")).to_have_attribute("data-code", "account.login_locked")
+    await expect(page.get_by_test_id("locked-left")).to_contain_text("دقيقة")
+    await audit_as_shown(page, "sign-in-locked")
 
     other = await (await portal_browser()).new_page()
     fresh = await active_practitioner(pipeline, http, lang="ar")
