@@ -159,7 +159,7 @@ class Registrations:
             identity,
             mobile=mobile,
             locale=form.locale,
-            password_hash=self.passwords.hash(form.password),
+            password_hash=await asyncio.to_thread(self.passwords.hash, form.password),
             role="practitioner",
             status="pending_phone",
             terms_version=self.settings.terms_version,
@@ -392,10 +392,12 @@ class SignIn:
                 raise AccountRuleError("account.login_locked", retry_after_s=locked)
         account = await self.store.by_email(email)
         # An unknown e-mail costs the same hashing time as a wrong password: no account probing.
-        valid = (
-            self.passwords.verify(account["password_hash"], password)
+        # argon2 takes ~0.1 s of CPU and 64 MiB: in a thread (it lets go of the GIL), so the
+        # event loop goes on answering everyone else meanwhile.
+        valid = await (
+            asyncio.to_thread(self.passwords.verify, account["password_hash"], password)
             if account
-            else self.passwords.verify_dummy(password)
+            else asyncio.to_thread(self.passwords.verify_dummy, password)
         )
         if account is None or not valid:
             for key, max_failures in limits.items():
@@ -405,7 +407,8 @@ class SignIn:
             raise AccountRuleError("account.phone_unconfirmed", extra={"account_id": account["_id"]})
         await self.store.clear_failures(f"account:{email}")  # the address keeps its history: no reset by one good login
         if self.passwords.needs_rehash(account["password_hash"]):
-            await self.store.update(account["_id"], {"password_hash": self.passwords.hash(password)})
+            rehashed = await asyncio.to_thread(self.passwords.hash, password)
+            await self.store.update(account["_id"], {"password_hash": rehashed})
         return await self._tokens(account, family=uuid.uuid4().hex, at=at)
 
     async def refresh(self, refresh_token: str) -> Tokens:
@@ -551,7 +554,7 @@ class PasswordResets:
             names=[account["first_name"], account["last_name"]],
         )
         changes = {
-            "password_hash": self.passwords.hash(password),
+            "password_hash": await asyncio.to_thread(self.passwords.hash, password),
             "password_reset_jti": None,
             "password_changed_at": now(),
         }
