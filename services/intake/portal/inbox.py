@@ -13,6 +13,7 @@ marking a message read here forgets it, so what she does herself shows at once; 
 shows in the header within those seconds.
 """
 
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +46,7 @@ class InboxClient:
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
         )
         self.clock = time.monotonic
-        self._unread: dict[str, tuple[float, int]] = {}  # practitioner id -> (asked at, count)
+        self._unread: dict[str, tuple[float, int]] = {}  # practitioner id -> (fresh until, count)
 
     async def page(self, token: str, who: str, page: int = 1, size: int = 20) -> InboxPage | None:
         """One page of her messages, newest first; None when notifier cannot be read now."""
@@ -58,7 +59,7 @@ class InboxClient:
     async def unread(self, token: str, who: str) -> int | None:
         """Her unread count: as kept if asked for in the last UNREAD_FRESH_S, else from notifier."""
         kept = self._unread.get(who)
-        if kept is not None and self.clock() - kept[0] < UNREAD_FRESH_S:
+        if kept is not None and self.clock() < kept[0]:
             return kept[1]
         body = await self._get(token, {"page": 1, "size": 1})
         if body is None:
@@ -69,8 +70,9 @@ class InboxClient:
     def _keep(self, who: str, count: int) -> None:
         at = self.clock()
         if len(self._unread) >= UNREAD_KEPT_MAX:
-            self._unread = {k: v for k, v in self._unread.items() if at - v[0] < UNREAD_FRESH_S}
-        self._unread[who] = (at, count)
+            self._unread = {k: v for k, v in self._unread.items() if at < v[0]}
+        # Kept 8-12 s: people who arrived together do not all ask again in the same second.
+        self._unread[who] = (at + UNREAD_FRESH_S * random.uniform(0.8, 1.2), count)
 
     async def mark_read(self, token: str, who: str, message_id: str) -> None:
         """404 `not_found` for a message that is not hers; 503 when notifier cannot be reached."""
