@@ -6,19 +6,19 @@ PY     := $(VENV)/bin/python
 # Debian packages, installed once when missing: OCR with Arabic and English (validator: the language
 # data for tesserocr, whose wheel brings the engine; the `tesseract` program for the OCR tests and
 # benchmarks), a TrueType face with Arabic letters (the generated certificates of the OCR tests and
-# benchmarks), the browser the console's end-to-end tests drive (Playwright cannot download its own
-# here), and kcat.
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng fonts-dejavu-core chromium kcat
+# benchmarks), the browser the console's and the portal's end-to-end tests drive (Playwright cannot
+# download its own here), kcat, and npm (axe-core, which the portal's tests run in that browser).
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng fonts-dejavu-core chromium kcat npm
 
-.PHONY: install system-deps lint demo test test-fast bench stack-up stack-down clean
+.PHONY: install system-deps lint demo up test test-fast bench stack-up stack-down clean
 
-install: system-deps $(VENV)/.installed
+install: system-deps $(VENV)/.installed node_modules/.installed
 	@$(VENV)/bin/mumaris stack build
 
 system-deps:
 	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx ara \
 	    || ! [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] \
-	    || ! command -v chromium >/dev/null || ! command -v kcat >/dev/null; then \
+	    || ! command -v chromium >/dev/null || ! command -v kcat >/dev/null || ! command -v npm >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else \
@@ -35,8 +35,17 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The browser-side test tools, exactly as package-lock.json pins them (axe-core), in ./node_modules.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 demo: install
 	$(VENV)/bin/mumaris demo
+
+# Everything running for a person to try in a browser (the portal, the console); Ctrl-C stops it.
+up: install
+	$(VENV)/bin/mumaris up
 
 # Lint, format and types first: a finding fails the run before any server starts.
 lint: install

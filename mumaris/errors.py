@@ -16,6 +16,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "request.metadata_invalid": ("بيانات الشهادة غير صحيحة.", "The certificate details are not valid."),
     "request.too_large": ("حجم الطلب يتجاوز الحد المسموح.", "The request body is larger than allowed."),
+    # a field of a form in the practitioner's portal (services/intake/portal/)
+    "form.field_missing": ("هذا الحقل مطلوب.", "This field is required."),
+    "form.field_invalid": (
+        "القيمة المدخلة غير صحيحة؛ تحقق من طولها وصيغتها.",
+        "The value entered is not valid; check its length and form.",
+    ),
+    "form.date_invalid": ("أدخل تاريخاً صحيحاً.", "Enter a valid date."),
     "auth.required": ("يلزم تسجيل الدخول.", "You need to sign in."),
     "auth.invalid_token": ("رمز الدخول غير صالح أو منتهي.", "The sign-in token is invalid or has expired."),
     "auth.forbidden": ("ليست لديك صلاحية لهذا الإجراء.", "You are not allowed to do this."),
@@ -206,6 +213,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "لوحة المراجعة مخصصة لموظفي الهيئة؛ يتابع الممارسون الصحيون طلباتهم من منصة ممارس.",
         "The review console is for commission staff; practitioners follow their submissions in the Mumaris platform.",
     ),
+    "portal.practitioners_only": (
+        "منصة ممارس مخصصة للممارسين الصحيين؛ يسجّل موظفو الهيئة الدخول إلى لوحة المراجعة.",
+        "This platform is for health practitioners; commission staff sign in to the review console.",
+    ),
+    "form.expired": (
+        "انتهت صلاحية النموذج؛ أعد تحميل الصفحة وحاول مرة أخرى.",
+        "This form has expired; reload the page and try again.",
+    ),
     "console.form_expired": (
         "انتهت صلاحية النموذج؛ أعد تحميل الصفحة وحاول مرة أخرى.",
         "This form has expired; reload the page and try again.",
@@ -302,6 +317,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "account.login_locked": (
         "أُوقف تسجيل الدخول مؤقتاً بسبب تكرار المحاولات الخاطئة؛ حاول لاحقاً.",
         "Sign-in is temporarily locked after repeated failed attempts; try again later.",
+    ),
+    # forgotten password (services/intake/accounts/service.py: PasswordResets)
+    "account.reset_link_invalid": (
+        "رابط إعادة تعيين كلمة المرور غير صالح أو سبق استخدامه؛ اطلب رابطاً جديداً.",
+        "This password reset link is invalid or has already been used; ask for a new one.",
+    ),
+    "account.reset_link_expired": (
+        "انتهت صلاحية رابط إعادة تعيين كلمة المرور؛ اطلب رابطاً جديداً.",
+        "This password reset link has expired; ask for a new one.",
+    ),
+    "account.reset_limit": (
+        "وصلت طلبات إعادة تعيين كلمة المرور من هذا الجهاز إلى الحد المسموح؛ حاول لاحقاً.",
+        "Too many password reset requests have come from this device; try again later.",
     ),
     # certificate feed (gov.certificates): refusals intake records for the publisher (services/intake/feed.py)
     "feed.unknown_practitioner": (

@@ -121,6 +121,14 @@ class Settings(BaseSettings):
     # catches spraying across accounts without locking a whole hospital out after five typos.
     login_max_failures_per_address: int = 50
     login_lock_s: int = 15 * 60
+    # Forgotten password: a single-use e-mail link valid this long. An account is sent at most
+    # `password_reset_per_hour` links, one per `password_reset_min_interval_s` (beyond that the
+    # request is answered alike and nothing is sent: the answer never tells whether an account
+    # exists); one client address may ask `password_reset_per_address_per_hour` times an hour.
+    password_reset_ttl_s: int = 30 * 60
+    password_reset_min_interval_s: int = 60
+    password_reset_per_hour: int = 5
+    password_reset_per_address_per_hour: int = 30
     public_base_url: str = "http://127.0.0.1:8001"
     terms_version: str = "2026-01"
 
@@ -147,6 +155,9 @@ class Settings(BaseSettings):
     review_resubmission_hold_s: int = 8 * 3600
     # Where the console signs reviewers in (intake owns the accounts); empty: intake on http_host.
     intake_url: str = ""
+    # Where the practitioner portal (served by intake) reads the inbox (notifier owns it); empty:
+    # notifier on http_host.
+    notifier_url: str = ""
     # Peers whose X-Forwarded-For is believed (a load balancer, the console's sign-in proxy).
     trusted_proxies: list[str] = []
 
@@ -181,6 +192,10 @@ class Settings(BaseSettings):
     @property
     def intake_base_url(self) -> str:
         return self.intake_url.rstrip("/") or f"http://{self.http_host}:{self.intake_port}"
+
+    @property
+    def notifier_base_url(self) -> str:
+        return self.notifier_url.rstrip("/") or f"http://{self.http_host}:{self.notifier_port}"
 
     def port_of(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))

@@ -6,8 +6,10 @@ A practitioner moves up one step of their own profession's ladder at a time, or 
 at its first step.
 """
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from schemas.events import ClassificationRef, Localized
 
@@ -115,3 +117,30 @@ def allowed_step(current: str | None, target: str) -> bool:
         return wanted.rank == 1
     now = CLASSIFICATIONS.get(current)
     return now is not None and now.profession == wanted.profession and wanted.rank == now.rank + 1
+
+
+# --- exams a classification needs (review approves on them; the portal shows them) ----------------
+
+
+class ExamStanding(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"  # taken, never passed
+    MISSING = "missing"  # no result at all
+
+
+@dataclass(frozen=True)
+class ExamResult:
+    exam: str
+    passed: bool
+
+
+def exam_standing(required: Sequence[str], results: Iterable[ExamResult]) -> dict[str, ExamStanding]:
+    """Each required exam, in the catalogue's order: passed if any result for it passed (a later
+    failed attempt does not undo a pass), failed if it was only ever failed, else missing."""
+    taken: dict[str, bool] = {}
+    for result in results:
+        taken[result.exam] = taken.get(result.exam, False) or result.passed
+    return {
+        exam: ExamStanding.MISSING if exam not in taken else ExamStanding.PASSED if taken[exam] else ExamStanding.FAILED
+        for exam in required
+    }

@@ -129,6 +129,10 @@ class ReviewQueued(Event):
     previous_submission_id: str | None = None
     practitioner: PractitionerRef
     queued_at: datetime
+    # When review means to have decided: its service-level deadline in working days (Riyadh's
+    # week, the commission's holidays), so the practitioner sees the date the queue works to.
+    # None on events from before it was carried.
+    sla_due_at: datetime | None = None
 
 
 class Decision(StrEnum):
@@ -182,6 +186,18 @@ class PhoneCodeIssued(Event):
 
 class EmailConfirmationRequested(Event):
     """Send the single-use e-mail confirmation link (sealed like a code)."""
+
+    account_id: str
+    name: str
+    email: str
+    locale: Literal["ar", "en"] = "ar"
+    sealed_link: str
+    expires_at: datetime
+
+
+class PasswordResetRequested(Event):
+    """Send the single-use link that sets a new password (sealed like a code). Published only for
+    an account that exists; the person asking is answered alike either way."""
 
     account_id: str
     name: str

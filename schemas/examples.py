@@ -79,6 +79,7 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "kind": "certificate",
         "practitioner": SARA,
         "queued_at": AT,
+        "sla_due_at": "2026-12-02T09:00:00+00:00",
     },
     events.ReviewDecided: {
         "submission_id": SUBMISSION,
@@ -115,6 +116,14 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "locale": "ar",
         "sealed_link": "gAAAAAB…",
         "expires_at": DUE,
+    },
+    events.PasswordResetRequested: {
+        "account_id": SARA["id"],
+        "name": SARA["name"],
+        "email": SARA["email"],
+        "locale": "ar",
+        "sealed_link": "gAAAAAB…",
+        "expires_at": AT,
     },
     events.ProfileChangeRequested: {
         "change_id": "0b9e-change",

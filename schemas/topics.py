@@ -102,6 +102,15 @@ ACCOUNT_EMAIL_CONFIRMATION = Topic(
     consumers=("notifier",),
     description="Send the single-use e-mail confirmation link (sealed).",
 )
+ACCOUNT_PASSWORD_RESET = Topic(
+    name="account.password_reset",
+    model=events.PasswordResetRequested,
+    ce_type="mumaris.account.password_reset.v1",
+    key="account_id",
+    producers=("intake",),
+    consumers=("notifier",),
+    description="Send the single-use link that sets a forgotten password (sealed; opened only when sending).",
+)
 PROFILE_CHANGE_REQUESTED = Topic(
     name="profile.change_requested",
     model=events.ProfileChangeRequested,
@@ -181,8 +190,8 @@ GOV_EXAMS = Topic(
     ce_type="mumaris.gov.exams.v1",
     key="result_id",
     producers=("testing provider",),
-    consumers=("review",),
-    description="Inbound: an exam result (candidate ID number, exam, score, pass/fail, date).",
+    consumers=("review", "intake"),
+    description="Inbound: an exam result (candidate ID number, exam, score, pass/fail, date); intake shows it on the practitioner's request.",
 )
 GOV_CERTIFICATES = Topic(
     name="gov.certificates",
@@ -222,6 +231,7 @@ CATALOGUE: tuple[Topic, ...] = (
     ACCOUNT_REGISTERED,
     ACCOUNT_PHONE_CODE,
     ACCOUNT_EMAIL_CONFIRMATION,
+    ACCOUNT_PASSWORD_RESET,
     PROFILE_CHANGE_REQUESTED,
     CLASSIFICATION_REQUESTED,
     GOV_PAYMENTS,

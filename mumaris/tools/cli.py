@@ -5,6 +5,7 @@ mumaris stack up|down|status     the embedded local stack (Kafka KRaft + Secantu
 mumaris topics create            create every catalogue topic and its dead-letter topic
 mumaris run <service>            run one service (intake, validator, review, notifier)
 mumaris demo                     the whole pipeline, one certificate from upload to approval
+mumaris up                       everything running for a browser (portal, console) until Ctrl-C
 mumaris dlq list|show|replay     dead letters for operations
 mumaris users create             reviewer and admin accounts
 mumaris token                    mint a development bearer token
@@ -289,6 +290,14 @@ def demo(
     from mumaris.tools.demo import run_demo
 
     raise typer.Exit(run_demo(keep=keep))
+
+
+@app.command("up")
+def up() -> None:
+    """Start everything and keep it running for a browser (the portal, the console), until Ctrl-C."""
+    from mumaris.tools.demo import run_up
+
+    raise typer.Exit(run_up())
 
 
 def main() -> None:

@@ -1,23 +1,26 @@
 """`mumaris demo`: the embedded stack, the four services as separate processes, a local SMTP
 server standing in for the mail catcher, and one practitioner's certificate driven from upload to
-approval, printed step by step as the services report it."""
+approval, printed step by step as the services report it; it ends with the portal's and the
+console's addresses. `mumaris up`: the same system kept running for a person to try in a browser."""
 
 import asyncio
 import io
 import json
 import re
+import signal
 import time
 import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from PIL import Image, ImageDraw
 
 from mumaris.settings import PROJECT_ROOT, Settings
 from mumaris.tools.launcher import SERVICES, ServiceGroup
-from mumaris.tools.stack import STACK_DIR, LocalStack, free_port, stack_is_running
+from mumaris.tools.stack import STACK_DIR, LocalStack, StackInfo, free_port, stack_is_running
 from mumaris.tools.standins import MailCatcher, SmsGatewayStandIn
 from schemas.topics import all_topic_names
 from services.intake.accounts.rules import make_valid_id
@@ -59,45 +62,137 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
-def run_demo(keep: bool = False) -> int:
+def _stack() -> tuple[LocalStack, bool]:
+    """The local stack, started unless it runs already (then it is left running)."""
     stack = LocalStack.attach(STACK_DIR) if (STACK_DIR / "stack.json").exists() else LocalStack(STACK_DIR)
-    started_stack = not stack_is_running(stack)
-    if started_stack:
+    started = not stack_is_running(stack)
+    if started:
         _say("starting the local stack (Apache Kafka KRaft on the JDK, SecantusDB) ...")
-        info = stack.start(all_topic_names())
-    else:
-        info = stack.info
-    _say(f"  kafka {info.kafka_bootstrap}   mongo {info.mongo_uri}")
+        stack.start(all_topic_names())
+    _say(f"  kafka {stack.info.kafka_bootstrap}   mongo {stack.info.mongo_uri}")
+    return stack, started
 
-    settings = Settings.model_validate({k.removeprefix("MUMARIS_").lower(): v for k, v in info.env().items()})
+
+def _start_services(info: StackInfo, mail: MailCatcher, sms: SmsGatewayStandIn) -> ServiceGroup:
+    """The four services as processes, each told where the stand-ins and the others are."""
+    ports = {name: free_port() for name in SERVICES}
+    group = ServiceGroup(
+        env={
+            **info.env(),
+            "MUMARIS_SMTP_PORT": str(mail.port),
+            "MUMARIS_SMS_GATEWAY_URL": sms.url,
+            "MUMARIS_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['intake']}",
+            "MUMARIS_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
+            "MUMARIS_NOTIFIER_URL": f"http://127.0.0.1:{ports['notifier']}",
+        },
+        log_dir=PROJECT_ROOT / ".mumaris" / "logs",
+    )
+    try:
+        for name in SERVICES:
+            group.start(name, ports[name])
+        _say("starting intake, validator, review and notifier as four processes ...")
+        group.wait_healthy()
+    except BaseException:
+        group.stop_all()
+        raise
+    for name, service in group.processes.items():
+        _say(f"  {name:<9} {service.url}   (log: {service.log_path.relative_to(PROJECT_ROOT)})")
+    return group
+
+
+def _addresses(group: ServiceGroup) -> None:
+    _say(f"\n  practitioner portal  {group.processes['intake'].url}/portal/")
+    _say(f"  reviewer console     {group.processes['review'].url}/console/")
+
+
+def _settings(info: StackInfo) -> Settings:
+    return Settings.model_validate({k.removeprefix("MUMARIS_").lower(): v for k, v in info.env().items()})
+
+
+def run_demo(keep: bool = False) -> int:
+    stack, started_stack = _stack()
     group: ServiceGroup | None = None
     with MailCatcher() as mail, SmsGatewayStandIn() as sms:
         try:
-            ports = {name: free_port() for name in SERVICES}
-            group = ServiceGroup(
-                env={
-                    **info.env(),
-                    "MUMARIS_SMTP_PORT": str(mail.port),
-                    "MUMARIS_SMS_GATEWAY_URL": sms.url,
-                    "MUMARIS_PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['intake']}",
-                },
-                log_dir=PROJECT_ROOT / ".mumaris" / "logs",
-            )
-            for name in SERVICES:
-                group.start(name, ports[name])
-            _say("starting intake, validator, review and notifier as four processes ...")
-            group.wait_healthy()
-            for name, service in group.processes.items():
-                _say(f"  {name:<9} {service.url}   (log: {service.log_path.relative_to(PROJECT_ROOT)})")
+            group = _start_services(stack.info, mail, sms)
             as_practitioner, practitioner_email = _open_an_account(group, mail, sms)
-            as_reviewer = _staff_sign_in(group, settings)
+            as_reviewer = _staff_sign_in(group, _settings(stack.info))
             _drive_one_certificate(group, mail, as_practitioner, practitioner_email, as_reviewer)
+            _addresses(group)
         finally:
             if group and not keep:
                 group.stop_all()
             if started_stack and not keep:
                 stack.stop()
     return 0
+
+
+REVIEWER_PASSWORD = "Review#2026-desk"
+
+
+def run_up() -> int:
+    """The whole system for a person to try in a browser, until Ctrl-C: the services, the stand-in
+    SMS gateway and mail catcher (what they receive is printed here: the codes and links a
+    practitioner needs), and a reviewer account for the console. SIGTERM stops it as Ctrl-C does."""
+    # Ctrl-C and SIGTERM stop everything, even when started from a shell that ignores SIGINT for
+    # background jobs.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _interrupt)
+    stack, started_stack = _stack()
+    group: ServiceGroup | None = None
+    with MailCatcher() as mail, SmsGatewayStandIn() as sms:
+        try:
+            group = _start_services(stack.info, mail, sms)
+            reviewer = _reviewer_account(_settings(stack.info))
+            _addresses(group)
+            _say(f"  reviewer sign-in     {reviewer} / {REVIEWER_PASSWORD}")
+            _say("\nSMS and e-mails the system sends are printed below. Ctrl-C stops everything.")
+            _echo_messages(mail, sms)
+        except KeyboardInterrupt:
+            _say("\nstopping ...")
+        finally:
+            if group:
+                group.stop_all()
+            if started_stack:
+                stack.stop()
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _echo_messages(mail: MailCatcher, sms: SmsGatewayStandIn) -> None:
+    shown_sms = shown_mail = 0
+    while True:
+        for message in sms.messages[shown_sms:]:
+            _say(f"[SMS to {message.get('to')}] {message.get('text')}")
+        shown_sms = len(sms.messages)
+        for email in mail.messages[shown_mail:]:
+            body = email.get_body(preferencelist=("plain",))
+            links = dict.fromkeys(re.findall(r"https?://\S+", body.get_content() if body else ""))
+            _say(f"[e-mail to {email['To']}] {email['Subject']}" + "".join(f"\n    {link}" for link in links))
+        shown_mail = len(mail.messages)
+        time.sleep(0.5)
+
+
+def _reviewer_account(settings: Settings, role: str = "supervisor") -> str:
+    """A staff account as operations create it (`mumaris users create`); its e-mail address."""
+    tag = uuid.uuid4().hex[:8]
+    email = f"khalid.{tag}@scfhs.gov.sa"
+    asyncio.run(
+        create_staff_account(
+            settings,
+            role=role,
+            email=email,
+            first_name="Khalid",
+            last_name="Al-Dosari",
+            id_number=make_valid_id("1", f"{int(tag, 16) % 10**8:08d}"),
+            password=REVIEWER_PASSWORD,
+            locale="ar",
+        )
+    )
+    return email
 
 
 PASSWORD = "Sahha#2026-demo"
@@ -134,7 +229,9 @@ def _open_an_account(group: ServiceGroup, mail: MailCatcher, sms: SmsGatewayStan
     link = re.search(
         r"https?://\S+confirm-email\?token=[\w.\-]+", confirmation.get_body(preferencelist=("plain",)).get_content()
     )
-    opened = httpx.get(link.group(0))  # type: ignore[union-attr]
+    # The link opens the portal's page; the API route behind it confirms the same token.
+    token = urlsplit(link.group(0)).query  # type: ignore[union-attr]
+    opened = httpx.get(f"{intake}/v1/accounts/confirm-email?{token}")
     opened.raise_for_status()
     _say(f"   link opened: account active, membership number {opened.json()['membership_number']}")
     tokens = httpx.post(f"{intake}/v1/auth/login", json={"email": email, "password": PASSWORD})
@@ -144,23 +241,10 @@ def _open_an_account(group: ServiceGroup, mail: MailCatcher, sms: SmsGatewayStan
 
 
 def _staff_sign_in(group: ServiceGroup, settings: Settings) -> dict[str, str]:
-    """A reviewer account as operations create it (`mumaris users create`), then a normal login."""
-    tag = uuid.uuid4().hex[:8]
-    email = f"khalid.{tag}@scfhs.gov.sa"
-    asyncio.run(
-        create_staff_account(
-            settings,
-            role="reviewer",
-            email=email,
-            first_name="Khalid",
-            last_name="Al-Dosari",
-            id_number=make_valid_id("1", f"{int(tag, 16) % 10**8 + 1:08d}"),
-            password="Review#2026-desk",
-            locale="ar",
-        )
-    )
+    """A reviewer account as operations create it, then a normal login."""
+    email = _reviewer_account(settings, role="reviewer")
     tokens = httpx.post(
-        f"{group.processes['intake'].url}/v1/auth/login", json={"email": email, "password": "Review#2026-desk"}
+        f"{group.processes['intake'].url}/v1/auth/login", json={"email": email, "password": REVIEWER_PASSWORD}
     )
     tokens.raise_for_status()
     return {"Authorization": f"Bearer {tokens.json()['access_token']}"}

@@ -5,11 +5,12 @@
   classification request or a personal-data change go to those areas' use cases);
 - accounts/: sign-up, codes, login, tokens, sessions, profile changes, staff accounts;
 - classification/: requests, their documents, their status (fee.invoiced, fee.expired,
-  classification.lapsed, classification.changed);
-- feed/: gov.certificates in batches.
+  classification.lapsed, classification.changed), exam results (gov.exams);
+- feed/: gov.certificates in batches;
+- portal/: the practitioner's pages (/portal), on the use cases above.
 
 Publishes through the outbox: submission.received, account.registered, account.phone_code,
-account.email_confirmation, profile.change_requested, classification.requested.
+account.email_confirmation, account.password_reset, profile.change_requested, classification.requested.
 """
 
 from fastapi import FastAPI
@@ -22,7 +23,7 @@ from services.intake import SERVICE
 from services.intake.accounts import handlers as account_events
 from services.intake.accounts import routes as account_routes
 from services.intake.accounts.rules import Passwords
-from services.intake.accounts.service import Profiles, Registrations, SignIn
+from services.intake.accounts.service import PasswordResets, Profiles, Registrations, SignIn
 from services.intake.accounts.sessions import SignInSessions
 from services.intake.accounts.store import AccountStore
 from services.intake.classification import handlers as classification_events
@@ -33,6 +34,10 @@ from services.intake.feed import handlers as feed_events
 from services.intake.feed.documents import FeedDocuments
 from services.intake.feed.service import CertificateFeed, FeedMetrics
 from services.intake.feed.store import FeedStore
+from services.intake.portal import routes as portal_pages
+from services.intake.portal.inbox import InboxClient
+from services.intake.portal.pages import Portal
+from services.intake.portal.session import PortalSessions
 from services.intake.submissions import handlers as submission_events
 from services.intake.submissions import routes as submission_routes
 from services.intake.submissions.service import Certificates, SubmissionTimeline
@@ -64,7 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.provide("certificates", Certificates(uow, submissions, files))
     runtime.provide("submission_timeline", SubmissionTimeline(uow, submissions))
     runtime.provide("registrations", Registrations(uow, accounts, settings, passwords))
-    runtime.provide("sign_in", SignIn(accounts, sessions, settings, passwords))
+    sign_in = SignIn(accounts, sessions, settings, passwords)
+    runtime.provide("sign_in", sign_in)
+    runtime.provide("password_resets", PasswordResets(uow, accounts, sessions, settings, passwords))
     runtime.provide("profiles", Profiles(uow, accounts, submissions, requests))
     runtime.provide(
         "classification_requests", ClassificationRequests(uow, requests, submissions, accounts, files, settings)
@@ -73,6 +80,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.provide("certificate_feed", CertificateFeed(feed, feed_documents, FeedMetrics(runtime.registry), settings))
     for events in (submission_events, account_events, classification_events, feed_events):
         runtime.broker.include_router(events.router)
-    for routes in (account_routes, submission_routes, classification_routes):
+    inbox = InboxClient(settings)
+    runtime.on_shutdown.append(inbox.aclose)
+    portal = Portal.build(settings, PortalSessions(settings, sign_in, installed_revoked_sessions(app)), inbox)
+    runtime.provide("portal", portal)
+    for routes in (account_routes, submission_routes, classification_routes, portal_pages):
         app.include_router(routes.router)
     return app

@@ -87,6 +87,8 @@ def start_pipeline(
             # The review console signs reviewers in through intake, passing on the browser's
             # address; intake believes X-Forwarded-For only from a trusted proxy (review, here).
             "MUMARIS_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
+            # The practitioner portal (intake) reads the inbox from notifier.
+            "MUMARIS_NOTIFIER_URL": f"http://127.0.0.1:{ports['notifier']}",
             "MUMARIS_TRUSTED_PROXIES": '["127.0.0.1"]',
             # Two document-check workers whatever the machine (the default is one per usable CPU).
             "MUMARIS_VALIDATOR_WORKERS": "2",
@@ -135,3 +137,21 @@ async def browser() -> AsyncIterator["Browser"]:
             yield launched
         finally:
             await launched.close()
+
+
+@pytest.fixture
+async def portal_browser(browser: "Browser", pipeline: Pipeline) -> AsyncIterator[Any]:
+    """Opens browsers of their own (cookies: one person each) on the practitioner portal, at a
+    phone's size; all closed after the test."""
+    from tests.e2e.portal_support import new_portal_context
+
+    contexts = []
+
+    async def open_(**options: Any) -> Any:
+        context = await new_portal_context(browser, pipeline, **options)
+        contexts.append(context)
+        return context
+
+    yield open_
+    for context in contexts:
+        await context.close()

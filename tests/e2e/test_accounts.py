@@ -97,11 +97,11 @@ async def test_the_whole_account_journey_ends_with_a_certificate_submitted_as_th
     )
     assert link, "no confirmation link in the e-mail"
     target = urlparse(link.group(0))
-    opened = await http.get(f"{intake}{target.path}?{target.query}")
+    opened = await http.get(f"{intake}/v1/accounts/confirm-email?{target.query}")
     assert opened.status_code == 200, opened.text
     membership = opened.json()["membership_number"]
     assert membership.startswith("MP-")
-    replayed = await http.get(f"{intake}{target.path}?{target.query}")
+    replayed = await http.get(f"{intake}/v1/accounts/confirm-email?{target.query}")
     assert (replayed.status_code, replayed.json()["error"]["code"]) == (400, "account.link_used")
 
     tokens = (await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": PASSWORD})).json()

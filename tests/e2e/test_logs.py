@@ -61,7 +61,7 @@ async def signed_up_and_confirmed(
     )
     assert link, "no confirmation link in the e-mail"
     target = urlparse(link.group(0))
-    assert (await http.get(f"{intake}{target.path}?{target.query}")).status_code == 200
+    assert (await http.get(f"{intake}/v1/accounts/confirm-email?{target.query}")).status_code == 200
     tokens = (await http.post(f"{intake}/v1/auth/login", json={"email": body["email"], "password": PASSWORD})).json()
     return body, {"Authorization": f"Bearer {tokens['access_token']}"}, [code, link.group(1)]
 

@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from mumaris.errors import Refusal
 from mumaris.files import StagedFile
+from schemas.classifications import ExamResult
 from services.intake.accounts.store import token_digest
 from services.intake.classification.rules import RequestProjection, RequestStep, Stage, project_request
 from services.intake.classification.store import UnknownRequest
@@ -67,6 +68,7 @@ class FakeAccountStore:
         self.accounts: dict[str, Doc] = {}
         self.refresh_tokens: dict[str, Doc] = {}
         self.login_failures: dict[str, list[datetime]] = {}
+        self.reset_requests: dict[str, list[datetime]] = {}
         self.profile_changes: dict[str, Doc] = {}
         self.membership = 0
 
@@ -102,6 +104,12 @@ class FakeAccountStore:
 
     async def clear_failures(self, key: str) -> None:
         self.login_failures.pop(key, None)
+
+    async def reset_requests_since(self, key: str, since: datetime) -> list[datetime]:
+        return [at for at in self.reset_requests.get(key, []) if at >= since]
+
+    async def record_reset_request(self, key: str, at: datetime, keep: int) -> None:
+        self.reset_requests[key] = [*self.reset_requests.get(key, []), at][-keep:]
 
     async def store_refresh(self, token: str, account_id: str, family: str, now: datetime, ttl_s: int) -> None:
         self.refresh_tokens[token_digest(token)] = {
@@ -146,6 +154,12 @@ class FakeSessions:
             if record["family"] == family:
                 record["revoked"] = True
         self.ended.append((family, reason))
+
+    async def end_all(self, account_id: str, reason: str) -> set[str]:
+        families = {r["family"] for r in self.store.refresh_tokens.values() if r["account_id"] == account_id}
+        for family in sorted(families):
+            await self.end(family, reason)
+        return families
 
 
 class FakeSubmissionStore:
@@ -212,6 +226,18 @@ class FakeClassificationStore:
         self.requests: dict[str, Doc] = {}
         self.steps: dict[str, tuple[RequestStep, ...]] = {}
         self.open_markers: dict[str, str] = {}  # practitioner id -> open request id
+        self.exam_results: dict[str, Doc] = {}
+
+    async def save_exam_result(self, result: Doc, session: Any) -> None:
+        self.exam_results[result["_id"]] = dict(result)
+
+    async def exam_results_of(self, candidate_ref: str, exams: list[str]) -> list[ExamResult]:
+        found = self.exam_results.values()
+        return [
+            ExamResult(r["exam"], r["passed"])
+            for r in found
+            if r["candidate_ref"] == candidate_ref and r["exam"] in exams
+        ]
 
     async def open_request_id(self, practitioner_id: str, session: Any = None) -> str | None:
         return self.open_markers.get(practitioner_id)

@@ -15,11 +15,13 @@ from services.intake.accounts.rules import (
     code_digest,
     login_lock_remaining,
     make_valid_id,
+    masked_mobile,
     membership_number,
     new_code,
     normalize_email,
     normalize_mobile,
     parse_id_number,
+    resend_wait_s,
     verify_code,
 )
 
@@ -523,3 +525,15 @@ def test_membership_numbers() -> None:
 @pytest.mark.parametrize("value", ["MP-00000019", "MP-0000018", "XX-00000018", "00000018", "", "MP-00000000"])
 def test_bad_membership_numbers(value: str) -> None:
     assert refused(check_membership_number, value).code == "account.membership_number_invalid"
+
+
+def test_the_code_page_shows_enough_of_the_number_to_recognise_it_and_the_wait_before_another() -> None:
+    assert masked_mobile("+966551234567") == "+966••••••567"
+    assert masked_mobile("0551") == "••••"
+    at = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    rule = {"now": at, "min_interval_s": 60, "per_hour": 5}
+    assert resend_wait_s([], **rule) == 0
+    assert resend_wait_s([at - timedelta(seconds=20)], **rule) == 40
+    assert resend_wait_s([at - timedelta(seconds=61)], **rule) == 0
+    five = [at - timedelta(minutes=m) for m in (50, 40, 30, 20, 10)]
+    assert resend_wait_s(five, **rule) == 10 * 60  # the hour's fifth: until the oldest is an hour old

@@ -12,10 +12,11 @@ import pytest
 from mumaris.clock import now
 from mumaris.settings import Settings
 from schemas import topics
-from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION
+from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION, ExamStanding
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
     Decision,
+    ExamResultPublished,
     FeeExpired,
     FeeInvoiced,
     Finding,
@@ -205,3 +206,24 @@ async def test_the_request_status_takes_each_event_once_and_a_final_one_stays(re
     ]
     assert requests.uow.handled == ["decided", "invoiced", "expired"]
     assert await requests.requests.open_request_id("p-1") is None  # approved: closed
+
+
+async def test_exam_results_show_on_the_request_as_review_judges_them() -> None:
+    requests = Requests()
+    request_id = await requests.request()
+    doc = requests.requests.requests[request_id]
+    doc["required_exams"] = ["SNLE", "PROMOTION"]
+    assert await requests.use_cases.exams_of(doc) == {"SNLE": ExamStanding.MISSING, "PROMOTION": ExamStanding.MISSING}
+
+    def result(result_id: str, exam: str, passed: bool, number: str = "1000000008") -> ExamResultPublished:
+        return ExamResultPublished(
+            result_id=result_id, candidate_id_number=number, exam=exam, score=70, passed=passed, taken_on="2026-11-20"
+        )
+
+    await requests.use_cases.exam_published(result("R-1", "SNLE", False), ce(topics.GOV_EXAMS, "e-1"))
+    await requests.use_cases.exam_published(result("R-2", "SNLE", True), ce(topics.GOV_EXAMS, "e-2"))
+    await requests.use_cases.exam_published(result("R-3", "SNLE", False), ce(topics.GOV_EXAMS, "e-3"))  # a pass stays
+    await requests.use_cases.exam_published(result("R-4", "PROMOTION", False), ce(topics.GOV_EXAMS, "e-4"))
+    await requests.use_cases.exam_published(result("R-5", "PROMOTION", True, "2000000007"), ce(topics.GOV_EXAMS, "e-5"))
+    assert await requests.use_cases.exams_of(doc) == {"SNLE": ExamStanding.PASSED, "PROMOTION": ExamStanding.FAILED}
+    assert all("1000000008" not in str(r) for r in requests.requests.exam_results.values())  # only its HMAC

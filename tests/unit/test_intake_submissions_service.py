@@ -144,12 +144,14 @@ async def test_a_resubmission_is_the_next_version_once_changes_were_requested(su
 
 async def test_the_timeline_keeps_each_event_once_in_time_order_and_never_moves_back(submissions: Submissions) -> None:
     submission_id = await submissions.certificates.accept(SARA, BLS, scan())
+    due = at(20) + timedelta(days=7)
     queued = ReviewQueued(
         submission_id=submission_id,
         review_id=submission_id,
         kind=SubmissionKind.CERTIFICATE,
         practitioner=SARA,
         queued_at=at(20),
+        sla_due_at=due,
     )
     validated = submissions.validated(submission_id, at(10))
     await submissions.decide(submission_id, Decision.APPROVE, "decided", 30)
@@ -161,6 +163,7 @@ async def test_the_timeline_keeps_each_event_once_in_time_order_and_never_moves_
     assert submissions.store.timeline(submission_id) == ["received", "validated", "in_review", "approved"]
     assert submissions.uow.handled == ["decided", "queued", "validated"]
     assert submissions.store.docs[submission_id]["decision"]["decision"] == "approve"
+    assert submissions.store.docs[submission_id]["review_due_at"] == due
 
 
 async def test_an_event_about_an_unknown_submission_is_refused(submissions: Submissions) -> None:

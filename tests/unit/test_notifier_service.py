@@ -20,6 +20,7 @@ from schemas.events import (
     DeliveryRequested,
     EmailConfirmationRequested,
     FeeReminderDue,
+    PasswordResetRequested,
     PhoneCodeIssued,
 )
 from services.notifier.delivery.channels import PermanentDeliveryError, TransientDeliveryError
@@ -262,6 +263,30 @@ async def test_a_confirmation_link_goes_by_e_mail_only_and_sealed(notifier: Noti
     stored = notifier.deliveries.deliveries[delivery_id]
     assert topic == "notification.email" and stored["message"]["to"] == "reem@example.sa"
     assert "token=abc" not in str(stored) and SECRET_PLACEHOLDER in stored["message"]["text"]
+    assert notifier.inbox.messages == {}
+
+
+async def test_a_password_reset_link_goes_by_e_mail_only_sealed_and_in_both_languages(notifier: Notifier) -> None:
+    attrs = ce(topics.ACCOUNT_PASSWORD_RESET)
+    link = "https://mumaris.example/portal/reset-password?token=xyz"
+    event = PasswordResetRequested(
+        account_id="acc-4",
+        name="Reem",
+        email="reem@example.sa",
+        locale="en",
+        sealed_link=seal(link, KEY),
+        expires_at=datetime.now(UTC) + timedelta(minutes=30),
+    )
+    await notifier.recorder.password_reset(attrs, event)
+    await notifier.recorder.password_reset(attrs, event)  # redelivered: one e-mail
+
+    [(topic, delivery_id)] = notifier.queued()
+    stored = notifier.deliveries.deliveries[delivery_id]
+    assert topic == "notification.email" and stored["message"]["to"] == "reem@example.sa"
+    assert "token=xyz" not in str(stored) and SECRET_PLACEHOLDER in stored["message"]["text"]
+    text = stored["message"]["text"]
+    assert text.index("Reset your password") < text.index("إعادة تعيين كلمة المرور")  # hers first
+    assert "30 minutes" in text and "30 دقيقة" in text
     assert notifier.inbox.messages == {}
 
 

@@ -68,6 +68,8 @@ async def test_a_validated_certificate_and_a_profile_change_are_queued_once_per_
     item = review.queue_store.items["s-1"]
     assert (item["status"], item["priority"], item["claim"]) == ("queued", 1, None)
     assert item["sla_due_at"] == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # five Saudi working days
+    # The practitioner is told the same date the queue works to.
+    assert review.uow.outbox.of(topics.REVIEW_QUEUED)[0].sla_due_at == item["sla_due_at"]
     assert review.queue_store.items["c-1"]["changes"]["last_name"]["new"] == "Al-Shehri"
 
 

@@ -1,4 +1,5 @@
-"""The account journey over HTTP: sign-up, SMS code, e-mail link, login, refresh, logout, profile.
+"""The account journey over HTTP: sign-up, SMS code, e-mail link, login, refresh, logout, a
+forgotten password, profile.
 
 The use cases are accounts/service.py, the rules (ID check digits, passwords, codes, throttling)
 accounts/rules.py. Their refusals become HTTP errors here: 422 unless STATUS says otherwise, with
@@ -18,6 +19,7 @@ from mumaris.http import client_address, json_body_doc, read_json
 from mumaris.service import provided
 from services.intake.accounts.rules import AccountRuleError
 from services.intake.accounts.service import (
+    PasswordResets,
     Profile,
     ProfilePatch,
     Profiles,
@@ -33,6 +35,7 @@ router = APIRouter()
 RegistrationsDep = Annotated[Registrations, Depends(provided("registrations"))]
 SignInDep = Annotated[SignIn, Depends(provided("sign_in"))]
 ProfilesDep = Annotated[Profiles, Depends(provided("profiles"))]
+ResetsDep = Annotated[PasswordResets, Depends(provided("password_resets"))]
 
 STATUS: dict[str, int] = {
     "not_found": 404,
@@ -47,6 +50,9 @@ STATUS: dict[str, int] = {
     "auth.invalid_token": 401,
     "account.phone_unconfirmed": 403,
     "account.login_locked": 429,
+    "account.reset_link_invalid": 400,
+    "account.reset_link_expired": 400,
+    "account.reset_limit": 429,
     "profile.change_pending": 409,
 }
 
@@ -63,6 +69,16 @@ class AccountRef(BaseModel):
 class Login(BaseModel):
     email: Annotated[str, Field(max_length=254)]
     password: Annotated[str, Field(max_length=256)]
+
+
+class ResetAsked(BaseModel):
+    email: Annotated[str, Field(max_length=254)]
+
+
+class NewPassword(BaseModel):
+    token: Annotated[str, Field(max_length=2000)]
+    password: Annotated[str, Field(max_length=256)]
+    password_confirmation: Annotated[str, Field(max_length=256)]
 
 
 class RefreshToken(BaseModel):
@@ -153,6 +169,24 @@ async def refresh(body: RefreshToken, sign_in: SignInDep) -> dict[str, Any]:
 @router.post("/v1/auth/logout", status_code=204, tags=["auth"])
 async def logout(body: RefreshToken, sign_in: SignInDep) -> None:
     await sign_in.logout(body.refresh_token)
+
+
+@router.post("/v1/accounts/password-reset", status_code=202, tags=["accounts"])
+async def ask_password_reset(body: ResetAsked, request: Request, resets: ResetsDep) -> dict[str, Any]:
+    """A forgotten password: the same 202 whether or not an account has this e-mail; if one has,
+    a single-use link valid 30 minutes is on its way to it."""
+    client = client_address(request, settings_of(request)) or "unknown"
+    with answered_as_http():
+        await resets.request(body.email, client)
+    return {"status": "requested"}
+
+
+@router.post("/v1/accounts/password-reset/confirm", tags=["accounts"])
+async def reset_password(body: NewPassword, resets: ResetsDep) -> dict[str, Any]:
+    """The link's token and the new password (twice): every session of the account ends."""
+    with answered_as_http():
+        account_id = await resets.reset(body.token, body.password, body.password_confirmation)
+    return {"account_id": account_id, "status": "reset"}
 
 
 @router.get("/v1/me", tags=["accounts"])

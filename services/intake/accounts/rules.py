@@ -374,6 +374,20 @@ def check_resend(
         raise AccountRuleError("account.code_resend_too_soon", field, retry_after_s=_ceil_s(wait_interval))
 
 
+def resend_wait_s(sent_at: Sequence[datetime], *, now: datetime, min_interval_s: int, per_hour: int) -> int:
+    """Seconds until another code may be sent (0: now), by the rule of `check_resend`."""
+    try:
+        check_resend(sent_at, now=now, min_interval_s=min_interval_s, per_hour=per_hour)
+    except AccountRuleError as wait:
+        return wait.retry_after_s or 0
+    return 0
+
+
+def masked_mobile(mobile: str) -> str:
+    """A number shown to whoever holds the page: enough to recognise one's own, not to call it."""
+    return mobile[:4] + "•" * max(0, len(mobile) - 7) + mobile[-3:] if len(mobile) > 7 else "•" * len(mobile)
+
+
 # --- login throttling -----------------------------------------------------------------------------
 
 

@@ -1,12 +1,17 @@
 """The accounts' use cases: sign-up with its SMS code and e-mail link, staff accounts created by
-operations, login with rotating refresh tokens, the profile and its reviewed personal-data changes.
+operations, login with rotating refresh tokens, a forgotten password, the profile and its reviewed
+personal-data changes.
 
 Each change to an account and the event it causes (account.registered, account.phone_code,
-account.email_confirmation, profile.change_requested) commit together through the outbox. Codes and
-links cross Kafka sealed; codes are stored only as an HMAC. Every refusal is an AccountRuleError
-(accounts/rules.py); routes.py gives each code its HTTP status.
+account.email_confirmation, account.password_reset, profile.change_requested) commit together
+through the outbox. Codes and links cross Kafka sealed; codes are stored only as an HMAC. Every
+refusal is an AccountRuleError (accounts/rules.py); routes.py gives each code its HTTP status.
+
+The e-mail links open pages of the practitioner's portal (services/intake/portal/), where a
+person who clicks them is: `EMAIL_LINK_PATH` and `RESET_LINK_PATH`.
 """
 
+import asyncio
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -19,7 +24,7 @@ from pymongo.errors import DuplicateKeyError
 
 from mumaris.auth import Principal, issue_token
 from mumaris.clock import now
-from mumaris.crypto import TokenRefused, read_signed_token, seal, signed_token
+from mumaris.crypto import EMAIL_CONFIRM, TokenRefused, read_signed_token, seal, signed_token
 from mumaris.mongo import UnitOfWork, make_client
 from mumaris.settings import Settings
 from schemas import topics
@@ -29,6 +34,7 @@ from schemas.events import (
     Decision,
     EmailConfirmationRequested,
     FieldChange,
+    PasswordResetRequested,
     PhoneCodeIssued,
     PractitionerRef,
     ProfileChangeRequested,
@@ -45,6 +51,12 @@ from services.intake.submissions.rules import DECISION_STATUS, Status
 from services.intake.submissions.store import SubmissionStore
 
 Locale = Literal["ar", "en"]
+
+EMAIL_LINK_PATH = "/portal/confirm-email"
+RESET_LINK_PATH = "/portal/reset-password"
+PASSWORD_RESET = "password-reset"  # the purpose of a reset link's token: never an e-mail confirmation
+# Accounts that may set a new password by e-mail: those that can sign in (their phone is confirmed).
+RESETTABLE = frozenset({"pending_email", "active"})
 
 
 class SignUp(BaseModel):
@@ -105,6 +117,16 @@ def full_name(account: dict[str, Any]) -> str:
     return f"{account['first_name']} {account['last_name']}"
 
 
+@dataclass(frozen=True)
+class PhoneStep:
+    """Where an account waiting for its SMS code stands: the number (masked), when the code dies,
+    how long until another may be sent."""
+
+    mobile: str
+    expires_at: datetime | None
+    resend_in_s: int
+
+
 class Registrations:
     """Opening an account: sign-up, the SMS code (and its resending), the e-mail link; and staff
     accounts, which operations create active."""
@@ -137,7 +159,7 @@ class Registrations:
             identity,
             mobile=mobile,
             locale=form.locale,
-            password_hash=self.passwords.hash(form.password),
+            password_hash=await asyncio.to_thread(self.passwords.hash, form.password),
             role="practitioner",
             status="pending_phone",
             terms_version=self.settings.terms_version,
@@ -245,7 +267,7 @@ class Registrations:
     async def confirm_email(self, token: str) -> tuple[str, str]:
         """The e-mail link (single use) activates the account: its id and new membership number."""
         try:
-            claims = read_signed_token(token, self.settings.jwt_secret.get_secret_value())
+            claims = read_signed_token(token, self.settings.jwt_secret.get_secret_value(), purpose=EMAIL_CONFIRM)
         except TokenRefused as error:
             raise AccountRuleError(error.code) from error
         at = now()
@@ -264,6 +286,24 @@ class Registrations:
             return number
 
         return str(claims["sub"]), await self.uow.run(work)
+
+    async def phone_step(self, account_id: str) -> PhoneStep:
+        """The code's time left and the wait before a resend (`not_found` once the phone is confirmed)."""
+        account = await self.store.get(account_id)
+        if account is None or account["status"] != "pending_phone":
+            raise AccountRuleError("not_found")
+        code = account.get("phone_code")
+        settings = self.settings
+        return PhoneStep(
+            mobile=rules.masked_mobile(account["mobile"]),
+            expires_at=code["issued_at"] + timedelta(seconds=settings.otp_ttl_s) if code else None,
+            resend_in_s=rules.resend_wait_s(
+                account.get("code_sends", []),
+                now=now(),
+                min_interval_s=settings.otp_resend_min_interval_s,
+                per_hour=settings.otp_resends_per_hour,
+            ),
+        )
 
     async def _pending_phone(self, account_id: str, session: AsyncClientSession) -> dict[str, Any]:
         account = await self.store.get(account_id, session)
@@ -294,7 +334,7 @@ class Registrations:
         token = signed_token(
             {"sub": account["_id"], "jti": jti}, settings.jwt_secret.get_secret_value(), settings.email_link_ttl_s
         )
-        link = f"{settings.public_base_url}/v1/accounts/confirm-email?token={token}"
+        link = f"{settings.public_base_url}{EMAIL_LINK_PATH}?token={token}"
         event = EmailConfirmationRequested(
             account_id=account["_id"],
             name=full_name(account),
@@ -352,10 +392,12 @@ class SignIn:
                 raise AccountRuleError("account.login_locked", retry_after_s=locked)
         account = await self.store.by_email(email)
         # An unknown e-mail costs the same hashing time as a wrong password: no account probing.
-        valid = (
-            self.passwords.verify(account["password_hash"], password)
+        # argon2 takes ~0.1 s of CPU and 64 MiB: in a thread (it lets go of the GIL), so the
+        # event loop goes on answering everyone else meanwhile.
+        valid = await (
+            asyncio.to_thread(self.passwords.verify, account["password_hash"], password)
             if account
-            else self.passwords.verify_dummy(password)
+            else asyncio.to_thread(self.passwords.verify_dummy, password)
         )
         if account is None or not valid:
             for key, max_failures in limits.items():
@@ -365,7 +407,8 @@ class SignIn:
             raise AccountRuleError("account.phone_unconfirmed", extra={"account_id": account["_id"]})
         await self.store.clear_failures(f"account:{email}")  # the address keeps its history: no reset by one good login
         if self.passwords.needs_rehash(account["password_hash"]):
-            await self.store.update(account["_id"], {"password_hash": self.passwords.hash(password)})
+            rehashed = await asyncio.to_thread(self.passwords.hash, password)
+            await self.store.update(account["_id"], {"password_hash": rehashed})
         return await self._tokens(account, family=uuid.uuid4().hex, at=at)
 
     async def refresh(self, refresh_token: str) -> Tokens:
@@ -403,6 +446,126 @@ class SignIn:
         return Tokens(issue_token(principal, self.settings), refresh, self.settings.jwt_ttl_s)
 
 
+_RESET_REFUSALS = {
+    "account.link_invalid": "account.reset_link_invalid",
+    "account.link_expired": "account.reset_link_expired",
+}
+
+
+class PasswordResets:
+    """A forgotten password: asking sends a single-use e-mail link (~30 minutes) to an account that
+    exists, and answers alike whether it exists or not, so the answer tells nobody which e-mail
+    addresses have accounts; the link sets a new password under the password policy and ends
+    every session of the account."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        store: AccountStore,
+        sessions: SignInSessions,
+        settings: Settings,
+        passwords: rules.Passwords,
+    ) -> None:
+        self.uow = uow
+        self.store = store
+        self.sessions = sessions
+        self.settings = settings
+        self.passwords = passwords
+        self.secret = settings.jwt_secret.get_secret_value()
+        self.sealing_key = settings.field_encryption_key.get_secret_value()
+
+    async def request(self, email: str, client: str) -> None:
+        """Send a reset link if an account has this e-mail and its limits allow; nothing tells
+        which happened. Refused only for what says nothing about accounts: an address that is no
+        e-mail ("account.email_invalid") and a client asking too often ("account.reset_limit")."""
+        address = rules.normalize_email(email)
+        at = now()
+        await self._count_client(client, at)
+        account = await self.store.by_email(address)
+        if account is None or account["status"] not in RESETTABLE:
+            return
+        sends = [s for s in account.get("reset_sends", []) if s > at - timedelta(hours=1)]
+        try:
+            rules.check_resend(
+                sends,
+                now=at,
+                min_interval_s=self.settings.password_reset_min_interval_s,
+                per_hour=self.settings.password_reset_per_hour,
+            )
+        except AccountRuleError:
+            return  # a flood of links to one mailbox stops here, silently: the answer is the same
+        await self.uow.run(lambda session: self._send_link(account, at, [*sends, at], session))
+
+    async def _count_client(self, client: str, at: datetime) -> None:
+        key = f"address:{client}"
+        per_hour = self.settings.password_reset_per_address_per_hour
+        recent = await self.store.reset_requests_since(key, at - timedelta(hours=1))
+        try:
+            rules.check_resend(recent, now=at, min_interval_s=0, per_hour=per_hour, field="email")
+        except AccountRuleError as limit:
+            raise AccountRuleError("account.reset_limit", "email", retry_after_s=limit.retry_after_s) from limit
+        await self.store.record_reset_request(key, at, keep=per_hour)
+
+    async def _send_link(
+        self, account: dict[str, Any], at: datetime, sends: list[datetime], session: AsyncClientSession
+    ) -> None:
+        """The newest link replaces any earlier one: only the jti on the account can be used."""
+        ttl_s = self.settings.password_reset_ttl_s
+        jti = uuid.uuid4().hex
+        token = signed_token({"sub": account["_id"], "jti": jti}, self.secret, ttl_s, purpose=PASSWORD_RESET)
+        event = PasswordResetRequested(
+            account_id=account["_id"],
+            name=full_name(account),
+            email=account["email"],
+            locale=account["locale"],
+            sealed_link=seal(f"{self.settings.public_base_url}{RESET_LINK_PATH}?token={token}", self.sealing_key),
+            expires_at=at + timedelta(seconds=ttl_s),
+        )
+        await self.store.update(account["_id"], {"password_reset_jti": jti, "reset_sends": sends}, session)
+        await self.uow.outbox.add(topics.ACCOUNT_PASSWORD_RESET, event, session)
+
+    def check_link(self, token: str) -> dict[str, Any]:
+        """The link's claims, or "account.reset_link_invalid" / "account.reset_link_expired"
+        (whether it was used already is known only when it is used)."""
+        try:
+            return read_signed_token(token, self.secret, purpose=PASSWORD_RESET)
+        except TokenRefused as error:
+            raise AccountRuleError(_RESET_REFUSALS[error.code]) from error
+
+    async def usable_link(self, token: str) -> dict[str, Any]:
+        """The account a link can still reset: refused like `check_link`, and with
+        "account.reset_link_invalid" once it was used or a newer link was sent."""
+        claims = self.check_link(token)
+        account = await self.store.get(str(claims["sub"]))
+        if account is None or account.get("password_reset_jti") != claims["jti"]:
+            raise AccountRuleError("account.reset_link_invalid")
+        return account
+
+    async def reset(self, token: str, password: str, confirmation: str) -> str:
+        """Set the new password (the link once only), then end every session of the account:
+        the refresh tokens and access tokens opened with the old password stop working. The
+        account's failed sign-ins are forgotten: the person who reads its mail chose the password."""
+        account = await self.usable_link(token)
+        rules.check_password(
+            password,
+            confirmation,
+            email=account["email"],
+            id_number=account["id_number"],
+            names=[account["first_name"], account["last_name"]],
+        )
+        changes = {
+            "password_hash": await asyncio.to_thread(self.passwords.hash, password),
+            "password_reset_jti": None,
+            "password_changed_at": now(),
+        }
+        used = {"password_reset_jti": account["password_reset_jti"]}
+        if not await self.store.update(account["_id"], changes, expect=used):
+            raise AccountRuleError("account.reset_link_invalid")  # another use of the link won the race
+        await self.sessions.end_all(account["_id"], "password_reset")
+        await self.store.clear_failures(f"account:{account['email']}")
+        return str(account["_id"])
+
+
 @dataclass(frozen=True)
 class Profile:
     """What the practitioner's own page shows (GET /v1/me)."""
@@ -424,15 +587,20 @@ class Profiles:
     requests: ClassificationStore
 
     async def profile(self, account_id: str) -> Profile:
-        account = await self.store.get(account_id)
+        # Four reads, none waiting on another: asked together.
+        account, certificates, open_request_id, open_change = await asyncio.gather(
+            self.store.get(account_id),
+            self.submissions.list_for(account_id, limit=200),
+            self.requests.open_request_id(account_id),
+            self.store.open_change(account_id),
+        )
         if account is None:
             raise AccountRuleError("not_found")
-        certificates = await self.submissions.list_for(account_id, limit=200)
         return Profile(
             account,
             [d for d in certificates if d["status"] == Status.APPROVED.value],
-            await self.requests.open_request_id(account_id),
-            await self.store.open_change(account_id),
+            open_request_id,
+            open_change,
         )
 
     async def request_change(self, account_id: str, patch: ProfilePatch) -> str | None:
@@ -487,8 +655,11 @@ class Profiles:
 
     async def queued(self, event: ReviewQueued, ce: CloudEventAttributes) -> None:
         """A personal-data change in the review queue (the event's submission_id is the change's id)."""
+        due = {"review_due_at": event.sla_due_at} if event.sla_due_at else {}
         await self.uow.apply_once(
-            ce.id, ce.type, lambda session: self.store.set_change_status(event.submission_id, "in_review", session)
+            ce.id,
+            ce.type,
+            lambda session: self.store.set_change_status(event.submission_id, "in_review", session, **due),
         )
 
     async def decided(self, event: ReviewDecided, ce: CloudEventAttributes) -> None:

@@ -5,6 +5,7 @@
 - `intake.refresh_tokens`: refresh tokens by SHA-256 of the token (never the token itself); one
   family per sign-in, its id the `sid` of the session's access tokens (services/intake/accounts/sessions.py).
 - `intake.login_failures`: recent failed logins per account and per client address.
+- `intake.reset_requests`: recent forgotten-password requests per client address.
 - `intake.counters`: the membership-number sequence.
 - `intake.profile_changes`: personal-data changes, open while they wait for a reviewer's decision.
 """
@@ -34,6 +35,7 @@ class AccountStore:
         self.accounts = db["intake.accounts"]
         self.refresh_tokens = db["intake.refresh_tokens"]
         self.login_failures = db["intake.login_failures"]
+        self.reset_requests = db["intake.reset_requests"]
         self.counters = db["intake.counters"]
         self.profile_changes = db["intake.profile_changes"]
 
@@ -91,6 +93,17 @@ class AccountStore:
 
     async def clear_failures(self, key: str) -> None:
         await self.login_failures.delete_one({"_id": key})
+
+    # --- forgotten-password requests per client address ------------------------------------------
+
+    async def reset_requests_since(self, key: str, since: datetime) -> list[datetime]:
+        doc = await self.reset_requests.find_one({"_id": key})
+        return [at for at in (doc or {}).get("at", []) if at >= since]
+
+    async def record_reset_request(self, key: str, at: datetime, keep: int) -> None:
+        await self.reset_requests.update_one(
+            {"_id": key}, {"$push": {"at": {"$each": [at], "$slice": -keep}}}, upsert=True
+        )
 
     # --- refresh tokens ------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The classification area's subscribers: fees and the outcome of a request, each handed to the
-RequestTimeline use case. Review's queueing and decisions of a whole request, and the rejection of
-one of its documents, arrive on the subscribers of submissions/handlers.py (one subscriber per
-topic), which hand them to the same use case."""
+RequestTimeline use case; exam results (gov.exams), kept for the request's page. Review's queueing
+and decisions of a whole request, and the rejection of one of its documents, arrive on the
+subscribers of submissions/handlers.py (one subscriber per topic), which hand them to the same
+use case."""
 
 from typing import Annotated
 
@@ -10,13 +11,14 @@ from faststream.kafka import KafkaRouter
 
 from mumaris.kafka import CloudEvent, publishes, subscriber
 from schemas import topics
-from schemas.events import ClassificationChanged, ClassificationLapsed, FeeExpired, FeeInvoiced
+from schemas.events import ClassificationChanged, ClassificationLapsed, ExamResultPublished, FeeExpired, FeeInvoiced
 from services.intake import SERVICE
-from services.intake.classification.service import RequestTimeline
+from services.intake.classification.service import ClassificationRequests, RequestTimeline
 from services.intake.submissions.handlers import permanent_if_unknown
 
 router = KafkaRouter()
 Requests = Annotated[RequestTimeline, Context("request_timeline")]
+Asked = Annotated[ClassificationRequests, Context("classification_requests")]
 
 publishes(router, topics.CLASSIFICATION_REQUESTED, service=SERVICE)
 
@@ -39,3 +41,8 @@ async def on_lapsed(event: ClassificationLapsed, ce: CloudEvent, requests: Reque
 @subscriber(router, topics.CLASSIFICATION_CHANGED, service=SERVICE)
 async def on_classification_changed(event: ClassificationChanged, ce: CloudEvent, requests: Requests) -> None:
     await permanent_if_unknown(requests.classification_changed(event, ce))
+
+
+@subscriber(router, topics.GOV_EXAMS, service=SERVICE)
+async def on_exam_result(event: ExamResultPublished, ce: CloudEvent, requests: Asked) -> None:
+    await requests.exam_published(event, ce)

@@ -22,12 +22,20 @@ from mumaris.identity import candidate_ref
 from mumaris.mongo import UnitOfWork
 from mumaris.settings import Settings
 from schemas import topics
-from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION, Classification, money
+from schemas.classifications import (
+    CLASSIFICATIONS,
+    CONDITIONS_VERSION,
+    Classification,
+    ExamStanding,
+    exam_standing,
+    money,
+)
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import (
     ClassificationChanged,
     ClassificationLapsed,
     ClassificationRequested,
+    ExamResultPublished,
     FeeExpired,
     FeeInvoiced,
     PractitionerRef,
@@ -45,7 +53,13 @@ from services.intake.classification import rules
 from services.intake.classification.rules import DECISION_STAGE, RequestRefused, RequestStep, Stage
 from services.intake.classification.store import ClassificationStore, new_request_doc
 from services.intake.submissions.rules import Attachment, Status, Step
-from services.intake.submissions.service import Timeline, decision_of, deleted_unless_written, findings_of
+from services.intake.submissions.service import (
+    Timeline,
+    decision_of,
+    deleted_unless_written,
+    findings_of,
+    review_due,
+)
 from services.intake.submissions.store import SubmissionStore, new_submission_doc
 
 
@@ -223,6 +237,27 @@ class ClassificationRequests:
         """The submissions of a request's documents, by submission id."""
         return await self.submissions.get_many(list(doc["documents"].values()))
 
+    async def exams_of(self, doc: dict[str, Any]) -> dict[str, ExamStanding]:
+        """Each exam the request's classification requires: passed, failed or missing, by the
+        rule review approves on (schemas.classifications.exam_standing)."""
+        account = await self.accounts.get(doc["practitioner_id"])
+        if account is None or not account.get("id_number"):
+            return {exam: ExamStanding.MISSING for exam in doc["required_exams"]}
+        ref = candidate_ref(account["id_number"], self.settings)
+        return exam_standing(doc["required_exams"], await self.requests.exam_results_of(ref, doc["required_exams"]))
+
+    async def exam_published(self, event: ExamResultPublished, ce: CloudEventAttributes) -> None:
+        """gov.exams: kept under the candidate's HMAC, whether or not an account has the number yet."""
+        result = {
+            "_id": event.result_id,
+            "candidate_ref": candidate_ref(event.candidate_id_number, self.settings),
+            "exam": event.exam,
+            "passed": event.passed,
+            "score": event.score,
+            "taken_on": event.taken_on.isoformat(),
+        }
+        await self.uow.apply_once(ce.id, ce.type, lambda session: self.requests.save_exam_result(result, session))
+
 
 @dataclass(frozen=True)
 class RequestTimeline(Timeline[RequestStep]):
@@ -247,7 +282,8 @@ class RequestTimeline(Timeline[RequestStep]):
 
     async def queued(self, event: ReviewQueued, ce: CloudEventAttributes) -> None:
         """A whole request in the review queue: the event's submission_id is the request's id."""
-        await self.record(ce, event.submission_id, RequestStep(Stage.IN_REVIEW, event.queued_at, ce.id))
+        step = RequestStep(Stage.IN_REVIEW, event.queued_at, ce.id)
+        await self.record(ce, event.submission_id, step, review_due(event))
 
     async def decided(self, event: ReviewDecided, ce: CloudEventAttributes) -> None:
         """The account's classification changes on classification.changed, not here."""

@@ -5,6 +5,9 @@
   practitioner's id. It is inserted in the same transaction as the request, so of two requests
   racing for one practitioner only one commits (the other hits the duplicate key); it is removed in
   the transaction that closes the request.
+- `intake.exam_results`: the testing provider's results (gov.exams) by `result_id`, under the
+  candidate's `candidate_ref` (an HMAC of the ID number, never the number), so a request's page
+  shows which of its exams are passed. A result sent again under its id replaces the first.
 """
 
 from datetime import datetime
@@ -14,6 +17,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from schemas.classifications import ExamResult
 from services.intake.classification.rules import (
     RequestProjection,
     RequestStep,
@@ -81,9 +85,18 @@ class ClassificationStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.requests = db["intake.classification_requests"]
         self.open_markers = db["intake.classification_open"]
+        self.exam_results = db["intake.exam_results"]
 
     async def ensure_indexes(self) -> None:
         await self.requests.create_index([("practitioner_id", ASCENDING), ("created_at", DESCENDING)])
+        await self.exam_results.create_index([("candidate_ref", ASCENDING), ("exam", ASCENDING)])
+
+    async def save_exam_result(self, result: dict[str, Any], session: AsyncClientSession) -> None:
+        await self.exam_results.replace_one({"_id": result["_id"]}, result, upsert=True, session=session)
+
+    async def exam_results_of(self, candidate_ref: str, exams: list[str]) -> list[ExamResult]:
+        cursor = self.exam_results.find({"candidate_ref": candidate_ref, "exam": {"$in": exams}})
+        return [ExamResult(d["exam"], bool(d["passed"])) for d in await cursor.to_list()]
 
     async def open_request_id(self, practitioner_id: str, session: AsyncClientSession | None = None) -> str | None:
         marker = await self.open_markers.find_one({"_id": practitioner_id}, session=session)

@@ -67,6 +67,11 @@ def findings_of(event: SubmissionValidated | SubmissionRejected) -> dict[str, An
     return {"findings": [f.model_dump(mode="json") for f in event.findings]}
 
 
+def review_due(event: ReviewQueued) -> dict[str, Any] | None:
+    """When review expects to decide (its SLA), kept with what it is about for the practitioner."""
+    return {"review_due_at": event.sla_due_at} if event.sla_due_at else None
+
+
 def decision_of(event: ReviewDecided) -> dict[str, Any]:
     """The reviewer's decision as a submission or a request keeps it."""
     return {"decision": {"decision": event.decision.value, "reason_codes": event.reason_codes, "reason": event.reason}}
@@ -210,7 +215,8 @@ class SubmissionTimeline(Timeline[Step]):
         await self.record(ce, event.submission_id, step, findings_of(event))
 
     async def queued(self, event: ReviewQueued, ce: CloudEventAttributes) -> None:
-        await self.record(ce, event.submission_id, Step(Status.IN_REVIEW, event.queued_at, ce.id))
+        step = Step(Status.IN_REVIEW, event.queued_at, ce.id)
+        await self.record(ce, event.submission_id, step, review_due(event))
 
     async def decided(self, event: ReviewDecided, ce: CloudEventAttributes) -> None:
         step = Step(DECISION_STATUS[event.decision], event.decided_at, ce.id, event.reason or None)

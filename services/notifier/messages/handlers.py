@@ -17,6 +17,7 @@ from schemas.events import (
     EmailConfirmationRequested,
     FeeInvoiced,
     FeeReminderDue,
+    PasswordResetRequested,
     PhoneCodeIssued,
     ReviewDecided,
     ReviewQueued,
@@ -87,6 +88,11 @@ async def on_classification_changed(event: ClassificationChanged, ce: CloudEvent
 @subscriber(router, topics.ACCOUNT_EMAIL_CONFIRMATION, service=SERVICE)
 async def on_email_confirmation(event: EmailConfirmationRequested, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.email_confirmation(ce, event)
+
+
+@subscriber(router, topics.ACCOUNT_PASSWORD_RESET, service=SERVICE)
+async def on_password_reset(event: PasswordResetRequested, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.password_reset(ce, event)
 
 
 @subscriber(router, topics.ACCOUNT_PHONE_CODE, service=SERVICE)

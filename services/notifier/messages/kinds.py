@@ -18,5 +18,6 @@ CLASSIFICATION_LAPSED = "classification.lapsed"
 CLASSIFICATION_CHANGED = "classification.changed"
 ACCOUNT_PHONE_CODE = "account.phone_code"
 ACCOUNT_EMAIL_CONFIRMATION = "account.email_confirmation"
+ACCOUNT_PASSWORD_RESET = "account.password_reset"
 
 TEXT_DIRECTION: dict[Language, str] = {"ar": "rtl", "en": "ltr"}

@@ -35,6 +35,7 @@ from schemas.review_reasons import reason_label
 from services.notifier.delivery.rules import delivery_key
 from services.notifier.messages.kinds import (
     ACCOUNT_EMAIL_CONFIRMATION,
+    ACCOUNT_PASSWORD_RESET,
     ACCOUNT_PHONE_CODE,
     CLASSIFICATION_CHANGED,
     CLASSIFICATION_LAPSED,
@@ -84,6 +85,7 @@ CHANNELS: dict[str, tuple[str, ...]] = {
     CLASSIFICATION_CHANGED: ("inbox", "email", "sms"),
     ACCOUNT_PHONE_CODE: ("sms",),
     ACCOUNT_EMAIL_CONFIRMATION: ("email",),
+    ACCOUNT_PASSWORD_RESET: ("email",),  # the mailbox is what proves who asks
 }
 
 KIND_OF_DECISION: dict[Decision, str] = {
@@ -342,22 +344,37 @@ def sms_for_phone_code(code: str, locale: str, ttl_minutes: int) -> str:
 def notification_for_email_confirmation(
     *, recipient_id: str, name: str, email: str, locale: str, link: str, ttl_hours: int = 24
 ) -> Notification:
-    """The e-mail carrying the single-use confirmation link, in both languages, primary first.
+    """The e-mail carrying the single-use confirmation link, in both languages, primary first."""
+    validity = {language: duration(ttl_hours, "hour", language) for language in TEXT_DIRECTION}
+    return link_notification(ACCOUNT_EMAIL_CONFIRMATION, recipient_id, name, email, locale, link, validity)
+
+
+def notification_for_password_reset(
+    *, recipient_id: str, name: str, email: str, locale: str, link: str, ttl_minutes: int = 30
+) -> Notification:
+    """The e-mail carrying the single-use link that sets a new password, both languages."""
+    validity = {language: duration(ttl_minutes, "minute", language) for language in TEXT_DIRECTION}
+    return link_notification(ACCOUNT_PASSWORD_RESET, recipient_id, name, email, locale, link, validity)
+
+
+def link_notification(
+    kind: str, recipient_id: str, name: str, email: str, locale: str, link: str, validity: dict[Language, str]
+) -> Notification:
+    """An e-mail whose point is one single-use link (a confirmation, a password reset).
 
     Laid out by the same templates as every other message: the link stands where a submission
     reference stands, as plain text in the text part and as an (escaped) anchor in the HTML part."""
     link = link.strip()
     if not link.lower().startswith(("https://", "http://")):
         # Escaping keeps markup out, not a `javascript:` or `data:` URL: accept only web links.
-        raise ValueError("the confirmation link must be an http(s) URL")
-    validity = {language: duration(ttl_hours, "hour", language) for language in TEXT_DIRECTION}
-    sections = [confirmation_section(language, name, validity[language]) for language in languages_for(locale)]
+        raise ValueError("the link must be an http(s) URL")
+    sections = [link_section(kind, language, name, validity[language]) for language in languages_for(locale)]
     subject = " | ".join(section.title for section in sections)
     # Markup.format escapes `link`, so a quote or "<" in it can neither end the attribute nor add markup.
     anchor = Markup('<a href="{0}" style="color:#0b5e55;word-break:break-all;">{0}</a>').format(link)
     rendered = render_message(sections, link, subject, html_reference=anchor)
     return Notification(
-        kind=ACCOUNT_EMAIL_CONFIRMATION,
+        kind=kind,
         recipient_id=recipient_id,
         email=email,
         locale=locale,
@@ -369,9 +386,9 @@ def notification_for_email_confirmation(
     )
 
 
-def confirmation_section(language: Language, name: str, validity: str) -> Section:
-    section = section_for(ACCOUNT_EMAIL_CONFIRMATION, language, name, (), "")
-    wording = WORDING[ACCOUNT_EMAIL_CONFIRMATION][language]
+def link_section(kind: str, language: Language, name: str, validity: str) -> Section:
+    section = section_for(kind, language, name, (), "")
+    wording = WORDING[kind][language]
     # The heading labels the link, which the templates print where they print the reference.
     return replace(
         section,

@@ -163,7 +163,17 @@ def samples() -> list[tuple[str, Notification]]:
                 name=SARA.name,
                 email=SARA.email,
                 locale="ar",
-                link="https://mumaris.example/v1/accounts/confirm-email?token=…",
+                link="https://mumaris.example/portal/confirm-email?token=…",
+            ),
+        ),
+        (
+            "Forgotten password: the reset link",
+            rules.notification_for_password_reset(
+                recipient_id="prac-1",
+                name=SARA.name,
+                email=SARA.email,
+                locale="ar",
+                link="https://mumaris.example/portal/reset-password?token=…",
             ),
         ),
     ]

@@ -15,7 +15,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from mumaris.clock import now
 from mumaris.mongo import UnitOfWork
 from schemas.cloudevents import CloudEventAttributes
-from schemas.events import AccountRegistered, EmailConfirmationRequested, PhoneCodeIssued
+from schemas.events import AccountRegistered, EmailConfirmationRequested, PasswordResetRequested, PhoneCodeIssued
 from services.notifier.delivery.rules import (
     SECRET_PLACEHOLDER,
     TOPIC_OF_CHANNEL,
@@ -33,6 +33,7 @@ from services.notifier.messages.rules import (
     Notification,
     inbox_message,
     notification_for_email_confirmation,
+    notification_for_password_reset,
     sms_for_phone_code,
 )
 from services.notifier.messages.store import ContactStore
@@ -90,6 +91,19 @@ class Recorder:
             email=event.email,
             locale=event.locale,
             link=SECRET_PLACEHOLDER,
+        )
+        await self.notify(ce, note, SealedSecret(event.sealed_link, event.expires_at))
+
+    async def password_reset(self, ce: CloudEventAttributes, event: PasswordResetRequested) -> None:
+        """The forgotten-password link by e-mail, sealed until it is sent, like the confirmation link."""
+        minutes = max(1, round((event.expires_at - now()).total_seconds() / 60))
+        note = notification_for_password_reset(
+            recipient_id=event.account_id,
+            name=event.name,
+            email=event.email,
+            locale=event.locale,
+            link=SECRET_PLACEHOLDER,
+            ttl_minutes=minutes,
         )
         await self.notify(ce, note, SealedSecret(event.sealed_link, event.expires_at))
 

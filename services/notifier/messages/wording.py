@@ -232,6 +232,28 @@ WORDING: dict[str, dict[Language, Wording]] = {
             ),
         ),
     },
+    # The reset link takes the place of the reference, as the confirmation link does; `next_step`
+    # takes {validity}.
+    kinds.ACCOUNT_PASSWORD_RESET: {
+        "ar": Wording(
+            title="إعادة تعيين كلمة المرور",
+            lead="طُلبت إعادة تعيين كلمة المرور لحسابك في منصة ممارس. لاختيار كلمة مرور جديدة افتح الرابط التالي.",
+            details_heading="رابط إعادة التعيين:",
+            next_step=(
+                "الرابط صالح لمدة {validity} ويُستخدم مرة واحدة فقط، وتُنهى بعده جميع جلسات الدخول المفتوحة لحسابك. "
+                "إذا لم تطلب ذلك فتجاهل هذه الرسالة؛ تبقى كلمة مرورك الحالية كما هي."
+            ),
+        ),
+        "en": Wording(
+            title="Reset your password",
+            lead="Someone asked to reset the password of your Mumaris account. To choose a new password, open the link below.",
+            details_heading="Reset link:",
+            next_step=(
+                "The link is valid for {validity} and can be used only once; every open sign-in of your account ends when it is used. "
+                "If you did not ask for this, ignore this message: your current password stays as it is."
+            ),
+        ),
+    },
 }
 
 # One SMS, both languages, primary first. Short on purpose: Arabic text goes out as UCS-2, where a

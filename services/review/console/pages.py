@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined
 
 from mumaris.clock import now
+from mumaris.web import PAGE_HEADERS, local_path, see_other, switch_url
 from schemas.review_reasons import NEEDS_NOTE, REJECTION_REASONS
 from services.review.console.session import CSRF_FIELD, PREFIX, ConsoleSessions
 from services.review.console.text import Words
@@ -32,15 +32,7 @@ FINDING_GROUPS: tuple[tuple[str, str], ...] = (
 # What `?done=` may announce after an action (the value names a text, never carries one).
 NOTICES = frozenset({"claimed", "renewed", "released", "decided", "nothing_waiting", "signed_out", "session_ended"})
 
-# The console's own pages: scripts and styles only from our static folder, no framing.
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "private, no-store",  # pages show personal data
-}
+__all__ = ["PAGE_HEADERS", "STATIC", "Pages", "finding_groups", "item_url", "local_next", "see_other"]
 
 
 def item_url(review_id: str, done: str | None = None) -> str:
@@ -49,13 +41,7 @@ def item_url(review_id: str, done: str | None = None) -> str:
 
 def local_next(value: Any, default: str) -> str:
     """Where to go after an action or sign-in: only a console path of ours (no open redirect)."""
-    if isinstance(value, str) and value.startswith(f"{PREFIX}/") and "//" not in value and "\\" not in value:
-        return value
-    return default
-
-
-def see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
+    return local_path(value, PREFIX, default)
 
 
 def finding_groups(findings: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -116,7 +102,7 @@ class Pages:
             principal=getattr(request.state, "console_principal", None),
             csrf_field=CSRF_FIELD,
             csrf=self.sessions.csrf_for(request),
-            switch_url=self._switch_url(request, here, "en" if words.lang == "ar" else "ar"),
+            switch_url=switch_url(request, here, words.other),
             notice=f"done.{done}" if done in NOTICES else None,
             error=error,
             reasons=reasons,
@@ -126,11 +112,3 @@ class Pages:
             **context,
         )
         return HTMLResponse(html, status_code=status)
-
-    @staticmethod
-    def _switch_url(request: Request, here: str | None, lang: str) -> str:
-        path, _, query = (
-            here or str(request.url.path) + ("?" + request.url.query if request.url.query else "")
-        ).partition("?")
-        params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in ("lang", "done")]
-        return f"{path}?{urlencode([*params, ('lang', lang)])}"

@@ -6,12 +6,8 @@ live in HttpOnly, SameSite=Strict cookies scoped to /console: page scripts never
 another site cannot make the browser send them.
 """
 
-import asyncio
 import contextlib
-import hashlib
-import hmac
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +18,7 @@ from mumaris.auth import Principal, RevokedSessions, authenticate
 from mumaris.errors import MESSAGES, ApiError
 from mumaris.http import client_address
 from mumaris.settings import Settings
-from services.review.console.text import LANGS, Lang
+from mumaris.web import LANGS, Lang, SharedRenewals, csrf_token, csrf_valid, is_https
 
 PREFIX = "/console"
 ACCESS_COOKIE = "mumaris_console_access"
@@ -32,8 +28,6 @@ CSRF_SEED_COOKIE = "mumaris_console_csrf"
 LANG_COOKIE = "mumaris_console_lang"
 CSRF_FIELD = "csrf"
 INTAKE_TIMEOUT_S = 10.0
-# Requests racing on one expired access token share one renewal for this long (see TokenRenewals).
-RENEWAL_SHARE_S = 30.0
 
 
 class SignInRequired(Exception):
@@ -95,58 +89,13 @@ class IntakeAccounts:
         await self.client.aclose()
 
 
-class TokenRenewals:
-    """One renewal per refresh token, shared by the requests that need it at the same moment.
-
-    A page and the images on it can all arrive with the same expired access token. Intake treats a
-    refresh token presented twice as stolen and ends the whole session, so the second request must
-    reuse the first one's answer instead of asking again. (Per process: a reviewer's requests
-    spread over several review replicas could still race; sticky sessions avoid that.)"""
-
-    def __init__(self, intake: IntakeAccounts) -> None:
-        self.intake = intake
-        self.recent: dict[str, tuple[float, asyncio.Task[Tokens | None]]] = {}
-
-    async def renew(self, refresh_token: str) -> Tokens | None:
-        at = time.monotonic()
-        self.recent = {k: v for k, v in self.recent.items() if at - v[0] < RENEWAL_SHARE_S}
-        key = hashlib.sha256(refresh_token.encode()).hexdigest()
-        if key not in self.recent:
-            self.recent[key] = (at, asyncio.ensure_future(self.intake.refresh(refresh_token)))
-        try:
-            return await asyncio.shield(self.recent[key][1])
-        except ApiError:
-            # Intake unreachable: the session may still be good, so the reviewer sees "try again
-            # later" (cookies kept) and the next request asks intake afresh.
-            self.recent.pop(key, None)
-            raise
-
-
-def csrf_token(settings: Settings, seed: str, subject: str) -> str:
-    """The token a form carries: bound to this browser (seed cookie) and to the signed-in reviewer,
-    so a token read by someone else, or minted for another seed, is worthless here."""
-    key = settings.jwt_secret.get_secret_value().encode()
-    return hmac.new(key, f"console-csrf|{seed}|{subject}".encode(), hashlib.sha256).hexdigest()
-
-
-def csrf_valid(settings: Settings, seed: str | None, subject: str, presented: str | None) -> bool:
-    if not seed or not presented:
-        return False
-    return hmac.compare_digest(csrf_token(settings, seed, subject), presented)
-
-
 SIGN_IN_SUBJECT = "sign-in"  # the sign-in form is used before anyone is signed in
+CSRF_SCOPE = "console"
 
 
 def requested_lang(request: Request) -> Lang | None:
     chosen = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
     return chosen if chosen in LANGS else None
-
-
-def is_https(request: Request, settings: Settings) -> bool:
-    peer = request.client.host if request.client else None
-    behind_tls_proxy = peer in settings.trusted_proxies and request.headers.get("x-forwarded-proto") == "https"
-    return request.url.scheme == "https" or behind_tls_proxy
 
 
 class ConsoleSessions:
@@ -157,7 +106,8 @@ class ConsoleSessions:
         self.settings = settings
         self.revoked = revoked  # an access token of an ended session is refused here as by the API
         self.intake = IntakeAccounts(settings)
-        self.renewals = TokenRenewals(self.intake)
+        # A page and its images may race on one expired token: they share one renewal.
+        self.renewals = SharedRenewals(self.intake.refresh)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -204,17 +154,13 @@ class ConsoleSessions:
 
     def csrf_for(self, request: Request) -> str:
         principal: Principal | None = getattr(request.state, "console_principal", None)
-        return csrf_token(self.settings, self.csrf_seed(request), principal.id if principal else SIGN_IN_SUBJECT)
+        subject = principal.id if principal else SIGN_IN_SUBJECT
+        return csrf_token(self.settings, self.csrf_seed(request), subject, CSRF_SCOPE)
 
     def check_csrf(self, request: Request, presented: Any) -> None:
         principal: Principal | None = getattr(request.state, "console_principal", None)
         subject = principal.id if principal else SIGN_IN_SUBJECT
-        if not csrf_valid(
-            self.settings,
-            request.cookies.get(CSRF_SEED_COOKIE),
-            subject,
-            presented if isinstance(presented, str) else None,
-        ):
+        if not csrf_valid(self.settings, request.cookies.get(CSRF_SEED_COOKIE), subject, presented, CSRF_SCOPE):
             raise ApiError(403, "console.form_expired")
 
     # --- signing in and out ---------------------------------------------------------------

@@ -4,15 +4,14 @@ Templates never hold text of their own: they call `t("key")`. Refusals (ApiError
 wording in `mumaris.errors.MESSAGES`, the catalogue the JSON API uses too.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
 
-from mumaris.clock import RIYADH
-from mumaris.errors import MESSAGES
+from mumaris.web import LANGS, Lang
+from mumaris.web import Words as PageWords
 
-Lang = Literal["ar", "en"]
-LANGS: tuple[Lang, ...] = ("ar", "en")
+__all__ = ["LANGS", "TEXT", "Lang", "Words"]
 
 # key → (Arabic, English). `{name}` placeholders are filled by t("key", name=...).
 TEXT: dict[str, tuple[str, str]] = {
@@ -246,38 +245,11 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def pick(lang: Lang, pair: tuple[str, str]) -> str:
-    """(Arabic, English) → the one for `lang`."""
-    return pair[0] if lang == "ar" else pair[1]
-
-
 @dataclass(frozen=True)
-class Words:
-    """The console's text in one language, as templates use it."""
+class Words(PageWords):
+    """The console's text in one language, as templates use it, and how it writes ages."""
 
-    lang: Lang
-
-    @property
-    def dir(self) -> str:
-        return "rtl" if self.lang == "ar" else "ltr"
-
-    def __call__(self, key: str, **values: Any) -> str:
-        text = pick(self.lang, TEXT[key])
-        return text.format(**values) if values else text
-
-    def label(self, prefix: str, value: str) -> str:
-        """A label for a value from an open set (rules, actions): the value itself when unlisted."""
-        key = f"{prefix}.{value}"
-        return self(key) if key in TEXT else value
-
-    def error(self, code: str) -> str:
-        return pick(self.lang, MESSAGES.get(code) or MESSAGES["service.unavailable"])
-
-    def when(self, value: datetime | str | None) -> str:
-        if value is None:
-            return "—"
-        at = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return at.astimezone(RIYADH).strftime("%Y-%m-%d %H:%M")  # reviewers work in Riyadh time
+    table: Mapping[str, tuple[str, str]] = field(default_factory=lambda: TEXT)
 
     def age(self, since: datetime | str, at: datetime) -> str:
         start = datetime.fromisoformat(since) if isinstance(since, str) else since

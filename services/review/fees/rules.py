@@ -21,6 +21,9 @@ from decimal import Decimal
 from enum import StrEnum
 
 from mumaris.clock import RIYADH
+from schemas.classifications import ExamResult as ExamResult  # the rule is shared with intake's portal
+from schemas.classifications import ExamStanding as ExamStanding
+from schemas.classifications import exam_standing as exam_standing
 from schemas.events import Decision
 
 
@@ -216,30 +219,6 @@ def judge_payment(invoice: InvoiceFacts | None, payment: PaymentFacts) -> Paymen
 
 
 # --- exams a classification needs -------------------------------------------------------------------
-
-
-class ExamStanding(StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"  # taken, never passed
-    MISSING = "missing"  # no result at all
-
-
-@dataclass(frozen=True)
-class ExamResult:
-    exam: str
-    passed: bool
-
-
-def exam_standing(required: Sequence[str], results: Iterable[ExamResult]) -> dict[str, ExamStanding]:
-    """Each required exam, in the catalogue's order: passed if any result for it passed (a later
-    failed attempt does not undo a pass), failed if it was only ever failed, else missing."""
-    taken: dict[str, bool] = {}
-    for result in results:
-        taken[result.exam] = taken.get(result.exam, False) or result.passed
-    return {
-        exam: ExamStanding.MISSING if exam not in taken else ExamStanding.PASSED if taken[exam] else ExamStanding.FAILED
-        for exam in required
-    }
 
 
 def missing_exams(required: Sequence[str], results: Iterable[ExamResult]) -> tuple[str, ...]:

@@ -214,6 +214,7 @@ class ReviewDesk:
                 previous_submission_id=previous,
                 practitioner=PractitionerRef.model_validate(item["practitioner"]),
                 queued_at=at,
+                sla_due_at=item["sla_due_at"],
             )
             await self.uow.outbox.add(topics.REVIEW_QUEUED, queued, session)
 

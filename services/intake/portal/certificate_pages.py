@@ -1,0 +1,157 @@
+"""Qualifications and certificates: the list with where each stands, one certificate's page (its
+timeline, why a scan was refused and what to do, the reviewer's decision), adding one, and the
+corrected version after "changes requested" (prefilled, linked to the earlier version).
+
+Uploads go through `Certificates.accept`, as the API's do: the same checks of the file (size while
+streaming, type from the bytes), the same refusal of a file already under review.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from mumaris.auth import Principal
+from mumaris.certificates import CertificateRefused, check_certificate
+from mumaris.clock import today_in_riyadh
+from mumaris.errors import ApiError
+from mumaris.web import see_other
+from schemas.events import CertificateMetadata
+from services.intake.callers import reference
+from services.intake.portal.pages import Portal
+from services.intake.portal.routing import (
+    CertificatesDep,
+    PortalDep,
+    Who,
+    email_confirmed,
+    page_router,
+    refused_form,
+)
+from services.intake.portal.rules import (
+    FormErrors,
+    failed_findings,
+    kept,
+    progress_of,
+    refusal_errors,
+    validation_errors,
+)
+from services.intake.portal.session import CSRF_FIELD, PREFIX
+from services.intake.submissions.rules import Lineage, SubmissionRefused
+from services.intake.submissions.service import Certificates
+from services.intake.uploads import read_attachment, read_form
+
+router = page_router()
+CERTIFICATE_FIELDS = ("name", "obtained_on", "institution", "specialty", "degree")
+
+
+@router.get("/certificates")
+async def certificates_page(request: Request, who: Who, portal: PortalDep, certificates: CertificatesDep) -> Response:
+    docs = await certificates.list_for(who.id)
+    return await portal.render(request, "certificates.html", items=[(d, progress_of(d)) for d in docs])
+
+
+async def own_certificate(certificates: Certificates, who: Principal, submission_id: str) -> dict[str, Any]:
+    doc = await certificates.visible(submission_id, who.id)
+    if doc is None:
+        raise ApiError(404, "not_found")  # another practitioner's certificate does not exist for her
+    return doc
+
+
+def details_of(doc: Mapping[str, Any]) -> dict[str, str]:
+    return {k: str(v) for k, v in doc["certificate"].items() if k in CERTIFICATE_FIELDS}
+
+
+@router.get("/certificates/new")
+async def new_certificate_page(
+    request: Request, who: Who, portal: PortalDep, certificates: CertificatesDep
+) -> Response:
+    """`?from=<id>`: the details of an earlier (refused) certificate of hers, to send it again."""
+    earlier = request.query_params.get("from")
+    values = details_of(await own_certificate(certificates, who, earlier[:64])) if earlier else {}
+    confirmed = await email_confirmed(portal, request, who)
+    return await portal.render(request, "certificate_form.html", previous=None, confirmed=confirmed, values=values)
+
+
+@router.post("/certificates")
+async def add_certificate(request: Request, who: Who, portal: PortalDep, certificates: CertificatesDep) -> Response:
+    return await accept_certificate(portal, request, who, certificates, None)
+
+
+@router.get("/certificates/{submission_id}")
+async def certificate_page(
+    submission_id: str, request: Request, who: Who, portal: PortalDep, certificates: CertificatesDep
+) -> Response:
+    doc = await own_certificate(certificates, who, submission_id)
+    return await portal.render(
+        request, "certificate.html", doc=doc, progress=progress_of(doc), failed=failed_findings(doc)
+    )
+
+
+@router.get("/certificates/{submission_id}/resubmit")
+async def resubmit_page(
+    submission_id: str, request: Request, who: Who, portal: PortalDep, certificates: CertificatesDep
+) -> Response:
+    previous = await own_certificate(certificates, who, submission_id)
+    certificates.next_version(previous)  # refused (a page) unless the reviewer asked for changes
+    confirmed = await email_confirmed(portal, request, who)
+    return await portal.render(
+        request, "certificate_form.html", previous=previous, confirmed=confirmed, values=details_of(previous)
+    )
+
+
+@router.post("/certificates/{submission_id}/resubmit")
+async def resubmit(
+    submission_id: str, request: Request, who: Who, portal: PortalDep, certificates: CertificatesDep
+) -> Response:
+    previous = await own_certificate(certificates, who, submission_id)
+    certificates.next_version(previous)  # checked before the body is read: a refused one stores nothing
+    return await accept_certificate(portal, request, who, certificates, previous)
+
+
+async def accept_certificate(
+    portal: Portal, request: Request, who: Principal, certificates: Certificates, previous: dict[str, Any] | None
+) -> Response:
+    """The upload form: its fields as the certificate's details, its file checked like the API's."""
+    here = f"{PREFIX}/certificates/{previous['_id']}/resubmit" if previous else f"{PREFIX}/certificates/new"
+    page: dict[str, Any] = {"template": "certificate_form.html", "previous": previous, "confirmed": True, "here": here}
+    max_bytes = portal.settings.max_upload_bytes
+    try:
+        form = await read_form(request, max_file_bytes=max_bytes, max_files=1, max_fields=8)
+    except ApiError as refusal:  # too large (the browser checks first) or not a form
+        return await refused_form(portal, request, refusal=refusal, values={}, **page)
+    try:
+        portal.sessions.check_csrf(request, form.get(CSRF_FIELD))
+        values = kept(form)
+        metadata, errors = certificate_details(values)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            errors.setdefault("file", "file.missing")
+        if errors:
+            return await portal.render(request, status=422, errors=errors, values=values, **page)
+        assert metadata is not None and isinstance(upload, UploadFile)
+        lineage = certificates.next_version(previous) if previous else Lineage()
+        submission_id = await certificates.accept(
+            reference(who), metadata, await read_attachment(upload, max_bytes), lineage
+        )
+    except (ApiError, SubmissionRefused) as refusal:
+        return await refused_form(portal, request, refusal=refusal, values=kept(form), **page)
+    finally:
+        await form.close()
+    done = "resubmitted" if previous else "submitted"
+    return see_other(f"{PREFIX}/certificates/{submission_id}?done={done}")
+
+
+def certificate_details(values: Mapping[str, str]) -> tuple[CertificateMetadata | None, FormErrors]:
+    """The typed details as the API's model, or each field's refusal: a date in the future or
+    before 1950 is refused here too, before anything is stored."""
+    try:
+        metadata = CertificateMetadata.model_validate({k: values.get(k, "") for k in CERTIFICATE_FIELDS})
+        check_certificate(metadata, today_in_riyadh())
+    except ValidationError as invalid:
+        return None, validation_errors(invalid, CERTIFICATE_FIELDS)
+    except CertificateRefused as refusal:
+        return None, refusal_errors(refusal.code, refusal.details)[0] or {"obtained_on": refusal.code}
+    return metadata, {}
