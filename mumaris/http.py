@@ -64,10 +64,19 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(ApiError(422, "request.invalid", details).body(), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI answers 422 to a JSON body that does not parse, but 400 to one whose bytes
+            # are not even UTF-8: to the caller both are the same mistake, refused the same way.
+            return JSONResponse(ApiError(422, "request.invalid", NOT_JSON).body(), status_code=422)
         code = "not_found" if exc.status_code == 404 else "request.invalid"
         status = exc.status_code if 400 <= exc.status_code < 500 else 503
-        return JSONResponse(ApiError(status, code).body(), status_code=status)
+        headers = exc.headers if status == exc.status_code else None
+        if status == 405:
+            # RFC 9110: a 405 lists the methods the resource has. Starlette names only those of
+            # the first route on the path, and GET /v1/me and PATCH /v1/me are two routes.
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return JSONResponse(ApiError(status, code).body(), status_code=status, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -83,6 +92,19 @@ def install_error_handlers(app: FastAPI) -> None:
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
         return JSONResponse(ApiError(503, "service.unavailable").body(), status_code=503, headers=headers)
+
+
+NOT_JSON = [{"field": "body", "problem": "JSON decode error"}]
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on the request's path."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 # How long a client is asked to wait after a 503: about what the database needs to come back
