@@ -304,32 +304,6 @@ async def read_json(request: Request, model: type[M]) -> M:
         ) from exc
 
 
-def json_body_doc(model: type[BaseModel]) -> dict[str, Any]:
-    """`openapi_extra` documenting the JSON body a route reads with `read_json`."""
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": inline_refs(model.model_json_schema())}},
-        }
-    }
-
-
-def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
-    """A pydantic JSON Schema with its `$defs` put in place of their `$ref`s: for documents
-    (OpenAPI `openapi_extra`, AsyncAPI overrides) that would not resolve them."""
-    definitions = schema.pop("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "$ref" in node:
-                return walk(dict(definitions[node["$ref"].rsplit("/", 1)[1]]))
-            return {key: walk(value) for key, value in node.items()}
-        return [walk(value) for value in node] if isinstance(node, list) else node
-
-    resolved: dict[str, Any] = walk(schema)
-    return resolved
-
-
 def install_http_metrics(app: FastAPI, registry: CollectorRegistry, service: str) -> None:
     """Requests and their durations per route template (never the raw path: ids would explode the series)."""
     requests = Counter(

@@ -26,6 +26,7 @@ from mumaris.http import (
 )
 from mumaris.kafka import HealingProducer, make_broker
 from mumaris.mongo import UnitOfWork, make_client
+from mumaris.openapi import install_openapi
 from mumaris.relay import OutboxRelay, RelayLease
 from mumaris.settings import Settings
 from mumaris.topic_status import topic_status
@@ -179,6 +180,7 @@ def create_http_app(runtime: ServiceRuntime, *, title: str) -> FastAPI:
             await runtime.client.close()
 
     app = FastAPI(title=title, lifespan=lifespan)
+    install_openapi(app)
     install_error_handlers(app)
     install_body_limit(app, runtime.settings.max_json_body_bytes)  # innermost: the others see its 413
     install_http_metrics(app, runtime.registry, runtime.name)
