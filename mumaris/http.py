@@ -1,4 +1,5 @@
-"""The HTTP edge every service shares: one error shape, health, metrics and the AsyncAPI document.
+"""The HTTP edge every service shares: one error shape, health, metrics and the AsyncAPI document
+(its page, with /docs and /redoc, is mumaris/apidocs.py).
 
 Every refusal is `{"error": {"code", "message": {"ar", "en"}, "details"?}}` with a 4xx status; an
 unexpected failure of a dependency answers 503 `service.unavailable`, never a bare 500 page.
@@ -15,10 +16,9 @@ from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
-from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -386,8 +386,3 @@ def install_ops_routes(
     @app.get("/asyncapi.json", include_in_schema=False)
     async def asyncapi_json() -> JSONResponse:
         return JSONResponse(specification().to_jsonable())
-
-    @app.get("/asyncapi", include_in_schema=False)
-    async def asyncapi_page() -> HTMLResponse:
-        """FastStream's AsyncAPI page (its viewer script loads from a CDN; the JSON is the contract)."""
-        return HTMLResponse(get_asyncapi_html(specification(), try_it_out_path=None))
