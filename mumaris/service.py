@@ -181,7 +181,14 @@ def create_http_app(runtime: ServiceRuntime, *, title: str) -> FastAPI:
             await runtime.client.close()
 
     # FastAPI's own /docs and /redoc load their scripts from a CDN: ours are served by the service.
-    app = FastAPI(title=title, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        # Each operation is known by its function's name (`submit_certificate`), what a generated client calls it.
+        generate_unique_id_function=lambda route: route.name,
+    )
     install_openapi(app)
     install_api_docs(app, title)
     install_error_handlers(app)
