@@ -46,6 +46,7 @@ from services.review.queue.rules import (
     next_front,
     priority_of,
     reserved_for_other,
+    running_thin,
 )
 from services.review.queue.store import ReviewStore, claim_of, order_key
 
@@ -173,6 +174,7 @@ class ReviewDesk:
         # How far claim-next reads into the claim order (None: from its beginning). A hint kept in
         # memory, shared by this desk's claims: any value gives the right items, a good one cheaply.
         self.front: OrderKey | None = None
+        self.refreshing = False  # a claim-next call is reading from the beginning to set the front
         self.flights = ClaimsInFlight()
         self.rng = random.Random()
 
@@ -249,13 +251,22 @@ class ReviewDesk:
 
     async def _window(self, actor: Actor, from_the_beginning: bool, skipped: int) -> list[str]:
         """The ids claim-next may try: resubmissions held for this reviewer first, then the rest in
-        claim order, read up to the desk's front (or from the beginning), which it moves."""
+        claim order, read up to the desk's front, or from the beginning when it runs thin (which
+        sets the front again)."""
         front = None if from_the_beginning else self.front
         found = await self.store.claim_window(actor.id, now(), front, 4 * CLAIM_WINDOW) if front is not None else []
-        if not found:  # no front, or nothing left up to it
-            front = None
-            found = await self.store.claim_window(actor.id, now(), None, 2 * CLAIM_WINDOW + skipped)
-        self.front = next_front(front, [order_key(doc) for doc in found])
+        keys = [order_key(doc) for doc in found]
+        if running_thin(keys) and not (found and self.refreshing):
+            # One call on the desk at a time reads from the beginning (it costs every open item);
+            # the others take what is left before the front meanwhile.
+            self.refreshing = True
+            try:
+                found = await self.store.claim_window(actor.id, now(), None, 2 * CLAIM_WINDOW + skipped)
+            finally:
+                self.refreshing = False
+            self.front = next_front(None, [order_key(doc) for doc in found])
+        elif front == self.front:  # not moved by another call meanwhile
+            self.front = next_front(front, keys)
         held_for_me_first = sorted(found, key=lambda doc: doc.get("preferred_reviewer_id") != actor.id)
         return [doc["_id"] for doc in held_for_me_first]
 
