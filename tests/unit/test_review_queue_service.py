@@ -17,7 +17,14 @@ from schemas.events import (
     ProfileChangeRequested,
     SubmissionKind,
 )
-from services.review.queue.rules import DecisionRefused, DecisionRequest, OrderKey, Priority, ReviewRefused
+from services.review.queue.rules import (
+    CLAIM_WINDOW,
+    DecisionRefused,
+    DecisionRequest,
+    OrderKey,
+    Priority,
+    ReviewRefused,
+)
 from services.review.queue.service import Actor, ClaimsInFlight
 from services.review.queue.store import order_key
 from tests.fee_support import ClassificationCase, payment
@@ -375,3 +382,29 @@ async def test_rejecting_a_classification_needs_no_exams_and_changes_no_classifi
     await review.desk.decide(case.request_id, holder, DecisionRequest(Decision.REJECT, "No exams yet.", ("other",)))
     assert review.fee_store.requests[case.request_id]["status"] == "rejected"
     assert review.uow.outbox.of(topics.CLASSIFICATION_CHANGED) == []
+
+
+async def test_reviewers_pressing_claim_next_together_read_from_the_beginning_about_once_a_window(
+    review: Review, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await queue(review, *(f"s-{n:03}" for n in range(200)))
+    from_the_beginning = 0
+    claim_window = review.queue_store.claim_window
+
+    async def counted(reviewer_id: str, at: datetime, front: OrderKey | None, limit: int) -> Any:
+        nonlocal from_the_beginning
+        from_the_beginning += front is None
+        return await claim_window(reviewer_id, at, front, limit)
+
+    monkeypatch.setattr(review.queue_store, "claim_window", counted)
+    taken: list[str] = []
+
+    async def work(actor: Actor) -> None:
+        while (item := await review.desk.claim_next(actor)) is not None:
+            taken.append(item["_id"])
+
+    await asyncio.gather(*(work(reviewer(f"R{n}")) for n in range(10)))
+    assert sorted(taken) == sorted(review.queue_store.items)
+    # Each reviewer's first call (no front yet), then one read in about a window of claims (21 here);
+    # with every call that found the front thin reading from the beginning too, 30.
+    assert from_the_beginning <= 10 + 200 // CLAIM_WINDOW + 5
