@@ -203,6 +203,14 @@ def test_an_item_is_busy_on_the_desk_while_it_is_tried_and_for_a_while_after_it_
     assert flights.busy(T0 + recently) == set()
 
 
+def test_a_desk_is_contended_for_a_while_after_another_desk_took_an_item_from_under_it() -> None:
+    flights = ClaimsInFlight()
+    assert not flights.contended(T0)
+    flights.lost_at = T0
+    assert flights.contended(T0 + ClaimsInFlight.LOST_RECENTLY / 2)
+    assert not flights.contended(T0 + ClaimsInFlight.LOST_RECENTLY)
+
+
 async def test_racing_claims_on_one_item_leave_exactly_one_holder(review: Review) -> None:
     await queue(review, "s-1")
     claimers = [reviewer(f"R{n}") for n in range(5)]

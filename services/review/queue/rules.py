@@ -140,16 +140,16 @@ def running_thin(found: Sequence[OrderKey], window: int = CLAIM_WINDOW) -> bool:
 
 
 def next_candidate(
-    candidates: Sequence[str], skip: Container[str], after_a_loss: bool, rng: random.Random, window: int = CLAIM_WINDOW
+    candidates: Sequence[str], skip: Container[str], contended: bool, rng: random.Random, window: int = CLAIM_WINDOW
 ) -> str | None:
     """The item to try next among `candidates` (best first), none of `skip` (tried already, or being
-    tried by another reviewer on this desk): the best one. After losing a race to another desk, whose
-    reviewers read the same items and go for the best ones too, any one of the `window` best left:
-    the order is kept to within a window."""
+    tried by another reviewer on this desk): the best one. When another desk, whose reviewers read
+    the same items and go for the best ones too, took one from under this desk lately (`contended`),
+    any one of the `window` best left: the order is kept to within a window."""
     left = [review_id for review_id in candidates if review_id not in skip]
     if not left:
         return None
-    return rng.choice(left[:window]) if after_a_loss else left[0]
+    return rng.choice(left[:window]) if contended else left[0]
 
 
 # --- decisions ----------------------------------------------------------------------------------

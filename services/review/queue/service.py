@@ -138,10 +138,16 @@ class ClaimsInFlight:
     in the store is what keeps two reviewers off one item, here and across desks."""
 
     WON_RECENTLY = timedelta(seconds=5)
+    LOST_RECENTLY = timedelta(seconds=2)
 
     def __init__(self) -> None:
         self.trying: set[str] = set()
         self._won: dict[str, datetime] = {}  # item → until when it counts as just won
+        self.lost_at: datetime | None = None  # when a call on this desk last lost an item to another desk
+
+    def contended(self, at: datetime) -> bool:
+        """Another desk took an item from under a call on this one lately: they go for the same items."""
+        return self.lost_at is not None and at - self.lost_at < self.LOST_RECENTLY
 
     def busy(self, at: datetime) -> set[str]:
         self._won = {review_id: until for review_id, until in self._won.items() if until > at}
@@ -229,12 +235,13 @@ class ReviewDesk:
         won, so reviewers pressing "claim next" together on one desk take the first, second,
         third ... best items instead of all racing for the first. Across desks (replicas) the
         conditional update lets exactly one reviewer win each item; the loser knows the others go
-        for the best ones too, and tries the rest of the window in random order. A lost attempt
-        costs one short transaction and is never retried: the loser moves on. When a window has
+        for the best ones too, and tries the rest of the window in random order, and so does every
+        call on its desk for the next two seconds. A lost attempt costs one short transaction and
+        is never retried: the loser moves on. When a window has
         nothing left to try, it reads again from the beginning of the order; after `CLAIM_READS`
         windows without a claim it gives up rather than keep racing."""
         tried: set[str] = set()
-        lost = False
+        contended = self.flights.contended(now())
         for read in range(CLAIM_READS):
             busy = self.flights.busy(now())
             # After a window with nothing left to try, read from the beginning of the order, far
@@ -242,11 +249,11 @@ class ReviewDesk:
             window = await self._window(actor, read > 0, len(tried | busy))
             if not window:
                 return None
-            while review_id := next_candidate(window, tried | self.flights.busy(now()), lost, self.rng):
+            while review_id := next_candidate(window, tried | self.flights.busy(now()), contended, self.rng):
                 tried.add(review_id)
                 if claimed := await self._try_claim_on_this_desk(review_id, actor):
                     return claimed
-                lost = True
+                contended, self.flights.lost_at = True, now()
         return None
 
     async def _window(self, actor: Actor, from_the_beginning: bool, skipped: int) -> list[str]:
