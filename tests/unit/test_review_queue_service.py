@@ -17,7 +17,14 @@ from schemas.events import (
     ProfileChangeRequested,
     SubmissionKind,
 )
-from services.review.queue.rules import DecisionRefused, DecisionRequest, OrderKey, Priority, ReviewRefused
+from services.review.queue.rules import (
+    CLAIM_WINDOW,
+    DecisionRefused,
+    DecisionRequest,
+    OrderKey,
+    Priority,
+    ReviewRefused,
+)
 from services.review.queue.service import Actor, ClaimsInFlight
 from services.review.queue.store import order_key
 from tests.fee_support import ClassificationCase, payment
@@ -196,6 +203,14 @@ def test_an_item_is_busy_on_the_desk_while_it_is_tried_and_for_a_while_after_it_
     flights.released("s-2")  # back in the queue: free at once
     assert flights.busy(T0 + recently / 2) == {"s-1"}
     assert flights.busy(T0 + recently) == set()
+
+
+def test_a_desk_is_contended_for_a_while_after_another_desk_took_an_item_from_under_it() -> None:
+    flights = ClaimsInFlight()
+    assert not flights.contended(T0)
+    flights.lost_at = T0
+    assert flights.contended(T0 + ClaimsInFlight.LOST_RECENTLY / 2)
+    assert not flights.contended(T0 + ClaimsInFlight.LOST_RECENTLY)
 
 
 async def test_racing_claims_on_one_item_leave_exactly_one_holder(review: Review) -> None:
@@ -377,3 +392,29 @@ async def test_rejecting_a_classification_needs_no_exams_and_changes_no_classifi
     await review.desk.decide(case.request_id, holder, DecisionRequest(Decision.REJECT, "No exams yet.", ("other",)))
     assert review.fee_store.requests[case.request_id]["status"] == "rejected"
     assert review.uow.outbox.of(topics.CLASSIFICATION_CHANGED) == []
+
+
+async def test_reviewers_pressing_claim_next_together_read_from_the_beginning_about_once_a_window(
+    review: Review, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await queue(review, *(f"s-{n:03}" for n in range(200)))
+    from_the_beginning = 0
+    claim_window = review.queue_store.claim_window
+
+    async def counted(reviewer_id: str, at: datetime, front: OrderKey | None, limit: int) -> Any:
+        nonlocal from_the_beginning
+        from_the_beginning += front is None
+        return await claim_window(reviewer_id, at, front, limit)
+
+    monkeypatch.setattr(review.queue_store, "claim_window", counted)
+    taken: list[str] = []
+
+    async def work(actor: Actor) -> None:
+        while (item := await review.desk.claim_next(actor)) is not None:
+            taken.append(item["_id"])
+
+    await asyncio.gather(*(work(reviewer(f"R{n}")) for n in range(10)))
+    assert sorted(taken) == sorted(review.queue_store.items)
+    # Each reviewer's first call (no front yet), then one read in about a window of claims (21 here);
+    # with every call that found the front thin reading from the beginning too, 30.
+    assert from_the_beginning <= 10 + 200 // CLAIM_WINDOW + 5

@@ -26,6 +26,7 @@ from services.review.queue.rules import (
     priority_of,
     queue_state,
     reserved_for_other,
+    running_thin,
     unique_codes,
 )
 
@@ -198,13 +199,13 @@ def test_a_read_from_the_start_sets_the_front_at_two_windows_or_keeps_reading_fr
     assert next_front(None, found[:-1]) is None  # the whole queue is smaller than that: nothing to bound
 
 
-def test_the_front_is_pulled_in_past_two_windows_kept_down_to_half_a_window_then_dropped() -> None:
+def test_the_front_is_pulled_in_past_two_windows_and_read_again_from_the_start_under_one() -> None:
     front = OrderKey(Priority.NORMAL, T0 + timedelta(days=3), T0)
     found = keys(3 * CLAIM_WINDOW)
     assert next_front(front, found) == found[2 * CLAIM_WINDOW - 1]
     assert next_front(front, found[:CLAIM_WINDOW]) == front
-    assert next_front(front, found[: CLAIM_WINDOW // 2]) == front
-    assert next_front(front, found[: CLAIM_WINDOW // 2 - 1]) is None  # the next read starts from the beginning
+    assert not running_thin(found[:CLAIM_WINDOW])
+    assert running_thin(found[: CLAIM_WINDOW - 1])
 
 
 def test_the_claim_order_breaks_a_tie_of_deadlines_by_the_time_queued() -> None:

@@ -122,33 +122,34 @@ class OrderKey:
 
 def next_front(front: OrderKey | None, found: Sequence[OrderKey], window: int = CLAIM_WINDOW) -> OrderKey | None:
     """How far the next window read reaches, given what a read up to `front` found, in claim order
-    (None: a read from the beginning of the order).
+    (None: from the beginning of the order): two windows out, pulled in when the read found more.
 
     Any front gives the right items: a read up to it returns the best items the reviewer may take,
     a prefix of the claim order. It only sets the price: the database reads every open item up to
     it, held ones included, and SecantusDB reads every item a filter matches whatever the limit, so
-    a read from the beginning costs the whole open queue. So the front stands about two windows
-    out: set there by a read that found that many, kept while at least half a window is left
-    before it; with less, the next read starts from the beginning again (one read in about
-    `1.5 * window` claims)."""
-    if len(found) >= 2 * window:
-        return found[2 * window - 1]
-    if front is not None and len(found) >= window // 2:
-        return front
-    return None
+    a read from the beginning costs the whole open queue. So a read from the beginning sets the
+    front two windows out, and reads up to it follow until fewer than a window is left before it
+    (`running_thin`): then a read from the beginning sets it again (one read in about `window`
+    claims)."""
+    return found[2 * window - 1] if len(found) >= 2 * window else front
+
+
+def running_thin(found: Sequence[OrderKey], window: int = CLAIM_WINDOW) -> bool:
+    """Fewer than a window of items left before the front: time to read from the beginning again."""
+    return len(found) < window
 
 
 def next_candidate(
-    candidates: Sequence[str], skip: Container[str], after_a_loss: bool, rng: random.Random, window: int = CLAIM_WINDOW
+    candidates: Sequence[str], skip: Container[str], contended: bool, rng: random.Random, window: int = CLAIM_WINDOW
 ) -> str | None:
     """The item to try next among `candidates` (best first), none of `skip` (tried already, or being
-    tried by another reviewer on this desk): the best one. After losing a race to another desk, whose
-    reviewers read the same items and go for the best ones too, any one of the `window` best left:
-    the order is kept to within a window."""
+    tried by another reviewer on this desk): the best one. When another desk, whose reviewers read
+    the same items and go for the best ones too, took one from under this desk lately (`contended`),
+    any one of the `window` best left: the order is kept to within a window."""
     left = [review_id for review_id in candidates if review_id not in skip]
     if not left:
         return None
-    return rng.choice(left[:window]) if after_a_loss else left[0]
+    return rng.choice(left[:window]) if contended else left[0]
 
 
 # --- decisions ----------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from services.review.queue.rules import (
     next_front,
     priority_of,
     reserved_for_other,
+    running_thin,
 )
 from services.review.queue.store import ReviewStore, claim_of, order_key
 
@@ -137,10 +138,16 @@ class ClaimsInFlight:
     in the store is what keeps two reviewers off one item, here and across desks."""
 
     WON_RECENTLY = timedelta(seconds=5)
+    LOST_RECENTLY = timedelta(seconds=2)
 
     def __init__(self) -> None:
         self.trying: set[str] = set()
         self._won: dict[str, datetime] = {}  # item → until when it counts as just won
+        self.lost_at: datetime | None = None  # when a call on this desk last lost an item to another desk
+
+    def contended(self, at: datetime) -> bool:
+        """Another desk took an item from under a call on this one lately: they go for the same items."""
+        return self.lost_at is not None and at - self.lost_at < self.LOST_RECENTLY
 
     def busy(self, at: datetime) -> set[str]:
         self._won = {review_id: until for review_id, until in self._won.items() if until > at}
@@ -173,6 +180,7 @@ class ReviewDesk:
         # How far claim-next reads into the claim order (None: from its beginning). A hint kept in
         # memory, shared by this desk's claims: any value gives the right items, a good one cheaply.
         self.front: OrderKey | None = None
+        self.refreshing = False  # a claim-next call is reading from the beginning to set the front
         self.flights = ClaimsInFlight()
         self.rng = random.Random()
 
@@ -228,12 +236,13 @@ class ReviewDesk:
         won, so reviewers pressing "claim next" together on one desk take the first, second,
         third ... best items instead of all racing for the first. Across desks (replicas) the
         conditional update lets exactly one reviewer win each item; the loser knows the others go
-        for the best ones too, and tries the rest of the window in random order. A lost attempt
-        costs one short transaction and is never retried: the loser moves on. When a window has
+        for the best ones too, and tries the rest of the window in random order, and so does every
+        call on its desk for the next two seconds. A lost attempt costs one short transaction and
+        is never retried: the loser moves on. When a window has
         nothing left to try, it reads again from the beginning of the order; after `CLAIM_READS`
         windows without a claim it gives up rather than keep racing."""
         tried: set[str] = set()
-        lost = False
+        contended = self.flights.contended(now())
         for read in range(CLAIM_READS):
             busy = self.flights.busy(now())
             # After a window with nothing left to try, read from the beginning of the order, far
@@ -241,22 +250,31 @@ class ReviewDesk:
             window = await self._window(actor, read > 0, len(tried | busy))
             if not window:
                 return None
-            while review_id := next_candidate(window, tried | self.flights.busy(now()), lost, self.rng):
+            while review_id := next_candidate(window, tried | self.flights.busy(now()), contended, self.rng):
                 tried.add(review_id)
                 if claimed := await self._try_claim_on_this_desk(review_id, actor):
                     return claimed
-                lost = True
+                contended, self.flights.lost_at = True, now()
         return None
 
     async def _window(self, actor: Actor, from_the_beginning: bool, skipped: int) -> list[str]:
         """The ids claim-next may try: resubmissions held for this reviewer first, then the rest in
-        claim order, read up to the desk's front (or from the beginning), which it moves."""
+        claim order, read up to the desk's front, or from the beginning when it runs thin (which
+        sets the front again)."""
         front = None if from_the_beginning else self.front
         found = await self.store.claim_window(actor.id, now(), front, 4 * CLAIM_WINDOW) if front is not None else []
-        if not found:  # no front, or nothing left up to it
-            front = None
-            found = await self.store.claim_window(actor.id, now(), None, 2 * CLAIM_WINDOW + skipped)
-        self.front = next_front(front, [order_key(doc) for doc in found])
+        keys = [order_key(doc) for doc in found]
+        if running_thin(keys) and not (found and self.refreshing):
+            # One call on the desk at a time reads from the beginning (it costs every open item);
+            # the others take what is left before the front meanwhile.
+            self.refreshing = True
+            try:
+                found = await self.store.claim_window(actor.id, now(), None, 2 * CLAIM_WINDOW + skipped)
+            finally:
+                self.refreshing = False
+            self.front = next_front(None, [order_key(doc) for doc in found])
+        elif front == self.front:  # not moved by another call meanwhile
+            self.front = next_front(front, keys)
         held_for_me_first = sorted(found, key=lambda doc: doc.get("preferred_reviewer_id") != actor.id)
         return [doc["_id"] for doc in held_for_me_first]
 
