@@ -23,7 +23,7 @@ import socket
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -63,8 +63,9 @@ class RelayLease:
     async def hold(self) -> bool:
         """True while this replica holds the lease. It is renewed once half of it has passed, not
         on every pass: a busy relay makes hundreds of passes a second, and each renewal is a
-        database write. Half a lease is still left when a pass starts, as long as every pass
-        before (a pass waits for its sends' acknowledgements) and a full one renews at once."""
+        database write. The relay also asks while a pass runs, every quarter of a lease
+        (`OutboxRelay._holding_the_lease`), so at least a quarter is left at any moment however
+        long the pass; a lapsed lease is taken again at once if no other replica took it."""
         if self._renew_after is not None and self.clock() < self._renew_after:
             return True
         self._renew_after = None
@@ -213,7 +214,7 @@ class OutboxRelay:
                 if not await self.lease.hold():
                     await asyncio.sleep(self.poll_s)
                     continue
-                published = await self.publish_pending()
+                published = await self._holding_the_lease(self.publish_pending())
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database away: keep everything pending, try again
@@ -228,6 +229,26 @@ class OutboxRelay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.outbox.added.wait(), timeout=self.poll_s)
                 await asyncio.sleep(self.linger_s)  # woken by a new event: let the next ones join it
+
+    async def _holding_the_lease(self, work: Coroutine[Any, Any, int]) -> int:
+        """`work` (a pass), the lease renewed meanwhile for as long as it runs. A pass can outlast
+        the lease (a producer starting on a loaded machine, acknowledgements the broker is slow to
+        give): another replica must not take over and publish the same pending events while this
+        one still sends them. Renewed from this loop, so a relay that dies, or whose loop is
+        cancelled, stops renewing and is replaced once the lease lapses."""
+        task = asyncio.ensure_future(work)
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=self.lease.lease.total_seconds() / 4)
+                if done:
+                    return task.result()
+                with contextlib.suppress(PyMongoError):  # the database away: the pass decides
+                    await self.lease.hold()
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     def _in_trouble(self, reason: str, *, attempt: bool = True) -> None:
         trouble = self.trouble

@@ -204,10 +204,12 @@ def create_http_app(runtime: ServiceRuntime, *, title: str) -> FastAPI:
     return app
 
 
-def provided(key: str) -> Callable[[Request], Any]:
-    """A FastAPI dependency answering what the service's app.py provided under `key`."""
+def provided(key: str) -> Callable[[Request], Awaitable[Any]]:
+    """A FastAPI dependency answering what the service's app.py provided under `key`. A coroutine
+    although it waits for nothing: FastAPI runs a plain `def` dependency in its thread pool, a
+    hand-over to a worker thread and back on every request that uses it."""
 
-    def dependency(request: Request) -> Any:
+    async def dependency(request: Request) -> Any:
         return request.app.state.runtime.provided[key]
 
     return dependency

@@ -50,8 +50,12 @@ METADATA = {
     "specialty": "Nursing",
     "degree": "Training certificate",
 }
-# Uploads before this 3× target: 48 accepted/s, 24 % of the replay (see the README's benchmark section).
-TARGET_SHARE_OF_REPLAY = 0.72
+# Issue 14's target is 3× the uploads/s of main before it (merge base 81b0686). A rate alone moves 2×
+# with the load of a shared machine, so it is held as a share of the replay measured beside it:
+# main's intake reached 49 % and 44 % of this replay (two interleaved runs of this benchmark, load
+# 10-16 on the 2-core machine), so 3× its rate is 1.4× the replay (which still writes the file with
+# GridFS's own two inserts and commits in three more round trips; intake now needs three in all).
+TARGET_SHARE_OF_REPLAY = 1.4
 
 
 def submission_doc(i: int, at: datetime, sha256: str) -> Doc:

@@ -26,7 +26,6 @@ from mumaris.clock import now
 from mumaris.errors import ApiError
 from mumaris.files import FileStore
 from mumaris.http import client_address
-from mumaris.service import provided
 from schemas.classifications import DOCUMENT_TYPES
 from schemas.events import SubmissionKind
 from services.review.console.documents import document_view, pdf_page_png
@@ -83,7 +82,7 @@ class SupervisionQuery(BaseModel):
 
 
 def pages_of(request: Request) -> Pages:
-    pages: Pages = provided("console")(request)
+    pages: Pages = request.app.state.runtime.provided["console"]  # what Depends(mumaris.service.provided) answers
     return pages
 
 
