@@ -357,8 +357,8 @@ def figures(result: Result) -> list[Figure]:
 
 
 def bench() -> list[Figure]:
-    """For `make bench`: 50 users, 12 s a side in three turns (about a minute with the stack)."""
-    return figures(measure(users=50, seconds=12.0))
+    """For `make bench`: 50 users, 10 s a side in three turns (one to three minutes with the stack)."""
+    return figures(measure(users=50, seconds=10.0))
 
 
 def main() -> None:
