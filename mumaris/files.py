@@ -4,14 +4,18 @@ kept (GridFS bucket `files`, shared by intake, validator and review), and how a 
 
 import hashlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pypdfium2 as pdfium
-from bson import ObjectId
-from gridfs import AsyncGridFSBucket
+from bson import Binary, ObjectId
+from gridfs import DEFAULT_CHUNK_SIZE, AsyncGridFSBucket
 from PIL import Image
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
+
+from mumaris.clock import now
+from mumaris.mongo import Insertion
 
 DocumentType = Literal["pdf", "jpeg"]
 CONTENT_TYPES: dict[DocumentType, str] = {"pdf": "application/pdf", "jpeg": "image/jpeg"}
@@ -36,12 +40,44 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass(frozen=True)
+class StagedFile:
+    """A new file as the GridFS documents that will hold it, not written yet."""
+
+    file_id: str
+    insertions: list[Insertion]
+
+
 class FileStore:
     """Documents in GridFS (bucket `files`)."""
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.db = db
         self.bucket = AsyncGridFSBucket(db, bucket_name=BUCKET)
+        self.files = db[f"{BUCKET}.files"]
+        self.chunks = db[f"{BUCKET}.chunks"]
+
+    def staged(self, filename: str, data: bytes, metadata: dict[str, Any]) -> StagedFile:
+        """The file's GridFS documents (its chunks, then its files document, as GridFS writes them),
+        to insert in the transaction of the record that names it: the file exists exactly when
+        its record does, and costs no round trip of its own (`UnitOfWork.insert_all`)."""
+        file_id = ObjectId()
+        chunks = [
+            Insertion(
+                self.chunks,
+                {"_id": ObjectId(), "files_id": file_id, "n": n, "data": Binary(data[at : at + DEFAULT_CHUNK_SIZE])},
+            )
+            for n, at in enumerate(range(0, len(data), DEFAULT_CHUNK_SIZE))
+        ]
+        meta = {
+            "_id": file_id,
+            "length": len(data),
+            "chunkSize": DEFAULT_CHUNK_SIZE,
+            "uploadDate": now(),
+            "filename": filename,
+            "metadata": metadata,
+        }
+        return StagedFile(str(file_id), [*chunks, Insertion(self.files, meta)])
 
     async def ensure_indexes(self) -> None:
         """The indexes GridFS needs, created once at start-up (see `put`)."""

@@ -1,4 +1,5 @@
-"""The HTTP edge every service shares: one error shape, health, metrics and the AsyncAPI document.
+"""The HTTP edge every service shares: one error shape, health, metrics and the AsyncAPI document
+(its page, with /docs and /redoc, is mumaris/apidocs.py).
 
 Every refusal is `{"error": {"code", "message": {"ar", "en"}, "details"?}}` with a 4xx status; an
 unexpected failure of a dependency answers 503 `service.unavailable`, never a bare 500 page.
@@ -15,10 +16,9 @@ from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
-from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -64,10 +64,19 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(ApiError(422, "request.invalid", details).body(), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI answers 422 to a JSON body that does not parse, but 400 to one whose bytes
+            # are not even UTF-8: to the caller both are the same mistake, refused the same way.
+            return JSONResponse(ApiError(422, "request.invalid", NOT_JSON).body(), status_code=422)
         code = "not_found" if exc.status_code == 404 else "request.invalid"
         status = exc.status_code if 400 <= exc.status_code < 500 else 503
-        return JSONResponse(ApiError(status, code).body(), status_code=status)
+        headers = exc.headers if status == exc.status_code else None
+        if status == 405:
+            # RFC 9110: a 405 lists the methods the resource has. Starlette names only those of
+            # the first route on the path, and GET /v1/me and PATCH /v1/me are two routes.
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return JSONResponse(ApiError(status, code).body(), status_code=status, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -83,6 +92,19 @@ def install_error_handlers(app: FastAPI) -> None:
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
         return JSONResponse(ApiError(503, "service.unavailable").body(), status_code=503, headers=headers)
+
+
+NOT_JSON = [{"field": "body", "problem": "JSON decode error"}]
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on the request's path."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 # How long a client is asked to wait after a 503: about what the database needs to come back
@@ -282,32 +304,6 @@ async def read_json(request: Request, model: type[M]) -> M:
         ) from exc
 
 
-def json_body_doc(model: type[BaseModel]) -> dict[str, Any]:
-    """`openapi_extra` documenting the JSON body a route reads with `read_json`."""
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": inline_refs(model.model_json_schema())}},
-        }
-    }
-
-
-def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
-    """A pydantic JSON Schema with its `$defs` put in place of their `$ref`s: for documents
-    (OpenAPI `openapi_extra`, AsyncAPI overrides) that would not resolve them."""
-    definitions = schema.pop("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "$ref" in node:
-                return walk(dict(definitions[node["$ref"].rsplit("/", 1)[1]]))
-            return {key: walk(value) for key, value in node.items()}
-        return [walk(value) for value in node] if isinstance(node, list) else node
-
-    resolved: dict[str, Any] = walk(schema)
-    return resolved
-
-
 def install_http_metrics(app: FastAPI, registry: CollectorRegistry, service: str) -> None:
     """Requests and their durations per route template (never the raw path: ids would explode the series)."""
     requests = Counter(
@@ -390,8 +386,3 @@ def install_ops_routes(
     @app.get("/asyncapi.json", include_in_schema=False)
     async def asyncapi_json() -> JSONResponse:
         return JSONResponse(specification().to_jsonable())
-
-    @app.get("/asyncapi", include_in_schema=False)
-    async def asyncapi_page() -> HTMLResponse:
-        """FastStream's AsyncAPI page (its viewer script loads from a CDN; the JSON is the contract)."""
-        return HTMLResponse(get_asyncapi_html(specification(), try_it_out_path=None))

@@ -15,6 +15,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
+import struct
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import ExitStack
@@ -400,6 +402,42 @@ def encode_event(event: BaseModel) -> bytes:
     return event.model_dump_json().encode()
 
 
+_MURMUR_M = 0x5BD1E995
+_MURMUR_SEED = 0x9747B28C
+_WORDS = struct.Struct("<I")
+
+
+def murmur2(data: bytes) -> int:
+    """Kafka's murmur2 hash (Java's `Utils.murmur2`, as an unsigned 32-bit number): the same result
+    as aiokafka's, which masks every step and adds bytes one at a time, in half its time (the
+    relay hashes the key of every event it publishes). Tested against both."""
+    length = len(data)
+    h = _MURMUR_SEED ^ length
+    tail = length & ~3
+    for (k,) in _WORDS.iter_unpack(data[:tail]):
+        k = (k * _MURMUR_M) & 0xFFFFFFFF
+        k ^= k >> 24
+        h = ((h * _MURMUR_M) & 0xFFFFFFFF) ^ ((k * _MURMUR_M) & 0xFFFFFFFF)
+    extra = length & 3
+    if extra == 3:
+        h ^= data[tail + 2] << 16
+    if extra >= 2:
+        h ^= data[tail + 1] << 8
+    if extra >= 1:
+        h = ((h ^ data[tail]) * _MURMUR_M) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * _MURMUR_M) & 0xFFFFFFFF
+    return h ^ (h >> 15)
+
+
+def key_partitioner(key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
+    """aiokafka's (and the Java client's) default partitioner, with the faster `murmur2`: a key
+    lands on the partition every other Kafka client would put it on."""
+    if key is None:
+        return random.choice(available or all_partitions)
+    return all_partitions[(murmur2(key) & 0x7FFFFFFF) % len(all_partitions)]
+
+
 class HealingProducer:
     """An idempotent aiokafka producer that is replaced, not retried forever, after a failed send.
 
@@ -440,6 +478,7 @@ class HealingProducer:
             request_timeout_ms=settings.kafka_request_timeout_ms,
             linger_ms=settings.kafka_linger_ms,
             max_batch_size=settings.kafka_max_batch_bytes,
+            partitioner=key_partitioner,
         )
 
     async def ready(self) -> AIOKafkaProducer:
@@ -459,7 +498,7 @@ class HealingProducer:
         self, topic: str, value: bytes, *, key: bytes | None, headers: Mapping[str, str]
     ) -> "asyncio.Future[RecordMetadata]":
         """Queue one record; the future settles when the broker acknowledged it or it failed."""
-        producer = await self.ready()
+        producer = self._producer or await self.ready()  # the lock only while there is none
         queued: asyncio.Future[RecordMetadata] = await producer.send(
             topic, value, key=key, headers=[(name, text.encode()) for name, text in headers.items()]
         )

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from mumaris.apidocs import install_api_docs
 from mumaris.auth import RevokedSessions, install_revoked_sessions
 from mumaris.http import (
     install_body_limit,
@@ -26,6 +27,7 @@ from mumaris.http import (
 )
 from mumaris.kafka import HealingProducer, make_broker
 from mumaris.mongo import UnitOfWork, make_client
+from mumaris.openapi import install_openapi
 from mumaris.relay import OutboxRelay, RelayLease
 from mumaris.settings import Settings
 from mumaris.topic_status import topic_status
@@ -178,7 +180,17 @@ def create_http_app(runtime: ServiceRuntime, *, title: str) -> FastAPI:
                 await hook()
             await runtime.client.close()
 
-    app = FastAPI(title=title, lifespan=lifespan)
+    # FastAPI's own /docs and /redoc load their scripts from a CDN: ours are served by the service.
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        # Each operation is known by its function's name (`submit_certificate`), what a generated client calls it.
+        generate_unique_id_function=lambda route: route.name,
+    )
+    install_openapi(app)
+    install_api_docs(app, title)
     install_error_handlers(app)
     install_body_limit(app, runtime.settings.max_json_body_bytes)  # innermost: the others see its 413
     install_http_metrics(app, runtime.registry, runtime.name)

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     retry_backoff_s: float = 0.2
     retry_backoff_max_s: float = 5.0
     outbox_poll_s: float = 0.5
+    # Woken by a new event, the relay waits this long before it reads the outbox, so that a pass
+    # carries the events written meanwhile (under load, several per read, send and delete).
+    outbox_linger_s: float = 0.005
     # One replica's relay publishes a service's outbox; if it dies, another takes over after this long.
     outbox_relay_lease_s: float = 5.0
     # The relay's health: `/healthz` says degraded as soon as a send fails or the broker has not

@@ -8,7 +8,7 @@ given event id once. It does not undo a fake store's writes when the work fails;
 middle of a transaction are proven on the real stack.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -17,6 +17,8 @@ from pydantic import BaseModel
 from schemas.topics import Topic
 
 T = TypeVar("T")
+# What a fake store hands the fake unit of work for `insert_all`: its own write, for a session.
+FakeInsertion = Callable[[Any], Awaitable[Any]]
 
 
 class FakeSession:
@@ -31,6 +33,9 @@ class FakeOutbox:
     async def add(self, topic: Topic, event: BaseModel, session: Any) -> str:
         self._staged.setdefault(id(session), []).append((topic, event))
         return f"event-{len(self.events) + sum(map(len, self._staged.values()))}"
+
+    def insertion(self, topic: Topic, event: BaseModel) -> FakeInsertion:
+        return lambda session: self.add(topic, event, session)
 
     def notify(self) -> None: ...
 
@@ -64,6 +69,10 @@ class FakeUnitOfWork:
 
     async def attempt(self, work: Callable[[Any], Awaitable[T | None]]) -> T | None:
         return await self.run(work)
+
+    async def insert_all(self, insertions: Sequence[FakeInsertion], session: Any) -> None:
+        for insert in insertions:
+            await insert(session)
 
     async def apply_once(self, event_id: str, event_type: str, work: Callable[[Any], Awaitable[T]]) -> T | None:
         if event_id in self.handled:

@@ -27,9 +27,9 @@ from services.review.fees.rules import ExamResult, InvoiceStatus, RequestStatus
 from services.review.fees.service import ClassificationReview, FeeDesk, FeeEvents
 from services.review.fees.store import Doc, IssueFilter
 from services.review.queue import service as queue_service
-from services.review.queue.rules import Claim, ItemStatus
+from services.review.queue.rules import Claim, ItemStatus, OrderKey
 from services.review.queue.service import ReviewDesk
-from services.review.queue.store import claim_of
+from services.review.queue.store import claim_of, order_key
 from tests.fakes import FakeUnitOfWork
 
 
@@ -118,12 +118,12 @@ class FakeReviewStore:
         waiting = [item for item in self.items.values() if self._claimable(item, reviewer_id, at)]
         return sorted(waiting, key=lambda item: (item["priority"], item["sla_due_at"], item["queued_at"]))
 
-    async def claim_candidates(self, reviewer_id: str, at: datetime, limit: int = 20) -> list[str]:
+    async def claim_window(self, reviewer_id: str, at: datetime, front: OrderKey | None, limit: int) -> list[Doc]:
         await round_trip()
-        found = self._in_claim_order(reviewer_id, at)[:limit]
-        return [
-            item["_id"] for item in sorted(found, key=lambda item: item.get("preferred_reviewer_id") != reviewer_id)
-        ]
+        found = self._in_claim_order(reviewer_id, at)
+        if front is not None:
+            found = [item for item in found if order_key(item) <= front]
+        return copy.deepcopy(found[:limit])
 
     async def waiting(self, reviewer_id: str, at: datetime, limit: int = 50) -> list[Doc]:
         await round_trip()

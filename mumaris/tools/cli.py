@@ -155,6 +155,10 @@ def run(
         port=port or settings.port_of(service.value),
         log_config=None,  # uvicorn's loggers go through the root handler configured above
         access_log=False,  # replaced by mumaris.http.RequestLogContext's line (no query strings)
+        # What uvicorn's own production setup ("uvicorn[standard]") runs: libuv's event loop and
+        # the C HTTP parser instead of asyncio's loop and the pure-Python h11.
+        loop="uvloop",
+        http="httptools",
         timeout_graceful_shutdown=10,
     )
 

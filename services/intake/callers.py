@@ -4,6 +4,9 @@ accounts/, submissions/ and classification/ share it.
 Every protected route checks the token and the role (401 / 403, mumaris.auth.principal_from)
 before it reads a body. What is sent for review and answered by e-mail needs a confirmed address:
 a practitioner whose e-mail is not confirmed yet gets 403 `account.email_unconfirmed`.
+
+The dependencies are coroutines although they do not wait for anything: FastAPI runs a plain
+`def` dependency in its thread pool, a hand-over to another thread and back on every request.
 """
 
 from typing import Annotated
@@ -21,17 +24,17 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
-def practitioner(request: Request) -> Principal:
+async def practitioner(request: Request) -> Principal:
     return principal_from(request, settings_of(request), "practitioner")
 
 
-def practitioner_or_staff(request: Request) -> Principal:
+async def practitioner_or_staff(request: Request) -> Principal:
     return principal_from(request, settings_of(request), "practitioner", *STAFF_ROLES)
 
 
-def submitter(request: Request) -> Principal:
+async def submitter(request: Request) -> Principal:
     """A practitioner who may submit: the outcome is mailed to them, so the e-mail is confirmed."""
-    who = practitioner(request)
+    who = await practitioner(request)
     if not who.email_verified:
         raise ApiError(403, "account.email_unconfirmed")
     return who

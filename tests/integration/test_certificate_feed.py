@@ -559,3 +559,44 @@ async def test_a_batch_the_database_keeps_refusing_is_dead_lettered_for_replay(
     assert sorted(dead) == offsets
     assert {(h["x-dlq-reason"], h["x-dlq-attempts"]) for h in dead.values()} == {("retries_exhausted", "2")}
     assert "AutoReconnect" in dead[offsets[0]]["x-dlq-error"]
+
+
+async def test_a_gridfs_file_named_again_in_a_later_batch_is_read_once_and_one_deleted_meanwhile_is_refused(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = [await bench.practitioner() for _ in range(4)]
+    scan, doomed_scan = pdf_bytes(), jpeg_bytes(900, 700, seed=5)
+    shared, doomed = await bench.gridfs_file(scan), await bench.gridfs_file(doomed_scan, "scan.jpg")
+    reads: list[str] = []
+    get = FileStore.get
+
+    async def counted(self: FileStore, file_id: str) -> bytes:
+        reads.append(file_id)
+        return await get(self, file_id)
+
+    monkeypatch.setattr(FileStore, "get", counted)
+    ids = [unique("KSU") for _ in range(4)]
+    first = [
+        binary(feed_record(ids[0], people[0].id_number, {"file_id": shared})),
+        binary(feed_record(ids[1], people[1].id_number, {"file_id": doomed})),
+    ]
+    later = [
+        binary(feed_record(ids[2], people[2].id_number, {"file_id": shared, "filename": "again.pdf"})),
+        binary(feed_record(ids[3], people[3].id_number, {"file_id": doomed})),
+    ]
+    async with bench.intake():
+        partition, offsets = await bench.publish(first)
+        await wait_consumed(bench.stack.kafka_bootstrap, "intake", TOPIC.name, partition, offsets[-1], timeout=60)
+        await bench.files.delete(doomed)  # GridFS files are never changed, but they can go
+        partition, offsets = await bench.publish(later)
+        await wait_consumed(bench.stack.kafka_bootstrap, "intake", TOPIC.name, partition, offsets[-1], timeout=60)
+
+    # Each file's bytes were read and checked once; the later batch still asked whether they exist.
+    assert sorted(reads) == sorted([shared, doomed])
+    for who, filename in ((people[0], "certificate.pdf"), (people[2], "again.pdf")):
+        [submission] = await bench.submissions_of(who)
+        assert (submission["file"]["file_id"], submission["file"]["sha256"]) == (shared, sha256_hex(scan))
+        assert submission["file"]["filename"] == filename
+    assert len(await bench.submissions_of(people[1])) == 1
+    assert await bench.submissions_of(people[3]) == []
+    assert {rid: doc["code"] for rid, doc in (await bench.refusals(ids)).items()} == {ids[3]: "feed.document_invalid"}

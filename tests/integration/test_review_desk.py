@@ -23,7 +23,7 @@ from mumaris.tools.stack import StackInfo
 from schemas import topics
 from schemas.events import Decision
 from services.review.queue.routes import api_error
-from services.review.queue.rules import DecisionRequest, QueueState, ReviewRefused
+from services.review.queue.rules import CLAIM_WINDOW, DecisionRequest, QueueState, ReviewRefused
 from services.review.queue.service import Actor, ReviewDesk
 from services.review.queue.store import QueueFilter, ReviewStore
 from tests.support import eventually, settings_for, unique
@@ -292,3 +292,150 @@ async def test_supervisors_filter_the_queue_and_see_counts_and_the_oldest_wait(r
     assert await ids(waiting_longer_than=timedelta(hours=24)) == [oldest]
     assert await ids(text="radiation") == [oldest]  # case-insensitive, part of the certificate name
     assert await ids(text="(.*") == []  # the text is matched literally, never as a pattern
+
+
+# --- claim-next under contention --------------------------------------------------------------------
+
+
+@dataclass
+class Crowd:
+    """Reviewers pressing claim-next together, spread over `desks` (replicas of the service)."""
+
+    desks: list[ReviewDesk]
+    store: ReviewStore
+
+    async def claim_all(self, reviewers: list[Actor]) -> dict[str, list[str]]:
+        """Each reviewer presses claim-next until nothing is left; what each was handed."""
+        taken: dict[str, list[str]] = {r.id: [] for r in reviewers}
+
+        async def work(actor: Actor, desk: ReviewDesk) -> None:
+            while (item := await desk.claim_next(actor)) is not None:
+                taken[actor.id].append(item["_id"])
+
+        await asyncio.gather(*(work(r, self.desks[n % len(self.desks)]) for n, r in enumerate(reviewers)))
+        return taken
+
+
+@pytest.fixture(params=[1, 2], ids=["one-desk", "two-desks"])
+async def crowd(stack: StackInfo, request: pytest.FixtureRequest) -> AsyncIterator[Crowd]:
+    settings = settings_for(stack, mongo_db=unique("review-crowd"), review_lease_s=1800)
+    runtimes = [create_runtime("review", settings) for _ in range(request.param)]
+    stores = [ReviewStore(runtime.db) for runtime in runtimes]
+    await stores[0].ensure_indexes()
+    try:
+        yield Crowd([ReviewDesk(s, r.uow, settings) for s, r in zip(stores, runtimes, strict=True)], stores[0])
+    finally:
+        await runtimes[0].client.drop_database(settings.mongo_db)
+        for runtime in runtimes:
+            await runtime.client.close()
+
+
+def claim_order(items: list[dict[str, Any]]) -> list[str]:
+    return [d["_id"] for d in sorted(items, key=lambda d: (d["priority"], d["sla_due_at"], d["queued_at"]))]
+
+
+async def claims_in_commit_order(store: ReviewStore, ids: list[str], since: Any) -> list[dict[str, Any]]:
+    entries = await store.audit.find({"review_id": {"$in": ids}, "action": "claimed", "at": {"$gte": since}}).to_list()
+    return sorted(entries, key=lambda e: e["at_us"])
+
+
+def assert_each_claim_was_within_a_window_of_the_best(
+    order: list[str], claims: list[dict[str, Any]], slack: int
+) -> None:
+    """When each item was claimed, fewer than `slack` better items were still waiting: the order is
+    kept to within the window (and the claims in flight beside it)."""
+    rank = {review_id: n for n, review_id in enumerate(order)}
+    waiting = set(order)
+    for entry in claims:
+        better_waiting = sum(1 for other in waiting if rank[other] < rank[entry["review_id"]])
+        assert better_waiting < slack, (entry["review_id"], rank[entry["review_id"]], better_waiting)
+        waiting.discard(entry["review_id"])
+
+
+async def test_ten_reviewers_claim_every_item_once_in_order_and_take_over_lapsed_leases(crowd: Crowd) -> None:
+    at = now()
+    for n in range(200):  # a resubmission every tenth item: it is served first
+        previous = str(uuid.uuid4()) if n % 10 == 0 else None
+        item = {**_certificate(at - timedelta(minutes=n)), "previous_submission_id": previous}
+        await crowd.desks[0].uow.run(lambda session, item=item: crowd.desks[0].enqueue(item, session))
+    order = claim_order(await crowd.store.items.find({}).to_list())
+    slack = CLAIM_WINDOW + 10
+
+    first_round = [reviewer(f"First {n}") for n in range(10)]
+    for desk in crowd.desks:
+        desk.lease = timedelta(seconds=15)
+    started = now()
+    taken = await crowd.claim_all(first_round)
+    assert now() - started < timedelta(seconds=15), "the first round must end before its leases lapse"
+
+    handed_out = Counter(i for ids in taken.values() for i in ids)
+    assert sorted(handed_out) == sorted(order)  # none lost
+    assert set(handed_out.values()) == {1}  # none twice
+    for actor in first_round:  # what each was told they hold is what the database says they hold
+        assert sorted(d["_id"] for d in await crowd.store.held_by(actor.id, now())) == sorted(taken[actor.id])
+    assert_each_claim_was_within_a_window_of_the_best(
+        order, await claims_in_commit_order(crowd.store, order, at), slack
+    )
+
+    holder_of = {i: actor.id for actor in first_round for i in taken[actor.id]}
+    latest = max(d["claim"]["expires_at"] for d in await crowd.store.items.find({}).to_list())
+    await asyncio.sleep(max(0.0, (latest - now()).total_seconds()) + 0.2)
+
+    second_round = [reviewer(f"Second {n}") for n in range(10)]
+    for desk in crowd.desks:
+        desk.lease = timedelta(minutes=30)
+    lapsed_at = now()
+    retaken = await crowd.claim_all(second_round)
+
+    handed_out = Counter(i for ids in retaken.values() for i in ids)
+    assert sorted(handed_out) == sorted(order) and set(handed_out.values()) == {1}
+    claims = await claims_in_commit_order(crowd.store, order, lapsed_at)
+    assert len(claims) == len(order)
+    assert all(e["details"]["lapsed_claim_of"]["id"] == holder_of[e["review_id"]] for e in claims)
+    assert_each_claim_was_within_a_window_of_the_best(order, claims, slack)
+
+
+async def test_ten_reviewers_claiming_and_deciding_together_decide_every_item_once(crowd: Crowd) -> None:
+    at = now()
+    for n in range(150):
+        item = _certificate(at - timedelta(minutes=n))
+        await crowd.desks[0].uow.run(lambda session, item=item: crowd.desks[0].enqueue(item, session))
+    decided: list[str] = []
+
+    async def work(actor: Actor, desk: ReviewDesk) -> None:
+        while (item := await desk.claim_next(actor)) is not None:
+            await desk.decide(item["_id"], actor, DecisionRequest(Decision.APPROVE))
+            decided.append(item["_id"])
+
+    reviewers = [reviewer(f"R{n}") for n in range(10)]
+    await asyncio.gather(*(work(r, crowd.desks[n % len(crowd.desks)]) for n, r in enumerate(reviewers)))
+
+    assert len(decided) == len(set(decided)) == 150
+    assert await crowd.store.items.count_documents({"status": "decided"}) == 150
+    events = await crowd.desks[0].uow.outbox.collection.find({"topic": topics.REVIEW_DECIDED.name}).to_list()
+    assert sorted(e["body"]["review_id"] for e in events) == sorted(decided)
+    actions = Counter(e["action"] for e in await crowd.store.audit.find({}).to_list())
+    assert actions == {"claimed": 150, "decided": 150}
+
+
+def _certificate(queued_at: Any) -> dict[str, Any]:
+    review_id = str(uuid.uuid4())
+    return {
+        "_id": review_id,
+        "submission_id": review_id,
+        "kind": "certificate",
+        "practitioner": {"id": unique("prac"), "name": "Dr. Crowd", "email": "c@example.sa", "locale": "ar"},
+        "specialty": "Nursing",
+        "certificate": {
+            "name": "BLS",
+            "obtained_on": "2025-01-01",
+            "institution": "SHA",
+            "specialty": "Nursing",
+            "degree": "Course",
+        },
+        "file": None,
+        "findings": [],
+        "status": "queued",
+        "queued_at": queued_at,
+        "previous_submission_id": None,
+    }

@@ -12,12 +12,14 @@ import pytest
 from pymongo.errors import DuplicateKeyError
 
 from mumaris.errors import Refusal
+from mumaris.files import StagedFile
 from schemas.classifications import ExamResult
 from services.intake.accounts.store import token_digest
 from services.intake.classification.rules import RequestProjection, RequestStep, Stage, project_request
 from services.intake.classification.store import UnknownRequest
 from services.intake.submissions.rules import PENDING, Projection, Status, Step, project
 from services.intake.submissions.store import UnknownSubmission
+from tests.fakes import FakeInsertion
 
 Doc = dict[str, Any]
 R = TypeVar("R", bound=Refusal)
@@ -37,11 +39,22 @@ def _matches(doc: Doc, expect: Doc | None) -> bool:
 class FakeFiles:
     def __init__(self) -> None:
         self.files: dict[str, tuple[str, bytes, Doc]] = {}
+        self.staged_count = 0
 
     async def put(self, filename: str, data: bytes, metadata: Doc | None = None) -> str:
         file_id = f"file-{len(self.files) + 1}"
         self.files[file_id] = (filename, data, metadata or {})
         return file_id
+
+    def staged(self, filename: str, data: bytes, metadata: Doc | None = None) -> StagedFile:
+        """The file, kept once the unit of work inserts it (`insert_all`)."""
+        self.staged_count += 1
+        file_id = f"staged-file-{self.staged_count}"
+
+        async def keep(session: Any) -> None:
+            self.files[file_id] = (filename, data, metadata or {})
+
+        return StagedFile(file_id, [keep])  # type: ignore[list-item]
 
     async def get(self, file_id: str) -> bytes:
         return self.files[file_id][1]
@@ -159,6 +172,9 @@ class FakeSubmissionStore:
     async def insert(self, doc: Doc, session: Any) -> None:
         self.docs[doc["_id"]] = dict(doc)
         self.steps[doc["_id"]] = tuple(Step(Status(s["status"]), s["at"]) for s in doc["timeline"])
+
+    def insertion(self, doc: Doc) -> FakeInsertion:
+        return lambda session: self.insert(doc, session)  # looked up when inserted: a test may replace `insert`
 
     async def pending_with_file(self, practitioner_id: str, sha256: str) -> str | None:
         return next(

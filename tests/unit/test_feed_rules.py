@@ -27,6 +27,7 @@ from services.intake.feed.rules import (
     decide_in_order,
     document_source,
     practitioner_of,
+    record_key,
     triage,
 )
 
@@ -250,3 +251,18 @@ def test_every_date_refusal_of_the_certificate_rules_is_a_feed_refusal_code(obta
     with pytest.raises(CertificateRefused) as refused:
         check_obtained_on(obtained_on, TODAY)
     assert RefusalCode(refused.value.code).value in MESSAGES
+
+
+@pytest.mark.parametrize(
+    ("publisher", "record_id"),
+    [
+        ("/universities/ksu", "KSU-2024-000123"),
+        ("/جامعة/الملك-سعود", "سجل-١٢٣"),  # stored as is (ensure_ascii=False), not as \\u escapes
+        ('/a "quoted" \\ publisher', "tab\there, new\nline and \x00 \x1f \x7f \u2028"),
+        ("", ""),
+        ("/emoji/🎓", "😀-1"),
+    ],
+)
+def test_a_record_key_is_the_json_text_every_stored_key_was_made_as(publisher: str, record_id: str) -> None:
+    assert record_key(publisher, record_id) == json.dumps([publisher, record_id], ensure_ascii=False)
+    assert record_key("/universities/ksu", 'KSU-"1"') == '["/universities/ksu", "KSU-\\"1\\""]'

@@ -5,6 +5,7 @@ the audit trail. The same flows run on the real database in tests/integration/te
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -16,8 +17,9 @@ from schemas.events import (
     ProfileChangeRequested,
     SubmissionKind,
 )
-from services.review.queue.rules import DecisionRefused, DecisionRequest, ReviewRefused
-from services.review.queue.service import Actor
+from services.review.queue.rules import DecisionRefused, DecisionRequest, OrderKey, Priority, ReviewRefused
+from services.review.queue.service import Actor, ClaimsInFlight
+from services.review.queue.store import order_key
 from tests.fee_support import ClassificationCase, payment
 from tests.review_fakes import Review, cloud_event, stop_the_clock, validated_certificate
 
@@ -126,6 +128,74 @@ async def test_claim_next_serves_resubmissions_first_then_the_nearest_deadline(r
     order = [(await review.desk.claim_next(actor))["_id"] for _ in range(3)]  # type: ignore[index]
     assert order == ["resubmission", "older", "newer"]
     assert await review.desk.claim_next(actor) is None
+
+
+FRONTS = {
+    "from-the-start": lambda items: None,
+    "in-the-resubmissions": lambda items: order_key(items["resubmission"]),  # reads none of the rest
+    "before-all": lambda items: OrderKey(Priority.NORMAL, T0, T0),
+    "between": lambda items: order_key(items["s-6"]),
+    "between-two-due-together": lambda items: order_key(items["s-3"]),  # s-3 and s-4: due the same morning
+    "past-all": lambda items: OrderKey(Priority.NORMAL, T0 + timedelta(days=400), T0),
+}
+
+
+@pytest.mark.parametrize("front", FRONTS)
+async def test_wherever_the_front_stands_claim_next_hands_out_the_queue_in_claim_order(
+    review: Review, front: str
+) -> None:
+    queued = []
+    for day in range(12):  # from a Tuesday: s-3 comes on the Friday and s-4 on the Saturday
+        await queue(review, f"s-{day}")
+        queued.append(f"s-{day}")
+        review.time.advance(timedelta(days=1))
+    await queue(review, "resubmission", previous="decided-long-ago")
+    items = review.queue_store.items
+    assert items["s-3"]["sla_due_at"] == items["s-4"]["sla_due_at"]
+    actor = reviewer()
+    review.desk.front = FRONTS[front](items)
+    order = []
+    while (item := await review.desk.claim_next(actor)) is not None:
+        order.append(item["_id"])
+    assert order == ["resubmission", *queued]
+
+
+async def test_reviewers_pressing_claim_next_together_on_one_desk_never_try_the_same_item(
+    review: Review, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await queue(review, *(f"s-{n}" for n in range(30)))
+    attempts: list[str] = []
+    try_claim = review.queue_store.try_claim
+
+    async def counted(review_id: str, *args: Any) -> Any:
+        attempts.append(review_id)
+        return await try_claim(review_id, *args)
+
+    monkeypatch.setattr(review.queue_store, "try_claim", counted)
+    reviewers = [reviewer(f"R{n}") for n in range(10)]
+    taken: list[str] = []
+
+    async def work(actor: Actor) -> None:
+        while (item := await review.desk.claim_next(actor)) is not None:
+            taken.append(item["_id"])
+
+    await asyncio.gather(*(work(r) for r in reviewers))
+    assert sorted(taken) == sorted(review.queue_store.items)
+    assert Counter(attempts) == Counter(taken)  # every attempt won: none raced another on this desk
+
+
+def test_an_item_is_busy_on_the_desk_while_it_is_tried_and_for_a_while_after_it_was_won() -> None:
+    flights, recently = ClaimsInFlight(), ClaimsInFlight.WON_RECENTLY
+    flights.trying.add("s-1")
+    assert flights.busy(T0) == {"s-1"}
+    flights.trying.discard("s-1")
+    flights.won("s-1", T0, T0 + LEASE)  # a window read before that claim committed may still show it free
+    flights.won("s-2", T0, T0 + LEASE)
+    flights.won("s-3", T0, T0 + recently / 2)  # a short lease: free to take over once it lapses
+    assert flights.busy(T0 + recently / 3) == {"s-1", "s-2", "s-3"}
+    flights.released("s-2")  # back in the queue: free at once
+    assert flights.busy(T0 + recently / 2) == {"s-1"}
+    assert flights.busy(T0 + recently) == set()
 
 
 async def test_racing_claims_on_one_item_leave_exactly_one_holder(review: Review) -> None:

@@ -1,5 +1,7 @@
-"""Review's rules without a broker or a database: decisions, claims, reservations, deadlines."""
+"""Review's rules without a broker or a database: decisions, claims, reservations, deadlines, and
+how far claim-next reads and which item it tries."""
 
+import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -7,16 +9,20 @@ import pytest
 from schemas.events import Decision, SubmissionKind
 from schemas.review_reasons import REJECTION_REASONS
 from services.review.queue.rules import (
+    CLAIM_WINDOW,
     Claim,
     DecisionRefused,
     DecisionRequest,
     ItemState,
     ItemStatus,
+    OrderKey,
     Priority,
     QueueState,
     WorkingCalendar,
     check_decision,
     new_claim,
+    next_candidate,
+    next_front,
     priority_of,
     queue_state,
     reserved_for_other,
@@ -176,3 +182,47 @@ def test_the_deadline_keeps_the_callers_time_zone() -> None:
     due = CALENDAR.add_working_days(datetime(2026, 11, 22, 7, 0, tzinfo=UTC), 1)
     assert due.tzinfo is UTC
     assert due == datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+
+
+# --- how far claim-next reads, which item it tries --------------------------------------------------
+
+
+def keys(count: int, priority: Priority = Priority.NORMAL, every: timedelta = timedelta(minutes=10)) -> list[OrderKey]:
+    """`count` places in the claim order, one every `every` from T0."""
+    return [OrderKey(priority, T0 + n * every, T0) for n in range(count)]
+
+
+def test_a_read_from_the_start_sets_the_front_at_two_windows_or_keeps_reading_from_the_start() -> None:
+    found = keys(2 * CLAIM_WINDOW)
+    assert next_front(None, found) == found[-1]
+    assert next_front(None, found[:-1]) is None  # the whole queue is smaller than that: nothing to bound
+
+
+def test_the_front_is_pulled_in_past_two_windows_kept_down_to_half_a_window_then_dropped() -> None:
+    front = OrderKey(Priority.NORMAL, T0 + timedelta(days=3), T0)
+    found = keys(3 * CLAIM_WINDOW)
+    assert next_front(front, found) == found[2 * CLAIM_WINDOW - 1]
+    assert next_front(front, found[:CLAIM_WINDOW]) == front
+    assert next_front(front, found[: CLAIM_WINDOW // 2]) == front
+    assert next_front(front, found[: CLAIM_WINDOW // 2 - 1]) is None  # the next read starts from the beginning
+
+
+def test_the_claim_order_breaks_a_tie_of_deadlines_by_the_time_queued() -> None:
+    due = T0 + timedelta(days=5)
+    assert OrderKey(Priority.RESUBMISSION, due + timedelta(days=9), T0) < OrderKey(Priority.NORMAL, due, T0)
+    assert OrderKey(Priority.NORMAL, due, T0) < OrderKey(Priority.NORMAL, due, T0 + timedelta(hours=1))
+
+
+def test_claim_next_tries_the_best_item_nobody_on_the_desk_is_trying() -> None:
+    window = ["a", "b", "c", "d"]
+    rng = random.Random(7)
+    assert next_candidate(window, set(), False, rng) == "a"
+    assert next_candidate(window, {"a", "b"}, False, rng) == "c"
+    assert next_candidate(window, set(window), False, rng) is None
+
+
+def test_after_losing_a_race_claim_next_spreads_over_the_rest_of_the_window_only() -> None:
+    window = [f"s-{n}" for n in range(3 * CLAIM_WINDOW)]
+    rng = random.Random(7)
+    picked = {next_candidate(window, {"s-0"}, True, rng) for _ in range(2000)}
+    assert picked == set(window[1 : CLAIM_WINDOW + 1])

@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from mumaris.errors import ApiError
-from mumaris.http import client_address, json_body_doc, read_json
+from mumaris.http import client_address, read_json
+from mumaris.openapi import BEARER, JSON_BODY, PROTECTED, UNAVAILABLE, Refusals, answers, json_body, refusals
 from mumaris.service import provided
 from services.intake.accounts.rules import AccountRuleError
 from services.intake.accounts.service import (
@@ -27,6 +28,18 @@ from services.intake.accounts.service import (
     SignIn,
     SignUp,
     Tokens,
+)
+from services.intake.accounts.views import (
+    AccountCreated,
+    ChangeApplied,
+    ChangeRequested,
+    CodeResent,
+    EmailConfirmed,
+    PasswordReset,
+    PhoneConfirmed,
+    ProfileView,
+    ResetRequested,
+    TokensView,
 )
 from services.intake.callers import Practitioner, settings_of
 from services.intake.classification.rules import classification_view
@@ -55,6 +68,27 @@ STATUS: dict[str, int] = {
     "account.reset_limit": 429,
     "profile.change_pending": 409,
 }
+
+
+# What each step can be refused for (the statuses come from STATUS).
+IDENTITY_CODES = (
+    "account.id_invalid_format",
+    "account.id_invalid_check_digit",
+    "account.id_kind_mismatch",
+    "account.mobile_invalid",
+    "account.email_invalid",
+    "account.name_invalid",
+)
+PASSWORD_CODES = (
+    "account.password_weak",
+    "account.password_too_long",
+    "account.password_mismatch",
+    "account.password_contains_personal_data",
+)
+
+
+def refused(*codes: str) -> Refusals:
+    return refusals(STATUS, *codes)
 
 
 class PhoneCode(BaseModel):
@@ -125,53 +159,119 @@ def profile_view(profile: Profile) -> dict[str, Any]:
     }
 
 
-@router.post("/v1/accounts", status_code=201, tags=["accounts"])
+@router.post(
+    "/v1/accounts",
+    status_code=201,
+    tags=["accounts"],
+    responses={
+        201: {"model": AccountCreated},
+        **answers(
+            JSON_BODY,
+            UNAVAILABLE,
+            refused(
+                *IDENTITY_CODES, *PASSWORD_CODES, "account.terms_required", "account.id_taken", "account.email_taken"
+            ),
+        ),
+    },
+)
 async def sign_up(body: SignUp, registrations: RegistrationsDep) -> JSONResponse:
     with answered_as_http():
         account_id = await registrations.sign_up(body)
     return JSONResponse({"account_id": account_id, "status": "pending_phone"}, status_code=201)
 
 
-@router.post("/v1/accounts/verify-phone", tags=["accounts"])
+@router.post(
+    "/v1/accounts/verify-phone",
+    tags=["accounts"],
+    response_model=PhoneConfirmed,
+    responses=answers(
+        JSON_BODY,
+        UNAVAILABLE,
+        refused("not_found", "account.code_missing", "account.code_expired", "account.code_dead", "account.code_wrong"),
+    ),
+)
 async def verify_phone(body: PhoneCode, registrations: RegistrationsDep) -> dict[str, Any]:
     with answered_as_http():
         await registrations.verify_phone(body.account_id, body.code)
     return {"account_id": body.account_id, "status": "pending_email"}
 
 
-@router.post("/v1/accounts/resend-code", status_code=202, tags=["accounts"])
+@router.post(
+    "/v1/accounts/resend-code",
+    status_code=202,
+    tags=["accounts"],
+    response_model=CodeResent,
+    responses=answers(
+        JSON_BODY, UNAVAILABLE, refused("not_found", "account.code_resend_too_soon", "account.code_resend_limit")
+    ),
+)
 async def resend_code(body: AccountRef, registrations: RegistrationsDep) -> dict[str, Any]:
     with answered_as_http():
         await registrations.resend_code(body.account_id)
     return {"account_id": body.account_id, "status": "pending_phone"}
 
 
-@router.get("/v1/accounts/confirm-email", tags=["accounts"])
+@router.get(
+    "/v1/accounts/confirm-email",
+    tags=["accounts"],
+    response_model=EmailConfirmed,
+    responses=answers(
+        {422: ("request.invalid",)},
+        UNAVAILABLE,
+        refused("account.link_invalid", "account.link_expired", "account.link_used"),
+    ),
+)
 async def confirm_email(token: str, registrations: RegistrationsDep) -> dict[str, Any]:
     with answered_as_http():
         account_id, number = await registrations.confirm_email(token)
     return {"account_id": account_id, "status": "active", "membership_number": number}
 
 
-@router.post("/v1/auth/login", tags=["auth"])
+@router.post(
+    "/v1/auth/login",
+    tags=["auth"],
+    response_model=TokensView,
+    responses=answers(
+        JSON_BODY, UNAVAILABLE, refused("account.login_failed", "account.phone_unconfirmed", "account.login_locked")
+    ),
+)
 async def login(body: Login, request: Request, sign_in: SignInDep) -> dict[str, Any]:
     client = client_address(request, settings_of(request)) or "unknown"
     with answered_as_http():
         return tokens_view(await sign_in.login(body.email, body.password, client))
 
 
-@router.post("/v1/auth/refresh", tags=["auth"])
+@router.post(
+    "/v1/auth/refresh",
+    tags=["auth"],
+    response_model=TokensView,
+    responses=answers(JSON_BODY, UNAVAILABLE, refused("auth.invalid_token")),
+)
 async def refresh(body: RefreshToken, sign_in: SignInDep) -> dict[str, Any]:
     with answered_as_http():
         return tokens_view(await sign_in.refresh(body.refresh_token))
 
 
-@router.post("/v1/auth/logout", status_code=204, tags=["auth"])
+@router.post(
+    "/v1/auth/logout",
+    status_code=204,
+    tags=["auth"],
+    responses={
+        204: {"description": "The session has ended (or the token was not a live one)."},
+        **answers(JSON_BODY, UNAVAILABLE),
+    },
+)
 async def logout(body: RefreshToken, sign_in: SignInDep) -> None:
     await sign_in.logout(body.refresh_token)
 
 
-@router.post("/v1/accounts/password-reset", status_code=202, tags=["accounts"])
+@router.post(
+    "/v1/accounts/password-reset",
+    status_code=202,
+    tags=["accounts"],
+    response_model=ResetRequested,
+    responses=answers(JSON_BODY, UNAVAILABLE, refused("account.email_invalid", "account.reset_limit")),
+)
 async def ask_password_reset(body: ResetAsked, request: Request, resets: ResetsDep) -> dict[str, Any]:
     """A forgotten password: the same 202 whether or not an account has this e-mail; if one has,
     a single-use link valid 30 minutes is on its way to it."""
@@ -181,7 +281,16 @@ async def ask_password_reset(body: ResetAsked, request: Request, resets: ResetsD
     return {"status": "requested"}
 
 
-@router.post("/v1/accounts/password-reset/confirm", tags=["accounts"])
+@router.post(
+    "/v1/accounts/password-reset/confirm",
+    tags=["accounts"],
+    response_model=PasswordReset,
+    responses=answers(
+        JSON_BODY,
+        UNAVAILABLE,
+        refused("account.reset_link_invalid", "account.reset_link_expired", *PASSWORD_CODES),
+    ),
+)
 async def reset_password(body: NewPassword, resets: ResetsDep) -> dict[str, Any]:
     """The link's token and the new password (twice): every session of the account ends."""
     with answered_as_http():
@@ -189,13 +298,40 @@ async def reset_password(body: NewPassword, resets: ResetsDep) -> dict[str, Any]
     return {"account_id": account_id, "status": "reset"}
 
 
-@router.get("/v1/me", tags=["accounts"])
+@router.get(
+    "/v1/me",
+    tags=["accounts"],
+    response_model=ProfileView,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, refused("not_found")),
+)
 async def me(who: Practitioner, profiles: ProfilesDep) -> dict[str, Any]:
     with answered_as_http():
         return profile_view(await profiles.profile(who.id))
 
 
-@router.patch("/v1/me", status_code=202, tags=["accounts"], openapi_extra=json_body_doc(ProfilePatch))
+@router.patch(
+    "/v1/me",
+    status_code=202,
+    tags=["accounts"],
+    dependencies=[BEARER],
+    responses={
+        200: {"model": ChangeApplied, "description": "Only the language changed, at once."},
+        202: {"model": ChangeRequested, "description": "Sent for review."},
+        **answers(
+            PROTECTED,
+            JSON_BODY,
+            refused(
+                "not_found",
+                "account.name_invalid",
+                "account.mobile_invalid",
+                "profile.no_change",
+                "profile.change_pending",
+            ),
+        ),
+    },
+    openapi_extra=json_body(ProfilePatch),
+)
 async def change_profile(request: Request, who: Practitioner, profiles: ProfilesDep) -> JSONResponse:
     """Names and mobile change only after a reviewer approves (the old values stay until then);
     the language preference is the practitioner's own and changes at once."""

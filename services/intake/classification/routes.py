@@ -11,15 +11,17 @@ from pydantic import BaseModel, Field, StrictBool
 from starlette.datastructures import FormData, UploadFile
 
 from mumaris.errors import ApiError
+from mumaris.openapi import BEARER, LOCATION_HEADER, PROTECTED, UPLOAD, answers, multipart_body, refusals
 from mumaris.service import provided
-from schemas.classifications import CLASSIFICATIONS
+from schemas.classifications import CLASSIFICATIONS, DOCUMENT_TYPES
 from services.intake.callers import Practitioner, Submitter, reference, settings_of
 from services.intake.classification import rules
 from services.intake.classification.rules import RequestRefused, Stage
 from services.intake.classification.service import ClassificationRequests
+from services.intake.classification.views import Catalogue, RequestAccepted, RequestList, RequestView
 from services.intake.submissions.rules import Attachment
 from services.intake.submissions.views import timeline_view
-from services.intake.uploads import form_json, read_attachment, read_form
+from services.intake.uploads import ACCEPTED_TYPES, form_json, read_attachment, read_form
 
 router = APIRouter(tags=["classification"])
 Requests = Annotated[ClassificationRequests, Depends(provided("classification_requests"))]
@@ -108,14 +110,39 @@ def request_view(doc: dict[str, Any], submissions: dict[str, dict[str, Any]]) ->
     }
 
 
-@router.get("/v1/classifications")
+@router.get("/v1/classifications", response_model=Catalogue)
 async def catalogue() -> dict[str, Any]:
     """Every classification: its ladder and rank, the documents and exams it requires, its fee
     and the conditions a request accepts (with their version)."""
     return rules.catalogue_view()
 
 
-@router.post("/v1/classification-requests", status_code=202)
+@router.post(
+    "/v1/classification-requests",
+    status_code=202,
+    dependencies=[BEARER],
+    responses={
+        202: {"model": RequestAccepted, "headers": LOCATION_HEADER, "description": "Accepted: stored with its events."},
+        **answers(
+            PROTECTED,
+            UPLOAD,
+            {403: ("account.email_unconfirmed",)},
+            {422: ("classification.request_invalid",)},
+            refusals(REFUSAL_STATUS, *REFUSAL_STATUS),
+        ),
+    },
+    openapi_extra=multipart_body(
+        json_parts={REQUEST_FIELD: RequestForm},
+        files={
+            document_type: f"{label.en}, when the target requires it (GET /v1/classifications): a PDF or a JPEG."
+            for document_type, label in DOCUMENT_TYPES.items()
+        },
+        required=[REQUEST_FIELD],
+        file_types=ACCEPTED_TYPES,
+        description="The request (`request`, JSON) and one file per document the target classification "
+        "requires, each named by its document type.",
+    ),
+)
 async def request_classification(request: Request, who: Submitter, requests: Requests) -> JSONResponse:
     """Multipart: `request` (JSON: membership_number, target, accept_conditions,
     conditions_version) and one file per required document, named by its type (`degree`,
@@ -158,7 +185,12 @@ async def request_classification(request: Request, who: Submitter, requests: Req
     )
 
 
-@router.get("/v1/classification-requests/{request_id}")
+@router.get(
+    "/v1/classification-requests/{request_id}",
+    response_model=RequestView,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, {404: ("not_found",)}),
+)
 async def get_request(request_id: str, who: Practitioner, requests: Requests) -> dict[str, Any]:
     doc = await requests.visible(request_id, who.id)
     if doc is None:
@@ -166,6 +198,8 @@ async def get_request(request_id: str, who: Practitioner, requests: Requests) ->
     return request_view(doc, await requests.documents_of(doc))
 
 
-@router.get("/v1/classification-requests")
+@router.get(
+    "/v1/classification-requests", response_model=RequestList, dependencies=[BEARER], responses=answers(PROTECTED)
+)
 async def list_requests(who: Practitioner, requests: Requests) -> dict[str, Any]:
     return {"items": [request_view(d, await requests.documents_of(d)) for d in await requests.list_for(who.id)]}

@@ -4,6 +4,7 @@ and stored in GridFS before they are used like a file id. Files are hostile here
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,9 +16,11 @@ from mumaris.files import CONTENT_TYPES, FileStore, sha256_hex, sniff_type
 from mumaris.settings import Settings
 from schemas.events import StoredFile
 from services.intake.feed.rules import Refusal, RefusalCode
+from services.intake.feed.store import one_batch
 from services.intake.uploads import safe_filename
 
 log = logging.getLogger("mumaris.intake.feed")
+CHECKED_FILES_KEPT = 4096
 
 
 def stored_file(file_id: str, filename: str, data: bytes) -> StoredFile | Refusal:
@@ -44,6 +47,8 @@ class FeedDocuments:
         self.timeout_s = settings.feed_url_timeout_s
         self.fetch_slots = asyncio.Semaphore(max(1, settings.feed_url_fetch_concurrency))
         self._http: httpx.AsyncClient | None = None
+        # The most recently named GridFS files, checked: (id, length, upload time) → the outcome.
+        self._seen: OrderedDict[tuple[str, Any, Any], StoredFile | Refusal] = OrderedDict()
 
     async def close(self) -> None:
         if self._http is not None:
@@ -52,8 +57,9 @@ class FeedDocuments:
     # --- files the publisher put in GridFS ------------------------------------------------------
 
     async def check_gridfs(self, file_ids: Iterable[str]) -> dict[str, StoredFile | Refusal]:
-        """Each referenced file, read once per batch however many records name it (a feed often
-        points many records at a few files)."""
+        """Each referenced file, read once however many records of however many batches name it
+        (a feed often points many records at a few files). Every batch asks whether the files are
+        still there; their bytes are read and checked the first time only (`_checked`)."""
         wanted = set(file_ids)
         results: dict[str, StoredFile | Refusal] = {}
         object_ids: dict[ObjectId, str] = {}
@@ -65,7 +71,12 @@ class FeedDocuments:
         found = (
             {
                 doc["_id"]: doc
-                async for doc in self.files_meta.find({"_id": {"$in": list(object_ids)}}, {"length": 1, "filename": 1})
+                async for doc in one_batch(
+                    self.files_meta.find(
+                        {"_id": {"$in": list(object_ids)}}, {"length": 1, "filename": 1, "uploadDate": 1}
+                    ),
+                    len(object_ids),
+                )
             }
             if object_ids
             else {}
@@ -77,9 +88,23 @@ class FeedDocuments:
             elif int(meta.get("length", 0)) > self.max_bytes:
                 results[file_id] = Refusal(RefusalCode.DOCUMENT_INVALID, "larger than the upload limit")
             else:
-                data = await self.files.get(file_id)
-                results[file_id] = stored_file(file_id, safe_filename(meta.get("filename")), data)
+                results[file_id] = await self._checked(file_id, meta)
         return results
+
+    async def _checked(self, file_id: str, meta: dict[str, Any]) -> StoredFile | Refusal:
+        """The file as a submission names it, from its bytes, read the first time it is named.
+        GridFS has no way to change a stored file: the same id, length and upload time are the
+        same bytes."""
+        seen = (file_id, meta.get("length"), meta.get("uploadDate"))
+        if (known := self._seen.get(seen)) is not None:
+            self._seen.move_to_end(seen)
+            return known
+        data = await self.files.get(file_id)
+        checked = stored_file(file_id, safe_filename(meta.get("filename")), data)
+        self._seen[seen] = checked
+        if len(self._seen) > CHECKED_FILES_KEPT:
+            self._seen.popitem(last=False)
+        return checked
 
     # --- files behind allow-listed URLs --------------------------------------------------------
 

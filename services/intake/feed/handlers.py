@@ -33,8 +33,8 @@ from faststream.exceptions import NackMessage
 from faststream.kafka import KafkaRouter
 from pydantic import ValidationError, WithJsonSchema
 
-from mumaris.http import inline_refs
 from mumaris.kafka import NOT_RETRYABLE, DeadLetter, DeadLetterPolicy, DeadLetters, decode_cloud_event, subscriber
+from mumaris.openapi import inline_refs
 from mumaris.settings import get_settings
 from schemas import topics
 from schemas.events import CertificateFeedRecord

@@ -9,11 +9,12 @@ is received once, whatever is republished under new event ids.
 """
 
 import ipaddress
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
+from json.encoder import encode_basestring as encode_json_string  # what ensure_ascii=False escapes with
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -112,8 +113,12 @@ def document_source(document: FeedDocument, urls: UrlPolicy) -> DocumentSource |
 
 def record_key(publisher: str, record_id: str) -> str:
     """What makes a record the same record: the publisher's id for it, within the publisher (the
-    CloudEvents source), so two universities numbering their records alike never collide."""
-    return json.dumps([publisher, record_id], ensure_ascii=False)
+    CloudEvents source), so two universities numbering their records alike never collide.
+
+    The keys stored since the first feed are `json.dumps([publisher, record_id], ensure_ascii=False)`;
+    this writes the same text from the encoder's own string escaping, without building an encoder
+    per call (a few microseconds a record, tested to be equal)."""
+    return f"[{encode_json_string(publisher)}, {encode_json_string(record_id)}]"
 
 
 def practitioner_of(account: Mapping[str, Any]) -> PractitionerRef | Refusal:
@@ -165,8 +170,9 @@ class FeedItem:
     ce: CloudEventAttributes
     record: CertificateFeedRecord
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """Asked for several times per record in a batch: made once."""
         return record_key(self.ce.source, self.record.record_id)
 
 

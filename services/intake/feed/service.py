@@ -32,6 +32,7 @@ from services.intake.feed.rules import (
     RefusalCode,
     Refused,
     Triage,
+    UrlDocument,
     UrlPolicy,
     addressee,
     decide_in_order,
@@ -78,21 +79,22 @@ class CertificateFeed:
         self.urls = UrlPolicy.of(settings.feed_url_allowlist, settings.feed_url_allow_loopback_http)
 
     async def apply(self, items: list[FeedItem]) -> BatchOutcome:
-        """Decide every record of the batch and write the lot in one transaction. Independent
-        reads go to the database together: each costs a round trip per batch, not per record."""
-        handled, received = await asyncio.gather(
+        """Decide every record of the batch and write the lot in one transaction. The batch's reads
+        go to the database together, in one round trip's time per batch, not per record: accounts
+        and GridFS files are only read, so they are looked up for every record of the batch, even
+        one that turns out to be a repeat or to be refused (almost every record of a feed is new).
+        URLs are fetched only for records still acceptable."""
+        every_source = [document_source(item.record.document, self.urls) for item in items]
+        handled, received, accounts, gridfs = await asyncio.gather(
             self.store.handled_event_ids([item.ce.id for item in items]),
             self.store.received_keys(list({item.key for item in items})),
+            self.store.accounts_by_id_number({item.record.national_id for item in items}),
+            self.documents.check_gridfs({s.file_id for s in every_source if isinstance(s, GridFsDocument)}),
         )
         sorted_out = triage(items, handled, received)
         fresh = sorted_out.fresh
-        sources = [document_source(item.record.document, self.urls) for item in fresh]
-        # GridFS files are only read, so they are checked beside the account lookup even for a
-        # record that turns out to be refused; URLs are fetched only for records still acceptable.
-        accounts, gridfs = await asyncio.gather(
-            self.store.accounts_by_id_number({item.record.national_id for item in fresh}),
-            self.documents.check_gridfs(s.file_id for s in sources if isinstance(s, GridFsDocument)),
-        )
+        source_of = {id(item): source for item, source in zip(items, every_source, strict=True)}
+        sources = [source_of[id(item)] for item in fresh]
         today = today_in_riyadh()
         practitioners = [addressee(item.record, accounts.get(item.record.national_id), today) for item in fresh]
         fetched: dict[str, str] = {}  # file id → record key, for the files fetched from URLs
@@ -116,37 +118,46 @@ class CertificateFeed:
         fetched: dict[str, str],
     ) -> list[StoredFile | Refusal | None]:
         """Each record's document (None for a record already refused), URLs fetched concurrently
-        (bounded by `feed_url_fetch_concurrency`)."""
+        (bounded by `feed_url_fetch_concurrency`); a GridFS document was checked already."""
 
-        async def document_of(
+        def known(
             item: FeedItem, who: PractitionerRef | Refusal, source: DocumentSource | Refusal
         ) -> StoredFile | Refusal | None:
             if isinstance(who, Refusal):
                 return None
             if isinstance(source, Refusal):
                 return source
+            if not isinstance(source, GridFsDocument):
+                raise ValueError(f"record {item.record.record_id}: its URL was not fetched")
+            checked = gridfs[source.file_id]
             named = item.record.document.filename
-            if isinstance(source, GridFsDocument):
-                checked = gridfs[source.file_id]
-                if isinstance(checked, StoredFile) and named:
-                    return checked.model_copy(update={"filename": safe_filename(named)})
-                return checked
+            if isinstance(checked, StoredFile) and named:
+                return checked.model_copy(update={"filename": safe_filename(named)})
+            return checked
+
+        async def fetched_from(item: FeedItem, who: PractitionerRef, url: str) -> StoredFile | Refusal:
             stored = await self.documents.fetch_and_store(
-                source.url,
-                named,
+                url,
+                item.record.document.filename,
                 {"owner": who.id, "feed": {"publisher": item.ce.source, "record_id": item.record.record_id}},
             )
             if isinstance(stored, StoredFile):
                 fetched[stored.file_id] = item.key
             return stored
 
-        # A task group: if one fetch fails, the others stop before the batch is retried.
+        candidates = list(zip(fresh, practitioners, sources, strict=True))
+        # A task only for a URL to fetch (a task per record costs more than checking a GridFS one);
+        # in a task group: if one fetch fails, the others stop before the batch is retried.
         async with asyncio.TaskGroup() as group:
-            tasks = [
-                group.create_task(document_of(item, who, source))
-                for item, who, source in zip(fresh, practitioners, sources, strict=True)
-            ]
-        return [task.result() for task in tasks]
+            fetches = {
+                n: group.create_task(fetched_from(item, who, source.url))
+                for n, (item, who, source) in enumerate(candidates)
+                if isinstance(source, UrlDocument) and not isinstance(who, Refusal)
+            }
+        return [
+            fetches[n].result() if n in fetches else known(item, who, source)
+            for n, (item, who, source) in enumerate(candidates)
+        ]
 
     def _writes(self, sorted_out: Triage, decisions: list[Decision]) -> BatchWrites:
         writes = BatchWrites()

@@ -12,11 +12,13 @@ ledger markers of every event in it are written with insert_many in one transact
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mumaris.clock import now
@@ -26,9 +28,15 @@ from schemas.topics import Topic
 Doc = dict[str, Any]
 
 
-def ledger_marker(event_id: str, event_type: str) -> Doc:
+def one_batch(cursor: AsyncCursor[Doc], at_most: int) -> AsyncCursor[Doc]:
+    """A lookup of at most `at_most` documents (by unique keys) answered in one reply: without a
+    limit the server sends its first 101 and the rest costs a getMore, a second round trip."""
+    return cursor.limit(at_most).batch_size(at_most)
+
+
+def ledger_marker(event_id: str, event_type: str, at: datetime) -> Doc:
     """The document `EventLedger.mark` writes: event `event_id` took effect in this service."""
-    return {"_id": event_id, "type": event_type, "at": now()}
+    return {"_id": event_id, "type": event_type, "at": at}
 
 
 @dataclass
@@ -67,21 +75,25 @@ class FeedStore:
     async def _existing_ids(collection: Any, ids: list[str]) -> set[str]:
         if not ids:
             return set()
-        return {str(doc["_id"]) async for doc in collection.find({"_id": {"$in": ids}}, {"_id": 1})}
+        return {
+            str(doc["_id"]) async for doc in one_batch(collection.find({"_id": {"$in": ids}}, {"_id": 1}), len(ids))
+        }
 
     async def accounts_by_id_number(self, id_numbers: set[str]) -> dict[str, Doc]:
         """Every account a batch names, in one query."""
         if not id_numbers:
             return {}
         projection = {"id_number": 1, "first_name": 1, "last_name": 1, "email": 1, "locale": 1, "status": 1}
-        cursor = self.accounts.find({"id_number": {"$in": sorted(id_numbers)}}, projection)
+        # id_number is unique: at most one account per number, all of them in one reply.
+        cursor = one_batch(self.accounts.find({"id_number": {"$in": sorted(id_numbers)}}, projection), len(id_numbers))
         return {doc["id_number"]: doc async for doc in cursor}
 
     async def write(self, writes: BatchWrites) -> None:
         """All of a batch's effects, or none of them. A duplicate key (another replica handled one
         of these events or records meanwhile) aborts the whole transaction; the caller retries and
         then finds those marked as handled."""
-        ledger = [ledger_marker(event_id, event_type) for event_id, event_type in writes.handled]
+        at = now()  # one clock reading for the batch's markers: they commit together
+        ledger = [ledger_marker(event_id, event_type, at) for event_id, event_type in writes.handled]
         outbox = [self.uow.outbox.record(topic, event) for topic, event in writes.events]
 
         async def work(session: AsyncClientSession) -> None:

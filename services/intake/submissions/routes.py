@@ -15,16 +15,34 @@ from mumaris.auth import Principal
 from mumaris.certificates import CertificateRefused, check_certificate
 from mumaris.clock import today_in_riyadh
 from mumaris.errors import ApiError
+from mumaris.openapi import (
+    BEARER,
+    LOCATION_HEADER,
+    PROTECTED,
+    UPLOAD,
+    answers,
+    multipart_body,
+)
 from mumaris.service import provided
 from schemas.events import CertificateMetadata
 from services.intake.callers import Practitioner, PractitionerOrStaff, Submitter, reference, settings_of
 from services.intake.submissions.rules import Attachment, Lineage, Status, SubmissionRefused
 from services.intake.submissions.service import Certificates
-from services.intake.submissions.views import submission_view
-from services.intake.uploads import form_json, read_attachment, read_form
+from services.intake.submissions.views import SubmissionAccepted, SubmissionList, SubmissionView, submission_view
+from services.intake.uploads import ACCEPTED_TYPES, form_json, read_attachment, read_form
 
 router = APIRouter(tags=["certificates"])
 CertificatesDep = Annotated[Certificates, Depends(provided("certificates"))]
+
+# What an upload can be refused for, beyond the token: its form and file, its metadata (422, also a
+# date that cannot be true), the same file while one is pending (409), and an unconfirmed e-mail.
+UPLOAD_REFUSALS = answers(
+    PROTECTED,
+    UPLOAD,
+    {403: ("account.email_unconfirmed",)},
+    {409: ("file.duplicate_pending",)},
+    {422: ("request.metadata_invalid", "metadata.date_in_future", "metadata.date_implausible")},
+)
 
 
 async def read_certificate_upload(
@@ -81,14 +99,57 @@ async def visible_submission(certificates: Certificates, who: Principal, submiss
     return doc
 
 
-@router.post("/v1/certificates", status_code=202)
+CERTIFICATE_BODY = multipart_body(
+    json_parts={"metadata": CertificateMetadata},
+    files={
+        "file": "The scan: a PDF or a JPEG within the upload limit (5 MiB by default); its type is read from its bytes."
+    },
+    required=["metadata", "file"],
+    file_types=ACCEPTED_TYPES,
+    description="The certificate's details (`metadata`, JSON) and its scan (`file`).",
+)
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {"model": SubmissionAccepted, "headers": LOCATION_HEADER, "description": "Accepted: stored with its event."}
+}
+
+
+@router.post(
+    "/v1/certificates",
+    status_code=202,
+    dependencies=[BEARER],
+    responses={**ACCEPTED, **UPLOAD_REFUSALS},
+    openapi_extra=CERTIFICATE_BODY,
+)
 async def submit_certificate(request: Request, who: Submitter, certificates: CertificatesDep) -> JSONResponse:
     """Multipart: `metadata` (JSON: name, obtained_on, institution, specialty, degree) and one `file`
     (PDF or JPEG). Answers 202 once the record and its event are stored together."""
     return await accept(request, who, certificates)
 
 
-@router.post("/v1/certificates/{submission_id}/resubmissions", status_code=202)
+@router.post(
+    "/v1/certificates/{submission_id}/resubmissions",
+    status_code=202,
+    dependencies=[BEARER],
+    responses={
+        **ACCEPTED,
+        **answers(
+            PROTECTED,
+            UPLOAD,
+            {403: ("account.email_unconfirmed",)},
+            {404: ("not_found",)},
+            {409: ("file.duplicate_pending", "submission.not_awaiting_changes", "submission.already_resubmitted")},
+            {422: ("request.metadata_invalid", "metadata.date_in_future", "metadata.date_implausible")},
+        ),
+    },
+    openapi_extra=multipart_body(
+        json_parts={"metadata": CertificateMetadata},
+        files={"file": "The corrected scan: a PDF or a JPEG."},
+        required=["file"],
+        file_types=ACCEPTED_TYPES,
+        description="The corrected scan (`file`) and, when they change, the certificate's details "
+        "(`metadata`, JSON; without it the previous version's are kept).",
+    ),
+)
 async def resubmit_certificate(
     submission_id: str, request: Request, who: Submitter, certificates: CertificatesDep
 ) -> JSONResponse:
@@ -107,13 +168,18 @@ async def resubmit_certificate(
     return await accept(request, who, certificates, lineage, kept)
 
 
-@router.get("/v1/certificates/{submission_id}")
+@router.get(
+    "/v1/certificates/{submission_id}",
+    response_model=SubmissionView,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, {404: ("not_found",)}),
+)
 async def get_certificate(
     submission_id: str, who: PractitionerOrStaff, certificates: CertificatesDep
 ) -> dict[str, Any]:
     return submission_view(await visible_submission(certificates, who, submission_id))
 
 
-@router.get("/v1/certificates")
+@router.get("/v1/certificates", response_model=SubmissionList, dependencies=[BEARER], responses=answers(PROTECTED))
 async def list_certificates(who: Practitioner, certificates: CertificatesDep) -> dict[str, Any]:
     return {"items": [submission_view(d) for d in await certificates.list_for(who.id)]}

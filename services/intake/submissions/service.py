@@ -1,10 +1,10 @@
 """The submissions' use cases: accept a certificate upload (or the resubmission of one sent back for
 changes), and keep each submission's status timeline as a projection of the pipeline's events.
 
-Accepting writes the record and its submission.received event together, in one transaction (the
-outbox): an upload answered 202 survives a broker outage. The file is stored first and deleted
-again when the record could not be written (`deleted_unless_written`, which classification
-requests use for their documents too).
+Accepting writes the file, the record and its submission.received event together, in one
+transaction (the outbox) and one round trip: an upload answered 202 survives a broker outage, and
+an upload that failed leaves no file behind. (Classification requests store their documents first
+and delete them again when the record could not be written: `deleted_unless_written`.)
 """
 
 import uuid
@@ -18,7 +18,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from mumaris import logs
 from mumaris.clock import now
-from mumaris.files import FileStore, sha256_hex
+from mumaris.files import FileStore, StagedFile, sha256_hex
 from mumaris.mongo import UnitOfWork
 from schemas import topics
 from schemas.cloudevents import CloudEventAttributes
@@ -109,7 +109,7 @@ class Certificates:
         attachment: Attachment,
         lineage: Lineage = Lineage(),
     ) -> str:
-        """Store the file, then write the record and its submission.received event together (for a
+        """Write the file, the record and its submission.received event together (for a
         resubmission, with the link from the previous version in the same transaction); the new
         submission's id. SubmissionRefused while the same file is pending."""
         sha256 = sha256_hex(attachment.data)
@@ -117,26 +117,19 @@ class Certificates:
             raise SubmissionRefused("file.duplicate_pending", {"pending_submission_id": pending})
         submission_id = str(uuid.uuid4())
         logs.note(submission_id=submission_id)  # the upload's request line names what it created
-        received_at = now()
-
-        async def written() -> bool:
-            return await self.store.get(submission_id) is not None
-
-        async with deleted_unless_written(self.files, written) as stored_files:
-            file_id = await self.files.put(
-                attachment.filename,
-                attachment.data,
-                metadata={"sha256": sha256, "content_type": attachment.content_type, "owner": who.id},
-            )
-            stored_files.append(file_id)
-            stored = StoredFile(
-                file_id=file_id,
-                filename=attachment.filename,
-                size=len(attachment.data),
-                sha256=sha256,
-                content_type=attachment.content_type,
-            )
-            await self._write(submission_id, who, certificate, stored, received_at, lineage)
+        file = self.files.staged(
+            attachment.filename,
+            attachment.data,
+            metadata={"sha256": sha256, "content_type": attachment.content_type, "owner": who.id},
+        )
+        stored = StoredFile(
+            file_id=file.file_id,
+            filename=attachment.filename,
+            size=len(attachment.data),
+            sha256=sha256,
+            content_type=attachment.content_type,
+        )
+        await self._write(submission_id, who, certificate, stored, now(), lineage, file)
         return submission_id
 
     async def _write(
@@ -147,6 +140,7 @@ class Certificates:
         stored: StoredFile,
         received_at: datetime,
         lineage: Lineage,
+        file: StagedFile,
     ) -> None:
         event = SubmissionReceived(
             submission_id=submission_id,
@@ -170,8 +164,8 @@ class Certificates:
         async def work(session: AsyncClientSession) -> None:
             if lineage.previous_submission_id is not None:
                 await self._link_to_previous(lineage.previous_submission_id, submission_id, session)
-            await self.store.insert(record, session)
-            await self.uow.outbox.add(topics.SUBMISSION_RECEIVED, event, session)
+            received = self.uow.outbox.insertion(topics.SUBMISSION_RECEIVED, event)
+            await self.uow.insert_all([self.store.insertion(record), received, *file.insertions], session)
 
         await self.uow.run(work)
 

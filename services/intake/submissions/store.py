@@ -18,6 +18,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from mumaris.mongo import Insertion
 from schemas.events import SubmissionKind
 from services.intake.submissions.rules import (
     FIRST_VERSION,
@@ -106,6 +107,10 @@ class SubmissionStore:
 
     async def insert(self, doc: dict[str, Any], session: AsyncClientSession) -> None:
         await self.submissions.insert_one(doc, session=session)
+
+    def insertion(self, doc: dict[str, Any]) -> Insertion:
+        """A new submission, to write with its file and event in one round trip (`UnitOfWork.insert_all`)."""
+        return Insertion(self.submissions, doc)
 
     async def pending_with_file(self, practitioner_id: str, sha256: str) -> str | None:
         doc = await self.submissions.find_one(

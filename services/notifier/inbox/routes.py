@@ -3,14 +3,35 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
 
 from mumaris.auth import Principal, principal_from
 from mumaris.errors import ApiError
+from mumaris.openapi import BEARER, PARAMETERS, PROTECTED, answers
 from mumaris.service import provided
 from services.notifier.inbox.rules import InboxRefused
 from services.notifier.inbox.service import Inbox
 
 router = APIRouter(tags=["inbox"])
+
+
+class InboxMessage(BaseModel):
+    id: str
+    kind: str = Field(description="What the message is about: the event type it tells of, e.g. review.decided.")
+    title: str
+    body: str
+    created_at: str = Field(json_schema_extra={"format": "date-time"})
+    read: bool
+
+
+class InboxPage(BaseModel):
+    items: list[InboxMessage]
+    page: int
+    size: int
+    total: int
+    unread: int
+
+
 Reading = Annotated[Inbox, Depends(provided("inbox"))]
 
 
@@ -29,7 +50,7 @@ def _view(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/v1/inbox")
+@router.get("/v1/inbox", response_model=InboxPage, dependencies=[BEARER], responses=answers(PROTECTED, PARAMETERS))
 async def inbox(
     request: Request,
     reading: Reading,
@@ -48,7 +69,12 @@ async def inbox(
     }
 
 
-@router.post("/v1/inbox/{message_id}/read", status_code=204)
+@router.post(
+    "/v1/inbox/{message_id}/read",
+    status_code=204,
+    dependencies=[BEARER],
+    responses={204: {"description": "Marked read (again, if it was)."}, **answers(PROTECTED, {404: ("not_found",)})},
+)
 async def read(message_id: str, request: Request, reading: Reading) -> None:
     who = _practitioner(request)
     try:

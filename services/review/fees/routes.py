@@ -5,15 +5,18 @@ invoice by its bill number. app.py includes this router before the queue's, whos
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
 
 from mumaris.auth import OVERSEER_ROLES, principal_from
 from mumaris.errors import ApiError
+from mumaris.openapi import BEARER, PARAMETERS, PROTECTED, answers
 from mumaris.service import provided
 from mumaris.settings import Settings
-from services.review.fees.rules import ISSUE_KINDS, PaymentVerdict
+from schemas.events import ClassificationRef
+from services.review.fees.rules import ISSUE_KINDS, InvoiceStatus, PaymentVerdict
 from services.review.fees.service import FeeDesk
 from services.review.fees.store import Doc, IssueFilter
-from services.review.queue.views import iso
+from services.review.queue.views import PractitionerView, Timestamp, iso
 
 Fees = Annotated[FeeDesk, Depends(provided("fees"))]
 Configured = Annotated[Settings, Depends(provided("settings"))]
@@ -21,7 +24,59 @@ Configured = Annotated[Settings, Depends(provided("settings"))]
 router = APIRouter(tags=["fees"])
 
 
-@router.get("/v1/review/payment-issues")
+class PaymentView(BaseModel):
+    """A payment as the national payment system reported it (gov.payments)."""
+
+    amount: str
+    currency: str
+    paid_at: Timestamp
+    payment_reference: str
+    event_id: str
+    received_at: Timestamp
+
+
+class PaymentIssue(BaseModel):
+    issue_id: str
+    kind: PaymentVerdict
+    bill_number: str
+    payment: PaymentView
+    invoice_id: str | None
+    request_id: str | None
+    invoice_status: InvoiceStatus | None
+    details: dict[str, Any]
+    recorded_at: Timestamp
+
+
+class IssuesPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[PaymentIssue]
+
+
+class InvoiceView(BaseModel):
+    invoice_id: str
+    bill_number: str
+    request_id: str
+    practitioner: PractitionerView
+    classification: ClassificationRef
+    amount: str
+    currency: str
+    status: InvoiceStatus
+    issued_at: Timestamp
+    due_at: Timestamp
+    reminders_sent: list[int]
+    payment: PaymentView | None
+    expired_at: Timestamp | None
+    issues: list[PaymentIssue]
+
+
+@router.get(
+    "/v1/review/payment-issues",
+    response_model=IssuesPage,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, PARAMETERS),
+)
 async def payment_issues(
     request: Request,
     fees: Fees,
@@ -42,7 +97,12 @@ async def payment_issues(
     return {"total": total, "limit": limit, "offset": offset, "items": [issue_view(i) for i in issues]}
 
 
-@router.get("/v1/review/invoices/{bill_number}")
+@router.get(
+    "/v1/review/invoices/{bill_number}",
+    response_model=InvoiceView,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, {404: ("not_found",)}),
+)
 async def invoice(bill_number: str, request: Request, fees: Fees, settings: Configured) -> dict[str, Any]:
     principal_from(request, settings, *OVERSEER_ROLES)
     found = await fees.store.invoice_by_bill(bill_number)

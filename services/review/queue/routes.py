@@ -19,15 +19,35 @@ from mumaris.auth import OVERSEER_ROLES, STAFF_ROLES, Role, principal_from
 from mumaris.clock import now
 from mumaris.errors import ApiError
 from mumaris.files import FileStore
-from mumaris.http import client_address, json_body_doc, read_json
+from mumaris.http import client_address, read_json
+from mumaris.openapi import (
+    BEARER,
+    JSON_BODY,
+    PARAMETERS,
+    PROTECTED,
+    Refusals,
+    answers,
+    file_download,
+    json_body,
+    refusals,
+)
 from mumaris.service import provided
 from mumaris.settings import Settings
-from schemas.events import Decision, SubmissionKind
+from schemas.events import Decision, Localized, SubmissionKind
 from schemas.review_reasons import REJECTION_REASONS
 from services.review.queue.rules import DecisionRequest, QueueState, ReviewRefused, unique_codes
 from services.review.queue.service import Actor, ReviewDesk
 from services.review.queue.store import QueueFilter
-from services.review.queue.views import audit_view, document_response, item_view
+from services.review.queue.views import (
+    DOCUMENT_TYPES,
+    History,
+    ItemList,
+    ItemView,
+    Timestamp,
+    audit_view,
+    document_response,
+    item_view,
+)
 
 # The status each refusal is answered with; any other refusal is a decision the rules do not
 # allow as asked (422).
@@ -40,6 +60,55 @@ REFUSAL_STATUS = {
     "review.claimed_by_other": 409,
     "review.reserved": 409,
 }
+
+
+def refused(*codes: str) -> Refusals:
+    """`codes` by the status REFUSAL_STATUS answers them with."""
+    return refusals(REFUSAL_STATUS, *codes)
+
+
+NOT_FOUND = refused("not_found")
+DECISION_REFUSALS = refused(
+    "review.already_decided",
+    "review.claim_required",
+    "review.reason_required",
+    "review.reason_codes_required",
+    "review.reason_code_unknown",
+    "review.reason_codes_only_for_reject",
+    "review.exam_missing",
+)
+DOCUMENT = {
+    200: file_download(DOCUMENT_TYPES, "The document, as the type its bytes proved it to be. Never cached."),
+    **answers(PROTECTED, refused("not_found", "review.no_document", "review.claim_required_to_view")),
+}
+
+
+class Reason(BaseModel):
+    code: str
+    label: Localized
+
+
+class Reasons(BaseModel):
+    reasons: list[Reason]
+
+
+class SearchPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[ItemView]
+
+
+class OldestWaiting(BaseModel):
+    review_id: str
+    queued_at: Timestamp
+    age_s: float
+
+
+class Stats(BaseModel):
+    counts: dict[QueueState, int] = Field(description="Items in each state now.")
+    past_sla: int = Field(description="Undecided items past their deadline (SLA).")
+    oldest_waiting: OldestWaiting | None
 
 
 def api_error(refusal: ReviewRefused) -> ApiError:
@@ -82,13 +151,19 @@ def acting(request: Request, settings: Settings, roles: tuple[Role, ...] = STAFF
     return Actor.of(principal_from(request, settings, *roles), client_address(request, settings))
 
 
-@router.get("/v1/review/reasons", tags=["review"])
+@router.get("/v1/review/reasons", tags=["review"], response_model=Reasons)
 async def reasons() -> dict[str, Any]:
     """The rejection-reason catalogue (codes are stable)."""
     return {"reasons": [{"code": code, "label": label.model_dump()} for code, label in REJECTION_REASONS.items()]}
 
 
-@router.get("/v1/review/queue", tags=["review"])
+@router.get(
+    "/v1/review/queue",
+    tags=["review"],
+    response_model=ItemList,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, PARAMETERS),
+)
 async def queue(
     request: Request, desk: Desk, settings: Configured, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> dict[str, Any]:
@@ -97,19 +172,36 @@ async def queue(
     return {"items": [item_view(d) for d in await desk.store.waiting(actor.id, now(), limit)]}
 
 
-@router.get("/v1/review/mine", tags=["review"])
+@router.get(
+    "/v1/review/mine", tags=["review"], response_model=ItemList, dependencies=[BEARER], responses=answers(PROTECTED)
+)
 async def mine(request: Request, desk: Desk, settings: Configured) -> dict[str, Any]:
     actor = acting(request, settings)
     return {"items": [item_view(d) for d in await desk.store.held_by(actor.id, now())]}
 
 
-@router.post("/v1/review/claim", tags=["review"], responses={204: {"description": "nothing to claim"}})
+@router.post(
+    "/v1/review/claim",
+    tags=["review"],
+    dependencies=[BEARER],
+    responses={
+        200: {"model": ItemView, "description": "The item now claimed by the caller."},
+        204: {"description": "Nothing to claim."},
+        **answers(PROTECTED),
+    },
+)
 async def claim_next(request: Request, desk: Desk, settings: Configured) -> Any:
     claimed = await desk.claim_next(acting(request, settings))
     return Response(status_code=204) if claimed is None else item_view(claimed)
 
 
-@router.get("/v1/review/items", tags=["supervision"])
+@router.get(
+    "/v1/review/items",
+    tags=["supervision"],
+    response_model=SearchPage,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, PARAMETERS),
+)
 async def search(
     request: Request,
     desk: Desk,
@@ -139,7 +231,9 @@ async def search(
     return {"total": total, "limit": limit, "offset": offset, "items": [item_view(d) for d in items]}
 
 
-@router.get("/v1/review/stats", tags=["supervision"])
+@router.get(
+    "/v1/review/stats", tags=["supervision"], response_model=Stats, dependencies=[BEARER], responses=answers(PROTECTED)
+)
 async def stats(request: Request, desk: Desk, settings: Configured) -> dict[str, Any]:
     """Counts per state, items past their deadline, and the oldest waiting item's age."""
     acting(request, settings, OVERSEER_ROLES)
@@ -158,14 +252,26 @@ async def stats(request: Request, desk: Desk, settings: Configured) -> dict[str,
     }
 
 
-@router.get("/v1/review/{review_id}", tags=["review"])
+@router.get(
+    "/v1/review/{review_id}",
+    tags=["review"],
+    response_model=ItemView,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, NOT_FOUND),
+)
 async def item(review_id: str, request: Request, desk: Desk, settings: Configured) -> dict[str, Any]:
     acting(request, settings)
     doc = await desk.get(review_id)
     return item_view(doc, await desk.exams_of(doc))
 
 
-@router.get("/v1/review/{review_id}/history", tags=["review"])
+@router.get(
+    "/v1/review/{review_id}/history",
+    tags=["review"],
+    response_model=History,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, NOT_FOUND),
+)
 async def history(review_id: str, request: Request, desk: Desk, settings: Configured) -> dict[str, Any]:
     """The audit trail: every claim, renewal, release, decision and document view. Append-only."""
     acting(request, settings)
@@ -173,29 +279,62 @@ async def history(review_id: str, request: Request, desk: Desk, settings: Config
     return {"review_id": review_id, "entries": [audit_view(e) for e in await desk.store.history(review_id)]}
 
 
-@router.post("/v1/review/{review_id}/claim", tags=["review"])
+@router.post(
+    "/v1/review/{review_id}/claim",
+    tags=["review"],
+    response_model=ItemView,
+    dependencies=[BEARER],
+    responses=answers(
+        PROTECTED, NOT_FOUND, refused("review.already_decided", "review.claimed_by_other", "review.reserved")
+    ),
+)
 async def claim(review_id: str, request: Request, desk: Desk, settings: Configured) -> dict[str, Any]:
     return item_view(await desk.claim(review_id, acting(request, settings)))
 
 
-@router.post("/v1/review/{review_id}/renew", tags=["review"])
+@router.post(
+    "/v1/review/{review_id}/renew",
+    tags=["review"],
+    response_model=ItemView,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, NOT_FOUND, refused("review.already_decided", "review.claim_required")),
+)
 async def renew(review_id: str, request: Request, desk: Desk, settings: Configured) -> dict[str, Any]:
     return item_view(await desk.renew(review_id, acting(request, settings)))
 
 
-@router.post("/v1/review/{review_id}/release", tags=["review"])
+@router.post(
+    "/v1/review/{review_id}/release",
+    tags=["review"],
+    response_model=ItemView,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, NOT_FOUND, refused("review.already_decided", "review.claim_required")),
+)
 async def release(review_id: str, request: Request, desk: Desk, settings: Configured) -> dict[str, Any]:
     return item_view(await desk.release(review_id, acting(request, settings)))
 
 
-@router.post("/v1/review/{review_id}/decision", tags=["review"], openapi_extra=json_body_doc(DecisionBody))
+@router.post(
+    "/v1/review/{review_id}/decision",
+    tags=["review"],
+    response_model=ItemView,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, JSON_BODY, NOT_FOUND, DECISION_REFUSALS),
+    openapi_extra=json_body(DecisionBody),
+)
 async def decide(review_id: str, request: Request, desk: Desk, settings: Configured) -> dict[str, Any]:
     actor = acting(request, settings)
     body = await read_json(request, DecisionBody)  # only once the caller is known
     return item_view(await desk.decide(review_id, actor, body.request()))
 
 
-@router.get("/v1/review/{review_id}/document", tags=["review"])
+@router.get(
+    "/v1/review/{review_id}/document",
+    tags=["review"],
+    response_class=Response,
+    dependencies=[BEARER],
+    responses=DOCUMENT,
+)
 async def document(
     review_id: str, request: Request, desk: Desk, files: Files, settings: Configured
 ) -> StreamingResponse:
@@ -204,7 +343,13 @@ async def document(
     return document_response(opened, files)
 
 
-@router.get("/v1/review/{review_id}/documents/{submission_id}", tags=["review"])
+@router.get(
+    "/v1/review/{review_id}/documents/{submission_id}",
+    tags=["review"],
+    response_class=Response,
+    dependencies=[BEARER],
+    responses=DOCUMENT,
+)
 async def classification_document(
     review_id: str, submission_id: str, request: Request, desk: Desk, files: Files, settings: Configured
 ) -> StreamingResponse:

@@ -6,7 +6,8 @@ Plain Python: no Kafka, no MongoDB, no HTTP. The store turns these rules into co
 a refusal is a `ReviewRefused` with a stable code, which the routes answer with an HTTP status.
 """
 
-from collections.abc import Iterable
+import random
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import IntEnum, StrEnum
@@ -99,6 +100,55 @@ def reserved_for_other(
         and reserved_until is not None
         and at < reserved_until
     )
+
+
+# --- claim-next: how far to read, which item to try ---------------------------------------------
+
+# claim-next reads a window of the best items the reviewer may take and tries them. It holds the
+# reviewers one desk serves at the same moment (ten on a busy day) with room to spare, so each of
+# them finds an item in it that nobody else on the desk is trying.
+CLAIM_WINDOW = 20
+
+
+@dataclass(frozen=True, order=True)
+class OrderKey:
+    """A place in the claim order: priority, then the service-level deadline, then the time queued
+    (everything queued over a weekend is due the same morning)."""
+
+    priority: int
+    sla_due_at: datetime
+    queued_at: datetime
+
+
+def next_front(front: OrderKey | None, found: Sequence[OrderKey], window: int = CLAIM_WINDOW) -> OrderKey | None:
+    """How far the next window read reaches, given what a read up to `front` found, in claim order
+    (None: a read from the beginning of the order).
+
+    Any front gives the right items: a read up to it returns the best items the reviewer may take,
+    a prefix of the claim order. It only sets the price: the database reads every open item up to
+    it, held ones included, and SecantusDB reads every item a filter matches whatever the limit, so
+    a read from the beginning costs the whole open queue. So the front stands about two windows
+    out: set there by a read that found that many, kept while at least half a window is left
+    before it; with less, the next read starts from the beginning again (one read in about
+    `1.5 * window` claims)."""
+    if len(found) >= 2 * window:
+        return found[2 * window - 1]
+    if front is not None and len(found) >= window // 2:
+        return front
+    return None
+
+
+def next_candidate(
+    candidates: Sequence[str], skip: Container[str], after_a_loss: bool, rng: random.Random, window: int = CLAIM_WINDOW
+) -> str | None:
+    """The item to try next among `candidates` (best first), none of `skip` (tried already, or being
+    tried by another reviewer on this desk): the best one. After losing a race to another desk, whose
+    reviewers read the same items and go for the best ones too, any one of the `window` best left:
+    the order is kept to within a window."""
+    left = [review_id for review_id in candidates if review_id not in skip]
+    if not left:
+        return None
+    return rng.choice(left[:window]) if after_a_loss else left[0]
 
 
 # --- decisions ----------------------------------------------------------------------------------

@@ -33,17 +33,21 @@ from schemas.events import (
     SubmissionValidated,
 )
 from services.review.queue.rules import (
+    CLAIM_WINDOW,
     DecisionRequest,
     ItemState,
     ItemStatus,
+    OrderKey,
     ReviewRefused,
     WorkingCalendar,
     check_decision,
     new_claim,
+    next_candidate,
+    next_front,
     priority_of,
     reserved_for_other,
 )
-from services.review.queue.store import ReviewStore, claim_of
+from services.review.queue.store import ReviewStore, claim_of, order_key
 
 Item = dict[str, Any]  # a review.items document
 
@@ -119,6 +123,38 @@ def profile_change_item(event: ProfileChangeRequested, at: datetime) -> Item:
     }
 
 
+# claim-next reads at most this many windows before it gives up: more would be a retry storm when
+# many desks race for the last few items.
+CLAIM_READS = 3
+
+
+class ClaimsInFlight:
+    """What the claim-next calls on one desk are doing, so that reviewers pressing it together on
+    that desk never try the same item: the items being tried right now, and those won in the last
+    few seconds (a window read before such a claim committed may still show the item free).
+
+    Kept in memory, it only spares the database attempts that would lose; the conditional update
+    in the store is what keeps two reviewers off one item, here and across desks."""
+
+    WON_RECENTLY = timedelta(seconds=5)
+
+    def __init__(self) -> None:
+        self.trying: set[str] = set()
+        self._won: dict[str, datetime] = {}  # item → until when it counts as just won
+
+    def busy(self, at: datetime) -> set[str]:
+        self._won = {review_id: until for review_id, until in self._won.items() if until > at}
+        return self.trying | self._won.keys()
+
+    def won(self, review_id: str, at: datetime, expires_at: datetime) -> None:
+        """Just won: busy for a few seconds, never past the lease (a lapsed lease is free to take)."""
+        self._won[review_id] = min(at + self.WON_RECENTLY, expires_at)
+
+    def released(self, review_id: str) -> None:
+        """Back in the queue: free to try again at once."""
+        self._won.pop(review_id, None)
+
+
 class ReviewDesk:
     def __init__(
         self,
@@ -134,6 +170,11 @@ class ReviewDesk:
         self.classifications = classifications
         self.calendar = WorkingCalendar(holidays=frozenset(settings.review_holidays))
         self.lease = timedelta(seconds=settings.review_lease_s)
+        # How far claim-next reads into the claim order (None: from its beginning). A hint kept in
+        # memory, shared by this desk's claims: any value gives the right items, a good one cheaply.
+        self.front: OrderKey | None = None
+        self.flights = ClaimsInFlight()
+        self.rng = random.Random()
 
     # --- entering the queue ----------------------------------------------------------------------
 
@@ -182,20 +223,52 @@ class ReviewDesk:
     async def claim_next(self, actor: Actor) -> Item | None:
         """The best item this reviewer may take, claimed; None when there is nothing to take.
 
-        Competing reviewers read the same candidates and the conditional update lets exactly one
-        win each. A reviewer who loses the first candidate tries the others in random order, so
-        ten reviewers pressing "claim next" together spread over the top ten items instead of
-        queueing behind each other on every one of them."""
-        for _ in range(5):  # the candidates can all go to others between the read and the claims
-            candidates = await self.store.claim_candidates(actor.id, now())
-            if not candidates:
+        It reads a window of the best items the reviewer may take (a bounded range of the claim
+        order: `next_front`) and tries the best one nobody else on this desk is trying or has just
+        won, so reviewers pressing "claim next" together on one desk take the first, second,
+        third ... best items instead of all racing for the first. Across desks (replicas) the
+        conditional update lets exactly one reviewer win each item; the loser knows the others go
+        for the best ones too, and tries the rest of the window in random order. A lost attempt
+        costs one short transaction and is never retried: the loser moves on. When a window has
+        nothing left to try, it reads again from the beginning of the order; after `CLAIM_READS`
+        windows without a claim it gives up rather than keep racing."""
+        tried: set[str] = set()
+        lost = False
+        for read in range(CLAIM_READS):
+            busy = self.flights.busy(now())
+            # After a window with nothing left to try, read from the beginning of the order, far
+            # enough to get past what this call and the others on the desk are trying.
+            window = await self._window(actor, read > 0, len(tried | busy))
+            if not window:
                 return None
-            first, rest = candidates[0], candidates[1:]
-            random.shuffle(rest)
-            for review_id in (first, *rest):
-                if claimed := await self._try_claim(review_id, actor):
+            while review_id := next_candidate(window, tried | self.flights.busy(now()), lost, self.rng):
+                tried.add(review_id)
+                if claimed := await self._try_claim_on_this_desk(review_id, actor):
                     return claimed
+                lost = True
         return None
+
+    async def _window(self, actor: Actor, from_the_beginning: bool, skipped: int) -> list[str]:
+        """The ids claim-next may try: resubmissions held for this reviewer first, then the rest in
+        claim order, read up to the desk's front (or from the beginning), which it moves."""
+        front = None if from_the_beginning else self.front
+        found = await self.store.claim_window(actor.id, now(), front, 4 * CLAIM_WINDOW) if front is not None else []
+        if not found:  # no front, or nothing left up to it
+            front = None
+            found = await self.store.claim_window(actor.id, now(), None, 2 * CLAIM_WINDOW + skipped)
+        self.front = next_front(front, [order_key(doc) for doc in found])
+        held_for_me_first = sorted(found, key=lambda doc: doc.get("preferred_reviewer_id") != actor.id)
+        return [doc["_id"] for doc in held_for_me_first]
+
+    async def _try_claim_on_this_desk(self, review_id: str, actor: Actor) -> Item | None:
+        self.flights.trying.add(review_id)
+        try:
+            claimed = await self._try_claim(review_id, actor)
+        finally:
+            self.flights.trying.discard(review_id)
+        if claimed is not None:
+            self.flights.won(review_id, claimed["claim"]["claimed_at"], claimed["claim"]["expires_at"])
+        return claimed
 
     async def claim(self, review_id: str, actor: Actor) -> Item:
         """Take a specific item, or learn why not."""
@@ -266,6 +339,7 @@ class ReviewDesk:
             return before
 
         if released := await self.uow.run(work):
+            self.flights.released(review_id)
             return {**released, "claim": None}
         await self._refuse_without_claim(review_id, actor)
 

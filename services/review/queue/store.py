@@ -17,9 +17,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schemas.events import SubmissionKind
-from services.review.queue.rules import Claim, ItemStatus, QueueState
+from services.review.queue.rules import Claim, ItemStatus, OrderKey, Priority, QueueState
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MILLISECOND = timedelta(milliseconds=1)
 
 # The order claim-next follows: resubmissions first, then the nearest service-level deadline.
 CLAIM_ORDER = [("priority", ASCENDING), ("sla_due_at", ASCENDING), ("queued_at", ASCENDING)]
@@ -32,9 +33,49 @@ def claim_of(doc: dict[str, Any]) -> Claim | None:
     return Claim(raw["reviewer_id"], raw.get("reviewer_name", ""), raw["claimed_at"], raw["expires_at"])
 
 
+def order_key(doc: dict[str, Any]) -> OrderKey:
+    """Where an item stands in the claim order."""
+    return OrderKey(doc["priority"], doc["sla_due_at"], doc["queued_at"])
+
+
 def _free(at: datetime) -> dict[str, Any]:
     """Nobody holds a live claim on it."""
     return {"$or": [{"claim": None}, {"claim.expires_at": {"$lte": at}}]}
+
+
+def _not_reserved_for_other(reviewer_id: str, at: datetime) -> dict[str, Any]:
+    """Not a resubmission still held for the reviewer who asked for the changes, unless that is this one."""
+    return {
+        "$or": [
+            {"preferred_reviewer_id": None},
+            {"preferred_reviewer_id": reviewer_id},
+            {"reserved_until": {"$lte": at}},
+        ]
+    }
+
+
+def _up_to(front: OrderKey) -> dict[str, Any]:
+    """Open items at or before `front` in claim order: every item of a higher priority, those of its
+    priority due before its deadline, and those due at its deadline queued by its time.
+
+    Each branch is a range of the claim-order index, each with its status: SecantusDB's index
+    router bounds a read by such branches only (an `$and` of status with the claim conditions
+    reads the whole open queue), and only by inclusive bounds on a field with more after it in the
+    index (`$lt` on the deadline reads every item of the priority), so "before the deadline" is
+    "at most a millisecond before it": BSON dates are milliseconds."""
+    status = ItemStatus.QUEUED.value
+    return {
+        "$or": [
+            *({"status": status, "priority": int(p)} for p in Priority if p < front.priority),
+            {"status": status, "priority": front.priority, "sla_due_at": {"$lte": front.sla_due_at - MILLISECOND}},
+            {
+                "status": status,
+                "priority": front.priority,
+                "sla_due_at": front.sla_due_at,
+                "queued_at": {"$lte": front.queued_at},
+            },
+        ]
+    }
 
 
 def _live_claim(at: datetime) -> dict[str, Any]:
@@ -112,31 +153,24 @@ class ReviewStore:
         return reviewer
 
     def _claimable(self, reviewer_id: str, at: datetime) -> dict[str, Any]:
-        return {
-            "$and": [
-                {"status": ItemStatus.QUEUED.value},
-                _free(at),
-                {
-                    "$or": [
-                        {"preferred_reviewer_id": None},
-                        {"preferred_reviewer_id": reviewer_id},
-                        {"reserved_until": {"$lte": at}},
-                    ]
-                },
-            ]
-        }
+        return {"$and": [{"status": ItemStatus.QUEUED.value}, _free(at), _not_reserved_for_other(reviewer_id, at)]}
 
-    async def claim_candidates(self, reviewer_id: str, at: datetime, limit: int = 20) -> list[str]:
-        """Ids claim-next will try, best first: resubmissions held for this reviewer, then the rest
-        in claim order (resubmissions sort first anyway, so one query finds both). Reading them
-        takes no lock; the claim itself is conditional."""
-        found = (
-            await self.items.find(self._claimable(reviewer_id, at), {"_id": 1, "preferred_reviewer_id": 1})
-            .sort(CLAIM_ORDER)
-            .limit(limit)
-            .to_list()
-        )
-        return [d["_id"] for d in sorted(found, key=lambda d: d.get("preferred_reviewer_id") != reviewer_id)]
+    async def claim_window(
+        self, reviewer_id: str, at: datetime, front: OrderKey | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """The best items this reviewer may claim, in claim order, up to `front` (None: from the
+        beginning of the order), `limit` of them at most: `_id`, the fields of the claim order and
+        `preferred_reviewer_id`. Reading them takes no lock; the claim itself is conditional.
+
+        Up to a front the read costs the open items before the front (`_up_to`); from the
+        beginning it costs every open item, whatever the limit (SecantusDB reads every document
+        a filter matches before it sorts and limits). Decided items cost nothing either way: the
+        index starts with the status."""
+        query: dict[str, Any] = self._claimable(reviewer_id, at)
+        if front is not None:
+            query = {"$and": [_up_to(front), _free(at), _not_reserved_for_other(reviewer_id, at)]}
+        projection = {"_id": 1, "priority": 1, "sla_due_at": 1, "queued_at": 1, "preferred_reviewer_id": 1}
+        return await self.items.find(query, projection).sort(CLAIM_ORDER).limit(limit).to_list()
 
     async def waiting(self, reviewer_id: str, at: datetime, limit: int = 50) -> list[dict[str, Any]]:
         """What this reviewer could claim, in claim order."""

@@ -1,15 +1,138 @@
 """How the queue looks over HTTP, to the JSON API (routes.py) and the console alike: an item and
-its audit entries as staff see them, and a document streamed to the one who may see it."""
+its audit entries as staff see them, and a document streamed to the one who may see it. The models
+are the API's answers (their OpenAPI schemas); the routes send the views through them."""
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
 
 from mumaris.clock import now
 from mumaris.files import FileStore
-from schemas.events import Decision, SubmissionKind
-from services.review.queue.rules import ItemStatus, queue_state
+from schemas.events import (
+    CertificateMetadata,
+    ClassificationRef,
+    Decision,
+    FieldChange,
+    Finding,
+    Localized,
+    StoredFile,
+    SubmissionKind,
+)
+from services.review.queue.rules import ItemStatus, QueueState, queue_state
 from services.review.queue.store import claim_of
+
+# A moment as the API writes it: ISO 8601 with its UTC offset (datetime.isoformat()).
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+DOCUMENT_TYPES = ("application/pdf", "image/jpeg")
+
+
+class PractitionerView(BaseModel):
+    id: str
+    name: str
+
+
+class ClaimView(BaseModel):
+    reviewer_id: str
+    reviewer_name: str
+    claimed_at: Timestamp
+    expires_at: Timestamp
+
+
+class ItemDecision(BaseModel):
+    decision: Decision
+    reason_codes: list[str]
+    reason: str
+    reviewer_id: str
+    reviewer_name: str | None = None
+
+
+class ClassificationChange(BaseModel):
+    current: ClassificationRef | None
+    target: ClassificationRef
+
+
+class ItemDocument(BaseModel):
+    """One document of a classification request, as its check left it."""
+
+    document_type: str
+    submission_id: str
+    certificate: CertificateMetadata | None
+    file: StoredFile | None
+    findings: list[Finding]
+
+
+class ExamView(BaseModel):
+    exam: str
+    label: Localized
+    standing: Literal["passed", "failed", "missing"]
+    score: float | None
+    taken_on: Annotated[str | None, Field(json_schema_extra={"format": "date"})]
+
+
+class PaidInvoice(BaseModel):
+    bill_number: str
+    amount: str
+    paid_at: Timestamp
+
+
+class ItemView(BaseModel):
+    """A review item as staff see it: a certificate, a change of personal data, or a classification
+    request (then with its documents, exams and paid invoice)."""
+
+    review_id: str
+    submission_id: str
+    kind: SubmissionKind
+    version: int
+    previous_submission_id: str | None
+    status: ItemStatus
+    state: QueueState
+    priority: int | None
+    practitioner: PractitionerView
+    specialty: str | None
+    certificate: CertificateMetadata | None
+    file: StoredFile | None
+    changes: dict[str, FieldChange] | None = Field(description="A change of personal data: old and new values.")
+    findings: list[Finding]
+    queued_at: Timestamp
+    sla_due_at: Timestamp | None
+    claim: ClaimView | None = Field(description="The live claim, if someone holds the item.")
+    reserved_for: str | None = Field(description="A resubmission held for the reviewer who asked for changes.")
+    decision: ItemDecision | None
+    decided_at: Timestamp | None
+    # A classification request only:
+    classification: Annotated[ClassificationChange | None, Field(exclude_if=lambda value: value is None)] = None
+    membership_number: Annotated[str | None, Field(exclude_if=lambda value: value is None)] = None
+    documents: Annotated[list[ItemDocument] | None, Field(exclude_if=lambda value: value is None)] = None
+    required_exams: Annotated[list[str] | None, Field(exclude_if=lambda value: value is None)] = None
+    exams: Annotated[
+        list[ExamView] | None,
+        Field(description="Where the practitioner stands with each required exam (GET of one item only)."),
+    ] = None
+    invoice: Annotated[PaidInvoice | None, Field(exclude_if=lambda value: value is None)] = None
+
+
+class ItemList(BaseModel):
+    items: list[ItemView]
+
+
+class AuditActor(BaseModel):
+    id: str
+    name: str
+    role: str
+
+
+class AuditEntry(BaseModel):
+    at: Timestamp
+    action: str = Field(description="claimed, renewed, released, decided, document_viewed, ...")
+    actor: AuditActor
+    address: str | None
+    details: dict[str, Any]
+
+
+class History(BaseModel):
+    review_id: str
+    entries: list[AuditEntry]
 
 
 def iso(value: Any) -> Any:
