@@ -220,7 +220,8 @@ def server_times(log: Path, since_line: int) -> list[float]:
 
 
 def serve_bare(port: int) -> None:
-    """One FastAPI route, served by uvicorn as `mumaris run` serves the services (no access log)."""
+    """One FastAPI route, served by uvicorn as `mumaris run` serves the services (uvloop, httptools,
+    no access log)."""
     import uvicorn
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
@@ -231,7 +232,7 @@ def serve_bare(port: int) -> None:
     async def bare() -> HTMLResponse:
         return HTMLResponse("<!doctype html><title>bare</title><p>bare</p>")
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False, loop="uvloop", http="httptools")
 
 
 def start_bare() -> tuple[subprocess.Popen[bytes], str]:
