@@ -220,7 +220,8 @@ def server_times(log: Path, since_line: int) -> list[float]:
 
 
 def serve_bare(port: int) -> None:
-    """One FastAPI route, served by uvicorn as `mumaris run` serves the services (no access log)."""
+    """One FastAPI route, served by uvicorn as `mumaris run` serves the services (uvloop, httptools,
+    no access log)."""
     import uvicorn
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
@@ -231,7 +232,7 @@ def serve_bare(port: int) -> None:
     async def bare() -> HTMLResponse:
         return HTMLResponse("<!doctype html><title>bare</title><p>bare</p>")
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False, loop="uvloop", http="httptools")
 
 
 def start_bare() -> tuple[subprocess.Popen[bytes], str]:
@@ -357,8 +358,8 @@ def figures(result: Result) -> list[Figure]:
 
 
 def bench() -> list[Figure]:
-    """For `make bench`: 50 users, 12 s a side in three turns (about a minute with the stack)."""
-    return figures(measure(users=50, seconds=12.0))
+    """For `make bench`: 50 users, 10 s a side in three turns (one to three minutes with the stack)."""
+    return figures(measure(users=50, seconds=10.0))
 
 
 def main() -> None:
