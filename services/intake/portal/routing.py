@@ -55,7 +55,9 @@ def status_of(code: str) -> int:
 
 
 def portal_of(request: Request) -> Portal:
-    portal: Portal = provided("portal")(request)
+    """The portal app.py provided, read directly: the route class needs it outside FastAPI's
+    dependency resolution (`provided()` is a coroutine dependency)."""
+    portal: Portal = request.app.state.runtime.provided["portal"]
     return portal
 
 
