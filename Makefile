@@ -8,7 +8,10 @@ PY     := $(VENV)/bin/python
 # benchmarks), a TrueType face with Arabic letters (the generated certificates of the OCR tests and
 # benchmarks), the browser the console's and the portal's end-to-end tests drive (Playwright cannot
 # download its own here), kcat, and npm (axe-core, which the portal's tests run in that browser).
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng fonts-dejavu-core chromium kcat npm
+# npm only when the machine has none: a Node installed from NodeSource brings its own npm, and
+# Debian's `npm` package conflicts with that `nodejs` (apt then refuses the whole list).
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng fonts-dejavu-core chromium kcat \
+                   $(if $(shell command -v npm),,npm)
 
 .PHONY: install system-deps lint demo up test test-fast bench stack-up stack-down clean
 
