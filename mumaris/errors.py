@@ -331,6 +331,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "وصلت طلبات إعادة تعيين كلمة المرور من هذا الجهاز إلى الحد المسموح؛ حاول لاحقاً.",
         "Too many password reset requests have come from this device; try again later.",
     ),
+    # professional registrations and their renewal (services/intake/registration/)
+    "registration.none": (
+        "لا يوجد لديك تسجيل مهني بعد؛ يصدر التسجيل عند اعتماد أول تصنيف مهني لك.",
+        "You have no professional registration yet: it is issued when your first classification is approved.",
+    ),
+    "registration.renewal_not_open": (
+        "لم يُفتح تجديد التسجيل بعد؛ يُفتح قبل انتهاء التسجيل بمدة محددة.",
+        "Renewal is not open yet: it opens a set time before the registration expires.",
+    ),
+    "registration.suspended": (
+        "التسجيل المهني موقوف؛ لا يمكن تجديده حتى يُرفع الإيقاف.",
+        "The registration is suspended: it cannot be renewed until the suspension is lifted.",
+    ),
+    "registration.lapsed": (
+        "انتهت مهلة تجديد التسجيل المهني وسقط التسجيل؛ تواصل مع الهيئة لإعادة التسجيل.",
+        "The registration lapsed after its grace period: contact the commission to register again.",
+    ),
+    "registration.already_suspended": ("التسجيل المهني موقوف مسبقاً.", "The registration is already suspended."),
+    "registration.renewal_pending": (
+        "لديك طلب تجديد قائم بانتظار السداد.",
+        "You already have a renewal awaiting payment.",
+    ),
+    "registration.cpd_hours_short": (
+        "ساعات التطوير المهني المستمر المعتمدة في هذه الدورة أقل من المطلوب للتجديد.",
+        "The continuing professional development hours credited in this cycle are fewer than renewal requires.",
+    ),
     # certificate feed (gov.certificates): refusals intake records for the publisher (services/intake/feed.py)
     "feed.unknown_practitioner": (
         "لا يوجد حساب ممارس صحي برقم الهوية أو الإقامة المرسل.",

@@ -184,6 +184,23 @@ class Settings(BaseSettings):
     # Tests only: also accept plain http to a loopback address on the allow-list (a local server).
     feed_url_allow_loopback_http: bool = False
 
+    # Professional registrations (intake keeps them, review runs their clock): renewal opens this
+    # many days before expiry; past expiry a grace period of this many days, then the registration
+    # lapses. Reminders go out at these distances before expiry, each once per cycle; every review
+    # replica sweeps for due reminders and lapses this often.
+    registration_renewal_window_days: int = 90
+    registration_grace_days: int = 30
+    registration_reminder_days: list[int] = [90, 60, 30, 7]
+    registration_sweep_s: float = 3600.0
+    registration_sweep_batch: int = 500
+    # How long a renewal's invoice may wait (unset: the catalogue's, schemas/registrations.py);
+    # tests shrink it to seconds.
+    renewal_payment_deadline_s: int | None = None
+    # Tests and demonstrations only: a file holding a number of seconds that the registry's clock
+    # (registrations, CPD cycles, renewals, their sweeps) runs ahead of the real one, read by every
+    # service, so a test moves two years on without waiting (mumaris.clock.RegistryClock).
+    clock_shift_file: str | None = None
+
     service_name: str = Field(default="mumaris", description="set per process by `mumaris run`")
     # Service logs: one JSON object per line (what log collectors read), or `text` for a person
     # at a terminal. Either way with the event / request ids and personal data masked (mumaris.logs).

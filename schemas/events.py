@@ -371,3 +371,78 @@ class CertificateFeedRecord(Event):
     certificate: CertificateMetadata
     document: FeedDocument
     issued_at: datetime
+
+
+# --- professional registrations (intake keeps them; review runs their clock) -----------------------
+
+
+class RegistrationEvent(Event):
+    """What every event about a registration says of it first. Keyed by the registration number,
+    so one registration's events stay in order."""
+
+    registration_number: Annotated[str, Field(pattern=r"^RG-[0-9]{8,}$")]
+    practitioner: PractitionerRef
+
+
+class RegistrationIssued(RegistrationEvent):
+    """A practitioner's professional registration, issued when their first classification was
+    approved (or by the one-off migration for those approved before registrations existed).
+    It is valid from `issued_on` up to the day before `expires_on`."""
+
+    profession: str  # schemas.classifications: nursing, pharmacy, medicine
+    classification: ClassificationRef
+    cycle: int  # 1 for the first two years; each renewal starts the next
+    issued_on: date
+    expires_on: date
+    issued_at: datetime
+
+
+class RegistrationRenewalRequested(RegistrationEvent):
+    """The practitioner asked to renew, with the cycle's CPD hours earned: review invoices the
+    renewal fee; paid in time, the registration runs to `renews_until` (from the old expiry)."""
+
+    renewal_id: str
+    classification: ClassificationRef
+    cycle: int  # the cycle being renewed
+    expires_on: date  # its expiry
+    renews_until: date  # the expiry once the fee is paid
+    fee: Decimal
+    cpd_hours_required: Decimal
+    cpd_hours_earned: Decimal
+    requested_at: datetime
+
+
+class RegistrationRenewed(RegistrationEvent):
+    """The renewal fee was paid: a new cycle runs from the old expiry to `expires_on`."""
+
+    renewal_id: str
+    cycle: int  # the new cycle
+    previous_expires_on: date
+    expires_on: date
+    renewed_at: datetime
+
+
+class RegistrationExpiring(RegistrationEvent):
+    """A reminder: the registration expires in `days_before` days (a milestone of the reminder
+    schedule, e.g. 90/60/30/7), sent once per registration, cycle and milestone."""
+
+    cycle: int
+    expires_on: date
+    days_before: int
+    renewal_open: bool
+
+
+class RegistrationLapsed(RegistrationEvent):
+    """Not renewed by the end of the grace period after its expiry: the practitioner may no longer work."""
+
+    cycle: int
+    expired_on: date
+    lapsed_at: datetime
+
+
+class RegistrationSuspended(RegistrationEvent):
+    """A supervisor suspended the registration, for the reason given (audited)."""
+
+    reason: Annotated[str, Field(min_length=3, max_length=500)]
+    suspended_by: str  # the supervisor's account id
+    suspended_at: datetime

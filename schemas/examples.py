@@ -28,6 +28,7 @@ REQUEST = "c41f0b7a-93d2-4c8e-b1a5-0e7d6f2a9b34"
 SPECIALIST = {"code": "nursing.specialist", "label": {"ar": "أخصائي تمريض", "en": "Nursing Specialist"}}
 TECHNICIAN = {"code": "nursing.technician", "label": {"ar": "فني تمريض", "en": "Nursing Technician"}}
 AT = "2026-11-25T09:00:00+00:00"
+REGISTRATION = "RG-00000018"
 DUE = "2026-11-26T09:00:00+00:00"
 PASS = {
     "rule": "image.sharpness",
@@ -212,6 +213,60 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "previous": TECHNICIAN,
         "classification": SPECIALIST,
         "changed_at": AT,
+    },
+    events.RegistrationIssued: {
+        "registration_number": REGISTRATION,
+        "practitioner": SARA,
+        "profession": "nursing",
+        "classification": SPECIALIST,
+        "cycle": 1,
+        "issued_on": "2026-11-25",
+        "expires_on": "2028-11-25",
+        "issued_at": AT,
+    },
+    events.RegistrationRenewalRequested: {
+        "registration_number": REGISTRATION,
+        "practitioner": SARA,
+        "renewal_id": "9e2d4c1b-renewal",
+        "classification": SPECIALIST,
+        "cycle": 1,
+        "expires_on": "2028-11-25",
+        "renews_until": "2030-11-25",
+        "fee": "500.00",
+        "cpd_hours_required": "30",
+        "cpd_hours_earned": "34.5",
+        "requested_at": "2028-09-10T08:00:00+00:00",
+    },
+    events.RegistrationRenewed: {
+        "registration_number": REGISTRATION,
+        "practitioner": SARA,
+        "renewal_id": "9e2d4c1b-renewal",
+        "cycle": 2,
+        "previous_expires_on": "2028-11-25",
+        "expires_on": "2030-11-25",
+        "renewed_at": "2028-09-11T10:00:00+00:00",
+    },
+    events.RegistrationExpiring: {
+        "registration_number": REGISTRATION,
+        "practitioner": SARA,
+        "cycle": 1,
+        "expires_on": "2028-11-25",
+        "days_before": 30,
+        "renewal_open": True,
+    },
+    events.RegistrationLapsed: {
+        "registration_number": REGISTRATION,
+        "practitioner": SARA,
+        "cycle": 1,
+        "expired_on": "2028-11-25",
+        "lapsed_at": "2028-12-26T00:00:00+00:00",
+    },
+    events.RegistrationSuspended: {
+        "registration_number": REGISTRATION,
+        "practitioner": SARA,
+        "reason": "Practising outside the registered specialty (case 2026/114).",
+        "suspended_by": "7a1e-supervisor",
+        "suspended_at": AT,
     },
     events.DeliveryRequested: {
         "delivery_id": "3b5d…sha256",

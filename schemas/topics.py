@@ -203,6 +203,62 @@ GOV_CERTIFICATES = Topic(
     description="Inbound bulk feed: certificates published on behalf of practitioners (by national ID); "
     "they enter the same pipeline as uploads.",
 )
+REGISTRATION_ISSUED = Topic(
+    name="registration.issued",
+    model=events.RegistrationIssued,
+    ce_type="mumaris.registration.issued.v1",
+    key="registration_number",
+    producers=("intake",),
+    consumers=(),
+    description="A professional registration was issued (first classification approved, or the one-off "
+    "migration): number, classification, issued on, expires on.",
+)
+REGISTRATION_RENEWAL_REQUESTED = Topic(
+    name="registration.renewal_requested",
+    model=events.RegistrationRenewalRequested,
+    ce_type="mumaris.registration.renewal_requested.v1",
+    key="registration_number",
+    producers=(),
+    consumers=(),
+    description="A practitioner with the cycle's CPD hours asked to renew; review invoices the renewal fee.",
+)
+REGISTRATION_RENEWED = Topic(
+    name="registration.renewed",
+    model=events.RegistrationRenewed,
+    ce_type="mumaris.registration.renewed.v1",
+    key="registration_number",
+    producers=(),
+    consumers=(),
+    description="The renewal fee was paid: the registration runs two more years from its old expiry.",
+)
+REGISTRATION_EXPIRING = Topic(
+    name="registration.expiring",
+    model=events.RegistrationExpiring,
+    ce_type="mumaris.registration.expiring.v1",
+    key="registration_number",
+    producers=(),
+    consumers=(),
+    description="A reminder milestone before expiry (e.g. 90/60/30/7 days), once per registration, cycle "
+    "and milestone.",
+)
+REGISTRATION_LAPSED = Topic(
+    name="registration.lapsed",
+    model=events.RegistrationLapsed,
+    ce_type="mumaris.registration.lapsed.v1",
+    key="registration_number",
+    producers=(),
+    consumers=(),
+    description="Not renewed by the end of the grace period after expiry: the registration lapsed.",
+)
+REGISTRATION_SUSPENDED = Topic(
+    name="registration.suspended",
+    model=events.RegistrationSuspended,
+    ce_type="mumaris.registration.suspended.v1",
+    key="registration_number",
+    producers=("intake",),
+    consumers=(),
+    description="A supervisor suspended a registration, with the reason (audited).",
+)
 NOTIFICATION_EMAIL = Topic(
     name="notification.email",
     model=events.DeliveryRequested,
@@ -242,6 +298,12 @@ CATALOGUE: tuple[Topic, ...] = (
     FEE_EXPIRED,
     CLASSIFICATION_LAPSED,
     CLASSIFICATION_CHANGED,
+    REGISTRATION_ISSUED,
+    REGISTRATION_RENEWAL_REQUESTED,
+    REGISTRATION_RENEWED,
+    REGISTRATION_EXPIRING,
+    REGISTRATION_LAPSED,
+    REGISTRATION_SUSPENDED,
     NOTIFICATION_EMAIL,
     NOTIFICATION_SMS,
 )

@@ -8,6 +8,7 @@ mumaris demo                     the whole pipeline, one certificate from upload
 mumaris up                       everything running for a browser (portal, console) until Ctrl-C
 mumaris dlq list|show|replay     dead letters for operations
 mumaris users create             reviewer and admin accounts
+mumaris registrations migrate    one-off: a registration for every practitioner approved before them
 mumaris token                    mint a development bearer token
 """
 
@@ -264,6 +265,22 @@ def users_create(
         typer.echo(f"refused: {error}", err=True)
         raise typer.Exit(2) from error
     typer.echo(f"created {role.value} {account_id}")
+
+
+registrations_app = typer.Typer(help="Professional registrations (intake).")
+app.add_typer(registrations_app, name="registrations")
+
+
+@registrations_app.command("migrate")
+def registrations_migrate(
+    batch: Annotated[int, typer.Option(help="accounts read per round trip")] = 500,
+) -> None:
+    """One-off: issue a registration to every practitioner whose classification was approved before
+    registrations existed, as of that approval. Safe to run again: it issues nothing twice."""
+    from services.intake.registration.service import migrate_registrations
+
+    seen, issued = asyncio.run(migrate_registrations(get_settings(), batch))
+    typer.echo(f"{seen} approved practitioner(s) without a registration; {issued} registration(s) issued")
 
 
 @app.command("token")

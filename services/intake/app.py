@@ -7,15 +7,18 @@
 - classification/: requests, their documents, their status (fee.invoiced, fee.expired,
   classification.lapsed, classification.changed), exam results (gov.exams);
 - feed/: gov.certificates in batches;
+- registration/: professional registrations, issued on the first classification.changed;
 - portal/: the practitioner's pages (/portal), on the use cases above.
 
 Publishes through the outbox: submission.received, account.registered, account.phone_code,
-account.email_confirmation, account.password_reset, profile.change_requested, classification.requested.
+account.email_confirmation, account.password_reset, profile.change_requested, classification.requested,
+registration.issued, registration.suspended.
 """
 
 from fastapi import FastAPI
 
 from mumaris.auth import installed_revoked_sessions
+from mumaris.clock import RegistryClock
 from mumaris.files import FileStore
 from mumaris.service import create_http_app, create_runtime
 from mumaris.settings import Settings, get_settings
@@ -38,6 +41,10 @@ from services.intake.portal import routes as portal_pages
 from services.intake.portal.inbox import InboxClient
 from services.intake.portal.pages import Portal
 from services.intake.portal.session import PortalSessions
+from services.intake.registration import handlers as registration_events
+from services.intake.registration import routes as registration_routes
+from services.intake.registration.service import ProfessionalRegistrations
+from services.intake.registration.store import RegistrationStore
 from services.intake.submissions import handlers as submission_events
 from services.intake.submissions import routes as submission_routes
 from services.intake.submissions.service import Certificates, SubmissionTimeline
@@ -53,12 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     files = FileStore(runtime.db)
     feed = FeedStore(runtime.db, runtime.uow)
     feed_documents = FeedDocuments(files, settings)
+    registrations = RegistrationStore(runtime.db)
     runtime.on_startup += [
         submissions.ensure_indexes,
         accounts.ensure_indexes,
         requests.ensure_indexes,
         files.ensure_indexes,
         feed.ensure_indexes,
+        registrations.ensure_indexes,
     ]
     runtime.on_shutdown.append(feed_documents.close)
     app = create_http_app(runtime, title="Mumaris intake")
@@ -78,12 +87,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     runtime.provide("request_timeline", RequestTimeline(uow, requests, submissions, accounts))
     runtime.provide("certificate_feed", CertificateFeed(feed, feed_documents, FeedMetrics(runtime.registry), settings))
-    for events in (submission_events, account_events, classification_events, feed_events):
+    clock = RegistryClock.from_file(settings.clock_shift_file)
+    runtime.provide("professional_registrations", ProfessionalRegistrations(uow, registrations, settings, clock))
+    for events in (submission_events, account_events, classification_events, feed_events, registration_events):
         runtime.broker.include_router(events.router)
     inbox = InboxClient(settings)
     runtime.on_shutdown.append(inbox.aclose)
     portal = Portal.build(settings, PortalSessions(settings, sign_in, installed_revoked_sessions(app)), inbox)
     runtime.provide("portal", portal)
-    for routes in (account_routes, submission_routes, classification_routes, portal_pages):
+    for routes in (account_routes, submission_routes, classification_routes, registration_routes, portal_pages):
         app.include_router(routes.router)
     return app

@@ -14,11 +14,13 @@ from schemas import topics
 from schemas.events import ClassificationChanged, ClassificationLapsed, ExamResultPublished, FeeExpired, FeeInvoiced
 from services.intake import SERVICE
 from services.intake.classification.service import ClassificationRequests, RequestTimeline
+from services.intake.registration.service import ProfessionalRegistrations
 from services.intake.submissions.handlers import permanent_if_unknown
 
 router = KafkaRouter()
 Requests = Annotated[RequestTimeline, Context("request_timeline")]
 Asked = Annotated[ClassificationRequests, Context("classification_requests")]
+Registrations = Annotated[ProfessionalRegistrations, Context("professional_registrations")]
 
 publishes(router, topics.CLASSIFICATION_REQUESTED, service=SERVICE)
 
@@ -39,8 +41,12 @@ async def on_lapsed(event: ClassificationLapsed, ce: CloudEvent, requests: Reque
 
 
 @subscriber(router, topics.CLASSIFICATION_CHANGED, service=SERVICE)
-async def on_classification_changed(event: ClassificationChanged, ce: CloudEvent, requests: Requests) -> None:
+async def on_classification_changed(
+    event: ClassificationChanged, ce: CloudEvent, requests: Requests, registrations: Registrations
+) -> None:
+    """The account's classification, then the registration it issues (the first) or updates."""
     await permanent_if_unknown(requests.classification_changed(event, ce))
+    await registrations.classification_changed(event, ce)
 
 
 @subscriber(router, topics.GOV_EXAMS, service=SERVICE)

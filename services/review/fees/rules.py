@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from mumaris.checkdigit import luhn_check_digit as luhn_check_digit  # shared with registration numbers
 from mumaris.clock import RIYADH
 from schemas.classifications import ExamResult as ExamResult  # the rule is shared with intake's portal
 from schemas.classifications import ExamStanding as ExamStanding
@@ -98,18 +99,6 @@ def deadline_of(issued_at: datetime, deadline_s: float) -> datetime:
 BILL_PREFIX = "SC"
 SEQUENCE_DIGITS = 6
 _BILL_NUMBER = re.compile(rf"^{BILL_PREFIX}-(\d{{4}})-(\d{{{SEQUENCE_DIGITS},}})(\d)$")
-
-
-def luhn_check_digit(digits: str) -> int:
-    """The digit that makes `digits` + it pass the Luhn check (catches any single mistyped digit
-    and most swaps of neighbours)."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 0:  # doubled: these are every second digit once the check digit is appended
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return (10 - total % 10) % 10
 
 
 def bill_number(year: int, sequence: int) -> str:

@@ -1,0 +1,64 @@
+"""Professional registrations over HTTP: the practitioner's own (`GET /v1/me/registration`), and a
+supervisor's suspension of one (`POST /v1/registrations/{number}/suspension`). Refusals of the rules
+become HTTP errors here (REFUSAL_STATUS)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from mumaris.auth import OVERSEER_ROLES, principal_from
+from mumaris.errors import ApiError
+from mumaris.http import read_json
+from mumaris.openapi import BEARER, JSON_BODY, PROTECTED, answers, json_body, refusals
+from mumaris.service import provided
+from services.intake.callers import Practitioner, settings_of
+from services.intake.registration.rules import RegistrationRefused
+from services.intake.registration.service import ProfessionalRegistrations
+from services.intake.registration.views import RegistrationView, SuspensionForm
+
+router = APIRouter(tags=["registration"])
+Registrations = Annotated[ProfessionalRegistrations, Depends(provided("professional_registrations"))]
+
+REFUSAL_STATUS: dict[str, int] = {
+    "registration.none": 404,
+    "not_found": 404,
+    "registration.already_suspended": 409,
+}
+
+
+def refused(refusal: RegistrationRefused) -> ApiError:
+    return ApiError.of(refusal, REFUSAL_STATUS.get(refusal.code, 422))
+
+
+@router.get(
+    "/v1/me/registration",
+    response_model=RegistrationView,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, refusals(REFUSAL_STATUS, "registration.none")),
+)
+async def my_registration(who: Practitioner, registrations: Registrations) -> dict[str, Any]:
+    """Status, expiry, days left, the cycle and when renewal opens."""
+    try:
+        doc = await registrations.of(who.id)
+    except RegistrationRefused as refusal:
+        raise refused(refusal) from refusal
+    return registrations.view(doc)
+
+
+@router.post(
+    "/v1/registrations/{number}/suspension",
+    response_model=RegistrationView,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, JSON_BODY, refusals(REFUSAL_STATUS, "not_found", "registration.already_suspended")),
+    openapi_extra=json_body(SuspensionForm),
+)
+async def suspend(number: str, request: Request, registrations: Registrations) -> dict[str, Any]:
+    """A supervisor suspends a registration with the reason (recorded, and announced on
+    registration.suspended)."""
+    supervisor = principal_from(request, settings_of(request), *OVERSEER_ROLES)
+    form = await read_json(request, SuspensionForm)  # only once the caller is known
+    try:
+        doc = await registrations.suspend(number, form.reason.strip(), supervisor.id)
+    except RegistrationRefused as refusal:
+        raise refused(refusal) from refusal
+    return registrations.view(doc)

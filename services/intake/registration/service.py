@@ -1,0 +1,234 @@
+"""The registration area's use cases: issue a practitioner's professional registration when their
+first classification is approved (classification.changed), or by the one-off migration for those
+approved before registrations existed; keep its classification current; show it; suspend it.
+
+Each step is one transaction: the registration, the event it causes (outbox) and, for a consumed
+event, its ledger marker. The registry's time comes from an injected RegistryClock. The rules
+are rules.py.
+"""
+
+import logging
+from functools import partial
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from mumaris.clock import RegistryClock, today_in_riyadh
+from mumaris.mongo import UnitOfWork, make_client
+from mumaris.settings import Settings
+from schemas import topics
+from schemas.classifications import CLASSIFICATIONS
+from schemas.cloudevents import CloudEventAttributes
+from schemas.events import ClassificationChanged, PractitionerRef, RegistrationIssued, RegistrationSuspended
+from schemas.registrations import validity_years
+from services.intake import SERVICE
+from services.intake.accounts.service import full_name
+from services.intake.registration import rules
+from services.intake.registration.rules import Calendar, RegistrationRefused, Status
+from services.intake.registration.store import Doc, RegistrationStore, as_day, day
+
+log = logging.getLogger("mumaris.intake.registration")
+
+
+def calendar_of(settings: Settings) -> Calendar:
+    return Calendar(settings.registration_renewal_window_days, settings.registration_grace_days)
+
+
+def issued_event(doc: Doc) -> RegistrationIssued:
+    return RegistrationIssued(
+        registration_number=doc["number"],
+        practitioner=PractitionerRef.model_validate(doc["practitioner"]),
+        profession=doc["profession"],
+        classification=CLASSIFICATIONS[doc["classification"]].ref(),
+        cycle=doc["cycle"],
+        issued_on=as_day(doc["issued_on"]),
+        expires_on=as_day(doc["expires_on"]),
+        issued_at=doc["issued_at"],
+    )
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What a registration is issued on: who, which classification, since when."""
+
+    practitioner: PractitionerRef
+    classification: str
+    changed_at: datetime
+    source: str  # "classification.changed" or "migration"
+    request_id: str | None = None
+
+
+class ProfessionalRegistrations:
+    def __init__(self, uow: UnitOfWork, store: RegistrationStore, settings: Settings, clock: RegistryClock) -> None:
+        self.uow = uow
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.calendar = calendar_of(settings)
+
+    # --- issue ------------------------------------------------------------------------------------
+
+    async def classification_changed(self, event: ClassificationChanged, ce: CloudEventAttributes) -> None:
+        """The first approved classification issues the registration; a later one is recorded on it."""
+        issue = Issue(
+            event.practitioner, event.classification.code, event.changed_at, topics.CLASSIFICATION_CHANGED.name
+        )
+        if event.classification.code not in CLASSIFICATIONS:
+            log.warning(
+                "classification.changed to %r, not in the catalogue: no registration", event.classification.code
+            )
+            return
+        # Its own ledger key: the classification area applies the same event to the account.
+        await self.uow.apply_once(f"{ce.id}/registration", ce.type, lambda session: self._issue(issue, session))
+
+    async def _issue(self, issue: Issue, session: AsyncClientSession) -> Doc | None:
+        """Issue the registration (returned), or record a newer classification on the one there."""
+        existing = await self.store.get(issue.practitioner.id, session)
+        if existing is not None:
+            if existing["classification_changed_at"] < issue.changed_at:
+                changes = {"classification": issue.classification, "classification_changed_at": issue.changed_at}
+                await self.store.update(existing["_id"], {"revision": existing["revision"]}, changes, session)
+            return None
+        classification = CLASSIFICATIONS[issue.classification]
+        issued_on = today_in_riyadh(issue.changed_at)
+        number = rules.registration_number(await self.store.next_sequence(session))
+        doc = {
+            "_id": issue.practitioner.id,
+            "number": number,
+            "practitioner": issue.practitioner.model_dump(mode="json"),
+            "profession": classification.profession,
+            "classification": classification.code,
+            "classification_changed_at": issue.changed_at,
+            "cycle": 1,
+            "issued_on": day(issued_on),
+            "expires_on": day(rules.add_years(issued_on, validity_years(classification.profession))),
+            "status": Status.ACTIVE.value,
+            "suspension": None,
+            "renewal": None,
+            "history": [{"step": "issued", "at": issue.changed_at, "source": issue.source}],
+            "issued_at": issue.changed_at,
+            "source": issue.source,
+            "request_id": issue.request_id,
+            "revision": 0,
+        }
+        if not await self.store.insert(doc, session):
+            return None
+        await self.uow.outbox.add(topics.REGISTRATION_ISSUED, issued_event(doc), session)
+        return doc
+
+    async def migrate(self, batch: int = 500) -> tuple[int, int]:
+        """The one-off migration: a registration for every practitioner approved before
+        registrations existed, issued as of their classification's approval. Idempotent: run it
+        again and it issues nothing. Returns (accounts seen, registrations issued)."""
+        seen = issued = 0
+        async for account in self.store.approved_without_registration(batch):
+            seen += 1
+            code = account["classification"]
+            if code not in CLASSIFICATIONS:
+                log.warning("account %s has classification %r, not in the catalogue: skipped", account["_id"], code)
+                continue
+            locale = account.get("locale")
+            issue = Issue(
+                practitioner=PractitionerRef(
+                    id=account["_id"],
+                    name=full_name(account),
+                    email=account["email"],
+                    locale=locale if locale in ("ar", "en") else "ar",
+                ),
+                classification=code,
+                changed_at=account.get("classification_changed_at") or account["created_at"],
+                source="migration",
+                request_id=account.get("classification_request_id"),
+            )
+            issued += await self.uow.run(partial(self._issue, issue)) is not None
+        return seen, issued
+
+    # --- read -------------------------------------------------------------------------------------
+
+    async def of(self, practitioner_id: str) -> Doc:
+        doc = await self.store.get(practitioner_id)
+        if doc is None:
+            raise RegistrationRefused("registration.none")
+        return doc
+
+    def status(self, doc: Doc) -> Status:
+        return rules.status_on(Status(doc["status"]), as_day(doc["expires_on"]), self.clock.today(), self.calendar)
+
+    def view(self, doc: Doc) -> dict[str, Any]:
+        today = self.clock.today()
+        expires_on = as_day(doc["expires_on"])
+        cycle = rules.current_cycle(doc["cycle"], expires_on, validity_years(doc["profession"]))
+        classification = CLASSIFICATIONS[doc["classification"]]
+        return {
+            "registration_number": doc["number"],
+            "status": self.status(doc).value,
+            "profession": doc["profession"],
+            "classification": classification.ref().model_dump(),
+            "issued_on": as_day(doc["issued_on"]).isoformat(),
+            "expires_on": expires_on.isoformat(),
+            "days_left": rules.days_left(expires_on, today),
+            "renewal_opens_on": self.calendar.renewal_opens_on(expires_on).isoformat(),
+            "lapses_on": self.calendar.lapses_on(expires_on).isoformat(),
+            "cycle": {
+                "number": cycle.number,
+                "starts_on": cycle.starts_on.isoformat(),
+                "ends_on": cycle.ends_on.isoformat(),
+            },
+            "suspension": None
+            if not doc.get("suspension")
+            else {k: v.isoformat() if isinstance(v, datetime) else v for k, v in doc["suspension"].items()},
+        }
+
+    # --- suspension ------------------------------------------------------------------------------
+
+    async def suspend(self, number: str, reason: str, supervisor_id: str) -> Doc:
+        """A supervisor suspends a registration, with the reason; recorded and announced together."""
+
+        async def work(session: AsyncClientSession) -> Doc:
+            doc = await self.store.by_number(number, session)
+            if doc is None:
+                raise RegistrationRefused("not_found")
+            refusal = rules.suspension_refusal(Status(doc["status"]))
+            if refusal is not None:
+                raise refusal
+            at = self.clock.now()
+            suspension = {"reason": reason, "by": supervisor_id, "at": at, "previous_status": doc["status"]}
+            step = {"step": "suspended", "at": at, "by": supervisor_id, "reason": reason}
+            updated = await self.store.update(
+                doc["_id"],
+                {"revision": doc["revision"]},
+                {"status": Status.SUSPENDED.value, "suspension": suspension, "revision": doc["revision"] + 1},
+                session,
+                push={"history": step},
+            )
+            if updated is None:
+                raise RuntimeError("registration changed concurrently")  # the transaction is retried
+            event = RegistrationSuspended(
+                registration_number=doc["number"],
+                practitioner=PractitionerRef.model_validate(doc["practitioner"]),
+                reason=reason,
+                suspended_by=supervisor_id,
+                suspended_at=at,
+            )
+            await self.uow.outbox.add(topics.REGISTRATION_SUSPENDED, event, session)
+            return updated
+
+        return await self.uow.run(work)
+
+
+async def migrate_registrations(settings: Settings, batch: int = 500) -> tuple[int, int]:
+    """For operations (`mumaris registrations migrate`): the one-off migration with a client of its
+    own. Returns (accounts without a registration seen, registrations issued)."""
+    client = make_client(settings)
+    try:
+        db = client[settings.mongo_db]
+        store = RegistrationStore(db)
+        await store.ensure_indexes()
+        registrations = ProfessionalRegistrations(
+            UnitOfWork(client, db, SERVICE), store, settings, RegistryClock.from_file(settings.clock_shift_file)
+        )
+        return await registrations.migrate(batch)
+    finally:
+        await client.close()

@@ -1,0 +1,41 @@
+"""The registration area's answers over HTTP (OpenAPI models)."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from schemas.events import ClassificationRef
+from services.intake.registration.rules import Status
+
+
+class CycleView(BaseModel):
+    number: int
+    starts_on: str
+    ends_on: str
+
+
+class SuspensionView(BaseModel):
+    reason: str
+    by: str
+    at: str
+    previous_status: str
+
+
+class RegistrationView(BaseModel):
+    """The practitioner's professional registration as of today (Riyadh), on the registry's clock."""
+
+    registration_number: str
+    status: Status
+    profession: str
+    classification: ClassificationRef
+    issued_on: str
+    expires_on: str
+    days_left: int
+    renewal_opens_on: str
+    lapses_on: str
+    cycle: CycleView
+    suspension: SuspensionView | None
+
+
+class SuspensionForm(BaseModel):
+    reason: Annotated[str, Field(min_length=3, max_length=500)]
