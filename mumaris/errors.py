@@ -357,6 +357,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ساعات التطوير المهني المستمر المعتمدة في هذه الدورة أقل من المطلوب للتجديد.",
         "The continuing professional development hours credited in this cycle are fewer than renewal requires.",
     ),
+    # the CPD ledger (services/intake/cpd/): refusals intake records for a provider's attendance record
+    "cpd.already_credited": (
+        "هذا النشاط (رقم الاعتماد والتاريخ) محتسب من قبل للممارس الصحي.",
+        "This activity (accreditation number and date) has already been credited to the practitioner.",
+    ),
+    "cpd.attended_in_future": (
+        "تاريخ حضور النشاط في المستقبل.",
+        "The date the activity was attended is in the future.",
+    ),
     # certificate feed (gov.certificates): refusals intake records for the publisher (services/intake/feed.py)
     "feed.unknown_practitioner": (
         "لا يوجد حساب ممارس صحي برقم الهوية أو الإقامة المرسل.",

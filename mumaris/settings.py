@@ -183,6 +183,8 @@ class Settings(BaseSettings):
     feed_url_fetch_concurrency: int = 8
     # Tests only: also accept plain http to a loopback address on the allow-list (a local server).
     feed_url_allow_loopback_http: bool = False
+    # gov.cpd_attendance (accredited CPD providers' attendance records): records per batch.
+    cpd_batch_max_records: int = 500
 
     # Professional registrations (intake keeps them, review runs their clock): renewal opens this
     # many days before expiry; past expiry a grace period of this many days, then the registration

@@ -45,6 +45,18 @@ class SubmissionKind(StrEnum):
     CLASSIFICATION = "classification"
 
 
+class CpdActivity(Event):
+    """A continuing professional development activity: what a CPD certificate declares, and what an
+    accredited provider reports attendance of. One activity is its accreditation number and its date."""
+
+    title: Annotated[str, Field(min_length=2, max_length=200)]
+    provider: Annotated[str, Field(min_length=2, max_length=200)]
+    accreditation_number: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$")]
+    category: Annotated[str, Field(min_length=2, max_length=60)]  # e.g. conference, workshop, e-learning
+    hours: Annotated[Decimal, Field(gt=0, le=200, max_digits=5, decimal_places=2)]
+    attended_on: date
+
+
 class CertificateMetadata(Event):
     """What the practitioner declared about the certificate."""
 
@@ -53,6 +65,9 @@ class CertificateMetadata(Event):
     institution: Annotated[str, Field(min_length=2, max_length=200)]
     specialty: Annotated[str, Field(min_length=2, max_length=120)]
     degree: Annotated[str, Field(min_length=2, max_length=120)]
+    # A CPD certificate: the activity it attests; once approved its hours are credited to the
+    # registration cycle its date falls in (intake's CPD ledger).
+    cpd: CpdActivity | None = None
 
 
 class StoredFile(Event):
@@ -446,3 +461,14 @@ class RegistrationSuspended(RegistrationEvent):
     reason: Annotated[str, Field(min_length=3, max_length=500)]
     suspended_by: str  # the supervisor's account id
     suspended_at: datetime
+
+
+class CpdAttendanceRecord(Event):
+    """gov.cpd_attendance — an accredited CPD provider reports that a practitioner (national ID /
+    iqama number) attended one of its accredited activities; the hours are credited without an
+    upload. `record_id` is the provider's own id: one record is credited once."""
+
+    record_id: Annotated[str, Field(min_length=1, max_length=120)]
+    national_id: Annotated[str, Field(pattern=r"^[12][0-9]{9}$")]
+    activity: CpdActivity
+    reported_at: datetime

@@ -268,6 +268,19 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "suspended_by": "7a1e-supervisor",
         "suspended_at": AT,
     },
+    events.CpdAttendanceRecord: {
+        "record_id": "SCFHS-CME-2026-00412/17",
+        "national_id": "1000000008",
+        "activity": {
+            "title": "Advanced Cardiac Life Support (ACLS) update",
+            "provider": "Saudi Heart Association",
+            "accreditation_number": "SHA-2026-0412",
+            "category": "workshop",
+            "hours": "6.5",
+            "attended_on": "2026-11-20",
+        },
+        "reported_at": AT,
+    },
     events.DeliveryRequested: {
         "delivery_id": "3b5d…sha256",
         "channel": "email",

@@ -203,6 +203,16 @@ GOV_CERTIFICATES = Topic(
     description="Inbound bulk feed: certificates published on behalf of practitioners (by national ID); "
     "they enter the same pipeline as uploads.",
 )
+GOV_CPD_ATTENDANCE = Topic(
+    name="gov.cpd_attendance",
+    model=events.CpdAttendanceRecord,
+    ce_type="mumaris.gov.cpd_attendance.v1",
+    key="record_id",
+    producers=("accredited CPD providers",),
+    consumers=("intake",),
+    description="Inbound, in batches: an accredited provider reports a practitioner's attendance (by "
+    "national ID) of one of its activities; the hours are credited to the practitioner's CPD ledger.",
+)
 REGISTRATION_ISSUED = Topic(
     name="registration.issued",
     model=events.RegistrationIssued,
@@ -293,6 +303,7 @@ CATALOGUE: tuple[Topic, ...] = (
     GOV_PAYMENTS,
     GOV_EXAMS,
     GOV_CERTIFICATES,
+    GOV_CPD_ATTENDANCE,
     FEE_INVOICED,
     FEE_REMINDER,
     FEE_EXPIRED,

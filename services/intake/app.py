@@ -8,6 +8,7 @@
   classification.lapsed, classification.changed), exam results (gov.exams);
 - feed/: gov.certificates in batches;
 - registration/: professional registrations, issued on the first classification.changed;
+- cpd/: the CPD ledger: providers' attendance (gov.cpd_attendance, in batches), approved CPD certificates;
 - portal/: the practitioner's pages (/portal), on the use cases above.
 
 Publishes through the outbox: submission.received, account.registered, account.phone_code,
@@ -33,6 +34,9 @@ from services.intake.classification import handlers as classification_events
 from services.intake.classification import routes as classification_routes
 from services.intake.classification.service import ClassificationRequests, RequestTimeline
 from services.intake.classification.store import ClassificationStore
+from services.intake.cpd import handlers as cpd_events
+from services.intake.cpd.service import CpdLedger, CpdMetrics
+from services.intake.cpd.store import CpdStore
 from services.intake.feed import handlers as feed_events
 from services.intake.feed.documents import FeedDocuments
 from services.intake.feed.service import CertificateFeed, FeedMetrics
@@ -61,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     feed = FeedStore(runtime.db, runtime.uow)
     feed_documents = FeedDocuments(files, settings)
     registrations = RegistrationStore(runtime.db)
+    cpd = CpdStore(runtime.db, runtime.uow)
     runtime.on_startup += [
         submissions.ensure_indexes,
         accounts.ensure_indexes,
@@ -68,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         files.ensure_indexes,
         feed.ensure_indexes,
         registrations.ensure_indexes,
+        cpd.ensure_indexes,
     ]
     runtime.on_shutdown.append(feed_documents.close)
     app = create_http_app(runtime, title="Mumaris intake")
@@ -89,7 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.provide("certificate_feed", CertificateFeed(feed, feed_documents, FeedMetrics(runtime.registry), settings))
     clock = RegistryClock.from_file(settings.clock_shift_file)
     runtime.provide("professional_registrations", ProfessionalRegistrations(uow, registrations, settings, clock))
-    for events in (submission_events, account_events, classification_events, feed_events, registration_events):
+    runtime.provide("cpd_ledger", CpdLedger(uow, cpd, feed, CpdMetrics(runtime.registry), settings, clock))
+    areas = (submission_events, account_events, classification_events, feed_events, registration_events, cpd_events)
+    for events in areas:
         runtime.broker.include_router(events.router)
     inbox = InboxClient(settings)
     runtime.on_shutdown.append(inbox.aclose)

@@ -25,7 +25,7 @@ module is imported.
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Any, TypeAlias
+from typing import Annotated, Any, TypeAlias, TypeVar
 
 from aiokafka import ConsumerRecord
 from faststream import Context
@@ -45,6 +45,7 @@ from services.intake.feed.service import BatchOutcome, CertificateFeed
 log = logging.getLogger("mumaris.intake.feed")
 TOPIC = topics.GOV_CERTIFICATES
 Record: TypeAlias = ConsumerRecord[Any, Any]
+T = TypeVar("T")
 Feed = Annotated[CertificateFeed, Context("certificate_feed")]
 
 router = KafkaRouter()
@@ -106,27 +107,32 @@ RawFeedBatch = Annotated[list[Any], WithJsonSchema(inline_refs(CertificateFeedRe
 # --- the batch --------------------------------------------------------------------------------
 
 
-def decode_batch(records: Sequence[Record]) -> tuple[list[tuple[Record, FeedItem]], list[tuple[Record, DeadLetter]]]:
-    """The records that decode, and those set aside for the dead-letter topic."""
-    decoded: list[tuple[Record, FeedItem]] = []
+def decode_batch(
+    records: Sequence[Record], decode: Callable[[Record], T]
+) -> tuple[list[tuple[Record, T]], list[tuple[Record, DeadLetter]]]:
+    """The records that decode (`decode`: one record, or raise), and those set aside for the
+    dead-letter topic."""
+    decoded: list[tuple[Record, T]] = []
     dead: list[tuple[Record, DeadLetter]] = []
     for record in records:
         try:
-            decoded.append((record, decode_record(record)))
+            decoded.append((record, decode(record)))
         except Exception as exc:
             reason = "invalid_event" if isinstance(exc, NOT_RETRYABLE) else "unparseable"
             dead.append((record, dead_letter(reason, exc, 1)))
     return decoded, dead
 
 
-async def publish_dead_letters(dead_letters: DeadLetterPolicy, dead: list[tuple[Record, DeadLetter]]) -> None:
-    """Each broken record to gov.certificates.dlq; if the broker takes not all of them, the batch
-    stays uncommitted (NackMessage) and is read again."""
+async def publish_dead_letters(
+    dead_letters: DeadLetterPolicy, dead: list[tuple[Record, DeadLetter]], topic: topics.Topic = TOPIC
+) -> None:
+    """Each broken record to its topic's dead-letter topic (gov.certificates.dlq); if the broker
+    takes not all of them, the batch stays uncommitted (NackMessage) and is read again."""
     try:
         for record, letter in dead:
             await dead_letters.publish(record, letter)
     except Exception as exc:
-        log.exception("%s: could not dead-letter %d record(s); the batch stays uncommitted", TOPIC.name, len(dead))
+        log.exception("%s: could not dead-letter %d record(s); the batch stays uncommitted", topic.name, len(dead))
         raise NackMessage() from exc
 
 
@@ -147,7 +153,7 @@ SETTINGS = get_settings()
     ),
 )
 async def on_certificates(records: RawFeedBatch, feed: Feed, dead_letters: DeadLetters) -> None:
-    decoded, dead = decode_batch(records)
+    decoded, dead = decode_batch(records, decode_record)
     outcome: BatchOutcome | None = None
     if decoded:
         try:

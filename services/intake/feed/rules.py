@@ -15,7 +15,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
 from json.encoder import encode_basestring as encode_json_string  # what ensure_ascii=False escapes with
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from mumaris.certificates import CertificateRefused, check_certificate
@@ -163,12 +163,23 @@ def addressee(
     return certificate_refusal(record, today) or practitioner
 
 
+class PublishedRecord(Protocol):
+    """A record another system publishes into a batch feed: it carries its publisher's own id."""
+
+    @property
+    def record_id(self) -> str: ...
+
+
+R = TypeVar("R", bound=PublishedRecord)
+
+
 @dataclass(frozen=True)
-class FeedItem:
-    """One decoded record of a batch and the CloudEvent it came in."""
+class PublishedItem(Generic[R]):
+    """One decoded record of a batch and the CloudEvent it came in (gov.certificates, and the CPD
+    providers' attendance feed, which reuses this machinery)."""
 
     ce: CloudEventAttributes
-    record: CertificateFeedRecord
+    record: R
 
     @cached_property
     def key(self) -> str:
@@ -177,20 +188,24 @@ class FeedItem:
 
 
 @dataclass
-class Triage:
+class Sorted(Generic[R]):
     """A batch sorted by what it still needs: `fresh` records to decide, records whose
     `record_id` was `already_received` (their event is only marked handled), and `repeats`
     (their event id took effect before, or came twice in the batch): nothing to do."""
 
-    fresh: list[FeedItem] = field(default_factory=list)
-    already_received: list[FeedItem] = field(default_factory=list)
-    repeats: list[FeedItem] = field(default_factory=list)
+    fresh: list[PublishedItem[R]] = field(default_factory=list)
+    already_received: list[PublishedItem[R]] = field(default_factory=list)
+    repeats: list[PublishedItem[R]] = field(default_factory=list)
 
 
-def triage(items: Iterable[FeedItem], handled_event_ids: set[str], received_keys: set[str]) -> Triage:
+FeedItem = PublishedItem[CertificateFeedRecord]
+Triage = Sorted[CertificateFeedRecord]
+
+
+def triage(items: Iterable[PublishedItem[R]], handled_event_ids: set[str], received_keys: set[str]) -> Sorted[R]:
     """Records with the same key inside one batch are all `fresh`: `decide_in_order` accepts the
     first acceptable one (an earlier one may be refused and a later, corrected one accepted)."""
-    result = Triage()
+    result: Sorted[R] = Sorted()
     seen_ids: set[str] = set()
     for item in items:
         if item.ce.id in handled_event_ids or item.ce.id in seen_ids:

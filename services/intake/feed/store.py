@@ -39,6 +39,13 @@ def ledger_marker(event_id: str, event_type: str, at: datetime) -> Doc:
     return {"_id": event_id, "type": event_type, "at": at}
 
 
+async def existing_ids(collection: Any, ids: list[str]) -> set[str]:
+    """Which of `ids` are `_id`s in `collection`: one query, one reply."""
+    if not ids:
+        return set()
+    return {str(doc["_id"]) async for doc in one_batch(collection.find({"_id": {"$in": ids}}, {"_id": 1}), len(ids))}
+
+
 @dataclass
 class BatchWrites:
     """What one batch changes: `handled`, the (id, type) of every event that took effect (the
@@ -66,18 +73,10 @@ class FeedStore:
         await self.refusals.create_index([("code", ASCENDING), ("at", ASCENDING)])
 
     async def handled_event_ids(self, event_ids: list[str]) -> set[str]:
-        return await self._existing_ids(self.uow.ledger.collection, event_ids)
+        return await existing_ids(self.uow.ledger.collection, event_ids)
 
     async def received_keys(self, keys: list[str]) -> set[str]:
-        return await self._existing_ids(self.received, keys)
-
-    @staticmethod
-    async def _existing_ids(collection: Any, ids: list[str]) -> set[str]:
-        if not ids:
-            return set()
-        return {
-            str(doc["_id"]) async for doc in one_batch(collection.find({"_id": {"$in": ids}}, {"_id": 1}), len(ids))
-        }
+        return await existing_ids(self.received, keys)
 
     async def accounts_by_id_number(self, id_numbers: set[str]) -> dict[str, Doc]:
         """Every account a batch names, in one query."""

@@ -12,12 +12,14 @@ from mumaris.http import read_json
 from mumaris.openapi import BEARER, JSON_BODY, PROTECTED, answers, json_body, refusals
 from mumaris.service import provided
 from services.intake.callers import Practitioner, settings_of
+from services.intake.cpd.service import CpdLedger
 from services.intake.registration.rules import RegistrationRefused
 from services.intake.registration.service import ProfessionalRegistrations
 from services.intake.registration.views import RegistrationView, SuspensionForm
 
 router = APIRouter(tags=["registration"])
 Registrations = Annotated[ProfessionalRegistrations, Depends(provided("professional_registrations"))]
+Ledger = Annotated[CpdLedger, Depends(provided("cpd_ledger"))]
 
 REFUSAL_STATUS: dict[str, int] = {
     "registration.none": 404,
@@ -36,13 +38,14 @@ def refused(refusal: RegistrationRefused) -> ApiError:
     dependencies=[BEARER],
     responses=answers(PROTECTED, refusals(REFUSAL_STATUS, "registration.none")),
 )
-async def my_registration(who: Practitioner, registrations: Registrations) -> dict[str, Any]:
-    """Status, expiry, days left, the cycle and when renewal opens."""
+async def my_registration(who: Practitioner, registrations: Registrations, ledger: Ledger) -> dict[str, Any]:
+    """Status, expiry, days left, the cycle, when renewal opens; the cycle's CPD hours required,
+    earned and still needed, and the activities counted."""
     try:
         doc = await registrations.of(who.id)
     except RegistrationRefused as refusal:
         raise refused(refusal) from refusal
-    return registrations.view(doc)
+    return {**registrations.view(doc), "cpd": await ledger.view(doc)}
 
 
 @router.post(
@@ -52,7 +55,7 @@ async def my_registration(who: Practitioner, registrations: Registrations) -> di
     responses=answers(PROTECTED, JSON_BODY, refusals(REFUSAL_STATUS, "not_found", "registration.already_suspended")),
     openapi_extra=json_body(SuspensionForm),
 )
-async def suspend(number: str, request: Request, registrations: Registrations) -> dict[str, Any]:
+async def suspend(number: str, request: Request, registrations: Registrations, ledger: Ledger) -> dict[str, Any]:
     """A supervisor suspends a registration with the reason (recorded, and announced on
     registration.suspended)."""
     supervisor = principal_from(request, settings_of(request), *OVERSEER_ROLES)
@@ -61,4 +64,4 @@ async def suspend(number: str, request: Request, registrations: Registrations) -
         doc = await registrations.suspend(number, form.reason.strip(), supervisor.id)
     except RegistrationRefused as refusal:
         raise refused(refusal) from refusal
-    return registrations.view(doc)
+    return {**registrations.view(doc), "cpd": await ledger.view(doc)}

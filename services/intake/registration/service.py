@@ -8,9 +8,9 @@ are rules.py.
 """
 
 import logging
-from functools import partial
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession

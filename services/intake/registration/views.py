@@ -21,6 +21,26 @@ class SuspensionView(BaseModel):
     previous_status: str
 
 
+class CpdActivityView(BaseModel):
+    title: str
+    provider: str
+    accreditation_number: str
+    category: str
+    hours: str
+    attended_on: str
+    source: str  # "provider" (an attendance record) or "certificate" (an approved upload)
+
+
+class CpdView(BaseModel):
+    """The current cycle's CPD hours (decimal strings) and the activities counted in it."""
+
+    hours_required: str
+    hours_earned: str
+    hours_still_needed: str
+    exemption: str | None
+    activities: list[CpdActivityView]
+
+
 class RegistrationView(BaseModel):
     """The practitioner's professional registration as of today (Riyadh), on the registry's clock."""
 
@@ -35,6 +55,7 @@ class RegistrationView(BaseModel):
     lapses_on: str
     cycle: CycleView
     suspension: SuspensionView | None
+    cpd: CpdView
 
 
 class SuspensionForm(BaseModel):

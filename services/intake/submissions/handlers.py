@@ -20,6 +20,7 @@ from schemas.events import ReviewDecided, ReviewQueued, SubmissionKind, Submissi
 from services.intake import SERVICE
 from services.intake.accounts.service import Profiles
 from services.intake.classification.service import RequestTimeline
+from services.intake.cpd.service import CpdLedger
 from services.intake.submissions.service import SubmissionTimeline
 from services.intake.submissions.store import UnknownRecord
 
@@ -27,6 +28,7 @@ router = KafkaRouter()
 Timeline = Annotated[SubmissionTimeline, Context("submission_timeline")]
 Requests = Annotated[RequestTimeline, Context("request_timeline")]
 ProfileChanges = Annotated[Profiles, Context("profiles")]
+Ledger = Annotated[CpdLedger, Context("cpd_ledger")]
 
 publishes(router, topics.SUBMISSION_RECEIVED, service=SERVICE)
 
@@ -77,6 +79,13 @@ async def on_queued(
 
 @subscriber(router, topics.REVIEW_DECIDED, service=SERVICE)
 async def on_decided(
-    event: ReviewDecided, ce: CloudEvent, timeline: Timeline, requests: Requests, profiles: ProfileChanges
+    event: ReviewDecided,
+    ce: CloudEvent,
+    timeline: Timeline,
+    requests: Requests,
+    profiles: ProfileChanges,
+    ledger: Ledger,
 ) -> None:
+    """The decision on its timeline; an approved CPD certificate's hours then go to the CPD ledger."""
     await permanent_if_unknown(reviewed(event.kind, timeline, requests, profiles).decided(event, ce))
+    await ledger.certificate_decided(event, ce)

@@ -1,0 +1,167 @@
+"""The CPD ledger at intake, on the real broker and database: providers' attendance records
+(gov.cpd_attendance, in batches) and approved CPD certificates, both shown on the practitioner's
+registration (`GET /v1/me/registration`).
+
+Intake runs in this process on a stack of its own (tests/registration_support.py); what providers
+and review publish is put on the topics here as real CloudEvents records.
+"""
+
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from mumaris.clock import now, today_in_riyadh
+from mumaris.identity import candidate_ref
+from mumaris.tools.stack import StackInfo
+from schemas import topics
+from schemas.cloudevents import CloudEventAttributes
+from schemas.events import CertificateMetadata, Decision, PractitionerRef, ReviewDecided, SubmissionKind
+from tests.documents import jpeg_bytes
+from tests.registration_support import Intake, running_intake
+from tests.support import eventually, headers_of, read_all, unique, wait_consumed
+
+pytestmark = pytest.mark.integration
+
+TOPIC = topics.GOV_CPD_ATTENDANCE
+PROVIDER = "/providers/saudi-heart-association"
+
+
+@pytest.fixture(scope="module")
+async def intake(own_stack: StackInfo, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Intake]:
+    async for running in running_intake(own_stack, tmp_path_factory.mktemp("clock") / "shift"):
+        yield running
+
+
+def activity(number: str, hours: str = "6.5", days_ago: int = 0) -> dict[str, Any]:
+    return {
+        "title": "Advanced Cardiac Life Support (ACLS) update",
+        "provider": "Saudi Heart Association",
+        "accreditation_number": number,
+        "category": "workshop",
+        "hours": hours,
+        "attended_on": (today_in_riyadh() - timedelta(days=days_ago)).isoformat(),
+    }
+
+
+def attendance(record_id: str, national_id: str, done: dict[str, Any] | str) -> tuple[bytes, dict[str, str]]:
+    """A provider's record in binary mode (a new event id each time); `done` may be a broken body."""
+    body: Any = (
+        done
+        if isinstance(done, str)
+        else {
+            "record_id": record_id,
+            "national_id": national_id,
+            "activity": done,
+            "reported_at": "2026-11-25T09:00:00+00:00",
+        }
+    )
+    attrs = CloudEventAttributes.new(source=PROVIDER, type=TOPIC.ce_type, subject=record_id)
+    return (body.encode() if isinstance(body, str) else json.dumps(body).encode()), attrs.to_headers()
+
+
+async def registered(intake: Intake, code: str = "nursing.technician") -> tuple[PractitionerRef, dict[str, str], str]:
+    who, auth, id_number = await intake.practitioner_with_id()
+    await intake.approve(who, code)
+    await intake.registration(auth)
+    return who, auth, id_number
+
+
+async def cpd_of(intake: Intake, auth: dict[str, str], earned: str) -> dict[str, Any]:
+    async def probe() -> dict[str, Any] | None:
+        cpd: dict[str, Any] = (await intake.registration(auth))["cpd"]
+        return cpd if Decimal(cpd["hours_earned"]) == Decimal(earned) else None
+
+    return await eventually(probe, timeout=60, what=f"{earned} CPD hours credited")
+
+
+async def test_providers_records_credit_hours_once_and_refusals_keep_no_id_number(intake: Intake) -> None:
+    who, auth, id_number = await registered(intake)
+    stranger = "1000000008"  # no account has it
+    acls, bls, old = f"SHA-{unique('a')[-8:]}", f"SHA-{unique('b')[-8:]}", f"SHA-{unique('c')[-8:]}"
+    records = [
+        attendance("rec-1", id_number, activity(acls)),
+        attendance("rec-1", id_number, activity(acls)),  # the same record republished (a new event id)
+        attendance("rec-2", stranger, activity(acls)),  # nobody with that number
+        attendance("rec-3", id_number, '{"record_id": "rec-3", "national_id": "' + id_number + '", "activity": 1}'),
+        attendance("rec-4", id_number, activity(acls.lower())),  # the same activity, another record of it
+        attendance("rec-5", id_number, activity(bls, hours="4")),
+        attendance("rec-6", id_number, activity(old, hours="9", days_ago=30)),  # before the registration's cycle
+    ]
+    partition, offsets = await intake.publish_raw(TOPIC, records)
+    await wait_consumed(intake.stack.kafka_bootstrap, "intake", TOPIC.name, partition, offsets[-1], timeout=60)
+
+    cpd = await cpd_of(intake, auth, "10.5")
+    assert (cpd["hours_required"], cpd["hours_still_needed"]) == ("20", "9.5")  # nursing technician: 10 a year
+    assert sorted((a["accreditation_number"], a["hours"], a["source"]) for a in cpd["activities"]) == sorted(
+        [(acls, "6.5", "provider"), (bls, "4", "provider")]
+    )
+    assert await intake.db["intake.cpd_credits"].count_documents({"practitioner_id": who.id}) == 3  # old counted apart
+    assert await intake.db["intake.cpd_records"].count_documents({"record_id": {"$in": ["rec-1", "rec-4"]}}) >= 2
+
+    refusals = {
+        r["record_id"]: r for r in await intake.db["intake.cpd_refusals"].find({"publisher": PROVIDER}).to_list()
+    }
+    assert refusals["rec-2"]["code"] == "feed.unknown_practitioner"
+    assert refusals["rec-2"]["candidate_ref"] == candidate_ref(stranger, intake.settings)
+    assert stranger not in json.dumps(refusals["rec-2"], default=str)
+    assert refusals["rec-4"]["code"] == "cpd.already_credited"
+    assert set(refusals) == {"rec-2", "rec-4"}  # rec-1 again was already received: nothing to refuse
+
+    [dead] = [
+        h
+        for h in map(headers_of, await read_all(intake.stack.kafka_bootstrap, TOPIC.dlq))
+        if h["ce_id"] == records[3][1]["ce_id"]
+    ]
+    assert dead["x-dlq-reason"] in ("invalid_event", "unparseable") and id_number not in dead["x-dlq-error"]
+
+
+async def test_an_approved_cpd_certificate_is_credited_once_to_its_cycle(intake: Intake) -> None:
+    who, auth, id_number = await registered(intake, "pharmacy.specialist")
+    declared = activity(f"PH-{unique('x')[-8:]}", hours="5")
+    metadata = {
+        "name": "Pharmacovigilance certificate",
+        "obtained_on": declared["attended_on"],
+        "institution": "Saudi Pharmaceutical Society",
+        "specialty": "Pharmacy",
+        "degree": "CPD certificate",
+        "cpd": declared,
+    }
+    upload = await intake.http.post(
+        "/v1/certificates",
+        headers=auth,
+        data={"metadata": json.dumps(metadata)},
+        files={"file": ("scan.jpg", jpeg_bytes(900, 700, seed=41), "image/jpeg")},
+    )
+    assert upload.status_code == 202, upload.text
+    submission_id = upload.json()["submission_id"]
+    stored = await intake.db["intake.submissions"].find_one({"_id": submission_id})
+    assert (
+        stored is not None and stored["certificate"]["cpd"]["accreditation_number"] == declared["accreditation_number"]
+    )
+
+    decided = ReviewDecided(
+        submission_id=submission_id,
+        review_id=submission_id,
+        kind=SubmissionKind.CERTIFICATE,
+        practitioner=who,
+        decision=Decision.APPROVE,
+        certificate=CertificateMetadata.model_validate(metadata),
+        reviewer_id="rev-1",
+        decided_at=now(),
+    )
+    await intake.publish(topics.REVIEW_DECIDED, decided, submission_id)
+    cpd = await cpd_of(intake, auth, "5")
+    assert cpd["hours_required"] == "40"  # pharmacists: 20 a year
+    assert [(a["source"], a["hours"]) for a in cpd["activities"]] == [("certificate", "5")]
+
+    # The decision delivered again under a new id, and a provider reporting the same activity: still 5 hours.
+    again = await intake.publish(topics.REVIEW_DECIDED, decided, submission_id)
+    partition, offsets = await intake.publish_raw(TOPIC, [attendance(unique("rec"), id_number, declared)], key=b"other")
+    await wait_consumed(intake.stack.kafka_bootstrap, "intake", TOPIC.name, partition, offsets[0], timeout=60)
+    await intake.handled(f"{again}/cpd")
+    assert (await intake.registration(auth))["cpd"]["hours_earned"] == "5"
+    assert await intake.db["intake.cpd_credits"].count_documents({"practitioner_id": who.id}) == 1
