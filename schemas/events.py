@@ -246,12 +246,22 @@ class ClassificationRef(Event):
     label: Localized
 
 
+class InvoicePurpose(StrEnum):
+    """What an invoice is for. For a renewal, `request_id` is the renewal's id and `classification`
+    the registration's (registration.renewal_requested)."""
+
+    CLASSIFICATION = "classification"
+    RENEWAL = "renewal"
+
+
 class FeeInvoiced(Event):
-    """A classification request's documents passed; its fee must be paid before `due_at` or it lapses."""
+    """A classification request's documents passed (or a renewal was asked); its fee must be paid
+    before `due_at` or it lapses."""
 
     invoice_id: str
     bill_number: str
     request_id: str
+    purpose: InvoicePurpose = InvoicePurpose.CLASSIFICATION
     practitioner: PractitionerRef
     classification: ClassificationRef
     amount: Decimal  # in riyals, two decimals; JSON carries it as a string
@@ -266,6 +276,7 @@ class FeeReminderDue(Event):
     invoice_id: str
     bill_number: str
     request_id: str
+    purpose: InvoicePurpose = InvoicePurpose.CLASSIFICATION
     practitioner: PractitionerRef
     classification: ClassificationRef
     amount: Decimal
@@ -280,6 +291,7 @@ class FeeExpired(Event):
     invoice_id: str
     bill_number: str
     request_id: str
+    purpose: InvoicePurpose = InvoicePurpose.CLASSIFICATION
     practitioner: PractitionerRef
     expired_at: datetime
 
@@ -439,11 +451,13 @@ class RegistrationRenewed(RegistrationEvent):
 
 class RegistrationExpiring(RegistrationEvent):
     """A reminder: the registration expires in `days_before` days (a milestone of the reminder
-    schedule, e.g. 90/60/30/7), sent once per registration, cycle and milestone."""
+    schedule, e.g. 90/60/30/7), sent once per registration, cycle and milestone. After an outage
+    only the most urgent missed milestone is sent, late (`days_left`)."""
 
     cycle: int
     expires_on: date
-    days_before: int
+    days_before: int  # the milestone
+    days_left: int  # as it went out: fewer than the milestone when sent late (after an outage)
     renewal_open: bool
 
 

@@ -219,7 +219,7 @@ REGISTRATION_ISSUED = Topic(
     ce_type="mumaris.registration.issued.v1",
     key="registration_number",
     producers=("intake",),
-    consumers=(),
+    consumers=("review",),
     description="A professional registration was issued (first classification approved, or the one-off "
     "migration): number, classification, issued on, expires on.",
 )
@@ -228,8 +228,8 @@ REGISTRATION_RENEWAL_REQUESTED = Topic(
     model=events.RegistrationRenewalRequested,
     ce_type="mumaris.registration.renewal_requested.v1",
     key="registration_number",
-    producers=(),
-    consumers=(),
+    producers=("intake",),
+    consumers=("review",),
     description="A practitioner with the cycle's CPD hours asked to renew; review invoices the renewal fee.",
 )
 REGISTRATION_RENEWED = Topic(
@@ -237,8 +237,8 @@ REGISTRATION_RENEWED = Topic(
     model=events.RegistrationRenewed,
     ce_type="mumaris.registration.renewed.v1",
     key="registration_number",
-    producers=(),
-    consumers=(),
+    producers=("review",),
+    consumers=("intake",),
     description="The renewal fee was paid: the registration runs two more years from its old expiry.",
 )
 REGISTRATION_EXPIRING = Topic(
@@ -266,7 +266,7 @@ REGISTRATION_SUSPENDED = Topic(
     ce_type="mumaris.registration.suspended.v1",
     key="registration_number",
     producers=("intake",),
-    consumers=(),
+    consumers=("review",),
     description="A supervisor suspended a registration, with the reason (audited).",
 )
 NOTIFICATION_EMAIL = Topic(

@@ -1,6 +1,7 @@
-"""Review: assembles the runtime and the service's three areas — queue/ (the review queue: claims,
-decisions, audit), fees/ (classification invoices, deadlines, payments, exams) and console/ (the
-reviewer console) — and includes their routers. What each area consumes and publishes is declared
+"""Review: assembles the runtime and the service's areas — queue/ (the review queue: claims,
+decisions, audit), fees/ (classification and renewal invoices, deadlines, payments, exams),
+registrations/ (renewals settled, reminders before expiry, lapses) and console/ (the reviewer
+console) — and includes their routers. What each area consumes and publishes is declared
 in its handlers.py, its HTTP routes in its routes.py."""
 
 from fastapi import FastAPI
@@ -24,6 +25,9 @@ from services.review.queue import routes as queue_routes
 from services.review.queue.metrics import QueueMetrics
 from services.review.queue.service import ReviewDesk
 from services.review.queue.store import ReviewStore
+from services.review.registrations import handlers as registration_handlers
+from services.review.registrations.service import RegistrationEvents, RenewalDesk
+from services.review.registrations.store import RegistrationBook
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -34,8 +38,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     desk = ReviewDesk(queue_store, runtime.uow, settings, classifications)
     fees = FeeDesk(fee_store, desk, runtime.uow, settings)
     deadlines = FeeDeadlines(fees)
+    book = RegistrationBook(runtime.db)
+    renewals = RenewalDesk(book, fees, runtime.uow, settings)  # settles the fee desk's renewal invoices
     fee_metrics = FeeMetrics(runtime.registry, fee_store)
-    runtime.on_startup += [queue_store.ensure_indexes, fee_store.ensure_indexes, deadlines.start]
+    runtime.on_startup += [
+        queue_store.ensure_indexes,
+        fee_store.ensure_indexes,
+        book.ensure_indexes,
+        deadlines.start,
+    ]
     runtime.on_shutdown.append(deadlines.stop)
     runtime.on_scrape += [fee_metrics.refresh, QueueMetrics(runtime.registry, queue_store).refresh]
 
@@ -48,12 +59,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "desk": desk,
         "fees": fees,
         "fee_events": FeeEvents(runtime.uow, fees, classifications, deadlines, fee_metrics),
+        "registration_events": RegistrationEvents(runtime.uow, renewals, deadlines),
         "console": Pages(sessions),
     }
     for name, provision in provisions.items():
         runtime.provide(name, provision)
     runtime.broker.include_router(queue_handlers.router)
     runtime.broker.include_router(fee_handlers.router)
+    runtime.broker.include_router(registration_handlers.router)
     app.include_router(fee_routes.router)  # before the queue's /v1/review/{review_id}, which would take its paths
     app.include_router(queue_routes.router)
     app.include_router(console_routes.router)

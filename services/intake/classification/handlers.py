@@ -11,7 +11,14 @@ from faststream.kafka import KafkaRouter
 
 from mumaris.kafka import CloudEvent, publishes, subscriber
 from schemas import topics
-from schemas.events import ClassificationChanged, ClassificationLapsed, ExamResultPublished, FeeExpired, FeeInvoiced
+from schemas.events import (
+    ClassificationChanged,
+    ClassificationLapsed,
+    ExamResultPublished,
+    FeeExpired,
+    FeeInvoiced,
+    InvoicePurpose,
+)
 from services.intake import SERVICE
 from services.intake.classification.service import ClassificationRequests, RequestTimeline
 from services.intake.registration.service import ProfessionalRegistrations
@@ -26,13 +33,19 @@ publishes(router, topics.CLASSIFICATION_REQUESTED, service=SERVICE)
 
 
 @subscriber(router, topics.FEE_INVOICED, service=SERVICE)
-async def on_fee_invoiced(event: FeeInvoiced, ce: CloudEvent, requests: Requests) -> None:
-    await permanent_if_unknown(requests.invoiced(event, ce))
+async def on_fee_invoiced(event: FeeInvoiced, ce: CloudEvent, requests: Requests, registrations: Registrations) -> None:
+    if event.purpose is InvoicePurpose.RENEWAL:  # a registration's renewal, not a classification request
+        await registrations.renewal_invoiced(event, ce)
+    else:
+        await permanent_if_unknown(requests.invoiced(event, ce))
 
 
 @subscriber(router, topics.FEE_EXPIRED, service=SERVICE)
-async def on_fee_expired(event: FeeExpired, ce: CloudEvent, requests: Requests) -> None:
-    await permanent_if_unknown(requests.fee_expired(event, ce))
+async def on_fee_expired(event: FeeExpired, ce: CloudEvent, requests: Requests, registrations: Registrations) -> None:
+    if event.purpose is InvoicePurpose.RENEWAL:
+        await registrations.renewal_expired(event, ce)
+    else:
+        await permanent_if_unknown(requests.fee_expired(event, ce))
 
 
 @subscriber(router, topics.CLASSIFICATION_LAPSED, service=SERVICE)

@@ -5,13 +5,14 @@ become HTTP errors here (REFUSAL_STATUS)."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 
 from mumaris.auth import OVERSEER_ROLES, principal_from
 from mumaris.errors import ApiError
 from mumaris.http import read_json
 from mumaris.openapi import BEARER, JSON_BODY, PROTECTED, answers, json_body, refusals
 from mumaris.service import provided
-from services.intake.callers import Practitioner, settings_of
+from services.intake.callers import Practitioner, Submitter, settings_of
 from services.intake.cpd.service import CpdLedger
 from services.intake.registration.rules import RegistrationRefused
 from services.intake.registration.service import ProfessionalRegistrations
@@ -25,7 +26,20 @@ REFUSAL_STATUS: dict[str, int] = {
     "registration.none": 404,
     "not_found": 404,
     "registration.already_suspended": 409,
+    "registration.renewal_not_open": 409,
+    "registration.suspended": 409,
+    "registration.lapsed": 409,
+    "registration.renewal_pending": 409,
+    "registration.cpd_hours_short": 422,
 }
+RENEWAL_REFUSALS = (
+    "registration.none",
+    "registration.renewal_not_open",
+    "registration.suspended",
+    "registration.lapsed",
+    "registration.renewal_pending",
+    "registration.cpd_hours_short",
+)
 
 
 def refused(refusal: RegistrationRefused) -> ApiError:
@@ -46,6 +60,30 @@ async def my_registration(who: Practitioner, registrations: Registrations, ledge
     except RegistrationRefused as refusal:
         raise refused(refusal) from refusal
     return {**registrations.view(doc), "cpd": await ledger.view(doc)}
+
+
+@router.post(
+    "/v1/me/registration/renewals",
+    status_code=202,
+    response_model=RegistrationView,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, {403: ("account.email_unconfirmed",)}, refusals(REFUSAL_STATUS, *RENEWAL_REFUSALS)),
+)
+async def request_renewal(who: Submitter, registrations: Registrations, ledger: Ledger) -> JSONResponse:
+    """Ask to renew the registration (open 90 days before expiry, and through the grace period).
+    Refused with `registration.cpd_hours_short` and the figures (`details.cpd_hours`: required,
+    earned, needed) while the cycle's CPD hours fall short. Accepted (202): the renewal's invoice
+    follows (`renewal.invoice`, from review); paid in time, the registration runs two more years
+    from its current expiry."""
+    try:
+        doc = await registrations.request_renewal(who.id, ledger)
+    except RegistrationRefused as refusal:
+        raise refused(refusal) from refusal
+    return JSONResponse(
+        {**registrations.view(doc), "cpd": await ledger.view(doc)},
+        status_code=202,
+        headers={"Location": "/v1/me/registration"},
+    )
 
 
 @router.post(

@@ -41,6 +41,9 @@ class Status(StrEnum):
     SUSPENDED = "suspended"
 
 
+# A renewal asked and not settled yet: no second one meanwhile (paid and lapsed ones are settled).
+RENEWAL_OPEN_STATES = ("requested", "awaiting_payment")
+
 # What events write; the others are phases of the calendar.
 STORED = (Status.ACTIVE, Status.RENEWED, Status.LAPSED, Status.SUSPENDED)
 

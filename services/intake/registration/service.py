@@ -8,26 +8,47 @@ are rules.py.
 """
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from mumaris.clock import RegistryClock, today_in_riyadh
+from mumaris.clock import RegistryClock, now, today_in_riyadh
 from mumaris.mongo import UnitOfWork, make_client
 from mumaris.settings import Settings
 from schemas import topics
 from schemas.classifications import CLASSIFICATIONS
 from schemas.cloudevents import CloudEventAttributes
-from schemas.events import ClassificationChanged, PractitionerRef, RegistrationIssued, RegistrationSuspended
-from schemas.registrations import validity_years
+from schemas.events import (
+    ClassificationChanged,
+    FeeExpired,
+    FeeInvoiced,
+    PractitionerRef,
+    RegistrationIssued,
+    RegistrationRenewalRequested,
+    RegistrationRenewed,
+    RegistrationSuspended,
+)
+from schemas.registrations import renewal_fee, validity_years
 from services.intake import SERVICE
 from services.intake.accounts.service import full_name
 from services.intake.registration import rules
 from services.intake.registration.rules import Calendar, RegistrationRefused, Status
 from services.intake.registration.store import Doc, RegistrationStore, as_day, day
+from services.intake.submissions.store import UnknownRecord
+
+if TYPE_CHECKING:
+    from services.intake.cpd.rules import Standing
+
+
+class CpdHours(Protocol):
+    """The CPD ledger as a renewal reads it (cpd/service.py CpdLedger)."""
+
+    async def standing(self, registration: Doc) -> tuple["Standing", list[Doc]]: ...
+
 
 log = logging.getLogger("mumaris.intake.registration")
 
@@ -47,6 +68,24 @@ def issued_event(doc: Doc) -> RegistrationIssued:
         expires_on=as_day(doc["expires_on"]),
         issued_at=doc["issued_at"],
     )
+
+
+def renewal_view(renewal: Doc | None) -> dict[str, Any] | None:
+    if not renewal:
+        return None
+    invoice = renewal.get("invoice")
+    return {
+        "renewal_id": renewal["id"],
+        "status": renewal["status"],
+        "cycle": renewal["cycle"],
+        "renews_until": as_day(renewal["renews_until"]).isoformat(),
+        "fee": renewal["fee"],
+        "currency": "SAR",
+        "requested_at": renewal["requested_at"].isoformat(),
+        "invoice": None
+        if invoice is None
+        else {**invoice, "issued_at": invoice["issued_at"].isoformat(), "due_at": invoice["due_at"].isoformat()},
+    }
 
 
 @dataclass(frozen=True)
@@ -176,10 +215,135 @@ class ProfessionalRegistrations:
                 "starts_on": cycle.starts_on.isoformat(),
                 "ends_on": cycle.ends_on.isoformat(),
             },
+            "renewal": renewal_view(doc.get("renewal")),
             "suspension": None
             if not doc.get("suspension")
             else {k: v.isoformat() if isinstance(v, datetime) else v for k, v in doc["suspension"].items()},
         }
+
+    # --- renewal ---------------------------------------------------------------------------------
+
+    async def request_renewal(self, practitioner_id: str, hours: "CpdHours") -> Doc:
+        """Ask to renew: refused unless renewal is open (or in grace), none is awaiting payment and
+        the cycle's CPD hours are there (the refusal says how many are missing). Otherwise the
+        renewal is recorded and announced in one transaction; review invoices it."""
+        doc = await self.of(practitioner_id)
+        refusal = rules.renewal_refusal(self.status(doc))
+        if refusal is not None:
+            raise refusal
+        if (doc.get("renewal") or {}).get("status") in rules.RENEWAL_OPEN_STATES:
+            raise RegistrationRefused("registration.renewal_pending", {"renewal_id": doc["renewal"]["id"]})
+        held, _ = await hours.standing(doc)
+        if not held.met:
+            figures = {"required": str(held.required), "earned": str(held.earned), "needed": str(held.still_needed)}
+            raise RegistrationRefused("registration.cpd_hours_short", {"cpd_hours": figures})
+        at = self.clock.now()
+        expires_on = as_day(doc["expires_on"])
+        classification = CLASSIFICATIONS[doc["classification"]]
+        renewal = {
+            "id": str(uuid.uuid4()),
+            "status": "requested",
+            "cycle": doc["cycle"],
+            "expires_on": doc["expires_on"],
+            "renews_until": day(rules.add_years(expires_on, validity_years(doc["profession"]))),
+            "fee": str(renewal_fee(classification.code)),
+            "cpd_hours": {"required": str(held.required), "earned": str(held.earned)},
+            "requested_at": at,
+            "invoice": None,
+        }
+        event = RegistrationRenewalRequested(
+            registration_number=doc["number"],
+            practitioner=PractitionerRef.model_validate(doc["practitioner"]),
+            renewal_id=renewal["id"],
+            classification=classification.ref(),
+            cycle=doc["cycle"],
+            expires_on=expires_on,
+            renews_until=as_day(renewal["renews_until"]),
+            fee=renewal_fee(classification.code),
+            cpd_hours_required=held.required,
+            cpd_hours_earned=held.earned,
+            requested_at=at,
+        )
+
+        async def work(session: AsyncClientSession) -> Doc:
+            step = {"step": "renewal_requested", "at": at, "renewal_id": renewal["id"]}
+            updated = await self.store.update(
+                doc["_id"],
+                {"revision": doc["revision"]},
+                {"renewal": renewal, "revision": doc["revision"] + 1},
+                session,
+                push={"history": step},
+            )
+            if updated is None:  # asked twice at once: the other one is recorded
+                raise RegistrationRefused("registration.renewal_pending")
+            await self.uow.outbox.add(topics.REGISTRATION_RENEWAL_REQUESTED, event, session)
+            return updated
+
+        return await self.uow.run(work)
+
+    async def renewal_invoiced(self, event: FeeInvoiced, ce: CloudEventAttributes) -> None:
+        """The renewal's invoice (fee.invoiced of purpose renewal), shown with the registration."""
+        invoice = {
+            "bill_number": event.bill_number,
+            "amount": str(event.amount),
+            "currency": event.currency,
+            "issued_at": event.issued_at,
+            "due_at": event.due_at,
+        }
+        await self._renewal_step(ce, event.practitioner.id, event.request_id, "requested", "awaiting_payment", invoice)
+
+    async def renewal_expired(self, event: FeeExpired, ce: CloudEventAttributes) -> None:
+        """Unpaid by its deadline: the renewal lapses; another may be asked while renewal is open."""
+        await self._renewal_step(
+            ce, event.practitioner.id, event.request_id, ("requested", "awaiting_payment"), "lapsed"
+        )
+
+    async def _renewal_step(
+        self,
+        ce: CloudEventAttributes,
+        practitioner_id: str,
+        renewal_id: str,
+        from_status: str | tuple[str, ...],
+        to_status: str,
+        invoice: Doc | None = None,
+    ) -> None:
+        allowed = [from_status] if isinstance(from_status, str) else list(from_status)
+        changes: Doc = {"renewal.status": to_status, f"renewal.{to_status}_at": now()}
+        if invoice is not None:
+            changes["renewal.invoice"] = invoice
+
+        async def work(session: AsyncClientSession) -> None:
+            expect = {"renewal.id": renewal_id, "renewal.status": {"$in": allowed}}
+            if await self.store.update(practitioner_id, expect, changes, session) is None:
+                log.info("renewal %s: %s ignored (not %s)", renewal_id, to_status, "/".join(allowed))
+
+        await self.uow.apply_once(ce.id, ce.type, work)
+
+    async def renewed(self, event: RegistrationRenewed, ce: CloudEventAttributes) -> None:
+        """The renewal was paid: a new cycle from the old expiry."""
+
+        async def work(session: AsyncClientSession) -> None:
+            doc = await self.store.by_number(event.registration_number, session)
+            if doc is None:
+                raise UnknownRecord(f"unknown registration {event.registration_number}")
+            if as_day(doc["expires_on"]) != event.previous_expires_on:
+                log.info("registration %s: renewal %s applied before", doc["number"], event.renewal_id)
+                return
+            step = {"step": "renewed", "at": event.renewed_at, "renewal_id": event.renewal_id}
+            changes: Doc = {
+                "expires_on": day(event.expires_on),
+                "cycle": event.cycle,
+                "revision": doc["revision"] + 1,
+                "renewal.status": "paid",
+                "renewal.paid_at": event.renewed_at,
+            }
+            if doc["status"] != Status.SUSPENDED.value:
+                changes["status"] = Status.RENEWED.value
+            expect = {"revision": doc["revision"]}
+            if await self.store.update(doc["_id"], expect, changes, session, push={"history": step}) is None:
+                raise RuntimeError("registration changed concurrently")  # the delivery policy retries
+
+        await self.uow.apply_once(ce.id, ce.type, work)
 
     # --- suspension ------------------------------------------------------------------------------
 

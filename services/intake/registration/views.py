@@ -41,6 +41,27 @@ class CpdView(BaseModel):
     activities: list[CpdActivityView]
 
 
+class RenewalInvoiceView(BaseModel):
+    bill_number: str
+    amount: str
+    currency: str
+    issued_at: str
+    due_at: str
+
+
+class RenewalView(BaseModel):
+    """The latest renewal asked: requested → awaiting_payment → paid | lapsed (unpaid in time)."""
+
+    renewal_id: str
+    status: str
+    cycle: int
+    renews_until: str
+    fee: str
+    currency: str
+    requested_at: str
+    invoice: RenewalInvoiceView | None
+
+
 class RegistrationView(BaseModel):
     """The practitioner's professional registration as of today (Riyadh), on the registry's clock."""
 
@@ -54,6 +75,7 @@ class RegistrationView(BaseModel):
     renewal_opens_on: str
     lapses_on: str
     cycle: CycleView
+    renewal: RenewalView | None
     suspension: SuspensionView | None
     cpd: CpdView
 

@@ -40,6 +40,7 @@ from schemas.events import (
     FeeExpired,
     FeeInvoiced,
     FeeReminderDue,
+    InvoicePurpose,
     PaymentReceived,
     PractitionerRef,
     SubmissionKind,
@@ -106,6 +107,17 @@ class DocumentResult:
 
 
 @dataclass(frozen=True)
+class Bill:
+    """What an invoice is issued for: the request (or renewal) it settles, whom, which
+    classification (a reference, as stored), how much (a decimal string)."""
+
+    request_id: str
+    practitioner: Doc
+    classification: Doc
+    amount: str
+
+
+@dataclass(frozen=True)
 class PaymentOutcome:
     verdict: PaymentVerdict
     invoice_id: str | None
@@ -123,6 +135,7 @@ def about_invoice(invoice: Doc) -> dict[str, Any]:
         "invoice_id": invoice["_id"],
         "bill_number": invoice["bill_number"],
         "request_id": invoice["request_id"],
+        "purpose": InvoicePurpose(invoice.get("purpose", InvoicePurpose.CLASSIFICATION.value)),
         "practitioner": PractitionerRef.model_validate(invoice["practitioner"]),
     }
 
@@ -136,6 +149,15 @@ def invoice_facts(invoice: Doc) -> InvoiceFacts:
     )
 
 
+class Settlement(Protocol):
+    """What an invoice of another purpose than a classification request settles, told inside the
+    transaction that pays or expires it (registrations/service.py: a renewal)."""
+
+    async def paid(self, invoice: Doc, at: datetime, session: AsyncClientSession) -> None: ...
+
+    async def expired(self, invoice: Doc, at: datetime, session: AsyncClientSession) -> None: ...
+
+
 class FeeDesk:
     def __init__(self, store: ClassificationStore, desk: ReviewDesk, uow: UnitOfWork, settings: Settings) -> None:
         self.store = store
@@ -143,6 +165,11 @@ class FeeDesk:
         self.uow = uow
         self.settings = settings
         self.reminder_hour = timedelta(seconds=settings.fee_reminder_hour_s)
+        self.settlements: dict[InvoicePurpose, Settlement] = {}
+
+    def settles(self, purpose: InvoicePurpose, settlement: Settlement) -> None:
+        """Invoices of `purpose` are paid and expired through `settlement`."""
+        self.settlements[purpose] = settlement
 
     # --- requests and their documents ----------------------------------------------------------
 
@@ -207,16 +234,31 @@ class FeeDesk:
         return await self._issue_invoice(request, to_millis(at), session)
 
     async def _issue_invoice(self, request: Doc, issued_at: datetime, session: AsyncClientSession) -> Doc:
-        due = deadline_of(issued_at, self.settings.fee_deadline_s)
+        return await self.issue_invoice(
+            Bill(request["_id"], request["practitioner"], request["target"], request["fee"]), issued_at, session
+        )
+
+    async def issue_invoice(
+        self,
+        bill: "Bill",
+        issued_at: datetime,
+        session: AsyncClientSession,
+        purpose: InvoicePurpose = InvoicePurpose.CLASSIFICATION,
+        deadline_s: float | None = None,
+    ) -> Doc:
+        """An invoice (returned, for the deadline clock) and its fee.invoiced: a classification
+        request's, due `fee_deadline_s` after it is issued, or another purpose's with its own deadline."""
+        due = deadline_of(issued_at, self.settings.fee_deadline_s if deadline_s is None else deadline_s)
         sequence = await self.store.next_bill_sequence(bill_year(issued_at), session)
         moments = reminder_moments(issued_at, due, self.settings.fee_reminder_hours, self.reminder_hour)
-        invoice = {
+        invoice: Doc = {
             "_id": str(uuid.uuid4()),
             "bill_number": bill_number(bill_year(issued_at), sequence),
-            "request_id": request["_id"],
-            "practitioner": request["practitioner"],
-            "classification": request["target"],
-            "amount": request["fee"],
+            "request_id": bill.request_id,
+            "purpose": purpose.value,
+            "practitioner": bill.practitioner,
+            "classification": bill.classification,
+            "amount": bill.amount,
             "currency": "SAR",
             "issued_at": issued_at,
             "due_at": due,
@@ -250,6 +292,13 @@ class FeeDesk:
             invoice = await self.store.expire(invoice_id, at, session)
             if invoice is None:
                 return None
+            settlement = self._settlement_of(invoice)
+            if settlement is not None:
+                await settlement.expired(invoice, at, session)
+                await self.uow.outbox.add(
+                    topics.FEE_EXPIRED, FeeExpired(**about_invoice(invoice), expired_at=at), session
+                )
+                return invoice
             if (
                 await self.store.move_request(
                     invoice["request_id"], RequestStatus.AWAITING_PAYMENT, RequestStatus.LAPSED, at, session
@@ -385,7 +434,20 @@ class FeeDesk:
             "recorded_at": at,
         }
 
+    def _settlement_of(self, invoice: Doc) -> Settlement | None:
+        """None for a classification request's invoice (this desk settles those itself)."""
+        purpose = InvoicePurpose(invoice.get("purpose", InvoicePurpose.CLASSIFICATION.value))
+        if purpose is InvoicePurpose.CLASSIFICATION:
+            return None
+        if purpose not in self.settlements:
+            raise InconsistentEvent(f"invoice {invoice['_id']}: nothing settles a {purpose.value} invoice here")
+        return self.settlements[purpose]
+
     async def _send_to_review(self, invoice: Doc, at: datetime, session: AsyncClientSession) -> None:
+        settlement = self._settlement_of(invoice)
+        if settlement is not None:
+            await settlement.paid(invoice, at, session)
+            return
         request = await self.store.move_request(
             invoice["request_id"], RequestStatus.AWAITING_PAYMENT, RequestStatus.IN_REVIEW, at, session
         )
