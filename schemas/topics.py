@@ -238,7 +238,7 @@ REGISTRATION_RENEWED = Topic(
     ce_type="mumaris.registration.renewed.v1",
     key="registration_number",
     producers=("review",),
-    consumers=("intake",),
+    consumers=("intake", "notifier"),
     description="The renewal fee was paid: the registration runs two more years from its old expiry.",
 )
 REGISTRATION_EXPIRING = Topic(
@@ -246,8 +246,8 @@ REGISTRATION_EXPIRING = Topic(
     model=events.RegistrationExpiring,
     ce_type="mumaris.registration.expiring.v1",
     key="registration_number",
-    producers=(),
-    consumers=(),
+    producers=("review",),
+    consumers=("notifier",),
     description="A reminder milestone before expiry (e.g. 90/60/30/7 days), once per registration, cycle "
     "and milestone.",
 )
@@ -256,8 +256,8 @@ REGISTRATION_LAPSED = Topic(
     model=events.RegistrationLapsed,
     ce_type="mumaris.registration.lapsed.v1",
     key="registration_number",
-    producers=(),
-    consumers=(),
+    producers=("review",),
+    consumers=("intake", "notifier"),
     description="Not renewed by the end of the grace period after expiry: the registration lapsed.",
 )
 REGISTRATION_SUSPENDED = Topic(

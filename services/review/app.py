@@ -7,6 +7,7 @@ in its handlers.py, its HTTP routes in its routes.py."""
 from fastapi import FastAPI
 
 from mumaris.auth import installed_revoked_sessions
+from mumaris.clock import RegistryClock
 from mumaris.files import FileStore
 from mumaris.service import create_http_app, create_runtime
 from mumaris.settings import Settings, get_settings
@@ -26,6 +27,8 @@ from services.review.queue.metrics import QueueMetrics
 from services.review.queue.service import ReviewDesk
 from services.review.queue.store import ReviewStore
 from services.review.registrations import handlers as registration_handlers
+from services.review.registrations.reminders import RegistrationSweeps
+from services.review.registrations.scheduler import RegistrationDeadlines
 from services.review.registrations.service import RegistrationEvents, RenewalDesk
 from services.review.registrations.store import RegistrationBook
 
@@ -40,14 +43,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     deadlines = FeeDeadlines(fees)
     book = RegistrationBook(runtime.db)
     renewals = RenewalDesk(book, fees, runtime.uow, settings)  # settles the fee desk's renewal invoices
+    clock = RegistryClock.from_file(settings.clock_shift_file)
+    sweeps = RegistrationDeadlines(RegistrationSweeps(book, runtime.uow, settings, clock))
     fee_metrics = FeeMetrics(runtime.registry, fee_store)
     runtime.on_startup += [
         queue_store.ensure_indexes,
         fee_store.ensure_indexes,
         book.ensure_indexes,
         deadlines.start,
+        sweeps.start,
     ]
-    runtime.on_shutdown.append(deadlines.stop)
+    runtime.on_shutdown += [deadlines.stop, sweeps.stop]
     runtime.on_scrape += [fee_metrics.refresh, QueueMetrics(runtime.registry, queue_store).refresh]
 
     app = create_http_app(runtime, title="Mumaris review")

@@ -9,6 +9,7 @@ registration two years from expiry is brought to its renewal window without wait
 deadlines are seconds long here (MUMARIS_RENEWAL_PAYMENT_DEADLINE_S).
 """
 
+import asyncio
 import json
 import random
 from collections.abc import AsyncIterator, Iterator
@@ -65,7 +66,9 @@ class Lifecycle:
         return self.group.processes["intake"].url
 
     async def registered(self, classification: str) -> tuple[Practitioner, dict[str, Any]]:
-        """A practitioner whose first classification review approved: her registration, issued."""
+        """A practitioner whose first classification review approved: her registration, issued
+        today (the registry clock set back to the real day first)."""
+        write_shift(self.shift_file, timedelta(0))
         account_id, email = unique("acct"), f"{unique('noura')}@example.sa"
         id_number = make_valid_id("1", f"{random.randrange(10**8):08d}")
         await self.db["intake.accounts"].insert_one(
@@ -112,6 +115,29 @@ class Lifecycle:
     def move_to(self, day: date) -> None:
         """The registry clock of every service reads `day` as today (Riyadh)."""
         write_shift(self.shift_file, timedelta(days=(day - today_in_riyadh()).days))
+
+    async def expiring(self, number: str, count: int) -> list[dict[str, Any]]:
+        """The registration.expiring reminders of `number`, once there are at least `count`."""
+
+        async def probe() -> list[dict[str, Any]] | None:
+            found = await bodies(self.stack.kafka_bootstrap, topics.REGISTRATION_EXPIRING, number)
+            return found if len(found) >= count else None
+
+        return await eventually(probe, timeout=60, what=f"{count} reminder(s) for {number}")
+
+    async def settled(self) -> None:
+        """Everything review wrote is published, and every replica has swept a few times since."""
+
+        async def outbox_empty() -> bool:
+            return await self.db["review.outbox"].count_documents({}) == 0
+
+        await eventually(outbox_empty, what="review's outbox to drain")
+        await asyncio.sleep(6 * SWEEP_S)
+        await eventually(outbox_empty, what="review's outbox to drain")
+
+    def start_review(self, replica: int = 0) -> None:
+        self.group.start("review", free_port(), replica=replica)
+        self.group.wait_healthy()
 
     async def renew(self, who: Practitioner) -> httpx.Response:
         return await self.http.post(f"{self.intake}/v1/me/registration/renewals", headers=who.auth)
@@ -166,6 +192,7 @@ async def lifecycle(lifecycle_stack: StackInfo, tmp_path_factory: pytest.TempPat
             "MUMARIS_CLOCK_SHIFT_FILE": str(shift_file),
             "MUMARIS_RENEWAL_PAYMENT_DEADLINE_S": str(PAYMENT_DEADLINE_S),
             "MUMARIS_FEE_SWEEP_S": str(SWEEP_S),
+            "MUMARIS_REGISTRATION_SWEEP_S": str(SWEEP_S),
             "MUMARIS_FEE_REMINDER_HOUR_S": "0.25",
             "MUMARIS_OUTBOX_POLL_S": "0.1",
             "MUMARIS_RETRY_BACKOFF_S": "0.1",
@@ -259,3 +286,55 @@ async def test_an_unpaid_renewal_lapses_and_the_registration_keeps_its_expiry(li
     again = await lifecycle.renew(who)
     assert again.status_code == 202, again.text
     assert again.json()["renewal"]["renewal_id"] != invoiced["renewal"]["renewal_id"]
+
+
+async def test_reminders_go_out_once_across_replicas_and_a_kill_and_the_missed_one_late_then_grace_then_lapse(
+    lifecycle: Lifecycle,
+) -> None:
+    who, registration = await lifecycle.registered("medicine.technician")
+    number, expires = registration["registration_number"], date.fromisoformat(registration["expires_on"])
+    lifecycle.start_review(replica=1)  # two replicas sweep every half second from now on
+    try:
+        lifecycle.move_to(expires - timedelta(days=90))
+        [first] = await lifecycle.expiring(number, 1)
+        assert (first["days_before"], first["days_left"], first["cycle"], first["renewal_open"]) == (90, 90, 1, True)
+        lifecycle.move_to(expires - timedelta(days=60))
+        await lifecycle.expiring(number, 2)
+        await lifecycle.settled()
+
+        # Both replicas die without a goodbye; the 30- and 7-day milestones pass while none runs.
+        lifecycle.group.stop("review", kill=True)
+        lifecycle.group.stop("review-1", kill=True)
+        lifecycle.move_to(expires - timedelta(days=5))
+        lifecycle.start_review()
+        lifecycle.start_review(replica=1)
+        sent = await lifecycle.expiring(number, 3)
+        await lifecycle.settled()
+        sent = await bodies(lifecycle.stack.kafka_bootstrap, topics.REGISTRATION_EXPIRING, number)
+        # Only the latest missed milestone, late and once: not the 30-day one too.
+        assert [(r["days_before"], r["days_left"]) for r in sent] == [(90, 90), (60, 60), (7, 5)]
+
+        lifecycle.move_to(expires + timedelta(days=1))
+        shown = await lifecycle.registration(who)
+        assert (shown["status"], shown["days_left"]) == ("grace", -1)
+        await lifecycle.settled()
+        assert await bodies(lifecycle.stack.kafka_bootstrap, topics.REGISTRATION_LAPSED, number) == []
+
+        lifecycle.move_to(expires + timedelta(days=30))  # the grace period (30 days) is over
+        lapsed_shown = await lifecycle.registration(who, until=lambda r: r["status"] == "lapsed")
+        assert lapsed_shown["lapses_on"] == (expires + timedelta(days=30)).isoformat()
+
+        async def stored_lapsed() -> bool:
+            doc = await lifecycle.db["intake.registrations"].find_one({"number": number})
+            return doc is not None and doc["status"] == "lapsed"
+
+        await eventually(stored_lapsed, what="intake to record the lapse from registration.lapsed")
+        await lifecycle.settled()
+        [lapsed] = await bodies(lifecycle.stack.kafka_bootstrap, topics.REGISTRATION_LAPSED, number)
+        assert (lapsed["expired_on"], lapsed["cycle"]) == (expires.isoformat(), 1)
+        refused = await lifecycle.renew(who)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (409, "registration.lapsed")
+        assert len(await bodies(lifecycle.stack.kafka_bootstrap, topics.REGISTRATION_EXPIRING, number)) == 3
+    finally:
+        if "review-1" in lifecycle.group.processes:
+            lifecycle.group.stop("review-1")

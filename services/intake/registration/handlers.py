@@ -10,7 +10,7 @@ from faststream.kafka import KafkaRouter
 
 from mumaris.kafka import CloudEvent, publishes, subscriber
 from schemas import topics
-from schemas.events import RegistrationRenewed
+from schemas.events import RegistrationLapsed, RegistrationRenewed
 from services.intake import SERVICE
 from services.intake.registration.service import ProfessionalRegistrations
 from services.intake.submissions.handlers import permanent_if_unknown
@@ -25,3 +25,8 @@ for produced in (topics.REGISTRATION_ISSUED, topics.REGISTRATION_RENEWAL_REQUEST
 @subscriber(router, topics.REGISTRATION_RENEWED, service=SERVICE)
 async def on_renewed(event: RegistrationRenewed, ce: CloudEvent, registrations: Registrations) -> None:
     await permanent_if_unknown(registrations.renewed(event, ce))
+
+
+@subscriber(router, topics.REGISTRATION_LAPSED, service=SERVICE)
+async def on_lapsed(event: RegistrationLapsed, ce: CloudEvent, registrations: Registrations) -> None:
+    await permanent_if_unknown(registrations.lapsed(event, ce))

@@ -44,6 +44,9 @@ class Status(StrEnum):
 # A renewal asked and not settled yet: no second one meanwhile (paid and lapsed ones are settled).
 RENEWAL_OPEN_STATES = ("requested", "awaiting_payment")
 
+# Stored statuses of a registration still running (not lapsed, not suspended).
+RUNNING = ("active", "renewed")
+
 # What events write; the others are phases of the calendar.
 STORED = (Status.ACTIVE, Status.RENEWED, Status.LAPSED, Status.SUSPENDED)
 

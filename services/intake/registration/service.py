@@ -28,6 +28,7 @@ from schemas.events import (
     FeeInvoiced,
     PractitionerRef,
     RegistrationIssued,
+    RegistrationLapsed,
     RegistrationRenewalRequested,
     RegistrationRenewed,
     RegistrationSuspended,
@@ -341,6 +342,32 @@ class ProfessionalRegistrations:
                 changes["status"] = Status.RENEWED.value
             expect = {"revision": doc["revision"]}
             if await self.store.update(doc["_id"], expect, changes, session, push={"history": step}) is None:
+                raise RuntimeError("registration changed concurrently")  # the delivery policy retries
+
+        await self.uow.apply_once(ce.id, ce.type, work)
+
+    async def lapsed(self, event: RegistrationLapsed, ce: CloudEventAttributes) -> None:
+        """Review's sweep found it past its grace period unrenewed: recorded (the dates said so already)."""
+
+        async def work(session: AsyncClientSession) -> None:
+            doc = await self.store.by_number(event.registration_number, session)
+            if doc is None:
+                raise UnknownRecord(f"unknown registration {event.registration_number}")
+            if as_day(doc["expires_on"]) != event.expired_on or doc["status"] not in rules.RUNNING:
+                log.info(
+                    "registration %s: lapse of %s not applied (renewed or suspended since)",
+                    doc["number"],
+                    event.expired_on,
+                )
+                return
+            step = {"step": "lapsed", "at": event.lapsed_at}
+            changes = {"status": Status.LAPSED.value, "lapsed_at": event.lapsed_at, "revision": doc["revision"] + 1}
+            if (
+                await self.store.update(
+                    doc["_id"], {"revision": doc["revision"]}, changes, session, push={"history": step}
+                )
+                is None
+            ):
                 raise RuntimeError("registration changed concurrently")  # the delivery policy retries
 
         await self.uow.apply_once(ce.id, ce.type, work)

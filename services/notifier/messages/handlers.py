@@ -19,6 +19,9 @@ from schemas.events import (
     FeeReminderDue,
     PasswordResetRequested,
     PhoneCodeIssued,
+    RegistrationExpiring,
+    RegistrationLapsed,
+    RegistrationRenewed,
     ReviewDecided,
     ReviewQueued,
     SubmissionReceived,
@@ -33,6 +36,9 @@ from services.notifier.messages.rules import (
     notification_for_lapsed,
     notification_for_queued,
     notification_for_received,
+    notification_for_registration_expiring,
+    notification_for_registration_lapsed,
+    notification_for_registration_renewed,
     notification_for_rejection,
 )
 from services.notifier.messages.service import Recorder
@@ -83,6 +89,21 @@ async def on_lapsed(event: ClassificationLapsed, ce: CloudEvent, recorder: Recor
 @subscriber(router, topics.CLASSIFICATION_CHANGED, service=SERVICE)
 async def on_classification_changed(event: ClassificationChanged, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.notify(ce, notification_for_classification_changed(event))
+
+
+@subscriber(router, topics.REGISTRATION_EXPIRING, service=SERVICE)
+async def on_registration_expiring(event: RegistrationExpiring, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_registration_expiring(event))
+
+
+@subscriber(router, topics.REGISTRATION_RENEWED, service=SERVICE)
+async def on_registration_renewed(event: RegistrationRenewed, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_registration_renewed(event))
+
+
+@subscriber(router, topics.REGISTRATION_LAPSED, service=SERVICE)
+async def on_registration_lapsed(event: RegistrationLapsed, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_registration_lapsed(event))
 
 
 @subscriber(router, topics.ACCOUNT_EMAIL_CONFIRMATION, service=SERVICE)

@@ -8,7 +8,7 @@ words for an event, fills them in and decides the channels.
 """
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -24,7 +24,11 @@ from schemas.events import (
     FeeInvoiced,
     FeeReminderDue,
     Finding,
+    InvoicePurpose,
     PractitionerRef,
+    RegistrationExpiring,
+    RegistrationLapsed,
+    RegistrationRenewed,
     ReviewDecided,
     ReviewQueued,
     SubmissionKind,
@@ -43,6 +47,11 @@ from services.notifier.messages.kinds import (
     FEE_REMINDER,
     PROFILE_CHANGE_APPROVED,
     PROFILE_CHANGE_REJECTED,
+    REGISTRATION_EXPIRING,
+    REGISTRATION_LAPSED,
+    REGISTRATION_RENEWED,
+    RENEWAL_FEE_REMINDER,
+    RENEWAL_INVOICED,
     REVIEW_APPROVED,
     REVIEW_CHANGES_REQUESTED,
     REVIEW_QUEUED,
@@ -59,6 +68,7 @@ from services.notifier.messages.wording import (
     CURRENCY,
     FEE_FACT_LABELS,
     PHONE_CODE_SMS,
+    RENEWAL_OPEN_NOTE,
     SMS_NOTICE,
     WORDING,
 )
@@ -83,6 +93,12 @@ CHANNELS: dict[str, tuple[str, ...]] = {
     FEE_REMINDER: ("email", "sms"),
     CLASSIFICATION_LAPSED: ("inbox", "email", "sms"),
     CLASSIFICATION_CHANGED: ("inbox", "email", "sms"),
+    # A registration's clock: what it costs her not to act reaches her everywhere.
+    RENEWAL_INVOICED: ("inbox", "email", "sms"),
+    RENEWAL_FEE_REMINDER: ("email", "sms"),
+    REGISTRATION_EXPIRING: ("inbox", "email", "sms"),
+    REGISTRATION_RENEWED: ("inbox", "email"),
+    REGISTRATION_LAPSED: ("inbox", "email", "sms"),
     ACCOUNT_PHONE_CODE: ("sms",),
     ACCOUNT_EMAIL_CONFIRMATION: ("email",),
     ACCOUNT_PASSWORD_RESET: ("email",),  # the mailbox is what proves who asks
@@ -171,15 +187,52 @@ def notification_for_decision(event: ReviewDecided) -> Notification | None:
 
 
 def notification_for_fee_invoiced(event: FeeInvoiced) -> Notification:
+    """A classification request's invoice, or a registration renewal's (purpose renewal)."""
     values, facts = _fee_details(event.classification, event.amount, event.bill_number, event.due_at)
-    return compose(FEE_INVOICED, event.practitioner, event.request_id, values=values, facts=facts)
+    kind = RENEWAL_INVOICED if event.purpose is InvoicePurpose.RENEWAL else FEE_INVOICED
+    return compose(kind, event.practitioner, event.request_id, values=values, facts=facts)
 
 
 def notification_for_fee_reminder(event: FeeReminderDue) -> Notification:
     values, facts = _fee_details(event.classification, event.amount, event.bill_number, event.due_at)
     for language in TEXT_DIRECTION:
         values[language]["remaining"] = duration(event.hours_before, "hour", language)
-    return compose(FEE_REMINDER, event.practitioner, event.request_id, values=values, facts=facts)
+    kind = RENEWAL_FEE_REMINDER if event.purpose is InvoicePurpose.RENEWAL else FEE_REMINDER
+    return compose(kind, event.practitioner, event.request_id, values=values, facts=facts)
+
+
+def registration_day(day: date, language: Language) -> str:
+    return f"{day:%Y-%m-%d}" if language == "ar" else f"{day:%d %b %Y}"
+
+
+def notification_for_registration_expiring(event: RegistrationExpiring) -> Notification:
+    """A milestone before expiry: the days actually left (fewer than the milestone when sent late)."""
+    values = {
+        language: {
+            "registration": event.registration_number,
+            "expires": registration_day(event.expires_on, language),
+            "remaining": duration(event.days_left, "day", language),
+            "renewal": RENEWAL_OPEN_NOTE[event.renewal_open][language],
+        }
+        for language in TEXT_DIRECTION
+    }
+    return compose(REGISTRATION_EXPIRING, event.practitioner, event.registration_number, values=values)
+
+
+def notification_for_registration_renewed(event: RegistrationRenewed) -> Notification:
+    values = {
+        language: {"registration": event.registration_number, "expires": registration_day(event.expires_on, language)}
+        for language in TEXT_DIRECTION
+    }
+    return compose(REGISTRATION_RENEWED, event.practitioner, event.registration_number, values=values)
+
+
+def notification_for_registration_lapsed(event: RegistrationLapsed) -> Notification:
+    values = {
+        language: {"registration": event.registration_number, "expires": registration_day(event.expired_on, language)}
+        for language in TEXT_DIRECTION
+    }
+    return compose(REGISTRATION_LAPSED, event.practitioner, event.registration_number, values=values)
 
 
 def notification_for_lapsed(event: ClassificationLapsed) -> Notification:
@@ -398,15 +451,15 @@ def link_section(kind: str, language: Language, name: str, validity: str) -> Sec
     )
 
 
-def duration(count: int, unit: Literal["minute", "hour"], language: Language) -> str:
+def duration(count: int, unit: Literal["minute", "hour", "day"], language: Language) -> str:
     """'5 minutes' / '5 دقائق', with Arabic's dual and its plural for three to ten."""
     if language == "en":
         return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
     one, two, few = ARABIC_UNITS[unit]
     if count == 1:
-        return f"{one} واحدة"
+        return f"{one} واحد" if unit == "day" else f"{one} واحدة"  # يوم is masculine
     if count == 2:
         return two
     if 3 <= count <= 10:
         return f"{count} {few}"
-    return f"{count} {one}"
+    return f"{count} يوماً" if unit == "day" else f"{count} {one}"

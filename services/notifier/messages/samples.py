@@ -6,7 +6,7 @@ A unit test regenerates it and fails when the checked-in file is stale, so the s
 points to are always what practitioners actually receive.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from schemas.events import (
@@ -20,6 +20,9 @@ from schemas.events import (
     Finding,
     Localized,
     PractitionerRef,
+    RegistrationExpiring,
+    RegistrationLapsed,
+    RegistrationRenewed,
     ReviewDecided,
     ReviewQueued,
     StoredFile,
@@ -42,6 +45,7 @@ CERTIFICATE = CertificateMetadata(
 SPECIALIST = ClassificationRef(code="nursing.specialist", label=Localized(ar="أخصائي تمريض", en="Nursing Specialist"))
 SUBMISSION = "7d1c2a4e-5b9f-4f0e-8a51-3c2f9e6b1d20"
 REQUEST = "c41f0b7a-93d2-4c8e-b1a5-0e7d6f2a9b34"
+REGISTRATION = "RG-00000018"
 
 
 BLURRY = Finding(
@@ -102,6 +106,64 @@ def told(note: Notification | None) -> Notification:
     return note
 
 
+def registration_samples() -> list[tuple[str, Notification]]:
+    """A registration's renewal and its clock (review's registrations area)."""
+    return [
+        (
+            "Registration renewal invoiced",
+            rules.notification_for_fee_invoiced(
+                FeeInvoiced(**{**FEE, "amount": Decimal("400"), "purpose": "renewal"}, issued_at=AT, due_at=DUE)
+            ),
+        ),
+        (
+            "Registration renewal fee reminder",
+            rules.notification_for_fee_reminder(
+                FeeReminderDue(**{**FEE, "amount": Decimal("400"), "purpose": "renewal"}, due_at=DUE, hours_before=12)
+            ),
+        ),
+        (
+            "Registration expiring (90, 60, 30 and 7 days before)",
+            rules.notification_for_registration_expiring(
+                RegistrationExpiring(
+                    registration_number=REGISTRATION,
+                    practitioner=SARA,
+                    cycle=1,
+                    expires_on=date(2028, 11, 25),
+                    days_before=30,
+                    days_left=30,
+                    renewal_open=True,
+                )
+            ),
+        ),
+        (
+            "Registration renewed",
+            rules.notification_for_registration_renewed(
+                RegistrationRenewed(
+                    registration_number=REGISTRATION,
+                    practitioner=SARA,
+                    renewal_id="renewal-1",
+                    cycle=2,
+                    previous_expires_on=date(2028, 11, 25),
+                    expires_on=date(2030, 11, 25),
+                    renewed_at=AT,
+                )
+            ),
+        ),
+        (
+            "Registration lapsed",
+            rules.notification_for_registration_lapsed(
+                RegistrationLapsed(
+                    registration_number=REGISTRATION,
+                    practitioner=SARA,
+                    cycle=1,
+                    expired_on=date(2028, 11, 25),
+                    lapsed_at=AT,
+                )
+            ),
+        ),
+    ]
+
+
 def samples() -> list[tuple[str, Notification]]:
     profile = SubmissionKind.PROFILE_CHANGE
     return [
@@ -156,6 +218,7 @@ def samples() -> list[tuple[str, Notification]]:
                 )
             ),
         ),
+        *registration_samples(),
         (
             "E-mail confirmation link",
             rules.notification_for_email_confirmation(

@@ -210,6 +210,76 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="Your new classification appears in your professional profile on the platform and has been shared with connected agencies.",
         ),
     },
+    kinds.RENEWAL_INVOICED: {
+        "ar": Wording(
+            title="فاتورة رسوم تجديد التسجيل المهني",
+            lead="استلمنا طلبك لتجديد تسجيلك المهني، وصدرت فاتورة رسوم التجديد.",
+            reference_label="رقم الطلب:",
+            next_step="سدّد الرسوم برقم الفاتورة قبل الموعد المحدد أعلاه، وإلا أُلغي طلب التجديد. بعد السداد يُجدَّد تسجيلك سنتين من تاريخ انتهائه الحالي.",
+        ),
+        "en": Wording(
+            title="Fee invoice for your registration renewal",
+            lead="We received your request to renew your professional registration, and its renewal fee has been invoiced.",
+            reference_label="Request ID:",
+            next_step="Pay the fee with the bill number before the deadline above, or the renewal request lapses. Once paid, your registration runs two more years from its current expiry.",
+        ),
+    },
+    kinds.RENEWAL_FEE_REMINDER: {
+        "ar": Wording(
+            title="تذكير: رسوم تجديد التسجيل لم تُسدد",
+            lead="لم نستلم بعدُ سداد رسوم تجديد تسجيلك المهني، وتبقّى على انتهاء المهلة {remaining}.",
+            reference_label="رقم الطلب:",
+            next_step="سدّد الرسوم برقم الفاتورة قبل الموعد أعلاه حتى لا يُلغى طلب التجديد. إن كنت قد سددت فتجاهل هذه الرسالة.",
+        ),
+        "en": Wording(
+            title="Reminder: your renewal fee is unpaid",
+            lead="We have not yet received the fee for renewing your professional registration; {remaining} remain before the deadline.",
+            reference_label="Request ID:",
+            next_step="Pay with the bill number before the deadline above so that the renewal request does not lapse. If you have already paid, please ignore this message.",
+        ),
+    },
+    kinds.REGISTRATION_EXPIRING: {
+        "ar": Wording(
+            title="تذكير: ينتهي تسجيلك المهني قريباً",
+            lead="ينتهي تسجيلك المهني رقم {registration} في {expires} (بعد {remaining}).",
+            reference_label="رقم التسجيل:",
+            next_step="{renewal} يتطلب التجديد استيفاء ساعات التطوير المهني المستمر للدورة وسداد رسوم التجديد.",
+        ),
+        "en": Wording(
+            title="Reminder: your professional registration expires soon",
+            lead="Your professional registration {registration} expires on {expires} (in {remaining}).",
+            reference_label="Registration number:",
+            next_step="{renewal} Renewal needs the cycle's continuing professional development hours and the renewal fee.",
+        ),
+    },
+    kinds.REGISTRATION_RENEWED: {
+        "ar": Wording(
+            title="تم تجديد تسجيلك المهني",
+            lead="استلمنا رسوم التجديد، وجُدِّد تسجيلك المهني رقم {registration} حتى {expires}.",
+            reference_label="رقم التسجيل:",
+            next_step="تبدأ دورة تطوير مهني جديدة من تاريخ انتهاء التسجيل السابق؛ تابع ساعاتك من ملفك في المنصة.",
+        ),
+        "en": Wording(
+            title="Your professional registration has been renewed",
+            lead="We received the renewal fee: your professional registration {registration} now runs until {expires}.",
+            reference_label="Registration number:",
+            next_step="A new CPD cycle starts from the previous expiry date; follow your hours from your profile on the platform.",
+        ),
+    },
+    kinds.REGISTRATION_LAPSED: {
+        "ar": Wording(
+            title="سقط تسجيلك المهني",
+            lead="انتهى تسجيلك المهني رقم {registration} في {expires} ولم يُجدَّد خلال فترة السماح، فسقط التسجيل.",
+            reference_label="رقم التسجيل:",
+            next_step="لا يجوز لك ممارسة المهنة حتى يُعاد تسجيلك؛ تواصل مع الهيئة لإعادة التسجيل.",
+        ),
+        "en": Wording(
+            title="Your professional registration has lapsed",
+            lead="Your professional registration {registration} expired on {expires} and was not renewed within the grace period, so it has lapsed.",
+            reference_label="Registration number:",
+            next_step="You may not practise until you are registered again; contact the commission to register again.",
+        ),
+    },
     # The confirmation link takes the place of the submission reference (see
     # notification_for_email_confirmation); `next_step` takes {validity}.
     kinds.ACCOUNT_EMAIL_CONFIRMATION: {
@@ -295,6 +365,22 @@ SMS_NOTICE: dict[str, dict[Language, str]] = {
         "ar": "ممارس: أصبح تصنيفك المهني «{classification}».",
         "en": "Mumaris: your professional classification is now “{classification}”.",
     },
+    kinds.RENEWAL_INVOICED: {
+        "ar": "ممارس: سدّد {amount} ريال بالفاتورة {bill} قبل {deadline} لتجديد تسجيلك المهني.",
+        "en": "Mumaris: pay SAR {amount}, bill {bill}, before {deadline} to renew your registration.",
+    },
+    kinds.RENEWAL_FEE_REMINDER: {
+        "ar": "ممارس: تذكير: تبقّى {remaining} لسداد رسوم تجديد تسجيلك، الفاتورة {bill}.",
+        "en": "Mumaris: reminder: {remaining} left to pay your renewal fee, bill {bill}.",
+    },
+    kinds.REGISTRATION_EXPIRING: {
+        "ar": "ممارس: ينتهي تسجيلك المهني {registration} في {expires}. جدّده من المنصة.",
+        "en": "Mumaris: your registration {registration} expires on {expires}. Renew it on the platform.",
+    },
+    kinds.REGISTRATION_LAPSED: {
+        "ar": "ممارس: سقط تسجيلك المهني {registration} لعدم تجديده. لا تمارس المهنة حتى يُعاد تسجيلك.",
+        "en": "Mumaris: your registration {registration} has lapsed. Do not practise until registered again.",
+    },
 }
 
 COMMON_WORDING: dict[Language, CommonWording] = {
@@ -331,4 +417,14 @@ CURRENCY: dict[Language, str] = {"ar": "{amount} ريال سعودي", "en": "SA
 ARABIC_UNITS: dict[str, tuple[str, str, str]] = {
     "minute": ("دقيقة", "دقيقتين", "دقائق"),
     "hour": ("ساعة", "ساعتين", "ساعات"),
+    "day": ("يوم", "يومين", "أيام"),
+}
+
+# Whether a registration's renewal is open when it is reminded of its expiry.
+RENEWAL_OPEN_NOTE: dict[bool, dict[str, str]] = {
+    True: {"ar": "التجديد متاح الآن من المنصة.", "en": "Renewal is open now on the platform."},
+    False: {
+        "ar": "يُفتح التجديد قبل انتهاء التسجيل بمدة محددة، وسنذكّرك حينها.",
+        "en": "Renewal opens a set time before expiry; we will remind you then.",
+    },
 }

@@ -17,7 +17,7 @@ from services.review.registrations.service import RegistrationEvents
 router = KafkaRouter()
 Registrations = Annotated[RegistrationEvents, Context("registration_events")]
 
-for produced in (topics.REGISTRATION_RENEWED,):
+for produced in (topics.REGISTRATION_RENEWED, topics.REGISTRATION_EXPIRING, topics.REGISTRATION_LAPSED):
     publishes(router, produced, service=SERVICE)
 
 
