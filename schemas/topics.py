@@ -145,8 +145,9 @@ FEE_EXPIRED = Topic(
     ce_type="mumaris.fee.expired.v1",
     key="request_id",
     producers=("review",),
-    consumers=("intake",),
-    description="An invoice's deadline passed unpaid; it can no longer be paid (for the payment system; the practitioner hears of classification.lapsed).",
+    consumers=("intake", "notifier"),
+    description="An invoice's deadline passed unpaid; it can no longer be paid (for the payment system; the practitioner "
+    "hears of classification.lapsed, or of this for a renewal's invoice).",
 )
 CLASSIFICATION_LAPSED = Topic(
     name="classification.lapsed",
