@@ -352,6 +352,15 @@ async def test_reminders_go_out_once_across_replicas_and_a_kill_and_the_missed_o
         refused = await lifecycle.renew(who)
         assert (refused.status_code, refused.json()["error"]["code"]) == (409, "registration.lapsed")
         assert len(await bodies(lifecycle.stack.kafka_bootstrap, topics.REGISTRATION_EXPIRING, number)) == 3
+        # Operations see it on review's /metrics (read from the database at scrape time).
+        metrics = (await lifecycle.http.get(f"{lifecycle.group.processes['review'].url}/metrics")).text
+        values = {
+            line.split(" ")[0]: float(line.split(" ")[1])
+            for line in metrics.splitlines()
+            if line.startswith("mumaris_registration")
+        }
+        assert values['mumaris_registrations{status="lapsed"}'] >= 1
+        assert values["mumaris_registrations_lapsed_this_month"] >= 1
         # The notifier told her by e-mail, in both languages, once per reminder and once of the lapse.
         reminders = await lifecycle.mails(who, "Reminder: your professional registration expires soon", 3)
         [lapse_mail] = await lifecycle.mails(who, "Your professional registration has lapsed", 1)

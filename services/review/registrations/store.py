@@ -39,6 +39,7 @@ class RegistrationBook:
     async def ensure_indexes(self) -> None:
         await self.registrations.create_index([("status", ASCENDING), ("expires_on", ASCENDING)])
         await self.renewals.create_index([("registration_number", ASCENDING)])
+        await self.renewals.create_index([("status", ASCENDING)])
 
     # --- registrations ---------------------------------------------------------------------------
 
@@ -100,6 +101,38 @@ class RegistrationBook:
             cursor = self.registrations.find(query, projection, batch_size=batch).sort([("expires_on", ASCENDING)])
             async for doc in cursor:
                 yield doc
+
+    async def counts(
+        self, today: date, window_opens: date, grace_from: date, due_by: date, month_start: date
+    ) -> dict[str, int]:
+        """What the metrics show (registrations/metrics.py), each an index range count: running
+        registrations split by the calendar (renewal open from `window_opens` back, grace from
+        `grace_from` to today), suspended, lapsed, due by `due_by`, lapsed since `month_start`."""
+        running = {"$in": ["active", "renewed"]}
+
+        async def count(query: Doc, collection: Any = None) -> int:
+            return int(await (self.registrations if collection is None else collection).count_documents(query))
+
+        def expiring(start: date | None, end: date | None) -> Doc:
+            bounds: Doc = {}
+            if start is not None:
+                bounds["$gte"] = day(start)
+            if end is not None:
+                bounds["$lt"] = day(end)
+            return bounds
+
+        return {
+            "active": await count({"status": "active", "expires_on": expiring(window_opens, None)}),
+            "renewed": await count({"status": "renewed", "expires_on": expiring(window_opens, None)}),
+            "renewal_open": await count({"status": running, "expires_on": expiring(today, window_opens)}),
+            "grace": await count({"status": running, "expires_on": expiring(grace_from, today)}),
+            "suspended": await count({"status": "suspended"}),
+            "lapsed": await count({"status": "lapsed"})
+            + await count({"status": running, "expires_on": expiring(None, grace_from)}),
+            "due_30_days": await count({"status": running, "expires_on": expiring(today, due_by)}),
+            "lapsed_this_month": await count({"status": "lapsed", "lapsed_at": {"$gte": day(month_start)}}),
+            "renewals_awaiting_payment": await count({"status": "awaiting_payment"}, self.renewals),
+        }
 
     # --- renewals --------------------------------------------------------------------------------
 
