@@ -238,6 +238,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "لم يُعثر في المستند على تاريخ الحصول على الشهادة كما أدخله الممارس؛ تحقق منه يدوياً.",
         "The date the certificate was obtained, as declared, was not found on the document; check it by eye.",
     ),
+    "content.cpd_accreditation_not_found": (
+        "لم يُعثر في المستند على رقم اعتماد النشاط كما أدخله الممارس؛ تحقق منه يدوياً.",
+        "The activity's accreditation number, as declared, was not found on the document; check it by eye.",
+    ),
+    "content.cpd_hours_not_found": (
+        "لم يُعثر في المستند على عدد الساعات كما أدخله الممارس؛ تحقق منه يدوياً.",
+        "The number of hours, as declared, was not found on the document; check it by eye.",
+    ),
     "content.unreadable": (
         "تعذرت قراءة نص المستند آلياً؛ تحقق يدوياً من الاسم والجهة المانحة والتاريخ.",
         "The document's text could not be read automatically; check the name, issuer and date by eye.",
