@@ -357,6 +357,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The registration lapsed after its grace period: contact the commission to register again.",
     ),
     "registration.already_suspended": ("التسجيل المهني موقوف مسبقاً.", "The registration is already suspended."),
+    "registration.not_suspended": ("التسجيل المهني غير موقوف.", "The registration is not suspended."),
     "registration.renewal_pending": (
         "لديك طلب تجديد قائم بانتظار السداد.",
         "You already have a renewal awaiting payment.",

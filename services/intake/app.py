@@ -49,6 +49,7 @@ from services.intake.registration import handlers as registration_events
 from services.intake.registration import routes as registration_routes
 from services.intake.registration.service import ProfessionalRegistrations
 from services.intake.registration.store import RegistrationStore
+from services.intake.registration.supervision import RegistrationSupervision
 from services.intake.submissions import handlers as submission_events
 from services.intake.submissions import routes as submission_routes
 from services.intake.submissions.service import Certificates, SubmissionTimeline
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.provide("certificate_feed", CertificateFeed(feed, feed_documents, FeedMetrics(runtime.registry), settings))
     clock = RegistryClock.from_file(settings.clock_shift_file)
     runtime.provide("professional_registrations", ProfessionalRegistrations(uow, registrations, settings, clock))
+    runtime.provide("registration_supervision", RegistrationSupervision(uow, registrations, clock))
     runtime.provide("cpd_ledger", CpdLedger(uow, cpd, feed, CpdMetrics(runtime.registry), settings, clock))
     areas = (submission_events, account_events, classification_events, feed_events, registration_events, cpd_events)
     for events in areas:
