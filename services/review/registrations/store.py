@@ -64,13 +64,18 @@ class RegistrationBook:
     async def extend(
         self, number: str, previous: date, expires_on: date, cycle: int, session: AsyncClientSession
     ) -> Doc | None:
-        """The next cycle, from the old expiry; None unless the registration still ends on `previous`."""
-        return await self.registrations.find_one_and_update(
+        """The next cycle, from the old expiry; None unless the registration still ends on
+        `previous`. A suspended registration stays suspended (renewed, its clock still stopped)."""
+        extended = await self.registrations.find_one_and_update(
             {"_id": number, "expires_on": day(previous)},
-            {"$set": {"expires_on": day(expires_on), "cycle": cycle, "status": "renewed"}},
+            {"$set": {"expires_on": day(expires_on), "cycle": cycle}},
             return_document=ReturnDocument.AFTER,
             session=session,
         )
+        if extended is not None and extended["status"] != "suspended":
+            extended["status"] = "renewed"
+            await self.registrations.update_one({"_id": number}, {"$set": {"status": "renewed"}}, session=session)
+        return extended
 
     async def mark_reminded(self, number: str, milestone: str, settles: list[str], session: AsyncClientSession) -> bool:
         """Note that `milestone` ("<cycle>:<days>") went out, with those it makes pointless; False
