@@ -213,12 +213,17 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "confirm_approve_button": ("نعم، اعتمد الطلب", "Yes, approve"),
     "cancel": ("إلغاء", "Cancel"),
-    "decided_document": ("صدر القرار ({decision}) من {name} في {at}.", "Decided ({decision}) by {name} on {at}."),
+    "decided_document.approve": ("صدر القرار باعتماده من {name} في {at}.", "Decided: approved by {name} on {at}."),
+    "decided_document.reject": ("صدر القرار برفضه من {name} في {at}.", "Decided: rejected by {name} on {at}."),
+    "decided_document.request_changes": (
+        "صدر القرار بطلب تعديله من {name} في {at}.",
+        "Decided: changes requested by {name} on {at}.",
+    ),
     "decided_document_supervisors": (
         "لا يُستلم طلب صدر فيه القرار؛ يفتح المشرفون مستنده.",
         "A decided item cannot be claimed; supervisors can open its document.",
     ),
-    "times_riyadh": ("الأوقات بتوقيت الرياض", "times in Riyadh time"),
+    "times_riyadh": ("الأوقات بتوقيت الرياض", "Times are Riyadh time"),
     # audit trail
     "history_title": ("سجل التدقيق", "Audit trail"),
     "history_empty": ("لا توجد إدخالات.", "No entries."),
