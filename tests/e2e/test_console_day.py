@@ -22,8 +22,18 @@ pytestmark = pytest.mark.e2e
 SHOTS = ARTIFACTS / "console"
 WIDTHS = {"phone": {"width": 390, "height": 844}, "desk": {"width": 1280, "height": 800}}
 WORDS = {  # what the pages say, to check they say it in the page's language
-    "ar": {"decided": "صدر القرار باعتماده", "supervisors": "المشرفون", "lease": "الاستلام حتى", "riyadh": "بتوقيت الرياض"},
-    "en": {"decided": "Decided: approved", "supervisors": "supervisors", "lease": "lease until", "riyadh": "Riyadh time"},
+    "ar": {
+        "decided": "صدر القرار باعتماده",
+        "supervisors": "المشرفون",
+        "lease": "الاستلام حتى",
+        "riyadh": "بتوقيت الرياض",
+    },
+    "en": {
+        "decided": "Decided: approved",
+        "supervisors": "supervisors",
+        "lease": "lease until",
+        "riyadh": "Riyadh time",
+    },
 }
 
 

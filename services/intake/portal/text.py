@@ -250,7 +250,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "decision_title": ("قرار المراجع", "The reviewer's decision"),
     "reason_codes": ("الأسباب", "Reasons"),
     "reviewer_message": ("رسالة المراجع", "The reviewer's message"),
-    "reviewer_note": ("ملاحظة المراجع", "The reviewer's note"),
     "decided.approve": ("اعتُمد في {at}.", "Approved on {at}."),
     "decided.reject": ("لم يُعتمد؛ صدر القرار في {at}.", "Not approved: decided on {at}."),
     "decided.request_changes": ("طلب المراجع تعديلات في {at}.", "The reviewer asked for changes on {at}."),

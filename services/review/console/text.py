@@ -205,7 +205,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "message": ("الرسالة إلى الممارس", "Message to the practitioner"),
     "changes_button": ("إرسال طلب التعديل", "Request changes"),
     "claim_to_decide": ("استلم الطلب لاتخاذ القرار.", "Claim the item to decide."),
-    "approve_note": ("ملاحظة للممارس (اختيارية)", "Note to the practitioner (optional)"),
+    "approve_note": (
+        "ملاحظة داخلية (اختيارية، تُحفظ مع القرار ولا تُرسل إلى الممارس)",
+        "Internal note (optional: kept with the decision, not sent to the practitioner)",
+    ),
     "confirm_approve_title": ("تأكيد الاعتماد", "Confirm the approval"),
     "confirm_approve_text": (
         "سيُعتمد «{item}» للممارس {name} ويُبلَّغ بذلك فوراً، ولا يمكن التراجع عن القرار.",
