@@ -9,6 +9,7 @@ Nothing here knows a service: each area keeps its own prefix, cookies and words.
 import asyncio
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -113,8 +114,25 @@ def moment(value: datetime | date | str | None) -> Markup:
     return Markup('<time class="ltr" dir="ltr" datetime="{}">{}</time>').format(at.isoformat(), riyadh_time(at))
 
 
-# The filters both sites' templates use for what must run left to right: `|ltr` and `|moment`.
-PAGE_FILTERS: dict[str, Callable[..., Markup]] = {"ltr": ltr, "moment": moment}
+# A run of Latin letters, digits and the signs IDs, dates and amounts are written with.
+_LTR_RUN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9@.,:/+#_-]*[A-Za-z0-9])?")
+_LONG_RUN = 16  # longer runs (a submission id) may wrap, in order, rather than overflow a phone
+
+
+def ltr_runs(text: str) -> Markup:
+    """Plain text from elsewhere (a message's body) with every run that holds a digit (an id, a
+    date, an amount, a bill number) isolated as by `ltr`; the rest escaped as it is."""
+    parts: list[str] = []
+    last = 0
+    for run in _LTR_RUN.finditer(text):
+        if any(ch.isdigit() for ch in run.group()):
+            parts += [escape(text[last : run.start()]), ltr(run.group(), wrap=len(run.group()) > _LONG_RUN)]
+            last = run.end()
+    return Markup("").join([*parts, escape(text[last:])])
+
+
+# The filters both sites' templates use for what must run left to right.
+PAGE_FILTERS: dict[str, Callable[..., Markup]] = {"ltr": ltr, "moment": moment, "ltr_runs": ltr_runs}
 
 
 # --- CSRF -------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 from markupsafe import Markup
 
-from mumaris.web import ltr, moment
+from mumaris.web import ltr, ltr_runs, moment
 from services.intake.portal.text import PortalWords
 from services.review.console.pages import audit_details
 from services.review.console.text import Words
@@ -51,3 +51,12 @@ def test_an_audit_entry_reads_as_phrases_with_names_and_riyadh_time_in_the_pages
     assert "&lt;b&gt;" in ar[2]  # the reviewer's words are escaped
     assert audit_details({"via": "console", "page": 2}, Words("en"), labels) == ["in the console", "page 2"]
     assert audit_details({"held_by": {"id": "acc-1", "name": ""}}, Words("en"), labels) == ["was held by acc-1"]
+
+
+def test_ids_dates_and_amounts_inside_a_messages_text_are_isolated_and_the_rest_escaped() -> None:
+    body = "رقم الطلب: 2c858f45-1905-468a-901d-61d8e492d8e5\nالمبلغ 1,500.00 ريال <b>"
+    shown = ltr_runs(body)
+    assert '<bdi class="ltr wrap" dir="ltr">2c858f45-1905-468a-901d-61d8e492d8e5</bdi>' in shown  # long: may wrap
+    assert '<bdi class="ltr" dir="ltr">1,500.00</bdi>' in shown
+    assert "&lt;b&gt;" in shown and shown.striptags() == Markup.escape(body).striptags()
+    assert ltr_runs("Basic Life Support") == "Basic Life Support"  # words without digits are left alone
