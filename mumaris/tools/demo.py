@@ -71,7 +71,7 @@ def certificate_scan(
     draw.ellipse(seal, outline=_NAVY, width=6)
     draw.ellipse((seal[0] + 18, seal[1] + 18, seal[2] - 18, seal[3] - 18), outline=_NAVY, width=2)
     y = _centred(draw, 300, issuer, 52, width, "DejaVuSerif-Bold", _NAVY)
-    y = _centred(draw, y, "Kingdom of Saudi Arabia", 30, width, "DejaVuSans", _INK)
+    y = _centred(draw, y, "Riyadh", 30, width, "DejaVuSans", _INK)
     draw.line((200, y + 20, width - 200, y + 20), fill=_NAVY, width=3)
     y = _centred(draw, y + 90, "CERTIFICATE OF TRAINING", 64, width, "DejaVuSerif-Bold", _INK)
     y = _centred(draw, y + 50, "This is to certify that", 34, width, "DejaVuSerif", _INK)
