@@ -138,6 +138,8 @@ async def test_the_reviewers_day_at_a_phones_and_a_desks_width_in_each_language(
         else:
             assert abs(details["y"] - document["y"]) < 5, f"{where}: the item's two panes are not side by side"
         await shot(page, "item-claimed", lang, width)
+        await page.get_by_test_id("to-decision").click()  # on a phone the decision is far below the checks
+        await expect(page.get_by_test_id("approve")).to_be_in_viewport()
 
         # Approve asks first: Enter on the focused button opens the question and decides nothing,
         # nor does a second stray Enter; the confirmation is a button of its own.

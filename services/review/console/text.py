@@ -205,6 +205,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "message": ("الرسالة إلى الممارس", "Message to the practitioner"),
     "changes_button": ("إرسال طلب التعديل", "Request changes"),
     "claim_to_decide": ("استلم الطلب لاتخاذ القرار.", "Claim the item to decide."),
+    "to_decision": ("الانتقال إلى القرار", "Go to the decision"),
     "approve_note": (
         "ملاحظة داخلية (اختيارية، تُحفظ مع القرار ولا تُرسل إلى الممارس)",
         "Internal note (optional: kept with the decision, not sent to the practitioner)",
