@@ -9,8 +9,11 @@ is here in both languages, and that every refusal a document can meet has its ad
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from mumaris.web import Words
+from markupsafe import Markup
+
+from mumaris.web import Words, moment
 
 # key → (Arabic, English). `{name}` placeholders are filled by t("key", name=...).
 TEXT: dict[str, tuple[str, str]] = {
@@ -247,6 +250,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "decision_title": ("قرار المراجع", "The reviewer's decision"),
     "reason_codes": ("الأسباب", "Reasons"),
     "reviewer_message": ("رسالة المراجع", "The reviewer's message"),
+    "decided.approve": ("اعتُمد في {at}.", "Approved on {at}."),
+    "decided.reject": ("لم يُعتمد؛ صدر القرار في {at}.", "Not approved: decided on {at}."),
+    "decided.request_changes": ("طلب المراجع تعديلات في {at}.", "The reviewer asked for changes on {at}."),
     "resubmit_button": ("إرسال نسخة معدّلة", "Send a corrected version"),
     "resubmit_title": ("إرسال نسخة معدّلة من الشهادة", "Send a corrected version"),
     "resubmit_intro": (
@@ -503,8 +509,8 @@ class PortalWords(Words):
         pair = ADVICE.get(code)
         return None if pair is None else (pair[0] if self.lang == "ar" else pair[1])
 
-    def riyadh(self, value: object) -> str:
-        return self("riyadh_time", at=self.when(value))  # type: ignore[arg-type]
+    def riyadh(self, value: datetime | str | None) -> Markup:
+        return self("riyadh_time", at=moment(value))
 
     def left(self, seconds: int) -> str:
         """What is left of a deadline or a wait: hours and minutes, or minutes and seconds."""

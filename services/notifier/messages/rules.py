@@ -7,7 +7,7 @@ The words live in wording.py and the layout in templates/ (rendering.py); this m
 words for an event, fills them in and decides the channels.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -117,6 +117,8 @@ class Notification:
     inbox_title: str  # short line for the in-platform inbox
     inbox_body: str
     sms: str = ""  # the short notice, for kinds whose channels include "sms"
+    # Each language's own inbox title and body, so a page in one language shows that one only.
+    inbox_texts: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def inbox_message(event_id: str, note: Notification, at: datetime) -> dict[str, Any]:
@@ -128,6 +130,7 @@ def inbox_message(event_id: str, note: Notification, at: datetime) -> dict[str, 
         "kind": note.kind,
         "title": note.inbox_title,
         "body": note.inbox_body,
+        "texts": {lang: {"title": title, "body": body} for lang, (title, body) in note.inbox_texts.items()},
         "created_at": at,
         "read_at": None,
     }
@@ -291,6 +294,7 @@ def compose(
         html=rendered.html,
         inbox_title=subject,
         inbox_body=rendered.inbox_body,
+        inbox_texts=rendered.inbox_texts,
         sms=sms,
     )
 
@@ -383,6 +387,7 @@ def link_notification(
         html=rendered.html,
         inbox_title=subject,
         inbox_body=rendered.inbox_body,
+        inbox_texts=rendered.inbox_texts,
     )
 
 

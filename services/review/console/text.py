@@ -205,6 +205,29 @@ TEXT: dict[str, tuple[str, str]] = {
     "message": ("الرسالة إلى الممارس", "Message to the practitioner"),
     "changes_button": ("إرسال طلب التعديل", "Request changes"),
     "claim_to_decide": ("استلم الطلب لاتخاذ القرار.", "Claim the item to decide."),
+    "to_decision": ("الانتقال إلى القرار", "Go to the decision"),
+    "approve_note": (
+        "ملاحظة داخلية (اختيارية، تُحفظ مع القرار ولا تُرسل إلى الممارس)",
+        "Internal note (optional: kept with the decision, not sent to the practitioner)",
+    ),
+    "confirm_approve_title": ("تأكيد الاعتماد", "Confirm the approval"),
+    "confirm_approve_text": (
+        "سيُعتمد «{item}» للممارس {name} ويُبلَّغ بذلك فوراً، ولا يمكن التراجع عن القرار.",
+        "“{item}” of {name} will be approved and the practitioner told at once; the decision cannot be undone.",
+    ),
+    "confirm_approve_button": ("نعم، اعتمد الطلب", "Yes, approve"),
+    "cancel": ("إلغاء", "Cancel"),
+    "decided_document.approve": ("صدر القرار باعتماده من {name} في {at}.", "Decided: approved by {name} on {at}."),
+    "decided_document.reject": ("صدر القرار برفضه من {name} في {at}.", "Decided: rejected by {name} on {at}."),
+    "decided_document.request_changes": (
+        "صدر القرار بطلب تعديله من {name} في {at}.",
+        "Decided: changes requested by {name} on {at}.",
+    ),
+    "decided_document_supervisors": (
+        "لا يُستلم طلب صدر فيه القرار؛ يفتح المشرفون مستنده.",
+        "A decided item cannot be claimed; supervisors can open its document.",
+    ),
+    "times_riyadh": ("الأوقات بتوقيت الرياض", "Times are Riyadh time"),
     # audit trail
     "history_title": ("سجل التدقيق", "Audit trail"),
     "history_empty": ("لا توجد إدخالات.", "No entries."),
@@ -218,6 +241,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "action.released": ("إرجاع", "released"),
     "action.decided": ("قرار", "decided"),
     "action.document_viewed": ("عرض المستند", "document viewed"),
+    # what an audit entry's details say (pages.audit_details)
+    "audit.lease_until": ("الاستلام حتى {at}", "lease until {at}"),
+    "audit.lapsed_claim_of": ("بعد انتهاء استلام {name}", "after {name}'s lease lapsed"),
+    "audit.held_by": ("كان يستلمه {name}", "was held by {name}"),
+    "audit.decision": ("القرار: {decision}", "decision: {decision}"),
+    "audit.reason_codes": ("الأسباب: {reasons}", "reasons: {reasons}"),
+    "audit.note": ("الملاحظة: «{note}»", "note: “{note}”"),
+    "audit.via.console": ("من لوحة المراجعة", "in the console"),
+    "audit.via.api": ("عبر واجهة البرمجة", "through the API"),
+    "audit.page": ("الصفحة {n}", "page {n}"),
+    "audit.document": ("المستند {id}", "document {id}"),
     "back_to_item": ("العودة إلى الطلب", "Back to the item"),
     # supervision
     "supervise_title": ("الإشراف على قائمة المراجعة", "Supervising the review queue"),
