@@ -22,6 +22,7 @@ from fastapi.responses import RedirectResponse
 from mumaris.clock import RIYADH
 from mumaris.errors import MESSAGES
 from mumaris.settings import Settings
+from schemas.findings import describe
 
 Lang = Literal["ar", "en"]
 LANGS: tuple[Lang, ...] = ("ar", "en")
@@ -78,6 +79,11 @@ class Words:
 
     def error(self, code: str) -> str:
         return pick(self.lang, MESSAGES.get(code) or MESSAGES["service.unavailable"])
+
+    def finding(self, finding: Any) -> str | None:
+        """What a validation finding measured or found, in this language (schemas/findings.py);
+        None for a finding of before, whose English `evidence` is then all there is."""
+        return describe(finding, self.lang)
 
     def when(self, value: datetime | str | None) -> str:
         if value is None:

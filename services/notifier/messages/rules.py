@@ -31,6 +31,7 @@ from schemas.events import (
     SubmissionReceived,
     SubmissionRejected,
 )
+from schemas.findings import describe
 from schemas.review_reasons import reason_label
 from services.notifier.delivery.rules import delivery_key
 from services.notifier.messages.kinds import (
@@ -236,7 +237,8 @@ def languages_for(locale: str) -> tuple[Language, Language]:
 
 
 def fixes_from_findings(findings: list[Finding], language: Language) -> tuple[str, ...]:
-    """The failed checks' messages in one language, each once, in the validator's order."""
+    """The failed checks' messages in one language, each once, in the validator's order, each
+    with what was measured (schemas/findings.py) when the finding says."""
     common = COMMON_WORDING[language]
     fixes: list[str] = []
     for finding in findings:
@@ -246,6 +248,9 @@ def fixes_from_findings(findings: list[Finding], language: Language) -> tuple[st
             fix = getattr(finding.message, language)
         else:
             fix = common.unexplained_finding.format(rule=finding.rule)
+        measured = describe(finding, language)
+        if measured:
+            fix = f"{fix.rstrip('.')} ({measured})."
         if fix not in fixes:
             fixes.append(fix)
     return tuple(fixes) or (common.unexplained_rejection,)

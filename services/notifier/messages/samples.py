@@ -52,6 +52,9 @@ BLURRY = Finding(
         ar="المسح غير واضح؛ أعد المسح بدقة أعلى ودون اهتزاز.",
         en="The scan is not clear; scan it again at a higher resolution, holding it still.",
     ),
+    score=41.0,
+    detail="image.sharpness_measured",
+    params={"sharpness": 41.0, "minimum": 150},
 )
 RECEIVED = SubmissionReceived(
     submission_id=SUBMISSION,

@@ -497,7 +497,9 @@ def _find_name(text: _ReadableText, names: Sequence[str]) -> NameMatch | None:
 def _match_name(text: _ReadableText, names: Sequence[str]) -> Finding:
     found = _find_name(text, [name for name in names if name])
     if found is None:
-        return _miss(NAME_RULE, "content.name_not_found", {"names": len([n for n in names if n])})
+        return _miss(
+            NAME_RULE, "content.name_not_found", "content.name_missing", {"names": len([n for n in names if n])}
+        )
     return Finding(
         rule=NAME_RULE,
         outcome="pass",
@@ -634,12 +636,24 @@ def _match_date(text: _ReadableText, declared: date) -> Finding:
     for score, pattern in _date_patterns(declared):
         found = _word_bounded(pattern).search(text.normalized)
         if found:
-            return Finding(rule=DATE_RULE, outcome="pass", score=score, evidence=text.evidence(*found.span()))
+            return Finding(
+                rule=DATE_RULE,
+                outcome="pass",
+                score=score,
+                evidence=text.evidence(*found.span()),
+                detail="content.date_found",
+                params={"precision": "day" if score == _FULL_DATE_SCORE else "short_year"},
+            )
     for pattern in _month_year_patterns(declared):
         for found in _word_bounded(pattern).finditer(text.normalized):
             if not _part_of_another_date(text.normalized, found.start(), found.end()):
                 return Finding(
-                    rule=DATE_RULE, outcome="pass", score=_MONTH_AND_YEAR_SCORE, evidence=text.evidence(*found.span())
+                    rule=DATE_RULE,
+                    outcome="pass",
+                    score=_MONTH_AND_YEAR_SCORE,
+                    evidence=text.evidence(*found.span()),
+                    detail="content.date_found",
+                    params={"precision": "month"},
                 )
     return _miss(DATE_RULE, "content.date_not_found")
 
@@ -661,8 +675,10 @@ def _is_day_number(words: list[str]) -> bool:
 # --- findings ---------------------------------------------------------------------------------
 
 
-def _miss(rule: str, code: str, params: dict[str, str | int | float] | None = None) -> Finding:
-    return Finding(rule=rule, outcome="warn", code=code, message=localized(code), params=params or {})
+def _miss(
+    rule: str, code: str, detail: str | None = None, params: dict[str, str | int | float] | None = None
+) -> Finding:
+    return Finding(rule=rule, outcome="warn", code=code, message=localized(code), detail=detail, params=params or {})
 
 
 def match_content(
@@ -746,8 +762,25 @@ def _try_ocr(
         return None, f"OCR failed: {type(error).__name__}"
 
 
+# Why the page could not be read, as a detail code of schemas/findings.py.
+_UNREADABLE_BECAUSE = {
+    "OCR is turned off": "content.ocr_off",
+    "OCR stopped: the process reading this page ended": "content.ocr_stopped",
+    "no page image to read": "content.no_page",
+    "no readable text on the page": "content.no_text",
+}
+
+
 def _unreadable(reason: str) -> Finding:
     code = "content.unreadable"
+    evidence = reason[:MAX_EVIDENCE_CHARS]
+    detail = _UNREADABLE_BECAUSE.get(reason, "content.ocr_failed")
     return Finding(
-        rule=OCR_RULE, outcome="warn", code=code, message=localized(code), evidence=reason[:MAX_EVIDENCE_CHARS]
+        rule=OCR_RULE,
+        outcome="warn",
+        code=code,
+        message=localized(code),
+        evidence=evidence,
+        detail=detail,
+        params={} if detail in _UNREADABLE_BECAUSE.values() else {"reason": evidence},
     )
