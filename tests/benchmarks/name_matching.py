@@ -110,10 +110,17 @@ def figures(outcomes: list[Outcome], seconds_per_pair: float) -> list[Figure]:
             target_kind="at_most",
         )
     )
-    for kind in ("near given name", "sibling:", "other family", "father", "another person"):
+    groups = {
+        "sibling, near-sounding given name": "near given name",
+        "sibling, other given name": "sibling:",
+        "same given name, other family": "other family",
+        "her father's name": "father",
+        "a stranger": "another person",
+    }
+    for label, kind in groups.items():
         rows.append(
             Figure(
-                f"  false match: {kind}",
+                f"  false match: {label}",
                 100 * rate(outcomes, same=False, after=True, kind=kind),
                 "%",
                 baseline=100 * rate(outcomes, same=False, after=False, kind=kind),
