@@ -103,6 +103,7 @@ def test_the_notifier_tells_what_was_measured_in_the_message_language() -> None:
     )
     (arabic,) = fixes_from_findings([blurry], "ar")
     (english,) = fixes_from_findings([blurry], "en")
-    assert arabic.startswith(blurry.message.ar.rstrip(".")) and "درجة وضوح الكتابة" in arabic  # type: ignore[union-attr]
-    assert "sharpness of the writing" in english and "at least 150 needed" in english
+    assert arabic.startswith(blurry.message.ar) and "القياس: درجة وضوح الكتابة" in arabic  # type: ignore[union-attr]
+    assert english.startswith(blurry.message.en)  # type: ignore[union-attr]
+    assert "Measured: sharpness of the writing" in english and english.endswith("at least 150 needed.")
     assert "sharpness" not in arabic

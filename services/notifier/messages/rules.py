@@ -250,7 +250,7 @@ def fixes_from_findings(findings: list[Finding], language: Language) -> tuple[st
             fix = common.unexplained_finding.format(rule=finding.rule)
         measured = describe(finding, language)
         if measured:
-            fix = f"{fix.rstrip('.')} ({measured})."
+            fix = f"{fix} {common.measured.format(detail=measured)}"
         if fix not in fixes:
             fixes.append(fix)
     return tuple(fixes) or (common.unexplained_rejection,)
