@@ -8,8 +8,9 @@ the name a certificate prints, either the same person (Arabic registered / Latin
 reverse, and another spelling in the same script) or another one (a sister or brother with a
 near-sounding given name, the same given name in another family, a father, a stranger). Each
 printed name is set in a certificate's sentence in its own script, and both matchers look for the
-one registered name there: today's (`match_name_as_before`: spelling, tolerant of OCR slips) and
-the new one (`find_name`: spelling or sound). Figures: the share of same-person pairs found
+one registered name there: the matcher of before (`match_name_as_before`, kept here: spelling
+only, tolerant of OCR slips; it agrees with main at 38749e5 on every pair) and the new one
+(`find_name`: spelling or sound). Figures: the share of same-person pairs found
 (target ≥ 95 %), and beside it the false-match rate on different people (target ≤ 5 %). No
 servers: plain Python, one thread.
 """
@@ -21,7 +22,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.validator.inspection.content import find_name, match_name_as_before
+from services.validator.inspection.content import (
+    _NAME_PARTICLES,
+    _TITLES,
+    _best_window,
+    _ReadableText,
+    find_name,
+    normalize,
+)
 from services.validator.inspection.names import is_arabic
 from tests.benchmarks.figures import Figure, table
 
@@ -53,6 +61,40 @@ def pairs() -> list[Pair]:
         return [
             Pair(row["registered"], row["printed"], row["same"] == "1", row["kind"]) for row in csv.DictReader(source)
         ]
+
+
+# --- the matcher as it was (main at 38749e5): spelling only, tolerant of OCR slips, and "found"
+# with the given name and two thirds of the parts even without the family name.
+
+
+def _parts_as_before(name: str) -> list[str]:
+    words = [word for word in normalize(name).split() if word not in _TITLES]
+    parts: list[str] = []
+    pending = ""
+    for word in words:
+        if word in _NAME_PARTICLES:
+            pending += word
+            continue
+        parts.append(pending + word)
+        pending = ""
+    if pending:
+        parts.append(pending)
+    return [part for part in parts if len(part) > 1]
+
+
+def _found_as_before(found: list[bool]) -> bool:
+    count = sum(found)
+    if len(found) == 1:
+        return count == 1
+    return found[0] and count >= 2 and (found[-1] or count * 3 >= len(found) * 2)
+
+
+def match_name_as_before(text: str, name: str) -> bool:
+    readable = _ReadableText(text)
+    parts = _parts_as_before(name)
+    weights = [float(len(part)) for part in parts]
+    matches = _best_window(parts, weights, readable.tokens, len(parts) + 3)
+    return bool(parts) and _found_as_before([m is not None for m in matches])
 
 
 @dataclass(frozen=True)

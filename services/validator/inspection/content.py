@@ -510,15 +510,6 @@ def _match_name(text: _ReadableText, names: Sequence[str]) -> Finding:
     )
 
 
-def match_name_as_before(text: str, name: str) -> bool:
-    """Today's matcher before names were compared by sound (for the benchmark's "before")."""
-    readable = _ReadableText(text)
-    parts = _name_parts(name)
-    weights = [float(len(part)) for part in parts]
-    matches = _best_window(parts, weights, readable.tokens, len(parts) + 3)
-    return bool(parts) and _name_found([m is not None for m in matches])
-
-
 # --- the issuer -------------------------------------------------------------------------------
 
 _STOPWORDS = frozenset(
