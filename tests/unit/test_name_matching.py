@@ -6,6 +6,8 @@ from datetime import date
 
 import pytest
 
+from schemas.events import PractitionerRef, SubmissionReceived
+from schemas.examples import EXAMPLES
 from services.validator.inspection.content import find_name, match_content, normalize
 from services.validator.inspection.names import minimum_similarity, sound_key, word_similarity
 from tests.benchmarks.name_matching import ARABIC_PAGE, LATIN_PAGE, measure, rate
@@ -134,3 +136,11 @@ def test_the_table_of_pairs_stays_above_its_targets() -> None:
     assert sum(o.pair.same for o in outcomes) >= 200 and sum(not o.pair.same for o in outcomes) >= 200
     assert rate(outcomes, same=True, after=True) >= 0.95
     assert rate(outcomes, same=False, after=True) <= 0.05
+
+
+def test_events_of_before_without_a_latin_name_stay_valid() -> None:
+    old = {**EXAMPLES[SubmissionReceived], "practitioner": {"id": "p", "name": "سارة الحربي", "email": "s@example.sa"}}
+    event = SubmissionReceived.model_validate(old)
+    assert event.practitioner.latin_name is None
+    assert PractitionerRef.model_validate_json(event.practitioner.model_dump_json()) == event.practitioner
+    assert EXAMPLES[SubmissionReceived]["practitioner"]["latin_name"] == "Sara Al-Harbi"
