@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from mumaris.web import Words
-from schemas.events import CertificateMetadata, Finding
+from schemas.events import CertificateMetadata, Finding, PractitionerRef
 from schemas.findings import DETAILS, describe
-from services.notifier.messages.rules import fixes_from_findings
+from services.notifier.messages.rules import REVIEW_APPROVED, compose, fixes_from_findings
 from services.validator.inspection.checks import CheckLimits, fatal_file_findings, inspect_document
 from services.validator.inspection.content import content_findings, match_content
 from services.validator.inspection.rules import Fingerprint, duplicate_findings, metadata_findings
@@ -107,3 +107,12 @@ def test_the_notifier_tells_what_was_measured_in_the_message_language() -> None:
     assert english.startswith(blurry.message.en)  # type: ignore[union-attr]
     assert "Measured: sharpness of the writing" in english and english.endswith("at least 150 needed.")
     assert "sharpness" not in arabic
+
+
+def test_the_english_part_of_a_message_greets_by_the_latin_name_when_there_is_one() -> None:
+    sara = PractitionerRef(id="p", name="سارة الحربي", email="s@example.sa", latin_name="Sara Al-Harbi")
+    values = {"ar": {"certificate": "BLS"}, "en": {"certificate": "BLS"}}
+    text = compose(REVIEW_APPROVED, sara, "ref-1", values=values).text  # type: ignore[arg-type]
+    assert "Dear Sara Al-Harbi" in text and "سارة الحربي" in text
+    before = compose(REVIEW_APPROVED, sara.model_copy(update={"latin_name": None}), "ref-1", values=values).text  # type: ignore[arg-type]
+    assert "Dear سارة الحربي" in before

@@ -273,7 +273,8 @@ def compose(
         section_for(
             kind,
             language,
-            practitioner.name,
+            # The English part greets her by her name in Latin letters when the account has one.
+            practitioner.latin_name if language == "en" and practitioner.latin_name else practitioner.name,
             (fixes or {}).get(language, ()),
             reason,
             (values or {}).get(language, {}),

@@ -31,7 +31,9 @@ from services.notifier.messages import rules
 from services.notifier.messages.rules import Notification
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-SARA = PractitionerRef(id="prac-1", name="سارة الحربي", email="sara@example.sa", locale="ar")
+SARA = PractitionerRef(
+    id="prac-1", name="سارة الحربي", email="sara@example.sa", locale="ar", latin_name="Sara Al-Harbi"
+)
 CERTIFICATE = CertificateMetadata(
     name="Basic Life Support (BLS)",
     obtained_on="2025-03-14",
