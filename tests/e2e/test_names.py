@@ -9,7 +9,6 @@ the reviewer's console, in Arabic, word what the validator measured in Arabic.
 import dataclasses
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -18,7 +17,7 @@ from playwright.async_api import Browser, expect
 from mumaris.tools.demo import certificate_scan
 from tests.documents import tiny_jpeg_bytes
 from tests.e2e.conftest import Pipeline
-from tests.e2e.portal_support import PASSWORD, OpenContext, Person, mail_link, new_person, sign_in, sms_code
+from tests.e2e.portal_support import PASSWORD, OpenContext, Person, active_practitioner, new_person, sign_in
 from tests.e2e.test_console import VIEWPORT, staff_account
 from tests.e2e.test_console import sign_in as console_sign_in
 from tests.e2e.test_pipeline import reach, upload
@@ -39,34 +38,11 @@ METADATA = {
 async def sara(pipeline: Pipeline, http: httpx.AsyncClient) -> tuple[Person, dict[str, str]]:
     """سارة الحربي, "Sara Al-Harbi" in Latin letters: signed up, phone and e-mail confirmed, signed in."""
     person = dataclasses.replace(new_person("Sara", "Al-Harbi"), first_name="سارة", last_name="الحربي")
-    intake = pipeline.url("intake")
-    signed_up = await http.post(
-        f"{intake}/v1/accounts",
-        json={
-            "first_name": person.first_name,
-            "last_name": person.last_name,
-            "first_name_latin": "Sara",
-            "last_name_latin": "Al-Harbi",
-            "id_number": person.id_number,
-            "email": person.email,
-            "mobile": person.mobile,
-            "password": PASSWORD,
-            "password_confirmation": PASSWORD,
-            "accept_terms": True,
-            "locale": "ar",
-        },
+    await active_practitioner(
+        pipeline, http, lang="ar", person=person, first_name_latin="Sara", last_name_latin="Al-Harbi"
     )
-    assert signed_up.status_code == 201, signed_up.text
-    account_id = signed_up.json()["account_id"]
-    code = await sms_code(pipeline, person)
-    verified = await http.post(f"{intake}/v1/accounts/verify-phone", json={"account_id": account_id, "code": code})
-    assert verified.status_code == 200, verified.text
-    link = await mail_link(pipeline, person, "/portal/confirm-email")
-    confirmed = await http.get(
-        f"{intake}/v1/accounts/confirm-email", params={"token": parse_qsl(urlsplit(link).query)[0][1]}
-    )
-    assert confirmed.status_code == 200, confirmed.text
-    tokens = (await http.post(f"{intake}/v1/auth/login", json={"email": person.email, "password": PASSWORD})).json()
+    login = {"email": person.email, "password": PASSWORD}
+    tokens = (await http.post(f"{pipeline.url('intake')}/v1/auth/login", json=login)).json()
     return person, {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
