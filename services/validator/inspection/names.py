@@ -152,8 +152,6 @@ def _arabic_key(word: str) -> str:
         elif index == 0 and symbol in ("U", "I"):
             symbol = "w" if symbol == "U" else "y"  # a word-initial و / ي is a consonant
         symbols.append(symbol)
-    if len(symbols) > 2 and symbols[0] == GLOTTAL and symbols[1] in LONG_VOWELS:
-        del symbols[1]  # عا / عي: one vowel in Latin letters (Adel, Aisha, Issa, Eid)
     for index in range(len(symbols) - 1, 0, -1):
         if symbols[index - 1] == "A" and symbols[index] == "I":
             del symbols[index - 1]  # ائ / اي inside a word: a diphthong (Naif, Fayez)
@@ -317,6 +315,9 @@ def key_similarity(a: str, b: str) -> float:
 
 def _variants(key: str) -> list[str]:
     keys = [key]
+    if len(key) > 2 and key[0] == GLOTTAL and key[1] in LONG_VOWELS:
+        # عا / عي / عو: one vowel in Latin letters (Adel, Issa, Omran) or two (Eisa, Aisha).
+        keys.append(key[0] + key[2:])
     bare = _without_article(key)
     if bare:
         keys.append(bare)
