@@ -9,15 +9,20 @@ distance whose costs know what transliteration does:
 - consonants are letters (خ/kh -> "K", ش/sh -> "S", غ/gh -> "G", ث/th -> "t", ذ/dh -> "d" ...);
   a doubled letter counts once (Mohammed, Hassan, shadda);
 - Arabic writes long vowels only (ا -> "A", و -> "U", ي -> "I" inside a word) and an initial alef
-  whose vowel it leaves open ("*": Ibrahim, Omar, Ahmed); Latin writes every vowel, the single ones
-  ("a", "e" -> "a", "i", "o", "u" -> "u") as short and cheap to add or drop, the doubled ones
-  (aa, ee, ei, ai, ou, oo) as long, which an Arabic spelling must also show (Hussein is not حسن);
-- ع and ء are "'": Latin writes them as a vowel or not at all (Omar, Saad, Sa'ad);
-- a final ة / ه / -ah / -a / -eh is the feminine ending either way; Abd al-/Abdul/Abdel/Abd El and
-  Al-/El-/Al /Ash-Sh.. (the article) are parts of a word that may or may not be written.
+  whose vowel it leaves open ("*": Ibrahim, Omar, Ahmed); Latin writes every vowel: a word's first
+  one as a full sound ("ä", "ë", "ï", "ü": Ahmed is not Hamad), the single ones after it ("a", "e"
+  for fatha or kasra, "i", "o"/"u" -> "u") as short and cheap to add or drop, the doubled ones
+  (aa, ee, ei, ai, ou, oo, au) as long, which an Arabic spelling must also show (Hussein is not حسن);
+- ع and ء are "'": Latin writes them as a vowel or not at all (Omar, Saad, Sa'ad), an initial ع
+  with its long vowel as one vowel or two (Issa, Eisa);
+- a final ة / ه / -ah / -a / -eh ("E") is the feminine ending either way, a final ى / ي ("Y") an a
+  or an i; Abd al-/Abdul/Abdel/Abd El and Al-/El-/Al /Ash-Sh.. (the article) are parts of a word
+  that may or may not be written, and what follows Abd is what tells two compound names apart.
 
-`similarity` is 1 - cost / weight of the heavier key (0..1). No I/O; the validator's OCR name
-finding (`content.py`) calls it for every registered name against the words of the page.
+`word_similarity` is 1 - cost / weight of the heavier key (0..1), at its best over those
+variants; `minimum_similarity` says how close is close enough for a word of that many consonants.
+No I/O; the validator's OCR name finding (`content.py`) calls them for every registered name
+against the words of the page.
 """
 
 import re
@@ -339,9 +344,7 @@ def word_similarity(a: str, b: str) -> float:
     rest_a, rest_b = _after_abd(key_a), _after_abd(key_b)
     if rest_a and rest_b:  # two compound names: what follows Abd decides
         key_a, key_b = rest_a, rest_b
-        variants_a, variants_b = _variants(key_a), _variants(key_b)
-    else:
-        variants_a, variants_b = _variants(key_a), _variants(key_b)
+    variants_a, variants_b = _variants(key_a), _variants(key_b)
     best = 0.0
     for va in variants_a:
         for vb in variants_b:
