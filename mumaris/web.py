@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from mumaris.clock import RIYADH
 from mumaris.errors import MESSAGES
 from mumaris.settings import Settings
+from schemas.findings import describe
 
 Lang = Literal["ar", "en"]
 LANGS: tuple[Lang, ...] = ("ar", "en")
@@ -81,6 +82,11 @@ class Words:
 
     def error(self, code: str) -> str:
         return pick(self.lang, MESSAGES.get(code) or MESSAGES["service.unavailable"])
+
+    def finding(self, finding: Any) -> str | None:
+        """What a validation finding measured or found, in this language (schemas/findings.py);
+        None for a finding of before, whose English `evidence` is then all there is."""
+        return describe(finding, self.lang)
 
     def when(self, value: datetime | str | None) -> str:
         return "—" if value is None else riyadh_time(value)  # the commission works in Riyadh time

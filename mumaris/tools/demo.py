@@ -249,8 +249,10 @@ def _open_an_account(group: ServiceGroup, mail: MailCatcher, sms: SmsGatewayStan
     tag = uuid.uuid4().hex[:8]
     email = f"noura.{tag}@example.sa"
     body = {
-        "first_name": "Noura",
-        "last_name": "Al-Qahtani",
+        "first_name": "نورة",  # her name in Arabic letters, and as her certificates print it
+        "last_name": "القحطاني",
+        "first_name_latin": "Noura",
+        "last_name_latin": "Al-Qahtani",
         "id_number": make_valid_id("1", f"{int(tag, 16) % 10**8:08d}"),
         "email": email,
         "mobile": f"05{int(tag, 16) % 10**8:08d}",

@@ -88,6 +88,15 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "field.first_name": ("الاسم الأول", "First name"),
     "field.last_name": ("اسم العائلة", "Last name"),
+    "field.first_name_latin": ("الاسم الأول بالحروف اللاتينية", "First name in Latin letters"),
+    "field.last_name_latin": ("اسم العائلة بالحروف اللاتينية", "Last name in Latin letters"),
+    "field.latin_name": ("الاسم بالحروف اللاتينية", "Name in Latin letters"),
+    "hint.latin_name": (
+        "اكتب اسمك أعلاه بالحروف العربية، وهنا بالحروف اللاتينية كما يُكتب في شهاداتك (مثل Sara Al-Harbi)، "
+        "ليتعرف الفحص الآلي على اسمك في الشهادات المكتوبة بأي منهما.",
+        "Your name above in Arabic letters, and here in Latin letters as your certificates print it "
+        "(e.g. Sara Al-Harbi), so the automated check recognises it on certificates in either.",
+    ),
     "field.id_kind": ("نوع الهوية", "Type of ID"),
     "id_kind.national_id": ("هوية وطنية", "National ID"),
     "id_kind.iqama": ("إقامة", "Iqama"),

@@ -31,6 +31,7 @@ from schemas.events import (
     SubmissionReceived,
     SubmissionRejected,
 )
+from schemas.findings import describe
 from schemas.review_reasons import reason_label
 from services.notifier.delivery.rules import delivery_key
 from services.notifier.messages.kinds import (
@@ -239,7 +240,8 @@ def languages_for(locale: str) -> tuple[Language, Language]:
 
 
 def fixes_from_findings(findings: list[Finding], language: Language) -> tuple[str, ...]:
-    """The failed checks' messages in one language, each once, in the validator's order."""
+    """The failed checks' messages in one language, each once, in the validator's order, each
+    with what was measured (schemas/findings.py) when the finding says."""
     common = COMMON_WORDING[language]
     fixes: list[str] = []
     for finding in findings:
@@ -249,6 +251,9 @@ def fixes_from_findings(findings: list[Finding], language: Language) -> tuple[st
             fix = getattr(finding.message, language)
         else:
             fix = common.unexplained_finding.format(rule=finding.rule)
+        measured = describe(finding, language)
+        if measured:
+            fix = f"{fix} {common.measured.format(detail=measured)}"
         if fix not in fixes:
             fixes.append(fix)
     return tuple(fixes) or (common.unexplained_rejection,)
@@ -271,7 +276,8 @@ def compose(
         section_for(
             kind,
             language,
-            practitioner.name,
+            # The English part greets her by her name in Latin letters when the account has one.
+            practitioner.latin_name if language == "en" and practitioner.latin_name else practitioner.name,
             (fixes or {}).get(language, ()),
             reason,
             (values or {}).get(language, {}),

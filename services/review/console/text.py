@@ -93,6 +93,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "field.degree": ("الدرجة", "Degree"),
     "field.first_name": ("الاسم الأول", "First name"),
     "field.last_name": ("اسم العائلة", "Last name"),
+    "field.first_name_latin": ("الاسم الأول بالحروف اللاتينية", "First name in Latin letters"),
+    "field.last_name_latin": ("اسم العائلة بالحروف اللاتينية", "Last name in Latin letters"),
     "field.mobile": ("رقم الجوال", "Mobile number"),
     "field.locale": ("اللغة", "Language"),
     "old_value": ("القيمة الحالية", "Current value"),
