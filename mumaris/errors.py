@@ -272,6 +272,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "الاسم غير صحيح؛ استخدم من حرف واحد إلى 50 حرفاً من الحروف العربية أو اللاتينية، مع المسافة والشرطة والفاصلة العليا.",
         "The name is not valid: use 1 to 50 Arabic or Latin letters, with spaces, hyphens and apostrophes.",
     ),
+    "account.name_not_arabic": (
+        "اكتب الاسم بالحروف العربية هنا؛ وللاسم بالحروف اللاتينية خانته الخاصة.",
+        "Write this name in Arabic letters; the name in Latin letters has its own field.",
+    ),
+    "account.name_not_latin": (
+        "اكتب الاسم بالحروف اللاتينية هنا كما يُكتب في شهاداتك، مثل Sara Al-Harbi.",
+        "Write this name in Latin letters, as your certificates print it, e.g. Sara Al-Harbi.",
+    ),
     "account.password_weak": (
         "كلمة المرور ضعيفة؛ يجب ألا تقل عن 10 خانات وأن تحتوي على حروف وأرقام ورموز.",
         "The password is too weak: it needs at least 10 characters with letters, digits and symbols.",

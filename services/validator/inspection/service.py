@@ -86,6 +86,7 @@ def examine(data: bytes, event: SubmissionReceived, today: date, limits: CheckLi
             report.page,
             report.text_layer,
             name=event.practitioner.name,
+            other_names=[event.practitioner.latin_name] if event.practitioner.latin_name else [],
             issuer=event.certificate.institution,
             obtained_on=event.certificate.obtained_on,
             languages=reading.languages,
