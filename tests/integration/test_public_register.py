@@ -21,6 +21,7 @@ import jwt
 import pypdfium2
 import pytest
 import zxingcpp
+from pymongo import AsyncMongoClient
 
 from mumaris.clock import now, today_in_riyadh, write_shift
 from mumaris.tools.stack import StackInfo
@@ -28,6 +29,8 @@ from services.intake.register import cards
 from services.intake.register.service import PublicRegister
 from services.intake.register.store import RegisterStore
 from services.intake.registration.rules import registration_number
+from services.intake.registration.store import RegistrationStore
+from tests.integration.test_query_plans import FindCapture, explained, stages
 from tests.registration_support import Intake, running_intake
 from tests.support import unique
 
@@ -384,3 +387,32 @@ def rotated_seed(register: PublicRegister) -> str:
 def runtime_id(auth: dict[str, str], intake: Intake) -> str:
     token = auth["Authorization"].removeprefix("Bearer ")
     return str(jwt.decode(token, options={"verify_signature": False})["sub"])
+
+
+async def test_a_lookup_by_number_is_two_indexed_reads_of_one_document_each(own_stack: StackInfo) -> None:
+    capture = FindCapture()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        own_stack.mongo_uri, tz_aware=True, event_listeners=[capture]
+    )
+    database = client[unique("plans")]
+    try:
+        registrations = RegistrationStore(database)
+        await registrations.ensure_indexes()
+        store = RegisterStore(database)
+        await store.ensure_indexes()
+        docs = [{"_id": f"p-{n}", "number": registration_number(n + 1), "status": "active"} for n in range(2000)]
+        await registrations.registrations.insert_many(docs)
+        await store.accounts.insert_many(
+            [{"_id": f"p-{n}", "first_name": "Seed", "last_name": "Name"} for n in range(2000)]
+        )
+
+        found = await store.by_number(registration_number(1234))
+        assert found is not None and found["_id"] == "p-1233"
+        assert await store.names(found["_id"]) is not None
+        for find in capture.finds[-2:]:
+            plan, stats = await explained(database, find)
+            assert "COLLSCAN" not in stages(plan), plan
+            assert stats["totalDocsExamined"] <= 1 and stats["totalKeysExamined"] <= 1, stats
+    finally:
+        await client.drop_database(database.name)
+        await client.close()

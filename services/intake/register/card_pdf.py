@@ -49,8 +49,9 @@ def qr_code(url: str) -> segno.QRCode:
 
 def qr_svg(url: str, title: str) -> str:
     """Inline SVG for a page (the pages' policy allows no data: images)."""
-    svg: str = qr_code(url).svg_inline(scale=3, border=4, title=title, svgclass="qr", lineclass=None)
-    return svg
+    svg: str = qr_code(url).svg_inline(border=4, title=title, svgclass="qr", lineclass=None, omitsize=True)
+    # 240 px whatever the code's version: it fits a phone's card, and scales by its viewBox
+    return svg.replace("<svg ", '<svg width="240" height="240" ', 1)
 
 
 def _line(pdf: FPDF, text: str, *, size: float, rtl: bool, bold: bool = False, w: float = 0) -> None:
