@@ -107,10 +107,12 @@ async def search(
     return JSONResponse(found, headers=PUBLIC_CACHE)
 
 
-@router.get("/.well-known/jwks.json", response_model=KeySetView)
+@router.get("/v1/register/keys", response_model=KeySetView)
+@router.get("/.well-known/jwks.json", response_model=KeySetView, include_in_schema=False)
 async def jwks(register: Register) -> JSONResponse:
-    """The public keys registration cards are signed with (JWKS, Ed25519): the current key first,
-    then earlier ones that old cards still use; `revoked_kids` lists key ids no card may be trusted by."""
+    """The public keys registration cards are signed with (JWKS, Ed25519), also published at
+    `/.well-known/jwks.json`: the current key first, then earlier ones that old cards still use;
+    `revoked_kids` lists key ids no card may be trusted by."""
     return JSONResponse(register.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
