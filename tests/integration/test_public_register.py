@@ -49,8 +49,10 @@ async def intake(own_stack: StackInfo, tmp_path_factory: pytest.TempPathFactory)
 
 
 def address() -> dict[str, str]:
-    """A client address of its own (192.0.2.0/24 is for documentation: nothing is sent there)."""
-    return {"X-Forwarded-For": f"192.0.2.{uuid.uuid4().int % 250 + 1}, 198.51.100.{uuid.uuid4().int % 250 + 1}"}
+    """A client address of its own, as the trusted proxy appends it (the last one counts): from
+    IPv6's documentation prefix, 2001:db8::/32, where nothing is ever sent."""
+    part = uuid.uuid4().hex
+    return {"X-Forwarded-For": f"2001:db8:{part[:4]}:{part[4:8]}::{part[8:12]}"}
 
 
 async def get(intake: Intake, path: str, **options: Any) -> httpx.Response:
@@ -263,6 +265,8 @@ async def test_a_card_verifies_online_and_offline_then_not_valid_now_once_suspen
     assert online["registration"]["registration_number"] == number
 
     jwks = (await get(intake, "/.well-known/jwks.json")).json()
+    assert (await get(intake, "/v1/register/keys")).json() == jwks
+    assert [key["kid"] for key in jwks["keys"]] == [signer_kid(intake)] and jwks["revoked_kids"] == []
     saved = tmp_path / "jwks.json"
     saved.write_text(json.dumps(jwks))
     (tmp_path / "card.pdf").write_bytes(pdf.content)

@@ -67,6 +67,16 @@ async def verify(register: Register, card: Annotated[str, Query(max_length=8192)
     return JSONResponse(await register.verify(card), headers=PUBLIC_CACHE)
 
 
+# Before /v1/register/{number}, which would take "keys" and "verify" for a number.
+@router.get("/v1/register/keys", response_model=KeySetView)
+@router.get("/.well-known/jwks.json", response_model=KeySetView, include_in_schema=False)
+async def jwks(register: Register) -> JSONResponse:
+    """The public keys registration cards are signed with (JWKS, Ed25519), also published at
+    `/.well-known/jwks.json`: the current key first, then earlier ones that old cards still use;
+    `revoked_kids` lists key ids no card may be trusted by."""
+    return JSONResponse(register.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
 @router.get(
     "/v1/register/{number}",
     response_model=RegisterEntry,
@@ -105,15 +115,6 @@ async def search(
     except RegisterRefused as refusal:
         raise refused(refusal) from refusal
     return JSONResponse(found, headers=PUBLIC_CACHE)
-
-
-@router.get("/v1/register/keys", response_model=KeySetView)
-@router.get("/.well-known/jwks.json", response_model=KeySetView, include_in_schema=False)
-async def jwks(register: Register) -> JSONResponse:
-    """The public keys registration cards are signed with (JWKS, Ed25519), also published at
-    `/.well-known/jwks.json`: the current key first, then earlier ones that old cards still use;
-    `revoked_kids` lists key ids no card may be trusted by."""
-    return JSONResponse(register.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
 MY_CARD = answers(PROTECTED, refusals(REFUSAL_STATUS, "register.not_found", "register.card_not_valid"))

@@ -3,21 +3,17 @@ ever says about a practitioner."""
 
 from pydantic import BaseModel, Field
 
+from schemas.events import Localized
 from services.intake.registration.rules import Status
 
 
-class Names(BaseModel):
+class PublicName(BaseModel):
     ar: str | None = Field(description="The name in Arabic letters, when the account has one.")
     latin: str | None = Field(description="The name in Latin letters, when the account has one.")
 
 
-class Label(BaseModel):
+class CatalogueLabel(BaseModel):
     code: str
-    ar: str
-    en: str
-
-
-class Localized(BaseModel):
     ar: str
     en: str
 
@@ -26,9 +22,9 @@ class RegisterEntry(BaseModel):
     """A registration as the public register shows it, as of today (Riyadh) on the registry's clock."""
 
     registration_number: str
-    name: Names
-    profession: Label
-    classification: Label
+    name: PublicName
+    profession: CatalogueLabel
+    classification: CatalogueLabel
     status: Status
     valid_now: bool = Field(description="Active, renewal open or renewed: the practitioner may practise.")
     not_valid_reason: str | None = Field(description="`card.reason.*` when not valid now: suspended, lapsed, grace.")
@@ -48,9 +44,9 @@ class SearchPage(BaseModel):
 
 class CardView(BaseModel):
     registration_number: str
-    name: Names
-    profession: Label
-    classification: Label
+    name: PublicName
+    profession: CatalogueLabel
+    classification: CatalogueLabel
     valid_from: str
     valid_until: str
     issued_at: int
