@@ -238,6 +238,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "لم يُعثر في المستند على تاريخ الحصول على الشهادة كما أدخله الممارس؛ تحقق منه يدوياً.",
         "The date the certificate was obtained, as declared, was not found on the document; check it by eye.",
     ),
+    "content.cpd_accreditation_not_found": (
+        "لم يُعثر في المستند على رقم اعتماد النشاط كما أدخله الممارس؛ تحقق منه يدوياً.",
+        "The activity's accreditation number, as declared, was not found on the document; check it by eye.",
+    ),
+    "content.cpd_hours_not_found": (
+        "لم يُعثر في المستند على عدد الساعات كما أدخله الممارس؛ تحقق منه يدوياً.",
+        "The number of hours, as declared, was not found on the document; check it by eye.",
+    ),
     "content.unreadable": (
         "تعذرت قراءة نص المستند آلياً؛ تحقق يدوياً من الاسم والجهة المانحة والتاريخ.",
         "The document's text could not be read automatically; check the name, issuer and date by eye.",
@@ -349,6 +357,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The registration lapsed after its grace period: contact the commission to register again.",
     ),
     "registration.already_suspended": ("التسجيل المهني موقوف مسبقاً.", "The registration is already suspended."),
+    "registration.not_suspended": ("التسجيل المهني غير موقوف.", "The registration is not suspended."),
     "registration.renewal_pending": (
         "لديك طلب تجديد قائم بانتظار السداد.",
         "You already have a renewal awaiting payment.",

@@ -486,3 +486,12 @@ class CpdAttendanceRecord(Event):
     national_id: Annotated[str, Field(pattern=r"^[12][0-9]{9}$")]
     activity: CpdActivity
     reported_at: datetime
+
+
+class RegistrationReinstated(RegistrationEvent):
+    """A supervisor lifted a registration's suspension (audited): it returns to `status`."""
+
+    status: Literal["active", "renewed"]
+    reason: Annotated[str, Field(min_length=3, max_length=500)]
+    lifted_by: str  # the supervisor's account id
+    lifted_at: datetime

@@ -285,6 +285,14 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         },
         "reported_at": AT,
     },
+    events.RegistrationReinstated: {
+        "registration_number": REGISTRATION,
+        "practitioner": SARA,
+        "status": "active",
+        "reason": "Case 2026/114 closed: no breach found.",
+        "lifted_by": "7a1e-supervisor",
+        "lifted_at": "2026-12-10T09:00:00+00:00",
+    },
     events.DeliveryRequested: {
         "delivery_id": "3b5d…sha256",
         "channel": "email",

@@ -145,8 +145,9 @@ FEE_EXPIRED = Topic(
     ce_type="mumaris.fee.expired.v1",
     key="request_id",
     producers=("review",),
-    consumers=("intake",),
-    description="An invoice's deadline passed unpaid; it can no longer be paid (for the payment system; the practitioner hears of classification.lapsed).",
+    consumers=("intake", "notifier"),
+    description="An invoice's deadline passed unpaid; it can no longer be paid (for the payment system; the practitioner "
+    "hears of classification.lapsed, or of this for a renewal's invoice).",
 )
 CLASSIFICATION_LAPSED = Topic(
     name="classification.lapsed",
@@ -269,6 +270,15 @@ REGISTRATION_SUSPENDED = Topic(
     consumers=("review",),
     description="A supervisor suspended a registration, with the reason (audited).",
 )
+REGISTRATION_REINSTATED = Topic(
+    name="registration.reinstated",
+    model=events.RegistrationReinstated,
+    ce_type="mumaris.registration.reinstated.v1",
+    key="registration_number",
+    producers=("intake",),
+    consumers=("review",),
+    description="A supervisor lifted a registration's suspension, with the reason (audited); its clock runs again.",
+)
 NOTIFICATION_EMAIL = Topic(
     name="notification.email",
     model=events.DeliveryRequested,
@@ -315,6 +325,7 @@ CATALOGUE: tuple[Topic, ...] = (
     REGISTRATION_EXPIRING,
     REGISTRATION_LAPSED,
     REGISTRATION_SUSPENDED,
+    REGISTRATION_REINSTATED,
     NOTIFICATION_EMAIL,
     NOTIFICATION_SMS,
 )

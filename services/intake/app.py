@@ -56,6 +56,7 @@ from services.intake.registration import handlers as registration_events
 from services.intake.registration import routes as registration_routes
 from services.intake.registration.service import ProfessionalRegistrations
 from services.intake.registration.store import RegistrationStore
+from services.intake.registration.supervision import RegistrationSupervision
 from services.intake.submissions import handlers as submission_events
 from services.intake.submissions import routes as submission_routes
 from services.intake.submissions.service import Certificates, SubmissionTimeline
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     runtime.provide("public_register", PublicRegister(register, professional, signer, settings, clock))
     runtime.provide("register_limiter", RateLimiter(settings.register_rate_per_minute / 60, settings.register_burst))
+    runtime.provide("registration_supervision", RegistrationSupervision(uow, registrations, clock))
     runtime.provide("cpd_ledger", CpdLedger(uow, cpd, feed, CpdMetrics(runtime.registry), settings, clock))
     areas = (submission_events, account_events, classification_events, feed_events, registration_events, cpd_events)
     for events in areas:

@@ -6,6 +6,7 @@ CloudEvents records. The registry clock reads a shift file this module writes, a
 process under test does, so a registration is moved years on without waiting.
 """
 
+import re
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from mumaris.clock import now, today_in_riyadh, write_shift
 from mumaris.tools.stack import StackInfo
 from schemas import topics
+from services.intake.accounts.rules import Passwords
 from services.intake.registration.rules import add_years, registration_number_well_formed
 from tests.registration_support import Intake, mumaris, running_intake
 from tests.support import eventually
@@ -103,6 +105,19 @@ async def test_a_supervisor_suspends_a_registration_with_a_reason(intake: Intake
     )
     assert missing.status_code == 404
     assert (await intake.registration(auth))["status"] == "suspended"
+    lift = f"/v1/registrations/{number}/reinstatement"
+    assert (await intake.http.post(lift, json=body, headers=intake.staff("reviewer"))).status_code == 403
+    lifted = await intake.http.post(
+        lift, json={"reason": "Case closed: no breach."}, headers=intake.staff("supervisor")
+    )
+    assert lifted.status_code == 200, lifted.text
+    assert (lifted.json()["status"], lifted.json()["suspension"]) == ("active", None)
+    again_lifted = await intake.http.post(lift, json={"reason": "Twice."}, headers=intake.staff("supervisor"))
+    assert (again_lifted.status_code, again_lifted.json()["error"]["code"]) == (409, "registration.not_suspended")
+    history = (await intake.db["intake.registrations"].find_one({"number": number}))["history"]
+    assert [h["step"] for h in history] == ["issued", "suspended", "suspension_lifted"]
+    [reinstated] = await intake.on_topic(topics.REGISTRATION_REINSTATED, number)
+    assert reinstated["status"] == "active"
 
     suspended = await intake.on_topic(topics.REGISTRATION_SUSPENDED, number)
     assert [s["reason"] for s in suspended] == [body["reason"]]
@@ -124,3 +139,59 @@ async def test_the_migration_issues_registrations_to_those_approved_before_once(
     assert (shown["issued_on"], shown["expires_on"]) == (issued_on.isoformat(), add_years(issued_on, 2).isoformat())
     assert (await intake.http.get("/v1/me/registration", headers=never_auth)).status_code == 404
     assert await intake.db["intake.registrations"].count_documents({"_id": who.id}) == 1
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the page carries a CSRF token"
+    return found[1]
+
+
+async def test_the_portal_shows_the_registration_card_and_refuses_a_renewal_short_of_cpd_hours(intake: Intake) -> None:
+    password = "Sahara-2026!stars"
+    who, auth = await intake.practitioner(password_hash=Passwords().hash(password))
+    await intake.approve(who, "nursing.technician")
+    registration = await intake.registration(auth)
+    expires = date.fromisoformat(registration["expires_on"])
+
+    sign_in = await intake.http.get("/portal/sign-in")
+    form = {"csrf": csrf_of(sign_in.text), "email": who.email, "password": password}
+    signed_in = await intake.http.post("/portal/sign-in", data=form)
+    assert signed_in.status_code == 303, signed_in.text
+    profile = await intake.http.get("/portal/profile")
+    assert profile.status_code == 200
+    assert registration["registration_number"] in profile.text and 'data-status="active"' in profile.text
+    assert 'data-testid="renew-form"' not in profile.text  # renewal is not open yet
+
+    try:
+        write_shift(intake.shift_file, timedelta(days=(expires - today_in_riyadh()).days - 30))
+        profile = await intake.http.get("/portal/profile?lang=en")
+        assert 'data-status="renewal_open"' in profile.text and "30 days" in profile.text
+        assert 'data-testid="renew-form"' in profile.text
+        refused = await intake.http.post("/portal/registration/renewals", data={"csrf": csrf_of(profile.text)})
+        assert refused.status_code == 422
+        assert "fewer than renewal requires" in refused.text  # registration.cpd_hours_short, in English
+        assert 'data-testid="cpd-progress"' in refused.text and "0 of 20 hours" in refused.text
+    finally:
+        write_shift(intake.shift_file, timedelta(0))
+
+
+async def test_a_supervisor_records_a_cpd_exemption_and_no_hours_are_owed(intake: Intake) -> None:
+    who, auth = await intake.practitioner()
+    await intake.approve(who, "medicine.specialist")
+    number = (await intake.registration(auth))["registration_number"]
+    assert (await intake.registration(auth))["cpd"]["hours_required"] == "60"
+    path = f"/v1/registrations/{number}/cpd-exemption"
+    exempt = {"exemption": "trainee", "reason": "In the residency programme 2026-2028."}
+    assert (await intake.http.put(path, json=exempt, headers=auth)).status_code == 403
+    answer = await intake.http.put(path, json=exempt, headers=intake.staff("supervisor"))
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["cpd"]["hours_required"], answer.json()["cpd"]["exemption"]) == ("0", "trainee")
+    unknown = await intake.http.put(
+        path, json={**exempt, "exemption": "on_holiday"}, headers=intake.staff("supervisor")
+    )
+    assert unknown.status_code == 422
+    ended = await intake.http.put(
+        path, json={"exemption": None, "reason": "Residency ended."}, headers=intake.staff("supervisor")
+    )
+    assert ended.json()["cpd"]["hours_required"] == "60"

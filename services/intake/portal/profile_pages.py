@@ -12,6 +12,7 @@ from mumaris.web import see_other
 from services.intake.accounts.rules import AccountRuleError
 from services.intake.accounts.service import ProfilePatch, Profiles
 from services.intake.portal.pages import Portal
+from services.intake.portal.registration_pages import card_for
 from services.intake.portal.routing import PortalDep, ProfilesDep, Who, page_router, posted, status_of, text
 from services.intake.portal.rules import kept, refusal_errors, validation_errors
 from services.intake.portal.session import PREFIX
@@ -36,7 +37,14 @@ async def show_profile(
         "locale": account["locale"],
     }
     return await portal.render(
-        request, "profile.html", profile=profile, account=account, values=values, here=f"{PREFIX}/profile", **context
+        request,
+        "profile.html",
+        profile=profile,
+        account=account,
+        values=values,
+        here=f"{PREFIX}/profile",
+        registration=await card_for(request, who.id),
+        **context,
     )
 
 

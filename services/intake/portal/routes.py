@@ -13,7 +13,13 @@ from fastapi.staticfiles import StaticFiles
 
 from mumaris.errors import ApiError
 from mumaris.web import see_other
-from services.intake.portal import certificate_pages, classification_pages, profile_pages, way_in
+from services.intake.portal import (
+    certificate_pages,
+    classification_pages,
+    profile_pages,
+    registration_pages,
+    way_in,
+)
 from services.intake.portal.pages import STATIC
 from services.intake.portal.routing import PortalDep, page_router
 from services.intake.portal.session import PREFIX
@@ -39,6 +45,14 @@ async def not_found(rest: str) -> Response:
 router = APIRouter(include_in_schema=False)
 # A mount's path is the whole path.
 router.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="portal-static")
-for pages in (home_pages, way_in.router, profile_pages.router, certificate_pages.router, classification_pages.router):
+pages_in_order = (
+    home_pages,
+    way_in.router,
+    profile_pages.router,
+    certificate_pages.router,
+    classification_pages.router,
+    registration_pages.router,
+)
+for pages in pages_in_order:
     router.include_router(pages)
 router.include_router(fallback)

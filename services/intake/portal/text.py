@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from mumaris.web import Words
+from services.intake.portal.registration_text import REGISTRATION_TEXT
 
 # key → (Arabic, English). `{name}` placeholders are filled by t("key", name=...).
 TEXT: dict[str, tuple[str, str]] = {
@@ -399,6 +400,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "not_found_title": ("الصفحة غير موجودة", "Page not found"),
     "back_home": ("العودة إلى الصفحة الرئيسية", "Back to the home page"),
 }
+TEXT.update(REGISTRATION_TEXT)  # the registration card and page (registration_text.py)
 
 # What to do when a document is refused, beside the refusal's own message (what went wrong):
 # practical steps on a phone, for every refusal a document can meet at intake or in the validator.

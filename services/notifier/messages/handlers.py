@@ -15,6 +15,7 @@ from schemas.events import (
     ClassificationChanged,
     ClassificationLapsed,
     EmailConfirmationRequested,
+    FeeExpired,
     FeeInvoiced,
     FeeReminderDue,
     PasswordResetRequested,
@@ -31,6 +32,7 @@ from services.notifier import SERVICE
 from services.notifier.messages.rules import (
     notification_for_classification_changed,
     notification_for_decision,
+    notification_for_fee_expired,
     notification_for_fee_invoiced,
     notification_for_fee_reminder,
     notification_for_lapsed,
@@ -79,6 +81,11 @@ async def on_fee_invoiced(event: FeeInvoiced, ce: CloudEvent, recorder: Recordin
 @subscriber(router, topics.FEE_REMINDER, service=SERVICE)
 async def on_fee_reminder(event: FeeReminderDue, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.notify(ce, notification_for_fee_reminder(event))
+
+
+@subscriber(router, topics.FEE_EXPIRED, service=SERVICE)
+async def on_fee_expired(event: FeeExpired, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_fee_expired(event))
 
 
 @subscriber(router, topics.CLASSIFICATION_LAPSED, service=SERVICE)

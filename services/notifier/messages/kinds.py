@@ -18,6 +18,7 @@ CLASSIFICATION_LAPSED = "classification.lapsed"
 CLASSIFICATION_CHANGED = "classification.changed"
 RENEWAL_INVOICED = "renewal.invoiced"  # fee.invoiced of purpose renewal
 RENEWAL_FEE_REMINDER = "renewal.fee_reminder"  # fee.reminder of purpose renewal
+RENEWAL_LAPSED = "renewal.lapsed"  # fee.expired of purpose renewal
 REGISTRATION_EXPIRING = "registration.expiring"
 REGISTRATION_RENEWED = "registration.renewed"
 REGISTRATION_LAPSED = "registration.lapsed"

@@ -21,6 +21,7 @@ from schemas.events import (
     ClassificationLapsed,
     ClassificationRef,
     Decision,
+    FeeExpired,
     FeeInvoiced,
     FeeReminderDue,
     Finding,
@@ -52,6 +53,7 @@ from services.notifier.messages.kinds import (
     REGISTRATION_RENEWED,
     RENEWAL_FEE_REMINDER,
     RENEWAL_INVOICED,
+    RENEWAL_LAPSED,
     REVIEW_APPROVED,
     REVIEW_CHANGES_REQUESTED,
     REVIEW_QUEUED,
@@ -96,6 +98,7 @@ CHANNELS: dict[str, tuple[str, ...]] = {
     # A registration's clock: what it costs her not to act reaches her everywhere.
     RENEWAL_INVOICED: ("inbox", "email", "sms"),
     RENEWAL_FEE_REMINDER: ("email", "sms"),
+    RENEWAL_LAPSED: ("inbox", "email", "sms"),
     REGISTRATION_EXPIRING: ("inbox", "email", "sms"),
     REGISTRATION_RENEWED: ("inbox", "email"),
     REGISTRATION_LAPSED: ("inbox", "email", "sms"),
@@ -199,6 +202,15 @@ def notification_for_fee_reminder(event: FeeReminderDue) -> Notification:
         values[language]["remaining"] = duration(event.hours_before, "hour", language)
     kind = RENEWAL_FEE_REMINDER if event.purpose is InvoicePurpose.RENEWAL else FEE_REMINDER
     return compose(kind, event.practitioner, event.request_id, values=values, facts=facts)
+
+
+def notification_for_fee_expired(event: FeeExpired) -> Notification | None:
+    """A renewal's invoice expired unpaid: the renewal lapsed. A classification request's expiry is
+    told by classification.lapsed instead (nothing here)."""
+    if event.purpose is not InvoicePurpose.RENEWAL:
+        return None
+    values = {language: {"bill": event.bill_number} for language in TEXT_DIRECTION}
+    return compose(RENEWAL_LAPSED, event.practitioner, event.request_id, values=values)
 
 
 def registration_day(day: date, language: Language) -> str:

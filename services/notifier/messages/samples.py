@@ -15,6 +15,7 @@ from schemas.events import (
     ClassificationLapsed,
     ClassificationRef,
     Decision,
+    FeeExpired,
     FeeInvoiced,
     FeeReminderDue,
     Finding,
@@ -119,6 +120,21 @@ def registration_samples() -> list[tuple[str, Notification]]:
             "Registration renewal fee reminder",
             rules.notification_for_fee_reminder(
                 FeeReminderDue(**{**FEE, "amount": Decimal("400"), "purpose": "renewal"}, due_at=DUE, hours_before=12)
+            ),
+        ),
+        (
+            "Registration renewal lapsed (its fee unpaid)",
+            told(
+                rules.notification_for_fee_expired(
+                    FeeExpired(
+                        invoice_id="inv-2",
+                        bill_number="SC-2028-0004217",
+                        request_id="renewal-1",
+                        purpose="renewal",
+                        practitioner=SARA,
+                        expired_at=DUE,
+                    )
+                )
             ),
         ),
         (

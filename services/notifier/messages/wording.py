@@ -238,6 +238,20 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="Pay with the bill number before the deadline above so that the renewal request does not lapse. If you have already paid, please ignore this message.",
         ),
     },
+    kinds.RENEWAL_LAPSED: {
+        "ar": Wording(
+            title="أُلغي طلب تجديد التسجيل",
+            lead="انتهت مهلة سداد رسوم تجديد تسجيلك المهني (الفاتورة {bill}) دون سداد، فأُلغي طلب التجديد.",
+            reference_label="رقم الطلب:",
+            next_step="يمكنك تقديم طلب تجديد جديد ما دام التجديد متاحاً، وستصدر له فاتورة جديدة.",
+        ),
+        "en": Wording(
+            title="Your registration renewal request lapsed",
+            lead="The renewal fee for your professional registration (bill {bill}) was not paid by the deadline, so the renewal request has lapsed.",
+            reference_label="Request ID:",
+            next_step="You may ask to renew again while renewal is open; the new request gets a new invoice.",
+        ),
+    },
     kinds.REGISTRATION_EXPIRING: {
         "ar": Wording(
             title="تذكير: ينتهي تسجيلك المهني قريباً",
@@ -372,6 +386,10 @@ SMS_NOTICE: dict[str, dict[Language, str]] = {
     kinds.RENEWAL_FEE_REMINDER: {
         "ar": "ممارس: تذكير: تبقّى {remaining} لسداد رسوم تجديد تسجيلك، الفاتورة {bill}.",
         "en": "Mumaris: reminder: {remaining} left to pay your renewal fee, bill {bill}.",
+    },
+    kinds.RENEWAL_LAPSED: {
+        "ar": "ممارس: أُلغي طلب تجديد تسجيلك لعدم سداد الرسوم في المهلة. يمكنك طلب التجديد مجدداً.",
+        "en": "Mumaris: your renewal request lapsed; the fee was not paid in time. You may ask again.",
     },
     kinds.REGISTRATION_EXPIRING: {
         "ar": "ممارس: ينتهي تسجيلك المهني {registration} في {expires}. جدّده من المنصة.",

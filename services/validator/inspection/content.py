@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from PIL import Image, ImageOps
 from rapidfuzz import fuzz, process
 
 from mumaris.errors import localized
-from schemas.events import Finding
+from schemas.events import CpdActivity, Finding
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ NAME_RULE = "content.name"
 ISSUER_RULE = "content.issuer"
 DATE_RULE = "content.date"
 OCR_RULE = "content.ocr"
+CPD_ACCREDITATION_RULE = "content.cpd_accreditation"
+CPD_HOURS_RULE = "content.cpd_hours"
 
 MAX_EVIDENCE_CHARS = 120
 
@@ -577,11 +580,48 @@ def _miss(rule: str, code: str) -> Finding:
     return Finding(rule=rule, outcome="warn", code=code, message=localized(code))
 
 
-def match_content(text: str, *, name: str, issuer: str, obtained_on: date) -> list[Finding]:
+# --- a CPD certificate: its accreditation number and hours --------------------------------------
+
+# Words that say a number is a count of hours (or of CME/CPD credits, which the commission counts as hours).
+_HOUR_WORDS = "(?:hour|hours|hr|hrs|h|ساعه|ساعات|ساعتان|ساعتين|cme|cpd|credit|credits|نقاط|نقطه)"
+
+
+def _match_accreditation(text: _ReadableText, number: str) -> Finding:
+    """The declared accreditation number, as written (case, dashes and slashes aside)."""
+    found = _word_bounded(re.escape(normalize(number))).search(text.normalized)
+    if found:
+        return Finding(rule=CPD_ACCREDITATION_RULE, outcome="pass", score=1.0, evidence=text.evidence(*found.span()))
+    return _miss(CPD_ACCREDITATION_RULE, "content.cpd_accreditation_not_found")
+
+
+def _hours_patterns(hours: Decimal) -> list[str]:
+    whole, fraction = f"{hours.normalize():f}".partition(".")[::2]
+    number = re.escape(whole) if not fraction else rf"{re.escape(whole)} {re.escape(fraction)}0?"
+    if not fraction:
+        number += "(?: 0+)?"  # "20.0", "20,00"
+    return [rf"{number} {_HOUR_WORDS}", rf"{_HOUR_WORDS} {number}"]
+
+
+def _match_hours(text: _ReadableText, hours: Decimal) -> Finding:
+    """The declared hours beside a word for hours or credits ("6.5 hours", "ساعات 6", "20 CME")."""
+    for pattern in _hours_patterns(hours):
+        found = _word_bounded(pattern).search(text.normalized)
+        if found:
+            return Finding(rule=CPD_HOURS_RULE, outcome="pass", score=1.0, evidence=text.evidence(*found.span()))
+    return _miss(CPD_HOURS_RULE, "content.cpd_hours_not_found")
+
+
+def match_content(
+    text: str, *, name: str, issuer: str, obtained_on: date, cpd: CpdActivity | None = None
+) -> list[Finding]:
     """Three findings for the reviewer — content.name, content.issuer, content.date — each a
-    "pass" with a score (0..1) and the matching text as evidence, or a "warn" with its code."""
+    "pass" with a score (0..1) and the matching text as evidence, or a "warn" with its code; for a
+    CPD certificate two more: its accreditation number and its hours."""
     readable = _ReadableText(text)
-    return [_match_name(readable, name), _match_issuer(readable, issuer), _match_date(readable, obtained_on)]
+    found = [_match_name(readable, name), _match_issuer(readable, issuer), _match_date(readable, obtained_on)]
+    if cpd is not None:
+        found += [_match_accreditation(readable, cpd.accreditation_number), _match_hours(readable, cpd.hours)]
+    return found
 
 
 # A text layer or an OCR result with less than this is a blank page, a page number or noise.
@@ -603,6 +643,7 @@ def content_findings(
     timeout_s: float = 20.0,
     ocr_enabled: bool = True,
     ocr_off_because: str = "OCR is turned off",
+    cpd: CpdActivity | None = None,
 ) -> list[Finding]:
     """What the reviewer should know about the document's content; never raises.
 
@@ -615,7 +656,7 @@ def content_findings(
     def findings_in(text: str | None) -> list[Finding] | None:
         if text is None or not _is_readable(text):
             return None
-        return match_content(text, name=name, issuer=issuer, obtained_on=obtained_on)
+        return match_content(text, name=name, issuer=issuer, obtained_on=obtained_on, cpd=cpd)
 
     from_layer = findings_in(text_layer)
     if from_layer is not None and all(finding.outcome == "pass" for finding in from_layer):

@@ -92,6 +92,7 @@ def examine(data: bytes, event: SubmissionReceived, today: date, limits: CheckLi
             timeout_s=reading.timeout_s,
             ocr_enabled=reading.ocr_enabled,
             ocr_off_because=reading.ocr_off_because,
+            cpd=event.certificate.cpd,
         )
     return Examination(findings, page_hash(report.page) if report.page is not None else None)
 
