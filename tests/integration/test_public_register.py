@@ -292,6 +292,18 @@ async def test_a_card_verifies_online_and_offline_then_not_valid_now_once_suspen
     refused = await intake.http.get("/v1/me/registration/card", headers=auth)
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "register.card_not_valid")
 
+    # the suspension lifted, the same card is valid again
+    lifted = await intake.http.post(
+        f"/v1/registrations/{number}/reinstatement", headers=intake.staff("supervisor"), json={"reason": "cleared"}
+    )
+    assert lifted.status_code == 200, lifted.text
+    restored = (await get(intake, "/v1/register/verify", params={"card": card["token"]})).json()
+    assert (restored["verdict"], restored["valid_now"], restored["registration"]["status"]) == (
+        "card.valid",
+        True,
+        "active",
+    )
+
 
 def jwt_header(token: str) -> dict[str, Any]:
     return jwt.get_unverified_header(token)
