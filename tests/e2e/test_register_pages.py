@@ -8,6 +8,9 @@ Intake runs as a real process (`mumaris run`) on a stack of its own; review's cl
 which issues the registration, is put on its topic as a real CloudEvents record.
 """
 
+import asyncio
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -167,6 +170,26 @@ async def test_the_register_search_entry_card_and_verification_pages_in_both_lan
 
         verify_url = await page.get_by_test_id("card-verify-link").get_attribute("href")
         assert verify_url and verify_url.startswith(f"{register.url}/portal/register/verify?card=")
+        # offline, against the key set fetched from the published URL
+        offline = await asyncio.to_thread(
+            subprocess.run,
+            [
+                sys.executable,
+                "-m",
+                "mumaris.tools.cli",
+                "verify",
+                verify_url,
+                "--keys",
+                f"{register.url}/.well-known/jwks.json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert offline.returncode == 0 and offline.stdout.startswith("card.signed_offline: "), (
+            offline.stdout + offline.stderr
+        )
+        assert number in offline.stdout and f"Huda {surname}" in offline.stdout
         public = await browser.new_context(viewport=SIZES["phone"], base_url=register.url)  # anyone, not signed in
         try:
             scanner = await public.new_page()
