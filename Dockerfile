@@ -9,13 +9,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 
-# OCR and PDF rasterising for the validator's document checks.
+# OCR and PDF rasterising for the validator's document checks; the face with Arabic letters that
+# intake sets registration cards in (services/intake/register/card_pdf.py).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         tesseract-ocr \
         tesseract-ocr-ara \
         tesseract-ocr-eng \
         poppler-utils \
+        fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 mumaris \

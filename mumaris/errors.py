@@ -374,6 +374,87 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ساعات التطوير المهني المستمر المعتمدة في هذه الدورة أقل من المطلوب للتجديد.",
         "The continuing professional development hours credited in this cycle are fewer than renewal requires.",
     ),
+    # the public register and registration cards (services/intake/register/)
+    "register.rate_limited": (
+        "طلبات كثيرة من هذا العنوان على السجل العام؛ انتظر قليلاً ثم حاول مرة أخرى.",
+        "Too many requests to the public register from this address: wait a moment and try again.",
+    ),
+    "register.not_found": (
+        "لا يوجد تسجيل مهني بهذا الرقم.",
+        "There is no professional registration with this number.",
+    ),
+    "register.number_invalid": (
+        "رقم التسجيل غير صحيح؛ يبدأ بـ RG- ويليه ثمانية أرقام.",
+        "The registration number is not valid: RG- followed by eight digits.",
+    ),
+    "register.query_too_short": (
+        "اكتب ثلاثة أحرف على الأقل من الاسم.",
+        "Type at least three letters of the name.",
+    ),
+    "register.profession_unknown": ("المهنة غير معروفة.", "The profession is not known."),
+    "register.page_out_of_range": (
+        "لا تُعرض نتائج بعد هذه الصفحة؛ حدد البحث أكثر.",
+        "No results are shown beyond this page: narrow the search.",
+    ),
+    "register.card_not_valid": (
+        "تسجيلك المهني غير ساري الآن؛ لا تصدر بطاقة له.",
+        "Your registration is not valid now: no card can be issued for it.",
+    ),
+    # a registration card's verdict (what the verification page and `mumaris verify` say)
+    "card.valid": (
+        "البطاقة موقعة من الهيئة، والتسجيل المهني ساري الآن.",
+        "The card is signed by the commission, and the registration is valid now.",
+    ),
+    "card.signed_offline": (
+        "البطاقة موقعة من الهيئة وغير منتهية؛ تحقق من سريان التسجيل الآن في السجل العام.",
+        "The card is signed by the commission and has not expired; check on the public register that the registration is valid now.",
+    ),
+    "card.not_valid_now": (
+        "البطاقة موقعة من الهيئة، لكن التسجيل المهني غير ساري الآن.",
+        "The card is signed by the commission, but the registration is not valid now.",
+    ),
+    "card.malformed": (
+        "هذه ليست بطاقة تسجيل مقروءة (رمز تالف أو ناقص).",
+        "This is not a readable registration card (the code is damaged or incomplete).",
+    ),
+    "card.bad_signature": (
+        "توقيع البطاقة غير صحيح: عُدلت بياناتها أو لم توقعها الهيئة.",
+        "The card's signature does not match: its data was changed, or the commission did not sign it.",
+    ),
+    "card.unknown_key": (
+        "البطاقة موقعة بمفتاح لا تعرفه الهيئة.",
+        "The card is signed with a key the commission does not know.",
+    ),
+    "card.key_revoked": (
+        "البطاقة موقعة بمفتاح ألغته الهيئة؛ لا يُعتد بها.",
+        "The card is signed with a key the commission has revoked: it cannot be trusted.",
+    ),
+    "card.expired": (
+        "انتهت صلاحية البطاقة؛ اطلب من صاحبها بطاقة حديثة أو تحقق من السجل العام.",
+        "The card has expired: ask its holder for a current one, or check the public register.",
+    ),
+    "card.keys_unavailable": (
+        "تعذر قراءة مفاتيح الهيئة المنشورة.",
+        "The commission's published keys could not be read.",
+    ),
+    # why a signed card's registration is not valid now
+    "card.reason.suspended": ("التسجيل المهني موقوف.", "The registration is suspended."),
+    "card.reason.lapsed": (
+        "سقط التسجيل المهني لعدم تجديده.",
+        "The registration has lapsed: it was not renewed.",
+    ),
+    "card.reason.grace": (
+        "انتهى التسجيل المهني ولم يُجدد بعد (مهلة التجديد).",
+        "The registration has expired and is not renewed yet (grace period).",
+    ),
+    "card.reason.unknown_registration": (
+        "لا يوجد في السجل تسجيل مهني بهذا الرقم.",
+        "The register holds no registration with this number.",
+    ),
+    "card.reason.classification_changed": (
+        "تغير التصنيف المهني منذ إصدار البطاقة؛ التصنيف الحالي مبين أدناه.",
+        "The classification has changed since the card was issued: the current one is shown below.",
+    ),
     # the CPD ledger (services/intake/cpd/): refusals intake records for a provider's attendance record
     "cpd.already_credited": (
         "هذا النشاط (رقم الاعتماد والتاريخ) محتسب من قبل للممارس الصحي.",

@@ -203,6 +203,23 @@ class Settings(BaseSettings):
     # service, so a test moves two years on without waiting (mumaris.clock.RegistryClock).
     clock_shift_file: str | None = None
 
+    # The public register (services/intake/register/): each client address may make
+    # `register_rate_per_minute` requests a minute, in bursts of up to `register_burst`, per replica
+    # (429 `register.rate_limited` with Retry-After beyond). A search needs `register_min_query_letters`
+    # letters and answers at most `register_page_size` entries a page and `register_max_pages` pages.
+    register_rate_per_minute: int = Field(default=60, ge=1)
+    register_burst: int = Field(default=20, ge=1)
+    register_min_query_letters: int = Field(default=3, ge=1)
+    register_page_size: int = Field(default=20, ge=1, le=20)
+    register_max_pages: int = Field(default=5, ge=1)
+    # Registration cards: signed with this Ed25519 key (urlsafe base64 of its 32-byte seed; `mumaris
+    # keys card` makes one). The default is the local stack's development key: set your own in
+    # production. Earlier keys stay published (urlsafe base64 of their 32-byte public keys) so old
+    # cards keep verifying; a key id (RFC 7638 thumbprint) listed as revoked fails every card it signed.
+    card_signing_key: SecretStr = SecretStr("bG9jYWwtZGV2ZWxvcG1lbnQtY2FyZC1rZXktMDAwMDA")
+    card_previous_keys: list[str] = []
+    card_revoked_kids: list[str] = []
+
     service_name: str = Field(default="mumaris", description="set per process by `mumaris run`")
     # Service logs: one JSON object per line (what log collectors read), or `text` for a person
     # at a terminal. Either way with the event / request ids and personal data masked (mumaris.logs).

@@ -106,6 +106,8 @@ def _ladder() -> dict[str, Classification]:
 
 
 CLASSIFICATIONS: dict[str, Classification] = _ladder()
+# Each profession's name (the public register shows it).
+PROFESSIONS: dict[str, Localized] = {code: label for code, (label, _) in _PROFESSIONS.items()}
 
 
 def allowed_step(current: str | None, target: str) -> bool:

@@ -9,6 +9,8 @@ mumaris up                       everything running for a browser (portal, conso
 mumaris dlq list|show|replay     dead letters for operations
 mumaris users create             reviewer and admin accounts
 mumaris registrations migrate    one-off: a registration for every practitioner approved before them
+mumaris verify <card>            check a registration card offline against the published keys
+mumaris keys card                a new Ed25519 key for signing registration cards
 mumaris token                    mint a development bearer token
 """
 
@@ -281,6 +283,56 @@ def registrations_migrate(
 
     seen, issued = asyncio.run(migrate_registrations(get_settings(), batch))
     typer.echo(f"{seen} approved practitioner(s) without a registration; {issued} registration(s) issued")
+
+
+@app.command("verify")
+def verify(
+    card: Annotated[str, typer.Argument(help="the card: a PDF or text file, the URL its QR code holds, or the token")],
+    keys: Annotated[
+        str | None, typer.Option(help="a saved JWKS file or its URL (default: intake's /.well-known/jwks.json)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
+) -> None:
+    """Check a registration card offline: the registry's signature, its key (known, not revoked)
+    and the card's dates. Exit 0 when it is signed and unexpired, 1 otherwise. Whether the
+    registration is valid now only the public register's verification page can tell."""
+    from services.intake.register.offline import load_keyset, verify_offline
+
+    source = keys or f"{get_settings().public_base_url.rstrip('/')}/.well-known/jwks.json"
+    try:
+        keyset = load_keyset(source)
+    except ValueError as error:
+        typer.echo(f"card.keys_unavailable: {error}", err=True)
+        raise typer.Exit(2) from error
+    verdict = verify_offline(card, keyset)
+    if as_json:
+        typer.echo(json.dumps(verdict, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(f"{verdict['verdict']}: {verdict['message']['en']}")
+        typer.echo(verdict["message"]["ar"])
+        shown = verdict["card"]
+        if shown:
+            names = " / ".join(n for n in (shown["name"]["ar"], shown["name"]["latin"]) if n)
+            typer.echo(f"{shown['registration_number']}  {names}  {shown['classification']['en']}")
+            typer.echo(f"valid {shown['valid_from']} to {shown['valid_until']}; key {verdict['kid']}")
+    raise typer.Exit(0 if verdict["verdict"] == "card.signed_offline" else 1)
+
+
+keys_app = typer.Typer(help="Signing keys.")
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("card")
+def keys_card() -> None:
+    """A new Ed25519 key for registration cards: set MUMARIS_CARD_SIGNING_KEY to the seed, and add
+    the old key's public key to MUMARIS_CARD_PREVIOUS_KEYS so cards it signed keep verifying."""
+    from services.intake.register import cards
+
+    seed = cards.new_seed()
+    public = cards.private_key(seed).public_key()
+    typer.echo(f"MUMARIS_CARD_SIGNING_KEY={seed}")
+    typer.echo(f"public key: {cards.jwk_of(public)['x']}")
+    typer.echo(f"kid: {cards.thumbprint(public)}")
 
 
 @app.command("token")

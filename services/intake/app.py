@@ -9,6 +9,7 @@
 - feed/: gov.certificates in batches;
 - registration/: professional registrations, issued on the first classification.changed;
 - cpd/: the CPD ledger: providers' attendance (gov.cpd_attendance, in batches), approved CPD certificates;
+- register/: the public register (no sign-in, rate-limited), signed registration cards and their verification;
 - portal/: the practitioner's pages (/portal), on the use cases above.
 
 Publishes through the outbox: submission.received, account.registered, account.phone_code,
@@ -21,6 +22,7 @@ from fastapi import FastAPI
 from mumaris.auth import installed_revoked_sessions
 from mumaris.clock import RegistryClock
 from mumaris.files import FileStore
+from mumaris.ratelimit import RateLimiter
 from mumaris.service import create_http_app, create_runtime
 from mumaris.settings import Settings, get_settings
 from services.intake import SERVICE
@@ -45,6 +47,11 @@ from services.intake.portal import routes as portal_pages
 from services.intake.portal.inbox import InboxClient
 from services.intake.portal.pages import Portal
 from services.intake.portal.session import PortalSessions
+from services.intake.register import pages as register_pages
+from services.intake.register import routes as register_routes
+from services.intake.register.cards import Signer
+from services.intake.register.service import PublicRegister
+from services.intake.register.store import RegisterStore
 from services.intake.registration import handlers as registration_events
 from services.intake.registration import routes as registration_routes
 from services.intake.registration.service import ProfessionalRegistrations
@@ -67,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     feed_documents = FeedDocuments(files, settings)
     registrations = RegistrationStore(runtime.db)
     cpd = CpdStore(runtime.db, runtime.uow)
+    register = RegisterStore(runtime.db)
     runtime.on_startup += [
         submissions.ensure_indexes,
         accounts.ensure_indexes,
@@ -75,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feed.ensure_indexes,
         registrations.ensure_indexes,
         cpd.ensure_indexes,
+        register.ensure_indexes,
     ]
     runtime.on_shutdown.append(feed_documents.close)
     app = create_http_app(runtime, title="Mumaris intake")
@@ -95,7 +104,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.provide("request_timeline", RequestTimeline(uow, requests, submissions, accounts))
     runtime.provide("certificate_feed", CertificateFeed(feed, feed_documents, FeedMetrics(runtime.registry), settings))
     clock = RegistryClock.from_file(settings.clock_shift_file)
-    runtime.provide("professional_registrations", ProfessionalRegistrations(uow, registrations, settings, clock))
+    professional = ProfessionalRegistrations(uow, registrations, settings, clock)
+    runtime.provide("professional_registrations", professional)
+    signer = Signer.from_settings(
+        settings.card_signing_key.get_secret_value(), settings.card_previous_keys, settings.card_revoked_kids
+    )
+    runtime.provide("public_register", PublicRegister(register, professional, signer, settings, clock))
+    runtime.provide("register_limiter", RateLimiter(settings.register_rate_per_minute / 60, settings.register_burst))
     runtime.provide("registration_supervision", RegistrationSupervision(uow, registrations, clock))
     runtime.provide("cpd_ledger", CpdLedger(uow, cpd, feed, CpdMetrics(runtime.registry), settings, clock))
     areas = (submission_events, account_events, classification_events, feed_events, registration_events, cpd_events)
@@ -105,6 +120,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.on_shutdown.append(inbox.aclose)
     portal = Portal.build(settings, PortalSessions(settings, sign_in, installed_revoked_sessions(app)), inbox)
     runtime.provide("portal", portal)
-    for routes in (account_routes, submission_routes, classification_routes, registration_routes, portal_pages):
+    runtime.provide("register_portal", register_pages.with_register_pages(portal))
+    for routes in (account_routes, submission_routes, classification_routes, registration_routes, register_routes):
         app.include_router(routes.router)
+    app.include_router(register_pages.router)  # before the portal's own pages
+    app.include_router(portal_pages.router)
     return app
