@@ -28,7 +28,9 @@ log = logging.getLogger("mumaris.auth")
 
 # supervisor: a reviewer who also sees the whole queue, every document and its audit trail,
 # and may release another reviewer's claim.
-Role = Literal["practitioner", "reviewer", "supervisor", "admin"]
+# facility: a staff user of a hospital or clinic (services/intake/facilities/); not on the staff
+# ladder: it sees its own facility's roster and nothing of the commission's work.
+Role = Literal["practitioner", "reviewer", "supervisor", "admin", "facility"]
 # Staff roles from the least to the most trusted; each may do all that the ones before it may (a
 # supervisor sees all that a reviewer sees). Routes and pages name the least role they need through
 # the groups below, never a list of their own: a hand-written list is how a supervisor came to be
@@ -43,6 +45,7 @@ def roles_from(least: Role) -> tuple[Role, ...]:
 
 STAFF_ROLES = roles_from("reviewer")  # read every submission, work the review queue
 OVERSEER_ROLES = roles_from("supervisor")  # ... and see the whole queue, every document, release any claim
+ADMIN_ROLES = roles_from("admin")  # ... and create facilities and their staff users
 
 
 @dataclass(frozen=True)

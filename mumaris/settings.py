@@ -198,6 +198,9 @@ class Settings(BaseSettings):
     # How long a renewal's invoice may wait (unset: the catalogue's, schemas/registrations.py);
     # tests shrink it to seconds.
     renewal_payment_deadline_s: int | None = None
+    # Facility rosters (services/intake/facilities/): a CSV upload of at most this many lines and bytes.
+    roster_upload_max_rows: int = 20_000
+    roster_upload_max_bytes: int = 2 * 1024 * 1024
     # Tests and demonstrations only: a file holding a number of seconds that the registry's clock
     # (registrations, CPD cycles, renewals, their sweeps) runs ahead of the real one, read by every
     # service, so a test moves two years on without waiting (mumaris.clock.RegistryClock).

@@ -9,6 +9,7 @@
 - feed/: gov.certificates in batches;
 - registration/: professional registrations, issued on the first classification.changed;
 - cpd/: the CPD ledger: providers' attendance (gov.cpd_attendance, in batches), approved CPD certificates;
+- facilities/: hospitals and clinics (created by admins), their staff users and their rosters;
 - portal/: the practitioner's pages (/portal), on the use cases above.
 
 Publishes through the outbox: submission.received, account.registered, account.phone_code,
@@ -37,6 +38,9 @@ from services.intake.classification.store import ClassificationStore
 from services.intake.cpd import handlers as cpd_events
 from services.intake.cpd.service import CpdLedger, CpdMetrics
 from services.intake.cpd.store import CpdStore
+from services.intake.facilities import routes as facility_routes
+from services.intake.facilities.service import Facilities
+from services.intake.facilities.store import FacilityStore
 from services.intake.feed import handlers as feed_events
 from services.intake.feed.documents import FeedDocuments
 from services.intake.feed.service import CertificateFeed, FeedMetrics
@@ -66,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     feed_documents = FeedDocuments(files, settings)
     registrations = RegistrationStore(runtime.db)
     cpd = CpdStore(runtime.db, runtime.uow)
+    facilities = FacilityStore(runtime.db)
     runtime.on_startup += [
         submissions.ensure_indexes,
         accounts.ensure_indexes,
@@ -74,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feed.ensure_indexes,
         registrations.ensure_indexes,
         cpd.ensure_indexes,
+        facilities.ensure_indexes,
     ]
     runtime.on_shutdown.append(feed_documents.close)
     app = create_http_app(runtime, title="Mumaris intake")
@@ -96,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     clock = RegistryClock.from_file(settings.clock_shift_file)
     runtime.provide("professional_registrations", ProfessionalRegistrations(uow, registrations, settings, clock))
     runtime.provide("cpd_ledger", CpdLedger(uow, cpd, feed, CpdMetrics(runtime.registry), settings, clock))
+    runtime.provide("facilities", Facilities(uow, facilities, accounts, settings, clock, passwords))
     areas = (submission_events, account_events, classification_events, feed_events, registration_events, cpd_events)
     for events in areas:
         runtime.broker.include_router(events.router)
@@ -103,6 +110,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.on_shutdown.append(inbox.aclose)
     portal = Portal.build(settings, PortalSessions(settings, sign_in, installed_revoked_sessions(app)), inbox)
     runtime.provide("portal", portal)
-    for routes in (account_routes, submission_routes, classification_routes, registration_routes, portal_pages):
+    for routes in (
+        account_routes,
+        submission_routes,
+        classification_routes,
+        registration_routes,
+        facility_routes,
+        portal_pages,
+    ):
         app.include_router(routes.router)
     return app
