@@ -220,7 +220,7 @@ REGISTRATION_ISSUED = Topic(
     ce_type="mumaris.registration.issued.v1",
     key="registration_number",
     producers=("intake",),
-    consumers=("review",),
+    consumers=("review", "intake"),
     description="A professional registration was issued (first classification approved, or the one-off "
     "migration): number, classification, issued on, expires on.",
 )
@@ -248,7 +248,7 @@ REGISTRATION_EXPIRING = Topic(
     ce_type="mumaris.registration.expiring.v1",
     key="registration_number",
     producers=("review",),
-    consumers=("notifier",),
+    consumers=("notifier", "intake"),
     description="A reminder milestone before expiry (e.g. 90/60/30/7 days), once per registration, cycle "
     "and milestone.",
 )
@@ -267,8 +267,18 @@ REGISTRATION_SUSPENDED = Topic(
     ce_type="mumaris.registration.suspended.v1",
     key="registration_number",
     producers=("intake",),
-    consumers=("review",),
+    consumers=("review", "intake"),
     description="A supervisor suspended a registration, with the reason (audited).",
+)
+REGISTRY_REGISTRATION_CHANGED = Topic(
+    name="registry.registration_changed",
+    model=events.RegistryRegistrationChanged,
+    ce_type="mumaris.registry.registration_changed.v1",
+    key="registration_number",
+    producers=("intake",),
+    consumers=("government systems",),
+    description="Outbound, for government systems: every change of a professional registration (issued, "
+    "renewed, expiring, lapsed, suspended, classification changed), in order per registration (`sequence`).",
 )
 NOTIFICATION_EMAIL = Topic(
     name="notification.email",
@@ -316,6 +326,7 @@ CATALOGUE: tuple[Topic, ...] = (
     REGISTRATION_EXPIRING,
     REGISTRATION_LAPSED,
     REGISTRATION_SUSPENDED,
+    REGISTRY_REGISTRATION_CHANGED,
     NOTIFICATION_EMAIL,
     NOTIFICATION_SMS,
 )

@@ -9,12 +9,14 @@
 - feed/: gov.certificates in batches;
 - registration/: professional registrations, issued on the first classification.changed;
 - cpd/: the CPD ledger: providers' attendance (gov.cpd_attendance, in batches), approved CPD certificates;
+- registry/: every change of a registration republished on registry.registration_changed (for
+  government systems), in a consumer group of its own;
 - facilities/: hospitals and clinics (created by admins), their staff users and their rosters;
 - portal/: the practitioner's pages (/portal), on the use cases above.
 
 Publishes through the outbox: submission.received, account.registered, account.phone_code,
 account.email_confirmation, account.password_reset, profile.change_requested, classification.requested,
-registration.issued, registration.suspended.
+registration.issued, registration.suspended, registry.registration_changed.
 """
 
 from fastapi import FastAPI
@@ -53,6 +55,9 @@ from services.intake.registration import handlers as registration_events
 from services.intake.registration import routes as registration_routes
 from services.intake.registration.service import ProfessionalRegistrations
 from services.intake.registration.store import RegistrationStore
+from services.intake.registry import handlers as registry_events
+from services.intake.registry.service import RegistryFeed
+from services.intake.registry.store import RegistryStore
 from services.intake.submissions import handlers as submission_events
 from services.intake.submissions import routes as submission_routes
 from services.intake.submissions.service import Certificates, SubmissionTimeline
@@ -102,8 +107,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     clock = RegistryClock.from_file(settings.clock_shift_file)
     runtime.provide("professional_registrations", ProfessionalRegistrations(uow, registrations, settings, clock))
     runtime.provide("cpd_ledger", CpdLedger(uow, cpd, feed, CpdMetrics(runtime.registry), settings, clock))
+    runtime.provide("registry_feed", RegistryFeed(uow, RegistryStore(runtime.db), settings, clock))
     runtime.provide("facilities", Facilities(uow, facilities, accounts, settings, clock, passwords))
-    areas = (submission_events, account_events, classification_events, feed_events, registration_events, cpd_events)
+    areas = (
+        submission_events,
+        account_events,
+        classification_events,
+        feed_events,
+        registration_events,
+        cpd_events,
+        registry_events,
+    )
     for events in areas:
         runtime.broker.include_router(events.router)
     inbox = InboxClient(settings)
