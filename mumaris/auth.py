@@ -59,6 +59,8 @@ class Principal:
     # The sign-in session the token belongs to (its refresh-token family); None for development
     # tokens (`mumaris token`), which belong to no session and end only when they expire.
     session_id: str | None = None
+    # A `facility` user's hospital or clinic (services/intake/facilities/); None for everyone else.
+    facility_id: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -84,6 +86,8 @@ def issue_token(principal: Principal, settings: Settings, ttl_s: int | None = No
     }
     if principal.session_id is not None:
         claims["sid"] = principal.session_id
+    if principal.facility_id is not None:
+        claims["facility"] = principal.facility_id
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
 
 
@@ -104,6 +108,7 @@ def verify_token(token: str, settings: Settings) -> Principal:
             locale="en" if claims.get("locale") == "en" else "ar",
             email_verified=bool(claims.get("email_verified", False)),
             session_id=str(claims["sid"]) if claims.get("sid") else None,
+            facility_id=str(claims["facility"]) if claims.get("facility") else None,
         )
     except (jwt.InvalidTokenError, KeyError) as exc:
         raise ApiError(401, "auth.invalid_token", headers={"WWW-Authenticate": "Bearer"}) from exc

@@ -399,6 +399,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "هذا الممارس الصحي ليس في قائمة المنشأة.",
         "This practitioner is not on the facility's roster.",
     ),
+    # facilities' webhooks (services/notifier/webhooks/)
+    "webhook.url_invalid": ("عنوان الويب هوك غير صالح.", "The webhook URL is not valid."),
+    "webhook.url_not_https": ("يجب أن يبدأ عنوان الويب هوك بـ https.", "The webhook URL must use https."),
+    "webhook.address_not_allowed": (
+        "عنوان الويب هوك يشير إلى عنوان شبكة داخلي أو محجوز وهذا غير مسموح.",
+        "The webhook URL leads to a loopback, private, link-local or reserved address, which is not allowed.",
+    ),
+    "webhook.host_unresolvable": (
+        "تعذر العثور على الخادم في عنوان الويب هوك.",
+        "The host of the webhook URL cannot be resolved.",
+    ),
+    "webhook.not_parked": (
+        "هذا التسليم ليس في قائمة التسليمات المتوقفة.",
+        "This delivery is not in the dead-letter list.",
+    ),
     # the CPD ledger (services/intake/cpd/): refusals intake records for a provider's attendance record
     "cpd.already_credited": (
         "هذا النشاط (رقم الاعتماد والتاريخ) محتسب من قبل للممارس الصحي.",

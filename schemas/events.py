@@ -506,6 +506,19 @@ class RegistryRegistrationChanged(Event):
     cause_id: str  # the CloudEvents id of the registry's own event this republishes
 
 
+class FacilityRegistrationChanged(Event):
+    """facility.registration_changed — intake to notifier: a registration on a facility's roster
+    changed (one event per facility employing the practitioner); notifier delivers `change` to the
+    facility's webhooks as a CloudEvent whose id is `event_id` (the registry event's own id, the
+    receivers' idempotency key). Keyed by the registration number: one practitioner's in order."""
+
+    facility_id: str
+    registration_number: Annotated[str, Field(pattern=r"^RG-[0-9]{8,}$")]
+    event_id: str
+    event_time: datetime
+    change: RegistryRegistrationChanged
+
+
 class CpdAttendanceRecord(Event):
     """gov.cpd_attendance — an accredited CPD provider reports that a practitioner (national ID /
     iqama number) attended one of its accredited activities; the hours are credited without an

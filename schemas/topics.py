@@ -280,6 +280,16 @@ REGISTRY_REGISTRATION_CHANGED = Topic(
     description="Outbound, for government systems: every change of a professional registration (issued, "
     "renewed, expiring, lapsed, suspended, classification changed), in order per registration (`sequence`).",
 )
+FACILITY_REGISTRATION_CHANGED = Topic(
+    name="facility.registration_changed",
+    model=events.FacilityRegistrationChanged,
+    ce_type="mumaris.facility.registration_changed.v1",
+    key="registration_number",
+    producers=("intake",),
+    consumers=("notifier",),
+    description="A registration on a facility's roster changed (one per facility employing the practitioner); "
+    "notifier delivers it to the facility's webhooks.",
+)
 NOTIFICATION_EMAIL = Topic(
     name="notification.email",
     model=events.DeliveryRequested,
@@ -327,6 +337,7 @@ CATALOGUE: tuple[Topic, ...] = (
     REGISTRATION_LAPSED,
     REGISTRATION_SUSPENDED,
     REGISTRY_REGISTRATION_CHANGED,
+    FACILITY_REGISTRATION_CHANGED,
     NOTIFICATION_EMAIL,
     NOTIFICATION_SMS,
 )

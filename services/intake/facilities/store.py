@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, UpdateOne
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -114,10 +113,6 @@ class FacilityStore:
 
     async def count(self, facility_id: str) -> int:
         return await self.roster.count_documents({"facility_id": facility_id})
-
-    async def facilities_employing(self, number: str, session: AsyncClientSession | None = None) -> list[str]:
-        found = self.roster.find({"registration_number": number}, {"facility_id": 1}, session=session)
-        return [str(doc["facility_id"]) async for doc in found]
 
     # --- registrations (read only: the registration area owns them) -------------------------
 

@@ -25,6 +25,7 @@ Feed = Annotated[RegistryFeed, Context("registry_feed")]
 GROUP = "registry"
 
 publishes(router, topics.REGISTRY_REGISTRATION_CHANGED, service=SERVICE)
+publishes(router, topics.FACILITY_REGISTRATION_CHANGED, service=SERVICE)
 
 
 @subscriber(router, topics.REGISTRATION_ISSUED, service=SERVICE, group=GROUP)

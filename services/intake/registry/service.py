@@ -7,19 +7,21 @@ once under its own ledger key (`<event id>/registry`: the registration area appl
 events to the registration). In one transaction: the marker, the registration's next `sequence`
 and the outbox record, so a redelivered event republishes nothing and one registration's changes
 go out numbered 1, 2, 3 … in the order they were applied (one Kafka key: one partition, in order).
+In the same transaction, one facility.registration_changed per facility with the practitioner on
+its roster (notifier's webhooks deliver it, under the registry event's id).
 """
 
 import logging
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from mumaris.clock import RegistryClock
+from mumaris.clock import RegistryClock, now
 from mumaris.mongo import UnitOfWork
 from mumaris.settings import Settings
 from schemas import topics
 from schemas.classifications import CLASSIFICATIONS
 from schemas.cloudevents import CloudEventAttributes
-from schemas.events import ClassificationChanged, RegistryRegistrationChanged
+from schemas.events import ClassificationChanged, FacilityRegistrationChanged, RegistryRegistrationChanged
 from services.intake.registration.rules import Calendar, Status, status_on
 from services.intake.registration.store import as_day
 from services.intake.registry import rules
@@ -83,4 +85,14 @@ class RegistryFeed:
             occurred_at=change.occurred_at,
             cause_id=ce.id,
         )
-        await self.uow.outbox.add(topics.REGISTRY_REGISTRATION_CHANGED, event, session)
+        event_id = await self.uow.outbox.add(topics.REGISTRY_REGISTRATION_CHANGED, event, session)
+        # The facilities employing the practitioner hear of it through their webhooks (notifier).
+        for facility_id in await self.store.facilities_employing(change.registration_number, session):
+            told = FacilityRegistrationChanged(
+                facility_id=facility_id,
+                registration_number=change.registration_number,
+                event_id=event_id,
+                event_time=now(),
+                change=event,
+            )
+            await self.uow.outbox.add(topics.FACILITY_REGISTRATION_CHANGED, told, session)

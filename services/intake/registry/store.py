@@ -2,7 +2,8 @@
 
 `intake.registry_sequences` — one per registration: `_id` = its number, `sequence` = how many changes
     went out on registry.registration_changed (incremented in the transaction of the outbox record).
-Registrations are read from `intake.registrations` (owned by the registration area).
+Registrations are read from `intake.registrations` (the registration area's), rosters from
+`intake.facility_roster` (the facilities area's).
 """
 
 from typing import Any
@@ -18,6 +19,7 @@ class RegistryStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.sequences = db["intake.registry_sequences"]
         self.registrations = db["intake.registrations"]
+        self.roster = db["intake.facility_roster"]
 
     async def next_sequence(self, number: str, session: AsyncClientSession) -> int:
         counter = await self.sequences.find_one_and_update(
@@ -35,3 +37,8 @@ class RegistryStore:
 
     async def registration_of(self, practitioner_id: str, session: AsyncClientSession) -> Doc | None:
         return await self.registrations.find_one({"_id": practitioner_id}, session=session)
+
+    async def facilities_employing(self, number: str, session: AsyncClientSession) -> list[str]:
+        """The facilities with this practitioner on their roster (the facilities area's collection)."""
+        found = self.roster.find({"registration_number": number}, {"facility_id": 1}, session=session)
+        return [str(doc["facility_id"]) async for doc in found]
