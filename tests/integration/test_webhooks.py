@@ -30,6 +30,7 @@ from mumaris.tools.stack import StackInfo, free_port
 from schemas import topics
 from schemas.events import PractitionerRef, RegistrationExpiring
 from services.notifier.app import create_app as create_notifier
+from services.notifier.webhooks.service import Dispatcher as WebhookDispatcher
 from tests.facility_support import facility, registrations
 from tests.registration_support import Intake, running_intake
 from tests.support import eventually, settings_for
@@ -58,6 +59,7 @@ class Receiver:
     order: list[str] = field(default_factory=list)  # webhook-ids in the order first accepted
     requests: int = 0
     repeats: int = 0
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
     bad_signatures: int = 0
 
     def verified(self, headers: Any, body: bytes) -> bool:
@@ -75,6 +77,9 @@ class Receiver:
             self.bad_signatures += 1
             return Response(status_code=400)
         step = self.plan.pop(0) if self.plan else "ok"
+        self.arrived.set()
+        if step == "hold":
+            await asyncio.sleep(2.0)  # the sender dies meanwhile (within its 0.5 s timeout)
         if step == "500":
             return Response(status_code=500)
         if step == "slow":
@@ -117,6 +122,7 @@ class Stack:
     intake: Intake
     notifier: httpx.AsyncClient
     db: Any
+    runtime: Any
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +135,7 @@ async def stack(own_stack: StackInfo, tmp_path_factory: pytest.TempPathFactory) 
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://notifier", timeout=60) as http:
-                yield Stack(intake, http, client[settings.mongo_db])
+                yield Stack(intake, http, client[settings.mongo_db], app.state.runtime)
         await client.close()
 
 
@@ -258,3 +264,42 @@ async def test_a_parked_delivery_is_listed_and_replayed(stack: Stack) -> None:
         await served.stop()
     (event,) = receiver.accepted.values()
     assert event["id"] == dead["event_id"] and event["subject"] == number
+
+
+async def test_a_delivery_whose_dispatcher_died_mid_try_is_taken_over_once_its_lease_ran_out(stack: Stack) -> None:
+    intake = stack.intake
+    facility_id, auth = await facility(intake)
+    (number,) = await registrations(intake, 1)
+    await intake.http.post(f"/v1/facilities/{facility_id}/roster", headers=auth, json={"registration_number": number})
+    port = free_port()
+    receiver = Receiver(plan=["hold"])
+    served = Served(receiver, port)
+    await served.start()
+    receiver.secret = (await subscribe(stack, facility_id, auth, f"http://127.0.0.1:{port}/hook"))["secret"]
+    running: WebhookDispatcher = stack.runtime.provided["webhook_dispatcher"]
+    restarted: WebhookDispatcher | None = None
+    try:
+        await reminders(intake, [number], (7,))
+        await asyncio.wait_for(receiver.arrived.wait(), 60)
+        await running.halt()  # killed with the request in flight: nothing settled
+        (held,) = await stack.db["notifier.webhook_deliveries"].find({"facility_id": facility_id}).to_list()
+        assert (held["status"], held["lease_owner"], held["attempts"]) == ("pending", running.owner, 0)
+
+        restarted = WebhookDispatcher(running.store, running.webhooks, running.settings)  # a new notifier
+        assert await restarted.pass_once() == 0  # the lease is still live: not taken yet
+        await restarted.start()
+
+        async def delivered() -> dict[str, Any] | None:
+            doc = await stack.db["notifier.webhook_deliveries"].find_one({"_id": held["_id"]})
+            return doc if doc and doc["status"] == "delivered" else None
+
+        done = await eventually(delivered, timeout=30, what="the restarted dispatcher to deliver it")
+    finally:
+        if restarted is not None:
+            await restarted.stop()
+        await running.start()
+        await served.stop()
+    assert done["attempts"] == 1 and [a["outcome"] for a in done["log"]] == ["delivered"]
+    assert receiver.requests == 2  # sent twice, with the same webhook-id …
+    assert len(receiver.accepted) == 1 and receiver.repeats == 1  # … and taken once
+    assert next(iter(receiver.accepted)) == held["event_id"]

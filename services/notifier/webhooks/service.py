@@ -165,11 +165,17 @@ class Dispatcher:
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
 
-    async def stop(self) -> None:
+    async def halt(self) -> None:
+        """Stop the loop where it is, tries in flight included, settling nothing (what a killed
+        process leaves behind: claimed deliveries whose leases run out)."""
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            self._task = None
+
+    async def stop(self) -> None:
+        await self.halt()
         await self.http.aclose()
 
     async def _run(self) -> None:
