@@ -303,3 +303,40 @@ async def test_a_delivery_whose_dispatcher_died_mid_try_is_taken_over_once_its_l
     assert receiver.requests == 2  # sent twice, with the same webhook-id …
     assert len(receiver.accepted) == 1 and receiver.repeats == 1  # … and taken once
     assert next(iter(receiver.accepted)) == held["event_id"]
+
+
+async def test_a_long_queue_behind_a_failed_change_neither_overtakes_it_nor_stalls(stack: Stack) -> None:
+    """More changes of one practitioner than a dispatcher pass reads (50), queued behind her first
+    one while the endpoint is down and it waits out its backoff (so it is always due later than
+    they were recorded): they go after it, in order, and another practitioner's change is not held
+    up behind them. (Before `waiting`, the 50 earliest were all blocked behind the first: it never
+    came round again.)"""
+    intake = stack.intake
+    facility_id, auth = await facility(intake)
+    first, second = await registrations(intake, 2)
+    for number in (first, second):
+        await intake.http.post(
+            f"/v1/facilities/{facility_id}/roster", headers=auth, json={"registration_number": number}
+        )
+    port = free_port()
+    receiver = Receiver()
+    served = Served(receiver, port)
+    receiver.secret = (await subscribe(stack, facility_id, auth, f"http://127.0.0.1:{port}/hook"))["secret"]
+    await reminders(intake, [first], tuple(range(90, 30, -1)))  # 60 changes
+    await reminders(intake, [second], (30,))
+    deliveries = stack.db["notifier.webhook_deliveries"]
+
+    async def all_recorded() -> bool:
+        return await deliveries.count_documents({"facility_id": facility_id}) == 61
+
+    # The endpoint is down until every change is queued and the first one has been tried since.
+    await eventually(all_recorded, timeout=120, what="61 deliveries recorded")
+    await asyncio.sleep(1.0)
+    await served.start()
+    try:
+        await eventually(lambda: asyncio.sleep(0, len(receiver.accepted) >= 61), timeout=60, what="61 changes")
+    finally:
+        await served.stop()
+    events = [receiver.accepted[i] for i in receiver.order]
+    assert [e["data"]["sequence"] for e in events if e["subject"] == first] == list(range(1, 61))
+    assert [e["data"]["sequence"] for e in events if e["subject"] == second] == [1]

@@ -6,9 +6,10 @@ signature, retries), and parked ones are replayed on request.
 Delivery, once per subscription: each delivery record is claimed with a lease before its try and
 settled by the lease holder after it. A dispatcher killed mid-try leaves the lease to run out; the
 next one tries again with the same `webhook-id` (the event id), which the receiver dedupes by.
-In order per practitioner: a delivery waits while an earlier change of the same registration is
-still pending for its subscription (a parked one no longer holds the others back; its `sequence`
-tells the receiver where it belongs when it is replayed).
+In order per practitioner: a delivery waits (`waiting`, left out of the due ones, so a long
+queue behind an earlier change in backoff never crowds the others out) while an earlier change
+of the same registration is still pending for its subscription (a parked one no longer holds the
+others back; its `sequence` tells the receiver where it belongs when it is replayed).
 """
 
 import asyncio
@@ -114,6 +115,7 @@ class Webhooks:
                     "change": event.change.change.value,
                     "envelope": envelope,
                     "status": PENDING,
+                    "waiting": False,
                     "attempts": 0,
                     "created_at": at,
                     "first_try_at": None,
@@ -122,6 +124,7 @@ class Webhooks:
                     "lease_owner": None,
                     "log": [],
                 }
+                delivery["waiting"] = await self.store.earlier_pending(delivery, session)
                 await self.store.add_delivery(delivery, session)
 
         await self.uow.apply_once(ce.id, ce.type, work)
@@ -191,6 +194,7 @@ class Dispatcher:
     async def pass_once(self, limit: int = 50) -> int:
         """Try every due delivery that is the next of its practitioner; how many were tried."""
         at = self.clock()
+        await self._release_waiting(at, limit)
         tried: list[asyncio.Task[None]] = []
         for candidate in await self.store.due(at, limit):
             if await self.store.earlier_pending(candidate):
@@ -202,6 +206,14 @@ class Dispatcher:
         if tried:
             await asyncio.gather(*tried)
         return len(tried)
+
+    async def _release_waiting(self, at: datetime, limit: int) -> None:
+        """Deliveries waiting behind an earlier change that is no longer pending (delivered or
+        parked) become due. Read every pass (an indexed range of the waiting ones): one settled
+        while a later one was being recorded still frees it."""
+        for delivery in await self.store.waiting(limit):
+            if not await self.store.earlier_pending(delivery):
+                await self.store.release(delivery["_id"], at)
 
     async def attempt(self, delivery: Doc) -> None:
         """One try of a claimed delivery, and its outcome recorded."""

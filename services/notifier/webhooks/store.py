@@ -5,7 +5,8 @@
     again), `active`, `created_at`.
 `notifier.webhook_deliveries` — one per (subscription, event): `_id` "<subscription>:<event id>" (a
     redelivered event finds it and adds nothing), the CloudEvent to send, `registration_number` and
-    `sequence` (the practitioner's order), `status` pending → delivered | dead, `attempts`, `next_at`,
+    `sequence` (the practitioner's order), `status` pending → delivered | dead, `waiting` (behind an
+    earlier pending change of the same practitioner: not due whatever `next_at` says), `attempts`, `next_at`,
     the lease (`lease_until`, `lease_owner`) of the dispatcher trying it, and the `log` of its tries.
 """
 
@@ -29,7 +30,7 @@ class WebhookStore:
 
     async def ensure_indexes(self) -> None:
         await self.subscriptions.create_index([("facility_id", ASCENDING), ("active", ASCENDING)])
-        await self.deliveries.create_index([("status", ASCENDING), ("next_at", ASCENDING)])
+        await self.deliveries.create_index([("status", ASCENDING), ("waiting", ASCENDING), ("next_at", ASCENDING)])
         await self.deliveries.create_index(
             [("subscription_id", ASCENDING), ("registration_number", ASCENDING), ("sequence", ASCENDING)]
         )
@@ -68,11 +69,13 @@ class WebhookStore:
         return True
 
     async def due(self, at: datetime, limit: int) -> list[Doc]:
-        query = {"status": PENDING, "next_at": {"$lte": at}, "lease_until": {"$lte": at}}
+        """Deliveries to try now: the next of their practitioner for their subscription (not
+        `waiting` behind an earlier one), due, and not held by a live lease."""
+        query = {"status": PENDING, "waiting": False, "next_at": {"$lte": at}, "lease_until": {"$lte": at}}
         fields = {"subscription_id": 1, "registration_number": 1, "sequence": 1}
         return await self.deliveries.find(query, fields).sort([("next_at", ASCENDING)]).limit(limit).to_list()
 
-    async def earlier_pending(self, delivery: Doc) -> bool:
+    async def earlier_pending(self, delivery: Doc, session: AsyncClientSession | None = None) -> bool:
         """Whether an earlier change of the same practitioner waits for the same subscription."""
         query = {
             "subscription_id": delivery["subscription_id"],
@@ -80,7 +83,18 @@ class WebhookStore:
             "sequence": {"$lt": delivery["sequence"]},
             "status": PENDING,
         }
-        return await self.deliveries.find_one(query, {"_id": 1}) is not None
+        return await self.deliveries.find_one(query, {"_id": 1}, session=session) is not None
+
+    async def waiting(self, limit: int) -> list[Doc]:
+        fields = {"subscription_id": 1, "registration_number": 1, "sequence": 1}
+        query = {"status": PENDING, "waiting": True}
+        return await self.deliveries.find(query, fields).sort([("sequence", ASCENDING)]).limit(limit).to_list()
+
+    async def release(self, delivery_id: str, at: datetime) -> None:
+        """No earlier change waits any more: this one may be tried now."""
+        await self.deliveries.update_one(
+            {"_id": delivery_id, "status": PENDING, "waiting": True}, {"$set": {"waiting": False, "next_at": at}}
+        )
 
     async def claim(self, delivery_id: str, owner: str, at: datetime, until: datetime) -> Doc | None:
         """The delivery, leased to `owner` until `until`; None when another holds a live lease or it is done."""
@@ -106,7 +120,14 @@ class WebhookStore:
         return await self.deliveries.find_one_and_update(
             query,
             {
-                "$set": {"status": PENDING, "next_at": at, "lease_until": at, "replayed_at": at, "first_try_at": None},
+                "$set": {
+                    "status": PENDING,
+                    "waiting": False,
+                    "next_at": at,
+                    "lease_until": at,
+                    "replayed_at": at,
+                    "first_try_at": None,
+                },
                 "$unset": {"dead_at": ""},
             },
             return_document=ReturnDocument.AFTER,
