@@ -15,6 +15,7 @@ from services.notifier.webhooks.rules import (
     address_refusal,
     new_secret,
     parse_target,
+    pinned_url,
     signature,
     signed_headers,
 )
@@ -101,3 +102,11 @@ def test_retries_back_off_exponentially_with_jitter_then_give_up() -> None:
     assert policy.next_try(1, first, first) is not None
     assert policy.next_try(40, first, first) is None  # the last try
     assert policy.next_try(5, first, first + timedelta(hours=23, minutes=59, seconds=59)) is None  # past the window
+
+
+def test_a_try_connects_to_the_address_that_was_checked() -> None:
+    target = parse_target("https://hooks.hospital.example.sa/mumaris?x=1", allow_loopback_http=False)
+    assert pinned_url(target, "8.8.8.8") == "https://8.8.8.8:443/mumaris?x=1"
+    assert pinned_url(target, "2001:4860:4860::8888") == "https://[2001:4860:4860::8888]:443/mumaris?x=1"
+    local = parse_target("http://127.0.0.1:8123", allow_loopback_http=True)
+    assert pinned_url(local, "127.0.0.1") == "http://127.0.0.1:8123/"

@@ -4,8 +4,9 @@
   address it resolves to checked: loopback, private (RFC 1918, ULA), link-local (169.254/16, fe80::/10,
   which holds the cloud metadata address 169.254.169.254), carrier-grade NAT, multicast, reserved and
   unspecified addresses are refused. `allow_loopback_http` (tests only) lets plain http to a loopback
-  address through. The check runs when the webhook is registered and again before every try (the
-  name may have been pointed elsewhere since: DNS rebinding).
+  address through. The check runs when the webhook is registered and again before every try, and
+  the try connects to an address the check passed (`pinned_url`), not to the name resolved once
+  more (DNS rebinding).
 - **Signature** (Standard Webhooks, https://www.standardwebhooks.com): headers `webhook-id` (the
   CloudEvent's id: the idempotency key), `webhook-timestamp` (Unix seconds) and `webhook-signature`
   = `v1,` + base64(HMAC-SHA256(key, "<webhook-id>.<webhook-timestamp>.<body>")), where the key is
@@ -23,7 +24,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from mumaris.errors import Refusal
 
@@ -119,6 +120,15 @@ def address_refusal(addresses: Iterable[str], target: Target, *, allow_loopback_
         ):
             return WebhookRefused("webhook.address_not_allowed", {"host": target.host, "address": str(address)})
     return None
+
+
+def pinned_url(target: Target, address: str) -> str:
+    """The target's URL with its host replaced by the address that was checked, so the connection
+    goes where the check looked (the name resolved again could point elsewhere: DNS rebinding). The
+    request keeps the name in its Host header and, over TLS, as the SNI and certificate name."""
+    parts = urlsplit(target.url)
+    host = f"[{address}]" if ":" in address else address
+    return urlunsplit((parts.scheme, f"{host}:{target.port}", parts.path or "/", parts.query, ""))
 
 
 @dataclass(frozen=True)

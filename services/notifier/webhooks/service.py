@@ -57,18 +57,19 @@ class Webhooks:
         self.settings = settings
         self.sealing_key = settings.field_encryption_key.get_secret_value()
 
-    async def checked_target(self, url: str) -> Target:
-        """The target, if a webhook may reach it (rules.py); resolved now."""
+    async def checked_target(self, url: str) -> tuple[Target, list[str]]:
+        """The target and the addresses its host resolves to now, if a webhook may reach them all (rules.py)."""
         allow = self.settings.webhook_allow_loopback_http
         target = rules.parse_target(url, allow_loopback_http=allow)
-        refusal = rules.address_refusal(await resolve(target.host, target.port), target, allow_loopback_http=allow)
+        addresses = await resolve(target.host, target.port)
+        refusal = rules.address_refusal(addresses, target, allow_loopback_http=allow)
         if refusal is not None:
             raise refusal
-        return target
+        return target, addresses
 
     async def register(self, facility_id: str, url: str, by: str) -> tuple[Doc, str]:
         """A new webhook and its secret (returned once: only its sealed form is kept)."""
-        target = await self.checked_target(url)
+        target, _ = await self.checked_target(url)
         secret = rules.new_secret()
         doc = {
             "_id": str(uuid.uuid4()),
@@ -226,11 +227,17 @@ class Dispatcher:
             error = "subscription_removed"
         else:
             try:
-                await self.webhooks.checked_target(subscription["url"])
+                target, addresses = await self.webhooks.checked_target(subscription["url"])
                 body = json.dumps(delivery["envelope"], separators=(",", ":"), ensure_ascii=False).encode()
                 secret = unseal(subscription["secret"], self._sealing_key)
                 headers = rules.signed_headers(secret, delivery["event_id"], int(time.time()), body)
-                answer = await self.http.post(subscription["url"], content=body, headers=headers)
+                host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
+                answer = await self.http.post(
+                    rules.pinned_url(target, addresses[0]),
+                    content=body,
+                    headers={**headers, "host": host},
+                    extensions={"sni_hostname": target.host},
+                )
                 status = answer.status_code
             except WebhookRefused as refusal:
                 error = refusal.code
