@@ -56,6 +56,9 @@ class Principal:
     email: str
     locale: Literal["ar", "en"] = "ar"
     email_verified: bool = True  # features that mail the practitioner need a confirmed address
+    # A practitioner's name in Latin letters beside `name` (in Arabic letters), when the account
+    # has one: the validator looks for both on a certificate. Absent from older tokens.
+    latin_name: str | None = None
     # The sign-in session the token belongs to (its refresh-token family); None for development
     # tokens (`mumaris token`), which belong to no session and end only when they expire.
     session_id: str | None = None
@@ -88,6 +91,8 @@ def issue_token(principal: Principal, settings: Settings, ttl_s: int | None = No
         claims["sid"] = principal.session_id
     if principal.facility_id is not None:
         claims["facility"] = principal.facility_id
+    if principal.latin_name:
+        claims["latin_name"] = principal.latin_name
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
 
 
@@ -109,6 +114,7 @@ def verify_token(token: str, settings: Settings) -> Principal:
             email_verified=bool(claims.get("email_verified", False)),
             session_id=str(claims["sid"]) if claims.get("sid") else None,
             facility_id=str(claims["facility"]) if claims.get("facility") else None,
+            latin_name=str(claims["latin_name"]) if claims.get("latin_name") else None,
         )
     except (jwt.InvalidTokenError, KeyError) as exc:
         raise ApiError(401, "auth.invalid_token", headers={"WWW-Authenticate": "Bearer"}) from exc

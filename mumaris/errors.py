@@ -238,6 +238,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "لم يُعثر في المستند على تاريخ الحصول على الشهادة كما أدخله الممارس؛ تحقق منه يدوياً.",
         "The date the certificate was obtained, as declared, was not found on the document; check it by eye.",
     ),
+    "content.cpd_accreditation_not_found": (
+        "لم يُعثر في المستند على رقم اعتماد النشاط كما أدخله الممارس؛ تحقق منه يدوياً.",
+        "The activity's accreditation number, as declared, was not found on the document; check it by eye.",
+    ),
+    "content.cpd_hours_not_found": (
+        "لم يُعثر في المستند على عدد الساعات كما أدخله الممارس؛ تحقق منه يدوياً.",
+        "The number of hours, as declared, was not found on the document; check it by eye.",
+    ),
     "content.unreadable": (
         "تعذرت قراءة نص المستند آلياً؛ تحقق يدوياً من الاسم والجهة المانحة والتاريخ.",
         "The document's text could not be read automatically; check the name, issuer and date by eye.",
@@ -263,6 +271,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "account.name_invalid": (
         "الاسم غير صحيح؛ استخدم من حرف واحد إلى 50 حرفاً من الحروف العربية أو اللاتينية، مع المسافة والشرطة والفاصلة العليا.",
         "The name is not valid: use 1 to 50 Arabic or Latin letters, with spaces, hyphens and apostrophes.",
+    ),
+    "account.name_not_arabic": (
+        "اكتب الاسم بالحروف العربية هنا؛ وللاسم بالحروف اللاتينية خانته الخاصة.",
+        "Write this name in Arabic letters; the name in Latin letters has its own field.",
+    ),
+    "account.name_not_latin": (
+        "اكتب الاسم بالحروف اللاتينية هنا كما يُكتب في شهاداتك، مثل Sara Al-Harbi.",
+        "Write this name in Latin letters, as your certificates print it, e.g. Sara Al-Harbi.",
     ),
     "account.password_weak": (
         "كلمة المرور ضعيفة؛ يجب ألا تقل عن 10 خانات وأن تحتوي على حروف وأرقام ورموز.",
@@ -349,6 +365,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The registration lapsed after its grace period: contact the commission to register again.",
     ),
     "registration.already_suspended": ("التسجيل المهني موقوف مسبقاً.", "The registration is already suspended."),
+    "registration.not_suspended": ("التسجيل المهني غير موقوف.", "The registration is not suspended."),
     "registration.renewal_pending": (
         "لديك طلب تجديد قائم بانتظار السداد.",
         "You already have a renewal awaiting payment.",

@@ -9,19 +9,22 @@ Nothing here knows a service: each area keeps its own prefix, cookies and words.
 import asyncio
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup, escape
 
 from mumaris.clock import RIYADH
 from mumaris.errors import MESSAGES
 from mumaris.settings import Settings
+from schemas.findings import describe
 
 Lang = Literal["ar", "en"]
 LANGS: tuple[Lang, ...] = ("ar", "en")
@@ -64,8 +67,9 @@ class Words:
     def other(self) -> Lang:
         return "en" if self.lang == "ar" else "ar"
 
-    def __call__(self, key: str, **values: Any) -> str:
-        text = pick(self.lang, self.table[key])
+    def __call__(self, key: str, **values: Any) -> Markup:
+        """The text for `key`, escaped for a page; values made by `ltr` or `moment` stay markup."""
+        text = escape(pick(self.lang, self.table[key]))
         return text.format(**values) if values else text
 
     def has(self, key: str) -> bool:
@@ -79,11 +83,62 @@ class Words:
     def error(self, code: str) -> str:
         return pick(self.lang, MESSAGES.get(code) or MESSAGES["service.unavailable"])
 
+    def finding(self, finding: Any) -> str | None:
+        """What a validation finding measured or found, in this language (schemas/findings.py);
+        None for a finding of before, whose English `evidence` is then all there is."""
+        return describe(finding, self.lang)
+
     def when(self, value: datetime | str | None) -> str:
-        if value is None:
-            return "—"
-        at = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return at.astimezone(RIYADH).strftime("%Y-%m-%d %H:%M")  # the commission works in Riyadh time
+        return "—" if value is None else riyadh_time(value)  # the commission works in Riyadh time
+
+
+def ltr(value: Any, wrap: bool = False) -> Markup:
+    """A run of Latin letters or digits (a number, an ID, an e-mail address, a file name) isolated
+    as left to right inside any page, so an Arabic page neither reorders nor splits it: it keeps to
+    one line unless `wrap` (a long file name may wrap rather than overflow a phone's width)."""
+    if value is None or value == "":
+        return Markup("—")
+    return Markup('<bdi class="{}" dir="ltr">{}</bdi>').format("ltr wrap" if wrap else "ltr", value)
+
+
+def riyadh_time(value: datetime | str) -> str:
+    """A moment as the commission reads it: Riyadh time, to the minute."""
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at.astimezone(RIYADH).strftime("%Y-%m-%d %H:%M")
+
+
+def moment(value: datetime | date | str | None) -> Markup:
+    """A moment (shown in Riyadh time) or a date as a page shows it: a <time> with its machine
+    form, isolated left to right and kept on one line like `ltr`."""
+    if value is None or value == "":
+        return Markup("—")
+    if isinstance(value, str) and len(value) == 10:
+        value = date.fromisoformat(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return Markup('<time class="ltr" dir="ltr" datetime="{0}">{0}</time>').format(value.isoformat())
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return Markup('<time class="ltr" dir="ltr" datetime="{}">{}</time>').format(at.isoformat(), riyadh_time(at))
+
+
+# A run of Latin letters, digits and the signs IDs, dates and amounts are written with.
+_LTR_RUN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9@.,:/+#_-]*[A-Za-z0-9])?")
+_LONG_RUN = 16  # longer runs (a submission id) may wrap, in order, rather than overflow a phone
+
+
+def ltr_runs(text: str) -> Markup:
+    """Plain text from elsewhere (a message's body) with every run that holds a digit (an id, a
+    date, an amount, a bill number) isolated as by `ltr`; the rest escaped as it is."""
+    parts: list[str] = []
+    last = 0
+    for run in _LTR_RUN.finditer(text):
+        if any(ch.isdigit() for ch in run.group()):
+            parts += [escape(text[last : run.start()]), ltr(run.group(), wrap=len(run.group()) > _LONG_RUN)]
+            last = run.end()
+    return Markup("").join([*parts, escape(text[last:])])
+
+
+# The filters both sites' templates use for what must run left to right.
+PAGE_FILTERS: dict[str, Callable[..., Markup]] = {"ltr": ltr, "moment": moment, "ltr_runs": ltr_runs}
 
 
 # --- CSRF -------------------------------------------------------------------------------------------

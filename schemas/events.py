@@ -31,9 +31,12 @@ class PractitionerRef(Event):
     """Who a submission belongs to and how to reach them. Deliberately no ID number."""
 
     id: str
-    name: str
+    name: str  # as registered: in Arabic letters (older accounts: in the letters they signed up with)
     email: str
     locale: Literal["ar", "en"] = "ar"
+    # The name in Latin letters, when the account has one (the validator looks for both on the
+    # document); absent on events of before and for accounts without it.
+    latin_name: str | None = None
 
 
 class SubmissionKind(StrEnum):
@@ -104,6 +107,11 @@ class Finding(Event):
     message: Localized | None = None
     score: float | None = None
     evidence: str | None = None  # what was found, e.g. the OCR text that matched the name
+    # What was measured or found, as a code of `schemas.findings.DETAILS` worded by each reader in
+    # its own language with `params` ("image.resolution_measured", {"short_side": 1240, "minimum": 600}).
+    # `evidence` keeps the English sentence for readers of before; absent on events of before.
+    detail: str | None = None
+    params: dict[str, str | int | float] = {}
 
 
 class SubmissionValidated(Event):
@@ -483,6 +491,7 @@ class RegistryChange(StrEnum):
     EXPIRING = "expiring"
     LAPSED = "lapsed"
     SUSPENDED = "suspended"
+    REINSTATED = "reinstated"
     CLASSIFICATION_CHANGED = "classification_changed"
 
 
@@ -528,3 +537,12 @@ class CpdAttendanceRecord(Event):
     national_id: Annotated[str, Field(pattern=r"^[12][0-9]{9}$")]
     activity: CpdActivity
     reported_at: datetime
+
+
+class RegistrationReinstated(RegistrationEvent):
+    """A supervisor lifted a registration's suspension (audited): it returns to `status`."""
+
+    status: Literal["active", "renewed"]
+    reason: Annotated[str, Field(min_length=3, max_length=500)]
+    lifted_by: str  # the supervisor's account id
+    lifted_at: datetime

@@ -8,7 +8,13 @@ from pydantic import BaseModel
 
 from schemas import events
 
-SARA = {"id": "4f7c1e2a-prac", "name": "Sara Al-Harbi", "email": "sara@example.sa", "locale": "ar"}
+SARA = {
+    "id": "4f7c1e2a-prac",
+    "name": "سارة الحربي",
+    "email": "sara@example.sa",
+    "locale": "ar",
+    "latin_name": "Sara Al-Harbi",
+}
 BLS = {
     "name": "Basic Life Support (BLS)",
     "obtained_on": "2025-03-14",
@@ -49,7 +55,9 @@ PASS = {
     "code": None,
     "message": None,
     "score": 7639.0,
-    "evidence": "sharpness 7639 (variance of the Laplacian)",
+    "evidence": "sharpness 7639 (variance of the Laplacian where the page has detail); at least 60 needed",
+    "detail": "image.sharpness_measured",
+    "params": {"sharpness": 7639.0, "minimum": 60},
 }
 BLURRY = {
     "rule": "image.sharpness",
@@ -57,7 +65,9 @@ BLURRY = {
     "code": "image.blurry",
     "message": {"ar": "المسح غير واضح.", "en": "The scan is not clear."},
     "score": 41.0,
-    "evidence": None,
+    "evidence": "sharpness 41 (variance of the Laplacian where the page has detail); at least 60 needed",
+    "detail": "image.sharpness_measured",
+    "params": {"sharpness": 41.0, "minimum": 60},
 }
 
 EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
@@ -305,6 +315,14 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
             "attended_on": "2026-11-20",
         },
         "reported_at": AT,
+    },
+    events.RegistrationReinstated: {
+        "registration_number": REGISTRATION,
+        "practitioner": SARA,
+        "status": "active",
+        "reason": "Case 2026/114 closed: no breach found.",
+        "lifted_by": "7a1e-supervisor",
+        "lifted_at": "2026-12-10T09:00:00+00:00",
     },
     events.DeliveryRequested: {
         "delivery_id": "3b5d…sha256",

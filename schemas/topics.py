@@ -278,7 +278,7 @@ REGISTRY_REGISTRATION_CHANGED = Topic(
     producers=("intake",),
     consumers=("government systems",),
     description="Outbound, for government systems: every change of a professional registration (issued, "
-    "renewed, expiring, lapsed, suspended, classification changed), in order per registration (`sequence`).",
+    "renewed, expiring, lapsed, suspended, reinstated, classification changed), in order per registration (`sequence`).",
 )
 FACILITY_REGISTRATION_CHANGED = Topic(
     name="facility.registration_changed",
@@ -289,6 +289,15 @@ FACILITY_REGISTRATION_CHANGED = Topic(
     consumers=("notifier",),
     description="A registration on a facility's roster changed (one per facility employing the practitioner); "
     "notifier delivers it to the facility's webhooks.",
+)
+REGISTRATION_REINSTATED = Topic(
+    name="registration.reinstated",
+    model=events.RegistrationReinstated,
+    ce_type="mumaris.registration.reinstated.v1",
+    key="registration_number",
+    producers=("intake",),
+    consumers=("review", "intake"),
+    description="A supervisor lifted a registration's suspension, with the reason (audited); its clock runs again.",
 )
 NOTIFICATION_EMAIL = Topic(
     name="notification.email",
@@ -338,6 +347,7 @@ CATALOGUE: tuple[Topic, ...] = (
     REGISTRATION_SUSPENDED,
     REGISTRY_REGISTRATION_CHANGED,
     FACILITY_REGISTRATION_CHANGED,
+    REGISTRATION_REINSTATED,
     NOTIFICATION_EMAIL,
     NOTIFICATION_SMS,
 )

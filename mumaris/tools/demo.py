@@ -10,13 +10,15 @@ import re
 import signal
 import time
 import uuid
+import zlib
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from mumaris.settings import PROJECT_ROOT, Settings
 from mumaris.tools.launcher import SERVICES, ServiceGroup
@@ -26,6 +28,28 @@ from schemas.topics import all_topic_names
 from services.intake.accounts.rules import make_valid_id
 from services.intake.accounts.service import create_staff_account
 
+_FONTS = Path("/usr/share/fonts/truetype/dejavu")  # fonts-dejavu-core, which `make install` installs
+_PAPER = (250, 248, 240)
+_INK = (22, 26, 38)
+_NAVY = (20, 60, 120)
+
+
+def _font(size: int, face: str = "DejaVuSerif") -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """A TrueType face of the machine (Pillow's own sans when it has none)."""
+    path = _FONTS / f"{face}.ttf"
+    return ImageFont.truetype(str(path), size) if path.exists() else ImageFont.load_default(size)
+
+
+def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, width: int, face: str, fill: Any) -> int:
+    """`text` centred on the line at `y`, made smaller until it fits between the margins (a
+    long issuer or name is never cut off at the page's edge); the next line's y."""
+    room = width - 2 * 170
+    while size > 18 and draw.textlength(text, font=_font(size, face)) > room:
+        size -= 2
+    font = _font(size, face)
+    draw.text(((width - draw.textlength(text, font=font)) / 2, y), text, fill=fill, font=font)
+    return y + int(size * 1.55)
+
 
 def certificate_scan(
     name: str,
@@ -33,17 +57,38 @@ def certificate_scan(
     issued: date | None = None,
     width: int = 1240,
     height: int = 1754,
+    course: str = "Family Medicine Residency Programme",
 ) -> bytes:
-    """A JPEG that looks like a scanned certificate: paper, a border, the holder's name, the
-    issuer and the date in print the validator's OCR can read."""
-    image = Image.new("RGB", (width, height), (250, 248, 240))
+    """A JPEG that looks like a scanned certificate (A4 at 150 dpi): the issuer in the header, the
+    holder's name, what was completed, the date of issue, a number and a signature, in real type
+    the validator's OCR reads in full, every line inside the page's frame."""
+    issued = issued or date.today()
+    image = Image.new("RGB", (width, height), _PAPER)
     draw = ImageDraw.Draw(image)
-    draw.rectangle((40, 40, width - 40, height - 40), outline=(20, 60, 120), width=12)
-    lines = ["CERTIFICATE OF TRAINING", name, issuer, f"Issued {issued or date.today():%Y-%m-%d}"]
-    for i, line in enumerate(lines):
-        draw.text((160, 260 + i * 140), line, fill=(10, 10, 10), font_size=64)
-    for y in range(900, height - 200, 40):
-        draw.line((160, y, width - 160, y), fill=(120, 120, 120), width=3)
+    draw.rectangle((40, 40, width - 40, height - 40), outline=_NAVY, width=10)
+    draw.rectangle((64, 64, width - 64, height - 64), outline=_NAVY, width=3)
+    seal = (width // 2 - 70, 120, width // 2 + 70, 260)
+    draw.ellipse(seal, outline=_NAVY, width=6)
+    draw.ellipse((seal[0] + 18, seal[1] + 18, seal[2] - 18, seal[3] - 18), outline=_NAVY, width=2)
+    y = _centred(draw, 300, issuer, 52, width, "DejaVuSerif-Bold", _NAVY)
+    y = _centred(draw, y, "Riyadh", 30, width, "DejaVuSans", _INK)
+    draw.line((200, y + 20, width - 200, y + 20), fill=_NAVY, width=3)
+    y = _centred(draw, y + 90, "CERTIFICATE OF TRAINING", 64, width, "DejaVuSerif-Bold", _INK)
+    y = _centred(draw, y + 50, "This is to certify that", 34, width, "DejaVuSerif", _INK)
+    y = _centred(draw, y + 20, name, 58, width, "DejaVuSerif-Bold", _INK)
+    y = _centred(draw, y + 20, "has successfully completed the requirements of the", 32, width, "DejaVuSerif", _INK)
+    y = _centred(draw, y, course, 40, width, "DejaVuSerif-Bold", _INK)
+    y = _centred(draw, y + 10, "and is awarded this certificate.", 32, width, "DejaVuSerif", _INK)
+    y = _centred(draw, y + 60, f"Issued {issued:%Y-%m-%d}", 40, width, "DejaVuSans", _INK)
+    _centred(
+        draw, y, f"Certificate No. {issued:%Y}-{zlib.crc32(name.encode()) % 10**6:06d}", 28, width, "DejaVuSans", _INK
+    )
+    for x in (200, width - 560):  # two signatures over their titles
+        draw.line((x, height - 330, x + 360, height - 330), fill=_INK, width=2)
+        draw.arc((x + 40, height - 420, x + 300, height - 335), 200, 340, fill=(40, 40, 110), width=4)
+    small = _font(28, "DejaVuSans")
+    draw.text((200, height - 310), "Programme Director", fill=_INK, font=small)
+    draw.text((width - 560, height - 310), "Secretary General", fill=_INK, font=small)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88)
     return out.getvalue()
@@ -204,8 +249,10 @@ def _open_an_account(group: ServiceGroup, mail: MailCatcher, sms: SmsGatewayStan
     tag = uuid.uuid4().hex[:8]
     email = f"noura.{tag}@example.sa"
     body = {
-        "first_name": "Noura",
-        "last_name": "Al-Qahtani",
+        "first_name": "نورة",  # her name in Arabic letters, and as her certificates print it
+        "last_name": "القحطاني",
+        "first_name_latin": "Noura",
+        "last_name_latin": "Al-Qahtani",
         "id_number": make_valid_id("1", f"{int(tag, 16) % 10**8:08d}"),
         "email": email,
         "mobile": f"05{int(tag, 16) % 10**8:08d}",
@@ -268,7 +315,10 @@ def _drive_one_certificate(
         "degree": "Saudi Board",
     }
     scan = certificate_scan(
-        "Dr. Noura Al-Qahtani", metadata["institution"], date.fromisoformat(metadata["obtained_on"])
+        "Dr. Noura Al-Qahtani",
+        metadata["institution"],
+        date.fromisoformat(metadata["obtained_on"]),
+        course="Family Medicine Residency Programme",
     )
     _say(f"4. she uploads a certificate scan ({len(scan) // 1024} KiB JPEG)")
     answer = httpx.post(

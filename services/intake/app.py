@@ -55,6 +55,7 @@ from services.intake.registration import handlers as registration_events
 from services.intake.registration import routes as registration_routes
 from services.intake.registration.service import ProfessionalRegistrations
 from services.intake.registration.store import RegistrationStore
+from services.intake.registration.supervision import RegistrationSupervision
 from services.intake.registry import handlers as registry_events
 from services.intake.registry.service import RegistryFeed
 from services.intake.registry.store import RegistryStore
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.provide("certificate_feed", CertificateFeed(feed, feed_documents, FeedMetrics(runtime.registry), settings))
     clock = RegistryClock.from_file(settings.clock_shift_file)
     runtime.provide("professional_registrations", ProfessionalRegistrations(uow, registrations, settings, clock))
+    runtime.provide("registration_supervision", RegistrationSupervision(uow, registrations, clock))
     runtime.provide("cpd_ledger", CpdLedger(uow, cpd, feed, CpdMetrics(runtime.registry), settings, clock))
     runtime.provide("registry_feed", RegistryFeed(uow, RegistryStore(runtime.db), settings, clock))
     runtime.provide("facilities", Facilities(uow, facilities, accounts, settings, clock, passwords))

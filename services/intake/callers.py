@@ -42,7 +42,7 @@ async def submitter(request: Request) -> Principal:
 
 def reference(who: Principal) -> PractitionerRef:
     """The caller as the events name a practitioner (no ID number)."""
-    return PractitionerRef(id=who.id, name=who.name, email=who.email, locale=who.locale)
+    return PractitionerRef(id=who.id, name=who.name, email=who.email, locale=who.locale, latin_name=who.latin_name)
 
 
 Practitioner = Annotated[Principal, Depends(practitioner)]

@@ -27,6 +27,7 @@ from services.review.queue.metrics import QueueMetrics
 from services.review.queue.service import ReviewDesk
 from services.review.queue.store import ReviewStore
 from services.review.registrations import handlers as registration_handlers
+from services.review.registrations.metrics import RegistrationMetrics
 from services.review.registrations.reminders import RegistrationSweeps
 from services.review.registrations.scheduler import RegistrationDeadlines
 from services.review.registrations.service import RegistrationEvents, RenewalDesk
@@ -54,7 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeps.start,
     ]
     runtime.on_shutdown += [deadlines.stop, sweeps.stop]
-    runtime.on_scrape += [fee_metrics.refresh, QueueMetrics(runtime.registry, queue_store).refresh]
+    runtime.on_scrape += [
+        fee_metrics.refresh,
+        QueueMetrics(runtime.registry, queue_store).refresh,
+        RegistrationMetrics(runtime.registry, book, settings, clock).refresh,
+    ]
 
     app = create_http_app(runtime, title="Mumaris review")
     sessions = ConsoleSessions(settings, installed_revoked_sessions(app))

@@ -24,6 +24,7 @@ from tests.benchmarks.figures import Figure, save, table
 # In the order they run: the quick, process-local ones first, the whole pipeline last.
 BENCHMARKS = (
     "validator_checks",
+    "name_matching",
     "review_queue",
     "feed_ingest",
     "intake_uploads",

@@ -172,12 +172,18 @@ async def _pause(seconds: float = 0.3) -> None:
 
 
 async def active_practitioner(
-    pipeline: Pipeline, http: httpx.AsyncClient, lang: str = "en", confirm_in: Page | None = None
+    pipeline: Pipeline,
+    http: httpx.AsyncClient,
+    lang: str = "en",
+    confirm_in: Page | None = None,
+    person: Person | None = None,
+    **more: str,
 ) -> Person:
     """A practitioner whose phone and e-mail are confirmed, made through the JSON API (the journeys
     that start after sign-up; the sign-up journey itself goes through the pages). `confirm_in`: the
-    e-mail link is opened in that page, in her language, instead."""
-    person = new_person("Huda", "Al-Otaibi")
+    e-mail link is opened in that page, in her language, instead. `more`: other sign-up fields
+    (her name in Latin letters)."""
+    person = person or new_person("Huda", "Al-Otaibi")
     intake = pipeline.url("intake")
     signed_up = await http.post(
         f"{intake}/v1/accounts",
@@ -191,6 +197,7 @@ async def active_practitioner(
             "password_confirmation": PASSWORD,
             "accept_terms": True,
             "locale": lang,
+            **more,
         },
     )
     assert signed_up.status_code == 201, signed_up.text

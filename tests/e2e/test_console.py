@@ -185,6 +185,7 @@ async def test_a_certificate_uploaded_through_intake_is_approved_in_the_browser_
     await page.screenshot(path=str(ARTIFACTS / "console-item-view-en.png"), full_page=True)
 
     await page.get_by_test_id("approve").click()
+    await page.get_by_test_id("confirm-approve-button").click()
     await expect(page.get_by_test_id("decision")).to_contain_text("approve")
     await expect(page.get_by_test_id("claim-box").get_by_test_id("state")).to_have_count(0)
 
@@ -247,6 +248,7 @@ async def test_changes_requested_in_the_browser_come_back_as_a_resubmission_to_t
     await claim_on_item_page(page, second_id)
     await expect_image_loaded(page, "document-image")
     await page.get_by_test_id("approve").click()
+    await page.get_by_test_id("confirm-approve-button").click()
     await expect(page.get_by_test_id("decision")).to_contain_text("approve")
 
     await reach(http, pipeline, auth, second_id, "approved")
@@ -306,6 +308,7 @@ async def test_a_change_of_personal_data_shows_old_and_new_values_and_takes_effe
     await expect(page.get_by_test_id("document-pane")).to_contain_text("no document")
     await assert_no_horizontal_scroll(page)
     await page.get_by_test_id("approve").click()
+    await page.get_by_test_id("confirm-approve-button").click()
     await expect(page.get_by_test_id("decision")).to_contain_text("approve")
 
     async def applied() -> bool:

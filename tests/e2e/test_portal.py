@@ -128,6 +128,9 @@ async def sign_up_in_the_browser(page: Page, pipeline: Pipeline, person: Person)
 
 
 MEMBERSHIP = re.compile(r"^MP-\d{8}$")
+NOTE = "Checked against the association's register."  # the reviewer's internal note with the approval
+ARABIC = re.compile(r"[\u0600-\u06ff]")
+LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
 # --- the journeys ------------------------------------------------------------------------------------
@@ -168,14 +171,26 @@ async def test_a_practitioner_signs_up_adds_a_certificate_and_sees_it_approved_w
         desk = await console.new_page()
         await console_sign_in(desk, reviewer)
         await claim_on_item_page(desk, submission_id)
+        await desk.get_by_test_id("approve-note").fill(NOTE)
         await desk.get_by_test_id("approve").click()
+        await desk.get_by_test_id("confirm-approve-button").click()
         await expect(desk.get_by_test_id("decision")).to_be_visible()
     finally:
         await console.close()
 
     await page.goto(f"/portal/certificates/{submission_id}")
     await reload_until(page, "status", "approved")
+    # The decision box says what is true: approved, when (Riyadh time); the desk's internal note
+    # with an approval stays the desk's (as in her e-mail and inbox).
+    box = page.get_by_test_id("decision")
+    await expect(box).to_have_attribute("data-decision", "approve")
+    await expect(box.get_by_test_id("decision-outcome")).to_contain_text("اعتُمد في")
+    await expect(box.get_by_test_id("decision-outcome")).to_contain_text("بتوقيت الرياض")
+    await expect(box.get_by_test_id("decision-outcome").locator("time")).to_have_attribute("datetime", re.compile("T"))
+    await expect(box.get_by_test_id("reviewer-message")).to_have_count(0)
+    await expect(box).not_to_contain_text(NOTE)
     await audit(page, "certificate-approved")
+    await expect(page.get_by_test_id("decision-outcome")).to_contain_text("بتوقيت الرياض")  # audit ends in Arabic
     await page.goto("/portal/profile")
     await expect(page.get_by_test_id("approved-certificates")).to_contain_text(DETAILS["name"])
 
@@ -188,6 +203,15 @@ async def test_a_practitioner_signs_up_adds_a_certificate_and_sees_it_approved_w
     count = page.get_by_test_id("nav-notifications").get_by_test_id("unread-count")
     before = int((await count.text_content() or "0").split()[0])
     assert before >= 1
+    # Each message in the page's language only (the language switch shows the other).
+    for lang, own, other in (("ar", ARABIC, LATIN_WORD), ("en", LATIN_WORD, ARABIC)):
+        await page.goto(f"/portal/notifications?lang={lang}")
+        title = await approval.locator("h2 bdi").text_content() or ""
+        body = await approval.get_by_test_id("message-body").text_content() or ""
+        assert own.search(title) and not other.search(title), (lang, title)
+        for quoted in (DETAILS["name"], DETAILS["institution"], NOTE):  # her own words stay as written
+            body = body.replace(quoted, "")
+        assert own.search(body) and not other.search(re.sub(r"[0-9a-f-]{36}", "", body)), (lang, body)
     await audit(page, "notifications")
     await approval.get_by_test_id("mark-read").click()
     await page.wait_for_url("**/portal/notifications?done=read*")

@@ -29,6 +29,7 @@ from mumaris.clock import now, today_in_riyadh, write_shift
 from mumaris.settings import Settings
 from mumaris.tools.launcher import ServiceGroup
 from mumaris.tools.stack import LocalStack, StackInfo, free_port
+from mumaris.tools.standins import MailCatcher, SmsGatewayStandIn
 from schemas import topics
 from schemas.classifications import CLASSIFICATIONS
 from schemas.cloudevents import CloudEventAttributes
@@ -60,6 +61,16 @@ class Lifecycle:
     db: AsyncDatabase[dict[str, Any]]
     shift_file: Path
     http: httpx.AsyncClient
+    mail: MailCatcher
+
+    async def mails(self, who: Practitioner, subject: str, count: int) -> list[Any]:
+        """The e-mails to her whose subject holds `subject`, once there are at least `count`."""
+
+        async def probe() -> list[Any] | None:
+            found = [m for m in self.mail.messages if m["To"] == who.ref.email and subject in str(m["Subject"])]
+            return found if len(found) >= count else None
+
+        return await eventually(probe, timeout=60, what=f"{count} e-mail(s) '{subject}'")
 
     @property
     def intake(self) -> str:
@@ -185,31 +196,34 @@ async def lifecycle(lifecycle_stack: StackInfo, tmp_path_factory: pytest.TempPat
     database = unique("lifecycle")
     shift_file = tmp_path_factory.mktemp("clock") / "shift"
     settings = settings_for(lifecycle_stack, mongo_db=database)
-    group = ServiceGroup(
-        env={
-            **lifecycle_stack.env(),
-            "MUMARIS_MONGO_DB": database,
-            "MUMARIS_CLOCK_SHIFT_FILE": str(shift_file),
-            "MUMARIS_RENEWAL_PAYMENT_DEADLINE_S": str(PAYMENT_DEADLINE_S),
-            "MUMARIS_FEE_SWEEP_S": str(SWEEP_S),
-            "MUMARIS_REGISTRATION_SWEEP_S": str(SWEEP_S),
-            "MUMARIS_FEE_REMINDER_HOUR_S": "0.25",
-            "MUMARIS_OUTBOX_POLL_S": "0.1",
-            "MUMARIS_RETRY_BACKOFF_S": "0.1",
-        },
-        log_dir=tmp_path_factory.mktemp("lifecycle-logs"),
-    )
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(lifecycle_stack.mongo_uri, tz_aware=True)
-    try:
-        for name in ("intake", "review"):
-            group.start(name, free_port())
-        group.wait_healthy()
-        async with httpx.AsyncClient(timeout=30) as http:
-            yield Lifecycle(lifecycle_stack, settings, group, client[database], shift_file, http)
-    finally:
-        group.stop_all()
-        write_shift(shift_file, timedelta(0))
-        await client.close()
+    with MailCatcher() as mail, SmsGatewayStandIn() as sms:
+        group = ServiceGroup(
+            env={
+                **lifecycle_stack.env(),
+                "MUMARIS_MONGO_DB": database,
+                "MUMARIS_CLOCK_SHIFT_FILE": str(shift_file),
+                "MUMARIS_RENEWAL_PAYMENT_DEADLINE_S": str(PAYMENT_DEADLINE_S),
+                "MUMARIS_FEE_SWEEP_S": str(SWEEP_S),
+                "MUMARIS_REGISTRATION_SWEEP_S": str(SWEEP_S),
+                "MUMARIS_FEE_REMINDER_HOUR_S": "0.25",
+                "MUMARIS_OUTBOX_POLL_S": "0.1",
+                "MUMARIS_RETRY_BACKOFF_S": "0.1",
+                "MUMARIS_SMTP_PORT": str(mail.port),
+                "MUMARIS_SMS_GATEWAY_URL": sms.url,
+            },
+            log_dir=tmp_path_factory.mktemp("lifecycle-logs"),
+        )
+        try:
+            for name in ("intake", "review", "notifier"):
+                group.start(name, free_port())
+            group.wait_healthy()
+            async with httpx.AsyncClient(timeout=30) as http:
+                yield Lifecycle(lifecycle_stack, settings, group, client[database], shift_file, http, mail)
+        finally:
+            group.stop_all()
+            write_shift(shift_file, timedelta(0))
+            await client.close()
 
 
 async def test_refused_for_missing_hours_then_credited_by_a_provider_then_renewed_from_the_old_expiry(
@@ -254,6 +268,8 @@ async def test_refused_for_missing_hours_then_credited_by_a_provider_then_renewe
     assert (renewed["cycle"]["number"], renewed["cycle"]["starts_on"]) == (2, expires.isoformat())
     assert renewed["renewal"]["status"] == "paid"
     assert renewed["cpd"]["hours_earned"] == "0"  # the new cycle starts with none: the 20 hours were the old cycle's
+    await lifecycle.mails(who, "Fee invoice for your registration renewal", 1)  # not "classification change"
+    await lifecycle.mails(who, "Your professional registration has been renewed", 1)
     [announced] = await bodies(
         lifecycle.stack.kafka_bootstrap, topics.REGISTRATION_RENEWED, renewed["registration_number"]
     )
@@ -282,6 +298,7 @@ async def test_an_unpaid_renewal_lapses_and_the_registration_keeps_its_expiry(li
         await bodies(lifecycle.stack.kafka_bootstrap, topics.CLASSIFICATION_LAPSED, invoiced["renewal"]["renewal_id"])
         == []
     )
+    await lifecycle.mails(who, "Your registration renewal request lapsed", 1)
     # A new renewal may be asked while renewal is open.
     again = await lifecycle.renew(who)
     assert again.status_code == 202, again.text
@@ -335,6 +352,22 @@ async def test_reminders_go_out_once_across_replicas_and_a_kill_and_the_missed_o
         refused = await lifecycle.renew(who)
         assert (refused.status_code, refused.json()["error"]["code"]) == (409, "registration.lapsed")
         assert len(await bodies(lifecycle.stack.kafka_bootstrap, topics.REGISTRATION_EXPIRING, number)) == 3
+        # Operations see it on review's /metrics (read from the database at scrape time).
+        metrics = (await lifecycle.http.get(f"{lifecycle.group.processes['review'].url}/metrics")).text
+        values = {
+            line.split(" ")[0]: float(line.split(" ")[1])
+            for line in metrics.splitlines()
+            if line.startswith("mumaris_registration")
+        }
+        assert values['mumaris_registrations{status="lapsed"}'] >= 1
+        assert values["mumaris_registrations_lapsed_this_month"] >= 1
+        # The notifier told her by e-mail, in both languages, once per reminder and once of the lapse.
+        reminders = await lifecycle.mails(who, "Reminder: your professional registration expires soon", 3)
+        [lapse_mail] = await lifecycle.mails(who, "Your professional registration has lapsed", 1)
+        await asyncio.sleep(3 * SWEEP_S)
+        assert len(await lifecycle.mails(who, "Reminder: your professional registration expires soon", 3)) == 3
+        assert "سقط تسجيلك المهني" in str(lapse_mail["Subject"])
+        assert any("(in 5 days)" in m.get_body(preferencelist=("plain",)).get_content() for m in reminders)
     finally:
         if "review-1" in lifecycle.group.processes:
             lifecycle.group.stop("review-1")

@@ -105,6 +105,19 @@ async def test_a_supervisor_suspends_a_registration_with_a_reason(intake: Intake
     )
     assert missing.status_code == 404
     assert (await intake.registration(auth))["status"] == "suspended"
+    lift = f"/v1/registrations/{number}/reinstatement"
+    assert (await intake.http.post(lift, json=body, headers=intake.staff("reviewer"))).status_code == 403
+    lifted = await intake.http.post(
+        lift, json={"reason": "Case closed: no breach."}, headers=intake.staff("supervisor")
+    )
+    assert lifted.status_code == 200, lifted.text
+    assert (lifted.json()["status"], lifted.json()["suspension"]) == ("active", None)
+    again_lifted = await intake.http.post(lift, json={"reason": "Twice."}, headers=intake.staff("supervisor"))
+    assert (again_lifted.status_code, again_lifted.json()["error"]["code"]) == (409, "registration.not_suspended")
+    history = (await intake.db["intake.registrations"].find_one({"number": number}))["history"]
+    assert [h["step"] for h in history] == ["issued", "suspended", "suspension_lifted"]
+    [reinstated] = await intake.on_topic(topics.REGISTRATION_REINSTATED, number)
+    assert reinstated["status"] == "active"
 
     suspended = await intake.on_topic(topics.REGISTRATION_SUSPENDED, number)
     assert [s["reason"] for s in suspended] == [body["reason"]]
@@ -161,3 +174,24 @@ async def test_the_portal_shows_the_registration_card_and_refuses_a_renewal_shor
         assert 'data-testid="cpd-progress"' in refused.text and "0 of 20 hours" in refused.text
     finally:
         write_shift(intake.shift_file, timedelta(0))
+
+
+async def test_a_supervisor_records_a_cpd_exemption_and_no_hours_are_owed(intake: Intake) -> None:
+    who, auth = await intake.practitioner()
+    await intake.approve(who, "medicine.specialist")
+    number = (await intake.registration(auth))["registration_number"]
+    assert (await intake.registration(auth))["cpd"]["hours_required"] == "60"
+    path = f"/v1/registrations/{number}/cpd-exemption"
+    exempt = {"exemption": "trainee", "reason": "In the residency programme 2026-2028."}
+    assert (await intake.http.put(path, json=exempt, headers=auth)).status_code == 403
+    answer = await intake.http.put(path, json=exempt, headers=intake.staff("supervisor"))
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["cpd"]["hours_required"], answer.json()["cpd"]["exemption"]) == ("0", "trainee")
+    unknown = await intake.http.put(
+        path, json={**exempt, "exemption": "on_holiday"}, headers=intake.staff("supervisor")
+    )
+    assert unknown.status_code == 422
+    ended = await intake.http.put(
+        path, json={"exemption": None, "reason": "Residency ended."}, headers=intake.staff("supervisor")
+    )
+    assert ended.json()["cpd"]["hours_required"] == "60"

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from mumaris.auth import verify_token
 from mumaris.clock import now
 from mumaris.crypto import unseal
 from mumaris.settings import Settings
@@ -16,7 +17,15 @@ from schemas import topics
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import Decision, PractitionerRef, ReviewDecided, SubmissionKind
 from services.intake.accounts.rules import AccountRuleError, Passwords, code_digest, make_valid_id
-from services.intake.accounts.service import ProfilePatch, Profiles, Registrations, SignIn, SignUp, StaffAccount
+from services.intake.accounts.service import (
+    ProfilePatch,
+    Profiles,
+    Registrations,
+    SignIn,
+    SignUp,
+    StaffAccount,
+    latin_name,
+)
 from tests.fakes import FakeUnitOfWork
 from tests.unit.intake_fakes import (
     FakeAccountStore,
@@ -214,3 +223,96 @@ async def test_a_profile_change_waits_for_the_reviewer_and_the_language_does_not
     account = accounts.store.accounts[account_id]
     assert (account["last_name"], account["locale"]) == ("الشهري", "en")
     assert (await profiles.profile(account_id)).pending_change is None
+
+
+# --- the name in both scripts ------------------------------------------------------------------
+
+
+async def test_sign_up_keeps_the_name_in_arabic_and_in_latin_letters(accounts: Accounts) -> None:
+    account_id = await accounts.registrations.sign_up(
+        accounts.form(first_name_latin="Noura", last_name_latin="Al-Qahtani")
+    )
+    account = accounts.store.accounts[account_id]
+    assert (account["first_name"], account["last_name"]) == ("نورة", "القحطاني")
+    assert (account["first_name_latin"], account["last_name_latin"]) == ("Noura", "Al-Qahtani")
+    await accounts.registrations.verify_phone(account_id, accounts.last_code())
+    tokens = await accounts.sign_in.login("noura@example.sa", PASSWORD, "203.0.113.9")
+    principal = verify_token(tokens.access_token, SETTINGS)
+    assert (principal.name, principal.latin_name) == ("نورة القحطاني", "Noura Al-Qahtani")
+
+
+@pytest.mark.parametrize(
+    ("names", "field", "code"),
+    [
+        (
+            {"first_name": "Noura", "first_name_latin": "Noura", "last_name_latin": "Al-Qahtani"},
+            "first_name",
+            "account.name_not_arabic",
+        ),
+        ({"first_name_latin": "نورة", "last_name_latin": "Al-Qahtani"}, "first_name_latin", "account.name_not_latin"),
+        ({"first_name_latin": "Noura", "last_name_latin": "القحطاني"}, "last_name_latin", "account.name_not_latin"),
+        ({"first_name_latin": "Noura"}, "last_name_latin", "account.name_invalid"),  # half a name
+        ({"first_name_latin": "Noura", "last_name_latin": "ـــ"}, "last_name_latin", "account.name_invalid"),  # tatweel
+        (
+            {"first_name_latin": "Noura\u200d", "last_name_latin": "Al-Qahtani"},
+            "first_name_latin",
+            "account.name_invalid",
+        ),
+    ],
+)
+async def test_each_name_is_refused_in_its_own_field_in_its_own_script(
+    accounts: Accounts, names: dict[str, str], field: str, code: str
+) -> None:
+    refused_ = await refusal(accounts.registrations.sign_up(accounts.form(**names)))
+    assert (refused_.code, refused_.field) == (code, field)
+    assert accounts.store.accounts == {}
+
+
+async def test_a_sign_up_without_a_latin_name_works_as_before(accounts: Accounts) -> None:
+    # API clients of v1 and older accounts: one name, in either script; /v1/me shows no Latin name.
+    account_id = await accounts.registrations.sign_up(accounts.form(first_name="Noura", last_name="Al-Qahtani"))
+    account = accounts.store.accounts[account_id]
+    assert account["first_name"] == "Noura" and account["first_name_latin"] is None
+    assert latin_name(account) is None
+    assert latin_name({"first_name": "سارة", "last_name": "الحربي"}) is None  # a document of before: no such keys
+
+
+async def test_the_latin_name_changes_through_review_like_the_others(accounts: Accounts) -> None:
+    account_id = await accounts.active()  # signed up with an Arabic name only, as before
+    profiles = Profiles(accounts.uow, accounts.store, FakeSubmissionStore(), FakeClassificationStore())  # type: ignore[arg-type]
+    half = await refusal(profiles.request_change(account_id, ProfilePatch(first_name_latin="Noura")))
+    assert (half.code, half.field) == ("account.name_invalid", "last_name_latin")
+    arabic = await refusal(
+        profiles.request_change(account_id, ProfilePatch(first_name_latin="نورة", last_name_latin="x"))
+    )
+    assert arabic.code == "account.name_not_latin"
+
+    change_id = await profiles.request_change(
+        account_id, ProfilePatch(first_name_latin="Noura", last_name_latin="Al-Qahtani")
+    )
+    assert change_id is not None
+    assert accounts.store.accounts[account_id]["first_name_latin"] is None  # until a reviewer approves
+    (requested,) = accounts.uow.outbox.of(topics.PROFILE_CHANGE_REQUESTED)
+    assert {k: (c.old, c.new) for k, c in requested.changes.items()} == {
+        "first_name_latin": (None, "Noura"),
+        "last_name_latin": (None, "Al-Qahtani"),
+    }
+    decided = ReviewDecided(
+        submission_id=change_id,
+        review_id=change_id,
+        kind=SubmissionKind.PROFILE_CHANGE,
+        practitioner=requested.practitioner,
+        decision=Decision.APPROVE,
+        reviewer_id="r-1",
+        decided_at=now(),
+    )
+    await profiles.decided(
+        decided, CloudEventAttributes.new(source="/t", type=topics.REVIEW_DECIDED.ce_type, subject=change_id)
+    )
+    account = accounts.store.accounts[account_id]
+    assert (account["first_name_latin"], account["last_name_latin"]) == ("Noura", "Al-Qahtani")
+
+    # Now that it has both, the Arabic name stays in Arabic letters.
+    latin_first = await refusal(profiles.request_change(account_id, ProfilePatch(first_name="Noura")))
+    assert (latin_first.code, latin_first.field) == ("account.name_not_arabic", "first_name")
+    assert await profiles.request_change(account_id, ProfilePatch(last_name_latin="Al-Qahtany")) is not None

@@ -78,6 +78,8 @@ IDENTITY_CODES = (
     "account.mobile_invalid",
     "account.email_invalid",
     "account.name_invalid",
+    "account.name_not_arabic",
+    "account.name_not_latin",
 )
 PASSWORD_CODES = (
     "account.password_weak",
@@ -144,6 +146,8 @@ def profile_view(profile: Profile) -> dict[str, Any]:
         "account_id": account["_id"],
         "first_name": account["first_name"],
         "last_name": account["last_name"],
+        "first_name_latin": account.get("first_name_latin"),
+        "last_name_latin": account.get("last_name_latin"),
         "email": account["email"],
         "mobile": account["mobile"],
         "locale": account["locale"],
@@ -324,6 +328,8 @@ async def me(who: Practitioner, profiles: ProfilesDep) -> dict[str, Any]:
             refused(
                 "not_found",
                 "account.name_invalid",
+                "account.name_not_arabic",
+                "account.name_not_latin",
                 "account.mobile_invalid",
                 "profile.no_change",
                 "profile.change_pending",

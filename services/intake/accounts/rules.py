@@ -189,6 +189,65 @@ def check_name(value: str, field: str) -> str:
     return name
 
 
+_ARABIC_LETTERS = re.compile(f"[{_ARABIC_LETTER}]")
+_LATIN_LETTERS = re.compile(f"[{_LATIN_LETTER}]")
+
+
+def check_arabic_name(value: str, field: str) -> str:
+    """`check_name`, in Arabic letters only ("account.name_not_arabic" for a Latin letter in it)."""
+    name = check_name(value, field)
+    if _LATIN_LETTERS.search(name):
+        raise AccountRuleError("account.name_not_arabic", field)
+    return name
+
+
+def check_latin_name(value: str, field: str) -> str:
+    """`check_name`, in Latin letters only ("account.name_not_latin" for an Arabic letter in it)."""
+    name = check_name(value, field)
+    if _ARABIC_LETTERS.search(name):
+        raise AccountRuleError("account.name_not_latin", field)
+    return name
+
+
+# The name in Latin letters (as certificates print it), beside the name in Arabic letters.
+LATIN_FIELDS = {"first_name": "first_name_latin", "last_name": "last_name_latin"}
+
+
+def checked_names(
+    first_name: str, last_name: str, first_name_latin: str | None = None, last_name_latin: str | None = None
+) -> tuple[str, str, str | None, str | None]:
+    """The name in Arabic letters and the name in Latin letters, each refused in its field.
+
+    With a Latin name (both its parts, or "account.name_invalid" on the missing one) the first
+    two are the name in Arabic letters and are refused with "account.name_not_arabic" otherwise,
+    the Latin ones with "account.name_not_latin". Without one, as before Latin names were asked
+    (API clients of v1, staff accounts): one name in either script."""
+    if not (first_name_latin or last_name_latin):
+        return check_name(first_name, "first_name"), check_name(last_name, "last_name"), None, None
+    first = check_arabic_name(first_name, "first_name")
+    last = check_arabic_name(last_name, "last_name")
+    return (
+        first,
+        last,
+        check_latin_name(first_name_latin or "", "first_name_latin"),
+        check_latin_name(last_name_latin or "", "last_name_latin"),
+    )
+
+
+def script_of_name_field(field: str) -> Literal["arabic", "latin"]:
+    return "latin" if field in LATIN_FIELDS.values() else "arabic"
+
+
+def check_name_change(field: str, value: str, account: dict[str, Any]) -> str:
+    """A reviewed change of one part of a name: the Latin parts in Latin letters; the others in
+    Arabic letters once the account has (or is given) a Latin name, else in either script."""
+    if script_of_name_field(field) == "latin":
+        return check_latin_name(value, field)
+    if account.get("first_name_latin"):
+        return check_arabic_name(value, field)
+    return check_name(value, field)
+
+
 @dataclass(frozen=True)
 class Identity:
     """Who an account is, checked and normalised."""
@@ -198,17 +257,25 @@ class Identity:
     id_number: str
     id_kind: IdKind
     email: str
+    first_name_latin: str | None = None
+    last_name_latin: str | None = None
 
 
 def checked_identity(
-    first_name: str, last_name: str, id_number: str, email: str, *, expected_kind: IdKind | None = None
+    first_name: str,
+    last_name: str,
+    id_number: str,
+    email: str,
+    *,
+    expected_kind: IdKind | None = None,
+    first_name_latin: str | None = None,
+    last_name_latin: str | None = None,
 ) -> Identity:
-    """The names, the ID number (of `expected_kind`, when the person chose one) and the e-mail,
-    refused in that order."""
-    first = check_name(first_name, "first_name")
-    last = check_name(last_name, "last_name")
+    """The names (`checked_names`), the ID number (of `expected_kind`, when the person chose one)
+    and the e-mail, refused in that order."""
+    first, last, first_latin, last_latin = checked_names(first_name, last_name, first_name_latin, last_name_latin)
     number, kind = parse_id_number(id_number, expected=expected_kind)
-    return Identity(first, last, number, kind, normalize_email(email))
+    return Identity(first, last, number, kind, normalize_email(email), first_latin, last_latin)
 
 
 # --- passwords ------------------------------------------------------------------------------------

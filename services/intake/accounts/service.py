@@ -60,8 +60,14 @@ RESETTABLE = frozenset({"pending_email", "active"})
 
 
 class SignUp(BaseModel):
-    first_name: Annotated[str, Field(max_length=100)]
-    last_name: Annotated[str, Field(max_length=100)]
+    first_name: Annotated[str, Field(max_length=100, description="In Arabic letters (with a Latin name).")]
+    last_name: Annotated[str, Field(max_length=100, description="In Arabic letters (with a Latin name).")]
+    first_name_latin: Annotated[
+        str | None, Field(max_length=100, description="In Latin letters, as certificates print it.")
+    ] = None
+    last_name_latin: Annotated[
+        str | None, Field(max_length=100, description="In Latin letters, as certificates print it.")
+    ] = None
     id_number: Annotated[str, Field(max_length=20)]
     id_kind: rules.IdKind | None = None  # what the practitioner says it is; catches ID/iqama mix-ups
     email: Annotated[str, Field(max_length=254)]
@@ -75,6 +81,8 @@ class SignUp(BaseModel):
 class ProfilePatch(BaseModel):
     first_name: Annotated[str | None, Field(max_length=100)] = None
     last_name: Annotated[str | None, Field(max_length=100)] = None
+    first_name_latin: Annotated[str | None, Field(max_length=100)] = None
+    last_name_latin: Annotated[str | None, Field(max_length=100)] = None
     mobile: Annotated[str | None, Field(max_length=20)] = None
     locale: Locale | None = None
 
@@ -95,6 +103,8 @@ def new_account(
         "_id": str(uuid.uuid4()),
         "first_name": identity.first_name,
         "last_name": identity.last_name,
+        "first_name_latin": identity.first_name_latin,
+        "last_name_latin": identity.last_name_latin,
         "id_kind": identity.id_kind,
         "id_number": identity.id_number,
         "email": identity.email,
@@ -115,6 +125,19 @@ def taken(error: DuplicateKeyError) -> AccountRuleError:
 
 def full_name(account: dict[str, Any]) -> str:
     return f"{account['first_name']} {account['last_name']}"
+
+
+def latin_name(account: dict[str, Any]) -> str | None:
+    """The name in Latin letters; None for an account without one (those from before it was asked)."""
+    if account.get("first_name_latin") and account.get("last_name_latin"):
+        return f"{account['first_name_latin']} {account['last_name_latin']}"
+    return None
+
+
+def names_of(account: dict[str, Any]) -> list[str]:
+    """Every part of every name of the account (the password may contain none of them)."""
+    fields = ("first_name", "last_name", "first_name_latin", "last_name_latin")
+    return [account[field] for field in fields if account.get(field)]
 
 
 @dataclass(frozen=True)
@@ -142,15 +165,22 @@ class Registrations:
     async def sign_up(self, form: SignUp) -> str:
         """The new account's id (status pending_phone); its SMS code is on its way."""
         identity = rules.checked_identity(
-            form.first_name, form.last_name, form.id_number, form.email, expected_kind=form.id_kind
+            form.first_name,
+            form.last_name,
+            form.id_number,
+            form.email,
+            expected_kind=form.id_kind,
+            first_name_latin=form.first_name_latin,
+            last_name_latin=form.last_name_latin,
         )
         mobile = rules.normalize_mobile(form.mobile)
+        names = [identity.first_name, identity.last_name, identity.first_name_latin, identity.last_name_latin]
         rules.check_password(
             form.password,
             form.password_confirmation,
             email=identity.email,
             id_number=identity.id_number,
-            names=[identity.first_name, identity.last_name],
+            names=[name for name in names if name],
         )
         if not form.accept_terms:
             raise AccountRuleError("account.terms_required", "accept_terms")
@@ -438,6 +468,7 @@ class SignIn:
             name=full_name(account),
             email=account["email"],
             locale=account["locale"],
+            latin_name=latin_name(account),
             email_verified=account["status"] == "active",
             session_id=family,  # ending the session (logout, reuse) ends this access token too
             facility_id=account.get("facility_id"),  # a facility's staff user: which facility
@@ -552,7 +583,7 @@ class PasswordResets:
             confirmation,
             email=account["email"],
             id_number=account["id_number"],
-            names=[account["first_name"], account["last_name"]],
+            names=names_of(account),
         )
         changes = {
             "password_hash": await asyncio.to_thread(self.passwords.hash, password),
@@ -609,11 +640,22 @@ class Profiles:
         account = await self.store.get(account_id)
         if account is None:
             raise AccountRuleError("not_found")
-        wanted = {
-            "first_name": rules.check_name(patch.first_name, "first_name") if patch.first_name else None,
-            "last_name": rules.check_name(patch.last_name, "last_name") if patch.last_name else None,
-            "mobile": rules.normalize_mobile(patch.mobile) if patch.mobile else None,
+        # Once the account has a Latin name (or this change gives it one) the other name is in
+        # Arabic letters; a Latin name is given whole (both parts) or changed part by part.
+        names = {field: getattr(patch, field) for field in ("first_name", "last_name", *rules.LATIN_FIELDS.values())}
+        if (patch.first_name_latin or patch.last_name_latin) and not account.get("first_name_latin"):
+            _, _, first_latin, last_latin = rules.checked_names(
+                patch.first_name or account["first_name"],
+                patch.last_name or account["last_name"],
+                patch.first_name_latin,
+                patch.last_name_latin,
+            )
+            names.update(first_name_latin=first_latin, last_name_latin=last_latin)
+        shape = {**account, "first_name_latin": account.get("first_name_latin") or names["first_name_latin"]}
+        wanted: dict[str, str | None] = {
+            field: rules.check_name_change(field, value, shape) if value else None for field, value in names.items()
         }
+        wanted["mobile"] = rules.normalize_mobile(patch.mobile) if patch.mobile else None
         changes = {k: FieldChange(old=account.get(k), new=v) for k, v in wanted.items() if v and v != account.get(k)}
         if patch.locale and patch.locale != account["locale"]:
             await self.store.update(account_id, {"locale": patch.locale})
@@ -633,7 +675,11 @@ class Profiles:
             changes=changes,
             requested_at=at,
             practitioner=PractitionerRef(
-                id=account["_id"], name=full_name(account), email=account["email"], locale=locale
+                id=account["_id"],
+                name=full_name(account),
+                email=account["email"],
+                locale=locale,
+                latin_name=latin_name(account),
             ),
         )
 

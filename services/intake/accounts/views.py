@@ -72,8 +72,10 @@ class PendingChange(BaseModel):
 
 class ProfileView(BaseModel):
     account_id: str
-    first_name: str
+    first_name: str = Field(description="In Arabic letters (older accounts: as they signed up).")
     last_name: str
+    first_name_latin: str | None = Field(description="In Latin letters; null for accounts from before it was asked.")
+    last_name_latin: str | None
     email: str
     mobile: str | None
     locale: Literal["ar", "en"]

@@ -132,6 +132,9 @@ def practitioner_of(account: Mapping[str, Any]) -> PractitionerRef | Refusal:
         name=f"{account['first_name']} {account['last_name']}",
         email=account["email"],
         locale=locale if locale in ("ar", "en") else "ar",
+        latin_name=f"{account['first_name_latin']} {account['last_name_latin']}"
+        if account.get("first_name_latin") and account.get("last_name_latin")
+        else None,
     )
 
 

@@ -82,7 +82,16 @@ class FeedStore:
         """Every account a batch names, in one query."""
         if not id_numbers:
             return {}
-        projection = {"id_number": 1, "first_name": 1, "last_name": 1, "email": 1, "locale": 1, "status": 1}
+        projection = {
+            "id_number": 1,
+            "first_name": 1,
+            "last_name": 1,
+            "first_name_latin": 1,
+            "last_name_latin": 1,
+            "email": 1,
+            "locale": 1,
+            "status": 1,
+        }
         # id_number is unique: at most one account per number, all of them in one reply.
         cursor = one_batch(self.accounts.find({"id_number": {"$in": sorted(id_numbers)}}, projection), len(id_numbers))
         return {doc["id_number"]: doc async for doc in cursor}

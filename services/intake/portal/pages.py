@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined
 from mumaris.auth import Principal
 from mumaris.clock import now
 from mumaris.settings import Settings
-from mumaris.web import switch_url
+from mumaris.web import PAGE_FILTERS, ltr, switch_url
 from schemas.classifications import CLASSIFICATIONS, DOCUMENT_TYPES, EXAMS, money
 from schemas.review_reasons import reason_label
 from services.intake.portal.inbox import InboxClient
@@ -80,6 +80,7 @@ class Portal:
             lstrip_blocks=True,
             auto_reload=False,  # the templates ship with the code: no stat of each file per page
         )
+        env.filters.update(PAGE_FILTERS)
         return cls(settings, sessions, inbox, env)
 
     def start_unread(self, request: Request, who: Principal) -> None:
@@ -141,7 +142,7 @@ class Portal:
             document_label=lambda kind: _label(DOCUMENT_TYPES.get(kind), words.lang) or kind,
             exam_label=lambda code: _label(EXAMS.get(code), words.lang) or code,
             reason_label=lambda code: reason_label(code, words.lang),
-            amount=lambda value: f"{money(Decimal(str(value))):,}",
+            amount=lambda value: ltr(f"{money(Decimal(str(value))):,}"),
             duplicate_codes=DUPLICATE_CODES,
             details=context.pop("details", {}),
             past=lambda moment: isinstance(moment, datetime) and moment <= now(),

@@ -33,6 +33,8 @@ async def show_profile(
     values = context.pop("values", None) or {
         "first_name": account["first_name"],
         "last_name": account["last_name"],
+        "first_name_latin": account.get("first_name_latin") or "",
+        "last_name_latin": account.get("last_name_latin") or "",
         "mobile": account.get("mobile") or "",
         "locale": account["locale"],
     }
@@ -58,6 +60,8 @@ async def change_profile(request: Request, who: Who, portal: PortalDep, profiles
         patch = ProfilePatch(
             first_name=values.get("first_name") or None,
             last_name=values.get("last_name") or None,
+            first_name_latin=values.get("first_name_latin") or None,
+            last_name_latin=values.get("last_name_latin") or None,
             mobile=values.get("mobile") or None,
             locale=values.get("locale") if values.get("locale") in ("ar", "en") else None,
         )

@@ -107,8 +107,16 @@ def sign_up_errors(values: Mapping[str, str], password: str, confirmation: str, 
             errors.setdefault(refusal.field or field, refusal.code)
             return None
 
-    first = check("first_name", accounts.check_name, values.get("first_name", ""), "first_name")
-    last = check("last_name", accounts.check_name, values.get("last_name", ""), "last_name")
+    # With a name in Latin letters the first is in Arabic letters (accounts.checked_names).
+    latin = [values.get(field, "") for field in ("first_name_latin", "last_name_latin")]
+    arabic_rule = accounts.check_arabic_name if any(latin) else accounts.check_name
+    first = check("first_name", arabic_rule, values.get("first_name", ""), "first_name")
+    last = check("last_name", arabic_rule, values.get("last_name", ""), "last_name")
+    if any(latin):
+        latin = [
+            check(field, accounts.check_latin_name, value, field) or value
+            for field, value in zip(("first_name_latin", "last_name_latin"), latin, strict=True)
+        ]
     kind = values.get("id_kind")
     expected = kind if kind in ("national_id", "iqama") else None
     check("id_number", accounts.parse_id_number, values.get("id_number", ""), expected=expected)
@@ -121,7 +129,7 @@ def sign_up_errors(values: Mapping[str, str], password: str, confirmation: str, 
         confirmation,
         email=email or values.get("email", ""),
         id_number=values.get("id_number", ""),
-        names=[first or values.get("first_name", ""), last or values.get("last_name", "")],
+        names=[first or values.get("first_name", ""), last or values.get("last_name", ""), *filter(None, latin)],
     )
     if not accept_terms:
         errors["accept_terms"] = "account.terms_required"

@@ -9,8 +9,11 @@ is here in both languages, and that every refusal a document can meet has its ad
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from mumaris.web import Words
+from markupsafe import Markup
+
+from mumaris.web import Words, moment
 from services.intake.portal.registration_text import REGISTRATION_TEXT
 
 # key → (Arabic, English). `{name}` placeholders are filled by t("key", name=...).
@@ -86,6 +89,15 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "field.first_name": ("الاسم الأول", "First name"),
     "field.last_name": ("اسم العائلة", "Last name"),
+    "field.first_name_latin": ("الاسم الأول بالحروف اللاتينية", "First name in Latin letters"),
+    "field.last_name_latin": ("اسم العائلة بالحروف اللاتينية", "Last name in Latin letters"),
+    "field.latin_name": ("الاسم بالحروف اللاتينية", "Name in Latin letters"),
+    "hint.latin_name": (
+        "اكتب اسمك أعلاه بالحروف العربية، وهنا بالحروف اللاتينية كما يُكتب في شهاداتك (مثل Sara Al-Harbi)، "
+        "ليتعرف الفحص الآلي على اسمك في الشهادات المكتوبة بأي منهما.",
+        "Your name above in Arabic letters, and here in Latin letters as your certificates print it "
+        "(e.g. Sara Al-Harbi), so the automated check recognises it on certificates in either.",
+    ),
     "field.id_kind": ("نوع الهوية", "Type of ID"),
     "id_kind.national_id": ("هوية وطنية", "National ID"),
     "id_kind.iqama": ("إقامة", "Iqama"),
@@ -248,6 +260,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "decision_title": ("قرار المراجع", "The reviewer's decision"),
     "reason_codes": ("الأسباب", "Reasons"),
     "reviewer_message": ("رسالة المراجع", "The reviewer's message"),
+    "decided.approve": ("اعتُمد في {at}.", "Approved on {at}."),
+    "decided.reject": ("لم يُعتمد؛ صدر القرار في {at}.", "Not approved: decided on {at}."),
+    "decided.request_changes": ("طلب المراجع تعديلات في {at}.", "The reviewer asked for changes on {at}."),
     "resubmit_button": ("إرسال نسخة معدّلة", "Send a corrected version"),
     "resubmit_title": ("إرسال نسخة معدّلة من الشهادة", "Send a corrected version"),
     "resubmit_intro": (
@@ -505,8 +520,8 @@ class PortalWords(Words):
         pair = ADVICE.get(code)
         return None if pair is None else (pair[0] if self.lang == "ar" else pair[1])
 
-    def riyadh(self, value: object) -> str:
-        return self("riyadh_time", at=self.when(value))  # type: ignore[arg-type]
+    def riyadh(self, value: datetime | str | None) -> Markup:
+        return self("riyadh_time", at=moment(value))
 
     def left(self, seconds: int) -> str:
         """What is left of a deadline or a wait: hours and minutes, or minutes and seconds."""

@@ -35,7 +35,7 @@ from services.intake.portal.session import PREFIX
 router = page_router()
 # Pages reached from an e-mail link hold its token in their address: it is sent nowhere else.
 NO_REFERRER = {"Referrer-Policy": "no-referrer"}
-SIGN_UP_FIELDS = ("first_name", "last_name", "id_number", "email", "mobile")
+SIGN_UP_FIELDS = ("first_name", "last_name", "first_name_latin", "last_name_latin", "id_number", "email", "mobile")
 
 
 @router.get("/sign-up")

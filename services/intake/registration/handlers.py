@@ -18,7 +18,12 @@ from services.intake.submissions.handlers import permanent_if_unknown
 router = KafkaRouter()
 Registrations = Annotated[ProfessionalRegistrations, Context("professional_registrations")]
 
-for produced in (topics.REGISTRATION_ISSUED, topics.REGISTRATION_RENEWAL_REQUESTED, topics.REGISTRATION_SUSPENDED):
+for produced in (
+    topics.REGISTRATION_ISSUED,
+    topics.REGISTRATION_RENEWAL_REQUESTED,
+    topics.REGISTRATION_SUSPENDED,
+    topics.REGISTRATION_REINSTATED,
+):
     publishes(router, produced, service=SERVICE)
 
 

@@ -1,6 +1,7 @@
-"""Professional registrations over HTTP: the practitioner's own (`GET /v1/me/registration`), and a
-supervisor's suspension of one (`POST /v1/registrations/{number}/suspension`). Refusals of the rules
-become HTTP errors here (REFUSAL_STATUS)."""
+"""Professional registrations over HTTP: the practitioner's own (`GET /v1/me/registration`, its
+renewal), and what a supervisor does to one: suspend it and lift the suspension
+(`/v1/registrations/{number}/suspension`, `.../reinstatement`), record a CPD exemption
+(`.../cpd-exemption`). Refusals of the rules become HTTP errors here (REFUSAL_STATUS)."""
 
 from typing import Annotated, Any
 
@@ -16,16 +17,19 @@ from services.intake.callers import Practitioner, Submitter, settings_of
 from services.intake.cpd.service import CpdLedger
 from services.intake.registration.rules import RegistrationRefused
 from services.intake.registration.service import ProfessionalRegistrations
-from services.intake.registration.views import RegistrationView, SuspensionForm
+from services.intake.registration.supervision import RegistrationSupervision
+from services.intake.registration.views import ExemptionForm, ReasonForm, RegistrationView
 
 router = APIRouter(tags=["registration"])
 Registrations = Annotated[ProfessionalRegistrations, Depends(provided("professional_registrations"))]
 Ledger = Annotated[CpdLedger, Depends(provided("cpd_ledger"))]
+Supervision = Annotated[RegistrationSupervision, Depends(provided("registration_supervision"))]
 
 REFUSAL_STATUS: dict[str, int] = {
     "registration.none": 404,
     "not_found": 404,
     "registration.already_suspended": 409,
+    "registration.not_suspended": 409,
     "registration.renewal_not_open": 409,
     "registration.suspended": 409,
     "registration.lapsed": 409,
@@ -86,20 +90,72 @@ async def request_renewal(who: Submitter, registrations: Registrations, ledger: 
     )
 
 
+SUPERVISED = answers(PROTECTED, JSON_BODY, refusals(REFUSAL_STATUS, "not_found"))
+
+
+async def supervisor_of(request: Request) -> str:
+    """The supervisor's id (401/403 before any body is read)."""
+    return principal_from(request, settings_of(request), *OVERSEER_ROLES).id
+
+
 @router.post(
     "/v1/registrations/{number}/suspension",
     response_model=RegistrationView,
     dependencies=[BEARER],
     responses=answers(PROTECTED, JSON_BODY, refusals(REFUSAL_STATUS, "not_found", "registration.already_suspended")),
-    openapi_extra=json_body(SuspensionForm),
+    openapi_extra=json_body(ReasonForm),
 )
-async def suspend(number: str, request: Request, registrations: Registrations, ledger: Ledger) -> dict[str, Any]:
-    """A supervisor suspends a registration with the reason (recorded, and announced on
-    registration.suspended)."""
-    supervisor = principal_from(request, settings_of(request), *OVERSEER_ROLES)
-    form = await read_json(request, SuspensionForm)  # only once the caller is known
+async def suspend(
+    number: str, request: Request, registrations: Registrations, supervision: Supervision, ledger: Ledger
+) -> dict[str, Any]:
+    """A supervisor suspends a registration with the reason (on its history, and announced on
+    registration.suspended): it can no longer be renewed and its reminders stop."""
+    supervisor = await supervisor_of(request)
+    form = await read_json(request, ReasonForm)  # only once the caller is known
     try:
-        doc = await registrations.suspend(number, form.reason.strip(), supervisor.id)
+        doc = await supervision.suspend(number, form.reason.strip(), supervisor)
+    except RegistrationRefused as refusal:
+        raise refused(refusal) from refusal
+    return {**registrations.view(doc), "cpd": await ledger.view(doc)}
+
+
+@router.post(
+    "/v1/registrations/{number}/reinstatement",
+    response_model=RegistrationView,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, JSON_BODY, refusals(REFUSAL_STATUS, "not_found", "registration.not_suspended")),
+    openapi_extra=json_body(ReasonForm),
+)
+async def lift_suspension(
+    number: str, request: Request, registrations: Registrations, supervision: Supervision, ledger: Ledger
+) -> dict[str, Any]:
+    """A supervisor lifts the suspension, with the reason (on its history, and announced on
+    registration.reinstated): the registration returns to the status it had."""
+    supervisor = await supervisor_of(request)
+    form = await read_json(request, ReasonForm)
+    try:
+        doc = await supervision.lift(number, form.reason.strip(), supervisor)
+    except RegistrationRefused as refusal:
+        raise refused(refusal) from refusal
+    return {**registrations.view(doc), "cpd": await ledger.view(doc)}
+
+
+@router.put(
+    "/v1/registrations/{number}/cpd-exemption",
+    response_model=RegistrationView,
+    dependencies=[BEARER],
+    responses=SUPERVISED,
+    openapi_extra=json_body(ExemptionForm),
+)
+async def set_cpd_exemption(
+    number: str, request: Request, registrations: Registrations, supervision: Supervision, ledger: Ledger
+) -> dict[str, Any]:
+    """A supervisor records that the practitioner owes no CPD hours this cycle (`trainee`,
+    `not_practising`), or ends the exemption (`exemption`: null), with the reason (on its history)."""
+    supervisor = await supervisor_of(request)
+    form = await read_json(request, ExemptionForm)
+    try:
+        doc = await supervision.exempt(number, form.exemption, form.reason.strip(), supervisor)
     except RegistrationRefused as refusal:
         raise refused(refusal) from refusal
     return {**registrations.view(doc), "cpd": await ledger.view(doc)}

@@ -31,7 +31,6 @@ from schemas.events import (
     RegistrationLapsed,
     RegistrationRenewalRequested,
     RegistrationRenewed,
-    RegistrationSuspended,
 )
 from schemas.registrations import renewal_fee, validity_years
 from services.intake import SERVICE
@@ -371,42 +370,6 @@ class ProfessionalRegistrations:
                 raise RuntimeError("registration changed concurrently")  # the delivery policy retries
 
         await self.uow.apply_once(ce.id, ce.type, work)
-
-    # --- suspension ------------------------------------------------------------------------------
-
-    async def suspend(self, number: str, reason: str, supervisor_id: str) -> Doc:
-        """A supervisor suspends a registration, with the reason; recorded and announced together."""
-
-        async def work(session: AsyncClientSession) -> Doc:
-            doc = await self.store.by_number(number, session)
-            if doc is None:
-                raise RegistrationRefused("not_found")
-            refusal = rules.suspension_refusal(Status(doc["status"]))
-            if refusal is not None:
-                raise refusal
-            at = self.clock.now()
-            suspension = {"reason": reason, "by": supervisor_id, "at": at, "previous_status": doc["status"]}
-            step = {"step": "suspended", "at": at, "by": supervisor_id, "reason": reason}
-            updated = await self.store.update(
-                doc["_id"],
-                {"revision": doc["revision"]},
-                {"status": Status.SUSPENDED.value, "suspension": suspension, "revision": doc["revision"] + 1},
-                session,
-                push={"history": step},
-            )
-            if updated is None:
-                raise RuntimeError("registration changed concurrently")  # the transaction is retried
-            event = RegistrationSuspended(
-                registration_number=doc["number"],
-                practitioner=PractitionerRef.model_validate(doc["practitioner"]),
-                reason=reason,
-                suspended_by=supervisor_id,
-                suspended_at=at,
-            )
-            await self.uow.outbox.add(topics.REGISTRATION_SUSPENDED, event, session)
-            return updated
-
-        return await self.uow.run(work)
 
 
 async def migrate_registrations(settings: Settings, batch: int = 500) -> tuple[int, int]:

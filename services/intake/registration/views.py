@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from schemas.events import ClassificationRef
+from schemas.registrations import CpdExemption
 from services.intake.registration.rules import Status
 
 
@@ -80,5 +81,11 @@ class RegistrationView(BaseModel):
     cpd: CpdView
 
 
-class SuspensionForm(BaseModel):
+class ReasonForm(BaseModel):
+    """Why a supervisor suspends a registration or lifts its suspension (kept on its history)."""
+
     reason: Annotated[str, Field(min_length=3, max_length=500)]
+
+
+class ExemptionForm(ReasonForm):
+    exemption: CpdExemption | None  # null ends an exemption

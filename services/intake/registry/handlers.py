@@ -13,6 +13,7 @@ from schemas.events import (
     RegistrationExpiring,
     RegistrationIssued,
     RegistrationLapsed,
+    RegistrationReinstated,
     RegistrationRenewed,
     RegistrationSuspended,
 )
@@ -51,6 +52,11 @@ async def on_lapsed(event: RegistrationLapsed, ce: CloudEvent, feed: Feed) -> No
 @subscriber(router, topics.REGISTRATION_SUSPENDED, service=SERVICE, group=GROUP)
 async def on_suspended(event: RegistrationSuspended, ce: CloudEvent, feed: Feed) -> None:
     await feed.republish(rules.suspended(event), ce)
+
+
+@subscriber(router, topics.REGISTRATION_REINSTATED, service=SERVICE, group=GROUP)
+async def on_reinstated(event: RegistrationReinstated, ce: CloudEvent, feed: Feed) -> None:
+    await feed.republish(rules.reinstated(event), ce)
 
 
 @subscriber(router, topics.CLASSIFICATION_CHANGED, service=SERVICE, group=GROUP)

@@ -4,7 +4,7 @@ events says as a change of a registration, in plain Python.
 Every change names the registration, the kind of change, the status it leaves and what the
 public may know of the registration (name, profession, classification, expiry). What an event
 does not carry (a lapse names no classification) comes from the registration as intake keeps it
-(`fill`); a suspension outlasts a renewal or a reminder (a suspended registration stays suspended).
+(`fill`); a suspension outlasts a renewal or a reminder (a suspended registration stays suspended until reinstated).
 """
 
 from dataclasses import dataclass, replace
@@ -16,6 +16,7 @@ from schemas.events import (
     RegistrationExpiring,
     RegistrationIssued,
     RegistrationLapsed,
+    RegistrationReinstated,
     RegistrationRenewed,
     RegistrationSuspended,
     RegistryChange,
@@ -83,6 +84,12 @@ def suspended(event: RegistrationSuspended) -> Change:
     )
 
 
+def reinstated(event: RegistrationReinstated) -> Change:
+    return Change(
+        event.registration_number, RegistryChange.REINSTATED, event.status, event.practitioner.name, event.lifted_at
+    )
+
+
 def classification_changed(event: ClassificationChanged, number: str) -> Change:
     return Change(
         number,
@@ -103,7 +110,8 @@ def fill(
     expires_on: date,
 ) -> Change:
     """The change completed from the registration as kept (`status`: its status today)."""
-    kept_suspended = status == SUSPENDED and change.change is not RegistryChange.ISSUED
+    # The registration area may not have applied a reinstatement yet: the event says what it is now.
+    kept_suspended = status == SUSPENDED and change.change not in (RegistryChange.ISSUED, RegistryChange.REINSTATED)
     return replace(
         change,
         status=SUSPENDED if kept_suspended else (change.status or status),

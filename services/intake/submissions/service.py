@@ -74,7 +74,14 @@ def review_due(event: ReviewQueued) -> dict[str, Any] | None:
 
 def decision_of(event: ReviewDecided) -> dict[str, Any]:
     """The reviewer's decision as a submission or a request keeps it."""
-    return {"decision": {"decision": event.decision.value, "reason_codes": event.reason_codes, "reason": event.reason}}
+    return {
+        "decision": {
+            "decision": event.decision.value,
+            "reason_codes": event.reason_codes,
+            "reason": event.reason,
+            "decided_at": event.decided_at,
+        }
+    }
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The inbox API: a practitioner's own messages and marking one read (the inbox's refusal becomes 404 here)."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
@@ -15,11 +15,21 @@ from services.notifier.inbox.service import Inbox
 router = APIRouter(tags=["inbox"])
 
 
+class InboxText(BaseModel):
+    title: str
+    body: str
+
+
 class InboxMessage(BaseModel):
     id: str
     kind: str = Field(description="What the message is about: the event type it tells of, e.g. review.decided.")
-    title: str
+    title: str = Field(description="Every language of the message, the practitioner's own first.")
     body: str
+    texts: dict[Literal["ar", "en"], InboxText] = Field(
+        default_factory=dict,
+        description="The title and body in each language by itself (empty for messages from before they "
+        "were kept apart): a page in one language shows that one.",
+    )
     created_at: str = Field(json_schema_extra={"format": "date-time"})
     read: bool
 
@@ -45,6 +55,7 @@ def _view(message: dict[str, Any]) -> dict[str, Any]:
         "kind": message["kind"],
         "title": message["title"],
         "body": message["body"],
+        "texts": message.get("texts") or {},
         "created_at": message["created_at"].isoformat(),
         "read": message["read_at"] is not None,
     }

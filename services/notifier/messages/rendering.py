@@ -52,6 +52,7 @@ class Rendered:
     text: str
     html: str
     inbox_body: str
+    inbox_texts: dict[str, tuple[str, str]]  # language -> (title, body): the inbox shows its reader's
 
 
 def render_message(
@@ -68,6 +69,10 @@ def render_message(
         text=render("message.txt.j2", context).rstrip() + "\n",
         html=render("message.html.j2", html_context),
         inbox_body=render("inbox.txt.j2", context).strip(),
+        inbox_texts={
+            s.lang: (s.title, render("inbox.txt.j2", {**context, "sections": [s], "primary": s}).strip())
+            for s in sections
+        },
     )
 
 

@@ -7,7 +7,7 @@ The words live in wording.py and the layout in templates/ (rendering.py); this m
 words for an event, fills them in and decides the channels.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -36,6 +36,7 @@ from schemas.events import (
     SubmissionReceived,
     SubmissionRejected,
 )
+from schemas.findings import describe
 from schemas.review_reasons import reason_label
 from services.notifier.delivery.rules import delivery_key
 from services.notifier.messages.kinds import (
@@ -136,6 +137,8 @@ class Notification:
     inbox_title: str  # short line for the in-platform inbox
     inbox_body: str
     sms: str = ""  # the short notice, for kinds whose channels include "sms"
+    # Each language's own inbox title and body, so a page in one language shows that one only.
+    inbox_texts: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def inbox_message(event_id: str, note: Notification, at: datetime) -> dict[str, Any]:
@@ -147,6 +150,7 @@ def inbox_message(event_id: str, note: Notification, at: datetime) -> dict[str, 
         "kind": note.kind,
         "title": note.inbox_title,
         "body": note.inbox_body,
+        "texts": {lang: {"title": title, "body": body} for lang, (title, body) in note.inbox_texts.items()},
         "created_at": at,
         "read_at": None,
     }
@@ -301,7 +305,8 @@ def languages_for(locale: str) -> tuple[Language, Language]:
 
 
 def fixes_from_findings(findings: list[Finding], language: Language) -> tuple[str, ...]:
-    """The failed checks' messages in one language, each once, in the validator's order."""
+    """The failed checks' messages in one language, each once, in the validator's order, each
+    with what was measured (schemas/findings.py) when the finding says."""
     common = COMMON_WORDING[language]
     fixes: list[str] = []
     for finding in findings:
@@ -311,6 +316,9 @@ def fixes_from_findings(findings: list[Finding], language: Language) -> tuple[st
             fix = getattr(finding.message, language)
         else:
             fix = common.unexplained_finding.format(rule=finding.rule)
+        measured = describe(finding, language)
+        if measured:
+            fix = f"{fix} {common.measured.format(detail=measured)}"
         if fix not in fixes:
             fixes.append(fix)
     return tuple(fixes) or (common.unexplained_rejection,)
@@ -333,7 +341,8 @@ def compose(
         section_for(
             kind,
             language,
-            practitioner.name,
+            # The English part greets her by her name in Latin letters when the account has one.
+            practitioner.latin_name if language == "en" and practitioner.latin_name else practitioner.name,
             (fixes or {}).get(language, ()),
             reason,
             (values or {}).get(language, {}),
@@ -356,6 +365,7 @@ def compose(
         html=rendered.html,
         inbox_title=subject,
         inbox_body=rendered.inbox_body,
+        inbox_texts=rendered.inbox_texts,
         sms=sms,
     )
 
@@ -448,6 +458,7 @@ def link_notification(
         html=rendered.html,
         inbox_title=subject,
         inbox_body=rendered.inbox_body,
+        inbox_texts=rendered.inbox_texts,
     )
 
 

@@ -35,7 +35,9 @@ from services.notifier.messages import rules
 from services.notifier.messages.rules import Notification
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-SARA = PractitionerRef(id="prac-1", name="سارة الحربي", email="sara@example.sa", locale="ar")
+SARA = PractitionerRef(
+    id="prac-1", name="سارة الحربي", email="sara@example.sa", locale="ar", latin_name="Sara Al-Harbi"
+)
 CERTIFICATE = CertificateMetadata(
     name="Basic Life Support (BLS)",
     obtained_on="2025-03-14",
@@ -57,6 +59,9 @@ BLURRY = Finding(
         ar="المسح غير واضح؛ أعد المسح بدقة أعلى ودون اهتزاز.",
         en="The scan is not clear; scan it again at a higher resolution, holding it still.",
     ),
+    score=41.0,
+    detail="image.sharpness_measured",
+    params={"sharpness": 41.0, "minimum": 150},
 )
 RECEIVED = SubmissionReceived(
     submission_id=SUBMISSION,

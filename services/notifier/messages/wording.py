@@ -35,6 +35,7 @@ class CommonWording:
     automated_notice: str
     unexplained_finding: str  # takes {rule}; for a failed check that carries no message
     unexplained_rejection: str  # for a rejection that names no failed check at all
+    measured: str  # takes {detail}: what the check measured (schemas/findings.py), after its message
 
 
 WORDING: dict[str, dict[Language, Wording]] = {
@@ -411,6 +412,7 @@ COMMON_WORDING: dict[Language, CommonWording] = {
         automated_notice="هذه رسالة آلية، يُرجى عدم الرد عليها.",
         unexplained_finding="لم يجتز المستند فحص «{rule}».",
         unexplained_rejection="لم يستوفِ المستند متطلبات التحقق الآلي.",
+        measured="القياس: {detail}.",
     ),
     "en": CommonWording(
         greeting="Dear {name},",
@@ -421,6 +423,7 @@ COMMON_WORDING: dict[Language, CommonWording] = {
         automated_notice="This is an automated message; please do not reply to it.",
         unexplained_finding="The document did not pass the “{rule}” check.",
         unexplained_rejection="The document did not meet the automated checks.",
+        measured="Measured: {detail}.",
     ),
 }
 

@@ -11,9 +11,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from mumaris.clock import now
-from mumaris.web import PAGE_HEADERS, local_path, see_other, switch_url
+from mumaris.web import PAGE_FILTERS, PAGE_HEADERS, local_path, ltr, moment, see_other, switch_url
 from schemas.review_reasons import NEEDS_NOTE, REJECTION_REASONS
 from services.review.console.session import CSRF_FIELD, PREFIX, ConsoleSessions
 from services.review.console.text import Words
@@ -32,7 +33,7 @@ FINDING_GROUPS: tuple[tuple[str, str], ...] = (
 # What `?done=` may announce after an action (the value names a text, never carries one).
 NOTICES = frozenset({"claimed", "renewed", "released", "decided", "nothing_waiting", "signed_out", "session_ended"})
 
-__all__ = ["PAGE_HEADERS", "STATIC", "Pages", "finding_groups", "item_url", "local_next", "see_other"]
+__all__ = ["PAGE_HEADERS", "STATIC", "Pages", "audit_details", "finding_groups", "item_url", "local_next", "see_other"]
 
 
 def item_url(review_id: str, done: str | None = None) -> str:
@@ -52,10 +53,36 @@ def finding_groups(findings: list[dict[str, Any]]) -> list[tuple[str, list[dict[
     return [(name, members) for name, members in groups.items() if members]
 
 
-def _details_text(details: Mapping[str, Any]) -> str:
-    return "; ".join(
-        f"{k}: {v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}" for k, v in details.items()
-    )
+def audit_details(details: Mapping[str, Any], words: Words, reason_labels: Mapping[str, str]) -> list[Markup]:
+    """An audit entry's details as the reviewer reads them, one phrase each, in her language:
+    times in Riyadh time, people by name (an id only when no name was kept)."""
+
+    def name_of(person: Any) -> Any:
+        return (person.get("name") or person.get("id")) if isinstance(person, Mapping) else person
+
+    phrases = []
+    for key, value in details.items():
+        if key == "expires_at":
+            phrases.append(words("audit.lease_until", at=moment(value)))
+        elif key in ("lapsed_claim_of", "held_by"):
+            phrases.append(words(f"audit.{key}", name=name_of(value)))
+        elif key == "decision":
+            phrases.append(words("audit.decision", decision=words.label("decision", str(value))))
+        elif key == "reason_codes" and value:
+            labels = [reason_labels.get(code, code) for code in value]
+            phrases.append(words("audit.reason_codes", reasons=words("list_separator").join(labels)))
+        elif key == "reason" and value:
+            phrases.append(words("audit.note", note=value))
+        elif key == "via":
+            phrases.append(words(f"audit.via.{value}") if words.has(f"audit.via.{value}") else escape(value))
+        elif key == "page":
+            phrases.append(words("audit.page", n=value))
+        elif key == "submission_id":
+            phrases.append(words("audit.document", id=ltr(str(value)[:8])))
+        elif value not in (None, "", []):
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            phrases.append(Markup("{}: {}").format(key, shown))
+    return phrases
 
 
 def _number(value: float | None) -> str:
@@ -75,8 +102,8 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.env.filters.update(PAGE_FILTERS)
         self.env.filters["number"] = _number
-        self.env.filters["details"] = _details_text
 
     def render(
         self,
@@ -107,6 +134,7 @@ class Pages:
             error=error,
             reasons=reasons,
             reason_labels=dict(reasons),
+            audit_details=lambda details: audit_details(details, words, dict(reasons)),
             reasons_needing_note=NEEDS_NOTE,
             prefix=PREFIX,
             **context,

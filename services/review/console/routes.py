@@ -192,7 +192,8 @@ class ItemPage:
             groups=finding_groups(doc["findings"]),
             previous=item_view(previous) if previous else None,
             earlier=[item_view(d) for d in earlier],
-            form={"decision": None, "reason": "", "reason_codes": [], **(form or {})},  # what was entered
+            # what was entered; `confirming`: an approval waiting for its confirmation
+            form={"decision": None, "reason": "", "reason_codes": [], "confirming": False, **(form or {})},
         )
 
     async def refused(
@@ -320,6 +321,10 @@ async def decide(review_id: str, request: Request, actor: Acting, desk: Desk, pa
         "reason": form.get("reason") or "",
         "reason_codes": form.getlist("reason_codes"),
     }
+    if entered["decision"] == "approve" and form.get("confirmed") != "yes":
+        # An approval is asked for again on the page (a second button, not under the focus): a
+        # stray Enter on "Approve" only opens the question. The JSON API decides at once.
+        return await page.show(request, actor, review_id, form={**entered, "confirming": True})
     try:
         await desk.decide(review_id, actor, DecisionBody.model_validate(entered).request())
     except ValidationError:

@@ -152,7 +152,7 @@ class ReviewStore:
         reviewer: str | None = (doc or {}).get("decision", {}).get("reviewer_id")
         return reviewer
 
-    def _claimable(self, reviewer_id: str, at: datetime) -> dict[str, Any]:
+    def claimable_query(self, reviewer_id: str, at: datetime) -> dict[str, Any]:
         return {"$and": [{"status": ItemStatus.QUEUED.value}, _free(at), _not_reserved_for_other(reviewer_id, at)]}
 
     async def claim_window(
@@ -166,7 +166,7 @@ class ReviewStore:
         beginning it costs every open item, whatever the limit (SecantusDB reads every document
         a filter matches before it sorts and limits). Decided items cost nothing either way: the
         index starts with the status."""
-        query: dict[str, Any] = self._claimable(reviewer_id, at)
+        query: dict[str, Any] = self.claimable_query(reviewer_id, at)
         if front is not None:
             query = {"$and": [_up_to(front), _free(at), _not_reserved_for_other(reviewer_id, at)]}
         projection = {"_id": 1, "priority": 1, "sla_due_at": 1, "queued_at": 1, "preferred_reviewer_id": 1}
@@ -174,7 +174,7 @@ class ReviewStore:
 
     async def waiting(self, reviewer_id: str, at: datetime, limit: int = 50) -> list[dict[str, Any]]:
         """What this reviewer could claim, in claim order."""
-        return await self.items.find(self._claimable(reviewer_id, at)).sort(CLAIM_ORDER).limit(limit).to_list()
+        return await self.items.find(self.claimable_query(reviewer_id, at)).sort(CLAIM_ORDER).limit(limit).to_list()
 
     async def held_by(self, reviewer_id: str, at: datetime) -> list[dict[str, Any]]:
         query = {"status": ItemStatus.QUEUED.value, "claim.reviewer_id": reviewer_id, **_live_claim(at)}
@@ -186,7 +186,7 @@ class ReviewStore:
         """Take the item if this reviewer may: the single conditional update that makes a claim
         exclusive. Returns the item as it was before (to see whose expired lease was taken over)."""
         return await self.items.find_one_and_update(
-            {"$and": [{"_id": review_id}, self._claimable(claim.reviewer_id, at)]},
+            {"$and": [{"_id": review_id}, self.claimable_query(claim.reviewer_id, at)]},
             {"$set": {"claim": asdict(claim)}},
             return_document=ReturnDocument.BEFORE,
             session=session,

@@ -9,7 +9,12 @@ from faststream.kafka import KafkaRouter
 
 from mumaris.kafka import CloudEvent, publishes, subscriber
 from schemas import topics
-from schemas.events import RegistrationIssued, RegistrationRenewalRequested, RegistrationSuspended
+from schemas.events import (
+    RegistrationIssued,
+    RegistrationReinstated,
+    RegistrationRenewalRequested,
+    RegistrationSuspended,
+)
 from services.review import SERVICE
 from services.review.fees.handlers import dead_letter_if_inconsistent
 from services.review.registrations.service import RegistrationEvents
@@ -29,6 +34,11 @@ async def on_issued(event: RegistrationIssued, ce: CloudEvent, registrations: Re
 @subscriber(router, topics.REGISTRATION_SUSPENDED, service=SERVICE)
 async def on_suspended(event: RegistrationSuspended, ce: CloudEvent, registrations: Registrations) -> None:
     await registrations.suspended(event, ce)
+
+
+@subscriber(router, topics.REGISTRATION_REINSTATED, service=SERVICE)
+async def on_reinstated(event: RegistrationReinstated, ce: CloudEvent, registrations: Registrations) -> None:
+    await registrations.reinstated(event, ce)
 
 
 @subscriber(router, topics.REGISTRATION_RENEWAL_REQUESTED, service=SERVICE)

@@ -24,6 +24,7 @@ from schemas.events import (
     InvoicePurpose,
     PractitionerRef,
     RegistrationIssued,
+    RegistrationReinstated,
     RegistrationRenewalRequested,
     RegistrationRenewed,
     RegistrationSuspended,
@@ -70,6 +71,13 @@ class RenewalDesk:
         if await self.book.set_status(event.registration_number, "suspended", session, suspended_at=event.suspended_at):
             return
         log.warning("registration %s suspended before review knew of it", event.registration_number)
+
+    async def reinstated(self, event: RegistrationReinstated, session: AsyncClientSession) -> None:
+        """The suspension lifted: its clock (reminders, lapse) runs again."""
+        if not await self.book.set_status(
+            event.registration_number, event.status, session, reinstated_at=event.lifted_at
+        ):
+            log.warning("registration %s reinstated before review knew of it", event.registration_number)
 
     async def renewal_requested(self, event: RegistrationRenewalRequested, session: AsyncClientSession) -> Doc | None:
         """Record the renewal and invoice it (the invoice returned, for the deadline clock)."""
@@ -141,6 +149,9 @@ class RegistrationEvents:
 
     async def suspended(self, event: RegistrationSuspended, ce: CloudEventAttributes) -> None:
         await self.uow.apply_once(ce.id, ce.type, lambda session: self.renewals.suspended(event, session))
+
+    async def reinstated(self, event: RegistrationReinstated, ce: CloudEventAttributes) -> None:
+        await self.uow.apply_once(ce.id, ce.type, lambda session: self.renewals.reinstated(event, session))
 
     async def renewal_requested(self, event: RegistrationRenewalRequested, ce: CloudEventAttributes) -> None:
         invoice = await self.uow.apply_once(

@@ -39,6 +39,7 @@ class RegistrationBook:
     async def ensure_indexes(self) -> None:
         await self.registrations.create_index([("status", ASCENDING), ("expires_on", ASCENDING)])
         await self.renewals.create_index([("registration_number", ASCENDING)])
+        await self.renewals.create_index([("status", ASCENDING)])
 
     # --- registrations ---------------------------------------------------------------------------
 
@@ -63,13 +64,18 @@ class RegistrationBook:
     async def extend(
         self, number: str, previous: date, expires_on: date, cycle: int, session: AsyncClientSession
     ) -> Doc | None:
-        """The next cycle, from the old expiry; None unless the registration still ends on `previous`."""
-        return await self.registrations.find_one_and_update(
+        """The next cycle, from the old expiry; None unless the registration still ends on
+        `previous`. A suspended registration stays suspended (renewed, its clock still stopped)."""
+        extended = await self.registrations.find_one_and_update(
             {"_id": number, "expires_on": day(previous)},
-            {"$set": {"expires_on": day(expires_on), "cycle": cycle, "status": "renewed"}},
+            {"$set": {"expires_on": day(expires_on), "cycle": cycle}},
             return_document=ReturnDocument.AFTER,
             session=session,
         )
+        if extended is not None and extended["status"] != "suspended":
+            extended["status"] = "renewed"
+            await self.registrations.update_one({"_id": number}, {"$set": {"status": "renewed"}}, session=session)
+        return extended
 
     async def mark_reminded(self, number: str, milestone: str, settles: list[str], session: AsyncClientSession) -> bool:
         """Note that `milestone` ("<cycle>:<days>") went out, with those it makes pointless; False
@@ -100,6 +106,38 @@ class RegistrationBook:
             cursor = self.registrations.find(query, projection, batch_size=batch).sort([("expires_on", ASCENDING)])
             async for doc in cursor:
                 yield doc
+
+    async def counts(
+        self, today: date, window_opens: date, grace_from: date, due_by: date, month_start: date
+    ) -> dict[str, int]:
+        """What the metrics show (registrations/metrics.py), each an index range count: running
+        registrations split by the calendar (renewal open from `window_opens` back, grace from
+        `grace_from` to today), suspended, lapsed, due by `due_by`, lapsed since `month_start`."""
+        running = {"$in": ["active", "renewed"]}
+
+        async def count(query: Doc, collection: Any = None) -> int:
+            return int(await (self.registrations if collection is None else collection).count_documents(query))
+
+        def expiring(start: date | None, end: date | None) -> Doc:
+            bounds: Doc = {}
+            if start is not None:
+                bounds["$gte"] = day(start)
+            if end is not None:
+                bounds["$lt"] = day(end)
+            return bounds
+
+        return {
+            "active": await count({"status": "active", "expires_on": expiring(window_opens, None)}),
+            "renewed": await count({"status": "renewed", "expires_on": expiring(window_opens, None)}),
+            "renewal_open": await count({"status": running, "expires_on": expiring(today, window_opens)}),
+            "grace": await count({"status": running, "expires_on": expiring(grace_from, today)}),
+            "suspended": await count({"status": "suspended"}),
+            "lapsed": await count({"status": "lapsed"})
+            + await count({"status": running, "expires_on": expiring(None, grace_from)}),
+            "due_30_days": await count({"status": running, "expires_on": expiring(today, due_by)}),
+            "lapsed_this_month": await count({"status": "lapsed", "lapsed_at": {"$gte": day(month_start)}}),
+            "renewals_awaiting_payment": await count({"status": "awaiting_payment"}, self.renewals),
+        }
 
     # --- renewals --------------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ import itertools
 import math
 import threading
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -232,7 +232,7 @@ def fatal_file_findings(data: bytes, limits: CheckLimits, evidence: str) -> list
     the size and type gates as they are, then `file.parse` refused as corrupt with `evidence`."""
     findings: list[Finding] = []
     if _passes_gates(data, limits, findings):
-        findings.append(_finding("file.parse", "file.corrupt", evidence=evidence))
+        findings.append(_finding("file.parse", "file.corrupt", evidence=evidence, detail="file.checker_died"))
     return findings
 
 
@@ -266,10 +266,23 @@ def _inspect(data: bytes, limits: CheckLimits, findings: list[Finding]) -> Docum
     )
 
 
-def _finding(rule: str, code: str | None, *, score: float | None = None, evidence: str | None = None) -> Finding:
+def _finding(
+    rule: str,
+    code: str | None,
+    *,
+    score: float | None = None,
+    evidence: str | None = None,
+    detail: str | None = None,
+    params: Mapping[str, str | int | float] | None = None,
+) -> Finding:
+    """`evidence` is the English sentence readers of before show; `detail` and `params` the same
+    in every reader's language (schemas/findings.py)."""
+    measured: dict[str, Any] = {"detail": detail, "params": dict(params or {})}
     if code is None:
-        return Finding(rule=rule, outcome="pass", score=score, evidence=evidence)
-    return Finding(rule=rule, outcome="fail", code=code, message=localized(code), score=score, evidence=evidence)
+        return Finding(rule=rule, outcome="pass", score=score, evidence=evidence, **measured)
+    return Finding(
+        rule=rule, outcome="fail", code=code, message=localized(code), score=score, evidence=evidence, **measured
+    )
 
 
 # --- file.size --------------------------------------------------------------------------------
@@ -647,17 +660,34 @@ def _clarity_findings(first_page: _FirstPage, limits: CheckLimits) -> list[Findi
     if first_page.text_layer is not None:
         characters = first_page.text_characters
         evidence = f"{characters} characters of text on page 1"
-        findings.append(_finding("pdf.text_layer", None, score=float(characters), evidence=evidence))
+        findings.append(
+            _finding(
+                "pdf.text_layer",
+                None,
+                score=float(characters),
+                evidence=evidence,
+                detail="pdf.text_layer_measured",
+                params={"characters": characters},
+            )
+        )
     return findings
 
 
 def _resolution_finding(first_page: _FirstPage, minimum: int) -> Finding:
     scan_short_side = first_page.scan_short_side
     if scan_short_side is None:
-        return _finding("image.resolution", None, evidence=first_page.drawn_because)
+        drawn = "image.drawn_text" if (first_page.drawn_because or "").startswith("text") else "image.drawn_page"
+        return _finding("image.resolution", None, evidence=first_page.drawn_because, detail=drawn)
     code = "image.too_small" if scan_short_side < minimum else None
     evidence = f"shorter side {scan_short_side} px; at least {minimum} px needed"
-    return _finding("image.resolution", code, score=float(scan_short_side), evidence=evidence)
+    return _finding(
+        "image.resolution",
+        code,
+        score=float(scan_short_side),
+        evidence=evidence,
+        detail="image.resolution_measured",
+        params={"short_side": scan_short_side, "minimum": minimum},
+    )
 
 
 def _exposure_finding(measures: PageMeasures, limits: CheckLimits) -> Finding:
@@ -673,14 +703,20 @@ def _exposure_finding(measures: PageMeasures, limits: CheckLimits) -> Finding:
         f"mean grey level {brightness:.0f} of 255; {limits.min_brightness:.0f} to {limits.max_brightness:.0f}"
         " accepted, or brighter with enough contrast"
     )
-    return _finding("image.exposure", code, score=brightness, evidence=evidence)
+    params = {"brightness": brightness, "minimum": limits.min_brightness, "maximum": limits.max_brightness}
+    return _finding(
+        "image.exposure", code, score=brightness, evidence=evidence, detail="image.exposure_measured", params=params
+    )
 
 
 def _contrast_finding(contrast: float, minimum: float) -> Finding:
     contrast = _score(contrast)
     code = "image.low_contrast" if contrast < minimum else None
     evidence = f"grey-level spread {contrast:.1f} where the page has detail; at least {minimum:g} needed"
-    return _finding("image.contrast", code, score=contrast, evidence=evidence)
+    params = {"contrast": contrast, "minimum": minimum}
+    return _finding(
+        "image.contrast", code, score=contrast, evidence=evidence, detail="image.contrast_measured", params=params
+    )
 
 
 def _sharpness_finding(sharpness: float, minimum: float) -> Finding:
@@ -689,7 +725,10 @@ def _sharpness_finding(sharpness: float, minimum: float) -> Finding:
     evidence = (
         f"sharpness {sharpness:.0f} (variance of the Laplacian where the page has detail); at least {minimum:g} needed"
     )
-    return _finding("image.sharpness", code, score=sharpness, evidence=evidence)
+    params = {"sharpness": sharpness, "minimum": minimum}
+    return _finding(
+        "image.sharpness", code, score=sharpness, evidence=evidence, detail="image.sharpness_measured", params=params
+    )
 
 
 def _score(measure: float) -> float:

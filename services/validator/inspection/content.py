@@ -13,9 +13,10 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ from PIL import Image, ImageOps
 from rapidfuzz import fuzz, process
 
 from mumaris.errors import localized
-from schemas.events import Finding
+from schemas.events import CpdActivity, Finding
+from services.validator.inspection import names as sounds
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,8 @@ NAME_RULE = "content.name"
 ISSUER_RULE = "content.issuer"
 DATE_RULE = "content.date"
 OCR_RULE = "content.ocr"
+CPD_ACCREDITATION_RULE = "content.cpd_accreditation"
+CPD_HOURS_RULE = "content.cpd_hours"
 
 MAX_EVIDENCE_CHARS = 120
 
@@ -318,15 +322,22 @@ def _similarities(parts: Sequence[str], tokens: Sequence[_Token]) -> list[list[t
     return table
 
 
+_Similarities = Callable[[Sequence[str], Sequence[_Token]], list[list[tuple[float, int]]]]
+
+
 def _best_window(
-    parts: Sequence[str], weights: Sequence[float], tokens: Sequence[_Token], window: int
+    parts: Sequence[str],
+    weights: Sequence[float],
+    tokens: Sequence[_Token],
+    window: int,
+    similarities: _Similarities = _similarities,
 ) -> list[_PartMatch | None]:
     """Where the declared parts appear together: the stretch of at most `window` tokens where the
     parts found (in any order, each on its own token) weigh the most. One entry per part, None
     for a part not found there."""
     if not parts or not tokens:
         return [None] * len(parts)
-    table = _similarities(parts, tokens)
+    table = similarities(parts, tokens)
     thresholds = [_minimum_similarity(part) for part in parts]
     anchors = sorted({j for i, row in enumerate(table) for j, (sim, _) in enumerate(row) if sim >= thresholds[i]})
     best: list[_PartMatch | None] = [None] * len(parts)
@@ -390,14 +401,19 @@ _TITLES = frozenset(
 # Particles written joined to the next part or apart ("Al-Qahtani", "AlQahtani", "Al Qahtani"):
 # glued to it so both spellings meet the joined-token comparison.
 _NAME_PARTICLES = frozenset(normalize("al el bin ibn bint abu abd abdul abdel ben بن ابن بنت أبو عبد ال").split())
+# The article before a sun letter, written as it sounds: "Ash-Shehri", "Ar-Rashid", "Ad-Dosari".
+_ASSIMILATED_ARTICLES = frozenset(
+    ["as", "ash", "ad", "ar", "at", "az", "an", "ath", "adh", "es", "esh", "ed", "er", "et", "ez", "en"]
+)
 
 
 def _name_parts(name: str) -> list[str]:
-    words = [word for word in normalize(name).split() if word not in _TITLES]
+    words = [word for word in normalize(name.replace("'", "").replace("\u2019", "")).split() if word not in _TITLES]
     parts: list[str] = []
     pending = ""
-    for word in words:
-        if word in _NAME_PARTICLES:
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if word in _NAME_PARTICLES or (word in _ASSIMILATED_ARTICLES and following.startswith(word[1:])):
             pending += word
             continue
         parts.append(pending + word)
@@ -410,22 +426,90 @@ def _name_parts(name: str) -> list[str]:
 
 def _name_found(found: Sequence[bool]) -> bool:
     """The given name (the first part) and the family name (the last); middle names are often left
-    out. Or the given name and most of the other parts. Without the given name it is someone
-    else of the family: "Ahmed Al-Qahtani" is the father of "Sara Ahmed Al-Qahtani"."""
-    count = sum(found)
+    out. Without the given name it is someone else of the family ("Ahmed Al-Qahtani" is the
+    father of "Sara Ahmed Al-Qahtani"), without the family name someone of another family with
+    the same given and father's names ("Ibrahim Yusuf Al-Enezi" is not "Ibrahim Yusuf Al-Masri")."""
     if len(found) == 1:
-        return count == 1
-    return found[0] and count >= 2 and (found[-1] or count * 3 >= len(found) * 2)
+        return found[0]
+    return found[0] and found[-1]
 
 
-def _match_name(text: _ReadableText, name: str) -> Finding:
-    parts = _name_parts(name)
-    weights = [float(len(part)) for part in parts]
-    matches = _best_window(parts, weights, text.tokens, window=len(parts) + 3)
-    if not parts or not _name_found([m is not None for m in matches]):
-        return _miss(NAME_RULE, "content.name_not_found")
+# A page word is compared by sound only when its consonants come this close to the name part's
+# (rapidfuzz ratio, 0..100): a cheap filter before the edit distance of `names.py`.
+_SOUND_PREFILTER = 50.0
+
+
+def _name_similarities(parts: Sequence[str], tokens: Sequence[_Token]) -> list[list[tuple[float, int]]]:
+    """`_similarities` (the spelling as written, tolerant of OCR slips), raised where a page word
+    (or two written together) *sounds* like the part in either script (`names.word_similarity`):
+    "Sara" on the page for a registered "سارة", "Muhammad" for "Mohammed". A sound match counts
+    at least as much as the part's spelling threshold, so it is found."""
+    table = _similarities(parts, tokens)
+    words = [token.text for token in tokens]
+    for i, part in enumerate(parts):
+        for j, (_, count) in enumerate(table[i]):
+            if count == 2 and words[j + 1] in _NAME_PARTICLES:
+                # A particle belongs to the word after it: "Nouf Al-Harbi" is not "Noufal" + "Harbi".
+                table[i][j] = (float(fuzz.ratio(part, words[j])), 1)
+    candidates = [(j, 1, word) for j, word in enumerate(words)]
+    candidates += [(j, 2, a + b) for j, (a, b) in enumerate(itertools.pairwise(words)) if b not in _NAME_PARTICLES]
+    # "Abd al-Rahman" / "عبد ال رحمن" on the page for a registered "عبدالرحمن": three words as one.
+    candidates += [(j, 3, a + b + c) for j, (a, b, c) in enumerate(zip(words, words[1:], words[2:], strict=False))]
+    skeletons = [sounds.skeleton(word) for _, _, word in candidates]
+    part_skeletons = [sounds.skeleton(part) for part in parts]
+    close = process.cdist(part_skeletons, skeletons, scorer=fuzz.ratio) if skeletons else None
+    for i, part in enumerate(parts):
+        needed, floor = sounds.minimum_similarity(part), _minimum_similarity(part)
+        for c, (j, count, word) in enumerate(candidates):
+            if close is None or close[i][c] < _SOUND_PREFILTER:
+                continue
+            sound = sounds.word_similarity(part, word)
+            if sound >= needed:
+                score = max(floor, round(100 * sound, 1))
+                if score > table[i][j][0]:
+                    table[i][j] = (score, count)
+    return table
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    name: str  # the registered name that matched
+    score: float
+    evidence: str
+
+
+def find_name(text: str, names: Sequence[str]) -> NameMatch | None:
+    """The registered name (of `names`: the Arabic and the Latin one) best found on the page, or None."""
+    return _find_name(_ReadableText(text), names)
+
+
+def _find_name(text: _ReadableText, names: Sequence[str]) -> NameMatch | None:
+    best: NameMatch | None = None
+    for name in names:
+        parts = _name_parts(name)
+        weights = [float(len(part)) for part in parts]
+        matches = _best_window(parts, weights, text.tokens, len(parts) + 3, _name_similarities)
+        if not parts or not _name_found([m is not None for m in matches]):
+            continue
+        score = _weighted_score(weights, matches)
+        if best is None or score > best.score:
+            best = NameMatch(name, score, _evidence_of(text, matches))
+    return best
+
+
+def _match_name(text: _ReadableText, names: Sequence[str]) -> Finding:
+    found = _find_name(text, [name for name in names if name])
+    if found is None:
+        return _miss(
+            NAME_RULE, "content.name_not_found", "content.name_missing", {"names": len([n for n in names if n])}
+        )
     return Finding(
-        rule=NAME_RULE, outcome="pass", score=_weighted_score(weights, matches), evidence=_evidence_of(text, matches)
+        rule=NAME_RULE,
+        outcome="pass",
+        score=found.score,
+        evidence=found.evidence,
+        detail="content.name_found",
+        params={"script": "arabic" if sounds.is_arabic(found.name) else "latin"},
     )
 
 
@@ -546,12 +630,24 @@ def _match_date(text: _ReadableText, declared: date) -> Finding:
     for score, pattern in _date_patterns(declared):
         found = _word_bounded(pattern).search(text.normalized)
         if found:
-            return Finding(rule=DATE_RULE, outcome="pass", score=score, evidence=text.evidence(*found.span()))
+            return Finding(
+                rule=DATE_RULE,
+                outcome="pass",
+                score=score,
+                evidence=text.evidence(*found.span()),
+                detail="content.date_found",
+                params={"precision": "day" if score == _FULL_DATE_SCORE else "short_year"},
+            )
     for pattern in _month_year_patterns(declared):
         for found in _word_bounded(pattern).finditer(text.normalized):
             if not _part_of_another_date(text.normalized, found.start(), found.end()):
                 return Finding(
-                    rule=DATE_RULE, outcome="pass", score=_MONTH_AND_YEAR_SCORE, evidence=text.evidence(*found.span())
+                    rule=DATE_RULE,
+                    outcome="pass",
+                    score=_MONTH_AND_YEAR_SCORE,
+                    evidence=text.evidence(*found.span()),
+                    detail="content.date_found",
+                    params={"precision": "month"},
                 )
     return _miss(DATE_RULE, "content.date_not_found")
 
@@ -573,15 +669,66 @@ def _is_day_number(words: list[str]) -> bool:
 # --- findings ---------------------------------------------------------------------------------
 
 
-def _miss(rule: str, code: str) -> Finding:
-    return Finding(rule=rule, outcome="warn", code=code, message=localized(code))
+def _miss(
+    rule: str, code: str, detail: str | None = None, params: dict[str, str | int | float] | None = None
+) -> Finding:
+    return Finding(rule=rule, outcome="warn", code=code, message=localized(code), detail=detail, params=params or {})
 
 
-def match_content(text: str, *, name: str, issuer: str, obtained_on: date) -> list[Finding]:
+# --- a CPD certificate: its accreditation number and hours --------------------------------------
+
+# Words that say a number is a count of hours (or of CME/CPD credits, which the commission counts as hours).
+_HOUR_WORDS = "(?:hour|hours|hr|hrs|h|ساعه|ساعات|ساعتان|ساعتين|cme|cpd|credit|credits|نقاط|نقطه)"
+
+
+def _match_accreditation(text: _ReadableText, number: str) -> Finding:
+    """The declared accreditation number, as written (case, dashes and slashes aside)."""
+    found = _word_bounded(re.escape(normalize(number))).search(text.normalized)
+    if found:
+        return Finding(rule=CPD_ACCREDITATION_RULE, outcome="pass", score=1.0, evidence=text.evidence(*found.span()))
+    return _miss(CPD_ACCREDITATION_RULE, "content.cpd_accreditation_not_found")
+
+
+def _hours_patterns(hours: Decimal) -> list[str]:
+    whole, fraction = f"{hours.normalize():f}".partition(".")[::2]
+    number = re.escape(whole) if not fraction else rf"{re.escape(whole)} {re.escape(fraction)}0?"
+    if not fraction:
+        number += "(?: 0+)?"  # "20.0", "20,00"
+    return [rf"{number} {_HOUR_WORDS}", rf"{_HOUR_WORDS} {number}"]
+
+
+def _match_hours(text: _ReadableText, hours: Decimal) -> Finding:
+    """The declared hours beside a word for hours or credits ("6.5 hours", "ساعات 6", "20 CME")."""
+    for pattern in _hours_patterns(hours):
+        found = _word_bounded(pattern).search(text.normalized)
+        if found:
+            return Finding(rule=CPD_HOURS_RULE, outcome="pass", score=1.0, evidence=text.evidence(*found.span()))
+    return _miss(CPD_HOURS_RULE, "content.cpd_hours_not_found")
+
+
+def match_content(
+    text: str,
+    *,
+    name: str,
+    issuer: str,
+    obtained_on: date,
+    other_names: Sequence[str] = (),
+    cpd: CpdActivity | None = None,
+) -> list[Finding]:
     """Three findings for the reviewer — content.name, content.issuer, content.date — each a
-    "pass" with a score (0..1) and the matching text as evidence, or a "warn" with its code."""
+    "pass" with a score (0..1) and the matching text as evidence, or a "warn" with its code.
+    The name is looked for as `name` and as each of `other_names` (the practitioner's name in the
+    other script), by spelling and by sound. For a CPD certificate two more: its accreditation
+    number and its hours."""
     readable = _ReadableText(text)
-    return [_match_name(readable, name), _match_issuer(readable, issuer), _match_date(readable, obtained_on)]
+    found = [
+        _match_name(readable, [name, *other_names]),
+        _match_issuer(readable, issuer),
+        _match_date(readable, obtained_on),
+    ]
+    if cpd is not None:
+        found += [_match_accreditation(readable, cpd.accreditation_number), _match_hours(readable, cpd.hours)]
+    return found
 
 
 # A text layer or an OCR result with less than this is a blank page, a page number or noise.
@@ -599,10 +746,12 @@ def content_findings(
     name: str,
     issuer: str,
     obtained_on: date,
+    other_names: Sequence[str] = (),
     languages: str = "ara+eng",
     timeout_s: float = 20.0,
     ocr_enabled: bool = True,
     ocr_off_because: str = "OCR is turned off",
+    cpd: CpdActivity | None = None,
 ) -> list[Finding]:
     """What the reviewer should know about the document's content; never raises.
 
@@ -615,7 +764,7 @@ def content_findings(
     def findings_in(text: str | None) -> list[Finding] | None:
         if text is None or not _is_readable(text):
             return None
-        return match_content(text, name=name, issuer=issuer, obtained_on=obtained_on)
+        return match_content(text, name=name, issuer=issuer, obtained_on=obtained_on, other_names=other_names, cpd=cpd)
 
     from_layer = findings_in(text_layer)
     if from_layer is not None and all(finding.outcome == "pass" for finding in from_layer):
@@ -649,8 +798,25 @@ def _try_ocr(
         return None, f"OCR failed: {type(error).__name__}"
 
 
+# Why the page could not be read, as a detail code of schemas/findings.py.
+_UNREADABLE_BECAUSE = {
+    "OCR is turned off": "content.ocr_off",
+    "OCR stopped: the process reading this page ended": "content.ocr_stopped",
+    "no page image to read": "content.no_page",
+    "no readable text on the page": "content.no_text",
+}
+
+
 def _unreadable(reason: str) -> Finding:
     code = "content.unreadable"
+    evidence = reason[:MAX_EVIDENCE_CHARS]
+    detail = _UNREADABLE_BECAUSE.get(reason, "content.ocr_failed")
     return Finding(
-        rule=OCR_RULE, outcome="warn", code=code, message=localized(code), evidence=reason[:MAX_EVIDENCE_CHARS]
+        rule=OCR_RULE,
+        outcome="warn",
+        code=code,
+        message=localized(code),
+        evidence=evidence,
+        detail=detail,
+        params={} if detail in _UNREADABLE_BECAUSE.values() else {"reason": evidence},
     )

@@ -28,8 +28,12 @@ _CLEAR_DIFFERENCE = 4
 _MIN_CLEAR_DIFFERENCES = 32
 
 
-def _fail(rule: str, code: str, evidence: str | None = None) -> Finding:
-    return Finding(rule=rule, outcome="fail", code=code, message=localized(code), evidence=evidence)
+def _fail(
+    rule: str, code: str, evidence: str | None = None, detail: str | None = None, **params: str | int | float
+) -> Finding:
+    return Finding(
+        rule=rule, outcome="fail", code=code, message=localized(code), evidence=evidence, detail=detail, params=params
+    )
 
 
 def _pass(rule: str, evidence: str | None = None) -> Finding:
@@ -42,12 +46,21 @@ def metadata_findings(certificate: CertificateMetadata, today: date) -> list[Fin
     try:  # the rule intake applies at the door, for events published before it did
         check_obtained_on(certificate.obtained_on, today)
     except CertificateRefused as refusal:
-        findings.append(_fail("metadata.date", refusal.code, certificate.obtained_on.isoformat()))
+        declared = certificate.obtained_on.isoformat()
+        findings.append(_fail("metadata.date", refusal.code, declared, "metadata.date_declared", obtained_on=declared))
     else:
         findings.append(_pass("metadata.date"))
     blank = [field for field in ("institution", "specialty", "degree") if not _meaningful(getattr(certificate, field))]
     if blank:
-        findings.append(_fail("metadata.fields", "metadata.field_missing", ", ".join(blank)))
+        findings.append(
+            _fail(
+                "metadata.fields",
+                "metadata.field_missing",
+                ", ".join(blank),
+                "metadata.fields_blank",
+                fields=",".join(blank),
+            )
+        )
     else:
         findings.append(_pass("metadata.fields"))
     return findings
@@ -109,13 +122,37 @@ def duplicate_findings(
         if other.submission_id in (candidate.submission_id, replaces):
             continue
         if other.sha256 == candidate.sha256:
-            return [_fail("duplicate", "duplicate.pending_file", other.submission_id)]
+            return [
+                _fail(
+                    "duplicate",
+                    "duplicate.pending_file",
+                    other.submission_id,
+                    "duplicate.of",
+                    submission_id=other.submission_id,
+                )
+            ]
         if other.certificate_key == candidate.certificate_key:
-            return [_fail("duplicate", "duplicate.pending_certificate", other.submission_id)]
+            return [
+                _fail(
+                    "duplicate",
+                    "duplicate.pending_certificate",
+                    other.submission_id,
+                    "duplicate.of",
+                    submission_id=other.submission_id,
+                )
+            ]
         if (
             candidate.page_hash
             and other.page_hash
             and hash_distance(candidate.page_hash, other.page_hash) <= max_hash_distance
         ):
-            return [_fail("duplicate", "duplicate.pending_page", other.submission_id)]
+            return [
+                _fail(
+                    "duplicate",
+                    "duplicate.pending_page",
+                    other.submission_id,
+                    "duplicate.of",
+                    submission_id=other.submission_id,
+                )
+            ]
     return [_pass("duplicate")]

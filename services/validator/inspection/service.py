@@ -86,12 +86,14 @@ def examine(data: bytes, event: SubmissionReceived, today: date, limits: CheckLi
             report.page,
             report.text_layer,
             name=event.practitioner.name,
+            other_names=[event.practitioner.latin_name] if event.practitioner.latin_name else [],
             issuer=event.certificate.institution,
             obtained_on=event.certificate.obtained_on,
             languages=reading.languages,
             timeout_s=reading.timeout_s,
             ocr_enabled=reading.ocr_enabled,
             ocr_off_because=reading.ocr_off_because,
+            cpd=event.certificate.cpd,
         )
     return Examination(findings, page_hash(report.page) if report.page is not None else None)
 

@@ -24,7 +24,15 @@ function linkReasonsToNote() {
   }
 }
 
+// A step that asks a question (confirming an approval) takes the focus to the question, so the
+// keyboard starts there; the answer is still a button of its own.
+function focusTheQuestion() {
+  const question = document.querySelector("[data-focus-on-load]");
+  if (question) question.focus();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  focusTheQuestion();
   showCountdowns();
   setInterval(showCountdowns, 30000);
   linkReasonsToNote();
