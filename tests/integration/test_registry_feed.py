@@ -19,6 +19,7 @@ from schemas.events import (
     PractitionerRef,
     RegistrationExpiring,
     RegistrationLapsed,
+    RegistrationReinstated,
     RegistrationRenewed,
     RegistrationSuspended,
 )
@@ -122,3 +123,31 @@ async def test_every_change_of_a_registration_goes_out_once_in_order(intake: Int
     assert bodies[4]["status"] == "suspended"
     assert len({headers["ce_id"] for _, headers in found}) == 7
     assert sum(1 for b in bodies if b["cause_id"] == expiring_id) == 1
+
+
+async def test_a_lifted_suspension_goes_out_as_reinstated_with_the_status_it_returns_to(intake: Intake) -> None:
+    who, auth = await intake.practitioner()
+    await intake.approve(who, "nursing.technician")
+    number = (await intake.registration(auth))["registration_number"]
+    await changes_of(intake, number, 1)
+    ref = PractitionerRef.model_validate(who.model_dump())
+    suspended = RegistrationSuspended(
+        registration_number=number, practitioner=ref, reason="Case 2026/115", suspended_by="sup-1", suspended_at=now()
+    )
+    await intake.publish(topics.REGISTRATION_SUSPENDED, suspended, number, source="/mumaris/intake")
+    await changes_of(intake, number, 2)
+    reinstated = RegistrationReinstated(
+        registration_number=number,
+        practitioner=ref,
+        status="active",
+        reason="Case closed",
+        lifted_by="sup-1",
+        lifted_at=now(),
+    )
+    await intake.publish(topics.REGISTRATION_REINSTATED, reinstated, number, source="/mumaris/intake")
+    found = await changes_of(intake, number, 3)
+    assert [(b["change"], b["status"], b["sequence"]) for b, _ in found] == [
+        ("issued", "active", 1),
+        ("suspended", "suspended", 2),
+        ("reinstated", "active", 3),
+    ]
