@@ -28,7 +28,9 @@ log = logging.getLogger("mumaris.auth")
 
 # supervisor: a reviewer who also sees the whole queue, every document and its audit trail,
 # and may release another reviewer's claim.
-Role = Literal["practitioner", "reviewer", "supervisor", "admin"]
+# facility: a staff user of a hospital or clinic (services/intake/facilities/); not on the staff
+# ladder: it sees its own facility's roster and nothing of the commission's work.
+Role = Literal["practitioner", "reviewer", "supervisor", "admin", "facility"]
 # Staff roles from the least to the most trusted; each may do all that the ones before it may (a
 # supervisor sees all that a reviewer sees). Routes and pages name the least role they need through
 # the groups below, never a list of their own: a hand-written list is how a supervisor came to be
@@ -43,6 +45,7 @@ def roles_from(least: Role) -> tuple[Role, ...]:
 
 STAFF_ROLES = roles_from("reviewer")  # read every submission, work the review queue
 OVERSEER_ROLES = roles_from("supervisor")  # ... and see the whole queue, every document, release any claim
+ADMIN_ROLES = roles_from("admin")  # ... and create facilities and their staff users
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class Principal:
     # The sign-in session the token belongs to (its refresh-token family); None for development
     # tokens (`mumaris token`), which belong to no session and end only when they expire.
     session_id: str | None = None
+    # A `facility` user's hospital or clinic (services/intake/facilities/); None for everyone else.
+    facility_id: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -84,6 +89,8 @@ def issue_token(principal: Principal, settings: Settings, ttl_s: int | None = No
     }
     if principal.session_id is not None:
         claims["sid"] = principal.session_id
+    if principal.facility_id is not None:
+        claims["facility"] = principal.facility_id
     if principal.latin_name:
         claims["latin_name"] = principal.latin_name
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
@@ -106,6 +113,7 @@ def verify_token(token: str, settings: Settings) -> Principal:
             locale="en" if claims.get("locale") == "en" else "ar",
             email_verified=bool(claims.get("email_verified", False)),
             session_id=str(claims["sid"]) if claims.get("sid") else None,
+            facility_id=str(claims["facility"]) if claims.get("facility") else None,
             latin_name=str(claims["latin_name"]) if claims.get("latin_name") else None,
         )
     except (jwt.InvalidTokenError, KeyError) as exc:

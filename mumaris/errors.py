@@ -455,6 +455,63 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "تغير التصنيف المهني منذ إصدار البطاقة؛ التصنيف الحالي مبين أدناه.",
         "The classification has changed since the card was issued: the current one is shown below.",
     ),
+    # facilities and their rosters (services/intake/facilities/)
+    "facility.licence_taken": (
+        "توجد منشأة مسجلة بهذا الرقم من قبل.",
+        "A facility with this licence number already exists.",
+    ),
+    "roster.header_missing": (
+        "يجب أن يبدأ الملف بسطر عناوين فيه العمود registration_number.",
+        "The file must start with a header line naming the column registration_number.",
+    ),
+    "roster.too_many_rows": (
+        "عدد أسطر الملف يتجاوز الحد المسموح؛ قسّمه إلى ملفات أصغر.",
+        "The file has more lines than allowed; split it into smaller files.",
+    ),
+    "roster.file_too_large": (
+        "حجم ملف القائمة يتجاوز الحد المسموح.",
+        "The roster file is larger than allowed.",
+    ),
+    "roster.row_unreadable": (
+        "تعذرت قراءة السطر: ليس نصاً بترميز UTF-8 أو ليس سجلاً واحداً بصيغة CSV.",
+        "The line cannot be read: it is not UTF-8 text or not one CSV record.",
+    ),
+    "roster.number_missing": ("رقم التسجيل المهني مفقود في هذا السطر.", "The line has no registration number."),
+    "roster.number_invalid": (
+        "رقم التسجيل المهني غير صحيح الصيغة أو رقم التحقق فيه خاطئ.",
+        "The registration number is malformed or its check digit is wrong.",
+    ),
+    "roster.unknown_registration": (
+        "لا يوجد تسجيل مهني بهذا الرقم في السجل.",
+        "The registry has no registration with this number.",
+    ),
+    "roster.duplicate_row": (
+        "رقم التسجيل مكرر؛ ورد في سطر سابق من الملف.",
+        "The registration number is repeated from an earlier line of the file.",
+    ),
+    "roster.employee_number_invalid": (
+        "الرقم الوظيفي طويل جداً أو يحتوي على رموز غير مقروءة.",
+        "The employee number is too long or holds unprintable characters.",
+    ),
+    "roster.not_on_roster": (
+        "هذا الممارس الصحي ليس في قائمة المنشأة.",
+        "This practitioner is not on the facility's roster.",
+    ),
+    # facilities' webhooks (services/notifier/webhooks/)
+    "webhook.url_invalid": ("عنوان الويب هوك غير صالح.", "The webhook URL is not valid."),
+    "webhook.url_not_https": ("يجب أن يبدأ عنوان الويب هوك بـ https.", "The webhook URL must use https."),
+    "webhook.address_not_allowed": (
+        "عنوان الويب هوك يشير إلى عنوان شبكة داخلي أو محجوز وهذا غير مسموح.",
+        "The webhook URL leads to a loopback, private, link-local or reserved address, which is not allowed.",
+    ),
+    "webhook.host_unresolvable": (
+        "تعذر العثور على الخادم في عنوان الويب هوك.",
+        "The host of the webhook URL cannot be resolved.",
+    ),
+    "webhook.not_parked": (
+        "هذا التسليم ليس في قائمة التسليمات المتوقفة.",
+        "This delivery is not in the dead-letter list.",
+    ),
     # the CPD ledger (services/intake/cpd/): refusals intake records for a provider's attendance record
     "cpd.already_credited": (
         "هذا النشاط (رقم الاعتماد والتاريخ) محتسب من قبل للممارس الصحي.",

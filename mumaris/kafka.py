@@ -338,12 +338,16 @@ def subscriber(
     settings: Settings | None = None,
     batch: bool = False,
     note: str = "",
+    group: str | None = None,
     **options: Any,
 ) -> SubscriberDecorator:
     """A subscriber in the service's own consumer group, committing after the handler succeeds;
     its partitions are consumed in parallel (each one in order). Events arrive as CloudEvents in
     binary or structured mode. `batch`: the handler receives lists (it then parses and dead-letters
-    each record itself, and passes its own `parser`); `note` adds to the AsyncAPI description.
+    each record itself, and passes its own `parser`); `note` adds to the AsyncAPI description;
+    `group`: a consumer group of its own (`<service>-<group>`) for an area that reads the same topic
+    as another area of the service for a purpose of its own (each group gets every record; within
+    one group a second subscriber would take half the partitions).
 
     On an area's module-level `KafkaRouter` the options come from the environment's settings when
     the module is imported (FastStream fixes a subscriber's options when it is declared)."""
@@ -364,12 +368,13 @@ def subscriber(
         f"idempotency key. Unusable events go to `{topic.dlq}`."
     )
     # Typed as the decorator it is, so a decorated handler stays typed code for mypy.
+    group_id = f"{service}-{group}" if group else service
     decorator: SubscriberDecorator = registrar.subscriber(
         topic.name,
-        group_id=service,
+        group_id=group_id,
         auto_offset_reset=settings.kafka_auto_offset_reset,
         ack_policy=AckPolicy.NACK_ON_ERROR,
-        title=f"{service}:{topic.name}",
+        title=f"{group_id}:{topic.name}",
         description=f"{description} {note}".strip(),
         **options,
     )

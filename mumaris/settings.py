@@ -198,6 +198,22 @@ class Settings(BaseSettings):
     # How long a renewal's invoice may wait (unset: the catalogue's, schemas/registrations.py);
     # tests shrink it to seconds.
     renewal_payment_deadline_s: int | None = None
+    # Facility rosters (services/intake/facilities/): a CSV upload of at most this many lines and bytes.
+    roster_upload_max_rows: int = 20_000
+    roster_upload_max_bytes: int = 2 * 1024 * 1024
+    # Facilities' webhooks (services/notifier/webhooks/): each try waits this long for an answer; a
+    # failed one is tried again after base × 2^(try-1) seconds (at most max), with jitter, for
+    # retry_for seconds or max_attempts tries, then the delivery is parked (dead letters). A claimed
+    # delivery's lease: another replica takes it over once the lease ran out (its holder died).
+    # Tests only: allow plain http to a loopback address (the tests' receiver); never in production.
+    webhook_timeout_s: float = 10.0
+    webhook_retry_base_s: float = 30.0
+    webhook_retry_max_s: float = 3600.0
+    webhook_retry_for_s: float = 24 * 3600.0
+    webhook_max_attempts: int = 40
+    webhook_poll_s: float = 1.0
+    webhook_lease_s: float = 60.0
+    webhook_allow_loopback_http: bool = False
     # Tests and demonstrations only: a file holding a number of seconds that the registry's clock
     # (registrations, CPD cycles, renewals, their sweeps) runs ahead of the real one, read by every
     # service, so a test moves two years on without waiting (mumaris.clock.RegistryClock).

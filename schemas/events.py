@@ -485,6 +485,49 @@ class RegistrationSuspended(RegistrationEvent):
     suspended_at: datetime
 
 
+class RegistryChange(StrEnum):
+    ISSUED = "issued"
+    RENEWED = "renewed"
+    EXPIRING = "expiring"
+    LAPSED = "lapsed"
+    SUSPENDED = "suspended"
+    REINSTATED = "reinstated"
+    CLASSIFICATION_CHANGED = "classification_changed"
+
+
+class RegistryRegistrationChanged(Event):
+    """registry.registration_changed — outbound, for government systems (and the facilities'
+    webhooks): a professional registration changed. One topic for every kind of change, keyed by the
+    registration number, so one practitioner's changes stay in order; `sequence` counts them per
+    registration from 1 (a consumer that sees a gap or a repeat knows it). What the public may
+    know of a registration only: no ID number, e-mail, phone or date of birth."""
+
+    registration_number: Annotated[str, Field(pattern=r"^RG-[0-9]{8,}$")]
+    change: RegistryChange
+    sequence: int = Field(ge=1)
+    name: str
+    profession: str | None
+    classification: ClassificationRef | None
+    status: str  # what the change leaves: active, renewed, renewal_open, lapsed, suspended
+    expires_on: date | None
+    days_left: int | None = None  # expiring: days until expiry as the reminder went out
+    occurred_at: datetime
+    cause_id: str  # the CloudEvents id of the registry's own event this republishes
+
+
+class FacilityRegistrationChanged(Event):
+    """facility.registration_changed — intake to notifier: a registration on a facility's roster
+    changed (one event per facility employing the practitioner); notifier delivers `change` to the
+    facility's webhooks as a CloudEvent whose id is `event_id` (the registry event's own id, the
+    receivers' idempotency key). Keyed by the registration number: one practitioner's in order."""
+
+    facility_id: str
+    registration_number: Annotated[str, Field(pattern=r"^RG-[0-9]{8,}$")]
+    event_id: str
+    event_time: datetime
+    change: RegistryRegistrationChanged
+
+
 class CpdAttendanceRecord(Event):
     """gov.cpd_attendance — an accredited CPD provider reports that a practitioner (national ID /
     iqama number) attended one of its accredited activities; the hours are credited without an

@@ -36,6 +36,19 @@ TECHNICIAN = {"code": "nursing.technician", "label": {"ar": "فني تمريض",
 AT = "2026-11-25T09:00:00+00:00"
 REGISTRATION = "RG-00000018"
 DUE = "2026-11-26T09:00:00+00:00"
+REGISTRY_CHANGE = {
+    "registration_number": REGISTRATION,
+    "change": "suspended",
+    "sequence": 3,
+    "name": SARA["name"],
+    "profession": "nursing",
+    "classification": SPECIALIST,
+    "status": "suspended",
+    "expires_on": "2028-11-25",
+    "days_left": None,
+    "occurred_at": AT,
+    "cause_id": "0b9c6d2e-5f1a-4e8b-9a7d-3c4e5f6a7b8c",
+}
 PASS = {
     "rule": "image.sharpness",
     "outcome": "pass",
@@ -281,6 +294,14 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "reason": "Practising outside the registered specialty (case 2026/114).",
         "suspended_by": "7a1e-supervisor",
         "suspended_at": AT,
+    },
+    events.RegistryRegistrationChanged: REGISTRY_CHANGE,
+    events.FacilityRegistrationChanged: {
+        "facility_id": "5c2e9a10-facility",
+        "registration_number": REGISTRATION,
+        "event_id": "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
+        "event_time": AT,
+        "change": REGISTRY_CHANGE,
     },
     events.CpdAttendanceRecord: {
         "record_id": "SCFHS-CME-2026-00412/17",

@@ -220,7 +220,7 @@ REGISTRATION_ISSUED = Topic(
     ce_type="mumaris.registration.issued.v1",
     key="registration_number",
     producers=("intake",),
-    consumers=("review",),
+    consumers=("review", "intake"),
     description="A professional registration was issued (first classification approved, or the one-off "
     "migration): number, classification, issued on, expires on.",
 )
@@ -248,7 +248,7 @@ REGISTRATION_EXPIRING = Topic(
     ce_type="mumaris.registration.expiring.v1",
     key="registration_number",
     producers=("review",),
-    consumers=("notifier",),
+    consumers=("notifier", "intake"),
     description="A reminder milestone before expiry (e.g. 90/60/30/7 days), once per registration, cycle "
     "and milestone.",
 )
@@ -267,8 +267,28 @@ REGISTRATION_SUSPENDED = Topic(
     ce_type="mumaris.registration.suspended.v1",
     key="registration_number",
     producers=("intake",),
-    consumers=("review",),
+    consumers=("review", "intake"),
     description="A supervisor suspended a registration, with the reason (audited).",
+)
+REGISTRY_REGISTRATION_CHANGED = Topic(
+    name="registry.registration_changed",
+    model=events.RegistryRegistrationChanged,
+    ce_type="mumaris.registry.registration_changed.v1",
+    key="registration_number",
+    producers=("intake",),
+    consumers=("government systems",),
+    description="Outbound, for government systems: every change of a professional registration (issued, "
+    "renewed, expiring, lapsed, suspended, reinstated, classification changed), in order per registration (`sequence`).",
+)
+FACILITY_REGISTRATION_CHANGED = Topic(
+    name="facility.registration_changed",
+    model=events.FacilityRegistrationChanged,
+    ce_type="mumaris.facility.registration_changed.v1",
+    key="registration_number",
+    producers=("intake",),
+    consumers=("notifier",),
+    description="A registration on a facility's roster changed (one per facility employing the practitioner); "
+    "notifier delivers it to the facility's webhooks.",
 )
 REGISTRATION_REINSTATED = Topic(
     name="registration.reinstated",
@@ -276,7 +296,7 @@ REGISTRATION_REINSTATED = Topic(
     ce_type="mumaris.registration.reinstated.v1",
     key="registration_number",
     producers=("intake",),
-    consumers=("review",),
+    consumers=("review", "intake"),
     description="A supervisor lifted a registration's suspension, with the reason (audited); its clock runs again.",
 )
 NOTIFICATION_EMAIL = Topic(
@@ -325,6 +345,8 @@ CATALOGUE: tuple[Topic, ...] = (
     REGISTRATION_EXPIRING,
     REGISTRATION_LAPSED,
     REGISTRATION_SUSPENDED,
+    REGISTRY_REGISTRATION_CHANGED,
+    FACILITY_REGISTRATION_CHANGED,
     REGISTRATION_REINSTATED,
     NOTIFICATION_EMAIL,
     NOTIFICATION_SMS,

@@ -10,11 +10,14 @@
 - registration/: professional registrations, issued on the first classification.changed;
 - cpd/: the CPD ledger: providers' attendance (gov.cpd_attendance, in batches), approved CPD certificates;
 - register/: the public register (no sign-in, rate-limited), signed registration cards and their verification;
+- registry/: every change of a registration republished on registry.registration_changed (for
+  government systems), in a consumer group of its own;
+- facilities/: hospitals and clinics (created by admins), their staff users and their rosters;
 - portal/: the practitioner's pages (/portal), on the use cases above.
 
 Publishes through the outbox: submission.received, account.registered, account.phone_code,
 account.email_confirmation, account.password_reset, profile.change_requested, classification.requested,
-registration.issued, registration.suspended.
+registration.issued, registration.suspended, registry.registration_changed.
 """
 
 from fastapi import FastAPI
@@ -39,6 +42,9 @@ from services.intake.classification.store import ClassificationStore
 from services.intake.cpd import handlers as cpd_events
 from services.intake.cpd.service import CpdLedger, CpdMetrics
 from services.intake.cpd.store import CpdStore
+from services.intake.facilities import routes as facility_routes
+from services.intake.facilities.service import Facilities
+from services.intake.facilities.store import FacilityStore
 from services.intake.feed import handlers as feed_events
 from services.intake.feed.documents import FeedDocuments
 from services.intake.feed.service import CertificateFeed, FeedMetrics
@@ -57,6 +63,9 @@ from services.intake.registration import routes as registration_routes
 from services.intake.registration.service import ProfessionalRegistrations
 from services.intake.registration.store import RegistrationStore
 from services.intake.registration.supervision import RegistrationSupervision
+from services.intake.registry import handlers as registry_events
+from services.intake.registry.service import RegistryFeed
+from services.intake.registry.store import RegistryStore
 from services.intake.submissions import handlers as submission_events
 from services.intake.submissions import routes as submission_routes
 from services.intake.submissions.service import Certificates, SubmissionTimeline
@@ -75,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     registrations = RegistrationStore(runtime.db)
     cpd = CpdStore(runtime.db, runtime.uow)
     register = RegisterStore(runtime.db)
+    facilities = FacilityStore(runtime.db)
     runtime.on_startup += [
         submissions.ensure_indexes,
         accounts.ensure_indexes,
@@ -84,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         registrations.ensure_indexes,
         cpd.ensure_indexes,
         register.ensure_indexes,
+        facilities.ensure_indexes,
     ]
     runtime.on_shutdown.append(feed_documents.close)
     app = create_http_app(runtime, title="Mumaris intake")
@@ -113,15 +124,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.provide("register_limiter", RateLimiter(settings.register_rate_per_minute / 60, settings.register_burst))
     runtime.provide("registration_supervision", RegistrationSupervision(uow, registrations, clock))
     runtime.provide("cpd_ledger", CpdLedger(uow, cpd, feed, CpdMetrics(runtime.registry), settings, clock))
-    areas = (submission_events, account_events, classification_events, feed_events, registration_events, cpd_events)
-    for events in areas:
+    runtime.provide("registry_feed", RegistryFeed(uow, RegistryStore(runtime.db), settings, clock))
+    runtime.provide("facilities", Facilities(uow, facilities, accounts, settings, clock, passwords))
+    areas = (submission_events, account_events, classification_events, feed_events, registration_events)
+    for events in (*areas, cpd_events, registry_events):
         runtime.broker.include_router(events.router)
     inbox = InboxClient(settings)
     runtime.on_shutdown.append(inbox.aclose)
     portal = Portal.build(settings, PortalSessions(settings, sign_in, installed_revoked_sessions(app)), inbox)
     runtime.provide("portal", portal)
     runtime.provide("register_portal", register_pages.with_register_pages(portal))
-    for routes in (account_routes, submission_routes, classification_routes, registration_routes, register_routes):
+    for routes in (
+        account_routes,
+        submission_routes,
+        classification_routes,
+        registration_routes,
+        register_routes,
+        facility_routes,
+    ):
         app.include_router(routes.router)
     app.include_router(register_pages.router)  # before the portal's own pages
     app.include_router(portal_pages.router)

@@ -471,6 +471,7 @@ class SignIn:
             latin_name=latin_name(account),
             email_verified=account["status"] == "active",
             session_id=family,  # ending the session (logout, reuse) ends this access token too
+            facility_id=account.get("facility_id"),  # a facility's staff user: which facility
         )
         refresh = secrets.token_urlsafe(32)
         await self.store.store_refresh(refresh, account["_id"], family, at, self.settings.refresh_ttl_s)
