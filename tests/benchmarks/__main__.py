@@ -29,6 +29,7 @@ BENCHMARKS = (
     "feed_ingest",
     "intake_uploads",
     "portal_pages",
+    "register_lookup",
     "sweeps",
     "validator_scaling",
     "pipeline",

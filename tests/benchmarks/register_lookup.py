@@ -1,0 +1,277 @@
+"""Benchmark: the public register's look-up by registration number (GET /v1/register/{number}, no
+sign-in) at many concurrent clients, beside a bare FastAPI route, on loopback, in the same run.
+
+    python -m tests.benchmarks.register_lookup --clients 100 --registrations 5000 --seconds 15
+
+On a fresh embedded stack it seeds `--registrations` approved practitioners and issues their
+registrations with the real one-off migration (`mumaris registrations migrate`), runs intake as a
+process (as `mumaris run` does), and has `--clients` clients each look up random numbers one after
+another, without pause; then the same clients load a bare FastAPI route (portal_pages' bare
+server); the two take turns. The rate limit is lifted for the run (every client comes from
+127.0.0.1; the limit would answer 429 to nearly all of them, which is what it is for).
+
+The figure is intake's own time per look-up, read from its request log lines (server time), p95,
+target under 20 ms; beside it the client-side p95 of the look-up and of the bare route at the same
+concurrency. Client-side times at 100 clients on two cores are mostly queueing in the load
+generator and the server's accept loop, which is why the target is on server time.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pymongo import AsyncMongoClient
+
+from mumaris.clock import now
+from mumaris.tools.launcher import ServiceGroup
+from mumaris.tools.stack import LocalStack, free_port
+from schemas.topics import all_topic_names
+from services.intake.accounts.rules import make_valid_id, membership_number
+from services.intake.registration.service import migrate_registrations
+from tests.benchmarks.figures import Figure, table
+from tests.benchmarks.portal_pages import BARE_PATH, Load, combined, line_count, start_bare
+from tests.support import settings_for
+
+TARGET_SERVER_P95_MS = 20.0
+DB = "mumaris"
+SERVER_TIME = re.compile(r"^GET /v1/register/(RG-\S+) 200 in (\d+) ms$")
+
+
+async def seed(mongo_uri: str, registrations: int) -> None:
+    """`registrations` practitioners whose classification was approved (the migration issues theirs)."""
+    at = now()
+    accounts = [
+        {
+            "_id": str(uuid.uuid4()),
+            "first_name": "نورة",
+            "last_name": f"القحطاني {i}",
+            "first_name_latin": "Noura",
+            "last_name_latin": f"Al-Qahtani {i}",
+            "id_kind": "national_id",
+            "id_number": make_valid_id("1", f"{i:08d}"),
+            "email": f"lookup.{i}@example.sa",
+            "mobile": f"+96655{i:07d}",
+            "locale": "ar",
+            "password_hash": "-",
+            "role": "practitioner",
+            "status": "active",
+            "membership_number": membership_number(i + 1),
+            "classification": ("nursing.technician", "nursing.specialist", "pharmacy.specialist")[i % 3],
+            "classification_changed_at": at,
+            "created_at": at,
+        }
+        for i in range(registrations)
+    ]
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri, tz_aware=True)
+    try:
+        for start in range(0, len(accounts), 1000):
+            await client[DB]["intake.accounts"].insert_many(accounts[start : start + 1000])
+    finally:
+        await client.close()
+
+
+async def issued_numbers(mongo_uri: str) -> list[str]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri, tz_aware=True)
+    try:
+        docs = await client[DB]["intake.registrations"].find({}, {"number": 1}).to_list()
+    finally:
+        await client.close()
+    return [doc["number"] for doc in docs]
+
+
+async def look_up(clients: list[httpx.AsyncClient], numbers: list[str], seconds: float) -> Load:
+    """Every client looks up random registrations one after another until the window closes."""
+    samples: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            answer = await client.get(f"/v1/register/{random.choice(numbers)}")
+            if answer.status_code == 200 and answer.json().get("status"):
+                samples.append((time.perf_counter() - started) * 1000)
+            else:
+                errors += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client_loop(client) for client in clients))
+    return Load(samples, time.perf_counter() - began, errors)
+
+
+async def bare_load(clients: list[httpx.AsyncClient], seconds: float) -> Load:
+    samples: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            answer = await client.get(BARE_PATH)
+            if answer.status_code == 200:
+                samples.append((time.perf_counter() - started) * 1000)
+            else:
+                errors += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client_loop(client) for client in clients))
+    return Load(samples, time.perf_counter() - began, errors)
+
+
+def server_times(log: Path, since_line: int) -> list[float]:
+    """Intake's own time for each look-up it answered 200 (its request log lines)."""
+    times = []
+    for line in log.read_text(errors="replace").splitlines()[since_line:]:
+        try:
+            message = json.loads(line).get("message", "")
+        except ValueError:
+            continue
+        if match := SERVER_TIME.match(message):
+            times.append(float(match.group(2)))
+    return times
+
+
+@dataclass(frozen=True)
+class Result:
+    lookups: Load
+    bare: Load
+    server: list[float]
+    clients: int
+    registrations: int
+
+
+async def _measure(
+    intake_url: str, bare_url: str, log: Path, numbers: list[str], clients: int, seconds: float, rounds: int
+) -> Result:
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    lookup_clients = [httpx.AsyncClient(base_url=intake_url, timeout=60, limits=limits) for _ in range(clients)]
+    bare_clients = [httpx.AsyncClient(base_url=bare_url, timeout=60, limits=limits) for _ in range(clients)]
+    try:
+        await look_up(lookup_clients, numbers, 2.0)  # warm: connections open, caches filled
+        await bare_load(bare_clients, 1.0)
+        # In turns, so that what else the machine does at the time weighs on both alike.
+        lookups, bare, server = [], [], []
+        for _ in range(rounds):
+            log_lines = line_count(log)
+            lookups.append(await look_up(lookup_clients, numbers, seconds / rounds))
+            await asyncio.sleep(0.3)  # the last request lines reach the log
+            server.extend(server_times(log, log_lines))
+            bare.append(await bare_load(bare_clients, seconds / rounds))
+    finally:
+        for client in (*lookup_clients, *bare_clients):
+            await client.aclose()
+    return Result(combined(lookups), combined(bare), server, clients, len(numbers))
+
+
+def measure(clients: int = 100, registrations: int = 5000, seconds: float = 15.0, rounds: int = 3) -> Result:
+    with tempfile.TemporaryDirectory(prefix="mumaris-bench-register-") as tmp:
+        stack = LocalStack(Path(tmp) / "stack", die_with_parent=True)
+        stack.start(all_topic_names())
+        group: ServiceGroup | None = None
+        bare: subprocess.Popen[bytes] | None = None
+        try:
+            asyncio.run(seed(stack.info.mongo_uri, registrations))
+            asyncio.run(migrate_registrations(settings_for(stack.info, mongo_db=DB)))
+            numbers = asyncio.run(issued_numbers(stack.info.mongo_uri))
+            if len(numbers) < registrations:
+                raise RuntimeError(f"the migration issued {len(numbers)} registrations of {registrations}")
+            port = free_port()
+            group = ServiceGroup(
+                env={
+                    **stack.info.env(),
+                    "MUMARIS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                    "MUMARIS_REGISTER_BURST": "1000000000",
+                    "MUMARIS_REGISTER_RATE_PER_MINUTE": "1000000000",
+                },
+                log_dir=Path(tmp) / "logs",
+            )
+            group.start("intake", port)
+            group.wait_healthy(timeout=90)
+            bare, bare_url = start_bare()
+            intake = group.processes["intake"]
+            return asyncio.run(_measure(intake.url, bare_url, intake.log_path, numbers, clients, seconds, rounds))
+        finally:
+            if bare is not None:
+                bare.terminate()
+                bare.wait(10)
+            if group is not None:
+                group.stop_all()
+            stack.stop()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
+
+
+def figures(result: Result) -> list[Figure]:
+    at = f"{result.clients} clients, {result.registrations:,} registrations"
+    return [
+        Figure(
+            f"register look-up server time p95 ({at})",
+            percentile(result.server, 95),
+            "ms",
+            target=TARGET_SERVER_P95_MS,
+            target_kind="at_most",
+        ),
+        Figure(f"register look-up server time p50 ({at})", percentile(result.server, 50), "ms"),
+        Figure(
+            f"register look-up p95 at the client ({at})",
+            result.lookups.percentile(95),
+            "ms",
+            result.bare.percentile(95),
+            "bare FastAPI route p95, same clients",
+        ),
+        Figure(f"register look-ups/s ({at})", result.lookups.rate, "req/s", result.bare.rate, "bare route req/s"),
+        Figure(
+            f"register look-ups refused or failed ({at})",
+            float(result.lookups.errors),
+            "requests",
+            target=0,
+            target_kind="at_most",
+        ),
+    ]
+
+
+def bench() -> list[Figure]:
+    """For `make bench`: 100 clients, 5,000 registrations, 10 s a side in three turns."""
+    return figures(measure(clients=100, registrations=5000, seconds=10.0))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--registrations", type=int, default=5000)
+    parser.add_argument("--seconds", type=float, default=15.0, help="each side's measured time, in all turns")
+    parser.add_argument("--rounds", type=int, default=3, help="turns of look-ups then bare route")
+    args = parser.parse_args()
+    started = time.monotonic()
+    result = measure(args.clients, args.registrations, args.seconds, args.rounds)
+    print(f"{args.clients} concurrent clients, {args.registrations:,} registrations, {os.cpu_count()} CPUs")
+    print(result.lookups.line("lookup"))
+    print(result.bare.line("bare"))
+    if result.server:
+        print(
+            f"look-up server time (intake's log): p50 {statistics.median(result.server):.1f} ms, "
+            f"p95 {percentile(result.server, 95):.1f} ms, {len(result.server)} look-ups"
+        )
+    print(table(figures(result)))
+    print(f"in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
