@@ -137,6 +137,9 @@ async def test_sign_up_sign_in_and_add_a_certificate_with_the_keyboard_alone(
         fields = [
             ("f-first_name", person.first_name),
             ("f-last_name", person.last_name),
+            # The name in Latin letters, optional: passed over (this person's names are Latin already).
+            ("f-first_name_latin", None),
+            ("f-last_name_latin", None),
             ("national_id", None),  # the ID kind: a radio group, one stop, national ID already chosen
             ("f-id_number", person.id_number),
             ("f-email", person.email),
