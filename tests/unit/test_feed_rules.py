@@ -8,11 +8,12 @@ import pytest
 from aiokafka import ConsumerRecord
 from pydantic import ValidationError
 
+from mumaris.batches import describe
 from mumaris.certificates import CertificateRefused, check_obtained_on
 from mumaris.errors import MESSAGES
 from schemas.cloudevents import CloudEventAttributes, InvalidCloudEvent
 from schemas.events import CertificateFeedRecord, FeedDocument, StoredFile
-from services.intake.feed.handlers import decode_record, describe
+from services.intake.feed.handlers import decode_record
 from services.intake.feed.rules import (
     Accepted,
     AlreadyReceived,

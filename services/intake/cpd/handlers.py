@@ -1,36 +1,28 @@
 """gov.cpd_attendance: intake's batch subscriber for accredited providers' attendance records, on
-the certificate feed's machinery (feed/handlers.py): each record decoded alone and a broken one
-dead-lettered alone to gov.cpd_attendance.dlq, the batch committed after it is handled, a failed
-batch retried with the delivery policy's backoff and dead-lettered after the last attempt.
+the batch delivery it shares with the certificate feed (mumaris/batches.py): each record decoded
+alone and a broken one dead-lettered alone to gov.cpd_attendance.dlq, the batch committed after it
+is handled, a failed batch retried with the delivery policy's backoff and dead-lettered after the
+last attempt.
 
 Approved CPD certificates reach the ledger from review.decided's one subscriber
 (submissions/handlers.py)."""
 
-import logging
 from typing import Annotated
 
 from faststream import Context
 from faststream.kafka import KafkaRouter
 from pydantic import WithJsonSchema
 
-from mumaris.kafka import DeadLetter, DeadLetters, decode_cloud_event, subscriber
+from mumaris.batches import Record, handle_batch, lenient_batch_parser, undecoded
+from mumaris.kafka import DeadLetters, decode_cloud_event, subscriber
 from mumaris.openapi import inline_refs
 from mumaris.settings import get_settings
 from schemas import topics
 from schemas.events import CpdAttendanceRecord
 from services.intake import SERVICE
 from services.intake.cpd.rules import AttendanceItem
-from services.intake.cpd.service import AttendanceOutcome, CpdLedger
-from services.intake.feed.handlers import (
-    Record,
-    dead_letter,
-    decode_batch,
-    lenient_batch_parser,
-    publish_dead_letters,
-    undecoded,
-)
+from services.intake.cpd.service import CpdLedger
 
-log = logging.getLogger("mumaris.intake.cpd")
 TOPIC = topics.GOV_CPD_ATTENDANCE
 Ledger = Annotated[CpdLedger, Context("cpd_ledger")]
 
@@ -62,12 +54,4 @@ SETTINGS = get_settings()
     ),
 )
 async def on_attendance(records: RawAttendanceBatch, ledger: Ledger, dead_letters: DeadLetters) -> None:
-    decoded, dead = decode_batch(records, decode_record)
-    outcome: AttendanceOutcome | None = None
-    if decoded:
-        try:
-            outcome = await dead_letters.retrying(lambda: ledger.apply([item for _, item in decoded]))
-        except DeadLetter as failed:
-            dead += [(record, dead_letter(failed.reason, failed.error, failed.attempts)) for record, _ in decoded]
-    await publish_dead_letters(dead_letters, dead, TOPIC)
-    ledger.count(outcome, len(dead))
+    await handle_batch(records, TOPIC, dead_letters, decode_record, ledger.apply, ledger.count)

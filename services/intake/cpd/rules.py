@@ -2,7 +2,7 @@
 
 - Hours come from two roads: an approved CPD certificate (uploaded, validated, reviewed like any
   certificate, its activity declared on it), and an accredited provider's attendance record
-  (gov.cpd_attendance, in batches, the certificate feed's machinery: feed/rules.py, feed/handlers.py).
+  (gov.cpd_attendance, in batches, the certificate feed's machinery: feed/rules.py, mumaris/batches.py).
 - One activity is its accreditation number and its date: it is credited to a practitioner once,
   whichever road it comes by (`activity_key`, the credit's `_id`).
 - A provider's record is received once per (provider, record id) — the CloudEvents `source` and

@@ -5,7 +5,7 @@ required / earned / still needed, the activities counted).
 `CpdLedger.apply` decides every record of a batch and writes the lot in one transaction, the
 certificate feed's way (feed/service.py): the reads of a batch go together, every event id takes
 effect once, a record id once per provider. Decoding, retrying and dead-lettering are the
-handler's (cpd/handlers.py, on feed/handlers.py's machinery); the rules are cpd/rules.py.
+handler's (cpd/handlers.py, on mumaris/batches.py); the rules are cpd/rules.py.
 """
 
 import asyncio
