@@ -20,12 +20,10 @@ the ratio, not the absolute numbers, is what travels to another machine.
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -38,76 +36,40 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from mumaris.clock import now
-from mumaris.settings import PROJECT_ROOT
 from mumaris.tools.launcher import ServiceGroup
 from mumaris.tools.stack import LocalStack, free_port
 from schemas.topics import all_topic_names
 from services.intake.accounts.rules import Passwords, make_valid_id, membership_number
 from services.intake.submissions.rules import Status
 from tests.benchmarks.figures import Figure, table
+from tests.benchmarks.http_load import (
+    BARE_PATH,
+    Load,
+    combined,
+    hammer,
+    line_count,
+    percentile,
+    server_times,
+    start_bare,
+    stop_bare,
+)
 
 PASSWORD = "Sahha#2026-bench"
 PAGES = ("/portal/profile", "/portal/certificates")
-BARE_PATH = "/bare"
 TARGET_RATIO = 3.0
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-SERVER_TIME = re.compile(r"^GET (/portal/\S+) 200 in (\d+) ms$")
 
 
-# --- what is measured ----------------------------------------------------------------------------------
+def page(turn: int) -> str:
+    """A practitioner's profile, then her certificates, and so on."""
+    return PAGES[turn % len(PAGES)]
 
 
-@dataclass(frozen=True)
-class Load:
-    """Response times (ms) at the client over a window, and what they add up to."""
-
-    samples: list[float]
-    seconds: float
-    errors: int
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.samples)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
-
-    @property
-    def rate(self) -> float:
-        return len(self.samples) / self.seconds
-
-    def line(self, name: str) -> str:
-        return (
-            f"{name:<7} {len(self.samples):>6} requests  {self.rate:7.0f}/s  p50 {self.percentile(50):6.1f} ms  "
-            f"p95 {self.percentile(95):6.1f} ms  p99 {self.percentile(99):6.1f} ms  errors {self.errors}"
-        )
+def bare_page(_: int) -> str:
+    return BARE_PATH
 
 
-async def hammer(clients: list[httpx.AsyncClient], paths: tuple[str, ...], seconds: float) -> Load:
-    """Every client loads the paths one after another, without pause, until the window closes."""
-    samples: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-
-    async def user(client: httpx.AsyncClient, offset: int) -> None:
-        nonlocal errors
-        turn = offset
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                answer = await client.get(paths[turn % len(paths)])
-            except httpx.RemoteProtocolError:
-                # The server closed a connection idle since the other side's turn just as it was
-                # reused (as a browser does, ask again on a new one).
-                started = time.perf_counter()
-                answer = await client.get(paths[turn % len(paths)])
-            took = (time.perf_counter() - started) * 1000
-            if answer.status_code == 200:
-                samples.append(took)
-            else:
-                errors += 1
-            turn += 1
-
-    began = time.perf_counter()
-    await asyncio.gather(*(user(client, i) for i, client in enumerate(clients)))
-    return Load(samples, time.perf_counter() - began, errors)
+SERVER_TIME = re.compile(r"GET /portal/(?:profile|certificates) 200 in (?P<ms>\d+) ms")  # the PAGES
 
 
 # --- the practitioners ---------------------------------------------------------------------------------
@@ -199,63 +161,6 @@ async def signed_in(base_url: str, email: str) -> httpx.AsyncClient:
     return client
 
 
-def line_count(log: Path) -> int:
-    return len(log.read_text(errors="replace").splitlines())
-
-
-def server_times(log: Path, since_line: int) -> list[float]:
-    """Intake's own time for each portal page it answered 200 (its request log lines)."""
-    times = []
-    for line in log.read_text(errors="replace").splitlines()[since_line:]:
-        try:
-            message = json.loads(line).get("message", "")
-        except ValueError:
-            continue
-        if (match := SERVER_TIME.match(message)) and match.group(1) in PAGES:
-            times.append(float(match.group(2)))
-    return times
-
-
-# --- the bare route -----------------------------------------------------------------------------------
-
-
-def serve_bare(port: int) -> None:
-    """One FastAPI route, served by uvicorn as `mumaris run` serves the services (uvloop, httptools,
-    no access log)."""
-    import uvicorn
-    from fastapi import FastAPI
-    from fastapi.responses import HTMLResponse
-
-    app = FastAPI()
-
-    @app.get(BARE_PATH)
-    async def bare() -> HTMLResponse:
-        return HTMLResponse("<!doctype html><title>bare</title><p>bare</p>")
-
-    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False, loop="uvloop", http="httptools")
-
-
-def start_bare() -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.benchmarks.portal_pages", "--serve-bare", str(port)],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(url + BARE_PATH, timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the bare FastAPI route did not start")
-        time.sleep(0.2)
-
-
 # --- the run ------------------------------------------------------------------------------------------
 
 
@@ -265,11 +170,6 @@ class Result:
     bare: Load
     server: list[float]
     users: int
-
-
-def combined(loads: list[Load]) -> Load:
-    samples = [took for load in loads for took in load.samples]
-    return Load(samples, sum(load.seconds for load in loads), sum(load.errors for load in loads))
 
 
 async def _measure(
@@ -285,16 +185,16 @@ async def _measure(
     clients = list(await asyncio.gather(*(sign_in(email) for email in emails)))
     bare_clients = [httpx.AsyncClient(base_url=bare_url, timeout=60) for _ in range(users)]
     try:
-        await hammer(clients, PAGES, 2.0)  # warm: templates compiled, connections open
-        await hammer(bare_clients, (BARE_PATH,), 1.0)
+        await hammer(clients, page, 2.0)  # warm: templates compiled, connections open
+        await hammer(bare_clients, bare_page, 1.0)
         # In turns, so that what else the machine does at the time weighs on both alike.
         portal, bare, server = [], [], []
         for _ in range(rounds):
             log_lines = line_count(log)
-            portal.append(await hammer(clients, PAGES, seconds / rounds))
+            portal.append(await hammer(clients, page, seconds / rounds))
             await asyncio.sleep(0.3)  # the last request lines reach the log
-            server.extend(server_times(log, log_lines))
-            bare.append(await hammer(bare_clients, (BARE_PATH,), seconds / rounds))
+            server.extend(server_times(log, log_lines, SERVER_TIME))
+            bare.append(await hammer(bare_clients, bare_page, seconds / rounds))
     finally:
         for client in (*clients, *bare_clients):
             await client.aclose()
@@ -326,9 +226,7 @@ def measure(users: int = 50, seconds: float = 15.0, rounds: int = 3) -> Result:
                 _measure(intake.url, bare_url, intake.log_path, stack.info.mongo_uri, "mumaris", users, seconds, rounds)
             )
         finally:
-            if bare is not None:
-                bare.terminate()
-                bare.wait(10)
+            stop_bare(bare)
             if group is not None:
                 group.stop_all()
             stack.stop()
@@ -336,7 +234,7 @@ def measure(users: int = 50, seconds: float = 15.0, rounds: int = 3) -> Result:
 
 def figures(result: Result) -> list[Figure]:
     portal, bare, users = result.portal, result.bare, result.users
-    server = sorted(result.server)
+    server = result.server
     at = f"{users} signed-in users"
     rows = [
         Figure(
@@ -353,7 +251,7 @@ def figures(result: Result) -> list[Figure]:
         Figure(f"portal pages/s ({at})", portal.rate, "req/s", bare.rate, "bare route req/s"),
     ]
     if server:
-        rows.append(Figure("portal page server time p95 (intake's log)", server[int(0.95 * (len(server) - 1))], "ms"))
+        rows.append(Figure("portal page server time p95 (intake's log)", percentile(server, 95), "ms"))
     return rows
 
 
@@ -367,11 +265,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=12.0, help="each side's measured time, in all turns")
     parser.add_argument("--rounds", type=int, default=3, help="turns of portal then bare route")
-    parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_bare:
-        serve_bare(args.serve_bare)
-        return
     started = time.monotonic()
     result = measure(args.users, args.seconds, args.rounds)
     print(f"{args.users} concurrent signed-in practitioners, {args.seconds:g} s a side, {os.cpu_count()} CPUs")
@@ -380,7 +274,7 @@ def main() -> None:
     if result.server:
         print(
             f"portal server time (intake's log): p50 {statistics.median(result.server):.0f} ms, "
-            f"p95 {sorted(result.server)[int(0.95 * (len(result.server) - 1))]:.0f} ms"
+            f"p95 {percentile(result.server, 95):.0f} ms"
         )
     print(table(figures(result)))
     print(f"in {time.monotonic() - started:.0f} s")

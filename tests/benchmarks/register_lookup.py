@@ -18,7 +18,6 @@ generator and the server's accept loop, which is why the target is on server tim
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import re
@@ -41,12 +40,26 @@ from schemas.topics import all_topic_names
 from services.intake.accounts.rules import make_valid_id, membership_number
 from services.intake.registration.service import migrate_registrations
 from tests.benchmarks.figures import Figure, table
-from tests.benchmarks.portal_pages import BARE_PATH, Load, combined, line_count, start_bare
+from tests.benchmarks.http_load import (
+    BARE_PATH,
+    Load,
+    combined,
+    hammer,
+    line_count,
+    percentile,
+    server_times,
+    start_bare,
+    stop_bare,
+)
 from tests.support import settings_for
 
 TARGET_SERVER_P95_MS = 20.0
 DB = "mumaris"
-SERVER_TIME = re.compile(r"^GET /v1/register/(RG-\S+) 200 in (\d+) ms$")
+SERVER_TIME = re.compile(r"GET /v1/register/RG-\S+ 200 in (?P<ms>\d+) ms")
+
+
+def found(answer: httpx.Response) -> bool:
+    return answer.status_code == 200 and bool(answer.json().get("status"))
 
 
 async def seed(mongo_uri: str, registrations: int) -> None:
@@ -91,60 +104,6 @@ async def issued_numbers(mongo_uri: str) -> list[str]:
     return [doc["number"] for doc in docs]
 
 
-async def look_up(clients: list[httpx.AsyncClient], numbers: list[str], seconds: float) -> Load:
-    """Every client looks up random registrations one after another until the window closes."""
-    samples: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-
-    async def client_loop(client: httpx.AsyncClient) -> None:
-        nonlocal errors
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            answer = await client.get(f"/v1/register/{random.choice(numbers)}")
-            if answer.status_code == 200 and answer.json().get("status"):
-                samples.append((time.perf_counter() - started) * 1000)
-            else:
-                errors += 1
-
-    began = time.perf_counter()
-    await asyncio.gather(*(client_loop(client) for client in clients))
-    return Load(samples, time.perf_counter() - began, errors)
-
-
-async def bare_load(clients: list[httpx.AsyncClient], seconds: float) -> Load:
-    samples: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-
-    async def client_loop(client: httpx.AsyncClient) -> None:
-        nonlocal errors
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            answer = await client.get(BARE_PATH)
-            if answer.status_code == 200:
-                samples.append((time.perf_counter() - started) * 1000)
-            else:
-                errors += 1
-
-    began = time.perf_counter()
-    await asyncio.gather(*(client_loop(client) for client in clients))
-    return Load(samples, time.perf_counter() - began, errors)
-
-
-def server_times(log: Path, since_line: int) -> list[float]:
-    """Intake's own time for each look-up it answered 200 (its request log lines)."""
-    times = []
-    for line in log.read_text(errors="replace").splitlines()[since_line:]:
-        try:
-            message = json.loads(line).get("message", "")
-        except ValueError:
-            continue
-        if match := SERVER_TIME.match(message):
-            times.append(float(match.group(2)))
-    return times
-
-
 @dataclass(frozen=True)
 class Result:
     lookups: Load
@@ -157,20 +116,26 @@ class Result:
 async def _measure(
     intake_url: str, bare_url: str, log: Path, numbers: list[str], clients: int, seconds: float, rounds: int
 ) -> Result:
+    def random_lookup(_: int) -> str:
+        return f"/v1/register/{random.choice(numbers)}"
+
+    def bare_route(_: int) -> str:
+        return BARE_PATH
+
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     lookup_clients = [httpx.AsyncClient(base_url=intake_url, timeout=60, limits=limits) for _ in range(clients)]
     bare_clients = [httpx.AsyncClient(base_url=bare_url, timeout=60, limits=limits) for _ in range(clients)]
     try:
-        await look_up(lookup_clients, numbers, 2.0)  # warm: connections open, caches filled
-        await bare_load(bare_clients, 1.0)
+        await hammer(lookup_clients, random_lookup, 2.0, found)  # warm: connections open, caches filled
+        await hammer(bare_clients, bare_route, 1.0)
         # In turns, so that what else the machine does at the time weighs on both alike.
         lookups, bare, server = [], [], []
         for _ in range(rounds):
             log_lines = line_count(log)
-            lookups.append(await look_up(lookup_clients, numbers, seconds / rounds))
+            lookups.append(await hammer(lookup_clients, random_lookup, seconds / rounds, found))
             await asyncio.sleep(0.3)  # the last request lines reach the log
-            server.extend(server_times(log, log_lines))
-            bare.append(await bare_load(bare_clients, seconds / rounds))
+            server.extend(server_times(log, log_lines, SERVER_TIME))
+            bare.append(await hammer(bare_clients, bare_route, seconds / rounds))
     finally:
         for client in (*lookup_clients, *bare_clients):
             await client.aclose()
@@ -205,17 +170,10 @@ def measure(clients: int = 100, registrations: int = 5000, seconds: float = 15.0
             intake = group.processes["intake"]
             return asyncio.run(_measure(intake.url, bare_url, intake.log_path, numbers, clients, seconds, rounds))
         finally:
-            if bare is not None:
-                bare.terminate()
-                bare.wait(10)
+            stop_bare(bare)
             if group is not None:
                 group.stop_all()
             stack.stop()
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
 
 
 def figures(result: Result) -> list[Figure]:
