@@ -10,7 +10,7 @@ import pytest
 
 from mumaris.crypto import seal
 from mumaris.kafka import PermanentEventError
-from mumaris.mongo import UnitOfWork, make_client
+from mumaris.mongo import Outbox, UnitOfWork, make_client
 from mumaris.settings import Settings
 from mumaris.tools.stack import StackInfo
 from schemas.cloudevents import CloudEventAttributes
@@ -52,7 +52,9 @@ class Notifier:
     dispatcher: Dispatcher
 
     async def outbox(self) -> list[dict[str, Any]]:
-        return await self.uow.outbox.collection.find({}).to_list()
+        """The pending events, each with its body as data."""
+        docs = await self.uow.outbox.collection.find({}).to_list()
+        return [{**doc, "body": Outbox.body_of(doc)} for doc in docs]
 
     async def delivery(self, delivery_id: str) -> dict[str, Any]:
         found = await self.store.delivery(delivery_id)

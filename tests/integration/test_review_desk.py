@@ -18,6 +18,7 @@ import pytest
 
 from mumaris.clock import now
 from mumaris.errors import ApiError
+from mumaris.mongo import Outbox
 from mumaris.service import create_runtime
 from mumaris.tools.stack import StackInfo
 from schemas import topics
@@ -90,7 +91,9 @@ class Desk:
         return ids
 
     async def outbox(self, topic: topics.Topic) -> list[dict[str, Any]]:
-        return await self.desk.uow.outbox.collection.find({"topic": topic.name}).to_list()
+        """The pending events of `topic`, each with its body as data."""
+        docs = await self.desk.uow.outbox.collection.find({"topic": topic.name}).to_list()
+        return [{**doc, "body": Outbox.body_of(doc)} for doc in docs]
 
 
 @pytest.fixture
@@ -413,7 +416,7 @@ async def test_ten_reviewers_claiming_and_deciding_together_decide_every_item_on
     assert len(decided) == len(set(decided)) == 150
     assert await crowd.store.items.count_documents({"status": "decided"}) == 150
     events = await crowd.desks[0].uow.outbox.collection.find({"topic": topics.REVIEW_DECIDED.name}).to_list()
-    assert sorted(e["body"]["review_id"] for e in events) == sorted(decided)
+    assert sorted(Outbox.body_of(e)["review_id"] for e in events) == sorted(decided)
     actions = Counter(e["action"] for e in await crowd.store.audit.find({}).to_list())
     assert actions == {"claimed": 150, "decided": 150}
 
