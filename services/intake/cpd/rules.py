@@ -25,7 +25,8 @@ from schemas.events import CpdActivity, CpdAttendanceRecord, PractitionerRef
 from services.intake.feed.rules import PublishedItem, practitioner_of
 from services.intake.feed.rules import Refusal as FeedRefusal
 
-AttendanceItem = PublishedItem[CpdAttendanceRecord]
+class AttendanceItem(PublishedItem[CpdAttendanceRecord]):
+    """A gov.cpd_attendance record (a class rather than the generic alias: see FeedItem)."""
 
 
 class RefusalCode(StrEnum):
