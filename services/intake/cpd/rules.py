@@ -25,6 +25,7 @@ from schemas.events import CpdActivity, CpdAttendanceRecord, PractitionerRef
 from services.intake.feed.rules import PublishedItem, practitioner_of
 from services.intake.feed.rules import Refusal as FeedRefusal
 
+
 class AttendanceItem(PublishedItem[CpdAttendanceRecord]):
     """A gov.cpd_attendance record (a class rather than the generic alias: see FeedItem)."""
 

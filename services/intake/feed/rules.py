@@ -208,6 +208,8 @@ class FeedItem(PublishedItem[CertificateFeedRecord]):
     """A gov.certificates record. A class, not the alias `PublishedItem[...]`: calling a generic
     alias makes each instance by way of a failed `__orig_class__` assignment on a frozen dataclass
     (an exception raised and caught per record, a twentieth of intake's time under a feed)."""
+
+
 Triage = Sorted[FeedItem]
 
 

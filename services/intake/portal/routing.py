@@ -110,7 +110,7 @@ def _sign_in_url(request: Request, ended: bool) -> str:
     return f"{PREFIX}/sign-in" + (f"?{urlencode(query)}" if query else "")
 
 
-PortalDep = Annotated[Portal, Depends(portal_of)]
+PortalDep = Annotated[Portal, Depends(provided("portal"))]  # a coroutine: no thread-pool hand-over
 RegistrationsDep = Annotated[Registrations, Depends(provided("registrations"))]
 ResetsDep = Annotated[PasswordResets, Depends(provided("password_resets"))]
 ProfilesDep = Annotated[Profiles, Depends(provided("profiles"))]

@@ -26,6 +26,7 @@ from mumaris.clock import now
 from mumaris.errors import ApiError
 from mumaris.files import FileStore
 from mumaris.http import client_address
+from mumaris.service import provided
 from schemas.classifications import DOCUMENT_TYPES
 from schemas.events import SubmissionKind
 from services.review.console.documents import document_view, pdf_page_png
@@ -134,7 +135,7 @@ router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=Fa
 # A mount takes no router prefix: its path is the whole path.
 router.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
 
-Console = Annotated[Pages, Depends(pages_of)]
+Console = Annotated[Pages, Depends(provided("console"))]  # a coroutine: no thread-pool hand-over
 
 
 async def signed_in(request: Request, pages: Console, settings: Configured) -> Actor:
@@ -208,7 +209,9 @@ class ItemPage:
         return await self.show(request, actor, review_id, status=refusal.status, error=refusal.code, form=form)
 
 
-def item_page(pages: Console, desk: Desk, files: Files) -> ItemPage:
+async def item_page(pages: Console, desk: Desk, files: Files) -> ItemPage:
+    """A coroutine although it waits for nothing: FastAPI runs a plain `def` dependency in its
+    thread pool."""
     return ItemPage(pages, desk, files)
 
 
