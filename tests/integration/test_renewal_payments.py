@@ -77,9 +77,7 @@ async def review(own_stack: StackInfo, tmp_path_factory: pytest.TempPathFactory)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://review", timeout=30) as http:
                 provided = app.state.runtime.provided
-                yield Review(
-                    own_stack, settings, http, provided["fees"], provided["registration_events"], shift_file
-                )
+                yield Review(own_stack, settings, http, provided["fees"], provided["registration_events"], shift_file)
     finally:
         write_shift(shift_file, timedelta(0))
 
@@ -121,7 +119,9 @@ async def test_a_renewal_paid_after_the_registration_lapsed_renews_nothing_and_i
     )
     await publish(review.stack.kafka_bootstrap, topics.REGISTRATION_RENEWAL_REQUESTED, asked, source="/mumaris/intake")
     invoice = await eventually(
-        lambda: review.fees.store.invoices.find_one({"request_id": renewal_id}), timeout=30, what="the renewal's invoice"
+        lambda: review.fees.store.invoices.find_one({"request_id": renewal_id}),
+        timeout=30,
+        what="the renewal's invoice",
     )
     assert invoice["purpose"] == "renewal"
 

@@ -486,6 +486,10 @@ ADVICE: dict[str, tuple[str, str]] = {
         "تحقق من سنة الحصول على الشهادة كما هي مكتوبة عليها.",
         "Check the year the certificate was obtained, as written on it.",
     ),
+    "metadata.expiry_before_obtained": (
+        "أدخل تاريخ انتهاء الشهادة كما هو مكتوب عليها، وهو بعد تاريخ الحصول عليها.",
+        "Enter the expiry date written on the certificate, which comes after the date it was obtained.",
+    ),
     "metadata.field_missing": (
         "املأ الجهة المانحة والتخصص والدرجة كما تظهر على الشهادة.",
         "Fill in the issuer, the specialty and the degree as they appear on the certificate.",

@@ -320,6 +320,8 @@ async def decide(review_id: str, request: Request, actor: Acting, desk: Desk, pa
         "decision": form.get("decision"),
         "reason": form.get("reason") or "",
         "reason_codes": form.getlist("reason_codes"),
+        # Only a CPD recognition request's form has the field; an empty one is no hours.
+        "cpd_hours_recognised": form.get("cpd_hours_recognised") or None,
     }
     if entered["decision"] == "approve" and form.get("confirmed") != "yes":
         # An approval is asked for again on the page (a second button, not under the focus): a

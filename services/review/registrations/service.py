@@ -125,9 +125,18 @@ class RenewalDesk:
         registration = None if asked is None else await self.book.get(asked["registration_number"], session)
         if registration is not None and registration["status"] == "lapsed":
             await self.book.move_renewal(
-                invoice["request_id"], "awaiting_payment", "refused", at, session, lapsed_at=registration.get("lapsed_at")
+                invoice["request_id"],
+                "awaiting_payment",
+                "refused",
+                at,
+                session,
+                lapsed_at=registration.get("lapsed_at"),
             )
-            log.warning("invoice %s paid after registration %s lapsed: flagged for a refund", invoice["_id"], registration["_id"])
+            log.warning(
+                "invoice %s paid after registration %s lapsed: flagged for a refund",
+                invoice["_id"],
+                registration["_id"],
+            )
             return PaymentVerdict.REGISTRATION_LAPSED
         renewal = await self.book.move_renewal(invoice["request_id"], "awaiting_payment", "paid", at, session)
         if renewal is None:
