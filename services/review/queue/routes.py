@@ -34,9 +34,9 @@ from mumaris.openapi import (
 )
 from mumaris.service import provided
 from mumaris.settings import Settings
-from schemas.events import Decision, Localized, SubmissionKind
+from schemas.events import Decision, Localized
 from schemas.review_reasons import REJECTION_REASONS
-from services.review.queue.rules import DecisionRequest, QueueState, ReviewRefused, unique_codes
+from services.review.queue.rules import DecisionRequest, QueueKind, QueueState, ReviewRefused, unique_codes
 from services.review.queue.service import Actor, ReviewDesk
 from services.review.queue.store import QueueFilter
 from services.review.queue.views import (
@@ -213,7 +213,7 @@ async def search(
     request: Request,
     desk: Desk,
     settings: Configured,
-    kind: SubmissionKind | None = None,
+    kind: QueueKind | None = None,
     state: QueueState | None = None,
     reviewer: Annotated[str | None, Query(max_length=100)] = None,
     specialty: Annotated[str | None, Query(max_length=120)] = None,

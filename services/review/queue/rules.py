@@ -164,6 +164,25 @@ class DecisionRequest:
     cpd_hours_recognised: Decimal | None = None  # approving a CPD recognition request: the hours recognised
 
 
+class QueueKind(StrEnum):
+    """What the queue shows and filters an item as: its submission's kind, except that a
+    certificate declaring a CPD activity is a CPD activity (its own checks: hours, accreditation
+    number, provider, date), apart from the other certificates."""
+
+    CERTIFICATE = "certificate"
+    CPD_ACTIVITY = "cpd_activity"
+    CPD_RECOGNITION = SubmissionKind.CPD_RECOGNITION.value
+    PROFILE_CHANGE = SubmissionKind.PROFILE_CHANGE.value
+    CLASSIFICATION = SubmissionKind.CLASSIFICATION.value
+    CLASSIFICATION_DOCUMENT = SubmissionKind.CLASSIFICATION_DOCUMENT.value
+
+
+def queue_kind(kind: SubmissionKind, declares_cpd: bool) -> QueueKind:
+    if kind is SubmissionKind.CERTIFICATE and declares_cpd:
+        return QueueKind.CPD_ACTIVITY
+    return QueueKind(kind.value)
+
+
 @dataclass(frozen=True)
 class ItemState:
     """What the decision rules need to know about an item."""
