@@ -49,6 +49,14 @@ def check_expires_on(obtained_on: date, expires_on: date | None) -> None:
         raise CertificateRefused("metadata.expiry_before_obtained", "expires_on", details)
 
 
+def has_expired(expires_on: date | str | None, today: date) -> bool:
+    """A certificate with an expiry is no longer valid from its `expires_on` day on."""
+    if expires_on is None:
+        return False
+    day = expires_on if isinstance(expires_on, date) else date.fromisoformat(expires_on)
+    return day <= today
+
+
 def check_certificate(certificate: CertificateMetadata, today: date) -> None:
     """Every rule on a declared certificate that needs nothing but the declaration and the day."""
     check_obtained_on(certificate.obtained_on, today)

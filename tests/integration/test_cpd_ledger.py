@@ -7,6 +7,7 @@ and review publish is put on the topics here as real CloudEvents records.
 """
 
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from mumaris.tools.stack import StackInfo
 from schemas import topics
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import CertificateMetadata, Decision, PractitionerRef, ReviewDecided, SubmissionKind
+from services.intake.accounts.rules import Passwords
 from tests.documents import jpeg_bytes
 from tests.registration_support import Intake, running_intake
 from tests.support import eventually, headers_of, read_all, unique, wait_consumed
@@ -276,3 +278,53 @@ async def test_a_recognition_request_is_refused_without_its_claim_or_dated_in_th
     )
     assert (future.status_code, future.json()["error"]["code"]) == (422, "metadata.date_in_future")
     assert (await intake.http.get("/v1/me/cpd-recognitions", headers=auth)).json()["items"] == []
+
+
+def text_of(page: str) -> str:
+    """What a reader sees of the page: its words without the markup (isolated numbers and dates included)."""
+    return re.sub(r"<[^>]+>", "", page)
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the page carries a CSRF token"
+    return found[1]
+
+
+async def test_the_portal_asks_for_a_recognition_and_shows_it_then_its_hours_in_the_ledger(intake: Intake) -> None:
+    password = "Sahara-2026!stars"
+    who, auth, _ = await intake.practitioner_with_id(password_hash=Passwords().hash(password))
+    await intake.approve(who, "nursing.technician")
+    await intake.registration(auth)
+    sign_in = await intake.http.get("/portal/sign-in")
+    form = {"csrf": csrf_of(sign_in.text), "email": who.email, "password": password}
+    assert (await intake.http.post("/portal/sign-in", data=form)).status_code == 303
+
+    page = await intake.http.get("/portal/registration/recognitions/new?lang=en")
+    assert page.status_code == 200 and 'data-testid="recognition-form"' in page.text
+    typed = {**recognition_claim("7.5"), "country": "gbr", "csrf": csrf_of(page.text)}
+    evidence = {"file": ("evidence.jpg", jpeg_bytes(900, 700, seed=71), "image/jpeg")}
+    refused = await intake.http.post("/portal/registration/recognitions", data=typed, files=evidence)
+    assert refused.status_code == 422
+    assert 'id="f-country"' in refused.text and 'aria-invalid="true"' in refused.text
+    assert 'value="Resuscitation Council UK"' in refused.text  # what she typed is kept
+    assert await intake.db["intake.submissions"].count_documents({"practitioner_id": who.id}) == 0
+
+    sent = await intake.http.post("/portal/registration/recognitions", data={**typed, "country": "gb"}, files=evidence)
+    assert sent.status_code == 303 and sent.headers["location"].endswith(
+        "/portal/registration?done=recognition_requested"
+    )
+    shown = await intake.http.get(sent.headers["location"])
+    [stored] = await intake.db["intake.submissions"].find({"practitioner_id": who.id}).to_list()
+    assert stored["kind"] == "cpd_recognition" and stored["certificate"]["recognition"]["country"] == "GB"
+    assert f'data-submission-id="{stored["_id"]}" data-status="received"' in shown.text
+    assert "7.5 hours claimed" in text_of(shown.text)
+
+    approved = recognition_decided(
+        intake, who, stored["_id"], stored, decision=Decision.APPROVE, cpd_hours_recognised=Decimal("5")
+    )
+    await intake.publish(topics.REVIEW_DECIDED, approved, stored["_id"])
+    await cpd_of(intake, auth, "5")
+    page = await intake.http.get("/portal/registration?lang=en")
+    assert 'data-source="recognition"' in page.text and "recognised from abroad" in page.text
+    assert "5 of 7.5 hours recognised" in text_of(page.text)
