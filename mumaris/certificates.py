@@ -40,6 +40,24 @@ def check_obtained_on(obtained_on: date, today: date) -> None:
         raise CertificateRefused("metadata.date_implausible", "obtained_on", window)
 
 
+def check_expires_on(obtained_on: date, expires_on: date | None) -> None:
+    """A certificate that expires (a life-support course: BLS, ACLS) expires after it was obtained
+    ("metadata.expiry_before_obtained"); one already expired may still be recorded (the profile
+    marks it expired)."""
+    if expires_on is not None and expires_on <= obtained_on:
+        details = {"field": "expires_on", "obtained_on": obtained_on.isoformat(), "expires_on": expires_on.isoformat()}
+        raise CertificateRefused("metadata.expiry_before_obtained", "expires_on", details)
+
+
+def has_expired(expires_on: date | str | None, today: date) -> bool:
+    """A certificate with an expiry is no longer valid from its `expires_on` day on."""
+    if expires_on is None:
+        return False
+    day = expires_on if isinstance(expires_on, date) else date.fromisoformat(expires_on)
+    return day <= today
+
+
 def check_certificate(certificate: CertificateMetadata, today: date) -> None:
     """Every rule on a declared certificate that needs nothing but the declaration and the day."""
     check_obtained_on(certificate.obtained_on, today)
+    check_expires_on(certificate.obtained_on, certificate.expires_on)

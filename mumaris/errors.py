@@ -208,6 +208,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "لا يمكن اعتماد التصنيف قبل اجتياز جميع الاختبارات المطلوبة له.",
         "The classification cannot be approved until every exam it requires has been passed.",
     ),
+    "review.cpd_hours_required": (
+        "يجب تحديد عدد الساعات المعتمدة عند اعتماد طلب معادلة ساعات التعليم المستمر.",
+        "Approving a CPD recognition request needs the number of hours recognised.",
+    ),
+    "review.cpd_hours_beyond_claim": (
+        "لا يمكن أن تتجاوز الساعات المعتمدة الساعات المطلوبة في الطلب، ويجب أن تكون أكثر من صفر.",
+        "The hours recognised must be more than zero and no more than the hours claimed.",
+    ),
+    "review.cpd_hours_not_expected": (
+        "تُحدَّد الساعات المعتمدة عند اعتماد طلب معادلة ساعات التعليم المستمر فقط.",
+        "Hours are recognised only when approving a CPD recognition request.",
+    ),
     # reviewer console (services/review/console/)
     "console.staff_only": (
         "لوحة المراجعة مخصصة لموظفي الهيئة؛ يتابع الممارسون الصحيون طلباتهم من منصة ممارس.",
@@ -516,6 +528,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cpd.already_credited": (
         "هذا النشاط (رقم الاعتماد والتاريخ) محتسب من قبل للممارس الصحي.",
         "This activity (accreditation number and date) has already been credited to the practitioner.",
+    ),
+    "metadata.expiry_before_obtained": (
+        "يجب أن يكون تاريخ انتهاء الشهادة بعد تاريخ الحصول عليها.",
+        "The certificate's expiry date must be after the date it was obtained.",
     ),
     "cpd.attended_in_future": (
         "تاريخ حضور النشاط في المستقبل.",

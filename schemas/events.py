@@ -46,6 +46,9 @@ class SubmissionKind(StrEnum):
     CLASSIFICATION_DOCUMENT = "classification_document"
     # A classification request whose documents passed and whose fee is paid: reviewed as a whole.
     CLASSIFICATION = "classification"
+    # A request to recognise CPD hours earned abroad, with its evidence: validated like a
+    # certificate, reviewed on its own (the reviewer recognises up to the hours claimed).
+    CPD_RECOGNITION = "cpd_recognition"
 
 
 class CpdActivity(Event):
@@ -60,6 +63,18 @@ class CpdActivity(Event):
     attended_on: date
 
 
+class CpdRecognitionClaim(Event):
+    """What a practitioner declares of CPD earned abroad: the activity, where, and the hours she
+    asks to have recognised (a reviewer may recognise fewer)."""
+
+    title: Annotated[str, Field(min_length=2, max_length=200)]
+    provider: Annotated[str, Field(min_length=2, max_length=200)]
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2, e.g. GB, EG, US
+    category: Annotated[str, Field(min_length=2, max_length=60)]
+    hours_claimed: Annotated[Decimal, Field(gt=0, le=200, max_digits=5, decimal_places=2)]
+    attended_on: date
+
+
 class CertificateMetadata(Event):
     """What the practitioner declared about the certificate."""
 
@@ -68,9 +83,16 @@ class CertificateMetadata(Event):
     institution: Annotated[str, Field(min_length=2, max_length=200)]
     specialty: Annotated[str, Field(min_length=2, max_length=120)]
     degree: Annotated[str, Field(min_length=2, max_length=120)]
+    # A certificate that expires (life-support courses: BLS, ACLS): the last day it is valid is the
+    # day before. After `obtained_on` (mumaris/certificates.py check_expires_on); the practitioner
+    # is reminded before it (review's certificate expiry sweep) and the profile marks it expired.
+    expires_on: date | None = None
     # A CPD certificate: the activity it attests; once approved its hours are credited to the
     # registration cycle its date falls in (intake's CPD ledger).
     cpd: CpdActivity | None = None
+    # Kind cpd_recognition: what is asked to be recognised (the name, institution, date above
+    # repeat its title, provider and date, for the validator's document checks).
+    recognition: CpdRecognitionClaim | None = None
 
 
 class StoredFile(Event):
@@ -177,6 +199,8 @@ class ReviewDecided(Event):
     reason_codes: list[str] = []
     reason: Annotated[str, Field(max_length=2000)] = ""
     certificate: CertificateMetadata | None = None  # what was decided on, for the practitioner's messages
+    # Kind cpd_recognition, approved: the hours the reviewer recognised (at most those claimed).
+    cpd_hours_recognised: Annotated[Decimal, Field(gt=0, le=200, max_digits=5, decimal_places=2)] | None = None
     reviewer_id: str
     decided_at: datetime
 

@@ -8,7 +8,8 @@
   classification.lapsed, classification.changed), exam results (gov.exams);
 - feed/: gov.certificates in batches;
 - registration/: professional registrations, issued on the first classification.changed;
-- cpd/: the CPD ledger: providers' attendance (gov.cpd_attendance, in batches), approved CPD certificates;
+- cpd/: the CPD ledger: providers' attendance (gov.cpd_attendance, in batches), approved CPD certificates,
+  recognition of hours earned abroad (requested over HTTP, decided in review);
 - register/: the public register (no sign-in, rate-limited), signed registration cards and their verification;
 - registry/: every change of a registration republished on registry.registration_changed (for
   government systems), in a consumer group of its own;
@@ -40,6 +41,7 @@ from services.intake.classification import routes as classification_routes
 from services.intake.classification.service import ClassificationRequests, RequestTimeline
 from services.intake.classification.store import ClassificationStore
 from services.intake.cpd import handlers as cpd_events
+from services.intake.cpd import routes as cpd_routes
 from services.intake.cpd.service import CpdLedger, CpdMetrics
 from services.intake.cpd.store import CpdStore
 from services.intake.facilities import routes as facility_routes
@@ -139,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         submission_routes,
         classification_routes,
         registration_routes,
+        cpd_routes,
         register_routes,
         facility_routes,
     ):

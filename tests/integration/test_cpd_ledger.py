@@ -7,6 +7,7 @@ and review publish is put on the topics here as real CloudEvents records.
 """
 
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from mumaris.tools.stack import StackInfo
 from schemas import topics
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import CertificateMetadata, Decision, PractitionerRef, ReviewDecided, SubmissionKind
+from services.intake.accounts.rules import Passwords
 from tests.documents import jpeg_bytes
 from tests.registration_support import Intake, running_intake
 from tests.support import eventually, headers_of, read_all, unique, wait_consumed
@@ -165,3 +167,164 @@ async def test_an_approved_cpd_certificate_is_credited_once_to_its_cycle(intake:
     await intake.handled(f"{again}/cpd")
     assert (await intake.registration(auth))["cpd"]["hours_earned"] == "5"
     assert await intake.db["intake.cpd_credits"].count_documents({"practitioner_id": who.id}) == 1
+
+
+def recognition_claim(hours: str, days_ago: int = 0) -> dict[str, Any]:
+    return {
+        "title": "Resuscitation Council UK: Advanced Life Support",
+        "provider": "Resuscitation Council UK",
+        "country": "GB",
+        "category": "course",
+        "hours_claimed": hours,
+        "attended_on": (today_in_riyadh() - timedelta(days=days_ago)).isoformat(),
+    }
+
+
+async def request_recognition(intake: Intake, auth: dict[str, str], claim: dict[str, Any], seed: int) -> str:
+    answer = await intake.http.post(
+        "/v1/me/cpd-recognitions",
+        headers=auth,
+        data={"claim": json.dumps(claim)},
+        files={"file": ("evidence.jpg", jpeg_bytes(900, 700, seed=seed), "image/jpeg")},
+    )
+    assert answer.status_code == 202, answer.text
+    return str(answer.json()["submission_id"])
+
+
+def recognition_decided(
+    intake: Intake, who: PractitionerRef, submission_id: str, stored: dict[str, Any], **decision: Any
+) -> ReviewDecided:
+    return ReviewDecided(
+        submission_id=submission_id,
+        review_id=submission_id,
+        kind=SubmissionKind.CPD_RECOGNITION,
+        practitioner=who,
+        certificate=CertificateMetadata.model_validate(stored["certificate"]),
+        reviewer_id="rev-1",
+        decided_at=now(),
+        **decision,
+    )
+
+
+async def test_hours_recognised_from_abroad_are_credited_once_to_the_cycle_of_their_date(intake: Intake) -> None:
+    who, auth, _ = await registered(intake, "medicine.consultant")
+    this_cycle = await request_recognition(intake, auth, recognition_claim("8"), seed=51)
+    before_it = await request_recognition(intake, auth, recognition_claim("3", days_ago=40), seed=52)
+    turned_down = await request_recognition(intake, auth, recognition_claim("2"), seed=53)
+    stored = {
+        d["_id"]: d
+        for d in await intake.db["intake.submissions"]
+        .find({"_id": {"$in": [this_cycle, before_it, turned_down]}})
+        .to_list()
+    }
+    assert {d["kind"] for d in stored.values()} == {"cpd_recognition"}
+    assert stored[this_cycle]["certificate"]["institution"] == "Resuscitation Council UK"  # what the validator reads
+    listed = (await intake.http.get("/v1/certificates", headers=auth)).json()["items"]
+    assert this_cycle not in {c["submission_id"] for c in listed}  # not one of her certificates
+
+    # Approved with fewer hours than claimed (part of the course does not count here), delivered twice.
+    approved = recognition_decided(
+        intake, who, this_cycle, stored[this_cycle], decision=Decision.APPROVE, cpd_hours_recognised=Decimal("6")
+    )
+    await intake.publish(topics.REVIEW_DECIDED, approved, this_cycle)
+    again = await intake.publish(topics.REVIEW_DECIDED, approved, this_cycle)
+    older = recognition_decided(
+        intake, who, before_it, stored[before_it], decision=Decision.APPROVE, cpd_hours_recognised=Decimal("3")
+    )
+    await intake.publish(topics.REVIEW_DECIDED, older, before_it)
+    rejected = recognition_decided(
+        intake,
+        who,
+        turned_down,
+        stored[turned_down],
+        decision=Decision.REJECT,
+        reason_codes=["incomplete_document"],
+        reason="The certificate does not show the hours.",
+    )
+    declined = await intake.publish(topics.REVIEW_DECIDED, rejected, turned_down)
+
+    cpd = await cpd_of(intake, auth, "6")
+    assert [(a["source"], a["hours"], a["country"], a["accreditation_number"]) for a in cpd["activities"]] == [
+        ("recognition", "6", "GB", None)
+    ]
+    await intake.handled(f"{again}/cpd")
+    await intake.handled(declined)  # its timeline step; a rejection credits nothing
+    assert (await intake.registration(auth))["cpd"]["hours_earned"] == "6"
+    credits = await intake.db["intake.cpd_credits"].find({"practitioner_id": who.id}).to_list()
+    assert sorted((c["hours"], c["hours_claimed"]) for c in credits) == [("3", "3"), ("6", "8")]  # the older apart
+
+    async def statuses() -> dict[str, Any] | None:
+        items = (await intake.http.get("/v1/me/cpd-recognitions", headers=auth)).json()["items"]
+        found = {i["submission_id"]: (i["status"], i["hours_recognised"]) for i in items}
+        return found if found.get(turned_down, ("",))[0] == "rejected" else None
+
+    shown = await eventually(statuses, timeout=30, what="the recognition requests' decisions")
+    assert shown == {this_cycle: ("approved", "6"), before_it: ("approved", "3"), turned_down: ("rejected", None)}
+
+
+async def test_a_recognition_request_is_refused_without_its_claim_or_dated_in_the_future(intake: Intake) -> None:
+    _, auth, _ = await registered(intake)
+    evidence = {"file": ("evidence.jpg", jpeg_bytes(900, 700, seed=61), "image/jpeg")}
+    no_country = {k: v for k, v in recognition_claim("4").items() if k != "country"}
+    missing = await intake.http.post(
+        "/v1/me/cpd-recognitions", headers=auth, data={"claim": json.dumps(no_country)}, files=evidence
+    )
+    assert (missing.status_code, missing.json()["error"]["code"]) == (422, "request.metadata_invalid")
+    future = await intake.http.post(
+        "/v1/me/cpd-recognitions",
+        headers=auth,
+        data={"claim": json.dumps(recognition_claim("4", days_ago=-3))},
+        files=evidence,
+    )
+    assert (future.status_code, future.json()["error"]["code"]) == (422, "metadata.date_in_future")
+    assert (await intake.http.get("/v1/me/cpd-recognitions", headers=auth)).json()["items"] == []
+
+
+def text_of(page: str) -> str:
+    """What a reader sees of the page: its words without the markup (isolated numbers and dates included)."""
+    return re.sub(r"<[^>]+>", "", page)
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the page carries a CSRF token"
+    return found[1]
+
+
+async def test_the_portal_asks_for_a_recognition_and_shows_it_then_its_hours_in_the_ledger(intake: Intake) -> None:
+    password = "Sahara-2026!stars"
+    who, auth, _ = await intake.practitioner_with_id(password_hash=Passwords().hash(password))
+    await intake.approve(who, "nursing.technician")
+    await intake.registration(auth)
+    sign_in = await intake.http.get("/portal/sign-in")
+    form = {"csrf": csrf_of(sign_in.text), "email": who.email, "password": password}
+    assert (await intake.http.post("/portal/sign-in", data=form)).status_code == 303
+
+    page = await intake.http.get("/portal/registration/recognitions/new?lang=en")
+    assert page.status_code == 200 and 'data-testid="recognition-form"' in page.text
+    typed = {**recognition_claim("7.5"), "country": "gbr", "csrf": csrf_of(page.text)}
+    evidence = {"file": ("evidence.jpg", jpeg_bytes(900, 700, seed=71), "image/jpeg")}
+    refused = await intake.http.post("/portal/registration/recognitions", data=typed, files=evidence)
+    assert refused.status_code == 422
+    assert 'id="f-country"' in refused.text and 'aria-invalid="true"' in refused.text
+    assert 'value="Resuscitation Council UK"' in refused.text  # what she typed is kept
+    assert await intake.db["intake.submissions"].count_documents({"practitioner_id": who.id}) == 0
+
+    sent = await intake.http.post("/portal/registration/recognitions", data={**typed, "country": "gb"}, files=evidence)
+    assert sent.status_code == 303 and sent.headers["location"].endswith(
+        "/portal/registration?done=recognition_requested"
+    )
+    shown = await intake.http.get(sent.headers["location"])
+    [stored] = await intake.db["intake.submissions"].find({"practitioner_id": who.id}).to_list()
+    assert stored["kind"] == "cpd_recognition" and stored["certificate"]["recognition"]["country"] == "GB"
+    assert f'data-submission-id="{stored["_id"]}" data-status="received"' in shown.text
+    assert "7.5 hours claimed" in text_of(shown.text)
+
+    approved = recognition_decided(
+        intake, who, stored["_id"], stored, decision=Decision.APPROVE, cpd_hours_recognised=Decimal("5")
+    )
+    await intake.publish(topics.REVIEW_DECIDED, approved, stored["_id"])
+    await cpd_of(intake, auth, "5")
+    page = await intake.http.get("/portal/registration?lang=en")
+    assert 'data-source="recognition"' in page.text and "recognised from abroad" in page.text
+    assert "5 of 7.5 hours recognised" in text_of(page.text)

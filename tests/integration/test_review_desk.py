@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, cast
 
 import pytest
@@ -24,9 +25,10 @@ from mumaris.tools.stack import StackInfo
 from schemas import topics
 from schemas.events import Decision
 from services.review.queue.routes import api_error
-from services.review.queue.rules import CLAIM_WINDOW, DecisionRequest, QueueState, ReviewRefused
+from services.review.queue.rules import CLAIM_WINDOW, DecisionRequest, QueueKind, QueueState, ReviewRefused
 from services.review.queue.service import Actor, ReviewDesk
 from services.review.queue.store import QueueFilter, ReviewStore
+from services.review.queue.views import item_view
 from tests.support import eventually, settings_for, unique
 
 
@@ -65,7 +67,7 @@ class Desk:
             item = {
                 "_id": review_id,
                 "submission_id": review_id,
-                "kind": "certificate",
+                "kind": fields.get("kind", "certificate"),
                 "practitioner": {
                     "id": fields.get("practitioner_id", unique("prac")),
                     "name": f"Dr. Test {n}",
@@ -79,6 +81,7 @@ class Desk:
                     "institution": "SHA",
                     "specialty": "Nursing",
                     "degree": "Course",
+                    **fields.get("declared", {}),
                 },
                 "file": None,
                 "findings": [],
@@ -295,6 +298,65 @@ async def test_supervisors_filter_the_queue_and_see_counts_and_the_oldest_wait(r
     assert await ids(waiting_longer_than=timedelta(hours=24)) == [oldest]
     assert await ids(text="radiation") == [oldest]  # case-insensitive, part of the certificate name
     assert await ids(text="(.*") == []  # the text is matched literally, never as a pattern
+
+
+CPD_ACTIVITY = {
+    "title": "ACLS update",
+    "provider": "Saudi Heart Association",
+    "accreditation_number": "SHA-2025-118",
+    "category": "workshop",
+    "hours": "6.5",
+    "attended_on": "2025-01-01",
+}
+RECOGNITION = {
+    "title": "Advanced Life Support",
+    "provider": "Resuscitation Council UK",
+    "country": "GB",
+    "category": "course",
+    "hours_claimed": "8",
+    "attended_on": "2025-01-01",
+}
+
+
+async def test_cpd_activities_and_recognition_requests_are_kinds_of_their_own_in_the_queue(review: Desk) -> None:
+    [plain] = await review.seed()
+    [activity] = await review.seed(declared={"cpd": CPD_ACTIVITY})
+    [recognition] = await review.seed(kind="cpd_recognition", declared={"recognition": RECOGNITION})
+
+    async def ids(kind: QueueKind) -> list[str]:
+        found, _ = await review.store.search(QueueFilter(kind=kind), now())
+        return [d["_id"] for d in found]
+
+    assert await ids(QueueKind.CERTIFICATE) == [plain]
+    assert await ids(QueueKind.CPD_ACTIVITY) == [activity]
+    assert await ids(QueueKind.CPD_RECOGNITION) == [recognition]
+    shown = {i: item_view(await review.store.get(i))["queue_kind"] for i in (plain, activity, recognition)}  # type: ignore[arg-type]
+    assert shown == {plain: "certificate", activity: "cpd_activity", recognition: "cpd_recognition"}
+
+
+async def test_a_recognition_is_approved_with_the_hours_recognised_at_most_those_claimed(review: Desk) -> None:
+    [recognition] = await review.seed(kind="cpd_recognition", declared={"recognition": RECOGNITION})
+    [certificate] = await review.seed()
+    actor = reviewer("Huda")
+    await review.desk.claim(recognition, actor)
+    await review.desk.claim(certificate, actor)
+
+    for hours, code in ((None, "review.cpd_hours_required"), (Decimal("8.5"), "review.cpd_hours_beyond_claim")):
+        with pytest.raises(ApiError) as refused:
+            await review.desk.decide(recognition, actor, DecisionRequest(Decision.APPROVE, cpd_hours_recognised=hours))
+        assert (refused.value.code, refused.value.details["hours_claimed"]) == (code, "8")
+    with pytest.raises(ApiError) as refused:
+        await review.desk.decide(certificate, actor, DecisionRequest(Decision.APPROVE, cpd_hours_recognised=Decimal(2)))
+    assert refused.value.code == "review.cpd_hours_not_expected"
+    assert await review.outbox(topics.REVIEW_DECIDED) == []  # refused: nothing decided
+
+    await review.desk.decide(recognition, actor, DecisionRequest(Decision.APPROVE, cpd_hours_recognised=Decimal(6)))
+    [decided] = [e["body"] for e in await review.outbox(topics.REVIEW_DECIDED)]
+    assert (decided["kind"], decided["cpd_hours_recognised"]) == ("cpd_recognition", "6")
+    [entry] = [
+        e for e in await review.store.audit.find({"review_id": recognition}).to_list() if e["action"] == "decided"
+    ]
+    assert entry["details"]["cpd_hours_recognised"] == "6"
 
 
 # --- claim-next under contention --------------------------------------------------------------------

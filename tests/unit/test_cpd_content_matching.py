@@ -47,3 +47,21 @@ def test_a_whole_number_of_hours_matches_with_or_without_decimals_and_other_cert
     assert findings("Total: 20.0 hours of CPD", twenty)["content.cpd_hours"][0] == "pass"
     assert findings("Total: 120 hours", twenty)["content.cpd_hours"][0] == "warn"
     assert set(findings(TEXT, None)) == {"content.name", "content.issuer", "content.date"}
+
+
+def test_a_recognition_request_has_its_hours_claimed_looked_for_and_no_accreditation_number() -> None:
+    text = "Resuscitation Council UK. Noura Al-Qahtani completed Advanced Life Support, 8 CPD credits, 20/11/2026"
+
+    def recognised(hours: str) -> dict[str, tuple[str, str | None]]:
+        found = match_content(
+            text,
+            name="Noura Al-Qahtani",
+            issuer="Resuscitation Council UK",
+            obtained_on=date(2026, 11, 20),
+            hours_claimed=Decimal(hours),
+        )
+        return {f.rule: (f.outcome, f.code if f.outcome == "warn" else f.evidence) for f in found}
+
+    found = recognised("8")
+    assert found["content.cpd_hours"][0] == "pass" and "content.cpd_accreditation" not in found
+    assert recognised("12")["content.cpd_hours"] == ("warn", "content.cpd_hours_not_found")  # more claimed than shown

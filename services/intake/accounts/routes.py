@@ -14,6 +14,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from mumaris.certificates import has_expired
+from mumaris.clock import today_in_riyadh
 from mumaris.errors import ApiError
 from mumaris.http import client_address, read_json
 from mumaris.openapi import BEARER, JSON_BODY, PROTECTED, UNAVAILABLE, Refusals, answers, json_body, refusals
@@ -156,7 +158,14 @@ def profile_view(profile: Profile) -> dict[str, Any]:
         "email_confirmed": account["status"] == "active",
         "classification": classification_view(account.get("classification")),
         "classification_request_id": profile.open_request_id,
-        "certificates": [{"submission_id": d["_id"], **d["certificate"]} for d in profile.approved],
+        "certificates": [
+            {
+                "submission_id": d["_id"],
+                **d["certificate"],
+                "expired": has_expired(d["certificate"].get("expires_on"), today_in_riyadh()),
+            }
+            for d in profile.approved
+        ],
         "pending_change": None
         if change is None
         else {"change_id": change["_id"], "status": change["status"], "changes": change["changes"]},

@@ -62,6 +62,7 @@ class TokensView(BaseModel):
 
 class ApprovedCertificate(CertificateMetadata):
     submission_id: str
+    expired: bool = Field(description="Its expires_on has come (today in Riyadh): no longer valid.")
 
 
 class PendingChange(BaseModel):

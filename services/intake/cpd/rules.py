@@ -21,7 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from schemas.events import CpdActivity, CpdAttendanceRecord, PractitionerRef
+from schemas.events import CertificateMetadata, CpdActivity, CpdAttendanceRecord, CpdRecognitionClaim, PractitionerRef
 from services.intake.feed.rules import PublishedItem, practitioner_of
 from services.intake.feed.rules import Refusal as FeedRefusal
 
@@ -37,6 +37,25 @@ class RefusalCode(StrEnum):
     PRACTITIONER_NOT_ACTIVE = "feed.practitioner_not_active"
     ALREADY_CREDITED = "cpd.already_credited"
     ATTENDED_IN_FUTURE = "cpd.attended_in_future"
+
+
+def recognition_key(practitioner_id: str, submission_id: str) -> str:
+    """A recognition request is credited once: activities abroad carry no accreditation number of
+    ours to recognise the same activity by, so the request itself is the activity."""
+    return json.dumps([practitioner_id, "recognition", submission_id])
+
+
+def recognition_certificate(claim: CpdRecognitionClaim) -> CertificateMetadata:
+    """The evidence of a recognition request as the road carries a certificate: the validator
+    looks for the title, the provider and the date on the document, as on any certificate's."""
+    return CertificateMetadata(
+        name=claim.title,
+        obtained_on=claim.attended_on,
+        institution=claim.provider,
+        specialty=claim.category,
+        degree="CPD abroad",
+        recognition=claim,
+    )
 
 
 def activity_key(practitioner_id: str, activity: CpdActivity) -> str:

@@ -181,7 +181,11 @@ class CpdLedger:
     # --- approved CPD certificates ---------------------------------------------------------------
 
     async def certificate_decided(self, event: ReviewDecided, ce: CloudEventAttributes) -> None:
-        """An approved certificate that declares a CPD activity: its hours credited, once."""
+        """An approved certificate that declares a CPD activity: its hours credited, once. An
+        approved CPD recognition request: the hours recognised, once."""
+        if event.kind is SubmissionKind.CPD_RECOGNITION:
+            await self.recognition_decided(event, ce)
+            return
         activity = event.certificate.cpd if event.certificate else None
         if event.kind is not SubmissionKind.CERTIFICATE or event.decision is not Decision.APPROVE or activity is None:
             return
@@ -196,6 +200,35 @@ class CpdLedger:
         credited = await self.uow.apply_once(f"{ce.id}/cpd", ce.type, work)
         if credited is False:
             log.info("submission %s: its CPD activity was credited before; not again", event.submission_id)
+
+    async def recognition_decided(self, event: ReviewDecided, ce: CloudEventAttributes) -> None:
+        """Approved: the hours the reviewer recognised (not those claimed) credited to the cycle
+        the activity's date falls in, once per request whatever redelivers the decision."""
+        claim = event.certificate.recognition if event.certificate else None
+        if event.decision is not Decision.APPROVE or claim is None:
+            return
+        if event.cpd_hours_recognised is None:
+            log.warning("recognition %s approved without hours: nothing credited", event.submission_id)
+            return
+        credit = {
+            "_id": rules.recognition_key(event.practitioner.id, event.submission_id),
+            "practitioner_id": event.practitioner.id,
+            "title": claim.title,
+            "provider": claim.provider,
+            "accreditation_number": None,
+            "country": claim.country,
+            "category": claim.category,
+            "hours": str(event.cpd_hours_recognised),
+            "hours_claimed": str(claim.hours_claimed),
+            "attended_on": day(claim.attended_on),
+            "origin": {"kind": "recognition", "submission_id": event.submission_id, "event_id": ce.id},
+            "credited_at": now(),
+        }
+
+        async def work(session: AsyncClientSession) -> bool:
+            return await self.store.credit(credit, session)
+
+        await self.uow.apply_once(f"{ce.id}/cpd", ce.type, work)
 
     # --- a cycle's standing ----------------------------------------------------------------------
 
@@ -230,6 +263,7 @@ class CpdLedger:
                     "hours": c["hours"],
                     "attended_on": as_day(c["attended_on"]).isoformat(),
                     "source": c["origin"]["kind"],
+                    "country": c.get("country"),
                 }
                 for c in credits
             ],

@@ -44,6 +44,7 @@ class RefusalCode(StrEnum):
     # The certificate's own declaration, refused with the codes an upload of it would get.
     DATE_IN_FUTURE = "metadata.date_in_future"
     DATE_IMPLAUSIBLE = "metadata.date_implausible"
+    EXPIRY_BEFORE_OBTAINED = "metadata.expiry_before_obtained"
 
 
 @dataclass(frozen=True)
@@ -144,11 +145,14 @@ def certificate_refusal(record: CertificateFeedRecord, today: date) -> Refusal |
         check_certificate(record.certificate, today)
     except CertificateRefused as refused:
         window = refused.details
-        return Refusal(
-            RefusalCode(refused.code),
-            f"{refused.field} {window['obtained_on']} is outside "
-            f"{window['earliest']}..{window['latest']} (today in Riyadh)",
-        )
+        if refused.field == "expires_on":
+            detail = f"expires_on {window['expires_on']} is not after obtained_on {window['obtained_on']}"
+        else:
+            detail = (
+                f"{refused.field} {window['obtained_on']} is outside "
+                f"{window['earliest']}..{window['latest']} (today in Riyadh)"
+            )
+        return Refusal(RefusalCode(refused.code), detail)
     return None
 
 

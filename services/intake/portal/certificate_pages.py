@@ -44,7 +44,8 @@ from services.intake.submissions.service import Certificates
 from services.intake.uploads import read_attachment, read_form
 
 router = page_router()
-CERTIFICATE_FIELDS = ("name", "obtained_on", "institution", "specialty", "degree")
+CERTIFICATE_FIELDS = ("name", "obtained_on", "institution", "specialty", "degree", "expires_on")
+OPTIONAL_FIELDS = ("expires_on",)  # left empty: the certificate does not expire
 
 
 @router.get("/certificates")
@@ -61,7 +62,7 @@ async def own_certificate(certificates: Certificates, who: Principal, submission
 
 
 def details_of(doc: Mapping[str, Any]) -> dict[str, str]:
-    return {k: str(v) for k, v in doc["certificate"].items() if k in CERTIFICATE_FIELDS}
+    return {k: str(v) for k, v in doc["certificate"].items() if k in CERTIFICATE_FIELDS and v is not None}
 
 
 @router.get("/certificates/new")
@@ -148,7 +149,8 @@ def certificate_details(values: Mapping[str, str]) -> tuple[CertificateMetadata 
     """The typed details as the API's model, or each field's refusal: a date in the future or
     before 1950 is refused here too, before anything is stored."""
     try:
-        metadata = CertificateMetadata.model_validate({k: values.get(k, "") for k in CERTIFICATE_FIELDS})
+        typed = {k: values.get(k, "") for k in CERTIFICATE_FIELDS}
+        metadata = CertificateMetadata.model_validate({k: v for k, v in typed.items() if v or k not in OPTIONAL_FIELDS})
         check_certificate(metadata, today_in_riyadh())
     except ValidationError as invalid:
         return None, validation_errors(invalid, CERTIFICATE_FIELDS)

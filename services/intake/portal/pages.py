@@ -43,6 +43,7 @@ NOTICES = frozenset(
         "password_reset",
         "submitted",
         "resubmitted",
+        "recognition_requested",
         "change_requested",
         "language_saved",
         "requested",

@@ -8,6 +8,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from mumaris.auth import Principal
+from mumaris.certificates import has_expired
+from mumaris.clock import today_in_riyadh
 from mumaris.web import see_other
 from services.intake.accounts.rules import AccountRuleError
 from services.intake.accounts.service import ProfilePatch, Profiles
@@ -46,6 +48,9 @@ async def show_profile(
         values=values,
         here=f"{PREFIX}/profile",
         registration=await card_for(request, who.id),
+        expired={
+            d["_id"] for d in profile.approved if has_expired(d["certificate"].get("expires_on"), today_in_riyadh())
+        },
         **context,
     )
 

@@ -11,8 +11,10 @@ from fastapi.responses import Response
 
 from mumaris.service import provided
 from mumaris.web import see_other
+from schemas.events import SubmissionKind
+from services.intake.cpd.routes import recognition_view
 from services.intake.cpd.service import CpdLedger
-from services.intake.portal.routing import PortalDep, Who, page_router, posted
+from services.intake.portal.routing import CertificatesDep, PortalDep, Who, page_router, posted
 from services.intake.portal.session import PREFIX
 from services.intake.registration.routes import REFUSAL_STATUS
 from services.intake.registration.rules import RENEWAL_OPEN_STATES, RegistrationRefused, Status
@@ -48,10 +50,18 @@ async def card_for(request: Request, who_id: str) -> dict[str, Any] | None:
 
 @router.get("/registration")
 async def registration_page(
-    request: Request, who: Who, portal: PortalDep, registrations: RegistrationsDep, ledger: LedgerDep
+    request: Request,
+    who: Who,
+    portal: PortalDep,
+    registrations: RegistrationsDep,
+    ledger: LedgerDep,
+    certificates: CertificatesDep,
 ) -> Response:
     card = await registration_card(registrations, ledger, who.id)
-    return await portal.render(request, "registration.html", registration=card)
+    asked = await certificates.list_for(who.id, kind=SubmissionKind.CPD_RECOGNITION)
+    return await portal.render(
+        request, "registration.html", registration=card, recognitions=[recognition_view(d) for d in asked]
+    )
 
 
 @router.post("/registration/renewals")

@@ -1,6 +1,7 @@
 """The practitioner portal's pages, all under /portal, put together: the way in (way_in.py), the
 profile and the inbox (profile_pages.py), certificates (certificate_pages.py), e-services
-(classification_pages.py), the static files, the home page and a 404 page for anything else.
+(classification_pages.py), the registration and CPD (registration_pages.py, recognition_pages.py:
+hours earned abroad), the static files, the home page and a 404 page for anything else.
 
 Pages call intake's own use cases (provided by app.py), never its HTTP API. Every form works
 without JavaScript and carries a CSRF token. How a refusal becomes a page is routing.py; sessions,
@@ -17,6 +18,7 @@ from services.intake.portal import (
     certificate_pages,
     classification_pages,
     profile_pages,
+    recognition_pages,
     registration_pages,
     way_in,
 )
@@ -52,6 +54,7 @@ pages_in_order = (
     certificate_pages.router,
     classification_pages.router,
     registration_pages.router,
+    recognition_pages.router,
 )
 for pages in pages_in_order:
     router.include_router(pages)

@@ -24,6 +24,7 @@ FIELD_OF_CODE: dict[str, str] = {
     "account.id_taken": "id_number",
     "metadata.date_in_future": "obtained_on",
     "metadata.date_implausible": "obtained_on",
+    "metadata.expiry_before_obtained": "expires_on",
     "request.metadata_invalid": "name",
     "classification.not_your_membership": "membership_number",
     "account.membership_number_invalid": "membership_number",

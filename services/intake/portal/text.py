@@ -205,6 +205,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "and submit certificates. Address:",
     ),
     "approved_certificates": ("الشهادات المعتمدة", "Approved certificates"),
+    "certificate_expired": ("منتهية الصلاحية منذ {on}", "Expired on {on}"),
+    "certificate_expires": ("صالحة حتى {on}", "Valid until {on}"),
     "approved_empty": ("لا توجد شهادات معتمدة بعد.", "No approved certificates yet."),
     "open_request": ("لديك طلب تغيير تصنيف قيد المعالجة.", "You have a classification change request in progress."),
     "open_request_link": ("متابعة الطلب", "Follow the request"),
@@ -235,6 +237,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "field.institution": ("الجهة المانحة", "Issuing institution"),
     "field.specialty": ("التخصص", "Specialty"),
     "field.degree": ("الدرجة", "Degree"),
+    "field.expires_on": ("تاريخ انتهاء الصلاحية (إن وُجد)", "Expiry date (if it has one)"),
+    "hint.expires_on": (
+        "لشهادات الدورات التي تنتهي صلاحيتها مثل دعم الحياة الأساسي والمتقدم؛ نذكّرك قبل انتهائها.",
+        "For courses that expire, such as BLS and ACLS: we remind you before the date.",
+    ),
     "field.file": ("ملف الشهادة", "Certificate file"),
     "field.document": ("الملف المرفق", "Attached file"),
     "hint.file": (
@@ -485,6 +492,10 @@ ADVICE: dict[str, tuple[str, str]] = {
     "metadata.date_implausible": (
         "تحقق من سنة الحصول على الشهادة كما هي مكتوبة عليها.",
         "Check the year the certificate was obtained, as written on it.",
+    ),
+    "metadata.expiry_before_obtained": (
+        "أدخل تاريخ انتهاء الشهادة كما هو مكتوب عليها، وهو بعد تاريخ الحصول عليها.",
+        "Enter the expiry date written on the certificate, which comes after the date it was obtained.",
     ),
     "metadata.field_missing": (
         "املأ الجهة المانحة والتخصص والدرجة كما تظهر على الشهادة.",

@@ -25,11 +25,14 @@ class SuspensionView(BaseModel):
 class CpdActivityView(BaseModel):
     title: str
     provider: str
-    accreditation_number: str
+    accreditation_number: str | None  # none for hours recognised from abroad
     category: str
     hours: str
     attended_on: str
-    source: str  # "provider" (an attendance record) or "certificate" (an approved upload)
+    # "provider" (an attendance record), "certificate" (an approved upload) or "recognition" (hours
+    # earned abroad, as a reviewer recognised them)
+    source: str
+    country: str | None = None  # a recognition's: where the activity took place (ISO 3166-1 alpha-2)
 
 
 class CpdView(BaseModel):

@@ -24,7 +24,7 @@ from mumaris.openapi import (
     multipart_body,
 )
 from mumaris.service import provided
-from schemas.events import CertificateMetadata
+from schemas.events import CertificateMetadata, SubmissionKind
 from services.intake.callers import Practitioner, PractitionerOrStaff, Submitter, reference, settings_of
 from services.intake.submissions.rules import Attachment, Lineage, Status, SubmissionRefused
 from services.intake.submissions.service import Certificates
@@ -41,7 +41,14 @@ UPLOAD_REFUSALS = answers(
     UPLOAD,
     {403: ("account.email_unconfirmed",)},
     {409: ("file.duplicate_pending",)},
-    {422: ("request.metadata_invalid", "metadata.date_in_future", "metadata.date_implausible")},
+    {
+        422: (
+            "request.metadata_invalid",
+            "metadata.date_in_future",
+            "metadata.date_implausible",
+            "metadata.expiry_before_obtained",
+        )
+    },
 )
 
 
@@ -78,10 +85,13 @@ async def accept(
     certificates: Certificates,
     lineage: Lineage = Lineage(),
     kept: CertificateMetadata | None = None,
+    kind: SubmissionKind = SubmissionKind.CERTIFICATE,
 ) -> JSONResponse:
     metadata, attachment = await read_certificate_upload(request, settings_of(request).max_upload_bytes, kept)
+    if kept is not None and metadata.recognition is None and kept.recognition is not None:
+        metadata = metadata.model_copy(update={"recognition": kept.recognition})  # a recognition stays one
     try:
-        submission_id = await certificates.accept(reference(who), metadata, attachment, lineage)
+        submission_id = await certificates.accept(reference(who), metadata, attachment, lineage, kind)
     except SubmissionRefused as refusal:
         raise ApiError.of(refusal, 409) from refusal
     location = f"/v1/certificates/{submission_id}"
@@ -138,7 +148,14 @@ async def submit_certificate(request: Request, who: Submitter, certificates: Cer
             {403: ("account.email_unconfirmed",)},
             {404: ("not_found",)},
             {409: ("file.duplicate_pending", "submission.not_awaiting_changes", "submission.already_resubmitted")},
-            {422: ("request.metadata_invalid", "metadata.date_in_future", "metadata.date_implausible")},
+            {
+                422: (
+                    "request.metadata_invalid",
+                    "metadata.date_in_future",
+                    "metadata.date_implausible",
+                    "metadata.expiry_before_obtained",
+                )
+            },
         ),
     },
     openapi_extra=multipart_body(
@@ -165,7 +182,8 @@ async def resubmit_certificate(
     except SubmissionRefused as refusal:
         raise ApiError.of(refusal, 409) from refusal
     kept = CertificateMetadata.model_validate(previous["certificate"])
-    return await accept(request, who, certificates, lineage, kept)
+    kind = SubmissionKind(previous.get("kind", SubmissionKind.CERTIFICATE.value))
+    return await accept(request, who, certificates, lineage, kept, kind)
 
 
 @router.get(

@@ -80,6 +80,7 @@ def decision_of(event: ReviewDecided) -> dict[str, Any]:
             "reason_codes": event.reason_codes,
             "reason": event.reason,
             "decided_at": event.decided_at,
+            **({} if event.cpd_hours_recognised is None else {"cpd_hours_recognised": str(event.cpd_hours_recognised)}),
         }
     }
 
@@ -100,8 +101,8 @@ class Certificates:
             return None
         return doc
 
-    async def list_for(self, practitioner_id: str) -> list[dict[str, Any]]:
-        return await self.store.list_for(practitioner_id)
+    async def list_for(self, practitioner_id: str, kind: SubmissionKind | None = None) -> list[dict[str, Any]]:
+        return await self.store.list_for(practitioner_id, kind=kind)
 
     @staticmethod
     def next_version(previous: dict[str, Any]) -> Lineage:
@@ -115,10 +116,12 @@ class Certificates:
         certificate: CertificateMetadata,
         attachment: Attachment,
         lineage: Lineage = Lineage(),
+        kind: SubmissionKind = SubmissionKind.CERTIFICATE,
     ) -> str:
         """Write the file, the record and its submission.received event together (for a
         resubmission, with the link from the previous version in the same transaction); the new
-        submission's id. SubmissionRefused while the same file is pending."""
+        submission's id. SubmissionRefused while the same file is pending. `kind`: a certificate,
+        or a CPD recognition request (its evidence travels the same road)."""
         sha256 = sha256_hex(attachment.data)
         if pending := await self.store.pending_with_file(who.id, sha256):
             raise SubmissionRefused("file.duplicate_pending", {"pending_submission_id": pending})
@@ -136,7 +139,7 @@ class Certificates:
             sha256=sha256,
             content_type=attachment.content_type,
         )
-        await self._write(submission_id, who, certificate, stored, now(), lineage, file)
+        await self._write(submission_id, who, certificate, stored, now(), lineage, file, kind)
         return submission_id
 
     async def _write(
@@ -148,12 +151,13 @@ class Certificates:
         received_at: datetime,
         lineage: Lineage,
         file: StagedFile,
+        kind: SubmissionKind,
     ) -> None:
         event = SubmissionReceived(
             submission_id=submission_id,
             version=lineage.version,
             previous_submission_id=lineage.previous_submission_id,
-            kind=SubmissionKind.CERTIFICATE,
+            kind=kind,
             practitioner=who,
             certificate=certificate,
             file=stored,
@@ -166,6 +170,7 @@ class Certificates:
             file=stored.model_dump(mode="json"),
             received_at=received_at,
             lineage=lineage,
+            kind=kind,
         )
 
         async def work(session: AsyncClientSession) -> None:

@@ -59,6 +59,11 @@ def predecessor(doc: dict[str, Any]) -> Predecessor:
 
 # Certificates only; the documents of classification requests belong to their request.
 CERTIFICATES: dict[str, Any] = {"kind": {"$ne": SubmissionKind.CLASSIFICATION_DOCUMENT.value}}
+# What the certificate list shows: not CPD recognition requests either (the registration page does),
+# though the same file pending as either is one pending file (pending_with_file).
+LISTED_AS_CERTIFICATES: dict[str, Any] = {
+    "kind": {"$nin": [SubmissionKind.CLASSIFICATION_DOCUMENT.value, SubmissionKind.CPD_RECOGNITION.value]}
+}
 
 
 class UnknownRecord(LookupError):
@@ -137,11 +142,12 @@ class SubmissionStore:
         )
         return result.modified_count == 1
 
-    async def list_for(self, practitioner_id: str, limit: int = 50) -> list[dict[str, Any]]:
-        """The practitioner's certificates, newest first."""
-        cursor = self.submissions.find({"practitioner_id": practitioner_id, **CERTIFICATES}).sort(
-            "created_at", DESCENDING
-        )
+    async def list_for(
+        self, practitioner_id: str, limit: int = 50, kind: SubmissionKind | None = None
+    ) -> list[dict[str, Any]]:
+        """The practitioner's certificates (or her submissions of `kind`), newest first."""
+        which = LISTED_AS_CERTIFICATES if kind is None else {"kind": kind.value}
+        cursor = self.submissions.find({"practitioner_id": practitioner_id, **which}).sort("created_at", DESCENDING)
         return await cursor.limit(limit).to_list()
 
     async def get_many(self, submission_ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -32,6 +32,10 @@ class DecisionView(BaseModel):
     decision: Decision
     reason_codes: list[str] = []
     reason: str = ""
+    cpd_hours_recognised: Annotated[
+        str | None,
+        Field(exclude_if=lambda value: value is None, description="An approved CPD recognition: the hours recognised."),
+    ] = None
 
 
 class SubmissionView(BaseModel):

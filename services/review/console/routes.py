@@ -28,7 +28,6 @@ from mumaris.files import FileStore
 from mumaris.http import client_address
 from mumaris.service import provided
 from schemas.classifications import DOCUMENT_TYPES
-from schemas.events import SubmissionKind
 from services.review.console.documents import document_view, pdf_page_png
 from services.review.console.pages import (
     PAGE_HEADERS,
@@ -41,7 +40,7 @@ from services.review.console.pages import (
 )
 from services.review.console.session import CSRF_FIELD, PREFIX, SignInRequired
 from services.review.queue.routes import Configured, DecisionBody, Desk, Files, api_error
-from services.review.queue.rules import QueueState, ReviewRefused
+from services.review.queue.rules import QueueKind, QueueState, ReviewRefused
 from services.review.queue.service import Actor, ReviewDesk, may_see_document
 from services.review.queue.store import QueueFilter
 from services.review.queue.views import document_response, item_view
@@ -52,7 +51,7 @@ SEARCH_PAGE_SIZE = 50
 class SupervisionQuery(BaseModel):
     """The supervision filter form; an empty field means "any"."""
 
-    kind: SubmissionKind | None = None
+    kind: QueueKind | None = None
     state: QueueState | None = None
     reviewer: Annotated[str | None, Field(max_length=100)] = None
     specialty: Annotated[str | None, Field(max_length=120)] = None
@@ -323,6 +322,8 @@ async def decide(review_id: str, request: Request, actor: Acting, desk: Desk, pa
         "decision": form.get("decision"),
         "reason": form.get("reason") or "",
         "reason_codes": form.getlist("reason_codes"),
+        # Only a CPD recognition request's form has the field; an empty one is no hours.
+        "cpd_hours_recognised": form.get("cpd_hours_recognised") or None,
     }
     if entered["decision"] == "approve" and form.get("confirmed") != "yes":
         # An approval is asked for again on the page (a second button, not under the focus): a
@@ -397,7 +398,7 @@ async def supervise(request: Request, actor: Staff, pages: Console, desk: Desk) 
         counts=await desk.store.counts(at),
         past_sla=await desk.store.count_past_sla(at),
         oldest=item_view(oldest) if oldest else None,
-        kinds=list(SubmissionKind),
+        kinds=list(QueueKind),
         states=list(QueueState),
         previous_link=query.link(max(0, query.offset - SEARCH_PAGE_SIZE)) if query.offset else None,
         next_link=query.link(query.offset + SEARCH_PAGE_SIZE) if query.offset + len(items) < total else None,

@@ -160,6 +160,10 @@ class PaymentVerdict(StrEnum):
     WRONG_AMOUNT = "wrong_amount"
     LATE_PAYMENT = "late_payment"
     DUPLICATE_PAYMENT = "duplicate_payment"
+    # A renewal's invoice paid (in time, the right amount) for a registration that has lapsed
+    # meanwhile: the money is kept on the invoice and flagged for a refund; it renews nothing
+    # (registrations/service.py RenewalDesk.paid says why).
+    REGISTRATION_LAPSED = "registration_lapsed"
 
     @property
     def is_issue(self) -> bool:

@@ -153,7 +153,10 @@ class Settlement(Protocol):
     """What an invoice of another purpose than a classification request settles, told inside the
     transaction that pays or expires it (registrations/service.py: a renewal)."""
 
-    async def paid(self, invoice: Doc, at: datetime, session: AsyncClientSession) -> None: ...
+    async def paid(self, invoice: Doc, at: datetime, session: AsyncClientSession) -> PaymentVerdict | None:
+        """Settle the paid invoice; an issue kind when the payment, though accepted, settles nothing
+        (recorded for operations in the same transaction)."""
+        ...
 
     async def expired(self, invoice: Doc, at: datetime, session: AsyncClientSession) -> None: ...
 
@@ -403,7 +406,8 @@ class FeeDesk:
                 invoice = await self.store.get_invoice(invoice["_id"], session)
                 verdict = judge_payment(invoice_facts(invoice), facts) if invoice else PaymentVerdict.UNKNOWN_BILL
             else:
-                await self._send_to_review(paid, at, session)
+                verdict = await self._send_to_review(paid, at, session) or verdict
+                invoice = paid
         recorded = verdict.is_issue and await self.store.record_issue(
             self._issue(verdict, payment.bill_number, record, invoice, at), session
         )
@@ -419,6 +423,9 @@ class FeeDesk:
         elif verdict is PaymentVerdict.LATE_PAYMENT:
             details["due_at"] = invoice["due_at"]
             details["paid_in_time"] = payment["paid_at"] <= invoice["due_at"]  # but reached us after the expiry
+        elif verdict is PaymentVerdict.REGISTRATION_LAPSED:
+            details["due_at"] = invoice["due_at"]
+            details["refund"] = True  # the invoice is paid, the registration stays lapsed: the money goes back
         elif verdict is PaymentVerdict.DUPLICATE_PAYMENT:
             details["settled_by"] = (invoice.get("payment") or {}).get("payment_reference")
         return {
@@ -443,11 +450,10 @@ class FeeDesk:
             raise InconsistentEvent(f"invoice {invoice['_id']}: nothing settles a {purpose.value} invoice here")
         return self.settlements[purpose]
 
-    async def _send_to_review(self, invoice: Doc, at: datetime, session: AsyncClientSession) -> None:
+    async def _send_to_review(self, invoice: Doc, at: datetime, session: AsyncClientSession) -> PaymentVerdict | None:
         settlement = self._settlement_of(invoice)
         if settlement is not None:
-            await settlement.paid(invoice, at, session)
-            return
+            return await settlement.paid(invoice, at, session)
         request = await self.store.move_request(
             invoice["request_id"], RequestStatus.AWAITING_PAYMENT, RequestStatus.IN_REVIEW, at, session
         )
@@ -455,8 +461,9 @@ class FeeDesk:
             log.warning(
                 "invoice %s paid but its request %s was not awaiting payment", invoice["_id"], invoice["request_id"]
             )
-            return
+            return None
         await self.desk.enqueue(review_item(request, invoice, at), session)
+        return None
 
 
 def review_item(request: Doc, invoice: Doc, at: datetime) -> dict[str, Any]:
@@ -600,7 +607,7 @@ class FeeEvents:
             return
         if outcome.issue_recorded:
             self.metrics.payment_issue(outcome.verdict)
-        if outcome.verdict is PaymentVerdict.ACCEPT and outcome.invoice_id:
+        if outcome.verdict in (PaymentVerdict.ACCEPT, PaymentVerdict.REGISTRATION_LAPSED) and outcome.invoice_id:
             self.clock.forget(outcome.invoice_id)
 
     async def exam_result(self, event: ExamResultPublished, ce: CloudEventAttributes) -> None:

@@ -8,6 +8,7 @@ console turns the same refusal into a page.
 
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -33,9 +34,9 @@ from mumaris.openapi import (
 )
 from mumaris.service import provided
 from mumaris.settings import Settings
-from schemas.events import Decision, Localized, SubmissionKind
+from schemas.events import Decision, Localized
 from schemas.review_reasons import REJECTION_REASONS
-from services.review.queue.rules import DecisionRequest, QueueState, ReviewRefused, unique_codes
+from services.review.queue.rules import DecisionRequest, QueueKind, QueueState, ReviewRefused, unique_codes
 from services.review.queue.service import Actor, ReviewDesk
 from services.review.queue.store import QueueFilter
 from services.review.queue.views import (
@@ -76,6 +77,9 @@ DECISION_REFUSALS = refused(
     "review.reason_code_unknown",
     "review.reason_codes_only_for_reject",
     "review.exam_missing",
+    "review.cpd_hours_required",
+    "review.cpd_hours_beyond_claim",
+    "review.cpd_hours_not_expected",
 )
 DOCUMENT = {
     200: file_download(DOCUMENT_TYPES, "The document, as the type its bytes proved it to be. Never cached."),
@@ -134,9 +138,12 @@ class DecisionBody(BaseModel):
     decision: Decision
     reason_codes: Annotated[list[Annotated[str, Field(max_length=60)]], Field(max_length=20)] = []
     reason: Annotated[str, Field(max_length=2000)] = ""
+    # Approving a CPD recognition request (kind cpd_recognition): the hours recognised, at most
+    # those claimed; no other decision carries hours.
+    cpd_hours_recognised: Annotated[Decimal, Field(gt=0, le=200, max_digits=5, decimal_places=2)] | None = None
 
     def request(self) -> DecisionRequest:
-        return DecisionRequest(self.decision, self.reason, unique_codes(self.reason_codes))
+        return DecisionRequest(self.decision, self.reason, unique_codes(self.reason_codes), self.cpd_hours_recognised)
 
 
 Desk = Annotated[ReviewDesk, Depends(provided("desk"))]
@@ -206,7 +213,7 @@ async def search(
     request: Request,
     desk: Desk,
     settings: Configured,
-    kind: SubmissionKind | None = None,
+    kind: QueueKind | None = None,
     state: QueueState | None = None,
     reviewer: Annotated[str | None, Query(max_length=100)] = None,
     specialty: Annotated[str | None, Query(max_length=120)] = None,

@@ -10,6 +10,7 @@ import random
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from enum import IntEnum, StrEnum
 from zoneinfo import ZoneInfo
 
@@ -160,6 +161,26 @@ class DecisionRequest:
     decision: Decision
     reason: str = ""  # the note (reject) or the message to the practitioner (request changes)
     reason_codes: tuple[str, ...] = ()
+    cpd_hours_recognised: Decimal | None = None  # approving a CPD recognition request: the hours recognised
+
+
+class QueueKind(StrEnum):
+    """What the queue shows and filters an item as: its submission's kind, except that a
+    certificate declaring a CPD activity is a CPD activity (its own checks: hours, accreditation
+    number, provider, date), apart from the other certificates."""
+
+    CERTIFICATE = "certificate"
+    CPD_ACTIVITY = "cpd_activity"
+    CPD_RECOGNITION = SubmissionKind.CPD_RECOGNITION.value
+    PROFILE_CHANGE = SubmissionKind.PROFILE_CHANGE.value
+    CLASSIFICATION = SubmissionKind.CLASSIFICATION.value
+    CLASSIFICATION_DOCUMENT = SubmissionKind.CLASSIFICATION_DOCUMENT.value
+
+
+def queue_kind(kind: SubmissionKind, declares_cpd: bool) -> QueueKind:
+    if kind is SubmissionKind.CERTIFICATE and declares_cpd:
+        return QueueKind.CPD_ACTIVITY
+    return QueueKind(kind.value)
 
 
 @dataclass(frozen=True)
@@ -170,6 +191,7 @@ class ItemState:
     kind: SubmissionKind
     claim: Claim | None
     missing_exams: tuple[str, ...] = ()  # a classification's required exams without a passed result
+    cpd_hours_claimed: Decimal | None = None  # a CPD recognition request's hours asked
 
 
 class ReviewRefused(Refusal):
@@ -192,6 +214,24 @@ def check_decision(item: ItemState, reviewer_id: str, request: DecisionRequest, 
     if request.decision is Decision.APPROVE and item.kind is SubmissionKind.CLASSIFICATION and item.missing_exams:
         # Rejecting or asking for changes stays possible: only the approval needs the exams.
         raise DecisionRefused("review.exam_missing", {"missing": list(item.missing_exams)})
+    check_recognised_hours(item, request)
+
+
+def check_recognised_hours(item: ItemState, request: DecisionRequest) -> None:
+    """Approving a CPD recognition request names the hours recognised: more than none, at most
+    those claimed (a reviewer may recognise fewer: part of a course may not count here). No other
+    decision carries hours."""
+    recognising = item.kind is SubmissionKind.CPD_RECOGNITION and request.decision is Decision.APPROVE
+    hours = request.cpd_hours_recognised
+    if not recognising:
+        if hours is not None:
+            raise DecisionRefused("review.cpd_hours_not_expected")
+        return
+    claimed = item.cpd_hours_claimed
+    if hours is None:
+        raise DecisionRefused("review.cpd_hours_required", {"hours_claimed": str(claimed)})
+    if hours <= 0 or (claimed is not None and hours > claimed):
+        raise DecisionRefused("review.cpd_hours_beyond_claim", {"hours_claimed": str(claimed), "hours": str(hours)})
 
 
 def check_decision_request(request: DecisionRequest) -> None:

@@ -12,6 +12,7 @@ ReviewRefused (rules.py); the routes answer it. What a classification item needs
 import random
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, NoReturn, Protocol
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -375,7 +376,8 @@ class ReviewDesk:
                 if kind is SubmissionKind.CLASSIFICATION
                 else ()
             )
-            check_decision(ItemState(ItemStatus(item["status"]), kind, claim_of(item), missing), actor.id, request, at)
+            state = ItemState(ItemStatus(item["status"]), kind, claim_of(item), missing, hours_claimed(item))
+            check_decision(state, actor.id, request, at)
             decision = {
                 "decision": request.decision.value,
                 "reason_codes": list(request.reason_codes),
@@ -383,6 +385,8 @@ class ReviewDesk:
                 "reviewer_id": actor.id,
                 "reviewer_name": actor.name,
             }
+            if request.cpd_hours_recognised is not None:  # a CPD recognition request approved
+                decision["cpd_hours_recognised"] = str(request.cpd_hours_recognised)
             decided = await self.store.record_decision(review_id, actor.id, decision, at, session)
             if decided is None:  # another request of the same reviewer won the race
                 raise ReviewRefused("review.already_decided")
@@ -392,7 +396,11 @@ class ReviewDesk:
                 actor.audit_doc(),
                 actor.address,
                 at,
-                {k: decision[k] for k in ("decision", "reason_codes", "reason")},
+                {
+                    k: decision[k]
+                    for k in ("decision", "reason_codes", "reason", "cpd_hours_recognised")
+                    if k in decision
+                },
                 session,
             )
             await self.uow.outbox.add(topics.REVIEW_DECIDED, decided_event(decided, request, actor, at), session)
@@ -457,6 +465,12 @@ class ReviewDesk:
         raise ReviewRefused("review.claim_required", {"held_by": holder})
 
 
+def hours_claimed(item: Item) -> Decimal | None:
+    """A CPD recognition request's hours asked (None for any other item)."""
+    claim = (item.get("certificate") or {}).get("recognition")
+    return Decimal(claim["hours_claimed"]) if claim else None
+
+
 def decided_event(item: Item, request: DecisionRequest, actor: Actor, at: datetime) -> ReviewDecided:
     return ReviewDecided(
         submission_id=item["submission_id"],
@@ -467,6 +481,7 @@ def decided_event(item: Item, request: DecisionRequest, actor: Actor, at: dateti
         decision=request.decision,
         reason_codes=list(request.reason_codes),
         reason=request.reason.strip(),
+        cpd_hours_recognised=request.cpd_hours_recognised,
         reviewer_id=actor.id,
         decided_at=at,
         certificate=CertificateMetadata.model_validate(item["certificate"]) if item.get("certificate") else None,

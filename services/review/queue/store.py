@@ -17,7 +17,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from schemas.events import SubmissionKind
-from services.review.queue.rules import Claim, ItemStatus, OrderKey, Priority, QueueState
+from services.review.queue.rules import Claim, ItemStatus, OrderKey, Priority, QueueKind, QueueState
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MILLISECOND = timedelta(milliseconds=1)
@@ -82,11 +82,20 @@ def _live_claim(at: datetime) -> dict[str, Any]:
     return {"claim.expires_at": {"$gt": at}}
 
 
+def kind_clause(kind: QueueKind) -> dict[str, Any]:
+    """Items of a queue kind: a CPD activity is a certificate that declares one (rules.queue_kind)."""
+    if kind is QueueKind.CPD_ACTIVITY:
+        return {"kind": SubmissionKind.CERTIFICATE.value, "certificate.cpd": {"$ne": None}}
+    if kind is QueueKind.CERTIFICATE:
+        return {"kind": SubmissionKind.CERTIFICATE.value, "certificate.cpd": None}
+    return {"kind": kind.value}
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     """What a supervisor narrows the queue by; None means "any"."""
 
-    kind: SubmissionKind | None = None
+    kind: QueueKind | None = None
     state: QueueState | None = None
     reviewer_id: str | None = None  # who holds it or decided it
     specialty: str | None = None
@@ -98,7 +107,7 @@ class QueueFilter:
     def query(self, at: datetime) -> dict[str, Any]:
         clauses: list[dict[str, Any]] = []
         if self.kind is not None:
-            clauses.append({"kind": self.kind.value})
+            clauses.append(kind_clause(self.kind))
         if self.state is QueueState.WAITING:
             clauses += [{"status": ItemStatus.QUEUED.value}, _free(at)]
         elif self.state is QueueState.CLAIMED:

@@ -19,7 +19,7 @@ from schemas.events import (
     StoredFile,
     SubmissionKind,
 )
-from services.review.queue.rules import ItemStatus, QueueState, queue_state
+from services.review.queue.rules import ItemStatus, QueueKind, QueueState, queue_kind, queue_state
 from services.review.queue.store import claim_of
 
 # A moment as the API writes it: ISO 8601 with its UTC offset (datetime.isoformat()).
@@ -83,6 +83,9 @@ class ItemView(BaseModel):
     review_id: str
     submission_id: str
     kind: SubmissionKind
+    queue_kind: QueueKind = Field(
+        description="What the queue shows it as: a CPD activity apart from other certificates."
+    )
     version: int
     previous_submission_id: str | None
     status: ItemStatus
@@ -150,6 +153,7 @@ def item_view(doc: dict[str, Any], exams: list[dict[str, Any]] | None = None) ->
         "review_id": doc["_id"],
         "submission_id": doc["submission_id"],
         "kind": doc["kind"],
+        "queue_kind": queue_kind(SubmissionKind(doc["kind"]), bool((doc.get("certificate") or {}).get("cpd"))).value,
         "version": doc.get("version", 1),
         "previous_submission_id": doc.get("previous_submission_id"),
         "status": doc["status"],

@@ -30,7 +30,7 @@ from schemas.events import (
     RegistrationSuspended,
 )
 from schemas.registrations import RENEWAL_PAYMENT_DEADLINE_S, renewal_fee
-from services.review.fees.rules import InconsistentEvent, to_millis
+from services.review.fees.rules import InconsistentEvent, PaymentVerdict, to_millis
 from services.review.fees.service import Bill, FeeDesk, InvoiceClock
 from services.review.registrations.store import Doc, RegistrationBook, as_day, day
 
@@ -107,13 +107,43 @@ class RenewalDesk:
 
     # --- Settlement: what paying or expiring a renewal's invoice does ------------------------------
 
-    async def paid(self, invoice: Doc, at: datetime, session: AsyncClientSession) -> None:
+    async def paid(self, invoice: Doc, at: datetime, session: AsyncClientSession) -> PaymentVerdict | None:
+        """The renewal paid: the next cycle from the old expiry (registration.renewed).
+
+        Unless the registration lapsed before the payment reached us (its grace period ended while
+        the invoice was open): then the payment renews nothing. A lapse has been announced to the
+        practitioner, her employers (registry.registration_changed, webhooks) and the public
+        register; a registry does not undo that retroactively for a fee, and a lapsed
+        practitioner returns by reinstatement, a fresh application the commission checks (the
+        period not covered is not covered). So the payment is recorded on its invoice (paid) and
+        flagged for operations as a `registration_lapsed` payment issue, to be refunded; the
+        renewal ends `refused`. This is the house rule for any late fee (fees/rules.py
+        judge_payment: a payment that reaches us after its invoice expired is refused even if it
+        was made in time); the renewal keeps when the registration lapsed (`lapsed_at`) beside
+        the payment's `paid_at` on the issue, for operations to weigh a complaint."""
+        asked = await self.book.renewal(invoice["request_id"], session)
+        registration = None if asked is None else await self.book.get(asked["registration_number"], session)
+        if registration is not None and registration["status"] == "lapsed":
+            await self.book.move_renewal(
+                invoice["request_id"],
+                "awaiting_payment",
+                "refused",
+                at,
+                session,
+                lapsed_at=registration.get("lapsed_at"),
+            )
+            log.warning(
+                "invoice %s paid after registration %s lapsed: flagged for a refund",
+                invoice["_id"],
+                registration["_id"],
+            )
+            return PaymentVerdict.REGISTRATION_LAPSED
         renewal = await self.book.move_renewal(invoice["request_id"], "awaiting_payment", "paid", at, session)
         if renewal is None:
             log.warning(
                 "invoice %s paid but renewal %s was not awaiting payment", invoice["_id"], invoice["request_id"]
             )
-            return
+            return None
         previous, until = as_day(renewal["expires_on"]), as_day(renewal["renews_until"])
         number, cycle = renewal["registration_number"], renewal["cycle"] + 1
         if await self.book.extend(number, previous, until, cycle, session) is None:
@@ -128,6 +158,7 @@ class RenewalDesk:
             renewed_at=at,
         )
         await self.uow.outbox.add(topics.REGISTRATION_RENEWED, renewed, session)
+        return None
 
     async def expired(self, invoice: Doc, at: datetime, session: AsyncClientSession) -> None:
         if await self.book.move_renewal(invoice["request_id"], "awaiting_payment", "lapsed", at, session) is None:

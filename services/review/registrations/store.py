@@ -7,7 +7,8 @@ is a projection of registration.issued / renewed / suspended / lapsed.
     "<cycle>:<days before>" (one conditional `$addToSet` each, in the transaction of its outbox
     record). Indexed by (status, expires_on): the sweeps walk a date range of it.
 `review.renewals` — one per renewal asked (`_id` the renewal id): the cycle it renews, its old and
-    new expiry, and `status` (awaiting_payment → paid | lapsed, each a conditional update).
+    new expiry, and `status` (awaiting_payment → paid | lapsed | refused: paid after the registration lapsed, each a
+    conditional update).
 """
 
 from collections.abc import AsyncIterator
@@ -147,12 +148,21 @@ class RegistrationBook:
         await self.renewals.insert_one(doc, session=session)
         return True
 
+    async def renewal(self, renewal_id: str, session: AsyncClientSession | None = None) -> Doc | None:
+        return await self.renewals.find_one({"_id": renewal_id}, session=session)
+
     async def move_renewal(
-        self, renewal_id: str, from_status: str, to_status: str, at: datetime, session: AsyncClientSession
+        self,
+        renewal_id: str,
+        from_status: str,
+        to_status: str,
+        at: datetime,
+        session: AsyncClientSession,
+        **fields: Any,
     ) -> Doc | None:
         return await self.renewals.find_one_and_update(
             {"_id": renewal_id, "status": from_status},
-            {"$set": {"status": to_status, f"{to_status}_at": at}},
+            {"$set": {"status": to_status, f"{to_status}_at": at, **fields}},
             return_document=ReturnDocument.AFTER,
             session=session,
         )

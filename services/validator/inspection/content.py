@@ -714,12 +714,14 @@ def match_content(
     obtained_on: date,
     other_names: Sequence[str] = (),
     cpd: CpdActivity | None = None,
+    hours_claimed: Decimal | None = None,
 ) -> list[Finding]:
     """Three findings for the reviewer — content.name, content.issuer, content.date — each a
     "pass" with a score (0..1) and the matching text as evidence, or a "warn" with its code.
     The name is looked for as `name` and as each of `other_names` (the practitioner's name in the
     other script), by spelling and by sound. For a CPD certificate two more: its accreditation
-    number and its hours."""
+    number and its hours; for a request to recognise CPD hours earned abroad (`hours_claimed`),
+    the hours (an activity abroad has no accreditation number of ours)."""
     readable = _ReadableText(text)
     found = [
         _match_name(readable, [name, *other_names]),
@@ -728,6 +730,8 @@ def match_content(
     ]
     if cpd is not None:
         found += [_match_accreditation(readable, cpd.accreditation_number), _match_hours(readable, cpd.hours)]
+    if hours_claimed is not None:
+        found.append(_match_hours(readable, hours_claimed))
     return found
 
 
@@ -752,6 +756,7 @@ def content_findings(
     ocr_enabled: bool = True,
     ocr_off_because: str = "OCR is turned off",
     cpd: CpdActivity | None = None,
+    hours_claimed: Decimal | None = None,
 ) -> list[Finding]:
     """What the reviewer should know about the document's content; never raises.
 
@@ -764,7 +769,15 @@ def content_findings(
     def findings_in(text: str | None) -> list[Finding] | None:
         if text is None or not _is_readable(text):
             return None
-        return match_content(text, name=name, issuer=issuer, obtained_on=obtained_on, other_names=other_names, cpd=cpd)
+        return match_content(
+            text,
+            name=name,
+            issuer=issuer,
+            obtained_on=obtained_on,
+            other_names=other_names,
+            cpd=cpd,
+            hours_claimed=hours_claimed,
+        )
 
     from_layer = findings_in(text_layer)
     if from_layer is not None and all(finding.outcome == "pass" for finding in from_layer):

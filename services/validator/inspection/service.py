@@ -94,6 +94,7 @@ def examine(data: bytes, event: SubmissionReceived, today: date, limits: CheckLi
             ocr_enabled=reading.ocr_enabled,
             ocr_off_because=reading.ocr_off_because,
             cpd=event.certificate.cpd,
+            hours_claimed=event.certificate.recognition.hours_claimed if event.certificate.recognition else None,
         )
     return Examination(findings, page_hash(report.page) if report.page is not None else None)
 
