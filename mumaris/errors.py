@@ -512,6 +512,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "هذا التسليم ليس في قائمة التسليمات المتوقفة.",
         "This delivery is not in the dead-letter list.",
     ),
+    "webhook.rotation_conflict": (
+        "يجري تغيير سر هذا الويب هوك الآن من جهة أخرى؛ حاول مرة أخرى بعد لحظات.",
+        "This webhook's secret is being rotated by someone else right now; try again in a moment.",
+    ),
     # the CPD ledger (services/intake/cpd/): refusals intake records for a provider's attendance record
     "cpd.already_credited": (
         "هذا النشاط (رقم الاعتماد والتاريخ) محتسب من قبل للممارس الصحي.",

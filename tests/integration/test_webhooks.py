@@ -13,12 +13,13 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from prometheus_client.parser import text_string_to_metric_families
 from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -46,6 +47,7 @@ WEBHOOK_SETTINGS = {
     "webhook_max_attempts": 14,
     "webhook_poll_s": 0.05,
     "webhook_lease_s": 5.0,
+    "webhook_secret_overlap_s": 3600.0,
 }
 
 
@@ -61,6 +63,7 @@ class Receiver:
     repeats: int = 0
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     bad_signatures: int = 0
+    sent: list[tuple[dict[str, str], bytes]] = field(default_factory=list)  # each request's headers and body
 
     def verified(self, headers: Any, body: bytes) -> bool:
         key = base64.b64decode(self.secret.removeprefix("whsec_"))
@@ -73,6 +76,7 @@ class Receiver:
     async def hook(self, request: Request) -> Response:
         self.requests += 1
         body = await request.body()
+        self.sent.append((dict(request.headers), body))
         if not self.verified(request.headers, body):
             self.bad_signatures += 1
             return Response(status_code=400)
@@ -340,3 +344,71 @@ async def test_a_long_queue_behind_a_failed_change_neither_overtakes_it_nor_stal
     events = [receiver.accepted[i] for i in receiver.order]
     assert [e["data"]["sequence"] for e in events if e["subject"] == first] == list(range(1, 61))
     assert [e["data"]["sequence"] for e in events if e["subject"] == second] == [1]
+
+
+def signed_by(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """Whether any signature of the header is the secret's (a receiver's check, as documented)."""
+    return Receiver(secret=secret).verified(headers, body)
+
+
+async def metric_values(stack: Stack) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    text = (await stack.notifier.get("/metrics")).text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name.startswith("mumaris_webhook_")
+    }
+
+
+async def test_a_rotated_secret_signs_beside_the_new_one_for_the_overlap_then_only_the_new_one(stack: Stack) -> None:
+    intake = stack.intake
+    facility_id, auth = await facility(intake)
+    (number,) = await registrations(intake, 1)
+    await intake.http.post(f"/v1/facilities/{facility_id}/roster", headers=auth, json={"registration_number": number})
+    port = free_port()
+    receiver = Receiver()
+    served = Served(receiver, port)
+    created = await subscribe(stack, facility_id, auth, f"http://127.0.0.1:{port}/hook")
+    old_secret = receiver.secret = created["secret"]
+    hook = f"/v1/facilities/{facility_id}/webhooks/{created['subscription_id']}"
+    before = await metric_values(stack)
+
+    rotated = await stack.notifier.post(f"{hook}/rotate", headers=auth)
+    assert rotated.status_code == 200, rotated.text
+    new_secret = rotated.json()["secret"]
+    assert new_secret.startswith("whsec_") and new_secret != old_secret
+    assert rotated.json()["previous_secret_until"] is not None
+    _, other_auth = await facility(intake, "Other Clinic")
+    assert (await stack.notifier.post(f"{hook}/rotate", headers=other_auth)).status_code == 404
+
+    await served.start()
+    try:
+        # Within the overlap: two signatures, the new secret's first; a receiver holding either takes it.
+        await reminders(intake, [number], (30,))
+        await eventually(lambda: asyncio.sleep(0, len(receiver.accepted) == 1), timeout=30, what="the first change")
+        headers, body = receiver.sent[-1]
+        assert len(headers["webhook-signature"].split(" ")) == 2 and receiver.bad_signatures == 0
+        assert signed_by(old_secret, headers, body) and signed_by(new_secret, headers, body)
+        assert signed_by(new_secret, {**headers, "webhook-signature": headers["webhook-signature"].split(" ")[0]}, body)
+
+        # The overlap over (its end moved to now, as if the day had passed): only the new secret signs.
+        await stack.db["notifier.webhook_subscriptions"].update_one(
+            {"_id": created["subscription_id"]}, {"$set": {"previous_until": datetime.now(UTC)}}
+        )
+        receiver.secret = new_secret
+        await reminders(intake, [number], (7,))
+        await eventually(lambda: asyncio.sleep(0, len(receiver.accepted) == 2), timeout=30, what="the second change")
+        headers, body = receiver.sent[-1]
+        assert len(headers["webhook-signature"].split(" ")) == 1 and receiver.bad_signatures == 0
+        assert signed_by(new_secret, headers, body) and not signed_by(old_secret, headers, body)
+    finally:
+        await served.stop()
+
+    after = await metric_values(stack)
+    delivered = ("mumaris_webhook_deliveries_total", (("outcome", "delivered"),))
+    tries = ("mumaris_webhook_attempts_total", (("outcome", "delivered"),))
+    assert after[delivered] - before.get(delivered, 0) >= 2
+    assert after[tries] - before.get(tries, 0) >= 2
+    assert after[("mumaris_webhook_delivery_latency_seconds_count", ())] >= 2
+    assert ("mumaris_webhook_parked", ()) in after and ("mumaris_webhook_oldest_pending_seconds", ()) in after
