@@ -217,6 +217,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "منصة ممارس مخصصة للممارسين الصحيين؛ يسجّل موظفو الهيئة الدخول إلى لوحة المراجعة.",
         "This platform is for health practitioners; commission staff sign in to the review console.",
     ),
+    "portal.facility_staff_only": (
+        "هذه الصفحات لموظفي المنشآت الصحية؛ يسجّل الممارسون الصحيون الدخول إلى منصة ممارس.",
+        "These pages are for health facilities' staff; practitioners sign in to the Mumaris platform.",
+    ),
     "form.expired": (
         "انتهت صلاحية النموذج؛ أعد تحميل الصفحة وحاول مرة أخرى.",
         "This form has expired; reload the page and try again.",

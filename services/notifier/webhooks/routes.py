@@ -186,7 +186,7 @@ async def dead_letters(
     "/v1/webhooks/dead-letters/{delivery_id}/replay",
     response_model=DeliveryView,
     dependencies=[BEARER],
-    responses=answers(PROTECTED, refusals(REFUSAL_STATUS, "webhook.not_parked")),
+    responses=answers(PROTECTED, refusals(REFUSAL_STATUS, "not_found", "webhook.not_parked")),
 )
 async def replay_dead_letter(delivery_id: str, request: Request, webhooks: WebhooksDep) -> dict[str, Any]:
     principal_from(request, request.app.state.runtime.settings, *OVERSEER_ROLES)

@@ -161,6 +161,9 @@ class Webhooks:
     async def replay(self, delivery_id: str, facility_id: str | None) -> Doc:
         replayed = await self.store.replay(delivery_id, facility_id, now())
         if replayed is None:
+            # Another facility's delivery (or none) does not exist for this one: 404, not 409.
+            if not await self.store.has_delivery(delivery_id, facility_id):
+                raise WebhookRefused("not_found")
             raise WebhookRefused("webhook.not_parked")
         return replayed
 

@@ -151,6 +151,10 @@ class WebhookStore:
             return_document=ReturnDocument.AFTER,
         )
 
+    async def has_delivery(self, delivery_id: str, facility_id: str | None) -> bool:
+        query: Doc = {"_id": delivery_id} | ({"facility_id": facility_id} if facility_id is not None else {})
+        return await self.deliveries.find_one(query, {"_id": 1}) is not None
+
     async def log_of(self, facility_id: str | None, status: str | None, limit: int) -> list[Doc]:
         query: Doc = {}
         if facility_id is not None:
