@@ -229,6 +229,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "منصة ممارس مخصصة للممارسين الصحيين؛ يسجّل موظفو الهيئة الدخول إلى لوحة المراجعة.",
         "This platform is for health practitioners; commission staff sign in to the review console.",
     ),
+    "portal.facility_staff_only": (
+        "هذه الصفحات لموظفي المنشآت الصحية؛ يسجّل الممارسون الصحيون الدخول إلى منصة ممارس.",
+        "These pages are for health facilities' staff; practitioners sign in to the Mumaris platform.",
+    ),
     "form.expired": (
         "انتهت صلاحية النموذج؛ أعد تحميل الصفحة وحاول مرة أخرى.",
         "This form has expired; reload the page and try again.",
@@ -523,6 +527,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "webhook.not_parked": (
         "هذا التسليم ليس في قائمة التسليمات المتوقفة.",
         "This delivery is not in the dead-letter list.",
+    ),
+    "webhook.rotation_conflict": (
+        "يجري تغيير سر هذا الويب هوك الآن من جهة أخرى؛ حاول مرة أخرى بعد لحظات.",
+        "This webhook's secret is being rotated by someone else right now; try again in a moment.",
     ),
     # the CPD ledger (services/intake/cpd/): refusals intake records for a provider's attendance record
     "cpd.already_credited": (

@@ -205,6 +205,8 @@ class Settings(BaseSettings):
     # failed one is tried again after base × 2^(try-1) seconds (at most max), with jitter, for
     # retry_for seconds or max_attempts tries, then the delivery is parked (dead letters). A claimed
     # delivery's lease: another replica takes it over once the lease ran out (its holder died).
+    # A rotated secret keeps signing beside the new one for `webhook_secret_overlap_s` (receivers
+    # switch over within it), then only the new one signs.
     # Tests only: allow plain http to a loopback address (the tests' receiver); never in production.
     webhook_timeout_s: float = 10.0
     webhook_retry_base_s: float = 30.0
@@ -214,6 +216,7 @@ class Settings(BaseSettings):
     webhook_poll_s: float = 1.0
     webhook_lease_s: float = 60.0
     webhook_allow_loopback_http: bool = False
+    webhook_secret_overlap_s: float = 24 * 3600.0
     # Tests and demonstrations only: a file holding a number of seconds that the registry's clock
     # (registrations, CPD cycles, renewals, their sweeps) runs ahead of the real one, read by every
     # service, so a test moves two years on without waiting (mumaris.clock.RegistryClock).

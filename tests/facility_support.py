@@ -15,7 +15,7 @@ from tests.support import unique
 PASSWORD = "Mustashfa#2026-safe"
 
 
-def _day(value: date) -> datetime:
+def midnight(value: date) -> datetime:
     return datetime.combine(value, time(), UTC)
 
 
@@ -40,8 +40,8 @@ async def registrations(intake: Intake, count: int, **overrides: Any) -> list[st
                 "classification": "nursing.technician",
                 "classification_changed_at": now(),
                 "cycle": 1,
-                "issued_on": _day(today - timedelta(days=365)),
-                "expires_on": _day(today + timedelta(days=365)),
+                "issued_on": midnight(today - timedelta(days=365)),
+                "expires_on": midnight(today + timedelta(days=365)),
                 "status": "active",
                 "suspension": None,
                 "renewal": None,
@@ -57,6 +57,12 @@ async def registrations(intake: Intake, count: int, **overrides: Any) -> list[st
 
 async def facility(intake: Intake, name: str = "King Fahad Hospital") -> tuple[str, dict[str, str]]:
     """A facility an admin created, and a signed-in staff user's auth header."""
+    facility_id, _, auth = await facility_with_staff(intake, name)
+    return facility_id, auth
+
+
+async def facility_with_staff(intake: Intake, name: str = "King Fahad Hospital") -> tuple[str, str, dict[str, str]]:
+    """A facility an admin created, its staff user's e-mail (password PASSWORD) and auth header."""
     admin = intake.staff("admin")
     created = await intake.http.post(
         "/v1/facilities",
@@ -81,4 +87,4 @@ async def facility(intake: Intake, name: str = "King Fahad Hospital") -> tuple[s
     assert staff.status_code == 201, staff.text
     login = await intake.http.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
     assert login.status_code == 200, login.text
-    return facility_id, {"Authorization": f"Bearer {login.json()['access_token']}"}
+    return facility_id, email, {"Authorization": f"Bearer {login.json()['access_token']}"}

@@ -137,6 +137,39 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
         ),
     ),
     (
+        "Webhooks — facilities' endpoints",
+        (
+            Panel(
+                "Tries / s by outcome",
+                ((f"sum by (outcome) (rate(mumaris_webhook_attempts_total{RATE}))", "{{outcome}}"),),
+                "ops",
+            ),
+            Panel(
+                "Deliveries settled / s (delivered, parked)",
+                ((f"sum by (outcome) (rate(mumaris_webhook_deliveries_total{RATE}))", "{{outcome}}"),),
+                "ops",
+            ),
+            Panel(
+                "Delivery latency p50 / p95 (change recorded → 2xx)",
+                (
+                    (
+                        f"histogram_quantile(0.5, sum by (le) (rate(mumaris_webhook_delivery_latency_seconds_bucket"
+                        f"{RATE})))",
+                        "p50",
+                    ),
+                    (
+                        f"histogram_quantile(0.95, sum by (le) (rate(mumaris_webhook_delivery_latency_seconds_bucket"
+                        f"{RATE})))",
+                        "p95",
+                    ),
+                ),
+                "s",
+            ),
+            Panel("Oldest pending delivery", (("max(mumaris_webhook_oldest_pending_seconds)", "age"),), "s"),
+            Panel("Parked (dead-letter list)", (("max(mumaris_webhook_parked)", "parked"),)),
+        ),
+    ),
+    (
         "Transport — every service",
         (
             Panel("Handler exceptions / s", (failures(".*"),), "ops"),
@@ -184,6 +217,11 @@ SERIES = frozenset(
         "faststream_received_processed_messages_exceptions_total",
         "faststream_received_processed_messages_duration_seconds_bucket",
         "mumaris_outbox_published_total",
+        "mumaris_webhook_attempts_total",
+        "mumaris_webhook_deliveries_total",
+        "mumaris_webhook_delivery_latency_seconds_bucket",
+        "mumaris_webhook_oldest_pending_seconds",
+        "mumaris_webhook_parked",
     }
 )
 

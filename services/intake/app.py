@@ -13,7 +13,7 @@
 - register/: the public register (no sign-in, rate-limited), signed registration cards and their verification;
 - registry/: every change of a registration republished on registry.registration_changed (for
   government systems), in a consumer group of its own;
-- facilities/: hospitals and clinics (created by admins), their staff users and their rosters;
+- facilities/: hospitals and clinics (created by admins), their staff users, rosters and pages;
 - portal/: the practitioner's pages (/portal), on the use cases above.
 
 Publishes through the outbox: submission.received, account.registered, account.phone_code,
@@ -44,9 +44,11 @@ from services.intake.cpd import handlers as cpd_events
 from services.intake.cpd import routes as cpd_routes
 from services.intake.cpd.service import CpdLedger, CpdMetrics
 from services.intake.cpd.store import CpdStore
+from services.intake.facilities import pages as facility_pages
 from services.intake.facilities import routes as facility_routes
 from services.intake.facilities.service import Facilities
 from services.intake.facilities.store import FacilityStore
+from services.intake.facilities.webhook_client import WebhookClient
 from services.intake.feed import handlers as feed_events
 from services.intake.feed.documents import FeedDocuments
 from services.intake.feed.service import CertificateFeed, FeedMetrics
@@ -136,6 +138,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     portal = Portal.build(settings, PortalSessions(settings, sign_in, installed_revoked_sessions(app)), inbox)
     runtime.provide("portal", portal)
     runtime.provide("register_portal", register_pages.with_register_pages(portal))
+    staff_sessions = PortalSessions(settings, sign_in, installed_revoked_sessions(app), facility_pages.FACILITY_STAFF)
+    runtime.provide("facility_portal", facility_pages.with_facility_pages(portal, staff_sessions))
+    facility_webhooks = WebhookClient(settings)
+    runtime.on_shutdown.append(facility_webhooks.aclose)
+    runtime.provide("facility_webhooks", facility_webhooks)
     for routes in (
         account_routes,
         submission_routes,
@@ -147,5 +154,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(routes.router)
     app.include_router(register_pages.router)  # before the portal's own pages
+    app.include_router(facility_pages.router)
     app.include_router(portal_pages.router)
     return app

@@ -6,7 +6,8 @@ use cases by name and includes each area's routers.
 - delivery/: one consumer per channel queue sends each intent at most once per try;
 - inbox/: the practitioner's inbox API;
 - webhooks/: facilities' webhooks: subscriptions, a delivery per (subscription, change), the
-  dispatcher that delivers them signed, retries and parks them; the delivery log and dead letters.
+  dispatcher that delivers them signed, retries and parks them; the delivery log and dead letters;
+  secret rotation; their metrics.
 
 Who consumes what: `grep subscriber services/*/*/handlers.py` (the handlers are the list).
 """
@@ -28,6 +29,7 @@ from services.notifier.messages.service import Recorder
 from services.notifier.messages.store import ContactStore
 from services.notifier.webhooks import handlers as webhook_events
 from services.notifier.webhooks import routes as webhook_api
+from services.notifier.webhooks.metrics import WebhookMetrics
 from services.notifier.webhooks.service import Dispatcher as WebhookDispatcher
 from services.notifier.webhooks.service import Webhooks
 from services.notifier.webhooks.store import WebhookStore
@@ -44,7 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.provide("inbox", Inbox(inbox))
     webhooks = Webhooks(runtime.uow, webhook_store, runtime.settings)
     runtime.provide("webhooks", webhooks)
-    dispatcher = WebhookDispatcher(webhook_store, webhooks, runtime.settings)
+    webhook_metrics = WebhookMetrics(runtime.registry, webhook_store)
+    runtime.on_scrape.append(webhook_metrics.refresh)
+    dispatcher = WebhookDispatcher(webhook_store, webhooks, runtime.settings, webhook_metrics)
     runtime.provide("webhook_dispatcher", dispatcher)
     runtime.on_startup.append(dispatcher.start)
     runtime.on_shutdown.append(dispatcher.stop)

@@ -43,14 +43,15 @@ def with_lang(url: str, lang: str) -> str:
 
 @dataclass
 class AuditLog:
-    """Every audit of the run, written to tests/artifacts/portal/axe.json as it goes."""
+    """Every audit of the run in one folder, written to its axe.json as it goes."""
 
     entries: list[dict[str, Any]]
+    folder: Path = ARTIFACTS
 
     def add(self, entry: dict[str, Any]) -> None:
         self.entries.append(entry)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        (ARTIFACTS / "axe.json").write_text(json.dumps(self.entries, ensure_ascii=False, indent=1))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "axe.json").write_text(json.dumps(self.entries, ensure_ascii=False, indent=1))
 
 
 AUDITS = AuditLog([])
@@ -76,17 +77,18 @@ async def horizontal_overflow(page: Page) -> int:
     return int(scroll - client)
 
 
-async def audit_as_shown(page: Page, name: str) -> None:
-    """The page as it is now (e.g. a refused form, which no GET shows again), at both sizes."""
+async def audit_as_shown(page: Page, name: str, audits: AuditLog = AUDITS) -> None:
+    """The page as it is now (e.g. a refused form, which no GET shows again), at both sizes;
+    `audits`: the folder its screenshots and axe.json go to (the portal's by default)."""
     lang = await page.get_attribute("html", "lang") or "?"
     for size, viewport in SIZES.items():
         await page.set_viewport_size(viewport)
         overflow = await horizontal_overflow(page)
         violations = await axe_violations(page)
-        shot = ARTIFACTS / f"{name}.{lang}.{size}.png"
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = audits.folder / f"{name}.{lang}.{size}.png"
+        audits.folder.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(shot), full_page=True)
-        AUDITS.add(
+        audits.add(
             {
                 "page": name,
                 "lang": lang,
@@ -102,7 +104,7 @@ async def audit_as_shown(page: Page, name: str) -> None:
     await page.set_viewport_size(SIZES["phone"])
 
 
-async def audit(page: Page, name: str) -> None:
+async def audit(page: Page, name: str, audits: AuditLog = AUDITS) -> None:
     """The page in both languages (the other one first, so the page ends in the journey's own),
     at both sizes; opened again by its address with ?lang=, which keeps the page."""
     url = page.url
@@ -112,7 +114,7 @@ async def audit(page: Page, name: str) -> None:
         assert await page.get_attribute("html", "lang") == shown
         assert await page.get_attribute("html", "dir") == ("rtl" if shown == "ar" else "ltr")
         assert urlsplit(page.url).path == urlsplit(url).path, "the language switch keeps the page"
-        await audit_as_shown(page, name)
+        await audit_as_shown(page, name, audits)
 
 
 # --- people ------------------------------------------------------------------------------------------

@@ -6,34 +6,23 @@ answers too slowly, then comes back: each change of a rostered practitioner arri
 never delivered; an internal address is refused (SSRF); a parked delivery is replayed."""
 
 import asyncio
-import base64
-import hashlib
-import hmac
-import json
-import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from prometheus_client.parser import text_string_to_metric_families
 from pymongo import AsyncMongoClient
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from mumaris.clock import today_in_riyadh
 from mumaris.tools.stack import StackInfo, free_port
-from schemas import topics
-from schemas.events import PractitionerRef, RegistrationExpiring
 from services.notifier.app import create_app as create_notifier
 from services.notifier.webhooks.service import Dispatcher as WebhookDispatcher
 from tests.facility_support import facility, registrations
 from tests.registration_support import Intake, running_intake
 from tests.support import eventually, settings_for
+from tests.webhook_support import Receiver, Served, reminders
 
 pytestmark = pytest.mark.integration
 
@@ -46,75 +35,8 @@ WEBHOOK_SETTINGS = {
     "webhook_max_attempts": 14,
     "webhook_poll_s": 0.05,
     "webhook_lease_s": 5.0,
+    "webhook_secret_overlap_s": 3600.0,
 }
-
-
-@dataclass
-class Receiver:
-    """A facility's endpoint as the README describes it: verify, dedupe by webhook-id, answer 2xx."""
-
-    secret: str = ""
-    plan: list[str] = field(default_factory=list)  # what the next requests get: "500", "slow"; then 200
-    accepted: dict[str, dict[str, Any]] = field(default_factory=dict)  # webhook-id -> the event
-    order: list[str] = field(default_factory=list)  # webhook-ids in the order first accepted
-    requests: int = 0
-    repeats: int = 0
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-    bad_signatures: int = 0
-
-    def verified(self, headers: Any, body: bytes) -> bool:
-        key = base64.b64decode(self.secret.removeprefix("whsec_"))
-        signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
-        expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-        offered = [s.split(",", 1)[1] for s in headers["webhook-signature"].split(" ") if s.startswith("v1,")]
-        fresh = abs(time.time() - int(headers["webhook-timestamp"])) < 300
-        return fresh and any(hmac.compare_digest(expected, o) for o in offered)
-
-    async def hook(self, request: Request) -> Response:
-        self.requests += 1
-        body = await request.body()
-        if not self.verified(request.headers, body):
-            self.bad_signatures += 1
-            return Response(status_code=400)
-        step = self.plan.pop(0) if self.plan else "ok"
-        self.arrived.set()
-        if step == "hold":
-            await asyncio.sleep(2.0)  # the sender dies meanwhile (within its 0.5 s timeout)
-        if step == "500":
-            return Response(status_code=500)
-        if step == "slow":
-            await asyncio.sleep(1.5)  # past the sender's timeout: it tries again, the same webhook-id
-        event = json.loads(body)
-        assert request.headers["content-type"] == "application/cloudevents+json"
-        message_id = request.headers["webhook-id"]
-        assert event["id"] == message_id
-        if message_id in self.accepted:
-            self.repeats += 1
-        else:
-            self.accepted[message_id] = event
-            self.order.append(message_id)
-        return Response(status_code=204)
-
-
-class Served:
-    """The receiver on a loopback port, started and stopped at will (stopped: connection refused)."""
-
-    def __init__(self, receiver: Receiver, port: int) -> None:
-        self.receiver = receiver
-        self.port = port
-        self.server: uvicorn.Server | None = None
-        self.task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        app = Starlette(routes=[Route("/hook", self.receiver.hook, methods=["POST"])])
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
-        self.task = asyncio.create_task(self.server.serve())
-        await eventually(lambda: asyncio.sleep(0, self.server is not None and self.server.started), what="receiver up")
-
-    async def stop(self) -> None:
-        if self.server and self.task:
-            self.server.should_exit = True
-            await self.task
 
 
 @dataclass
@@ -137,24 +59,6 @@ async def stack(own_stack: StackInfo, tmp_path_factory: pytest.TempPathFactory) 
             async with httpx.AsyncClient(transport=transport, base_url="http://notifier", timeout=60) as http:
                 yield Stack(intake, http, client[settings.mongo_db], app.state.runtime)
         await client.close()
-
-
-async def reminders(intake: Intake, numbers: list[str], milestones: tuple[int, ...]) -> None:
-    """registration.expiring for each registration at each milestone, as review's sweep sends them."""
-    expires = today_in_riyadh() + timedelta(days=90)
-    for number in numbers:
-        ref = PractitionerRef(id=f"p-{number}", name="Reem", email="r@example.sa", locale="en")
-        for days in milestones:
-            event = RegistrationExpiring(
-                registration_number=number,
-                practitioner=ref,
-                cycle=1,
-                expires_on=expires,
-                days_before=days,
-                days_left=days,
-                renewal_open=days <= 90,
-            )
-            await intake.publish(topics.REGISTRATION_EXPIRING, event, number)
 
 
 async def subscribe(stack: Stack, facility_id: str, auth: dict[str, str], url: str) -> dict[str, Any]:
@@ -340,3 +244,71 @@ async def test_a_long_queue_behind_a_failed_change_neither_overtakes_it_nor_stal
     events = [receiver.accepted[i] for i in receiver.order]
     assert [e["data"]["sequence"] for e in events if e["subject"] == first] == list(range(1, 61))
     assert [e["data"]["sequence"] for e in events if e["subject"] == second] == [1]
+
+
+def signed_by(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """Whether any signature of the header is the secret's (a receiver's check, as documented)."""
+    return Receiver(secret=secret).verified(headers, body)
+
+
+async def metric_values(stack: Stack) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    text = (await stack.notifier.get("/metrics")).text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name.startswith("mumaris_webhook_")
+    }
+
+
+async def test_a_rotated_secret_signs_beside_the_new_one_for_the_overlap_then_only_the_new_one(stack: Stack) -> None:
+    intake = stack.intake
+    facility_id, auth = await facility(intake)
+    (number,) = await registrations(intake, 1)
+    await intake.http.post(f"/v1/facilities/{facility_id}/roster", headers=auth, json={"registration_number": number})
+    port = free_port()
+    receiver = Receiver()
+    served = Served(receiver, port)
+    created = await subscribe(stack, facility_id, auth, f"http://127.0.0.1:{port}/hook")
+    old_secret = receiver.secret = created["secret"]
+    hook = f"/v1/facilities/{facility_id}/webhooks/{created['subscription_id']}"
+    before = await metric_values(stack)
+
+    rotated = await stack.notifier.post(f"{hook}/rotate", headers=auth)
+    assert rotated.status_code == 200, rotated.text
+    new_secret = rotated.json()["secret"]
+    assert new_secret.startswith("whsec_") and new_secret != old_secret
+    assert rotated.json()["previous_secret_until"] is not None
+    _, other_auth = await facility(intake, "Other Clinic")
+    assert (await stack.notifier.post(f"{hook}/rotate", headers=other_auth)).status_code == 404
+
+    await served.start()
+    try:
+        # Within the overlap: two signatures, the new secret's first; a receiver holding either takes it.
+        await reminders(intake, [number], (30,))
+        await eventually(lambda: asyncio.sleep(0, len(receiver.accepted) == 1), timeout=30, what="the first change")
+        headers, body = receiver.sent[-1]
+        assert len(headers["webhook-signature"].split(" ")) == 2 and receiver.bad_signatures == 0
+        assert signed_by(old_secret, headers, body) and signed_by(new_secret, headers, body)
+        assert signed_by(new_secret, {**headers, "webhook-signature": headers["webhook-signature"].split(" ")[0]}, body)
+
+        # The overlap over (its end moved to now, as if the day had passed): only the new secret signs.
+        await stack.db["notifier.webhook_subscriptions"].update_one(
+            {"_id": created["subscription_id"]}, {"$set": {"previous_until": datetime.now(UTC)}}
+        )
+        receiver.secret = new_secret
+        await reminders(intake, [number], (7,))
+        await eventually(lambda: asyncio.sleep(0, len(receiver.accepted) == 2), timeout=30, what="the second change")
+        headers, body = receiver.sent[-1]
+        assert len(headers["webhook-signature"].split(" ")) == 1 and receiver.bad_signatures == 0
+        assert signed_by(new_secret, headers, body) and not signed_by(old_secret, headers, body)
+    finally:
+        await served.stop()
+
+    after = await metric_values(stack)
+    delivered = ("mumaris_webhook_deliveries_total", (("outcome", "delivered"),))
+    tries = ("mumaris_webhook_attempts_total", (("outcome", "delivered"),))
+    assert after[delivered] - before.get(delivered, 0) >= 2
+    assert after[tries] - before.get(tries, 0) >= 2
+    assert after[("mumaris_webhook_delivery_latency_seconds_count", ())] >= 2
+    assert ("mumaris_webhook_parked", ()) in after and ("mumaris_webhook_oldest_pending_seconds", ()) in after

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from services.intake.facilities import rules
 from services.intake.facilities.rules import (
     FacilityRefused,
     Header,
@@ -79,3 +80,26 @@ async def test_lines_are_numbered_across_chunks_and_line_breaks() -> None:
         (4, b"RG-00000026"),
         (5, b"last"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("status", "flags"),
+    [
+        ("active", []),
+        ("renewed", []),
+        ("renewal_open", ["expiring"]),
+        ("grace", ["expiring"]),
+        ("lapsed", ["lapsed"]),
+        ("suspended", ["suspended"]),
+        ("unknown", ["unknown"]),
+    ],
+)
+def test_a_roster_entry_is_flagged_for_what_a_facility_must_act_on(status: str, flags: list[str]) -> None:
+    assert rules.flags_of(status) == flags
+
+
+def test_the_roster_filters_show_the_entries_with_their_flag_and_attention_shows_any_flag() -> None:
+    assert rules.shown_by("all", []) and rules.shown_by("all", ["lapsed"])
+    assert rules.shown_by("attention", ["expiring"]) and not rules.shown_by("attention", [])
+    assert rules.shown_by("suspended", ["suspended"]) and not rules.shown_by("suspended", ["lapsed"])
+    assert rules.shown_by("no-such-filter", [])  # anything else: everyone

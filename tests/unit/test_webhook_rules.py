@@ -14,10 +14,12 @@ from services.notifier.webhooks.rules import (
     WebhookRefused,
     address_refusal,
     new_secret,
+    outcome_class,
     parse_target,
     pinned_url,
     signature,
     signed_headers,
+    signing_secrets,
 )
 
 
@@ -83,11 +85,38 @@ def test_the_signature_is_standard_webhooks_v1() -> None:
         "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
     )
     fresh = new_secret()
-    headers = signed_headers(fresh, "e-1", 1700000000, b"{}")
+    headers = signed_headers([fresh], "e-1", 1700000000, b"{}")
     key = base64.b64decode(fresh.removeprefix("whsec_"))
     expected = base64.b64encode(hmac.new(key, b"e-1.1700000000.{}", hashlib.sha256).digest()).decode()
     assert headers["webhook-signature"] == f"v1,{expected}"
     assert (headers["webhook-id"], headers["webhook-timestamp"]) == ("e-1", "1700000000")
+
+
+def test_during_a_rotation_both_secrets_sign_the_new_one_first_then_only_the_new_one() -> None:
+    old, new = new_secret(), new_secret()
+    at = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+    until = at + timedelta(hours=24)
+    assert signing_secrets(new, old, until, at) == [new, old]
+    assert signing_secrets(new, old, until, until) == [new]
+    assert signing_secrets(new, None, None, at) == [new]
+    header = signed_headers(signing_secrets(new, old, until, at), "e-2", 1700000000, b"{}")["webhook-signature"]
+    assert header.split(" ") == [signature(new, "e-2", 1700000000, b"{}"), signature(old, "e-2", 1700000000, b"{}")]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "label"),
+    [
+        ("delivered", "delivered"),
+        ("http_500", "http_5xx"),
+        ("http_404", "http_4xx"),
+        ("timeout", "timeout"),
+        ("ConnectError", "network_error"),
+        ("webhook.address_not_allowed", "refused"),
+        ("subscription_removed", "subscription_removed"),
+    ],
+)
+def test_a_tries_outcome_becomes_one_of_a_few_metric_labels(outcome: str, label: str) -> None:
+    assert outcome_class(outcome) == label
 
 
 def test_retries_back_off_exponentially_with_jitter_then_give_up() -> None:

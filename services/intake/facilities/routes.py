@@ -280,6 +280,12 @@ async def export_roster(facility_id: str, request: Request, facilities: Faciliti
     except FacilityRefused as refusal:
         raise refused(refusal) from refusal
 
+    return roster_csv(facilities, facility_id)
+
+
+def roster_csv(facilities: Facilities, facility_id: str) -> StreamingResponse:
+    """The whole roster with each registration's status, streamed as CSV (the API's and the pages')."""
+
     async def rows() -> AsyncIterator[str]:
         yield ",".join(rules.EXPORT_COLUMNS) + "\r\n"
         async for entry in facilities.entries(facility_id):

@@ -23,6 +23,8 @@ EXPORT_COLUMNS = (
     "registration_number",
     "employee_number",
     "name",
+    "name_ar",
+    "name_latin",
     "profession",
     "classification",
     "status",
@@ -31,6 +33,34 @@ EXPORT_COLUMNS = (
 )
 # A registration number not (or no longer) in the registry reads as this in a roster's status.
 UNKNOWN = "unknown"
+
+# What a facility is warned of beside a practitioner (the roster page's flags and filters):
+# suspended; lapsed (the cycle ended and its grace with it); expiring soon (the renewal window is
+# open, or the registration has expired and is in its grace period: renew before it lapses).
+FLAG_OF_STATUS = {
+    "suspended": "suspended",
+    "lapsed": "lapsed",
+    "renewal_open": "expiring",
+    "grace": "expiring",
+    UNKNOWN: "unknown",
+}
+FILTERS = ("all", "attention", "suspended", "lapsed", "expiring")
+
+
+def flags_of(status: str) -> list[str]:
+    """The warnings a roster entry carries for its registration's status today (none: in order)."""
+    flag = FLAG_OF_STATUS.get(status)
+    return [flag] if flag else []
+
+
+def shown_by(filter_name: str, flags: list[str]) -> bool:
+    """Whether a roster entry with these flags is on the page filtered by `filter_name`
+    ("attention": any flag at all; an unknown filter shows everything)."""
+    if filter_name == "attention":
+        return bool(flags)
+    if filter_name in FILTERS and filter_name != "all":
+        return filter_name in flags
+    return True
 
 
 class FacilityRefused(Refusal):

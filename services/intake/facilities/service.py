@@ -31,6 +31,7 @@ from services.intake.accounts.store import AccountStore
 from services.intake.facilities import rules
 from services.intake.facilities.rules import FacilityRefused, Header, Row, RowChecks, RowRefusal
 from services.intake.facilities.store import Doc, FacilityStore
+from services.intake.register.rules import names_of
 from services.intake.registration.rules import Calendar, Status, days_left, status_on
 from services.intake.registration.store import as_day
 
@@ -276,47 +277,78 @@ class Facilities:
 
     # --- the roster's status ---------------------------------------------------------------------
 
-    def entry_view(self, entry: Doc, registration: Doc | None) -> dict[str, Any]:
+    def entry_view(self, entry: Doc, registration: Doc | None, names: Doc | None = None) -> dict[str, Any]:
+        """A roster entry with its registration's status today, the practitioner's name in both
+        scripts (as her account holds them) and the flags a facility is warned of (rules.py)."""
         view: dict[str, Any] = {
             "registration_number": entry["registration_number"],
             "employee_number": entry.get("employee_number"),
             "added_at": entry["added_at"].isoformat(),
             "name": None,
+            "name_ar": None,
+            "name_latin": None,
             "profession": None,
             "classification": None,
             "status": rules.UNKNOWN,
             "expires_on": None,
             "days_left": None,
+            "flags": rules.flags_of(rules.UNKNOWN),
         }
         if registration is None:
             return view
         expires_on = as_day(registration["expires_on"])
         today = self.clock.today()
         status = status_on(Status(registration["status"]), expires_on, today, self.calendar)
+        name_ar, name_latin = names_of(names)
         view.update(
             name=registration["practitioner"]["name"],
+            name_ar=name_ar,
+            name_latin=name_latin,
             profession=registration["profession"],
             classification=registration["classification"],
             status=status.value,
             expires_on=expires_on.isoformat(),
             days_left=days_left(expires_on, today),
+            flags=rules.flags_of(status.value),
         )
         return view
 
+    async def _views(self, entries: list[Doc]) -> list[dict[str, Any]]:
+        registrations = await self.store.registrations_by_number(e["registration_number"] for e in entries)
+        names = await self.store.names(r["_id"] for r in registrations.values())
+        views = []
+        for entry in entries:
+            registration = registrations.get(entry["registration_number"])
+            views.append(self.entry_view(entry, registration, names.get(registration["_id"]) if registration else None))
+        return views
+
     async def roster_page(self, facility_id: str, after: str | None, limit: int) -> dict[str, Any]:
         await self.facility(facility_id)
-        entries = await self.store.page(facility_id, after, limit)
-        registrations = await self.store.registrations_by_number(e["registration_number"] for e in entries)
-        items = [self.entry_view(e, registrations.get(e["registration_number"])) for e in entries]
-        following = entries[-1]["registration_number"] if len(entries) == limit else None
+        items = await self._views(await self.store.page(facility_id, after, limit))
+        following = items[-1]["registration_number"] if len(items) == limit else None
         return {"facility_id": facility_id, "items": items, "next_after": following}
+
+    async def filtered_page(self, facility_id: str, shown: str, after: str | None, limit: int) -> dict[str, Any]:
+        """A page of the entries a filter shows (rules.shown_by), in number order after `after`:
+        the roster is read a batch at a time until the page is full (a status is today's, so it
+        is worked out here, not kept to be queried)."""
+        if shown == "all":
+            return await self.roster_page(facility_id, after, limit)
+        await self.facility(facility_id)
+        items: list[dict[str, Any]] = []
+        async for batch in self.store.walk(facility_id, after=after):
+            for view in await self._views(batch):
+                if rules.shown_by(shown, view["flags"]):
+                    items.append(view)
+                    if len(items) == limit:
+                        return {"facility_id": facility_id, "items": items, "next_after": view["registration_number"]}
+        return {"facility_id": facility_id, "items": items, "next_after": None}
 
     async def entries(self, facility_id: str) -> AsyncIterator[dict[str, Any]]:
         """Every roster entry with its registration's status, in number order (export, summary)."""
         async for batch in self.store.walk(facility_id):
-            registrations = await self.store.registrations_by_number(e["registration_number"] for e in batch)
-            for entry in batch:
-                yield self.entry_view(entry, registrations.get(entry["registration_number"]))
+            for view in await self._views(batch):
+                yield view
 
     async def summary(self, facility_id: str) -> dict[str, Any]:
         """The roster at a glance: how many practitioners, how many in each status, and who needs

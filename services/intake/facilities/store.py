@@ -101,9 +101,9 @@ class FacilityStore:
         cursor = self.roster.find(query).sort([("registration_number", ASCENDING)]).limit(limit)
         return await cursor.to_list()
 
-    async def walk(self, facility_id: str, batch: int = 1000) -> AsyncIterator[list[Doc]]:
-        """The whole roster in number order, a batch at a time (the export, the summary)."""
-        after: str | None = None
+    async def walk(self, facility_id: str, batch: int = 1000, after: str | None = None) -> AsyncIterator[list[Doc]]:
+        """The roster in number order (after `after`), a batch at a time (the export, the summary,
+        a filtered page)."""
         while True:
             found = await self.page(facility_id, after, batch)
             if not found:
@@ -124,6 +124,14 @@ class FacilityStore:
         fields |= {"status": 1, "expires_on": 1}
         found = self.registrations.find({"number": {"$in": wanted}}, fields)
         return {doc["number"]: doc async for doc in found}
+
+    async def names(self, practitioner_ids: Iterable[str]) -> dict[str, Doc]:
+        """The practitioners' names as their accounts hold them (both scripts), by account id."""
+        wanted = list(practitioner_ids)
+        if not wanted:
+            return {}
+        fields = {"first_name": 1, "last_name": 1, "first_name_latin": 1, "last_name_latin": 1}
+        return {doc["_id"]: doc async for doc in self.accounts.find({"_id": {"$in": wanted}}, fields)}
 
     async def known_numbers(self, numbers: Iterable[str]) -> set[str]:
         wanted = list(numbers)

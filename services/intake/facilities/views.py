@@ -59,11 +59,16 @@ class RosterEntryView(BaseModel):
     employee_number: str | None
     added_at: str
     name: str | None
+    name_ar: str | None = Field(description="The practitioner's name in Arabic letters, if her account has one.")
+    name_latin: str | None = Field(description="Her name in Latin letters, if her account has one.")
     profession: str | None
     classification: str | None
     status: str
     expires_on: str | None
     days_left: int | None
+    flags: list[str] = Field(
+        description="What the facility is warned of: suspended, lapsed, expiring (renewal open or in grace), unknown."
+    )
 
 
 class RosterPage(BaseModel):

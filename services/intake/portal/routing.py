@@ -46,6 +46,7 @@ STATUS: dict[str, int] = {
     "file.missing": 400,
     "account.email_unconfirmed": 403,
     "portal.practitioners_only": 403,
+    "portal.facility_staff_only": 403,
     "form.expired": 403,
 }
 
@@ -54,27 +55,33 @@ def status_of(code: str) -> int:
     return STATUS.get(code, 422)
 
 
-def portal_of(request: Request) -> Portal:
+def portal_of(request: Request, name: str = "portal") -> Portal:
     """The portal app.py provided, read directly: the route class needs it outside FastAPI's
     dependency resolution (`provided()` is a coroutine dependency)."""
-    portal: Portal = request.app.state.runtime.provided["portal"]
+    portal: Portal = request.app.state.runtime.provided[name]
     return portal
 
 
 class PortalRoute(APIRoute):
     """Routes whose refusals become pages: no session → the sign-in page; a refusal → the error
     in the page's language with its status; an unexpected failure → a 503 page, never a 500 or
-    JSON; and the session's cookies and the pages' headers written on every answer."""
+    JSON; and the session's cookies and the pages' headers written on every answer.
+
+    A group of pages for another audience (the facility pages) names its own portal (as app.py
+    provides it: its sessions and templates) and sign-in page in a subclass."""
+
+    portal_name = "portal"
+    sign_in_path = f"{PREFIX}/sign-in"
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
 
         async def handle_in_portal(request: Request) -> Response:
-            portal = portal_of(request)
+            portal = portal_of(request, self.portal_name)
             try:
                 response = await handle(request)
             except SignInRequired as missing:
-                response = see_other(_sign_in_url(request, missing.ended))
+                response = see_other(_sign_in_url(request, missing.ended, self.sign_in_path))
             except (ApiError, Refusal) as error:
                 status = error.status if isinstance(error, ApiError) else status_of(error.code)
                 response = await _error_page(portal, request, error.code, status)
@@ -92,9 +99,9 @@ class PortalRoute(APIRoute):
         return handle_in_portal
 
 
-def page_router() -> APIRouter:
+def page_router(route_class: type[PortalRoute] = PortalRoute) -> APIRouter:
     """A router for one group of the portal's pages (routes.py puts them together)."""
-    return APIRouter(prefix=PREFIX, route_class=PortalRoute, include_in_schema=False)
+    return APIRouter(prefix=PREFIX, route_class=route_class, include_in_schema=False)
 
 
 async def _error_page(portal: Portal, request: Request, code: str, status: int) -> Response:
@@ -103,11 +110,11 @@ async def _error_page(portal: Portal, request: Request, code: str, status: int) 
     return await portal.render(request, template, status=status, error=code, here=here)
 
 
-def _sign_in_url(request: Request, ended: bool) -> str:
+def _sign_in_url(request: Request, ended: bool, sign_in_path: str) -> str:
     query: dict[str, str] = {"done": "session_ended"} if ended else {}
     if request.method == "GET":
         query["next"] = request.url.path + ("?" + request.url.query if request.url.query else "")
-    return f"{PREFIX}/sign-in" + (f"?{urlencode(query)}" if query else "")
+    return sign_in_path + (f"?{urlencode(query)}" if query else "")
 
 
 PortalDep = Annotated[Portal, Depends(provided("portal"))]  # a coroutine: no thread-pool hand-over

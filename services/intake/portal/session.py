@@ -13,6 +13,7 @@ anything. Secure whenever the page is served over TLS (here or at a trusted prox
 
 import contextlib
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
@@ -71,9 +72,33 @@ def _state(request: Request) -> _RequestState:
     return state
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Who a set of pages is for: the role its sessions must have, the refusal a sign-in of anyone
+    else gets, and the names of its cookies and CSRF scope (the facility pages keep sessions of
+    their own beside a practitioner's in the same browser, both under /portal)."""
+
+    role: str = "practitioner"
+    refusal: str = "portal.practitioners_only"
+    access_cookie: str = ACCESS_COOKIE
+    refresh_cookie: str = REFRESH_COOKIE
+    csrf_seed_cookie: str = CSRF_SEED_COOKIE
+    csrf_scope: str = CSRF_SCOPE
+
+
+PRACTITIONERS = Audience()
+
+
 class PortalSessions:
-    def __init__(self, settings: Settings, sign_in: SignIn, revoked: RevokedSessions | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        sign_in: SignIn,
+        revoked: RevokedSessions | None,
+        audience: Audience = PRACTITIONERS,
+    ) -> None:
         self.settings = settings
+        self.audience = audience
         self.sign_in = sign_in
         self.revoked = revoked
         self.secret = settings.jwt_secret.get_secret_value()
@@ -87,7 +112,10 @@ class PortalSessions:
         state = _state(request)
         if state.principal is not None:
             return state.principal
-        access, refresh = request.cookies.get(ACCESS_COOKIE), request.cookies.get(REFRESH_COOKIE)
+        access, refresh = (
+            request.cookies.get(self.audience.access_cookie),
+            request.cookies.get(self.audience.refresh_cookie),
+        )
         if not access and not refresh:
             raise SignInRequired()
         principal = self._verified(access) if access else None
@@ -98,7 +126,7 @@ class PortalSessions:
                 state.sign_out = True  # the session is over: clear what is left of it
                 raise SignInRequired(ended=True)
             state.tokens, access = renewed, renewed.access_token
-        if principal.role != "practitioner":
+        if principal.role != self.audience.role:
             state.sign_out = True
             raise SignInRequired(ended=True)
         state.principal, state.access_token = principal, access
@@ -121,11 +149,11 @@ class PortalSessions:
     async def refreshed(self, request: Request) -> Principal:
         """The practitioner with a fresh access token: what the token says of the account (its
         e-mail confirmed) is read again, e.g. right after the confirmation link was opened."""
-        refresh = request.cookies.get(REFRESH_COOKIE)
+        refresh = request.cookies.get(self.audience.refresh_cookie)
         state = _state(request)
         renewed = await self.renewals.renew(refresh) if refresh else None
         principal = self._verified(renewed.access_token) if renewed else None
-        if renewed is None or principal is None or principal.role != "practitioner":
+        if renewed is None or principal is None or principal.role != self.audience.role:
             raise SignInRequired(ended=True)
         state.tokens, state.principal, state.access_token = renewed, principal, renewed.access_token
         return principal
@@ -157,7 +185,7 @@ class PortalSessions:
 
     def _seed(self, request: Request) -> str:
         state = _state(request)
-        seed = state.csrf_seed or request.cookies.get(CSRF_SEED_COOKIE)
+        seed = state.csrf_seed or request.cookies.get(self.audience.csrf_seed_cookie)
         if not seed:
             seed = state.csrf_seed = secrets.token_urlsafe(24)
         return seed
@@ -167,12 +195,12 @@ class PortalSessions:
         return principal.id if principal else ANONYMOUS
 
     def csrf_for(self, request: Request) -> str:
-        return csrf_token(self.settings, self._seed(request), self._subject(request), CSRF_SCOPE)
+        return csrf_token(self.settings, self._seed(request), self._subject(request), self.audience.csrf_scope)
 
     def check_csrf(self, request: Request, presented: Any) -> None:
         """Every form of ours carries its token; any other POST is refused with "form.expired"."""
-        seed = request.cookies.get(CSRF_SEED_COOKIE)
-        if not csrf_valid(self.settings, seed, self._subject(request), presented, CSRF_SCOPE):
+        seed = request.cookies.get(self.audience.csrf_seed_cookie)
+        if not csrf_valid(self.settings, seed, self._subject(request), presented, self.audience.csrf_scope):
             raise ApiError(403, "form.expired")
 
     # --- signing in and out --------------------------------------------------------------------
@@ -182,9 +210,9 @@ class PortalSessions:
         phone unconfirmed) pass through."""
         tokens = await self.sign_in.login(email, password, client_address(request, self.settings) or "unknown")
         principal = self._verified(tokens.access_token)
-        if principal is None or principal.role != "practitioner":
-            await self.sign_in.logout(tokens.refresh_token)  # a staff session has no use here
-            raise ApiError(403, "portal.practitioners_only")
+        if principal is None or principal.role != self.audience.role:
+            await self.sign_in.logout(tokens.refresh_token)  # another role's session has no use here
+            raise ApiError(403, self.audience.refusal)
         state = _state(request)
         state.tokens, state.principal, state.access_token = tokens, principal, tokens.access_token
         # A fresh seed at sign-in: nothing minted before it (by anyone) carries over.
@@ -192,7 +220,7 @@ class PortalSessions:
         return principal
 
     async def sign_out(self, request: Request) -> None:
-        if refresh := request.cookies.get(REFRESH_COOKIE):
+        if refresh := request.cookies.get(self.audience.refresh_cookie):
             with contextlib.suppress(AccountRuleError):
                 await self.sign_in.logout(refresh)
         self.forget_session(request)
@@ -231,13 +259,13 @@ class PortalSessions:
 
         if state.sign_out:
             # The CSRF seed stays: it names the browser, not the session, and is replaced at sign-in.
-            for name in (ACCESS_COOKIE, REFRESH_COOKIE):
+            for name in (self.audience.access_cookie, self.audience.refresh_cookie):
                 response.delete_cookie(name, path=PREFIX, secure=secure, httponly=True, samesite="lax")
         if state.tokens is not None:
-            put(ACCESS_COOKIE, state.tokens.access_token)
-            put(REFRESH_COOKIE, state.tokens.refresh_token)
+            put(self.audience.access_cookie, state.tokens.access_token)
+            put(self.audience.refresh_cookie, state.tokens.refresh_token)
         if state.csrf_seed:
-            put(CSRF_SEED_COOKIE, state.csrf_seed)
+            put(self.audience.csrf_seed_cookie, state.csrf_seed)
         if state.pending == "":
             response.delete_cookie(PENDING_COOKIE, path=PREFIX, secure=secure, httponly=True, samesite="lax")
         elif state.pending:

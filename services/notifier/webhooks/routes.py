@@ -15,7 +15,14 @@ from mumaris.openapi import BEARER, JSON_BODY, PARAMETERS, PROTECTED, answers, j
 from mumaris.service import provided
 from services.notifier.webhooks.rules import WebhookRefused
 from services.notifier.webhooks.service import Webhooks, delivery_view
-from services.notifier.webhooks.views import DeliveryLog, DeliveryView, WebhookCreated, WebhookForm, WebhookList
+from services.notifier.webhooks.views import (
+    DeliveryLog,
+    DeliveryView,
+    WebhookCreated,
+    WebhookForm,
+    WebhookList,
+    WebhookRotated,
+)
 
 router = APIRouter(tags=["webhooks"])
 WebhooksDep = Annotated[Webhooks, Depends(provided("webhooks"))]
@@ -27,6 +34,7 @@ REFUSAL_STATUS: dict[str, int] = {
     "webhook.url_not_https": 422,
     "webhook.address_not_allowed": 422,
     "webhook.host_unresolvable": 422,
+    "webhook.rotation_conflict": 409,
 }
 TARGET_REFUSALS = (
     "webhook.url_invalid",
@@ -56,6 +64,8 @@ def subscription_view(doc: dict[str, Any]) -> dict[str, Any]:
         "url": doc["url"],
         "active": doc["active"],
         "created_at": doc["created_at"].isoformat(),
+        "rotated_at": doc["rotated_at"].isoformat() if doc.get("rotated_at") else None,
+        "previous_secret_until": doc["previous_until"].isoformat() if doc.get("previous_until") else None,
     }
 
 
@@ -102,6 +112,25 @@ async def remove_webhook(facility_id: str, subscription_id: str, request: Reques
     except WebhookRefused as refusal:
         raise refused(refusal) from refusal
     return Response(status_code=204)
+
+
+@router.post(
+    "/v1/facilities/{facility_id}/webhooks/{subscription_id}/rotate",
+    response_model=WebhookRotated,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, refusals(REFUSAL_STATUS, "not_found", "webhook.rotation_conflict")),
+)
+async def rotate_secret(
+    facility_id: str, subscription_id: str, request: Request, webhooks: WebhooksDep
+) -> dict[str, Any]:
+    """A new signing secret, shown this once; the old one keeps signing beside it for the overlap
+    window (setting `webhook_secret_overlap_s`, 24 h), then only the new one signs."""
+    member(request, facility_id)
+    try:
+        doc, secret = await webhooks.rotate(facility_id, subscription_id)
+    except WebhookRefused as refusal:
+        raise refused(refusal) from refusal
+    return {**subscription_view(doc), "secret": secret}
 
 
 @router.get(
@@ -157,7 +186,7 @@ async def dead_letters(
     "/v1/webhooks/dead-letters/{delivery_id}/replay",
     response_model=DeliveryView,
     dependencies=[BEARER],
-    responses=answers(PROTECTED, refusals(REFUSAL_STATUS, "webhook.not_parked")),
+    responses=answers(PROTECTED, refusals(REFUSAL_STATUS, "not_found", "webhook.not_parked")),
 )
 async def replay_dead_letter(delivery_id: str, request: Request, webhooks: WebhooksDep) -> dict[str, Any]:
     principal_from(request, request.app.state.runtime.settings, *OVERSEER_ROLES)

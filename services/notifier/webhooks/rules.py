@@ -10,7 +10,9 @@
 - **Signature** (Standard Webhooks, https://www.standardwebhooks.com): headers `webhook-id` (the
   CloudEvent's id: the idempotency key), `webhook-timestamp` (Unix seconds) and `webhook-signature`
   = `v1,` + base64(HMAC-SHA256(key, "<webhook-id>.<webhook-timestamp>.<body>")), where the key is
-  the secret's bytes after its `whsec_` prefix, base64-decoded.
+  the secret's bytes after its `whsec_` prefix, base64-decoded. While a rotated secret overlaps
+  the new one, the header carries one signature per secret, space-separated, the new one first
+  (as Standard Webhooks allows): a receiver accepts the message when any of them is its own.
 - **Retries**: try n failed → wait min(max, base × 2^(n-1)) × a random factor in [0.5, 1] (jitter),
   for `retry_for` after the first try or `max_attempts` tries; then the delivery is dead (parked).
 """
@@ -57,13 +59,37 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return f"{SIGNATURE_VERSION},{base64.b64encode(digest).decode()}"
 
 
-def signed_headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+def signed_headers(signing: list[str], message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The headers of a delivery signed with each secret of `signing` (the current one first)."""
     return {
         "content-type": "application/cloudevents+json",
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(secret, message_id, timestamp, body),
+        "webhook-signature": " ".join(signature(secret, message_id, timestamp, body) for secret in signing),
     }
+
+
+def signing_secrets(current: str, previous: str | None, previous_until: datetime | None, at: datetime) -> list[str]:
+    """The secrets a delivery is signed with at `at`: the current one, and the one it replaced
+    while their overlap lasts."""
+    if previous and previous_until is not None and at < previous_until:
+        return [current, previous]
+    return [current]
+
+
+OUTCOME_LABELS = ("delivered", "http_4xx", "http_5xx", "timeout", "network_error", "refused", "subscription_removed")
+
+
+def outcome_class(outcome: str) -> str:
+    """A try's outcome as a metric label (a bounded set): delivered, http_4xx, http_5xx, timeout,
+    refused (a target the SSRF checks refused), subscription_removed, or network_error."""
+    if outcome in (DELIVERED, "timeout", "subscription_removed"):
+        return outcome
+    if outcome.startswith("http_") and outcome[5:].isdigit():
+        return f"http_{outcome[5]}xx"
+    if outcome.startswith("webhook."):
+        return "refused"
+    return "network_error"
 
 
 @dataclass(frozen=True)

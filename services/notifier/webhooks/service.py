@@ -34,6 +34,7 @@ from schemas import topics
 from schemas.cloudevents import SPECVERSION, CloudEventAttributes
 from schemas.events import FacilityRegistrationChanged
 from services.notifier.webhooks import rules
+from services.notifier.webhooks.metrics import WebhookMetrics
 from services.notifier.webhooks.rules import DEAD, DELIVERED, PENDING, RetryPolicy, Target, WebhookRefused
 from services.notifier.webhooks.store import Doc, WebhookStore
 
@@ -82,6 +83,30 @@ class Webhooks:
         }
         await self.store.add_subscription(doc)
         return doc, secret
+
+    async def rotate(self, facility_id: str, subscription_id: str) -> tuple[Doc, str]:
+        """A new secret for the webhook (returned once); the one it replaces goes on signing beside
+        it for `webhook_secret_overlap_s`, so the receiver can switch over meanwhile."""
+        for _ in range(3):  # another rotation at the same moment: read again and rotate after it
+            subscription = await self.store.subscription(subscription_id)
+            if subscription is None or subscription["facility_id"] != facility_id or not subscription["active"]:
+                raise WebhookRefused("not_found")
+            secret, at = rules.new_secret(), now()
+            until = at + timedelta(seconds=self.settings.webhook_secret_overlap_s)
+            if await self.store.rotate(subscription, seal(secret, self.sealing_key), until, at):
+                rotated = {**subscription, "previous_until": until, "rotated_at": at}
+                return rotated, secret
+        raise WebhookRefused("webhook.rotation_conflict")
+
+    def signing_secrets(self, subscription: Doc, at: datetime) -> list[str]:
+        """The secrets that sign a delivery to this subscription now (rules.signing_secrets)."""
+        previous = subscription.get("previous_secret")
+        return rules.signing_secrets(
+            unseal(subscription["secret"], self.sealing_key),
+            unseal(previous, self.sealing_key) if previous else None,
+            subscription.get("previous_until"),
+            at,
+        )
 
     async def of(self, facility_id: str) -> list[Doc]:
         return await self.store.subscriptions_of(facility_id)
@@ -136,6 +161,9 @@ class Webhooks:
     async def replay(self, delivery_id: str, facility_id: str | None) -> Doc:
         replayed = await self.store.replay(delivery_id, facility_id, now())
         if replayed is None:
+            # Another facility's delivery (or none) does not exist for this one: 404, not 409.
+            if not await self.store.has_delivery(delivery_id, facility_id):
+                raise WebhookRefused("not_found")
             raise WebhookRefused("webhook.not_parked")
         return replayed
 
@@ -148,10 +176,12 @@ class Dispatcher:
         store: WebhookStore,
         webhooks: Webhooks,
         settings: Settings,
+        metrics: WebhookMetrics | None = None,
         clock: Callable[[], datetime] = now,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics
         self.webhooks = webhooks
         self.settings = settings
         self.clock = clock
@@ -164,7 +194,6 @@ class Dispatcher:
         )
         self.http = httpx.AsyncClient(timeout=settings.webhook_timeout_s, follow_redirects=False, transport=transport)
         self._task: asyncio.Task[None] | None = None
-        self._sealing_key = settings.field_encryption_key.get_secret_value()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
@@ -229,8 +258,8 @@ class Dispatcher:
             try:
                 target, addresses = await self.webhooks.checked_target(subscription["url"])
                 body = json.dumps(delivery["envelope"], separators=(",", ":"), ensure_ascii=False).encode()
-                secret = unseal(subscription["secret"], self._sealing_key)
-                headers = rules.signed_headers(secret, delivery["event_id"], int(time.time()), body)
+                signing = self.webhooks.signing_secrets(subscription, self.clock())
+                headers = rules.signed_headers(signing, delivery["event_id"], int(time.time()), body)
                 host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
                 answer = await self.http.post(
                     rules.pinned_url(target, addresses[0]),
@@ -268,6 +297,13 @@ class Dispatcher:
                 changes.update(next_at=following)
         if not await self.store.settle(delivery["_id"], self.owner, changes, attempt):
             log.info("webhook delivery %s: the lease was taken over; its outcome is the other's", delivery["_id"])
+            return
+        if self.metrics is not None:
+            self.metrics.tried(rules.outcome_class(outcome))
+            if changes.get("status") == DELIVERED:
+                self.metrics.delivered((at - delivery["created_at"]).total_seconds())
+            elif changes.get("status") == DEAD:
+                self.metrics.parked_now()
 
 
 def delivery_view(doc: Doc) -> dict[str, Any]:

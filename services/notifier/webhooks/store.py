@@ -2,7 +2,8 @@
 
 `notifier.webhook_subscriptions` — one per registered webhook: `facility_id`, `url`, the secret
     sealed (Fernet, the field-encryption key: it signs every delivery, so it is kept, never shown
-    again), `active`, `created_at`.
+    again), `active`, `created_at`; after a rotation the replaced secret (`previous_secret`, sealed)
+    and until when it still signs (`previous_until`), and `rotated_at`.
 `notifier.webhook_deliveries` — one per (subscription, event): `_id` "<subscription>:<event id>" (a
     redelivered event finds it and adds nothing), the CloudEvent to send, `registration_number` and
     `sequence` (the practitioner's order), `status` pending → delivered | dead, `waiting` (behind an
@@ -35,6 +36,7 @@ class WebhookStore:
             [("subscription_id", ASCENDING), ("registration_number", ASCENDING), ("sequence", ASCENDING)]
         )
         await self.deliveries.create_index([("facility_id", ASCENDING), ("created_at", DESCENDING)])
+        await self.deliveries.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
 
     # --- subscriptions ------------------------------------------------------------------------
 
@@ -56,6 +58,22 @@ class WebhookStore:
         result = await self.subscriptions.update_one(
             {"_id": subscription_id, "facility_id": facility_id, "active": True},
             {"$set": {"active": False, "removed_at": at}},
+        )
+        return result.modified_count == 1
+
+    async def rotate(self, subscription: Doc, sealed_new: str, until: datetime, at: datetime) -> bool:
+        """The new sealed secret in place and the one it replaces kept beside it until `until`,
+        only if the secret is still the one read (False: rotated meanwhile, or removed)."""
+        result = await self.subscriptions.update_one(
+            {"_id": subscription["_id"], "active": True, "secret": subscription["secret"]},
+            {
+                "$set": {
+                    "previous_secret": subscription["secret"],
+                    "previous_until": until,
+                    "secret": sealed_new,
+                    "rotated_at": at,
+                }
+            },
         )
         return result.modified_count == 1
 
@@ -133,6 +151,10 @@ class WebhookStore:
             return_document=ReturnDocument.AFTER,
         )
 
+    async def has_delivery(self, delivery_id: str, facility_id: str | None) -> bool:
+        query: Doc = {"_id": delivery_id} | ({"facility_id": facility_id} if facility_id is not None else {})
+        return await self.deliveries.find_one(query, {"_id": 1}) is not None
+
     async def log_of(self, facility_id: str | None, status: str | None, limit: int) -> list[Doc]:
         query: Doc = {}
         if facility_id is not None:
@@ -141,6 +163,16 @@ class WebhookStore:
             query["status"] = status
         fields = {"envelope": 0}
         return await self.deliveries.find(query, fields).sort([("created_at", DESCENDING)]).limit(limit).to_list()
+
+    async def parked_count(self) -> int:
+        return await self.deliveries.count_documents({"status": DEAD})
+
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest delivery still pending was recorded."""
+        found = await self.deliveries.find_one(
+            {"status": PENDING}, {"created_at": 1}, sort=[("status", ASCENDING), ("created_at", ASCENDING)]
+        )
+        return found["created_at"] if found else None
 
     async def delivered_count(self, subscription_id: str) -> int:
         return await self.deliveries.count_documents({"subscription_id": subscription_id, "status": DELIVERED})

@@ -15,10 +15,21 @@ class WebhookView(BaseModel):
     url: str
     active: bool
     created_at: str
+    rotated_at: str | None = Field(None, description="When its secret was last rotated.")
+    previous_secret_until: str | None = Field(
+        None, description="Until when the secret it replaced still signs beside the new one (after a rotation)."
+    )
 
 
 class WebhookCreated(WebhookView):
     secret: str = Field(description="whsec_… — shown this once; it signs every delivery (see the README).")
+
+
+class WebhookRotated(WebhookView):
+    secret: str = Field(
+        description="The new whsec_… — shown this once. Until previous_secret_until each delivery carries "
+        "two signatures in webhook-signature (the new secret's first), then only the new one's."
+    )
 
 
 class WebhookList(BaseModel):
