@@ -14,7 +14,7 @@ from mumaris.web import see_other
 from schemas.events import SubmissionKind
 from services.intake.cpd.routes import recognition_view
 from services.intake.cpd.service import CpdLedger
-from services.intake.portal.routing import CertificatesDep, PortalDep, Who, page_router, posted
+from services.intake.portal.routing import PortalDep, Who, page_router, posted
 from services.intake.portal.session import PREFIX
 from services.intake.registration.routes import REFUSAL_STATUS
 from services.intake.registration.rules import RENEWAL_OPEN_STATES, RegistrationRefused, Status
@@ -49,19 +49,16 @@ async def card_for(request: Request, who_id: str) -> dict[str, Any] | None:
 
 
 @router.get("/registration")
-async def registration_page(
-    request: Request,
-    who: Who,
-    portal: PortalDep,
-    registrations: RegistrationsDep,
-    ledger: LedgerDep,
-    certificates: CertificatesDep,
-) -> Response:
-    card = await registration_card(registrations, ledger, who.id)
-    asked = await certificates.list_for(who.id, kind=SubmissionKind.CPD_RECOGNITION)
-    return await portal.render(
-        request, "registration.html", registration=card, recognitions=[recognition_view(d) for d in asked]
-    )
+async def registration_page(request: Request, who: Who, portal: PortalDep) -> Response:
+    return await portal.render(request, "registration.html", **await registration_context(who.id, request))
+
+
+async def registration_context(who_id: str, request: Request) -> dict[str, Any]:
+    """What the registration page shows, for the page and for a refused renewal alike."""
+    provided_ = request.app.state.runtime.provided
+    card = await registration_card(provided_["professional_registrations"], provided_["cpd_ledger"], who_id)
+    asked = await provided_["certificates"].list_for(who_id, kind=SubmissionKind.CPD_RECOGNITION)
+    return {"registration": card, "recognitions": [recognition_view(d) for d in asked]}
 
 
 @router.post("/registration/renewals")
@@ -72,13 +69,12 @@ async def renew(
     try:
         await registrations.request_renewal(who.id, ledger)
     except RegistrationRefused as refusal:
-        card = await registration_card(registrations, ledger, who.id)
         return await portal.render(
             request,
             "registration.html",
             status=REFUSAL_STATUS.get(refusal.code, 422),
             error=refusal.code,
             here=f"{PREFIX}/registration",
-            registration=card,
+            **await registration_context(who.id, request),
         )
     return see_other(f"{PREFIX}/registration")
