@@ -155,7 +155,12 @@ async def test_every_staff_role_reads_a_certificate_at_intake_and_other_practiti
     for staff in (pipeline.reviewer(), supervisor(pipeline), admin):
         seen = await http.get(certificate, headers=staff)
         assert seen.status_code == 200, seen.text
-        assert seen.json()["certificate"] == {**METADATA, "cpd": None}  # not a CPD activity
+        assert seen.json()["certificate"] == {
+            **METADATA,
+            "cpd": None,
+            "expires_on": None,
+            "recognition": None,
+        }  # not CPD, no expiry
     _, stranger = pipeline.practitioner()
     hidden = await http.get(certificate, headers=stranger)
     assert (hidden.status_code, hidden.json()["error"]["code"]) == (404, "not_found")

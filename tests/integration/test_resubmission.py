@@ -182,7 +182,12 @@ async def test_a_submission_sent_back_for_changes_is_resubmitted_as_version_2_an
 
     second = await services.view(who, second_id)
     assert (second["version"], second["previous_submission_id"], second["superseded_by"]) == (2, first_id, None)
-    assert second["certificate"] == {**METADATA, "cpd": None}  # not a CPD activity
+    assert second["certificate"] == {
+        **METADATA,
+        "cpd": None,
+        "expires_on": None,
+        "recognition": None,
+    }  # not CPD, no expiry
     previous = await services.view(who, first_id)
     assert (previous["status"], previous["superseded_by"], previous["version"]) == ("changes_requested", second_id, 1)
 
@@ -210,7 +215,12 @@ async def test_new_metadata_on_a_resubmission_replaces_the_previous_versions(ser
     corrected = {**METADATA, "obtained_on": "2025-05-21"}
     answer = await services.resubmit(who, first_id, jpeg_bytes(900, 700, seed=24), metadata=corrected)
     assert answer.status_code == 202, answer.text
-    assert (await services.view(who, answer.json()["submission_id"]))["certificate"] == {**corrected, "cpd": None}
+    assert (await services.view(who, answer.json()["submission_id"]))["certificate"] == {
+        **corrected,
+        "cpd": None,
+        "expires_on": None,
+        "recognition": None,
+    }
 
 
 async def test_only_a_submission_sent_back_for_changes_can_be_resubmitted(services: Services) -> None:
