@@ -89,17 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     cpd = CpdStore(runtime.db, runtime.uow)
     register = RegisterStore(runtime.db)
     facilities = FacilityStore(runtime.db)
-    runtime.on_startup += [
-        submissions.ensure_indexes,
-        accounts.ensure_indexes,
-        requests.ensure_indexes,
-        files.ensure_indexes,
-        feed.ensure_indexes,
-        registrations.ensure_indexes,
-        cpd.ensure_indexes,
-        register.ensure_indexes,
-        facilities.ensure_indexes,
-    ]
+    stores = (submissions, accounts, requests, files, feed, registrations, cpd, register, facilities)
+    runtime.on_startup += [store.ensure_indexes for store in stores]
     runtime.on_shutdown.append(feed_documents.close)
     app = create_http_app(runtime, title="Mumaris intake")
 
@@ -143,15 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     facility_webhooks = WebhookClient(settings)
     runtime.on_shutdown.append(facility_webhooks.aclose)
     runtime.provide("facility_webhooks", facility_webhooks)
-    for routes in (
-        account_routes,
-        submission_routes,
-        classification_routes,
-        registration_routes,
-        cpd_routes,
-        register_routes,
-        facility_routes,
-    ):
+    api_areas = (account_routes, submission_routes, classification_routes, registration_routes, cpd_routes)
+    for routes in (*api_areas, register_routes, facility_routes):
         app.include_router(routes.router)
     app.include_router(register_pages.router)  # before the portal's own pages
     app.include_router(facility_pages.router)
