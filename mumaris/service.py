@@ -133,8 +133,9 @@ def _outbox_health(runtime: ServiceRuntime) -> Callable[[], Awaitable[dict[str, 
 
 
 def _kafka_metrics(runtime: ServiceRuntime) -> Hook:
-    """Consumer lag of this service's group on every topic it consumes, and the size of those
-    topics' dead-letter topics, read from the broker at scrape time."""
+    """Consumer lag of this service's groups (its own and its areas', `<service>-<area>`) on every
+    topic it consumes, and the size of those topics' dead-letter topics, read from the broker at
+    scrape time."""
     lag = Gauge(
         "mumaris_consumer_lag",
         "Records not yet consumed by the group",
@@ -152,8 +153,10 @@ def _kafka_metrics(runtime: ServiceRuntime) -> Hook:
             if status.name.endswith(DLQ_SUFFIX):
                 dead_letters.labels(status.name.removesuffix(DLQ_SUFFIX)).set(status.end_offset_total)
                 continue
-            for partition, behind in status.lag.get(runtime.name, {}).items():
-                lag.labels(status.name, str(partition), runtime.name).set(behind)
+            for group, partitions in status.lag.items():
+                if group == runtime.name or group.startswith(f"{runtime.name}-"):  # an area's own group
+                    for partition, behind in partitions.items():
+                        lag.labels(status.name, str(partition), group).set(behind)
 
     return refresh
 

@@ -6,9 +6,13 @@ Used by `mumaris topics` and by the consumer-lag metrics.
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.coordinator.protocol import ConsumerProtocol, ConsumerProtocolMemberMetadata
+from aiokafka.protocol.admin import DescribeGroupsRequest_v0, DescribeGroupsRequest_v1, DescribeGroupsRequest_v2
+from aiokafka.protocol.api import Request
 
 RATE_WINDOW_S = 60
 
@@ -60,8 +64,8 @@ async def topic_status(bootstrap: str, topics: list[str]) -> list[TopicStatus]:
                 recent += end_offsets[p] - (start.offset if start is not None else end_offsets[p])
             statuses[name] = TopicStatus(name, len(ps), end_offsets, recent / RATE_WINDOW_S)
 
-        groups = [g[0] if isinstance(g, tuple) else g.get("group_id") for g in await admin.list_consumer_groups()]
-        for group in sorted(g for g in groups if g):
+        groups = sorted(g for g in (_group_id(g) for g in await admin.list_consumer_groups()) if g)
+        for group in groups:
             committed = await admin.list_consumer_group_offsets(group)
             for tp, meta in committed.items():
                 status = statuses.get(tp.topic)
@@ -69,15 +73,65 @@ async def topic_status(bootstrap: str, topics: list[str]) -> list[TopicStatus]:
                     continue
                 behind = max(0, status.end_offsets.get(tp.partition, 0) - meta.offset)
                 status.lag.setdefault(group, {})[tp.partition] = behind
+        # A running group that has not committed on a topic yet (nothing read, or its first batch in
+        # hand) would otherwise not show: its members' subscriptions name the topics it reads.
+        for group, subscribed in (await subscriptions(admin, groups)).items():
+            for name in subscribed:
+                if name in statuses:
+                    statuses[name].lag.setdefault(group, {})
         for status in statuses.values():
             for partitions_seen in status.lag.values():
-                # A partition the group never committed on: everything still in it is unread.
+                # A partition the group never committed on: it starts from the earliest record
+                # (kafka_auto_offset_reset), so everything still in it is unread.
                 for p, end in status.end_offsets.items():
                     partitions_seen.setdefault(p, end - starts[TopicPartition(status.name, p)])
         return [statuses[name] for name in wanted]
     finally:
         await consumer.stop()
         await admin.close()
+
+
+def _group_id(listed: Any) -> str | None:
+    group: str | None = listed[0] if isinstance(listed, tuple) else listed.get("group_id")
+    return group
+
+
+class DescribeGroupsBeforeV3(
+    Request[DescribeGroupsRequest_v0 | DescribeGroupsRequest_v1 | DescribeGroupsRequest_v2]  # type: ignore[misc]
+):
+    """DescribeGroups in a version whose answer aiokafka 0.14 reads right: its v3 request names
+    the v2 answer as its response type, so the v3 answer's extra field fails the decoding
+    ("Buffer underrun decoding string"); the subscriptions are the same in every version."""
+
+    API_KEY = 15
+
+    def __init__(self, groups: list[str]) -> None:
+        self.groups = groups
+
+    def build(self, request_struct_class: Any) -> Any:
+        return request_struct_class(self.groups)
+
+
+async def subscriptions(admin: AIOKafkaAdminClient, groups: list[str]) -> dict[str, set[str]]:
+    """Group → the topics its live members subscribe to (DescribeGroups: each member's consumer
+    protocol metadata). An empty group (every member stopped) has none to tell."""
+    subscribed: dict[str, set[str]] = {}
+    for group in groups:
+        node = await admin.find_coordinator(group)
+        response = await admin._client.send(node, DescribeGroupsBeforeV3([group]))
+        for described in response.groups:
+            # (error_code, group, state, protocol_type, protocol, members) in v0-v2; a member is
+            # (member_id, client_id, client_host, metadata, assignment).
+            group, protocol_type, members = described[1], described[3], described[5]
+            if protocol_type != ConsumerProtocol.PROTOCOL_TYPE:
+                continue
+            for member in members:
+                try:
+                    metadata = ConsumerProtocolMemberMetadata.decode(member[-2])
+                except ValueError:  # a member still joining, or another client's own encoding
+                    continue
+                subscribed.setdefault(group, set()).update(metadata.subscription)
+    return subscribed
 
 
 def render(statuses: list[TopicStatus]) -> str:

@@ -61,6 +61,11 @@ async def test_metrics_expose_messages_lag_dead_letters_and_http_requests_after_
     ]
     assert uploads and uploads[0] >= 1
     assert any(re.fullmatch(r"mumaris_http_request_duration_seconds_(bucket|count|sum)", name) for name in intake)
+    # An area's own consumer group shows too, even before it has committed anything.
+    registry_lag = {
+        labels["topic"] for labels, _ in intake["mumaris_consumer_lag"] if labels["group"] == "intake-registry"
+    }
+    assert "registration.expiring" in registry_lag
 
 
 async def test_every_series_the_dashboard_plots_is_exported(pipeline: Pipeline, http: httpx.AsyncClient) -> None:

@@ -60,3 +60,28 @@ async def test_lag_shows_while_a_consumer_is_stopped_and_is_zero_once_it_caught_
     await consume(stack.kafka_bootstrap, topic, group, 6)  # it comes back and catches up
     [status] = await topic_status(stack.kafka_bootstrap, [topic])
     assert status.total_lag(group) == 0
+
+
+async def test_a_running_group_that_has_not_committed_yet_shows_everything_as_lag(stack: StackInfo) -> None:
+    """E.g. an area's own group (`intake-registry`) on a topic it has only just been given: no
+    committed offset anywhere, yet the records are waiting for it."""
+    topic, group = unique("status"), unique("group")
+    await create_topics(stack.kafka_bootstrap, [topic], partitions=2)
+    for n in range(7):
+        await produce(stack.kafka_bootstrap, topic, f'{{"n": {n}}}'.encode(), key=f"k{n}".encode())
+    member = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=stack.kafka_bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await member.start()
+    try:
+        while not member.assignment():  # joined the group, nothing committed
+            await member.getmany(timeout_ms=200, max_records=1)
+        [status] = await topic_status(stack.kafka_bootstrap, [topic])
+        assert status.total_lag(group) == 7
+        assert sorted(status.lag[group]) == [0, 1]
+    finally:
+        await member.stop()
