@@ -4,11 +4,15 @@ page's language (never JSON, never a 500), the cookies and headers every page ca
 lockout with its time to wait, and the language switch that keeps the page."""
 
 import json
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.async_api import expect
+from pymongo import AsyncMongoClient
 
 from mumaris.tools.demo import certificate_scan
 from services.intake.portal.session import ACCESS_COOKIE, CSRF_SEED_COOKIE, REFRESH_COOKIE
@@ -158,3 +162,48 @@ async def test_a_locked_sign_in_says_how_long_to_wait_and_the_language_switch_ke
         assert other.url.split("?")[0].endswith(path)
         await other.get_by_test_id("switch-language").click()
         await expect(other.locator("html")).to_have_attribute("lang", "ar")
+
+
+async def test_certificates_written_before_expiry_dates_existed_still_show_on_the_profile(
+    pipeline: Pipeline, http: httpx.AsyncClient, portal_browser: OpenContext
+) -> None:
+    """A certificate stored by an earlier release has no `expires_on` (nor `cpd`, `recognition`):
+    the profile lists it as approved, with no expiry line, instead of failing the whole page."""
+    person = await active_practitioner(pipeline, http, lang="en")
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(pipeline.stack.mongo_uri, tz_aware=True)
+    try:
+        db = client[pipeline.settings.mongo_db]
+        account = await db["intake.accounts"].find_one({"email": person.email})
+        assert account is not None
+        at = datetime.now(UTC)
+        await db["intake.submissions"].insert_one(
+            {
+                "_id": str(uuid.uuid4()),
+                "kind": "certificate",
+                "version": 1,
+                "previous_submission_id": None,
+                "practitioner_id": account["_id"],
+                "practitioner": {"id": account["_id"], "name": person.name, "email": person.email, "locale": "en"},
+                "certificate": {
+                    "name": "Basic Life Support 2019",
+                    "obtained_on": "2019-03-01",
+                    "institution": "Saudi Heart Association",
+                    "specialty": "Nursing",
+                    "degree": "Course",
+                },
+                "file": {"file_id": "x", "filename": "bls.pdf", "size": 1, "sha256": uuid.uuid4().hex},
+                "status": "approved",
+                "timeline": [{"status": "received", "at": at}, {"status": "approved", "at": at}],
+                "created_at": at,
+                "updated_at": at,
+                "revision": 1,
+            }
+        )
+    finally:
+        await client.close()
+    page = await (await portal_browser()).new_page()
+    await sign_in(page, person)
+    answer = await page.goto("/portal/profile?lang=en")
+    assert answer is not None and answer.status == 200
+    await expect(page.get_by_text("Basic Life Support 2019")).to_be_visible()
+    await expect(page.get_by_test_id("certificate-expires")).to_have_count(0)
