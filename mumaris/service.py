@@ -3,6 +3,7 @@ effect-once unit of work with its outbox relay, Prometheus metrics and a FastAPI
 lifespan starts and stops all of it (FastStream's documented way to run a broker inside another
 ASGI framework)."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -161,6 +162,17 @@ def _kafka_metrics(runtime: ServiceRuntime) -> Hook:
     return refresh
 
 
+def tune_garbage_collector(young_threshold: int) -> None:
+    """Once started: what exists now lives as long as the process, so the collector stops
+    scanning it (gc.freeze), and the youngest generation waits for `young_threshold` new objects."""
+    if young_threshold <= 0:
+        return
+    gc.collect()  # what start-up left as garbage is not frozen with the rest
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(young_threshold, middle, oldest)
+
+
 def create_http_app(runtime: ServiceRuntime, *, title: str) -> FastAPI:
     health = _outbox_health(runtime)
     runtime.on_scrape.append(health)
@@ -173,6 +185,7 @@ def create_http_app(runtime: ServiceRuntime, *, title: str) -> FastAPI:
             await hook()
         await runtime.broker.start()
         runtime.relay.start()
+        tune_garbage_collector(runtime.settings.gc_young_threshold)
         log.info("%s started (kafka %s)", runtime.name, runtime.settings.kafka_bootstrap)
         try:
             yield

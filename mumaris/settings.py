@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     ledger_retention_s: int = 30 * 24 * 3600  # longer than the topics' retention (7 days)
     outbox_batch: int = 200
 
+    # The garbage collector: what a service built at start-up (routes, models, templates, the
+    # catalogue) is frozen out of its collections, and the youngest generation is collected after
+    # this many new objects instead of Python's 700. A page allocates thousands of objects that die
+    # young anyway; at 700 a signed-in portal spent ~15 % of its time in collections and each full
+    # one stopped it ~300 ms (measured: python -m tests.benchmarks.portal_pages). 0: Python's defaults.
+    gc_young_threshold: int = 20_000
+
     # HTTP
     http_host: str = "127.0.0.1"
     intake_port: int = 8001
