@@ -281,6 +281,14 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "days_left": 30,
         "renewal_open": True,
     },
+    events.CertificateExpiring: {
+        "submission_id": SUBMISSION,
+        "practitioner": SARA,
+        "certificate_name": BLS["name"],
+        "expires_on": "2027-03-14",
+        "days_before": 30,
+        "days_left": 30,
+    },
     events.RegistrationLapsed: {
         "registration_number": REGISTRATION,
         "practitioner": SARA,

@@ -234,6 +234,15 @@ REGISTRATION_EXPIRING = Topic(
     description="A reminder milestone before expiry (e.g. 90/60/30/7 days), once per registration, cycle "
     "and milestone.",
 )
+CERTIFICATE_EXPIRING = Topic(
+    name="certificate.expiring",
+    model=events.CertificateExpiring,
+    key="submission_id",
+    producers=("review",),
+    consumers=("notifier",),
+    description="A reminder milestone before an approved certificate's expiry (e.g. 30/7/0 days), once per "
+    "certificate and milestone.",
+)
 REGISTRATION_LAPSED = Topic(
     name="registration.lapsed",
     model=events.RegistrationLapsed,
@@ -323,6 +332,7 @@ CATALOGUE: tuple[Topic, ...] = (
     REGISTRY_REGISTRATION_CHANGED,
     FACILITY_REGISTRATION_CHANGED,
     REGISTRATION_REINSTATED,
+    CERTIFICATE_EXPIRING,
     NOTIFICATION_EMAIL,
     NOTIFICATION_SMS,
 )

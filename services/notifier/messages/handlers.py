@@ -12,6 +12,7 @@ from mumaris.kafka import CloudEvent, publishes, subscriber
 from schemas import topics
 from schemas.events import (
     AccountRegistered,
+    CertificateExpiring,
     ClassificationChanged,
     ClassificationLapsed,
     EmailConfirmationRequested,
@@ -30,6 +31,7 @@ from schemas.events import (
 )
 from services.notifier import SERVICE
 from services.notifier.messages.rules import (
+    notification_for_certificate_expiring,
     notification_for_classification_changed,
     notification_for_decision,
     notification_for_fee_expired,
@@ -131,3 +133,8 @@ async def on_phone_code(event: PhoneCodeIssued, ce: CloudEvent, recorder: Record
 @subscriber(router, topics.ACCOUNT_REGISTERED, service=SERVICE)
 async def on_registered(event: AccountRegistered, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.contact(ce, event)
+
+
+@subscriber(router, topics.CERTIFICATE_EXPIRING, service=SERVICE)
+async def on_certificate_expiring(event: CertificateExpiring, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_certificate_expiring(event))

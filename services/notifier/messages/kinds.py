@@ -22,6 +22,7 @@ RENEWAL_LAPSED = "renewal.lapsed"  # fee.expired of purpose renewal
 REGISTRATION_EXPIRING = "registration.expiring"
 REGISTRATION_RENEWED = "registration.renewed"
 REGISTRATION_LAPSED = "registration.lapsed"
+CERTIFICATE_EXPIRING = "certificate.expiring"
 ACCOUNT_PHONE_CODE = "account.phone_code"
 ACCOUNT_EMAIL_CONFIRMATION = "account.email_confirmation"
 ACCOUNT_PASSWORD_RESET = "account.password_reset"

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from schemas.events import (
+    CertificateExpiring,
     CertificateMetadata,
     ClassificationChanged,
     ClassificationLapsed,
@@ -153,6 +154,19 @@ def registration_samples() -> list[tuple[str, Notification]]:
                     days_before=30,
                     days_left=30,
                     renewal_open=True,
+                )
+            ),
+        ),
+        (
+            "Certificate expiring (30, 7 and 0 days before)",
+            rules.notification_for_certificate_expiring(
+                CertificateExpiring(
+                    submission_id=SUBMISSION,
+                    practitioner=SARA,
+                    certificate_name=CERTIFICATE.name,
+                    expires_on=date(2027, 3, 14),
+                    days_before=7,
+                    days_left=7,
                 )
             ),
         ),

@@ -267,6 +267,20 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="{renewal} Renewal needs the cycle's continuing professional development hours and the renewal fee.",
         ),
     },
+    kinds.CERTIFICATE_EXPIRING: {
+        "ar": Wording(
+            title="تذكير: تنتهي صلاحية شهادتك",
+            lead="تنتهي صلاحية شهادتك «{certificate}» في {expires} ({remaining})، ولا تُعدّ سارية من ذلك اليوم.",
+            reference_label="رقم الشهادة:",
+            next_step="جدّد الشهادة لدى الجهة التي أصدرتها، ثم أضف الشهادة الجديدة إلى ملفك في المنصة لتُراجَع.",
+        ),
+        "en": Wording(
+            title="Reminder: your certificate is expiring",
+            lead="Your certificate “{certificate}” expires on {expires} ({remaining}); from that day it is no longer valid.",
+            reference_label="Certificate ID:",
+            next_step="Renew it with the institution that issued it, then add the new certificate to your profile on the platform for review.",
+        ),
+    },
     kinds.REGISTRATION_RENEWED: {
         "ar": Wording(
             title="تم تجديد تسجيلك المهني",
@@ -396,6 +410,10 @@ SMS_NOTICE: dict[str, dict[Language, str]] = {
         "ar": "ممارس: ينتهي تسجيلك المهني {registration} في {expires}. جدّده من المنصة.",
         "en": "Mumaris: your registration {registration} expires on {expires}. Renew it on the platform.",
     },
+    kinds.CERTIFICATE_EXPIRING: {
+        "ar": "ممارس: تنتهي صلاحية شهادتك «{certificate}» في {expires}. جدّدها وأضف الجديدة في المنصة.",
+        "en": "Mumaris: your certificate “{certificate}” expires on {expires}. Renew it and add the new one on the platform.",
+    },
     kinds.REGISTRATION_LAPSED: {
         "ar": "ممارس: سقط تسجيلك المهني {registration} لعدم تجديده. لا تمارس المهنة حتى يُعاد تسجيلك.",
         "en": "Mumaris: your registration {registration} has lapsed. Do not practise until registered again.",
@@ -448,4 +466,10 @@ RENEWAL_OPEN_NOTE: dict[bool, dict[str, str]] = {
         "ar": "يُفتح التجديد قبل انتهاء التسجيل بمدة محددة، وسنذكّرك حينها.",
         "en": "Renewal opens a set time before expiry; we will remind you then.",
     },
+}
+
+# How far a certificate's expiry is, in its reminder: "in 7 days", or on the day itself "today".
+CERTIFICATE_REMAINING: dict[Language, tuple[str, str]] = {
+    "ar": ("بعد {duration}", "اليوم"),
+    "en": ("in {duration}", "today"),
 }
