@@ -507,6 +507,20 @@ class CertificateExpiring(Event):
     days_left: int  # as it went out: fewer than the milestone when sent late (0: it expires today)
 
 
+class RegistrationRenewalRefused(RegistrationEvent):
+    """A renewal that renews nothing: its fee reached us after the registration had lapsed
+    (review's RenewalDesk.paid says why). The payment is kept on its invoice and flagged for a
+    refund (`refund_due`); the registration stays lapsed."""
+
+    renewal_id: str
+    cycle: int  # the cycle it would have renewed
+    reason: Literal["registration_lapsed"]
+    bill_number: str
+    refund_due: bool
+    lapsed_at: datetime | None  # when the registration lapsed (None when review did not record it)
+    refused_at: datetime
+
+
 class RegistrationLapsed(RegistrationEvent):
     """Not renewed by the end of the grace period after its expiry: the practitioner may no longer work."""
 

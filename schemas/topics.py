@@ -243,6 +243,15 @@ CERTIFICATE_EXPIRING = Topic(
     description="A reminder milestone before an approved certificate's expiry (e.g. 30/7/0 days), once per "
     "certificate and milestone.",
 )
+REGISTRATION_RENEWAL_REFUSED = Topic(
+    name="registration.renewal_refused",
+    model=events.RegistrationRenewalRefused,
+    key="registration_number",
+    producers=("review",),
+    consumers=("intake",),
+    description="A renewal's fee reached us after the registration lapsed: it renews nothing, the payment "
+    "is flagged for a refund and the registration stays lapsed.",
+)
 REGISTRATION_LAPSED = Topic(
     name="registration.lapsed",
     model=events.RegistrationLapsed,
@@ -326,6 +335,7 @@ CATALOGUE: tuple[Topic, ...] = (
     REGISTRATION_ISSUED,
     REGISTRATION_RENEWAL_REQUESTED,
     REGISTRATION_RENEWED,
+    REGISTRATION_RENEWAL_REFUSED,
     REGISTRATION_EXPIRING,
     REGISTRATION_LAPSED,
     REGISTRATION_SUSPENDED,
