@@ -56,7 +56,7 @@ class Replicas:
         """A certificate queued for review, as submission.validated queues one."""
         submission_id = str(uuid.uuid4())
         declared = {"expires_on": expires_on.isoformat()} if expires_on else {}
-        item = {
+        item: dict[str, Any] = {
             "_id": submission_id,
             "submission_id": submission_id,
             "kind": "certificate",
