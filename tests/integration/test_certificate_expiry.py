@@ -4,7 +4,8 @@ on each at start-up; the tests call the later sweeps, so none races them unseen)
 certificate expiring in 30 days is reminded once, both replicas trying it from the same read and
 sweeping twice more; after an outage that missed the 30- and 7-day milestones
 only the 7-day one goes out, late; a certificate without expiry, a refused one and one still in
-review are never reminded.
+review are never reminded; certificates approved before the reminders existed are kept once by
+the backfill (`mumaris certificates backfill`) and reminded like the others.
 
 The registry's clock is moved by its shift file (mumaris.clock.write_shift), as every service
 reads it. On a stack of its own: a shared stack's review processes would answer these events too.
@@ -22,17 +23,20 @@ from typing import Any
 import pytest
 
 from mumaris.clock import RegistryClock, now, write_shift
+from mumaris.settings import Settings
 from mumaris.tools.stack import StackInfo
 from schemas import topics
 from schemas.events import Decision
 from services.review.app import create_app
 from services.review.certificates.reminders import CertificateSweeps
 from services.review.certificates.rules import reminder_due
+from services.review.certificates.service import backfill_expiries
 from services.review.certificates.store import CertificateExpiries
 from services.review.queue.rules import DecisionRequest
 from services.review.queue.service import Actor, ReviewDesk
 from services.review.registrations.store import as_day
 from tests.fee_support import bodies
+from tests.registration_support import mumaris
 from tests.support import eventually, settings_for, unique
 
 pytestmark = pytest.mark.integration
@@ -48,6 +52,7 @@ class Replicas:
     sweeps: list[CertificateSweeps]  # one per replica
     expiries: CertificateExpiries
     shift_file: Path
+    settings: Settings
 
     def today(self) -> date:
         return RegistryClock.from_file(str(self.shift_file)).today()
@@ -124,7 +129,7 @@ async def replicas(own_stack: StackInfo, tmp_path_factory: pytest.TempPathFactor
                 await running.enter_async_context(app.router.lifespan_context(app))
             desk = apps[0].state.runtime.provided["desk"]
             sweeps = [app.state.runtime.provided["certificate_sweeps"] for app in apps]
-            yield Replicas(own_stack, desk, sweeps, sweeps[0].expiries, shift_file)
+            yield Replicas(own_stack, desk, sweeps, sweeps[0].expiries, shift_file, settings)
     finally:
         write_shift(shift_file, timedelta(0))
 
@@ -187,3 +192,37 @@ async def test_a_certificate_without_expiry_a_refused_one_and_one_in_review_are_
         assert await replicas.reminders(never) == []
     [reminder] = await replicas.reminders(reminded)
     assert reminder["days_before"] == 7
+
+
+async def test_certificates_approved_before_the_reminders_existed_are_kept_once_by_the_backfill(
+    replicas: Replicas,
+) -> None:
+    write_shift(replicas.shift_file, timedelta(0))
+    expires_on = replicas.today() + timedelta(days=30)
+    decided = {}
+    for decision, expiry in (("approve", expires_on), ("reject", expires_on), ("approve", None)):
+        submission_id = await replicas.certificate(expiry)
+        # Decided as before this release: the decision on the item, nothing kept for its expiry.
+        await replicas.desk.store.items.update_one(
+            {"_id": submission_id},
+            {"$set": {"status": "decided", "decision": {"decision": decision}, "decided_at": now()}},
+        )
+        decided[(decision, expiry)] = submission_id
+    approved = decided[("approve", expires_on)]
+    assert await replicas.expiries.get(approved) is None
+
+    seen, kept = await backfill_expiries(replicas.settings, batch=2)
+    assert kept >= 1 and seen >= kept
+    doc = await replicas.expiries.get(approved)
+    assert doc is not None and (doc["name"], doc["reminded"]) == ("Basic Life Support (BLS)", [])
+    assert await replicas.expiries.get(decided[("reject", expires_on)]) is None
+    assert await replicas.expiries.get(decided[("approve", None)]) is None
+    # Run again, as operations run it: nothing kept twice.
+    env = {"MUMARIS_MONGO_URI": replicas.settings.mongo_uri, "MUMARIS_MONGO_DB": replicas.settings.mongo_db}
+    again = await mumaris("certificates", "backfill", env=env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().endswith("; 0 newly kept for reminders"), again.stdout
+
+    await replicas.sweep_on_every_replica()
+    [reminder] = await replicas.reminders(approved)
+    assert (reminder["days_before"], reminder["days_left"]) == (30, 30)
