@@ -248,7 +248,7 @@ REGISTRATION_RENEWAL_REFUSED = Topic(
     model=events.RegistrationRenewalRefused,
     key="registration_number",
     producers=("review",),
-    consumers=("intake",),
+    consumers=("intake", "notifier"),
     description="A renewal's fee reached us after the registration lapsed: it renews nothing, the payment "
     "is flagged for a refund and the registration stays lapsed.",
 )

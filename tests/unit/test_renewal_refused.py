@@ -1,12 +1,14 @@
 """A renewal paid after its registration lapsed: review says so (registration.renewal_refused),
 intake's view of the renewal ends refused with its fee due back, and the portal words it in
-both languages."""
+both languages, and notifier tells her."""
 
 from datetime import UTC, datetime
 
 from schemas.events import RegistrationRenewalRefused
 from services.intake.portal.registration_text import REGISTRATION_TEXT
 from services.intake.registration.service import renewal_view
+from services.notifier.messages import kinds
+from services.notifier.messages.rules import CHANNELS, notification_for_renewal_refused
 from services.review.registrations.service import refused_event
 
 AT = datetime(2028, 12, 26, 10, 0, tzinfo=UTC)
@@ -68,3 +70,22 @@ def test_the_portal_words_every_end_of_a_renewal_in_both_languages() -> None:
         assert arabic and english and arabic != english
     arabic, english = REGISTRATION_TEXT["renewal.refund_due"]
     assert "refunded" in english and "تُعاد" in arabic
+
+
+def test_the_practitioner_is_told_everywhere_that_it_renewed_nothing_and_her_fee_comes_back() -> None:
+    event = refused_event(
+        {
+            "_id": "r-1",
+            "registration_number": "RG-00000018",
+            "practitioner": {**SARA, "locale": "en"},
+            "cycle": 1,
+            "refused_at": AT,
+            "lapsed_at": LAPSED,
+        },
+        {"bill_number": "SC-2028-0004217"},
+    )
+    note = notification_for_renewal_refused(event)
+    assert note.kind == kinds.RENEWAL_REFUSED and CHANNELS[note.kind] == ("inbox", "email", "sms")
+    assert note.text.index("renewed nothing") < note.text.index("فلم يُجدَّد")  # her language first
+    assert "SC-2028-0004217" in note.text and "RG-00000018" in note.text and "will be refunded" in note.text
+    assert "RG-00000018" in note.sms and "وستُعاد" in note.sms and len(note.sms) < 300

@@ -67,7 +67,7 @@ REGISTRATION_TEXT: dict[str, tuple[str, str]] = {
     "renewal.refund_due": (
         "وصلت رسوم التجديد بعد سقوط التسجيل، فلم يُجدَّد، وستُعاد إليك الرسوم. للعودة إلى الممارسة قدّم طلب إعادة تسجيل.",
         "The renewal fee reached us after your registration lapsed, so it renewed nothing; the fee will be "
-        "refunded to you. To practise again, apply to be registered again.",
+        "refunded to you. To practise again, apply for reinstatement.",
     ),
     "renewal.renews_until": ("يُجدَّد حتى", "Renews until"),
     "renewal.bill": ("رقم الفاتورة", "Bill number"),

@@ -23,6 +23,7 @@ from schemas.events import (
     PhoneCodeIssued,
     RegistrationExpiring,
     RegistrationLapsed,
+    RegistrationRenewalRefused,
     RegistrationRenewed,
     ReviewDecided,
     ReviewQueued,
@@ -44,6 +45,7 @@ from services.notifier.messages.rules import (
     notification_for_registration_lapsed,
     notification_for_registration_renewed,
     notification_for_rejection,
+    notification_for_renewal_refused,
 )
 from services.notifier.messages.service import Recorder
 
@@ -103,6 +105,11 @@ async def on_classification_changed(event: ClassificationChanged, ce: CloudEvent
 @subscriber(router, topics.REGISTRATION_EXPIRING, service=SERVICE)
 async def on_registration_expiring(event: RegistrationExpiring, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.notify(ce, notification_for_registration_expiring(event))
+
+
+@subscriber(router, topics.REGISTRATION_RENEWAL_REFUSED, service=SERVICE)
+async def on_renewal_refused(event: RegistrationRenewalRefused, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_renewal_refused(event))
 
 
 @subscriber(router, topics.REGISTRATION_RENEWED, service=SERVICE)

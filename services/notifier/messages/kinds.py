@@ -19,6 +19,7 @@ CLASSIFICATION_CHANGED = "classification.changed"
 RENEWAL_INVOICED = "renewal.invoiced"  # fee.invoiced of purpose renewal
 RENEWAL_FEE_REMINDER = "renewal.fee_reminder"  # fee.reminder of purpose renewal
 RENEWAL_LAPSED = "renewal.lapsed"  # fee.expired of purpose renewal
+RENEWAL_REFUSED = "renewal.refused"  # registration.renewal_refused: paid after the lapse, refunded
 REGISTRATION_EXPIRING = "registration.expiring"
 REGISTRATION_RENEWED = "registration.renewed"
 REGISTRATION_LAPSED = "registration.lapsed"

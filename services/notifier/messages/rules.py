@@ -30,6 +30,7 @@ from schemas.events import (
     PractitionerRef,
     RegistrationExpiring,
     RegistrationLapsed,
+    RegistrationRenewalRefused,
     RegistrationRenewed,
     ReviewDecided,
     ReviewQueued,
@@ -57,6 +58,7 @@ from services.notifier.messages.kinds import (
     RENEWAL_FEE_REMINDER,
     RENEWAL_INVOICED,
     RENEWAL_LAPSED,
+    RENEWAL_REFUSED,
     REVIEW_APPROVED,
     REVIEW_CHANGES_REQUESTED,
     REVIEW_QUEUED,
@@ -103,6 +105,7 @@ CHANNELS: dict[str, tuple[str, ...]] = {
     RENEWAL_INVOICED: ("inbox", "email", "sms"),
     RENEWAL_FEE_REMINDER: ("email", "sms"),
     RENEWAL_LAPSED: ("inbox", "email", "sms"),
+    RENEWAL_REFUSED: ("inbox", "email", "sms"),  # her money, and she may not practise
     REGISTRATION_EXPIRING: ("inbox", "email", "sms"),
     REGISTRATION_RENEWED: ("inbox", "email"),
     REGISTRATION_LAPSED: ("inbox", "email", "sms"),
@@ -264,6 +267,14 @@ def notification_for_registration_renewed(event: RegistrationRenewed) -> Notific
         for language in TEXT_DIRECTION
     }
     return compose(REGISTRATION_RENEWED, event.practitioner, event.registration_number, values=values)
+
+
+def notification_for_renewal_refused(event: RegistrationRenewalRefused) -> Notification:
+    """Paid after the lapse: the renewal renewed nothing and its fee is refunded."""
+    values = {
+        language: {"registration": event.registration_number, "bill": event.bill_number} for language in TEXT_DIRECTION
+    }
+    return compose(RENEWAL_REFUSED, event.practitioner, event.registration_number, values=values)
 
 
 def notification_for_registration_lapsed(event: RegistrationLapsed) -> Notification:

@@ -24,6 +24,7 @@ from schemas.events import (
     PractitionerRef,
     RegistrationExpiring,
     RegistrationLapsed,
+    RegistrationRenewalRefused,
     RegistrationRenewed,
     ReviewDecided,
     ReviewQueued,
@@ -154,6 +155,22 @@ def registration_samples() -> list[tuple[str, Notification]]:
                     days_before=30,
                     days_left=30,
                     renewal_open=True,
+                )
+            ),
+        ),
+        (
+            "Registration renewal refused (paid after the registration lapsed)",
+            rules.notification_for_renewal_refused(
+                RegistrationRenewalRefused(
+                    registration_number=REGISTRATION,
+                    practitioner=SARA,
+                    renewal_id="renewal-1",
+                    cycle=1,
+                    reason="registration_lapsed",
+                    bill_number="SC-2028-0004217",
+                    refund_due=True,
+                    lapsed_at=AT,
+                    refused_at=AT,
                 )
             ),
         ),

@@ -253,6 +253,20 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="You may ask to renew again while renewal is open; the new request gets a new invoice.",
         ),
     },
+    kinds.RENEWAL_REFUSED: {
+        "ar": Wording(
+            title="لم يُجدَّد تسجيلك المهني، وستُعاد رسوم التجديد",
+            lead="وصلت رسوم تجديد تسجيلك المهني رقم {registration} (الفاتورة {bill}) بعد سقوط التسجيل، فلم يُجدَّد، وستُعاد إليك الرسوم.",
+            reference_label="رقم التسجيل:",
+            next_step="للعودة إلى الممارسة قدّم طلب إعادة تسجيل، وتتولى الهيئة دراسته.",
+        ),
+        "en": Wording(
+            title="Your registration was not renewed; the renewal fee will be refunded",
+            lead="The renewal fee for your professional registration {registration} (bill {bill}) reached us after the registration had lapsed, so it renewed nothing; the fee will be refunded to you.",
+            reference_label="Registration number:",
+            next_step="To practise again, apply for reinstatement; the commission will review your application.",
+        ),
+    },
     kinds.REGISTRATION_EXPIRING: {
         "ar": Wording(
             title="تذكير: ينتهي تسجيلك المهني قريباً",
@@ -405,6 +419,10 @@ SMS_NOTICE: dict[str, dict[Language, str]] = {
     kinds.RENEWAL_LAPSED: {
         "ar": "ممارس: أُلغي طلب تجديد تسجيلك لعدم سداد الرسوم في المهلة. يمكنك طلب التجديد مجدداً.",
         "en": "Mumaris: your renewal request lapsed; the fee was not paid in time. You may ask again.",
+    },
+    kinds.RENEWAL_REFUSED: {
+        "ar": "ممارس: وصلت رسوم تجديد تسجيلك {registration} بعد سقوطه فلم يُجدَّد، وستُعاد إليك الرسوم.",
+        "en": "Mumaris: your renewal fee for {registration} arrived after it lapsed; nothing was renewed and it will be refunded.",
     },
     kinds.REGISTRATION_EXPIRING: {
         "ar": "ممارس: ينتهي تسجيلك المهني {registration} في {expires}. جدّده من المنصة.",
