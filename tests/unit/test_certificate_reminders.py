@@ -1,16 +1,25 @@
 """Review's certificate expiry clock: which reminder a sweep sends before an approved certificate
-expires (30/7/0 days; 0 on the expiry day), and what the practitioner is told, in both languages."""
+expires (30/7/0 days; 0 on the expiry day), which approvals keep one for its reminders, and what
+the practitioner is told, in both languages."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from mumaris.certificates import has_expired
-from schemas.events import CertificateExpiring, PractitionerRef
+from mumaris.settings import Settings
+from schemas import topics
+from schemas.events import CertificateExpiring, Decision, PractitionerRef
 from services.notifier.messages import kinds
 from services.notifier.messages.rules import CHANNELS, notification_for_certificate_expiring
 from services.review.certificates.rules import milestone, reminder_due, reminder_window
+from services.review.queue.rules import DecisionRequest
+from services.review.queue.service import Actor
+from tests.review_fakes import Review, cloud_event, stop_the_clock, validated_certificate
 
 EXPIRES = date(2027, 3, 14)
 DAYS = [30, 7, 0]
+REVIEWER = Actor("rev-khalid", "Khalid", "reviewer", "10.0.0.7")
 NOURA = PractitionerRef(id="p-1", name="نورة القحطاني", email="noura@example.sa", locale="ar", latin_name="Noura")
 
 
@@ -79,3 +88,26 @@ def test_the_reminder_names_the_certificate_and_its_date_in_both_languages_arabi
 def test_on_the_expiry_day_it_says_today() -> None:
     note = notification_for_certificate_expiring(expiring(0))
     assert "(today)" in note.text and "(اليوم)" in note.text and "0 days" not in note.text
+
+
+@pytest.fixture
+def review(monkeypatch: pytest.MonkeyPatch) -> Review:
+    return Review(Settings(), stop_the_clock(monkeypatch, datetime(2026, 11, 24, 9, 0, tzinfo=UTC)))
+
+
+async def decided(review: Review, submission_id: str, expires_on: date | None, decision: DecisionRequest) -> None:
+    event = validated_certificate(submission_id, expires_on=expires_on)
+    await review.desk.queue_submission(event, cloud_event(topics.SUBMISSION_VALIDATED))
+    await review.desk.claim(submission_id, REVIEWER)
+    await review.desk.decide(submission_id, REVIEWER, decision)
+
+
+async def test_an_approval_keeps_a_certificate_that_expires_for_its_reminders_and_nothing_else(review: Review) -> None:
+    approve, reject = DecisionRequest(Decision.APPROVE), DecisionRequest(Decision.REJECT, "", ("name_mismatch",))
+    await decided(review, "expires", EXPIRES, approve)
+    await decided(review, "refused", EXPIRES, reject)
+    await decided(review, "lasting", None, approve)
+    assert list(review.expiries.docs) == ["expires"]
+    kept = review.expiries.docs["expires"]
+    assert (kept["name"], kept["expires_on"], kept["reminded"]) == ("BLS", datetime(2027, 3, 14, tzinfo=UTC), [])
+    assert kept["practitioner"]["id"] == "p-1"
