@@ -202,6 +202,12 @@ class Settings(BaseSettings):
     registration_reminder_days: list[int] = [90, 60, 30, 7]
     registration_sweep_s: float = 3600.0
     registration_sweep_batch: int = 500
+    # Approved certificates with an expiry (life-support courses): reminders go out at these
+    # distances before it, each once per certificate (0: on the day it expires); every review
+    # replica sweeps for due ones this often, reading this many at a time.
+    certificate_reminder_days: list[int] = [30, 7, 0]
+    certificate_sweep_s: float = 3600.0
+    certificate_sweep_batch: int = 500
     # How long a renewal's invoice may wait (unset: the catalogue's, schemas/registrations.py);
     # tests shrink it to seconds.
     renewal_payment_deadline_s: int | None = None

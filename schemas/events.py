@@ -493,6 +493,34 @@ class RegistrationExpiring(RegistrationEvent):
     renewal_open: bool
 
 
+class CertificateExpiring(Event):
+    """A reminder: an approved certificate with an expiry (a life-support course: BLS, ACLS)
+    expires in `days_before` days (a milestone of the reminder schedule, e.g. 30/7/0; 0 is the
+    expiry day itself, from which it is no longer valid), sent once per certificate and milestone.
+    After an outage only the most urgent missed milestone is sent, late (`days_left`)."""
+
+    submission_id: str  # the approved certificate (its submission)
+    practitioner: PractitionerRef
+    certificate_name: Annotated[str, Field(min_length=2, max_length=200)]
+    expires_on: date  # the first day it is no longer valid
+    days_before: int  # the milestone
+    days_left: int  # as it went out: fewer than the milestone when sent late (0: it expires today)
+
+
+class RegistrationRenewalRefused(RegistrationEvent):
+    """A renewal that renews nothing: its fee reached us after the registration had lapsed
+    (review's RenewalDesk.paid says why). The payment is kept on its invoice and flagged for a
+    refund (`refund_due`); the registration stays lapsed."""
+
+    renewal_id: str
+    cycle: int  # the cycle it would have renewed
+    reason: Literal["registration_lapsed"]
+    bill_number: str
+    refund_due: bool
+    lapsed_at: datetime | None  # when the registration lapsed (None when review did not record it)
+    refused_at: datetime
+
+
 class RegistrationLapsed(RegistrationEvent):
     """Not renewed by the end of the grace period after its expiry: the practitioner may no longer work."""
 

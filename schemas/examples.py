@@ -272,6 +272,17 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "expires_on": "2030-11-25",
         "renewed_at": "2028-09-11T10:00:00+00:00",
     },
+    events.RegistrationRenewalRefused: {
+        "registration_number": REGISTRATION,
+        "practitioner": SARA,
+        "renewal_id": "9e2d4c1b-renewal",
+        "cycle": 1,
+        "reason": "registration_lapsed",
+        "bill_number": "SC-2028-0004217",
+        "refund_due": True,
+        "lapsed_at": "2028-12-26T00:00:00+00:00",
+        "refused_at": "2028-12-26T10:00:00+00:00",
+    },
     events.RegistrationExpiring: {
         "registration_number": REGISTRATION,
         "practitioner": SARA,
@@ -280,6 +291,14 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "days_before": 30,
         "days_left": 30,
         "renewal_open": True,
+    },
+    events.CertificateExpiring: {
+        "submission_id": SUBMISSION,
+        "practitioner": SARA,
+        "certificate_name": BLS["name"],
+        "expires_on": "2027-03-14",
+        "days_before": 30,
+        "days_left": 30,
     },
     events.RegistrationLapsed: {
         "registration_number": REGISTRATION,

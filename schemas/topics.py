@@ -234,6 +234,24 @@ REGISTRATION_EXPIRING = Topic(
     description="A reminder milestone before expiry (e.g. 90/60/30/7 days), once per registration, cycle "
     "and milestone.",
 )
+CERTIFICATE_EXPIRING = Topic(
+    name="certificate.expiring",
+    model=events.CertificateExpiring,
+    key="submission_id",
+    producers=("review",),
+    consumers=("notifier",),
+    description="A reminder milestone before an approved certificate's expiry (e.g. 30/7/0 days), once per "
+    "certificate and milestone.",
+)
+REGISTRATION_RENEWAL_REFUSED = Topic(
+    name="registration.renewal_refused",
+    model=events.RegistrationRenewalRefused,
+    key="registration_number",
+    producers=("review",),
+    consumers=("intake", "notifier"),
+    description="A renewal's fee reached us after the registration lapsed: it renews nothing, the payment "
+    "is flagged for a refund and the registration stays lapsed.",
+)
 REGISTRATION_LAPSED = Topic(
     name="registration.lapsed",
     model=events.RegistrationLapsed,
@@ -317,12 +335,14 @@ CATALOGUE: tuple[Topic, ...] = (
     REGISTRATION_ISSUED,
     REGISTRATION_RENEWAL_REQUESTED,
     REGISTRATION_RENEWED,
+    REGISTRATION_RENEWAL_REFUSED,
     REGISTRATION_EXPIRING,
     REGISTRATION_LAPSED,
     REGISTRATION_SUSPENDED,
     REGISTRY_REGISTRATION_CHANGED,
     FACILITY_REGISTRATION_CHANGED,
     REGISTRATION_REINSTATED,
+    CERTIFICATE_EXPIRING,
     NOTIFICATION_EMAIL,
     NOTIFICATION_SMS,
 )

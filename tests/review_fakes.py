@@ -21,6 +21,7 @@ from mumaris.settings import Settings
 from schemas import topics
 from schemas.cloudevents import CloudEventAttributes
 from schemas.events import CertificateMetadata, PractitionerRef, StoredFile, SubmissionKind, SubmissionValidated
+from services.review.certificates.service import ApprovedCertificates
 from services.review.fees import service as fee_service
 from services.review.fees.metrics import FeeMetrics
 from services.review.fees.rules import ExamResult, InvoiceStatus, RequestStatus
@@ -42,7 +43,9 @@ def cloud_event(topic: topics.Topic) -> CloudEventAttributes:
     return CloudEventAttributes.new(source="/test", type=topic.ce_type, subject="s")
 
 
-def validated_certificate(submission_id: str, previous: str | None = None) -> SubmissionValidated:
+def validated_certificate(
+    submission_id: str, previous: str | None = None, expires_on: date | None = None
+) -> SubmissionValidated:
     """submission.validated of a certificate (a resubmission when `previous` names the version before)."""
     return SubmissionValidated(
         submission_id=submission_id,
@@ -51,7 +54,12 @@ def validated_certificate(submission_id: str, previous: str | None = None) -> Su
         previous_submission_id=previous,
         practitioner=PractitionerRef(id="p-1", name="Sara Al-Harbi", email="sara@example.sa"),
         certificate=CertificateMetadata(
-            name="BLS", obtained_on=date(2025, 3, 14), institution="SHA", specialty="Nursing", degree="Course"
+            name="BLS",
+            obtained_on=date(2025, 3, 14),
+            institution="SHA",
+            specialty="Nursing",
+            degree="Course",
+            expires_on=expires_on,
         ),
         file=StoredFile(file_id="f-1", filename="scan.jpg", size=10, sha256="0" * 64, content_type="image/jpeg"),
         findings=[],
@@ -348,6 +356,19 @@ class FakeClassificationStore:
         return copy.deepcopy(newest_first)
 
 
+class FakeCertificateExpiries:
+    """review.certificate_expiries as ApprovedCertificates writes it."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, Doc] = {}
+
+    async def record(self, doc: Doc, session: Any) -> bool:
+        if doc["_id"] in self.docs:
+            return False
+        self.docs[doc["_id"]] = doc
+        return True
+
+
 class FakeInvoiceClock:
     """The deadline clock (fees/scheduler.py) as FeeEvents sees it: what it was told."""
 
@@ -372,7 +393,9 @@ class Review:
         self.queue_store = FakeReviewStore()
         self.fee_store = FakeClassificationStore()
         self.classifications = ClassificationReview(self.fee_store, self.uow, settings)  # type: ignore[arg-type]
-        self.desk = ReviewDesk(self.queue_store, self.uow, settings, self.classifications)  # type: ignore[arg-type]
+        self.expiries = FakeCertificateExpiries()
+        approvals = ApprovedCertificates(self.expiries)  # type: ignore[arg-type]
+        self.desk = ReviewDesk(self.queue_store, self.uow, settings, self.classifications, approvals)  # type: ignore[arg-type]
         self.fees = FeeDesk(self.fee_store, self.desk, self.uow, settings)  # type: ignore[arg-type]
         self.deadlines = FakeInvoiceClock()
         self.registry = CollectorRegistry()

@@ -9,6 +9,7 @@ mumaris up                       everything running for a browser (portal, conso
 mumaris dlq list|show|replay     dead letters for operations
 mumaris users create             reviewer and admin accounts
 mumaris registrations migrate    one-off: a registration for every practitioner approved before them
+mumaris certificates backfill    one-off: expiry reminders for certificates approved before them
 mumaris verify <card>            check a registration card offline against the published keys
 mumaris keys card                a new Ed25519 key for signing registration cards
 mumaris token                    mint a development bearer token
@@ -283,6 +284,22 @@ def registrations_migrate(
 
     seen, issued = asyncio.run(migrate_registrations(get_settings(), batch))
     typer.echo(f"{seen} approved practitioner(s) without a registration; {issued} registration(s) issued")
+
+
+certificates_app = typer.Typer(help="Certificates that expire (review's reminders).")
+app.add_typer(certificates_app, name="certificates")
+
+
+@certificates_app.command("backfill")
+def certificates_backfill(
+    batch: Annotated[int, typer.Option(help="review items read per round trip")] = 500,
+) -> None:
+    """One-off: keep every certificate with an expiry approved before expiry reminders existed,
+    so that it is reminded too. Safe to run again: it keeps nothing twice."""
+    from services.review.certificates.service import backfill_expiries
+
+    seen, kept = asyncio.run(backfill_expiries(get_settings(), batch))
+    typer.echo(f"{seen} approved certificate(s) with an expiry; {kept} newly kept for reminders")
 
 
 @app.command("verify")

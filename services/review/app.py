@@ -1,6 +1,7 @@
 """Review: assembles the runtime and the service's areas — queue/ (the review queue: claims,
 decisions, audit), fees/ (classification and renewal invoices, deadlines, payments, exams),
-registrations/ (renewals settled, reminders before expiry, lapses) and console/ (the reviewer
+registrations/ (renewals settled, reminders before expiry, lapses), certificates/ (reminders
+before an approved certificate expires) and console/ (the reviewer
 console) — and includes their routers. What each area consumes and publishes is declared
 in its handlers.py, its HTTP routes in its routes.py."""
 
@@ -12,6 +13,11 @@ from mumaris.files import FileStore
 from mumaris.service import create_http_app, create_runtime
 from mumaris.settings import Settings, get_settings
 from services.review import SERVICE
+from services.review.certificates import handlers as certificate_handlers
+from services.review.certificates.reminders import CertificateSweeps
+from services.review.certificates.scheduler import CertificateDeadlines
+from services.review.certificates.service import ApprovedCertificates
+from services.review.certificates.store import CertificateExpiries
 from services.review.console import routes as console_routes
 from services.review.console.pages import Pages
 from services.review.console.session import ConsoleSessions
@@ -39,22 +45,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = runtime.settings
     queue_store, fee_store = ReviewStore(runtime.db), ClassificationStore(runtime.db)
     classifications = ClassificationReview(fee_store, runtime.uow, settings)
-    desk = ReviewDesk(queue_store, runtime.uow, settings, classifications)
+    expiries = CertificateExpiries(runtime.db)
+    desk = ReviewDesk(queue_store, runtime.uow, settings, classifications, ApprovedCertificates(expiries))
     fees = FeeDesk(fee_store, desk, runtime.uow, settings)
     deadlines = FeeDeadlines(fees)
     book = RegistrationBook(runtime.db)
     renewals = RenewalDesk(book, fees, runtime.uow, settings)  # settles the fee desk's renewal invoices
     clock = RegistryClock.from_file(settings.clock_shift_file)
     sweeps = RegistrationDeadlines(RegistrationSweeps(book, runtime.uow, settings, clock))
+    certificate_clock = CertificateDeadlines(CertificateSweeps(expiries, runtime.uow, settings, clock))
     fee_metrics = FeeMetrics(runtime.registry, fee_store)
     runtime.on_startup += [
         queue_store.ensure_indexes,
         fee_store.ensure_indexes,
         book.ensure_indexes,
+        expiries.ensure_indexes,
         deadlines.start,
         sweeps.start,
+        certificate_clock.start,
     ]
-    runtime.on_shutdown += [deadlines.stop, sweeps.stop]
+    runtime.on_shutdown += [deadlines.stop, sweeps.stop, certificate_clock.stop]
     runtime.on_scrape += [
         fee_metrics.refresh,
         QueueMetrics(runtime.registry, queue_store).refresh,
@@ -71,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "fees": fees,
         "fee_events": FeeEvents(runtime.uow, fees, classifications, deadlines, fee_metrics),
         "registration_events": RegistrationEvents(runtime.uow, renewals, deadlines),
+        "certificate_sweeps": certificate_clock.sweeps,
         "console": Pages(sessions),
     }
     for name, provision in provisions.items():
@@ -78,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.broker.include_router(queue_handlers.router)
     runtime.broker.include_router(fee_handlers.router)
     runtime.broker.include_router(registration_handlers.router)
+    runtime.broker.include_router(certificate_handlers.router)
     app.include_router(fee_routes.router)  # before the queue's /v1/review/{review_id}, which would take its paths
     app.include_router(queue_routes.router)
     app.include_router(console_routes.router)

@@ -211,11 +211,15 @@ async def lifecycle(lifecycle_stack: StackInfo, tmp_path_factory: pytest.TempPat
                 "MUMARIS_RETRY_BACKOFF_S": "0.1",
                 "MUMARIS_SMTP_PORT": str(mail.port),
                 "MUMARIS_SMS_GATEWAY_URL": sms.url,
+                # The validator for recognition requests' evidence (test_cpd_recognition_lifecycle.py):
+                # one worker, no OCR (what is read on the page is not what is tested there).
+                "MUMARIS_VALIDATOR_WORKERS": "1",
+                "MUMARIS_OCR_ENABLED": "false",
             },
             log_dir=tmp_path_factory.mktemp("lifecycle-logs"),
         )
         try:
-            for name in ("intake", "review", "notifier"):
+            for name in ("intake", "validator", "review", "notifier"):
                 group.start(name, free_port())
             group.wait_healthy()
             async with httpx.AsyncClient(timeout=30) as http:

@@ -1,15 +1,18 @@
 """A renewal's fee on the real broker and database, with review in this process (its real
 application and lifespan: consumers, outbox relay, the registration sweeps): a renewal asked in
 the grace period whose registration lapses before the payment reaches us renews nothing; the
-payment is kept on its invoice and flagged for a refund (RenewalDesk.paid says why).
+payment is kept on its invoice and flagged for a refund (RenewalDesk.paid says why). With intake
+in this process too (tests/registration_support.py), the practitioner's view of that renewal ends
+`refused` with its fee due back, in the API and on the portal's page in both languages.
 
 On a stack of its own: a shared stack's review processes would answer these made-up events too.
 """
 
 import random
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,10 +28,12 @@ from schemas import topics
 from schemas.classifications import CLASSIFICATIONS
 from schemas.events import PractitionerRef, RegistrationIssued, RegistrationRenewalRequested
 from schemas.registrations import renewal_fee
+from services.intake.accounts.rules import Passwords
 from services.review.app import create_app
 from services.review.fees.service import FeeDesk
 from services.review.registrations.service import RegistrationEvents
 from tests.fee_support import bodies, payment, publish
+from tests.registration_support import Intake, running_intake
 from tests.support import eventually, settings_for, unique, wait_consumed
 
 pytestmark = pytest.mark.integration
@@ -59,9 +64,15 @@ class Review:
 
 
 @pytest.fixture(scope="module")
-async def review(own_stack: StackInfo, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Review]:
-    shift_file = tmp_path_factory.mktemp("clock") / "shift"
-    write_shift(shift_file, timedelta(0))
+def shift_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The registry clock's shift, read by review and intake alike."""
+    path = tmp_path_factory.mktemp("clock") / "shift"
+    write_shift(path, timedelta(0))
+    return path
+
+
+@pytest.fixture(scope="module")
+async def review(own_stack: StackInfo, shift_file: Path) -> AsyncIterator[Review]:
     settings = settings_for(
         own_stack,
         mongo_db=unique("renewals"),
@@ -85,6 +96,7 @@ async def review(own_stack: StackInfo, tmp_path_factory: pytest.TempPathFactory)
 async def test_a_renewal_paid_after_the_registration_lapsed_renews_nothing_and_is_flagged_for_a_refund(
     review: Review,
 ) -> None:
+    write_shift(review.shift_file, timedelta(0))
     number = f"RG-{random.randrange(10**9):09d}"
     who = PractitionerRef(id=unique("acct"), name="Reem Al-Zahrani", email=f"{unique('reem')}@example.sa")
     today = today_in_riyadh()
@@ -153,3 +165,77 @@ async def test_a_renewal_paid_after_the_registration_lapsed_renews_nothing_and_i
     assert await bodies(review.stack.kafka_bootstrap, topics.REGISTRATION_RENEWED, number) == []
     [lapsed] = await bodies(review.stack.kafka_bootstrap, topics.REGISTRATION_LAPSED, number)
     assert lapsed["expired_on"] == expired_on.isoformat()
+
+
+@pytest.fixture(scope="module")
+async def intake(own_stack: StackInfo, shift_file: Path, review: Review) -> AsyncIterator[Intake]:
+    async for running in running_intake(own_stack, shift_file, registration_grace_days=GRACE_DAYS):
+        yield running
+
+
+async def test_intake_shows_a_renewal_paid_after_the_lapse_as_refused_with_its_fee_due_back(
+    review: Review, intake: Intake
+) -> None:
+    write_shift(review.shift_file, timedelta(0))
+    password = "Sahara-2026!stars"
+    who, auth = await intake.practitioner(password_hash=Passwords().hash(password))
+    await intake.approve(who, CLASSIFICATION)
+    registration = await intake.registration(auth)
+    number, expires = registration["registration_number"], date.fromisoformat(registration["expires_on"])
+    exempt = {"exemption": "not_practising", "reason": "Abroad 2026-2028: no hours owed."}
+    answer = await intake.http.put(
+        f"/v1/registrations/{number}/cpd-exemption", json=exempt, headers=intake.staff("supervisor")
+    )
+    assert answer.status_code == 200, answer.text
+    await review.registration(number, until=lambda doc: doc["status"] == "active")  # registration.issued
+
+    # The grace period's last day: the renewal is asked and invoiced ...
+    intake.shift_to(expires + timedelta(days=GRACE_DAYS - 1), today_in_riyadh())
+    asked = await intake.http.post("/v1/me/registration/renewals", headers=auth)
+    assert asked.status_code == 202, asked.text
+    renewal = await renewal_of(intake, auth, "awaiting_payment")
+    # ... the grace period ends before it is paid: the sweep lapses the registration ...
+    intake.shift_to(expires + timedelta(days=GRACE_DAYS), today_in_riyadh())
+    await review.registration(number, until=lambda doc: doc["status"] == "lapsed")
+    # ... and then the fee arrives, in time for its invoice and to the cent.
+    bill = renewal["invoice"]["bill_number"]
+    await publish(
+        review.stack.kafka_bootstrap,
+        topics.GOV_PAYMENTS,
+        payment(bill, renewal["invoice"]["amount"]),
+        source="/gov/sadad",
+    )
+
+    refused = await renewal_of(intake, auth, "refused")
+    assert (refused["refused_reason"], refused["refund_due"], refused["invoice"]["bill_number"]) == (
+        "registration_lapsed",
+        True,
+        bill,
+    )
+    shown = await intake.registration(auth)
+    assert (shown["status"], shown["cycle"]["number"]) == ("lapsed", 1)  # not renewed
+    [told] = await bodies(review.stack.kafka_bootstrap, topics.REGISTRATION_RENEWAL_REFUSED, number)
+    assert (told["renewal_id"], told["bill_number"], told["refund_due"]) == (refused["renewal_id"], bill, True)
+
+    sign_in = await intake.http.get("/portal/sign-in")
+    form = {"csrf": csrf_of(sign_in.text), "email": who.email, "password": password}
+    assert (await intake.http.post("/portal/sign-in", data=form)).status_code == 303
+    english = await intake.http.get("/portal/registration?lang=en")
+    assert 'data-testid="renewal-status" data-status="refused"' in english.text
+    assert "Refused: the registration had lapsed" in english.text and "will be refunded" in english.text
+    arabic = await intake.http.get("/portal/registration?lang=ar")
+    assert "مرفوض: سقط التسجيل قبل السداد" in arabic.text and "وستُعاد إليك الرسوم" in arabic.text
+
+
+async def renewal_of(intake: Intake, auth: dict[str, str], status: str) -> dict[str, Any]:
+    async def probe() -> dict[str, Any] | None:
+        renewal = (await intake.registration(auth))["renewal"]
+        return renewal if renewal and renewal["status"] == status else None
+
+    return await eventually(probe, timeout=30, what=f"intake to show the renewal {status}")
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the page carries a CSRF token"
+    return found[1]

@@ -63,6 +63,12 @@ REGISTRATION_TEXT: dict[str, tuple[str, str]] = {
     "renewal.status.awaiting_payment": ("بانتظار السداد", "Awaiting payment"),
     "renewal.status.paid": ("مدفوع", "Paid"),
     "renewal.status.lapsed": ("أُلغي لعدم السداد", "Lapsed: not paid in time"),
+    "renewal.status.refused": ("مرفوض: سقط التسجيل قبل السداد", "Refused: the registration had lapsed"),
+    "renewal.refund_due": (
+        "وصلت رسوم التجديد بعد سقوط التسجيل، فلم يُجدَّد، وستُعاد إليك الرسوم. للعودة إلى الممارسة قدّم طلب إعادة تسجيل.",
+        "The renewal fee reached us after your registration lapsed, so it renewed nothing; the fee will be "
+        "refunded to you. To practise again, apply for reinstatement.",
+    ),
     "renewal.renews_until": ("يُجدَّد حتى", "Renews until"),
     "renewal.bill": ("رقم الفاتورة", "Bill number"),
     "renewal.amount": ("المبلغ", "Amount"),

@@ -10,7 +10,7 @@ from faststream.kafka import KafkaRouter
 
 from mumaris.kafka import CloudEvent, publishes, subscriber
 from schemas import topics
-from schemas.events import RegistrationLapsed, RegistrationRenewed
+from schemas.events import RegistrationLapsed, RegistrationRenewalRefused, RegistrationRenewed
 from services.intake import SERVICE
 from services.intake.registration.service import ProfessionalRegistrations
 from services.intake.submissions.handlers import permanent_if_unknown
@@ -35,3 +35,8 @@ async def on_renewed(event: RegistrationRenewed, ce: CloudEvent, registrations: 
 @subscriber(router, topics.REGISTRATION_LAPSED, service=SERVICE)
 async def on_lapsed(event: RegistrationLapsed, ce: CloudEvent, registrations: Registrations) -> None:
     await permanent_if_unknown(registrations.lapsed(event, ce))
+
+
+@subscriber(router, topics.REGISTRATION_RENEWAL_REFUSED, service=SERVICE)
+async def on_renewal_refused(event: RegistrationRenewalRefused, ce: CloudEvent, registrations: Registrations) -> None:
+    await registrations.renewal_refused(event, ce)

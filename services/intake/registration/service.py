@@ -29,6 +29,7 @@ from schemas.events import (
     PractitionerRef,
     RegistrationIssued,
     RegistrationLapsed,
+    RegistrationRenewalRefused,
     RegistrationRenewalRequested,
     RegistrationRenewed,
 )
@@ -82,6 +83,9 @@ def renewal_view(renewal: Doc | None) -> dict[str, Any] | None:
         "fee": renewal["fee"],
         "currency": "SAR",
         "requested_at": renewal["requested_at"].isoformat(),
+        # Refused (paid after the registration lapsed): why, and that its fee is to be refunded.
+        "refused_reason": renewal.get("refused_reason"),
+        "refund_due": renewal.get("refund_due", False),
         "invoice": None
         if invoice is None
         else {**invoice, "issued_at": invoice["issued_at"].isoformat(), "due_at": invoice["due_at"].isoformat()},
@@ -298,6 +302,20 @@ class ProfessionalRegistrations:
             ce, event.practitioner.id, event.request_id, ("requested", "awaiting_payment"), "lapsed"
         )
 
+    async def renewal_refused(self, event: RegistrationRenewalRefused, ce: CloudEventAttributes) -> None:
+        """Paid after the registration lapsed: the renewal ends refused, its fee due back (the
+        registration stays lapsed; registration.lapsed recorded that)."""
+        await self._renewal_step(
+            ce,
+            event.practitioner.id,
+            event.renewal_id,
+            ("requested", "awaiting_payment"),
+            "refused",
+            refused_reason=event.reason,
+            refund_due=event.refund_due,
+            registration_lapsed_at=event.lapsed_at,
+        )
+
     async def _renewal_step(
         self,
         ce: CloudEventAttributes,
@@ -306,9 +324,11 @@ class ProfessionalRegistrations:
         from_status: str | tuple[str, ...],
         to_status: str,
         invoice: Doc | None = None,
+        **fields: Any,
     ) -> None:
         allowed = [from_status] if isinstance(from_status, str) else list(from_status)
         changes: Doc = {"renewal.status": to_status, f"renewal.{to_status}_at": now()}
+        changes.update({f"renewal.{name}": value for name, value in fields.items()})
         if invoice is not None:
             changes["renewal.invoice"] = invoice
 

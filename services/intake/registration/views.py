@@ -1,6 +1,6 @@
 """The registration area's answers over HTTP (OpenAPI models)."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -54,7 +54,8 @@ class RenewalInvoiceView(BaseModel):
 
 
 class RenewalView(BaseModel):
-    """The latest renewal asked: requested → awaiting_payment → paid | lapsed (unpaid in time)."""
+    """The latest renewal asked: requested → awaiting_payment → paid | lapsed (unpaid in time) |
+    refused (paid after the registration lapsed: it renewed nothing and its fee is to be refunded)."""
 
     renewal_id: str
     status: str
@@ -63,6 +64,10 @@ class RenewalView(BaseModel):
     fee: str
     currency: str
     requested_at: str
+    refused_reason: Literal["registration_lapsed"] | None = Field(
+        None, description="Why a refused renewal renewed nothing: its fee reached us after the registration lapsed."
+    )
+    refund_due: bool = Field(False, description="A refused renewal's fee is to be refunded to the practitioner.")
     invoice: RenewalInvoiceView | None
 
 

@@ -12,6 +12,7 @@ from mumaris.kafka import CloudEvent, publishes, subscriber
 from schemas import topics
 from schemas.events import (
     AccountRegistered,
+    CertificateExpiring,
     ClassificationChanged,
     ClassificationLapsed,
     EmailConfirmationRequested,
@@ -22,6 +23,7 @@ from schemas.events import (
     PhoneCodeIssued,
     RegistrationExpiring,
     RegistrationLapsed,
+    RegistrationRenewalRefused,
     RegistrationRenewed,
     ReviewDecided,
     ReviewQueued,
@@ -30,6 +32,7 @@ from schemas.events import (
 )
 from services.notifier import SERVICE
 from services.notifier.messages.rules import (
+    notification_for_certificate_expiring,
     notification_for_classification_changed,
     notification_for_decision,
     notification_for_fee_expired,
@@ -42,6 +45,7 @@ from services.notifier.messages.rules import (
     notification_for_registration_lapsed,
     notification_for_registration_renewed,
     notification_for_rejection,
+    notification_for_renewal_refused,
 )
 from services.notifier.messages.service import Recorder
 
@@ -103,6 +107,11 @@ async def on_registration_expiring(event: RegistrationExpiring, ce: CloudEvent, 
     await recorder.notify(ce, notification_for_registration_expiring(event))
 
 
+@subscriber(router, topics.REGISTRATION_RENEWAL_REFUSED, service=SERVICE)
+async def on_renewal_refused(event: RegistrationRenewalRefused, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_renewal_refused(event))
+
+
 @subscriber(router, topics.REGISTRATION_RENEWED, service=SERVICE)
 async def on_registration_renewed(event: RegistrationRenewed, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.notify(ce, notification_for_registration_renewed(event))
@@ -131,3 +140,8 @@ async def on_phone_code(event: PhoneCodeIssued, ce: CloudEvent, recorder: Record
 @subscriber(router, topics.ACCOUNT_REGISTERED, service=SERVICE)
 async def on_registered(event: AccountRegistered, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.contact(ce, event)
+
+
+@subscriber(router, topics.CERTIFICATE_EXPIRING, service=SERVICE)
+async def on_certificate_expiring(event: CertificateExpiring, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_certificate_expiring(event))

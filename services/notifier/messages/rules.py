@@ -17,6 +17,7 @@ from markupsafe import Markup
 from mumaris.clock import RIYADH
 from schemas.classifications import money
 from schemas.events import (
+    CertificateExpiring,
     ClassificationChanged,
     ClassificationLapsed,
     ClassificationRef,
@@ -29,6 +30,7 @@ from schemas.events import (
     PractitionerRef,
     RegistrationExpiring,
     RegistrationLapsed,
+    RegistrationRenewalRefused,
     RegistrationRenewed,
     ReviewDecided,
     ReviewQueued,
@@ -43,6 +45,7 @@ from services.notifier.messages.kinds import (
     ACCOUNT_EMAIL_CONFIRMATION,
     ACCOUNT_PASSWORD_RESET,
     ACCOUNT_PHONE_CODE,
+    CERTIFICATE_EXPIRING,
     CLASSIFICATION_CHANGED,
     CLASSIFICATION_LAPSED,
     FEE_INVOICED,
@@ -55,6 +58,7 @@ from services.notifier.messages.kinds import (
     RENEWAL_FEE_REMINDER,
     RENEWAL_INVOICED,
     RENEWAL_LAPSED,
+    RENEWAL_REFUSED,
     REVIEW_APPROVED,
     REVIEW_CHANGES_REQUESTED,
     REVIEW_QUEUED,
@@ -67,6 +71,7 @@ from services.notifier.messages.kinds import (
 from services.notifier.messages.rendering import Section, render_message
 from services.notifier.messages.wording import (
     ARABIC_UNITS,
+    CERTIFICATE_REMAINING,
     COMMON_WORDING,
     CURRENCY,
     FEE_FACT_LABELS,
@@ -100,9 +105,11 @@ CHANNELS: dict[str, tuple[str, ...]] = {
     RENEWAL_INVOICED: ("inbox", "email", "sms"),
     RENEWAL_FEE_REMINDER: ("email", "sms"),
     RENEWAL_LAPSED: ("inbox", "email", "sms"),
+    RENEWAL_REFUSED: ("inbox", "email", "sms"),  # her money, and she may not practise
     REGISTRATION_EXPIRING: ("inbox", "email", "sms"),
     REGISTRATION_RENEWED: ("inbox", "email"),
     REGISTRATION_LAPSED: ("inbox", "email", "sms"),
+    CERTIFICATE_EXPIRING: ("inbox", "email", "sms"),  # she may not work without it (BLS, ACLS)
     ACCOUNT_PHONE_CODE: ("sms",),
     ACCOUNT_EMAIL_CONFIRMATION: ("email",),
     ACCOUNT_PASSWORD_RESET: ("email",),  # the mailbox is what proves who asks
@@ -235,12 +242,39 @@ def notification_for_registration_expiring(event: RegistrationExpiring) -> Notif
     return compose(REGISTRATION_EXPIRING, event.practitioner, event.registration_number, values=values)
 
 
+def notification_for_certificate_expiring(event: CertificateExpiring) -> Notification:
+    """A milestone before an approved certificate's expiry, with its name and date: the days
+    actually left (fewer than the milestone when sent late; on the expiry day, "today")."""
+    values = {
+        language: {
+            "certificate": event.certificate_name,
+            "expires": registration_day(event.expires_on, language),
+            "remaining": certificate_remaining(event.days_left, language),
+        }
+        for language in TEXT_DIRECTION
+    }
+    return compose(CERTIFICATE_EXPIRING, event.practitioner, event.submission_id, values=values)
+
+
+def certificate_remaining(days_left: int, language: Language) -> str:
+    ahead, today = CERTIFICATE_REMAINING[language]
+    return ahead.format(duration=duration(days_left, "day", language)) if days_left > 0 else today
+
+
 def notification_for_registration_renewed(event: RegistrationRenewed) -> Notification:
     values = {
         language: {"registration": event.registration_number, "expires": registration_day(event.expires_on, language)}
         for language in TEXT_DIRECTION
     }
     return compose(REGISTRATION_RENEWED, event.practitioner, event.registration_number, values=values)
+
+
+def notification_for_renewal_refused(event: RegistrationRenewalRefused) -> Notification:
+    """Paid after the lapse: the renewal renewed nothing and its fee is refunded."""
+    values = {
+        language: {"registration": event.registration_number, "bill": event.bill_number} for language in TEXT_DIRECTION
+    }
+    return compose(RENEWAL_REFUSED, event.practitioner, event.registration_number, values=values)
 
 
 def notification_for_registration_lapsed(event: RegistrationLapsed) -> Notification:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from schemas.events import (
+    CertificateExpiring,
     CertificateMetadata,
     ClassificationChanged,
     ClassificationLapsed,
@@ -23,6 +24,7 @@ from schemas.events import (
     PractitionerRef,
     RegistrationExpiring,
     RegistrationLapsed,
+    RegistrationRenewalRefused,
     RegistrationRenewed,
     ReviewDecided,
     ReviewQueued,
@@ -153,6 +155,35 @@ def registration_samples() -> list[tuple[str, Notification]]:
                     days_before=30,
                     days_left=30,
                     renewal_open=True,
+                )
+            ),
+        ),
+        (
+            "Registration renewal refused (paid after the registration lapsed)",
+            rules.notification_for_renewal_refused(
+                RegistrationRenewalRefused(
+                    registration_number=REGISTRATION,
+                    practitioner=SARA,
+                    renewal_id="renewal-1",
+                    cycle=1,
+                    reason="registration_lapsed",
+                    bill_number="SC-2028-0004217",
+                    refund_due=True,
+                    lapsed_at=AT,
+                    refused_at=AT,
+                )
+            ),
+        ),
+        (
+            "Certificate expiring (30, 7 and 0 days before)",
+            rules.notification_for_certificate_expiring(
+                CertificateExpiring(
+                    submission_id=SUBMISSION,
+                    practitioner=SARA,
+                    certificate_name=CERTIFICATE.name,
+                    expires_on=date(2027, 3, 14),
+                    days_before=7,
+                    days_left=7,
                 )
             ),
         ),

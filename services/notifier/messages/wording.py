@@ -253,6 +253,20 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="You may ask to renew again while renewal is open; the new request gets a new invoice.",
         ),
     },
+    kinds.RENEWAL_REFUSED: {
+        "ar": Wording(
+            title="لم يُجدَّد تسجيلك المهني، وستُعاد رسوم التجديد",
+            lead="وصلت رسوم تجديد تسجيلك المهني رقم {registration} (الفاتورة {bill}) بعد سقوط التسجيل، فلم يُجدَّد، وستُعاد إليك الرسوم.",
+            reference_label="رقم التسجيل:",
+            next_step="للعودة إلى الممارسة قدّم طلب إعادة تسجيل، وتتولى الهيئة دراسته.",
+        ),
+        "en": Wording(
+            title="Your registration was not renewed; the renewal fee will be refunded",
+            lead="The renewal fee for your professional registration {registration} (bill {bill}) reached us after the registration had lapsed, so it renewed nothing; the fee will be refunded to you.",
+            reference_label="Registration number:",
+            next_step="To practise again, apply for reinstatement; the commission will review your application.",
+        ),
+    },
     kinds.REGISTRATION_EXPIRING: {
         "ar": Wording(
             title="تذكير: ينتهي تسجيلك المهني قريباً",
@@ -265,6 +279,20 @@ WORDING: dict[str, dict[Language, Wording]] = {
             lead="Your professional registration {registration} expires on {expires} (in {remaining}).",
             reference_label="Registration number:",
             next_step="{renewal} Renewal needs the cycle's continuing professional development hours and the renewal fee.",
+        ),
+    },
+    kinds.CERTIFICATE_EXPIRING: {
+        "ar": Wording(
+            title="تذكير: تنتهي صلاحية شهادتك",
+            lead="تنتهي صلاحية شهادتك «{certificate}» في {expires} ({remaining})، ولا تُعدّ سارية من ذلك اليوم.",
+            reference_label="رقم الشهادة:",
+            next_step="جدّد الشهادة لدى الجهة التي أصدرتها، ثم أضف الشهادة الجديدة إلى ملفك في المنصة لتُراجَع.",
+        ),
+        "en": Wording(
+            title="Reminder: your certificate is expiring",
+            lead="Your certificate “{certificate}” expires on {expires} ({remaining}); from that day it is no longer valid.",
+            reference_label="Certificate ID:",
+            next_step="Renew it with the institution that issued it, then add the new certificate to your profile on the platform for review.",
         ),
     },
     kinds.REGISTRATION_RENEWED: {
@@ -392,9 +420,17 @@ SMS_NOTICE: dict[str, dict[Language, str]] = {
         "ar": "ممارس: أُلغي طلب تجديد تسجيلك لعدم سداد الرسوم في المهلة. يمكنك طلب التجديد مجدداً.",
         "en": "Mumaris: your renewal request lapsed; the fee was not paid in time. You may ask again.",
     },
+    kinds.RENEWAL_REFUSED: {
+        "ar": "ممارس: وصلت رسوم تجديد تسجيلك {registration} بعد سقوطه فلم يُجدَّد، وستُعاد إليك الرسوم.",
+        "en": "Mumaris: your renewal fee for {registration} arrived after it lapsed; nothing was renewed and it will be refunded.",
+    },
     kinds.REGISTRATION_EXPIRING: {
         "ar": "ممارس: ينتهي تسجيلك المهني {registration} في {expires}. جدّده من المنصة.",
         "en": "Mumaris: your registration {registration} expires on {expires}. Renew it on the platform.",
+    },
+    kinds.CERTIFICATE_EXPIRING: {
+        "ar": "ممارس: تنتهي صلاحية شهادتك «{certificate}» في {expires}. جدّدها وأضف الجديدة في المنصة.",
+        "en": "Mumaris: your certificate “{certificate}” expires on {expires}. Renew it and add the new one on the platform.",
     },
     kinds.REGISTRATION_LAPSED: {
         "ar": "ممارس: سقط تسجيلك المهني {registration} لعدم تجديده. لا تمارس المهنة حتى يُعاد تسجيلك.",
@@ -448,4 +484,10 @@ RENEWAL_OPEN_NOTE: dict[bool, dict[str, str]] = {
         "ar": "يُفتح التجديد قبل انتهاء التسجيل بمدة محددة، وسنذكّرك حينها.",
         "en": "Renewal opens a set time before expiry; we will remind you then.",
     },
+}
+
+# How far a certificate's expiry is, in its reminder: "in 7 days", or on the day itself "today".
+CERTIFICATE_REMAINING: dict[Language, tuple[str, str]] = {
+    "ar": ("بعد {duration}", "اليوم"),
+    "en": ("in {duration}", "today"),
 }

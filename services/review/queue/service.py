@@ -92,6 +92,13 @@ class ClassificationItems(Protocol):
     async def settle(self, item: Item, decision: Decision, at: datetime, session: AsyncClientSession) -> None: ...
 
 
+class Approvals(Protocol):
+    """What else an approval records in its transaction (the certificates area: an approved
+    certificate that expires, for its reminders)."""
+
+    async def approved(self, item: Item, at: datetime, session: AsyncClientSession) -> bool: ...
+
+
 def submission_item(event: SubmissionValidated, at: datetime) -> Item:
     """The queue's item for a validated certificate (or a resubmission of one)."""
     return {
@@ -170,8 +177,10 @@ class ReviewDesk:
         uow: UnitOfWork,
         settings: Settings,
         classifications: ClassificationItems | None = None,
+        approvals: Approvals | None = None,
     ) -> None:
         self.store = store
+        self.approvals = approvals
         self.uow = uow
         self.settings = settings
         # None for a desk that never sees classification items (the desk's own tests, benchmarks).
@@ -406,6 +415,8 @@ class ReviewDesk:
             await self.uow.outbox.add(topics.REVIEW_DECIDED, decided_event(decided, request, actor, at), session)
             if kind is SubmissionKind.CLASSIFICATION:
                 await self._classifications().settle(decided, request.decision, at, session)
+            if request.decision is Decision.APPROVE and self.approvals is not None:
+                await self.approvals.approved(decided, at, session)
             return decided
 
         return await self.uow.run(work)

@@ -22,7 +22,12 @@ from services.review.registrations.service import RegistrationEvents
 router = KafkaRouter()
 Registrations = Annotated[RegistrationEvents, Context("registration_events")]
 
-for produced in (topics.REGISTRATION_RENEWED, topics.REGISTRATION_EXPIRING, topics.REGISTRATION_LAPSED):
+for produced in (
+    topics.REGISTRATION_RENEWED,
+    topics.REGISTRATION_RENEWAL_REFUSED,
+    topics.REGISTRATION_EXPIRING,
+    topics.REGISTRATION_LAPSED,
+):
     publishes(router, produced, service=SERVICE)
 
 

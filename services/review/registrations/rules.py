@@ -10,7 +10,7 @@ period, in plain Python (the sweeps in reminders.py do the I/O around them).
 - Past expiry plus the grace period, a registration not renewed lapses (once: a conditional update).
 """
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -29,13 +29,30 @@ class DueReminder:
 def reminder_due(
     cycle: int, expires_on: date, today: date, reminder_days: Iterable[int], sent: Collection[str]
 ) -> DueReminder | None:
-    """The reminder to send today for a registration of `cycle` ending on `expires_on`, if any."""
-    if today >= expires_on:
+    """The reminder to send today for a registration of `cycle` ending on `expires_on`, if any
+    (none from the expiry day on: the grace period and the lapse have their own event)."""
+    last_day = expires_on - timedelta(days=1)
+    days = [d for d in reminder_days if d > 0]
+    return milestone_due(expires_on, today, last_day, days, sent, lambda d: milestone(cycle, d))
+
+
+def milestone_due(
+    expires_on: date,
+    today: date,
+    last_day: date,
+    reminder_days: Iterable[int],
+    sent: Collection[str],
+    name: Callable[[int], str],
+) -> DueReminder | None:
+    """The milestone to send today before `expires_on`, if any, up to `last_day` (the last day a
+    reminder still makes sense): the most urgent that has come, unless it was sent (it settled the
+    rest). `name` names a milestone as `sent` records it. Registrations' and certificates' alike."""
+    if today > last_day:
         return None
-    come = sorted(d for d in set(reminder_days) if d > 0 and expires_on - timedelta(days=d) <= today)
-    if not come or milestone(cycle, come[0]) in sent:
+    come = sorted(d for d in set(reminder_days) if d >= 0 and expires_on - timedelta(days=d) <= today)
+    if not come or name(come[0]) in sent:
         return None  # nothing has come, or the most urgent that has come was sent (it settled the rest)
-    return DueReminder(come[0], (expires_on - today).days, tuple(milestone(cycle, d) for d in come))
+    return DueReminder(come[0], (expires_on - today).days, tuple(name(d) for d in come))
 
 
 def lapsing_before(today: date, grace_days: int) -> date:

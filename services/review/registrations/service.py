@@ -25,6 +25,7 @@ from schemas.events import (
     PractitionerRef,
     RegistrationIssued,
     RegistrationReinstated,
+    RegistrationRenewalRefused,
     RegistrationRenewalRequested,
     RegistrationRenewed,
     RegistrationSuspended,
@@ -117,14 +118,15 @@ class RenewalDesk:
         practitioner returns by reinstatement, a fresh application the commission checks (the
         period not covered is not covered). So the payment is recorded on its invoice (paid) and
         flagged for operations as a `registration_lapsed` payment issue, to be refunded; the
-        renewal ends `refused`. This is the house rule for any late fee (fees/rules.py
+        renewal ends `refused` (registration.renewal_refused: intake shows it, refund due).
+        This is the house rule for any late fee (fees/rules.py
         judge_payment: a payment that reaches us after its invoice expired is refused even if it
         was made in time); the renewal keeps when the registration lapsed (`lapsed_at`) beside
         the payment's `paid_at` on the issue, for operations to weigh a complaint."""
         asked = await self.book.renewal(invoice["request_id"], session)
         registration = None if asked is None else await self.book.get(asked["registration_number"], session)
         if registration is not None and registration["status"] == "lapsed":
-            await self.book.move_renewal(
+            refused = await self.book.move_renewal(
                 invoice["request_id"],
                 "awaiting_payment",
                 "refused",
@@ -132,6 +134,8 @@ class RenewalDesk:
                 session,
                 lapsed_at=registration.get("lapsed_at"),
             )
+            if refused is not None:  # intake shows the renewal's end (registration.renewal_refused)
+                await self.uow.outbox.add(topics.REGISTRATION_RENEWAL_REFUSED, refused_event(refused, invoice), session)
             log.warning(
                 "invoice %s paid after registration %s lapsed: flagged for a refund",
                 invoice["_id"],
@@ -165,6 +169,20 @@ class RenewalDesk:
             log.warning(
                 "invoice %s expired but renewal %s was not awaiting payment", invoice["_id"], invoice["request_id"]
             )
+
+
+def refused_event(renewal: Doc, invoice: Doc) -> RegistrationRenewalRefused:
+    return RegistrationRenewalRefused(
+        registration_number=renewal["registration_number"],
+        practitioner=PractitionerRef.model_validate(renewal["practitioner"]),
+        renewal_id=renewal["_id"],
+        cycle=renewal["cycle"],
+        reason="registration_lapsed",
+        bill_number=invoice["bill_number"],
+        refund_due=True,
+        lapsed_at=renewal.get("lapsed_at"),
+        refused_at=renewal["refused_at"],
+    )
 
 
 @dataclass(frozen=True)
