@@ -1,4 +1,4 @@
-"""Closed-loop HTTP load on loopback, for the benchmarks that set a service's pages or routes beside
+"""Closed-loop (and paced) HTTP load on loopback, for the benchmarks that set a service's pages or routes beside
 a bare FastAPI route in the same run (portal_pages, register_lookup).
 
 Each client asks, waits for the answer, and asks again at once until the window closes; the
@@ -81,16 +81,7 @@ async def hammer(
     async def client_loop(client: httpx.AsyncClient, turn: int) -> None:
         nonlocal errors
         while time.perf_counter() < deadline:
-            path = path_for(turn)
-            started = time.perf_counter()
-            try:
-                answer = await client.get(path)
-            except httpx.RemoteProtocolError:
-                # The server closed a connection idle since the other side's turn just as it was
-                # reused (as a browser does, ask again on a new one).
-                started = time.perf_counter()
-                answer = await client.get(path)
-            took = (time.perf_counter() - started) * 1000
+            answer, took = await timed_get(client, path_for(turn))
             if accept(answer):
                 samples.append(took)
             else:
@@ -98,6 +89,52 @@ async def hammer(
             turn += 1
 
     began = time.perf_counter()
+    await asyncio.gather(*(client_loop(client, i) for i, client in enumerate(clients)))
+    return Load(samples, time.perf_counter() - began, errors)
+
+
+async def timed_get(client: httpx.AsyncClient, path: str) -> tuple[httpx.Response, float]:
+    """The answer and its time (ms) at the client."""
+    started = time.perf_counter()
+    try:
+        answer = await client.get(path)
+    except (httpx.RemoteProtocolError, httpx.ReadError):
+        # The server closed a connection idle since the other side's turn just as it was reused
+        # (as a browser does, ask again on a new one).
+        started = time.perf_counter()
+        answer = await client.get(path)
+    return answer, (time.perf_counter() - started) * 1000
+
+
+async def paced(
+    clients: list[httpx.AsyncClient],
+    path_for: Callable[[int], str],
+    rate: float,
+    seconds: float,
+    accept: Callable[[httpx.Response], bool] = answered,
+) -> Load:
+    """Open-loop load: together the clients ask `rate` times a second, each on a schedule of its
+    own (staggered, so they do not all ask at the same instant), whatever the answers take; a
+    client whose answer comes late asks again at once, until it is back on its schedule."""
+    samples: list[float] = []
+    errors = 0
+    interval = len(clients) / rate
+    began = time.perf_counter()
+    deadline = began + seconds
+
+    async def client_loop(client: httpx.AsyncClient, turn: int) -> None:
+        nonlocal errors
+        due = began + interval * turn / len(clients)
+        while due < deadline:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            answer, took = await timed_get(client, path_for(turn))
+            if accept(answer):
+                samples.append(took)
+            else:
+                errors += 1
+            turn += 1
+            due += interval
+
     await asyncio.gather(*(client_loop(client, i) for i, client in enumerate(clients)))
     return Load(samples, time.perf_counter() - began, errors)
 
