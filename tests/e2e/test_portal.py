@@ -10,16 +10,18 @@ session's services with the rest of the suite whatever runs before or beside the
 import asyncio
 import random
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from mumaris.clock import today_in_riyadh
 from mumaris.tools.demo import certificate_scan
 from schemas import topics
-from schemas.events import ExamResultPublished
+from schemas.classifications import CLASSIFICATIONS
+from schemas.events import ClassificationChanged, ExamResultPublished, PractitionerRef
 from tests.documents import jpeg_bytes
 from tests.e2e.conftest import Pipeline
 from tests.e2e.portal_support import (
@@ -43,7 +45,7 @@ from tests.e2e.test_console import claim_on_item_page, staff_account
 from tests.e2e.test_console import sign_in as console_sign_in
 from tests.e2e.test_validation import blurred
 from tests.fee_support import payment, publish
-from tests.support import unique
+from tests.support import eventually, unique
 
 pytestmark = pytest.mark.e2e
 
@@ -449,3 +451,88 @@ async def test_a_forgotten_password_is_reset_by_an_e_mail_link_and_every_old_ses
     await phone.goto(await mail_link(pipeline, person, "/portal/reset-password"))
     await expect(phone.get_by_test_id("ask-new-link")).to_be_visible()  # the link was used
     await audit(phone, "reset-password-used")
+
+
+async def registered(pipeline: Pipeline, http: httpx.AsyncClient, person: Person) -> str:
+    """Her first classification approved, as review announces it (classification.changed, a real
+    CloudEvents record): the registration intake issues for it, by its number."""
+    intake = pipeline.url("intake")
+    signed_in = await http.post(f"{intake}/v1/auth/login", json={"email": person.email, "password": PASSWORD})
+    assert signed_in.status_code == 200, signed_in.text
+    auth = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    account_id = (await http.get(f"{intake}/v1/me", headers=auth)).json()["account_id"]
+    ref = PractitionerRef(id=account_id, name=person.name, email=person.email, locale="ar")
+    changed = ClassificationChanged(
+        request_id=unique("req"),
+        practitioner=ref,
+        previous=None,
+        classification=CLASSIFICATIONS["nursing.specialist"].ref(),
+        changed_at=datetime.now(UTC),
+    )
+    await publish(pipeline.stack.kafka_bootstrap, topics.CLASSIFICATION_CHANGED, changed, source="/mumaris/review")
+
+    async def issued() -> str | None:
+        answer = await http.get(f"{intake}/v1/me/registration", headers=auth)
+        return str(answer.json()["registration_number"]) if answer.status_code == 200 else None
+
+    return await eventually(issued, timeout=60, what="her registration")
+
+
+async def test_hours_earned_abroad_are_asked_for_from_the_registration_page_and_followed_to_their_recognition(
+    pipeline: Pipeline, http: httpx.AsyncClient, portal_browser: OpenContext, tmp_path: Path
+) -> None:
+    person = await active_practitioner(pipeline, http, lang="ar")
+    await registered(pipeline, http, person)
+    page = await (await portal_browser()).new_page()
+    await sign_in(page, person)
+    await page.goto("/portal/registration")
+    await expect(page.get_by_test_id("cpd-ledger")).to_be_visible()
+    await expect(page.get_by_test_id("recognition-list")).to_have_count(0)
+    await audit(page, "registration")
+
+    await page.get_by_test_id("new-recognition").click()
+    await page.wait_for_url("**/portal/registration/recognitions/new")
+    await expect(page.get_by_test_id("recognition-form")).to_be_visible()
+    await audit(page, "recognition-form")
+
+    attended = today_in_riyadh()  # in her registration's first cycle, which began today
+    claim = {
+        "title": "Wound Care Update",
+        "provider": "Royal College of Nursing",
+        "country": "GB",
+        "category": "Conference",
+        "hours_claimed": "7.5",
+    }
+    evidence = tmp_path / "evidence.jpg"
+    evidence.write_bytes(
+        certificate_scan(person.name, claim["provider"], attended, course=f"{claim['title']}: 7.5 CPD hours")
+    )
+    for lang in ("en", "ar"):  # dated in the future and without its evidence: refused, the form kept
+        await page.goto(f"/portal/registration/recognitions/new?lang={lang}")
+        await fill_certificate(page, {**claim, "attended_on": (attended + timedelta(days=3)).isoformat()}, None)
+        await page.get_by_test_id("send-recognition").click()
+        await expect_refusal_beside(page, "attended_on", "metadata.date_in_future")
+        await expect_refusal_beside(page, "file", "file.missing")
+        await expect(page.get_by_test_id("error-summary")).to_be_visible()
+        await expect(page.locator("#f-provider")).to_have_value(claim["provider"])
+        assert await page.get_attribute("html", "lang") == lang
+        await audit_as_shown(page, "recognition-form-refused")
+
+    await fill_certificate(page, {**claim, "attended_on": attended.isoformat()}, evidence)
+    await page.get_by_test_id("send-recognition").click()
+    await page.wait_for_url("**/portal/registration?done=recognition_requested")
+    await expect(page.get_by_test_id("notice")).to_be_visible()
+    asked = page.get_by_test_id("recognition-list").locator("li")
+    await expect(asked).to_have_count(1)
+    await expect(asked.first).to_contain_text(claim["title"])
+    await reload_until(page, "recognition-status", "in_review")
+    await audit(page, "registration-recognition-in-review")
+
+    submission_id = await asked.first.get_attribute("data-submission-id")
+    assert submission_id
+    decided = await pipeline.decide(http, submission_id, {"decision": "approve", "cpd_hours_recognised": "6"})
+    assert decided.status_code == 200, decided.text
+    await reload_until(page, "recognition-status", "approved")
+    await expect(asked.first).to_contain_text("7.5")  # of the hours claimed, those recognised
+    await expect(page.locator("[data-testid=cpd-activities] li[data-source=recognition]")).to_have_count(1)
+    await audit(page, "registration-recognition-approved")
