@@ -126,3 +126,68 @@ def test_every_console_word_for_classifications_exists_in_both_languages() -> No
     ):
         ar, en = TEXT[key]
         assert ar and en and ar != en
+
+
+def recognition_item() -> dict[str, Any]:
+    """A request to recognise CPD hours earned abroad, claimed by rev-1."""
+    claim = {"title": "Wound Care Update", "provider": "Royal College of Nursing", "country": "GB"}
+    return {
+        **classification_item(),
+        "_id": "rec-1",
+        "submission_id": "rec-1",
+        "kind": "cpd_recognition",
+        "classification": None,
+        "documents": [],
+        "required_exams": [],
+        "invoice": None,
+        "certificate": {
+            "name": claim["title"],
+            "obtained_on": "2026-11-02",
+            "institution": claim["provider"],
+            "specialty": "Nursing",
+            "degree": "Conference",
+            "expires_on": None,
+            "cpd": None,
+            "recognition": {**claim, "category": "Conference", "hours_claimed": "7.5", "attended_on": "2026-11-02"},
+        },
+        "findings": [{"rule": "content.cpd_hours", "outcome": "pass", "evidence": "7.5 CPD hours"}],
+        "claim": {
+            "reviewer_id": "rev-1",
+            "reviewer_name": "Khalid",
+            "claimed_at": datetime.now(UTC),
+            "expires_at": datetime.now(UTC) + timedelta(minutes=30),
+        },
+    }
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_a_claimed_recognition_request_asks_for_the_hours_recognised_and_names_its_country(lang: str) -> None:
+    """Its approval form (which the item page shows first, with nothing entered yet) offers the
+    hours claimed; the country is named, not its code."""
+    pages = Pages(ConsoleSessions(Settings(), None))
+    request = Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "path": "/console/items/rec-1",
+            "headers": [],
+            "query_string": f"lang={lang}".encode(),
+        }
+    )
+    response = pages.render(
+        request,
+        "item.html",
+        item=item_view(recognition_item(), []),
+        actor=Actor("rev-1", "Khalid", "reviewer", None),
+        may_see_document=False,
+        reserved_until=None,
+        document_types=DOCUMENT_TYPES,
+        document=None,
+        groups=[],
+        previous=None,
+        earlier=[],
+        form={"decision": None, "reason": "", "reason_codes": [], "confirming": False},
+    )
+    html = bytes(response.body).decode()
+    assert 'data-testid="hours-recognised"' in html and 'value="7.5"' in html
+    assert 'data-field="country">' + ("المملكة المتحدة" if lang == "ar" else "United Kingdom") in html
