@@ -25,7 +25,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -34,17 +33,16 @@ import httpx
 import pytest
 
 from mumaris.clock import today_in_riyadh
-from mumaris.tools.demo import certificate_scan
 from mumaris.tools.stack import LocalStack
 from mumaris.tools.standins import MailCatcher, SmsGatewayStandIn
 from schemas import topics
-from schemas.classifications import CLASSIFICATIONS, CONDITIONS_VERSION
-from schemas.events import ClassificationChanged, PractitionerRef
+from schemas.classifications import CONDITIONS_VERSION
 from schemas.topics import all_topic_names
 from services.intake.accounts.rules import make_valid_id
 from services.intake.accounts.service import create_staff_account
 from tests.documents import jpeg_bytes
 from tests.e2e.conftest import Pipeline, start_pipeline
+from tests.e2e.registry_support import ask_recognition, recognition_claim, registered
 from tests.e2e.test_accounts import PASSWORD, e164, sign_up_body
 from tests.e2e.test_pipeline import METADATA, reach, upload
 from tests.fee_support import payment, publish
@@ -282,46 +280,16 @@ async def seed_journey(pipeline: Pipeline) -> Seeded:
 
 
 async def seed_registration(pipeline: Pipeline, http: httpx.AsyncClient, auth: dict[str, str]) -> tuple[str, str, str]:
-    """Her first classification approved as review announces it (classification.changed): the
-    registration intake issues, her card's token, and a request to recognise CPD hours earned
-    abroad (in the cycle of the registration, so it can be credited)."""
+    """Her registration (review's classification.changed), her card's token, and a request to
+    recognise CPD hours earned abroad in the registration's cycle (so that it can be credited)."""
     intake = pipeline.url("intake")
-    me = (await http.get(f"{intake}/v1/me", headers=auth)).json()
-    name = f"{me['first_name']} {me['last_name']}"
-    changed = ClassificationChanged(
-        request_id=unique("req"),
-        practitioner=PractitionerRef(id=me["account_id"], name=name, email=me["email"], locale="en"),
-        previous=None,
-        classification=CLASSIFICATIONS["nursing.specialist"].ref(),
-        changed_at=datetime.now(UTC),
-    )
-    await publish(pipeline.stack.kafka_bootstrap, topics.CLASSIFICATION_CHANGED, changed, source="/mumaris/review")
-
-    async def issued() -> str | None:
-        answer = await http.get(f"{intake}/v1/me/registration", headers=auth)
-        return str(answer.json()["registration_number"]) if answer.status_code == 200 else None
-
-    number = await eventually(issued, timeout=90, what="the practitioner's registration")
+    number = await registered(pipeline.stack.kafka_bootstrap, intake, http, auth)
     card = await http.get(f"{intake}/v1/me/registration/card", headers=auth)
     assert card.status_code == 200, card.text
-    attended = today_in_riyadh()
-    claim = {
-        "title": "Wound Care Update",
-        "provider": "Royal College of Nursing",
-        "country": "GB",
-        "category": "Conference",
-        "hours_claimed": "7.5",
-        "attended_on": attended.isoformat(),
-    }
-    evidence = certificate_scan(name, claim["provider"], attended, course="Wound Care Update: 7.5 CPD hours")
-    asked = await http.post(
-        f"{intake}/v1/me/cpd-recognitions",
-        headers=auth,
-        data={"claim": json.dumps(claim)},
-        files={"file": ("evidence.jpg", evidence, "image/jpeg")},
-    )
-    assert asked.status_code == 202, asked.text
-    return number, str(card.json()["token"]), str(asked.json()["submission_id"])
+    me = (await http.get(f"{intake}/v1/me", headers=auth)).json()
+    name = f"{me['first_name']} {me['last_name']}"
+    recognition = await ask_recognition(http, intake, auth, name, recognition_claim(today_in_riyadh()))
+    return number, str(card.json()["token"]), recognition
 
 
 def _toml(value: Any) -> str:

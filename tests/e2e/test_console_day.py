@@ -6,7 +6,6 @@ names, and the demo's own certificate scan passing every check. Screenshots of e
 under tests/artifacts/console/.
 """
 
-import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,9 +15,9 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from mumaris.clock import RIYADH, today_in_riyadh
-from mumaris.tools.demo import certificate_scan
 from tests.e2e.conftest import Pipeline
 from tests.e2e.portal_support import AuditLog, audit
+from tests.e2e.registry_support import ask_recognition, recognition_claim
 from tests.e2e.test_console import ARTIFACTS, claim_on_item_page, queued_submission, sign_in, staff_account
 from tests.e2e.test_pipeline import METADATA, reach
 
@@ -242,23 +241,8 @@ async def test_cpd_activities_and_recognition_requests_show_their_own_checks_in_
     _, _, activity_id = await queued_submission(pipeline, http, metadata=certificate)
 
     who, auth = pipeline.practitioner(locale="en")
-    claim = {
-        "title": f"Wound Care Update {tag}",
-        "provider": "Royal College of Nursing",
-        "country": "GB",
-        "category": "Conference",
-        "hours_claimed": "7.5",
-        "attended_on": attended.isoformat(),
-    }
-    evidence = certificate_scan(who.name, claim["provider"], attended, course=f"{claim['title']}: 7.5 CPD hours")
-    asked = await http.post(
-        f"{pipeline.url('intake')}/v1/me/cpd-recognitions",
-        headers=auth,
-        data={"claim": json.dumps(claim)},
-        files={"file": ("evidence.jpg", evidence, "image/jpeg")},
-    )
-    assert asked.status_code == 202, asked.text
-    recognition_id = asked.json()["submission_id"]
+    claim = recognition_claim(attended, title=f"Wound Care Update {tag}")
+    recognition_id = await ask_recognition(http, pipeline.url("intake"), auth, who.name, claim)
     await reach(http, pipeline, auth, recognition_id, "in_review")
 
     reviewer = await staff_account(pipeline, "reviewer", "Khalid", locale="ar")

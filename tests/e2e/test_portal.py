@@ -20,8 +20,7 @@ from playwright.async_api import Browser, Page, expect
 from mumaris.clock import today_in_riyadh
 from mumaris.tools.demo import certificate_scan
 from schemas import topics
-from schemas.classifications import CLASSIFICATIONS
-from schemas.events import ClassificationChanged, ExamResultPublished, PractitionerRef
+from schemas.events import ExamResultPublished
 from tests.documents import jpeg_bytes
 from tests.e2e.conftest import Pipeline
 from tests.e2e.portal_support import (
@@ -41,11 +40,12 @@ from tests.e2e.portal_support import (
     sms_code,
     with_lang,
 )
+from tests.e2e.registry_support import recognition_claim, recognition_evidence, registered
 from tests.e2e.test_console import claim_on_item_page, staff_account
 from tests.e2e.test_console import sign_in as console_sign_in
 from tests.e2e.test_validation import blurred
 from tests.fee_support import payment, publish
-from tests.support import eventually, unique
+from tests.support import unique
 
 pytestmark = pytest.mark.e2e
 
@@ -453,36 +453,15 @@ async def test_a_forgotten_password_is_reset_by_an_e_mail_link_and_every_old_ses
     await audit(phone, "reset-password-used")
 
 
-async def registered(pipeline: Pipeline, http: httpx.AsyncClient, person: Person) -> str:
-    """Her first classification approved, as review announces it (classification.changed, a real
-    CloudEvents record): the registration intake issues for it, by its number."""
-    intake = pipeline.url("intake")
-    signed_in = await http.post(f"{intake}/v1/auth/login", json={"email": person.email, "password": PASSWORD})
-    assert signed_in.status_code == 200, signed_in.text
-    auth = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
-    account_id = (await http.get(f"{intake}/v1/me", headers=auth)).json()["account_id"]
-    ref = PractitionerRef(id=account_id, name=person.name, email=person.email, locale="ar")
-    changed = ClassificationChanged(
-        request_id=unique("req"),
-        practitioner=ref,
-        previous=None,
-        classification=CLASSIFICATIONS["nursing.specialist"].ref(),
-        changed_at=datetime.now(UTC),
-    )
-    await publish(pipeline.stack.kafka_bootstrap, topics.CLASSIFICATION_CHANGED, changed, source="/mumaris/review")
-
-    async def issued() -> str | None:
-        answer = await http.get(f"{intake}/v1/me/registration", headers=auth)
-        return str(answer.json()["registration_number"]) if answer.status_code == 200 else None
-
-    return await eventually(issued, timeout=60, what="her registration")
-
-
 async def test_hours_earned_abroad_are_asked_for_from_the_registration_page_and_followed_to_their_recognition(
     pipeline: Pipeline, http: httpx.AsyncClient, portal_browser: OpenContext, tmp_path: Path
 ) -> None:
     person = await active_practitioner(pipeline, http, lang="ar")
-    await registered(pipeline, http, person)
+    intake = pipeline.url("intake")
+    signed_in = await http.post(f"{intake}/v1/auth/login", json={"email": person.email, "password": PASSWORD})
+    assert signed_in.status_code == 200, signed_in.text
+    auth = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    await registered(pipeline.stack.kafka_bootstrap, intake, http, auth)
     page = await (await portal_browser()).new_page()
     await sign_in(page, person)
     await page.goto("/portal/registration")
@@ -496,17 +475,9 @@ async def test_hours_earned_abroad_are_asked_for_from_the_registration_page_and_
     await audit(page, "recognition-form")
 
     attended = today_in_riyadh()  # in her registration's first cycle, which began today
-    claim = {
-        "title": "Wound Care Update",
-        "provider": "Royal College of Nursing",
-        "country": "GB",
-        "category": "Conference",
-        "hours_claimed": "7.5",
-    }
+    claim = {k: v for k, v in recognition_claim(attended).items() if k != "attended_on"}
     evidence = tmp_path / "evidence.jpg"
-    evidence.write_bytes(
-        certificate_scan(person.name, claim["provider"], attended, course=f"{claim['title']}: 7.5 CPD hours")
-    )
+    evidence.write_bytes(recognition_evidence(person.name, recognition_claim(attended)))
     for lang in ("en", "ar"):  # dated in the future and without its evidence: refused, the form kept
         await page.goto(f"/portal/registration/recognitions/new?lang={lang}")
         await fill_certificate(page, {**claim, "attended_on": (attended + timedelta(days=3)).isoformat()}, None)

@@ -71,13 +71,15 @@ EXAMS: list[dict[str, Any]] = [
 ]
 
 
-def render(lang: str) -> str:
+def render(lang: str, doc: dict[str, Any] | None = None, exams: list[dict[str, Any]] | None = None) -> str:
+    """The item page of `doc` (the classification request by default) as rev-1 sees it."""
+    doc = doc or classification_item()
     pages = Pages(ConsoleSessions(Settings(), None))  # renders pages only: no token is checked
     request = Request(
         {
             "type": "http",
             "method": "GET",
-            "path": "/console/items/req-1",
+            "path": f"/console/items/{doc['_id']}",
             "headers": [],
             "query_string": f"lang={lang}".encode(),
         }
@@ -85,7 +87,7 @@ def render(lang: str) -> str:
     response = pages.render(
         request,
         "item.html",
-        item=item_view(classification_item(), EXAMS),
+        item=item_view(doc, EXAMS if exams is None else exams),
         actor=Actor("rev-1", "Khalid", "reviewer", None),
         may_see_document=False,
         reserved_until=None,
@@ -94,7 +96,7 @@ def render(lang: str) -> str:
         groups=[],
         previous=None,
         earlier=[],
-        form={"decision": None, "reason": "", "reason_codes": []},
+        form={"decision": None, "reason": "", "reason_codes": [], "confirming": False},
     )
     return bytes(response.body).decode()
 
@@ -164,30 +166,6 @@ def recognition_item() -> dict[str, Any]:
 def test_a_claimed_recognition_request_asks_for_the_hours_recognised_and_names_its_country(lang: str) -> None:
     """Its approval form (which the item page shows first, with nothing entered yet) offers the
     hours claimed; the country is named, not its code."""
-    pages = Pages(ConsoleSessions(Settings(), None))
-    request = Request(
-        {
-            "type": "http",
-            "method": "GET",
-            "path": "/console/items/rec-1",
-            "headers": [],
-            "query_string": f"lang={lang}".encode(),
-        }
-    )
-    response = pages.render(
-        request,
-        "item.html",
-        item=item_view(recognition_item(), []),
-        actor=Actor("rev-1", "Khalid", "reviewer", None),
-        may_see_document=False,
-        reserved_until=None,
-        document_types=DOCUMENT_TYPES,
-        document=None,
-        groups=[],
-        previous=None,
-        earlier=[],
-        form={"decision": None, "reason": "", "reason_codes": [], "confirming": False},
-    )
-    html = bytes(response.body).decode()
+    html = render(lang, recognition_item(), exams=[])
     assert 'data-testid="hours-recognised"' in html and 'value="7.5"' in html
     assert 'data-field="country">' + ("المملكة المتحدة" if lang == "ar" else "United Kingdom") in html
