@@ -77,11 +77,14 @@ async def horizontal_overflow(page: Page) -> int:
     return int(scroll - client)
 
 
-async def audit_as_shown(page: Page, name: str, audits: AuditLog = AUDITS) -> None:
+async def audit_as_shown(
+    page: Page, name: str, audits: AuditLog = AUDITS, sizes: dict[str, dict[str, int]] = SIZES
+) -> None:
     """The page as it is now (e.g. a refused form, which no GET shows again), at both sizes;
-    `audits`: the folder its screenshots and axe.json go to (the portal's by default)."""
+    `audits`: the folder its screenshots and axe.json go to (the portal's by default); `sizes`:
+    the viewports (the portal's phone and laptop by default; the console has its own)."""
     lang = await page.get_attribute("html", "lang") or "?"
-    for size, viewport in SIZES.items():
+    for size, viewport in sizes.items():
         await page.set_viewport_size(viewport)
         overflow = await horizontal_overflow(page)
         violations = await axe_violations(page)
@@ -101,10 +104,10 @@ async def audit_as_shown(page: Page, name: str, audits: AuditLog = AUDITS) -> No
         blocking = [v for v in violations if v["impact"] in BLOCKING]
         assert not blocking, f"{name} ({lang}, {size}): {json.dumps(blocking, ensure_ascii=False, indent=1)}"
         assert overflow <= 0, f"{name} ({lang}, {size}) scrolls sideways by {overflow} px"
-    await page.set_viewport_size(SIZES["phone"])
+    await page.set_viewport_size(next(iter(sizes.values())))
 
 
-async def audit(page: Page, name: str, audits: AuditLog = AUDITS) -> None:
+async def audit(page: Page, name: str, audits: AuditLog = AUDITS, sizes: dict[str, dict[str, int]] = SIZES) -> None:
     """The page in both languages (the other one first, so the page ends in the journey's own),
     at both sizes; opened again by its address with ?lang=, which keeps the page."""
     url = page.url
@@ -114,7 +117,7 @@ async def audit(page: Page, name: str, audits: AuditLog = AUDITS) -> None:
         assert await page.get_attribute("html", "lang") == shown
         assert await page.get_attribute("html", "dir") == ("rtl" if shown == "ar" else "ltr")
         assert urlsplit(page.url).path == urlsplit(url).path, "the language switch keeps the page"
-        await audit_as_shown(page, name, audits)
+        await audit_as_shown(page, name, audits, sizes)
 
 
 # --- people ------------------------------------------------------------------------------------------

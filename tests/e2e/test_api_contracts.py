@@ -4,7 +4,11 @@ the tokens and ids of a seeded journey, and fails on any answer the document doe
 a server error, a status it does not list, a body that breaks its schema, a content type it does
 not name, a protected route that answers without a token, invalid input accepted, a method the
 route does not have answered other than 405 with `Allow`. And every refusal must carry a code its
-route lists for that status (the check in tests/e2e/contract_checks.py).
+route lists for that status (the check in tests/e2e/contract_checks.py). The seeded journey
+reaches the registry's routes too: her registration (review's classification.changed), its card
+(whose token the verification takes), a CPD recognition request, a facility with her on its roster;
+an admin's token calls the supervision and facility routes; the bodies no fuzzer guesses (a roster
+CSV, a staff user with a valid ID number and password) come from the document's examples.
 
 The services run on a stack of their own: the fuzzer claims and decides review items, locks sign-in
 for the loopback address after its failures and fills the queue, which would disturb the other
@@ -28,6 +32,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
+from mumaris.clock import today_in_riyadh
 from mumaris.tools.stack import LocalStack
 from mumaris.tools.standins import MailCatcher, SmsGatewayStandIn
 from schemas import topics
@@ -37,10 +42,11 @@ from services.intake.accounts.rules import make_valid_id
 from services.intake.accounts.service import create_staff_account
 from tests.documents import jpeg_bytes
 from tests.e2e.conftest import Pipeline, start_pipeline
+from tests.e2e.registry_support import ask_recognition, recognition_claim, registered
 from tests.e2e.test_accounts import PASSWORD, e164, sign_up_body
 from tests.e2e.test_pipeline import METADATA, reach, upload
 from tests.fee_support import payment, publish
-from tests.support import eventually
+from tests.support import eventually, unique
 
 pytestmark = pytest.mark.e2e
 
@@ -75,6 +81,11 @@ class Seeded:
     bill_number: str
     messages: list[str]  # the practitioner's inbox
     pending_account: str  # an account whose phone is not confirmed yet
+    admin: str  # creates facilities; a supervisor's powers over registrations too
+    registration_number: str  # the practitioner's registration (her first classification approved)
+    card: str  # her registration card's signed token, as its QR code carries it
+    facility_id: str  # a facility with her registration on its roster
+    recognitions: list[str]  # her CPD recognition requests
 
 
 @pytest.fixture(scope="module")
@@ -230,6 +241,25 @@ async def seed_journey(pipeline: Pipeline) -> Seeded:
             return [m["id"] for m in page["items"]]
 
         messages = await eventually(inbox, what="a message in the practitioner's inbox")
+        number, card, recognition = await seed_registration(pipeline, http, auth)
+        admin = await staff_token(pipeline, http, "admin", "Salem")
+        as_admin = {"Authorization": f"Bearer {admin}"}
+        facility = await http.post(
+            f"{intake}/v1/facilities",
+            headers=as_admin,
+            json={
+                "name_ar": "مستشفى الملك فهد",
+                "name_en": "King Fahd Hospital",
+                "kind": "hospital",
+                "licence_number": unique("LIC")[:32],
+            },
+        )
+        assert facility.status_code == 201, facility.text
+        facility_id = facility.json()["facility_id"]
+        rostered = await http.post(
+            f"{intake}/v1/facilities/{facility_id}/roster", headers=as_admin, json={"registration_number": number}
+        )
+        assert rostered.status_code == 201, rostered.text
     return Seeded(
         practitioner=token,
         reviewer=reviewer,
@@ -241,7 +271,25 @@ async def seed_journey(pipeline: Pipeline) -> Seeded:
         bill_number=bill,
         messages=messages,
         pending_account=pending.json()["account_id"],
+        admin=admin,
+        registration_number=number,
+        card=card,
+        facility_id=facility_id,
+        recognitions=[recognition],
     )
+
+
+async def seed_registration(pipeline: Pipeline, http: httpx.AsyncClient, auth: dict[str, str]) -> tuple[str, str, str]:
+    """Her registration (review's classification.changed), her card's token, and a request to
+    recognise CPD hours earned abroad in the registration's cycle (so that it can be credited)."""
+    intake = pipeline.url("intake")
+    number = await registered(pipeline.stack.kafka_bootstrap, intake, http, auth)
+    card = await http.get(f"{intake}/v1/me/registration/card", headers=auth)
+    assert card.status_code == 200, card.text
+    me = (await http.get(f"{intake}/v1/me", headers=auth)).json()
+    name = f"{me['first_name']} {me['last_name']}"
+    recognition = await ask_recognition(http, intake, auth, name, recognition_claim(today_in_riyadh()))
+    return number, str(card.json()["token"]), recognition
 
 
 def _toml(value: Any) -> str:
@@ -257,6 +305,9 @@ def schemathesis_config(service: str, base_url: str, seeded: Seeded, checks_modu
         "review_id": seeded.review_ids,
         "bill_number": [seeded.bill_number],
         "message_id": seeded.messages,
+        "number": [seeded.registration_number],
+        "registration_number": [seeded.registration_number],
+        "facility_id": [seeded.facility_id],
     }
     lines = [
         f"base-url = {_toml(base_url)}",
@@ -280,16 +331,25 @@ def schemathesis_config(service: str, base_url: str, seeded: Seeded, checks_modu
     for name, values in dictionaries.items():
         lines += [f"[dictionaries.{name}]", f"values = {_toml(values)}", ""]
     lines += ["[dictionaries.account_id]", f"values = {_toml([seeded.pending_account])}", ""]
+    lines += ["[dictionaries.card]", f"values = {_toml([seeded.card])}", ""]
     lines.append("[parameters]")
     lines += [f'"path.{name}" = {{ dictionary = "{name}", probability = 0.8 }}' for name in dictionaries]
     lines.append('"body.account_id" = { dictionary = "account_id", probability = 0.8 }')
+    # The public register's look-ups: a real card (its verification) and a real name to search.
+    lines.append('"query.card" = { dictionary = "card", probability = 0.8 }')
+    lines.append('"body.registration_number" = { dictionary = "registration_number", probability = 0.8 }')
     lines.append("")
     # Who calls which routes: (path pattern, token, parameters of that route alone).
     documents = {"path.review_id": "classification_request", "path.submission_id": "request_documents"}
     lines += ["[dictionaries.classification_request]", f"values = {_toml([seeded.request_id])}", ""]
     lines += ["[dictionaries.request_documents]", f"values = {_toml(seeded.request_documents)}", ""]
     callers: list[tuple[str, str, dict[str, str]]] = {
-        "intake": [(".", seeded.practitioner, {})],
+        # Practitioners: their own routes and the public ones; an admin (a supervisor's powers
+        # too): the registrations' supervision and the facilities.
+        "intake": [
+            ("^/(?!v1/(registrations|facilities)(/|$))", seeded.practitioner, {}),
+            ("^/v1/(registrations|facilities)(/|$)", seeded.admin, {}),
+        ],
         "notifier": [(".", seeded.practitioner, {})],
         # Reviewers work the queue; supervisors oversee it, see every document and the fees.
         "review": [
@@ -353,6 +413,8 @@ async def test_the_service_answers_only_as_its_openapi_document_says(
             (f"{contract_pipeline.url('intake')}/v1/me", seeded.practitioner),
             (f"{contract_pipeline.url('review')}/v1/review/mine", seeded.reviewer),
             (f"{contract_pipeline.url('review')}/v1/review/stats", seeded.supervisor),
+            (f"{contract_pipeline.url('intake')}/v1/me/registration", seeded.practitioner),
+            (f"{contract_pipeline.url('intake')}/v1/facilities/{seeded.facility_id}", seeded.admin),
         ):
             answer = await http.get(url, headers={"Authorization": f"Bearer {token}"})
             assert answer.status_code == 200, (url, answer.text)

@@ -6,21 +6,26 @@ names, and the demo's own certificate scan passing every check. Screenshots of e
 under tests/artifacts/console/.
 """
 
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from mumaris.clock import RIYADH
+from mumaris.clock import RIYADH, today_in_riyadh
 from tests.e2e.conftest import Pipeline
+from tests.e2e.portal_support import AuditLog, audit
+from tests.e2e.registry_support import ask_recognition, recognition_claim
 from tests.e2e.test_console import ARTIFACTS, claim_on_item_page, queued_submission, sign_in, staff_account
+from tests.e2e.test_pipeline import METADATA, reach
 
 pytestmark = pytest.mark.e2e
 
 SHOTS = ARTIFACTS / "console"
 WIDTHS = {"phone": {"width": 390, "height": 844}, "desk": {"width": 1280, "height": 800}}
+AUDITS = AuditLog([], SHOTS)  # axe-core's findings on the console's pages, beside their screenshots
 WORDS = {  # what the pages say, to check they say it in the page's language
     "ar": {
         "decided": "صدر القرار باعتماده",
@@ -207,3 +212,74 @@ async def test_the_reviewers_day_at_a_phones_and_a_desks_width_in_each_language(
     finally:
         for context in contexts:
             await context.close()
+
+
+async def test_cpd_activities_and_recognition_requests_show_their_own_checks_in_the_queue_and_on_their_pages(
+    pipeline: Pipeline, http: httpx.AsyncClient, browser: Browser
+) -> None:
+    """A CPD certificate (kind cpd_activity) and a request to recognise hours earned abroad (kind
+    cpd_recognition), each audited with axe-core in both languages at both widths: the queue names
+    their kinds, each item page shows what was declared and what the validator found of it, a
+    recognition's approval asks for the hours recognised, and the supervision page filters by kind."""
+    tag = uuid.uuid4().hex[:6]
+    attended = today_in_riyadh() - timedelta(days=30)
+    activity = {
+        "title": f"Pain Management Essentials {tag}",
+        "provider": "Saudi Pain Society",
+        "accreditation_number": f"SCFHS-{tag.upper()}",
+        "category": "Workshop",
+        "hours": "6",
+        "attended_on": attended.isoformat(),
+    }
+    certificate = {
+        **METADATA,
+        "name": activity["title"],
+        "institution": activity["provider"],
+        "obtained_on": attended.isoformat(),
+        "cpd": activity,
+    }
+    _, _, activity_id = await queued_submission(pipeline, http, metadata=certificate)
+
+    who, auth = pipeline.practitioner(locale="en")
+    claim = recognition_claim(attended, title=f"Wound Care Update {tag}")
+    recognition_id = await ask_recognition(http, pipeline.url("intake"), auth, who.name, claim)
+    await reach(http, pipeline, auth, recognition_id, "in_review")
+
+    reviewer = await staff_account(pipeline, "reviewer", "Khalid", locale="ar")
+    supervisor = await staff_account(pipeline, "supervisor", "Mona", locale="ar")
+    context = await browser.new_context(viewport=WIDTHS["phone"], base_url=pipeline.url("review"))
+    try:
+        page = await context.new_page()
+        await sign_in(page, reviewer, "ar")
+        for review_id, kind, title in (
+            (activity_id, "cpd_activity", activity["title"]),
+            (recognition_id, "cpd_recognition", claim["title"]),
+        ):
+            await claim_on_item_page(page, review_id)
+            await expect(page.get_by_test_id("item-kind")).to_have_attribute("data-kind", kind)
+            checks = page.get_by_test_id("cpd-checks")
+            await expect(checks.locator("dd[data-field=title]")).to_have_text(title)
+            await expect(checks.locator("li[data-rule='content.cpd_hours'] .badge")).to_have_count(1)
+            if kind == "cpd_activity":
+                await expect(checks.locator("li[data-rule='content.cpd_accreditation']")).to_have_count(1)
+            else:
+                await expect(checks.locator("dd[data-field=country]")).to_have_text("المملكة المتحدة")
+                await expect(page.get_by_test_id("hours-recognised")).to_have_value("7.5")
+            await audit(page, f"item-{kind}", AUDITS, WIDTHS)
+
+        await page.goto("/console/")
+        for review_id, title in ((activity_id, activity["title"]), (recognition_id, claim["title"])):
+            row = page.get_by_test_id("held").locator(f"tr[data-review-id='{review_id}']")
+            await expect(row.locator(".item-name")).to_contain_text(title)  # its own name, not only its kind
+        await audit(page, "queue-cpd", AUDITS, WIDTHS)
+
+        overseer = await context.new_page()
+        await context.clear_cookies()
+        await sign_in(overseer, supervisor, "ar")
+        await overseer.goto(f"/console/supervise?kind=cpd_recognition&q={tag}")
+        found = overseer.locator(f"tr[data-review-id='{recognition_id}']")
+        await expect(found).to_have_count(1)
+        await expect(overseer.locator(f"tr[data-review-id='{activity_id}']")).to_have_count(0)
+        await audit(overseer, "supervise-cpd-recognition", AUDITS, WIDTHS)
+    finally:
+        await context.close()

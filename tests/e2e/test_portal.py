@@ -10,13 +10,14 @@ session's services with the rest of the suite whatever runs before or beside the
 import asyncio
 import random
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from mumaris.clock import today_in_riyadh
 from mumaris.tools.demo import certificate_scan
 from schemas import topics
 from schemas.events import ExamResultPublished
@@ -39,6 +40,7 @@ from tests.e2e.portal_support import (
     sms_code,
     with_lang,
 )
+from tests.e2e.registry_support import recognition_claim, recognition_evidence, registered
 from tests.e2e.test_console import claim_on_item_page, staff_account
 from tests.e2e.test_console import sign_in as console_sign_in
 from tests.e2e.test_validation import blurred
@@ -449,3 +451,59 @@ async def test_a_forgotten_password_is_reset_by_an_e_mail_link_and_every_old_ses
     await phone.goto(await mail_link(pipeline, person, "/portal/reset-password"))
     await expect(phone.get_by_test_id("ask-new-link")).to_be_visible()  # the link was used
     await audit(phone, "reset-password-used")
+
+
+async def test_hours_earned_abroad_are_asked_for_from_the_registration_page_and_followed_to_their_recognition(
+    pipeline: Pipeline, http: httpx.AsyncClient, portal_browser: OpenContext, tmp_path: Path
+) -> None:
+    person = await active_practitioner(pipeline, http, lang="ar")
+    intake = pipeline.url("intake")
+    signed_in = await http.post(f"{intake}/v1/auth/login", json={"email": person.email, "password": PASSWORD})
+    assert signed_in.status_code == 200, signed_in.text
+    auth = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    await registered(pipeline.stack.kafka_bootstrap, intake, http, auth)
+    page = await (await portal_browser()).new_page()
+    await sign_in(page, person)
+    await page.goto("/portal/registration")
+    await expect(page.get_by_test_id("cpd-ledger")).to_be_visible()
+    await expect(page.get_by_test_id("recognition-list")).to_have_count(0)
+    await audit(page, "registration")
+
+    await page.get_by_test_id("new-recognition").click()
+    await page.wait_for_url("**/portal/registration/recognitions/new")
+    await expect(page.get_by_test_id("recognition-form")).to_be_visible()
+    await audit(page, "recognition-form")
+
+    attended = today_in_riyadh()  # in her registration's first cycle, which began today
+    claim = {k: v for k, v in recognition_claim(attended).items() if k != "attended_on"}
+    evidence = tmp_path / "evidence.jpg"
+    evidence.write_bytes(recognition_evidence(person.name, recognition_claim(attended)))
+    for lang in ("en", "ar"):  # dated in the future and without its evidence: refused, the form kept
+        await page.goto(f"/portal/registration/recognitions/new?lang={lang}")
+        await fill_certificate(page, {**claim, "attended_on": (attended + timedelta(days=3)).isoformat()}, None)
+        await page.get_by_test_id("send-recognition").click()
+        await expect_refusal_beside(page, "attended_on", "metadata.date_in_future")
+        await expect_refusal_beside(page, "file", "file.missing")
+        await expect(page.get_by_test_id("error-summary")).to_be_visible()
+        await expect(page.locator("#f-provider")).to_have_value(claim["provider"])
+        assert await page.get_attribute("html", "lang") == lang
+        await audit_as_shown(page, "recognition-form-refused")
+
+    await fill_certificate(page, {**claim, "attended_on": attended.isoformat()}, evidence)
+    await page.get_by_test_id("send-recognition").click()
+    await page.wait_for_url("**/portal/registration?done=recognition_requested")
+    await expect(page.get_by_test_id("notice")).to_be_visible()
+    asked = page.get_by_test_id("recognition-list").locator("li")
+    await expect(asked).to_have_count(1)
+    await expect(asked.first).to_contain_text(claim["title"])
+    await reload_until(page, "recognition-status", "in_review")
+    await audit(page, "registration-recognition-in-review")
+
+    submission_id = await asked.first.get_attribute("data-submission-id")
+    assert submission_id
+    decided = await pipeline.decide(http, submission_id, {"decision": "approve", "cpd_hours_recognised": "6"})
+    assert decided.status_code == 200, decided.text
+    await reload_until(page, "recognition-status", "approved")
+    await expect(asked.first).to_contain_text("7.5")  # of the hours claimed, those recognised
+    await expect(page.locator("[data-testid=cpd-activities] li[data-source=recognition]")).to_have_count(1)
+    await audit(page, "registration-recognition-approved")

@@ -71,13 +71,15 @@ EXAMS: list[dict[str, Any]] = [
 ]
 
 
-def render(lang: str) -> str:
+def render(lang: str, doc: dict[str, Any] | None = None, exams: list[dict[str, Any]] | None = None) -> str:
+    """The item page of `doc` (the classification request by default) as rev-1 sees it."""
+    doc = doc or classification_item()
     pages = Pages(ConsoleSessions(Settings(), None))  # renders pages only: no token is checked
     request = Request(
         {
             "type": "http",
             "method": "GET",
-            "path": "/console/items/req-1",
+            "path": f"/console/items/{doc['_id']}",
             "headers": [],
             "query_string": f"lang={lang}".encode(),
         }
@@ -85,7 +87,7 @@ def render(lang: str) -> str:
     response = pages.render(
         request,
         "item.html",
-        item=item_view(classification_item(), EXAMS),
+        item=item_view(doc, EXAMS if exams is None else exams),
         actor=Actor("rev-1", "Khalid", "reviewer", None),
         may_see_document=False,
         reserved_until=None,
@@ -94,7 +96,7 @@ def render(lang: str) -> str:
         groups=[],
         previous=None,
         earlier=[],
-        form={"decision": None, "reason": "", "reason_codes": []},
+        form={"decision": None, "reason": "", "reason_codes": [], "confirming": False},
     )
     return bytes(response.body).decode()
 
@@ -126,3 +128,44 @@ def test_every_console_word_for_classifications_exists_in_both_languages() -> No
     ):
         ar, en = TEXT[key]
         assert ar and en and ar != en
+
+
+def recognition_item() -> dict[str, Any]:
+    """A request to recognise CPD hours earned abroad, claimed by rev-1."""
+    claim = {"title": "Wound Care Update", "provider": "Royal College of Nursing", "country": "GB"}
+    return {
+        **classification_item(),
+        "_id": "rec-1",
+        "submission_id": "rec-1",
+        "kind": "cpd_recognition",
+        "classification": None,
+        "documents": [],
+        "required_exams": [],
+        "invoice": None,
+        "certificate": {
+            "name": claim["title"],
+            "obtained_on": "2026-11-02",
+            "institution": claim["provider"],
+            "specialty": "Nursing",
+            "degree": "Conference",
+            "expires_on": None,
+            "cpd": None,
+            "recognition": {**claim, "category": "Conference", "hours_claimed": "7.5", "attended_on": "2026-11-02"},
+        },
+        "findings": [{"rule": "content.cpd_hours", "outcome": "pass", "evidence": "7.5 CPD hours"}],
+        "claim": {
+            "reviewer_id": "rev-1",
+            "reviewer_name": "Khalid",
+            "claimed_at": datetime.now(UTC),
+            "expires_at": datetime.now(UTC) + timedelta(minutes=30),
+        },
+    }
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_a_claimed_recognition_request_asks_for_the_hours_recognised_and_names_its_country(lang: str) -> None:
+    """Its approval form (which the item page shows first, with nothing entered yet) offers the
+    hours claimed; the country is named, not its code."""
+    html = render(lang, recognition_item(), exams=[])
+    assert 'data-testid="hours-recognised"' in html and 'value="7.5"' in html
+    assert 'data-field="country">' + ("المملكة المتحدة" if lang == "ar" else "United Kingdom") in html

@@ -197,7 +197,12 @@ ROSTER_CSV_BODY = {
         "`registration_number` (and optionally `employee_number`). Each refused line is named in the answer "
         "with its line number and a stable code; the good lines are kept. The same file sent again changes "
         "nothing and is answered with the first report (`repeated: true`).",
-        "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+        "content": {
+            "text/csv": {
+                "schema": {"type": "string", "format": "binary"},
+                "example": "registration_number,employee_number\nRG-00000018,E-1001\n",
+            }
+        },
     }
 }
 
@@ -267,7 +272,12 @@ async def roster_summary(facility_id: str, request: Request, facilities: Facilit
     responses={
         200: {
             "description": "The roster as CSV (UTF-8), a header line then one practitioner per line.",
-            "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string", "format": "binary"},
+                    "example": "registration_number,employee_number\nRG-00000018,E-1001\n",
+                }
+            },
         },
         **answers(PROTECTED, NOT_FOUND),
     },

@@ -5,7 +5,8 @@ the catalogue the API uses: a roster file's refused lines are told with the same
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from mumaris.web import Words
+from mumaris.errors import MESSAGES
+from mumaris.web import Words, ltr
 from services.intake.register.text import REGISTER_TEXT
 
 # The registration statuses as the public register words them, and one for a number it lacks.
@@ -106,6 +107,13 @@ FACILITY_TEXT: dict[str, tuple[str, str]] = {
     "col_delivery": ("الحالة", "Status"),
     "col_last_error": ("آخر خطأ", "Last error"),
     "col_when": ("الوقت", "When"),
+    # How a failed try ended (notifier's delivery log keeps the code: http_<status>, timeout, the
+    # network error's name, a refusal webhook.*), as the facility's staff read it.
+    "try.http": ("أجاب عنوانكم بالرمز {status}", "Your endpoint answered {status}"),
+    "try.timeout": ("لم يُجب عنوانكم في المهلة", "Your endpoint did not answer in time"),
+    "try.no_answer": ("لم يصل رد من عنوانكم", "No answer came from your endpoint"),
+    "try.subscription_removed": ("أُوقف العنوان", "The endpoint was disabled"),
+    "try.network": ("تعذّر الاتصال بعنوانكم", "Your endpoint could not be reached"),
     "delivery.pending": ("قيد المحاولة", "Pending"),
     "delivery.delivered": ("سُلّم", "Delivered"),
     "delivery.dead": ("متوقف", "Parked"),
@@ -139,3 +147,13 @@ NOTICES = frozenset(key.removeprefix("done.") for key in FACILITY_TEXT if key.st
 @dataclass(frozen=True)
 class FacilityWords(Words):
     table: Mapping[str, tuple[str, str]] = field(default_factory=lambda: FACILITY_TEXT)
+
+    def try_outcome(self, outcome: str) -> str:
+        """A failed try's outcome in words (the code itself stays on the page's data-outcome)."""
+        if outcome.startswith("http_") and outcome[5:].isdigit():
+            return self("try.http", status=ltr(outcome[5:]))
+        if outcome.startswith("webhook.") and outcome in MESSAGES:
+            return self.error(outcome)
+        if outcome in ("timeout", "no_answer", "subscription_removed"):
+            return self(f"try.{outcome}")
+        return self("try.timeout" if outcome.endswith("Timeout") else "try.network")

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.facilities.rules import Kind
 
@@ -31,6 +31,21 @@ class FacilityView(BaseModel):
 
 class StaffForm(BaseModel):
     """A facility staff user (role `facility`): signs in at POST /v1/auth/login."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "first_name": "Amal",
+                    "last_name": "Al-Harbi",
+                    "id_number": "1047193584",
+                    "email": "amal.alharbi@kfh.example.sa",
+                    "password": "Roster#2026-desk",
+                    "locale": "ar",
+                }
+            ]
+        }
+    )
 
     first_name: Annotated[str, Field(min_length=1, max_length=60)]
     last_name: Annotated[str, Field(min_length=1, max_length=60)]

@@ -12,13 +12,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from starlette.datastructures import UploadFile
 
 from mumaris.auth import Principal
 from mumaris.certificates import CertificateRefused, check_certificate
 from mumaris.clock import today_in_riyadh
 from mumaris.errors import ApiError
-from mumaris.web import see_other
 from schemas.events import CertificateMetadata
 from services.intake.callers import reference
 from services.intake.portal.pages import Portal
@@ -28,20 +26,12 @@ from services.intake.portal.routing import (
     Who,
     email_confirmed,
     page_router,
-    refused_form,
+    upload_form,
 )
-from services.intake.portal.rules import (
-    FormErrors,
-    failed_findings,
-    kept,
-    progress_of,
-    refusal_errors,
-    validation_errors,
-)
-from services.intake.portal.session import CSRF_FIELD, PREFIX
-from services.intake.submissions.rules import Lineage, SubmissionRefused
+from services.intake.portal.rules import FormErrors, failed_findings, progress_of, refusal_errors, validation_errors
+from services.intake.portal.session import PREFIX
+from services.intake.submissions.rules import Attachment, Lineage
 from services.intake.submissions.service import Certificates
-from services.intake.uploads import read_attachment, read_form
 
 router = page_router()
 CERTIFICATE_FIELDS = ("name", "obtained_on", "institution", "specialty", "degree", "expires_on")
@@ -116,33 +106,23 @@ async def accept_certificate(
     portal: Portal, request: Request, who: Principal, certificates: Certificates, previous: dict[str, Any] | None
 ) -> Response:
     """The upload form: its fields as the certificate's details, its file checked like the API's."""
-    here = f"{PREFIX}/certificates/{previous['_id']}/resubmit" if previous else f"{PREFIX}/certificates/new"
-    page: dict[str, Any] = {"template": "certificate_form.html", "previous": previous, "confirmed": True, "here": here}
-    max_bytes = portal.settings.max_upload_bytes
-    try:
-        form = await read_form(request, max_file_bytes=max_bytes, max_files=1, max_fields=8)
-    except ApiError as refusal:  # too large (the browser checks first) or not a form
-        return await refused_form(portal, request, refusal=refusal, values={}, **page)
-    try:
-        portal.sessions.check_csrf(request, form.get(CSRF_FIELD))
-        values = kept(form)
-        metadata, errors = certificate_details(values)
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            errors.setdefault("file", "file.missing")
-        if errors:
-            return await portal.render(request, status=422, errors=errors, values=values, **page)
-        assert metadata is not None and isinstance(upload, UploadFile)
+
+    async def send(metadata: CertificateMetadata, attachment: Attachment) -> str:
         lineage = certificates.next_version(previous) if previous else Lineage()
-        submission_id = await certificates.accept(
-            reference(who), metadata, await read_attachment(upload, max_bytes), lineage
-        )
-    except (ApiError, SubmissionRefused) as refusal:
-        return await refused_form(portal, request, refusal=refusal, values=kept(form), **page)
-    finally:
-        await form.close()
-    done = "resubmitted" if previous else "submitted"
-    return see_other(f"{PREFIX}/certificates/{submission_id}?done={done}")
+        submission_id = await certificates.accept(reference(who), metadata, attachment, lineage)
+        return f"{PREFIX}/certificates/{submission_id}?done={'resubmitted' if previous else 'submitted'}"
+
+    here = f"{PREFIX}/certificates/{previous['_id']}/resubmit" if previous else f"{PREFIX}/certificates/new"
+    return await upload_form(
+        portal,
+        request,
+        template="certificate_form.html",
+        here=here,
+        max_fields=8,
+        parse=certificate_details,
+        send=send,
+        previous=previous,
+    )
 
 
 def certificate_details(values: Mapping[str, str]) -> tuple[CertificateMetadata | None, FormErrors]:

@@ -21,6 +21,7 @@ from mumaris.clock import now
 from mumaris.settings import Settings
 from mumaris.web import PAGE_FILTERS, ltr, switch_url
 from schemas.classifications import CLASSIFICATIONS, DOCUMENT_TYPES, EXAMS, money
+from schemas.countries import country_name
 from schemas.review_reasons import reason_label
 from services.intake.portal.inbox import InboxClient
 from services.intake.portal.rules import FormErrors
@@ -142,6 +143,7 @@ class Portal:
             classification_label=lambda code: _label(CLASSIFICATIONS[code].label, words.lang) if code else "",
             document_label=lambda kind: _label(DOCUMENT_TYPES.get(kind), words.lang) or kind,
             exam_label=lambda code: _label(EXAMS.get(code), words.lang) or code,
+            country_label=lambda code: country_name(code, words.lang) or ltr(code),
             reason_label=lambda code: reason_label(code, words.lang),
             amount=lambda value: ltr(f"{money(Decimal(str(value))):,}"),
             duplicate_codes=DUPLICATE_CODES,

@@ -48,6 +48,17 @@ REGISTRATION_TEXT: dict[str, tuple[str, str]] = {
     "recognition.recognised": ("اعتُمدت {hours} من {claimed} ساعة", "{hours} of {claimed} hours recognised"),
     "recognition.open": ("التفاصيل", "Details"),
     "recognition.send": ("إرسال الطلب", "Send the request"),
+    # An activity's date refused: the general wording speaks of a certificate's date obtained.
+    "error.attended_on.metadata.date_in_future": (
+        "تاريخ النشاط في المستقبل. أدخل تاريخ حضورك النشاط كما في شهادة الحضور، ولا يكون بعد اليوم.",
+        "The activity's date is in the future. Enter the date you attended it, as the certificate of "
+        "attendance shows it; it cannot be later than today.",
+    ),
+    "error.attended_on.metadata.date_implausible": (
+        "تاريخ النشاط غير معقول. أدخل تاريخ حضورك النشاط كما في شهادة الحضور.",
+        "The activity's date is not plausible. Enter the date you attended it, as the certificate of "
+        "attendance shows it.",
+    ),
     "field.title": ("عنوان النشاط", "Activity title"),
     "field.provider": ("الجهة المقدمة للنشاط", "Provider"),
     "field.country": ("رمز الدولة (حرفان، مثل GB)", "Country code (two letters, e.g. GB)"),

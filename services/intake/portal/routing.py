@@ -1,14 +1,15 @@
 """What every portal page's route shares: the route class that turns refusals into pages, the
 dependencies (the portal, intake's use cases, the signed-in practitioner), reading a posted form
-with its CSRF token, and showing a form again with its refusal.
+with its CSRF token, showing a form again with its refusal, and the flow of a form with one file
+(a certificate, a recognition request).
 
 A refusal is the page again in its language, with the refusal beside its field and what was typed
 kept (passwords never), with the status the API would answer: never a JSON body, never a 500.
 """
 
 import logging
-from collections.abc import Callable, Coroutine, Mapping
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -16,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from mumaris.auth import Principal
 from mumaris.errors import ApiError, Refusal
@@ -27,11 +28,14 @@ from services.intake.accounts.service import PasswordResets, Profiles, Registrat
 from services.intake.classification.routes import REFUSAL_STATUS
 from services.intake.classification.service import ClassificationRequests
 from services.intake.portal.pages import Portal
-from services.intake.portal.rules import refusal_errors
+from services.intake.portal.rules import FormErrors, kept, refusal_errors
 from services.intake.portal.session import CSRF_FIELD, PREFIX, SignInRequired
+from services.intake.submissions.rules import Attachment, SubmissionRefused
 from services.intake.submissions.service import Certificates
+from services.intake.uploads import read_attachment, read_form
 
 log = logging.getLogger("mumaris.intake.portal")
+T = TypeVar("T")
 
 # The status a refused page answers with: the API's own for each code, 422 otherwise.
 STATUS: dict[str, int] = {
@@ -165,6 +169,47 @@ async def refused_form(
     return await portal.render(
         request, template, status=status, error=error, errors=errors, values=values, details=details, **context
     )
+
+
+async def upload_form(
+    portal: Portal,
+    request: Request,
+    *,
+    template: str,
+    here: str,
+    max_fields: int,
+    parse: Callable[[Mapping[str, str]], tuple[T | None, FormErrors]],
+    send: Callable[[T, Attachment], Awaitable[str]],
+    **context: Any,
+) -> Response:
+    """A posted form of typed fields and one file (`file`), as the certificate and the recognition
+    request pages take it: the multipart body read within the upload limit, its CSRF token checked,
+    its fields `parse`d into the API's model (or each field's refusal) and the file required, then
+    `send` (the use case; where to go next). Any refusal is `template` again in the page's language
+    with what was typed kept, each refusal beside its field and the API's status; `here`: the
+    form's own address (for the language switch), `context`: what else the template shows."""
+    page: dict[str, Any] = {"template": template, "here": here, "confirmed": True, **context}
+    max_bytes = portal.settings.max_upload_bytes
+    try:
+        form = await read_form(request, max_file_bytes=max_bytes, max_files=1, max_fields=max_fields)
+    except ApiError as refusal:  # too large (the browser checks first) or not a form
+        return await refused_form(portal, request, refusal=refusal, values={}, **page)
+    try:
+        portal.sessions.check_csrf(request, form.get(CSRF_FIELD))
+        values = kept(form)
+        typed, errors = parse(values)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            errors.setdefault("file", "file.missing")
+        if errors:
+            return await portal.render(request, status=422, errors=errors, values=values, **page)
+        assert typed is not None and isinstance(upload, UploadFile)
+        then = await send(typed, await read_attachment(upload, max_bytes))
+    except (ApiError, SubmissionRefused) as refusal:
+        return await refused_form(portal, request, refusal=refusal, values=kept(form), **page)
+    finally:
+        await form.close()
+    return see_other(then)
 
 
 async def email_confirmed(portal: Portal, request: Request, who: Principal) -> bool:

@@ -531,6 +531,15 @@ class PortalWords(Words):
         pair = ADVICE.get(code)
         return None if pair is None else (pair[0] if self.lang == "ar" else pair[1])
 
+    def field_error(self, name: str, code: str) -> tuple[str, str | None]:
+        """A refusal beside a field, and what to do about it: the field's own wording where the
+        general one would name another thing (an activity's date is not a certificate's), else
+        the refusal's message with its advice."""
+        own = f"error.{name}.{code}"
+        if own in self.table:
+            return self(own), None
+        return self.error(code), self.advice(code)
+
     def riyadh(self, value: datetime | str | None) -> Markup:
         return self("riyadh_time", at=moment(value))
 

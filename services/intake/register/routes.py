@@ -69,7 +69,7 @@ async def verify(register: Register, card: Annotated[str, Query(max_length=8192)
 
 # Before /v1/register/{number}, which would take "keys" and "verify" for a number.
 @router.get("/v1/register/keys", response_model=KeySetView)
-@router.get("/.well-known/jwks.json", response_model=KeySetView, include_in_schema=False)
+@router.get("/.well-known/jwks.json", response_model=KeySetView, operation_id="well_known_jwks")
 async def jwks(register: Register) -> JSONResponse:
     """The public keys registration cards are signed with (JWKS, Ed25519), also published at
     `/.well-known/jwks.json`: the current key first, then earlier ones that old cards still use;

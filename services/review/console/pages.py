@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from mumaris.clock import now
 from mumaris.web import PAGE_FILTERS, PAGE_HEADERS, local_path, ltr, moment, see_other, switch_url
+from schemas.countries import country_name
 from schemas.review_reasons import NEEDS_NOTE, REJECTION_REASONS
 from services.review.console.session import CSRF_FIELD, PREFIX, ConsoleSessions
 from services.review.console.text import Words
@@ -137,6 +138,7 @@ class Pages:
             audit_details=lambda details: audit_details(details, words, dict(reasons)),
             reasons_needing_note=NEEDS_NOTE,
             prefix=PREFIX,
+            country_label=lambda code: country_name(code, words.lang) or ltr(code),
             **context,
         )
         return HTMLResponse(html, status_code=status)

@@ -9,6 +9,7 @@ the reviewer's language, with the status the API would answer, never as JSON.
 """
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -45,6 +46,7 @@ from services.review.queue.service import Actor, ReviewDesk, may_see_document
 from services.review.queue.store import QueueFilter
 from services.review.queue.views import document_response, item_view
 
+log = logging.getLogger("mumaris.review.console")
 SEARCH_PAGE_SIZE = 50
 
 
@@ -88,8 +90,8 @@ def pages_of(request: Request) -> Pages:
 
 class ConsoleRoute(APIRoute):
     """Routes whose refusals become pages: no session → the sign-in page; an ApiError or a refusal
-    of the queue's rules → the error in the reviewer's language with its status; and the session's
-    cookies written back."""
+    of the queue's rules → the error in the reviewer's language with its status; an unexpected
+    failure → a 503 page; and the session's cookies written back."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
@@ -109,6 +111,12 @@ class ConsoleRoute(APIRoute):
                 response = pages.render(
                     request, "error.html", status=422, error="request.invalid", here=_here_after_refusal(request)
                 )
+            except Exception:  # a page, never a JSON body or a 500 (the portal's routes do the same)
+                log.exception("unexpected failure on %s %s", request.method, request.url.path)
+                response = pages.render(
+                    request, "error.html", status=503, error="service.unavailable", here=_here_after_refusal(request)
+                )
+                response.headers["Retry-After"] = "5"
             pages.sessions.finish(request, response)
             for name, value in PAGE_HEADERS.items():
                 response.headers.setdefault(name, value)  # a document keeps its own stricter policy

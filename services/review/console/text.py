@@ -72,6 +72,10 @@ TEXT: dict[str, tuple[str, str]] = {
     # a CPD activity's or a recognition request's own checks (item page)
     "cpd_title": ("بيانات نشاط التعليم المستمر", "CPD activity"),
     "recognition_title": ("طلب معادلة ساعات التعليم المستمر", "CPD recognition request"),
+    "recognition_see_below": (
+        "ما قدّمه الممارس في طلب المعادلة أدناه.",
+        "What the practitioner declared is in the recognition request below.",
+    ),
     "cpd.title": ("عنوان النشاط", "Title"),
     "cpd.provider": ("مقدم النشاط", "Provider"),
     "cpd.accreditation_number": ("رقم الاعتماد", "Accreditation number"),
