@@ -1,6 +1,7 @@
 """The profile (personal data, membership number, classification, approved certificates, a change
 of personal data and its review) and the in-platform inbox (notifier's, read with her own token)."""
 
+import asyncio
 from typing import Any
 
 from fastapi import Request
@@ -30,7 +31,8 @@ async def profile_page(request: Request, who: Who, portal: PortalDep, profiles: 
 async def show_profile(
     portal: Portal, request: Request, profiles: Profiles, who: Principal, **context: Any
 ) -> Response:
-    profile = await profiles.profile(who.id)
+    # The registration card reads other collections: asked beside the profile, not after it.
+    profile, registration = await asyncio.gather(profiles.profile(who.id), card_for(request, who.id))
     account = profile.account
     values = context.pop("values", None) or {
         "first_name": account["first_name"],
@@ -47,7 +49,7 @@ async def show_profile(
         account=account,
         values=values,
         here=f"{PREFIX}/profile",
-        registration=await card_for(request, who.id),
+        registration=registration,
         expired={
             d["_id"] for d in profile.approved if has_expired(d["certificate"].get("expires_on"), today_in_riyadh())
         },
