@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -65,6 +65,32 @@ def answered(answer: httpx.Response) -> bool:
     return answer.status_code == 200
 
 
+@dataclass
+class Tally:
+    """What a window's answers add up to: the accepted ones' times (ms), the others counted."""
+
+    accept: Callable[[httpx.Response], bool]
+    samples: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    async def ask(self, client: httpx.AsyncClient, path: str) -> None:
+        started = time.perf_counter()
+        try:
+            answer = await client.get(path)
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            # The server closed a connection idle since the other side's turn just as it was reused
+            # (as a browser does, ask again on a new one).
+            started = time.perf_counter()
+            answer = await client.get(path)
+        if self.accept(answer):
+            self.samples.append((time.perf_counter() - started) * 1000)
+        else:
+            self.errors += 1
+
+    def load(self, began: float) -> Load:
+        return Load(self.samples, time.perf_counter() - began, self.errors)
+
+
 async def hammer(
     clients: list[httpx.AsyncClient],
     path_for: Callable[[int], str],
@@ -74,36 +100,17 @@ async def hammer(
     """Every client asks for `path_for(turn)` (its turns numbered from its own place in the list),
     one after another without pause, until the window closes; an answer `accept` refuses counts
     as an error."""
-    samples: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
+    tally = Tally(accept)
+    began = time.perf_counter()
+    deadline = began + seconds
 
     async def client_loop(client: httpx.AsyncClient, turn: int) -> None:
-        nonlocal errors
         while time.perf_counter() < deadline:
-            answer, took = await timed_get(client, path_for(turn))
-            if accept(answer):
-                samples.append(took)
-            else:
-                errors += 1
+            await tally.ask(client, path_for(turn))
             turn += 1
 
-    began = time.perf_counter()
     await asyncio.gather(*(client_loop(client, i) for i, client in enumerate(clients)))
-    return Load(samples, time.perf_counter() - began, errors)
-
-
-async def timed_get(client: httpx.AsyncClient, path: str) -> tuple[httpx.Response, float]:
-    """The answer and its time (ms) at the client."""
-    started = time.perf_counter()
-    try:
-        answer = await client.get(path)
-    except (httpx.RemoteProtocolError, httpx.ReadError):
-        # The server closed a connection idle since the other side's turn just as it was reused
-        # (as a browser does, ask again on a new one).
-        started = time.perf_counter()
-        answer = await client.get(path)
-    return answer, (time.perf_counter() - started) * 1000
+    return tally.load(began)
 
 
 async def paced(
@@ -116,27 +123,21 @@ async def paced(
     """Open-loop load: together the clients ask `rate` times a second, each on a schedule of its
     own (staggered, so they do not all ask at the same instant), whatever the answers take; a
     client whose answer comes late asks again at once, until it is back on its schedule."""
-    samples: list[float] = []
-    errors = 0
+    tally = Tally(accept)
     interval = len(clients) / rate
     began = time.perf_counter()
     deadline = began + seconds
 
     async def client_loop(client: httpx.AsyncClient, turn: int) -> None:
-        nonlocal errors
         due = began + interval * turn / len(clients)
         while due < deadline:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            answer, took = await timed_get(client, path_for(turn))
-            if accept(answer):
-                samples.append(took)
-            else:
-                errors += 1
+            await tally.ask(client, path_for(turn))
             turn += 1
             due += interval
 
     await asyncio.gather(*(client_loop(client, i) for i, client in enumerate(clients)))
-    return Load(samples, time.perf_counter() - began, errors)
+    return tally.load(began)
 
 
 def line_count(log: Path) -> int:
