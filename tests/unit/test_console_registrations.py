@@ -20,8 +20,10 @@ from services.review.console.registrations import (
     reason_of,
     registration_number,
 )
+from services.review.console.routes import registration_url, supervisor
 from services.review.console.session import ConsoleSessions
 from services.review.console.text import TEXT
+from services.review.queue.service import Actor
 
 NUMBER = "RG-00000018"
 
@@ -241,3 +243,23 @@ def test_every_word_of_the_registration_pages_exists_in_both_languages() -> None
     for key in keys:
         ar, en = TEXT[key]
         assert ar and en and ar != en, key
+
+
+# --- who may open the pages ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["supervisor", "admin"])
+async def test_supervisors_and_admins_may_open_the_registration_pages(role: str) -> None:
+    actor = Actor("sup-1", "Mona", role, None)  # type: ignore[arg-type]
+    assert await supervisor(actor) is actor
+
+
+async def test_a_reviewer_is_refused_the_registration_pages() -> None:
+    with pytest.raises(ApiError) as refused:
+        await supervisor(Actor("rev-1", "Khalid", "reviewer", None))
+    assert (refused.value.status, refused.value.code) == (403, "auth.forbidden")
+
+
+def test_after_a_step_the_supervisor_is_sent_back_to_the_registration_with_the_notice() -> None:
+    assert registration_url(NUMBER, "suspended") == f"/console/registrations?number={NUMBER}&done=suspended"
+    assert registration_url(None) == "/console/registrations"
