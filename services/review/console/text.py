@@ -346,10 +346,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "The registration returns to the status it had before the suspension.",
     ),
     "registration.lift": ("رفع الإيقاف", "Lift the suspension"),
-    "registration.not_suspendable": (
-        "التسجيل منتهٍ أو موقوف: لا يُعرض نموذج الإيقاف.",
-        "The registration is lapsed or suspended: there is nothing to suspend.",
-    ),
     "registration.number_malformed": (
         "رقم التسجيل يبدأ بـ RG- وتليه ثمانية أرقام على الأقل.",
         "A registration number is RG- followed by at least eight digits.",
