@@ -160,7 +160,8 @@ class Settings(BaseSettings):
     review_holidays: list[date] = []  # public holidays (Riyadh dates) the SLA does not count
     # A resubmission is held this long for the reviewer who asked for the changes, then anyone may take it.
     review_resubmission_hold_s: int = 8 * 3600
-    # Where the console signs reviewers in (intake owns the accounts); empty: intake on http_host.
+    # Where the console signs reviewers in and a supervisor's registration pages suspend and lift
+    # (intake owns the accounts and the registrations); empty: intake on http_host.
     intake_url: str = ""
     # Where the practitioner portal (served by intake) reads the inbox (notifier owns it); empty:
     # notifier on http_host.

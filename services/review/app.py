@@ -20,6 +20,7 @@ from services.review.certificates.service import ApprovedCertificates
 from services.review.certificates.store import CertificateExpiries
 from services.review.console import routes as console_routes
 from services.review.console.pages import Pages
+from services.review.console.registrations import IntakeRegistrations
 from services.review.console.session import ConsoleSessions
 from services.review.fees import handlers as fee_handlers
 from services.review.fees import routes as fee_routes
@@ -73,7 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = create_http_app(runtime, title="Mumaris review")
     sessions = ConsoleSessions(settings, installed_revoked_sessions(app))
-    runtime.on_shutdown.append(sessions.aclose)
+    registrations_at_intake = IntakeRegistrations(settings)  # a supervisor's pages call intake as her
+    runtime.on_shutdown += [sessions.aclose, registrations_at_intake.aclose]
     provisions = {
         "settings": settings,
         "files": FileStore(runtime.db),
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "registration_events": RegistrationEvents(runtime.uow, renewals, deadlines),
         "certificate_sweeps": certificate_clock.sweeps,
         "console": Pages(sessions),
+        "console_registrations": registrations_at_intake,
     }
     for name, provision in provisions.items():
         runtime.provide(name, provision)

@@ -105,6 +105,16 @@ async def test_a_supervisor_suspends_a_registration_with_a_reason(intake: Intake
     )
     assert missing.status_code == 404
     assert (await intake.registration(auth))["status"] == "suspended"
+    # A supervisor looks it up by number (the console's page): the suspension's reason and whose it is.
+    look_up = f"/v1/registrations/{number}"
+    assert (await intake.http.get(look_up, headers=intake.staff("reviewer"))).status_code == 403
+    assert (await intake.http.get(look_up, headers=auth)).status_code == 403
+    found = await intake.http.get(look_up, headers=intake.staff("supervisor"))
+    assert found.status_code == 200, found.text
+    assert (found.json()["status"], found.json()["suspension"]["reason"]) == ("suspended", body["reason"])
+    assert found.json()["practitioner"] == {"id": who.id, "name": who.name, "latin_name": None}
+    unknown = await intake.http.get("/v1/registrations/RG-99999997", headers=intake.staff("supervisor"))
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "not_found")
     lift = f"/v1/registrations/{number}/reinstatement"
     assert (await intake.http.post(lift, json=body, headers=intake.staff("reviewer"))).status_code == 403
     lifted = await intake.http.post(

@@ -18,7 +18,12 @@ from services.intake.cpd.service import CpdLedger
 from services.intake.registration.rules import RegistrationRefused
 from services.intake.registration.service import ProfessionalRegistrations
 from services.intake.registration.supervision import RegistrationSupervision
-from services.intake.registration.views import ExemptionForm, ReasonForm, RegistrationView
+from services.intake.registration.views import (
+    ExemptionForm,
+    ReasonForm,
+    RegistrationView,
+    SupervisedRegistrationView,
+)
 
 router = APIRouter(tags=["registration"])
 Registrations = Annotated[ProfessionalRegistrations, Depends(provided("professional_registrations"))]
@@ -96,6 +101,26 @@ SUPERVISED = answers(PROTECTED, JSON_BODY, refusals(REFUSAL_STATUS, "not_found")
 async def supervisor_of(request: Request) -> str:
     """The supervisor's id (401/403 before any body is read)."""
     return principal_from(request, settings_of(request), *OVERSEER_ROLES).id
+
+
+@router.get(
+    "/v1/registrations/{number}",
+    response_model=SupervisedRegistrationView,
+    dependencies=[BEARER],
+    responses=answers(PROTECTED, refusals(REFUSAL_STATUS, "not_found")),
+)
+async def look_up(
+    number: str, request: Request, registrations: Registrations, supervision: Supervision, ledger: Ledger
+) -> dict[str, Any]:
+    """A supervisor looks a registration up by its number: its status as of today, expiry, the
+    suspension and its reason (which the public register does not show), and whose it is."""
+    await supervisor_of(request)
+    try:
+        doc = await supervision.by_number(number)
+    except RegistrationRefused as refusal:
+        raise refused(refusal) from refusal
+    practitioner = {k: doc["practitioner"].get(k) for k in ("id", "name", "latin_name")}
+    return {**registrations.view(doc), "cpd": await ledger.view(doc), "practitioner": practitioner}
 
 
 @router.post(

@@ -36,6 +36,13 @@ class RegistrationSupervision:
         self.store = store
         self.clock = clock
 
+    async def by_number(self, number: str) -> Doc:
+        """The registration a supervisor looks up by its number (`not_found` for none)."""
+        doc = await self.store.by_number(number)
+        if doc is None:
+            raise RegistrationRefused("not_found")
+        return doc
+
     async def suspend(self, number: str, reason: str, supervisor_id: str) -> Doc:
         def step(doc: Doc, at: datetime) -> Step:
             refusal = rules.suspension_refusal(Status(doc["status"]))

@@ -89,6 +89,20 @@ class RegistrationView(BaseModel):
     cpd: CpdView
 
 
+class SupervisedPractitionerView(BaseModel):
+    """Whose registration it is, as a supervisor reads it (no ID number, no contact details)."""
+
+    id: str
+    name: str
+    latin_name: str | None = None
+
+
+class SupervisedRegistrationView(RegistrationView):
+    """A registration as a supervisor looks it up by number: the practitioner's view and whose it is."""
+
+    practitioner: SupervisedPractitionerView
+
+
 class ReasonForm(BaseModel):
     """Why a supervisor suspends a registration or lifts its suspension (kept on its history)."""
 

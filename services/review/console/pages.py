@@ -32,7 +32,19 @@ FINDING_GROUPS: tuple[tuple[str, str], ...] = (
     ("metadata", "metadata."),
 )
 # What `?done=` may announce after an action (the value names a text, never carries one).
-NOTICES = frozenset({"claimed", "renewed", "released", "decided", "nothing_waiting", "signed_out", "session_ended"})
+NOTICES = frozenset(
+    {
+        "claimed",
+        "renewed",
+        "released",
+        "decided",
+        "nothing_waiting",
+        "signed_out",
+        "session_ended",
+        "suspended",
+        "reinstated",
+    }
+)
 
 __all__ = ["PAGE_HEADERS", "STATIC", "Pages", "audit_details", "finding_groups", "item_url", "local_next", "see_other"]
 

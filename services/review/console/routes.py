@@ -1,6 +1,7 @@
 """The reviewer console's routes (all under /console): sign-in, my queue, an item (document,
 submitted details, automated findings, earlier submissions, claim and decision forms), its audit
-trail, and supervision.
+trail, supervision, and a supervisor's registrations (look-up, suspension, lifting it: through
+intake's API, registrations.py).
 
 It acts through the same ReviewDesk as the JSON API, so claims, decisions, document views and
 their audit entries follow the same rules whichever way a reviewer works. Sign-in, cookies and
@@ -39,6 +40,7 @@ from services.review.console.pages import (
     local_next,
     see_other,
 )
+from services.review.console.registrations import FieldRefused, IntakeRegistrations, reason_of, registration_number
 from services.review.console.session import CSRF_FIELD, PREFIX, SignInRequired
 from services.review.queue.routes import Configured, DecisionBody, Desk, Files, api_error
 from services.review.queue.rules import QueueKind, QueueState, ReviewRefused
@@ -411,3 +413,131 @@ async def supervise(request: Request, actor: Staff, pages: Console, desk: Desk) 
         previous_link=query.link(max(0, query.offset - SEARCH_PAGE_SIZE)) if query.offset else None,
         next_link=query.link(query.offset + SEARCH_PAGE_SIZE) if query.offset + len(items) < total else None,
     )
+
+
+# --- a supervisor's registrations ------------------------------------------------------------
+
+AtIntake = Annotated[IntakeRegistrations, Depends(provided("console_registrations"))]
+
+
+async def supervisor(actor: Staff) -> Actor:
+    """A signed-in supervisor (or admin); a reviewer gets the 403 page."""
+    if not actor.oversees:
+        raise ApiError(403, "auth.forbidden")
+    return actor
+
+
+async def supervisor_acting(actor: Acting) -> Actor:
+    """A supervisor posting one of our forms (CSRF token checked)."""
+    return await supervisor(actor)
+
+
+Supervisor = Annotated[Actor, Depends(supervisor)]
+SupervisorActing = Annotated[Actor, Depends(supervisor_acting)]
+
+
+def registration_url(number: str | None, done: str | None = None) -> str:
+    query = {k: v for k, v in (("number", number), ("done", done)) if v}
+    return f"{PREFIX}/registrations" + (f"?{urlencode(query)}" if query else "")
+
+
+@dataclass(frozen=True)
+class RegistrationPage:
+    """The look-up page with the registration found (its forms), shown for a GET and again after a
+    form it could not take: a field's error beside the field, intake's refusal with its code."""
+
+    pages: Pages
+    intake: IntakeRegistrations
+
+    async def show(
+        self,
+        request: Request,
+        number: str | None,
+        *,
+        status: int = 200,
+        refused: str | None = None,
+        field_errors: Mapping[str, str] | None = None,
+        form: Mapping[str, Any] | None = None,
+    ) -> HTMLResponse:
+        errors = dict(field_errors or {})
+        registration = None
+        if number and "number" not in errors:
+            try:
+                registration = await self.intake.look_up(self.pages.sessions.access_token(request), number)
+            except ApiError as refusal:
+                if refusal.code != "not_found":
+                    raise  # 403 (not a supervisor at intake either), 503: the console's own pages
+                errors["number"], status = "registration.unknown_number", 404
+        return self.pages.render(
+            request,
+            "registrations.html",
+            status=status,
+            here=registration_url(number),
+            number=number or "",
+            registration=registration,
+            refused=refused,
+            field_errors=errors,
+            form={"action": None, "reason": "", "confirming": False, **(form or {})},
+        )
+
+
+async def registration_page(pages: Console, intake: AtIntake) -> RegistrationPage:
+    return RegistrationPage(pages, intake)
+
+
+RegistrationShown = Annotated[RegistrationPage, Depends(registration_page)]
+
+
+@router.get("/registrations")
+async def registrations(request: Request, _: Supervisor, page: RegistrationShown) -> Response:
+    typed = request.query_params.get("number")
+    try:
+        number = registration_number(typed)
+    except FieldRefused as wrong:
+        return await page.show(request, str(typed)[:40], status=422, field_errors={wrong.field: wrong.code})
+    return await page.show(request, number)
+
+
+async def supervision_step(
+    request: Request,
+    number: str,
+    action: str,
+    page: RegistrationPage,
+    call: Callable[[str, str, str], Awaitable[Any]],
+    done: str,
+    confirm: bool,
+) -> Response:
+    """One of the registration's forms: the reason checked, a suspension confirmed first, then
+    intake's answer: back to the page with the notice, or the page again with the refusal."""
+    form = await request.form()
+    typed = str(form.get("reason") or "")[:2000]
+    try:
+        number = registration_number(number) or ""
+        reason = reason_of(form)
+    except FieldRefused as wrong:
+        entered = {"action": action, "reason": typed}
+        return await page.show(request, number, status=422, field_errors={wrong.field: wrong.code}, form=entered)
+    if confirm and form.get("confirmed") != "yes":
+        # Asked again on the page with a button of its own: a stray Enter only opens the question.
+        return await page.show(request, number, form={"action": action, "reason": reason, "confirming": True})
+    try:
+        await call(page.pages.sessions.access_token(request), number, reason)
+    except ApiError as refusal:
+        if refusal.status not in (404, 409):
+            raise
+        return await page.show(request, number, status=refusal.status, refused=refusal.code)
+    return see_other(registration_url(number, done))
+
+
+@router.post("/registrations/{number}/suspension")
+async def suspend_registration(
+    number: str, request: Request, _: SupervisorActing, page: RegistrationShown, intake: AtIntake
+) -> Response:
+    return await supervision_step(request, number, "suspend", page, intake.suspend, "suspended", confirm=True)
+
+
+@router.post("/registrations/{number}/reinstatement")
+async def lift_registration_suspension(
+    number: str, request: Request, _: SupervisorActing, page: RegistrationShown, intake: AtIntake
+) -> Response:
+    return await supervision_step(request, number, "lift", page, intake.lift, "reinstated", confirm=False)

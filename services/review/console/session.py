@@ -44,7 +44,7 @@ class Tokens:
     refresh: str
 
 
-def _intake_refusal(answer: httpx.Response) -> ApiError:
+def intake_refusal(answer: httpx.Response) -> ApiError:
     """Intake's refusal as our own ApiError (same catalogue), so the page can show its message."""
     try:
         code = answer.json()["error"]["code"]
@@ -67,7 +67,7 @@ class IntakeAccounts:
         headers = {"X-Forwarded-For": browser_address} if browser_address else {}
         answer = await self._post("/v1/auth/login", {"email": email, "password": password}, headers)
         if answer.status_code != 200:
-            raise _intake_refusal(answer)
+            raise intake_refusal(answer)
         return Tokens(answer.json()["access_token"], answer.json()["refresh_token"])
 
     async def refresh(self, refresh_token: str) -> Tokens | None:
@@ -129,6 +129,15 @@ class ConsoleSessions:
             raise SignInRequired(ended=True)
         request.state.console_principal = principal
         return principal
+
+    def access_token(self, request: Request) -> str:
+        """The signed-in reviewer's access token (the renewed one when `principal` renewed it), for
+        calling another service as her; SignInRequired when there is none."""
+        tokens: Tokens | None = getattr(request.state, "console_tokens", None)
+        token = tokens.access if tokens else request.cookies.get(ACCESS_COOKIE)
+        if not token:
+            raise SignInRequired()
+        return token
 
     def _verified(self, access_token: str) -> Principal | None:
         """None for a token that is invalid, expired or of an ended session (the refresh token is

@@ -299,6 +299,69 @@ TEXT: dict[str, tuple[str, str]] = {
     "previous_page": ("السابق", "Previous"),
     "next_page": ("التالي", "Next"),
     "col_reviewer": ("المراجع", "Reviewer"),
+    # a supervisor's registrations (registrations.html)
+    "nav_registrations": ("التسجيل المهني", "Registrations"),
+    "registrations_title": ("التسجيل المهني: الإيقاف ورفعه", "Professional registrations: suspension"),
+    "registrations_intro": (
+        "ابحث عن تسجيل مهني برقمه لترى حالته، ثم أوقفه أو ارفع إيقافه مع ذكر السبب. "
+        "يُحفظ كل إجراء في سجل التسجيل ويُبلَّغ به جهات عمل الممارس.",
+        "Find a registration by its number to see its status, then suspend it or lift its suspension "
+        "with a reason. Each step is kept on the registration's history and announced to the practitioner's "
+        "employers.",
+    ),
+    "registration.number": ("رقم التسجيل المهني", "Registration number"),
+    "registration.number_hint": ("مثال: RG-00000018", "For example RG-00000018"),
+    "registration.look_up": ("بحث", "Look up"),
+    "registration.found_title": ("التسجيل {number}", "Registration {number}"),
+    "registration.status": ("الحالة", "Status"),
+    "registration.practitioner": ("الممارس الصحي", "Practitioner"),
+    "registration.classification": ("التصنيف المهني", "Classification"),
+    "registration.expires_on": ("تاريخ الانتهاء", "Expires on"),
+    "registration.suspension_reason": ("سبب الإيقاف", "Reason for the suspension"),
+    "registration.suspended_at": ("تاريخ الإيقاف", "Suspended on"),
+    "registration.state.active": ("ساري", "Active"),
+    "registration.state.renewal_open": ("ساري، التجديد متاح", "Active, renewal open"),
+    "registration.state.renewed": ("ساري، مجدَّد", "Active, renewed"),
+    "registration.state.grace": ("في مهلة التجديد", "In its grace period"),
+    "registration.state.lapsed": ("منتهٍ", "Lapsed"),
+    "registration.state.suspended": ("موقوف", "Suspended"),
+    "registration.reason": ("السبب (يُحفظ في سجل التسجيل)", "Reason (kept on the registration's history)"),
+    "registration.reason_hint": ("من 3 إلى 500 حرف.", "3 to 500 characters."),
+    "registration.suspend_title": ("إيقاف التسجيل", "Suspend the registration"),
+    "registration.suspend_hint": (
+        "لن يُنفَّذ الإيقاف بعد: سيُطلب منك تأكيده أولاً.",
+        "This does not decide yet: you will be asked to confirm first.",
+    ),
+    "registration.suspend": ("إيقاف…", "Suspend…"),
+    "registration.confirm_title": ("تأكيد إيقاف التسجيل", "Confirm the suspension"),
+    "registration.confirm_text": (
+        "سيُوقف التسجيل {number} للممارس {name}: لن يُجدَّد، وسيظهر موقوفاً في السجل العام.",
+        "Registration {number} of {name} will be suspended: it cannot be renewed, "
+        "and the public register will show it suspended.",
+    ),
+    "registration.confirm_button": ("نعم، أوقف التسجيل", "Yes, suspend it"),
+    "registration.lift_title": ("رفع الإيقاف", "Lift the suspension"),
+    "registration.lift_hint": (
+        "يعود التسجيل إلى الحالة التي كان عليها قبل الإيقاف.",
+        "The registration returns to the status it had before the suspension.",
+    ),
+    "registration.lift": ("رفع الإيقاف", "Lift the suspension"),
+    "registration.number_malformed": (
+        "رقم التسجيل يبدأ بـ RG- وتليه ثمانية أرقام على الأقل.",
+        "A registration number is RG- followed by at least eight digits.",
+    ),
+    "registration.unknown_number": ("لا يوجد تسجيل مهني بهذا الرقم.", "No registration has this number."),
+    "registration.reason_required": ("اكتب السبب (3 أحرف على الأقل).", "Write the reason (at least 3 characters)."),
+    "registration.reason_too_long": ("السبب أطول من 500 حرف.", "The reason is longer than 500 characters."),
+    "error_code": ("الرمز: {code}", "Code: {code}"),
+    "done.suspended": (
+        "أُوقف التسجيل، ويظهر موقوفاً في السجل العام ولجهات عمل الممارس.",
+        "The registration is suspended: the public register and the practitioner's employers now show it so.",
+    ),
+    "done.reinstated": (
+        "رُفع الإيقاف وعاد التسجيل إلى حالته.",
+        "The suspension is lifted; the registration is back to its status.",
+    ),
     # durations
     "minutes_left": ("{m} دقيقة متبقية", "{m} min left"),
     "age.minutes": ("{m} دقيقة", "{m} min"),
