@@ -265,7 +265,7 @@ REGISTRATION_SUSPENDED = Topic(
     model=events.RegistrationSuspended,
     key="registration_number",
     producers=("intake",),
-    consumers=("review", "intake"),
+    consumers=("review", "intake", "notifier"),
     description="A supervisor suspended a registration, with the reason (audited).",
 )
 REGISTRY_REGISTRATION_CHANGED = Topic(
@@ -291,7 +291,7 @@ REGISTRATION_REINSTATED = Topic(
     model=events.RegistrationReinstated,
     key="registration_number",
     producers=("intake",),
-    consumers=("review", "intake"),
+    consumers=("review", "intake", "notifier"),
     description="A supervisor lifted a registration's suspension, with the reason (audited); its clock runs again.",
 )
 NOTIFICATION_EMAIL = Topic(

@@ -23,8 +23,10 @@ from schemas.events import (
     PhoneCodeIssued,
     RegistrationExpiring,
     RegistrationLapsed,
+    RegistrationReinstated,
     RegistrationRenewalRefused,
     RegistrationRenewed,
+    RegistrationSuspended,
     ReviewDecided,
     ReviewQueued,
     SubmissionReceived,
@@ -43,7 +45,9 @@ from services.notifier.messages.rules import (
     notification_for_received,
     notification_for_registration_expiring,
     notification_for_registration_lapsed,
+    notification_for_registration_reinstated,
     notification_for_registration_renewed,
+    notification_for_registration_suspended,
     notification_for_rejection,
     notification_for_renewal_refused,
 )
@@ -120,6 +124,16 @@ async def on_registration_renewed(event: RegistrationRenewed, ce: CloudEvent, re
 @subscriber(router, topics.REGISTRATION_LAPSED, service=SERVICE)
 async def on_registration_lapsed(event: RegistrationLapsed, ce: CloudEvent, recorder: Recording) -> None:
     await recorder.notify(ce, notification_for_registration_lapsed(event))
+
+
+@subscriber(router, topics.REGISTRATION_SUSPENDED, service=SERVICE)
+async def on_registration_suspended(event: RegistrationSuspended, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_registration_suspended(event))
+
+
+@subscriber(router, topics.REGISTRATION_REINSTATED, service=SERVICE)
+async def on_registration_reinstated(event: RegistrationReinstated, ce: CloudEvent, recorder: Recording) -> None:
+    await recorder.notify(ce, notification_for_registration_reinstated(event))
 
 
 @subscriber(router, topics.ACCOUNT_EMAIL_CONFIRMATION, service=SERVICE)

@@ -30,8 +30,10 @@ from schemas.events import (
     PractitionerRef,
     RegistrationExpiring,
     RegistrationLapsed,
+    RegistrationReinstated,
     RegistrationRenewalRefused,
     RegistrationRenewed,
+    RegistrationSuspended,
     ReviewDecided,
     ReviewQueued,
     SubmissionKind,
@@ -54,7 +56,9 @@ from services.notifier.messages.kinds import (
     PROFILE_CHANGE_REJECTED,
     REGISTRATION_EXPIRING,
     REGISTRATION_LAPSED,
+    REGISTRATION_REINSTATED,
     REGISTRATION_RENEWED,
+    REGISTRATION_SUSPENDED,
     RENEWAL_FEE_REMINDER,
     RENEWAL_INVOICED,
     RENEWAL_LAPSED,
@@ -109,6 +113,10 @@ CHANNELS: dict[str, tuple[str, ...]] = {
     REGISTRATION_EXPIRING: ("inbox", "email", "sms"),
     REGISTRATION_RENEWED: ("inbox", "email"),
     REGISTRATION_LAPSED: ("inbox", "email", "sms"),
+    REGISTRATION_SUSPENDED: ("inbox", "email", "sms"),  # as grave as a lapse: she may not practise from now
+    # SMS too: she may practise again from the moment it is lifted, and her shifts (and her income)
+    # should not wait until she next opens her mail; the SMS names no reason, only the registration.
+    REGISTRATION_REINSTATED: ("inbox", "email", "sms"),
     CERTIFICATE_EXPIRING: ("inbox", "email", "sms"),  # she may not work without it (BLS, ACLS)
     ACCOUNT_PHONE_CODE: ("sms",),
     ACCOUNT_EMAIL_CONFIRMATION: ("email",),
@@ -283,6 +291,30 @@ def notification_for_registration_lapsed(event: RegistrationLapsed) -> Notificat
         for language in TEXT_DIRECTION
     }
     return compose(REGISTRATION_LAPSED, event.practitioner, event.registration_number, values=values)
+
+
+def notification_for_registration_suspended(event: RegistrationSuspended) -> Notification:
+    """Suspended by a supervisor: the reason as she wrote it (inbox and e-mail only, never the SMS)."""
+    values = {language: {"registration": event.registration_number} for language in TEXT_DIRECTION}
+    return compose(
+        REGISTRATION_SUSPENDED,
+        event.practitioner,
+        event.registration_number,
+        reason=event.reason.strip(),
+        values=values,
+    )
+
+
+def notification_for_registration_reinstated(event: RegistrationReinstated) -> Notification:
+    """The suspension lifted: she may practise again; the supervisor's reason in inbox and e-mail only."""
+    values = {language: {"registration": event.registration_number} for language in TEXT_DIRECTION}
+    return compose(
+        REGISTRATION_REINSTATED,
+        event.practitioner,
+        event.registration_number,
+        reason=event.reason.strip(),
+        values=values,
+    )
 
 
 def notification_for_lapsed(event: ClassificationLapsed) -> Notification:

@@ -323,6 +323,39 @@ WORDING: dict[str, dict[Language, Wording]] = {
             next_step="You may not practise until you are registered again; contact the commission to register again.",
         ),
     },
+    # The supervisor's reason is shown as she wrote it, under details_heading (inbox and e-mail only).
+    kinds.REGISTRATION_SUSPENDED: {
+        "ar": Wording(
+            title="أُوقف تسجيلك المهني",
+            lead="أوقفت الهيئة تسجيلك المهني رقم {registration}. لا يجوز لك ممارسة المهنة طوال مدة الإيقاف.",
+            details_heading="سبب الإيقاف:",
+            reference_label="رقم التسجيل:",
+            next_step="إن كان لديك ما يوضح الأمر أو أردت مراجعة القرار، تواصل مع الهيئة واذكر رقم تسجيلك؛ وسنبلغك حين يُرفع الإيقاف.",
+        ),
+        "en": Wording(
+            title="Your professional registration has been suspended",
+            lead="The commission has suspended your professional registration {registration}. You may not practise while it is suspended.",
+            details_heading="Reason for the suspension:",
+            reference_label="Registration number:",
+            next_step="To explain or to ask for the decision to be reviewed, contact the commission and quote your registration number; we will tell you when the suspension is lifted.",
+        ),
+    },
+    kinds.REGISTRATION_REINSTATED: {
+        "ar": Wording(
+            title="رُفع الإيقاف عن تسجيلك المهني",
+            lead="رفعت الهيئة الإيقاف عن تسجيلك المهني رقم {registration}، فعاد إلى حالته قبل الإيقاف، ويجوز لك ممارسة المهنة من جديد.",
+            details_heading="سبب رفع الإيقاف:",
+            reference_label="رقم التسجيل:",
+            next_step="عادت مواعيد تسجيلك تسري كما كانت: راجع حالته وتاريخ انتهائه في المنصة، وجدّده في موعده.",
+        ),
+        "en": Wording(
+            title="The suspension of your professional registration has been lifted",
+            lead="The commission has lifted the suspension of your professional registration {registration}: it returns to the status it had before, and you may practise again.",
+            details_heading="Reason for lifting the suspension:",
+            reference_label="Registration number:",
+            next_step="Your registration's dates run again as before: see its status and expiry date on the platform, and renew it in time.",
+        ),
+    },
     # The confirmation link takes the place of the submission reference (see
     # notification_for_email_confirmation); `next_step` takes {validity}.
     kinds.ACCOUNT_EMAIL_CONFIRMATION: {
@@ -435,6 +468,15 @@ SMS_NOTICE: dict[str, dict[Language, str]] = {
     kinds.REGISTRATION_LAPSED: {
         "ar": "ممارس: سقط تسجيلك المهني {registration} لعدم تجديده. لا تمارس المهنة حتى يُعاد تسجيلك.",
         "en": "Mumaris: your registration {registration} has lapsed. Do not practise until registered again.",
+    },
+    # No reason in an SMS: it is read on a lock screen. The inbox has it.
+    kinds.REGISTRATION_SUSPENDED: {
+        "ar": "ممارس: أُوقف تسجيلك المهني {registration}. لا تمارس المهنة خلال الإيقاف. التفاصيل في صندوق رسائلك.",
+        "en": "Mumaris: your registration {registration} is suspended. Do not practise while suspended. See your inbox.",
+    },
+    kinds.REGISTRATION_REINSTATED: {
+        "ar": "ممارس: رُفع الإيقاف عن تسجيلك المهني {registration}، ويجوز لك ممارسة المهنة. التفاصيل في صندوق رسائلك.",
+        "en": "Mumaris: the suspension of your registration {registration} is lifted; you may practise again. See your inbox.",
     },
 }
 
