@@ -24,8 +24,10 @@ from schemas.events import (
     PractitionerRef,
     RegistrationExpiring,
     RegistrationLapsed,
+    RegistrationReinstated,
     RegistrationRenewalRefused,
     RegistrationRenewed,
+    RegistrationSuspended,
     ReviewDecided,
     ReviewQueued,
     StoredFile,
@@ -210,6 +212,31 @@ def registration_samples() -> list[tuple[str, Notification]]:
                     cycle=1,
                     expired_on=date(2028, 11, 25),
                     lapsed_at=AT,
+                )
+            ),
+        ),
+        (
+            "Registration suspended",
+            rules.notification_for_registration_suspended(
+                RegistrationSuspended(
+                    registration_number=REGISTRATION,
+                    practitioner=SARA,
+                    reason="Complaint under investigation (file 2026-114).",
+                    suspended_by="supervisor-1",
+                    suspended_at=AT,
+                )
+            ),
+        ),
+        (
+            "Registration suspension lifted",
+            rules.notification_for_registration_reinstated(
+                RegistrationReinstated(
+                    registration_number=REGISTRATION,
+                    practitioner=SARA,
+                    status="active",
+                    reason="Investigation closed with no finding.",
+                    lifted_by="supervisor-1",
+                    lifted_at=AT,
                 )
             ),
         ),
