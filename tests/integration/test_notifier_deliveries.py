@@ -20,16 +20,17 @@ from schemas.events import (
     DeliveryRequested,
     PhoneCodeIssued,
     PractitionerRef,
+    RegistrationSuspended,
     ReviewDecided,
     SubmissionKind,
 )
-from schemas.topics import ACCOUNT_PHONE_CODE, REVIEW_DECIDED
+from schemas.topics import ACCOUNT_PHONE_CODE, REGISTRATION_SUSPENDED, REVIEW_DECIDED
 from services.notifier.delivery.channels import PermanentDeliveryError, TransientDeliveryError
 from services.notifier.delivery.rules import NO_PHONE, SECRET_PLACEHOLDER, delivery_key
 from services.notifier.delivery.service import Dispatcher
 from services.notifier.delivery.store import DeliveryStore
 from services.notifier.inbox.store import InboxStore
-from services.notifier.messages.rules import notification_for_decision
+from services.notifier.messages.rules import notification_for_decision, notification_for_registration_suspended
 from services.notifier.messages.service import Recorder
 from services.notifier.messages.store import ContactStore
 from tests.fakes import FakeSender
@@ -145,6 +146,34 @@ async def test_a_decision_is_recorded_once_with_inbox_email_and_sms_queued(notif
     assert sorted((doc["topic"], doc["body"]["delivery_id"]) for doc in queued) == sorted(
         [("notification.email", email["_id"]), ("notification.sms", sms["_id"])]
     )
+
+
+async def test_a_suspension_is_recorded_once_and_its_sms_carries_no_reason(notifier: Notifier) -> None:
+    account = unique("acc")
+    await notifier.recorder.phone_code(
+        ce_for(ACCOUNT_PHONE_CODE.ce_type, account), phone_code(account, notifier.settings)
+    )
+    ce = ce_for(REGISTRATION_SUSPENDED.ce_type, account)
+    note = notification_for_registration_suspended(
+        RegistrationSuspended(
+            registration_number="RG-00000018",
+            practitioner=PractitionerRef(id=account, name="Sara", email="sara@example.sa", locale="en"),
+            reason="Complaint under investigation",
+            suspended_by="supervisor-1",
+            suspended_at=datetime.now(UTC),
+        )
+    )
+
+    await notifier.recorder.notify(ce, note)
+    await notifier.recorder.notify(ce, note)  # redelivered
+
+    assert await notifier.inbox.messages.count_documents({"event_id": ce.id}) == 1
+    email = await notifier.delivery(delivery_key(ce.id, "email", account))
+    sms = await notifier.delivery(delivery_key(ce.id, "sms", account))
+    assert (email["status"], sms["status"]) == ("pending", "pending")
+    assert sms["message"] == {"to": PHONE, "text": note.sms} and "Complaint" not in note.sms
+    queued = [doc for doc in await notifier.outbox() if doc["body"]["event_id"] == ce.id]
+    assert len(queued) == 2
 
 
 async def test_an_sms_for_a_practitioner_without_a_phone_is_failed_not_queued(notifier: Notifier) -> None:

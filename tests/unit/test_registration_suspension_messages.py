@@ -54,7 +54,7 @@ def test_a_suspension_tells_her_the_reason_that_she_may_not_practise_and_whom_to
     assert "You may not practise while it is suspended" in note.text and "لا يجوز لك ممارسة المهنة" in note.text
     assert "contact the commission" in note.text and "reviewed" in note.text and "تواصل مع الهيئة" in note.text
     assert "Complaint &lt;under&gt; investigation" in note.html and "<under>" not in note.html
-    assert any(REASON in body for texts in note.inbox_texts.values() for body in texts) or REASON in note.inbox_body
+    assert all(REASON in body for _, body in note.inbox_texts.values()) and REASON in note.inbox_body
     assert note.sms.index("ممارس:") < note.sms.index("Mumaris:")
     assert "RG-00000018" in note.sms and "See your inbox" in note.sms and "صندوق رسائلك" in note.sms
     assert "Complaint" not in note.sms and "2026-114" not in note.sms and len(note.sms) < 300
