@@ -117,7 +117,8 @@ def told(note: Notification | None) -> Notification:
 
 
 def registration_samples() -> list[tuple[str, Notification]]:
-    """A registration's renewal and its clock (review's registrations area)."""
+    """A registration's renewal and its clock (review's registrations area), then a supervisor's
+    suspension."""
     return [
         (
             "Registration renewal invoiced",
@@ -146,6 +147,13 @@ def registration_samples() -> list[tuple[str, Notification]]:
                 )
             ),
         ),
+        *clock_samples(),
+    ]
+
+
+def clock_samples() -> list[tuple[str, Notification]]:
+    """What the registration's and the certificates' clocks bring: expiry near, renewed, lapsed."""
+    return [
         (
             "Registration expiring (90, 60, 30 and 7 days before)",
             rules.notification_for_registration_expiring(
@@ -215,6 +223,13 @@ def registration_samples() -> list[tuple[str, Notification]]:
                 )
             ),
         ),
+        *supervision_samples(),
+    ]
+
+
+def supervision_samples() -> list[tuple[str, Notification]]:
+    """A supervisor's suspension of a registration, and its lifting."""
+    return [
         (
             "Registration suspended",
             rules.notification_for_registration_suspended(
